@@ -1,14 +1,62 @@
+// Command headroom sizes Kubernetes services from observed rates, replays
+// traffic scenarios through an exact HPA replica, and load-tests the result.
 package main
 
 import (
-	_ "github.com/google/go-cmp/cmp"
-	_ "github.com/spf13/cobra"
-	_ "github.com/spf13/pflag"
-	_ "gonum.org/v1/gonum/optimize"
-	_ "gonum.org/v1/gonum/stat"
-	_ "k8s.io/api/autoscaling/v2"
-	_ "k8s.io/apimachinery/pkg/api/resource"
-	_ "sigs.k8s.io/yaml"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 )
 
-func main() {}
+// Exit codes, decided here and only here.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitCheckFailed = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd(defaultStreams()).ExecuteContext(ctx)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode prints err and maps it to the process exit code.
+func exitCode(err error, stderr interface{ Write([]byte) (int, error) }) int {
+	if err == nil {
+		return exitOK
+	}
+	var check *checkFailedError
+	if errors.As(err, &check) {
+		fmt.Fprintln(stderr, "check failed:", check.msg)
+		return exitCheckFailed
+	}
+	fmt.Fprintln(stderr, "error:", err)
+	var usage *usageError
+	if errors.As(err, &usage) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// usageError is a mistake in the command line; it exits 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// checkFailedError is a review gate that did not pass (an SLO breached, a
+// peak beyond maxReplicas); it exits 3. The command has already printed its
+// output.
+type checkFailedError struct{ msg string }
+
+func (e *checkFailedError) Error() string { return e.msg }

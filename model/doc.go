@@ -1,0 +1,72 @@
+// Package model is headroom's capacity mathematics: pure, deterministic
+// functions with no I/O, no clocks and no randomness.
+//
+// The queueing part answers "how many servers for this load and this
+// target?". A server is one worker slot: a pod with concurrency k
+// contributes k servers. The inputs are an arrival rate λ, a mean service
+// time 1/μ with its squared coefficient of variation c_s², and a target:
+//
+//   - Erlang B and C (ErlangB, ErlangC, LogErlangB, LogErlangC) by the stable
+//     forward recursion, accurate to about 1e−14 up to c = 100 000;
+//   - the exact M/M/c queue (MMc): delay probability, means, waiting-time
+//     tail and quantile, and the closed-form response-time distribution and
+//     its quantile; the finite M/M/c/K queue (MMcK);
+//   - approximations for non-exponential service and arrivals, each labelled
+//     as such: Allen–Cunneen, Whitt (1993), Kingman, Cosmetatos, Kimura,
+//     Björklund–Elldin (MeanWait…), and the two-moment G/G/c response-time
+//     distribution with gamma service (ResponseQuantileGGc);
+//   - staffing searches (MinServers…) that walk c upward from the smallest
+//     stable count in O(c*), exact for M/M/c, and the Halfin–Whitt
+//     square-root rule as a first guess (SqrtStaffingServers);
+//   - the Universal Scalability Law (USL, FitUSL) for per-pod throughput
+//     against concurrency.
+//
+// The reference for the formulas, their numerics and the test data is
+// shared/reference/queueing.md; testdata/conformance/queueing_cases.json holds
+// the published and high-precision reference values that
+// TestQueueingConformance checks.
+//
+// # The routing assumption
+//
+// The formulas for c servers describe one shared FIFO queue in front of all c
+// slots. Kubernetes Services spread requests over pods, and each pod queues
+// its own requests: N pods with k slots each behave like N separate M/M/k
+// queues at λ/N, not one M/M/(N·k) queue, and need more replicas for the same
+// latency target. Size per pod (c = k, λ/N) unless the traffic really is
+// pooled (one central queue, or a least-outstanding-requests balancer).
+//
+// # Errors
+//
+// Functions that can fail return an error instead of panicking: an
+// *InputError (matching ErrInvalidInput) names the argument outside its
+// domain, an error wrapping ErrUnstable reports an offered load at or above
+// the servers, and an *InfeasibleError reports a target that no number of
+// servers can meet (a latency SLO below the service time itself), with the
+// best attainable value in Bound. The plain float64 functions (ErlangB,
+// ErlangC, the MMc methods, ServiceQuantile) return NaN on invalid input; call
+// Validate first where there is one.
+//
+// # Usage
+//
+// Size a pooled queue for a p95 latency SLO of 1 s with a mean service time
+// of 0.3 s at 3 000 requests per second:
+//
+//	c, err := model.MinServersResponseQuantile(3000, 1/0.3, 0.95, 1.0)
+//	// c == 904: 904 slots; 903 would give p95 = 1.008 s.
+//	var inf *model.InfeasibleError
+//	if errors.As(err, &inf) {
+//		// the service time alone is too slow: inf.Bound is its p95
+//	}
+//
+// Then inspect that queue:
+//
+//	q := model.MMc{Lambda: 3000, Mu: 1 / 0.3, C: c}
+//	if err := q.Validate(); err != nil { ... }
+//	q.Utilisation()           // 0.9956
+//	q.ResponseQuantile(0.95)  // 0.973 s
+//
+// For service times that are not exponential, measure the mean and a
+// percentile, fit the squared coefficient of variation with FitServiceCS2,
+// and use ResponseQuantileGGc or MinServersResponseQuantileGGc, which are
+// approximations.
+package model

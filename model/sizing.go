@@ -1,0 +1,374 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Workload is how one pod of a service turns requests into load, in SI
+// units. It is the model's view of a plan's service.
+type Workload struct {
+	// ArrivalRate is the request rate over all replicas, per second.
+	ArrivalRate float64
+	// ServiceMean is the mean time a request holds a worker slot, seconds.
+	ServiceMean float64
+	// ServiceCS2 is the squared coefficient of variation of the service
+	// time; 1 is exponential.
+	ServiceCS2 float64
+	// Concurrency is the number of worker slots per pod (≥ 1).
+	Concurrency int
+	// CPUPerRequest is the CPU time of one request, core-seconds.
+	CPUPerRequest float64
+	// CPUIdle is the CPU a pod uses with no traffic, cores.
+	CPUIdle float64
+	// CPURequest and CPULimit are the container's CPU request and limit,
+	// cores; CPULimit 0 means none.
+	CPURequest, CPULimit float64
+	// MemoryBase is a pod's memory with nothing in flight, bytes;
+	// MemoryPerInFlight is added per request in the pod (queued or served).
+	MemoryBase, MemoryPerInFlight float64
+	// MemoryRequest is the container's memory request, bytes.
+	MemoryRequest float64
+}
+
+// Requirement is what a sizing must satisfy.
+type Requirement struct {
+	// UtilisationCeiling is the largest allowed utilisation, in (0, 1), of
+	// CPU against its request and of the worker slots.
+	UtilisationCeiling float64
+	// LatencyQuantile and LatencyTarget state "the LatencyQuantile of the
+	// response time is at most LatencyTarget seconds"; LatencyQuantile 0
+	// means no latency objective.
+	LatencyQuantile, LatencyTarget float64
+	// Zones is how many zones replicas are spread over evenly, and
+	// ZoneLosses how many of them may be lost with the objectives still met.
+	Zones, ZoneLosses int
+	// Spare is k in N+k.
+	Spare int
+	// MinReplicas is a floor.
+	MinReplicas int
+}
+
+// Mode selects the sizing method.
+type Mode int
+
+const (
+	// Queueing sizes for the utilisation ceiling and the latency SLO, each
+	// pod an M/M/k (G/G/k, approximated) queue at λ/N.
+	Queueing Mode = iota
+	// Utilization sizes for the utilisation ceiling only, the arithmetic of
+	// most runbooks: replicas = load / (capacity per pod × ceiling).
+	Utilization
+)
+
+// String returns "queueing" or "utilization".
+func (m Mode) String() string {
+	if m == Utilization {
+		return "utilization"
+	}
+	return "queueing"
+}
+
+// Constraint names what set a replica count.
+type Constraint string
+
+// The constraints a sizing reports as binding.
+const (
+	ConstraintStability   Constraint = "stability"
+	ConstraintCPU         Constraint = "cpu-utilization"
+	ConstraintSlots       Constraint = "slot-utilization"
+	ConstraintLatency     Constraint = "latency-slo"
+	ConstraintZoneLoss    Constraint = "zone-loss"
+	ConstraintSpare       Constraint = "spare"
+	ConstraintMinReplicas Constraint = "min-replicas"
+)
+
+// Sizing is the replica count a workload needs and what it predicts there.
+type Sizing struct {
+	// Replicas is the count that satisfies every constraint.
+	Replicas int
+	// Binding is the constraint that set Replicas.
+	Binding Constraint
+	// ByConstraint is the count each constraint alone would need, for the
+	// ones that were evaluated.
+	ByConstraint map[Constraint]int
+	// Prediction is the predicted behaviour at Replicas.
+	Prediction Prediction
+	// Approximate is true when the latency figures come from the G/G/k
+	// two-moment approximation (service CV ≠ 1) rather than exact M/M/k.
+	Approximate bool
+}
+
+// Prediction is a workload's predicted steady state at a replica count.
+type Prediction struct {
+	Replicas int
+	// SlotUtilisation is λ·E[S]/(N·k); CPUUtilisation is per-pod CPU over
+	// its request.
+	SlotUtilisation, CPUUtilisation float64
+	// CPUPerPod is cores per pod; MemoryPerPod is bytes per pod with the
+	// in-flight count at the latency quantile (Little's law).
+	CPUPerPod, MemoryPerPod float64
+	// MeanResponse, P95Response and QuantileResponse (at the SLO quantile,
+	// or p95 without an SLO) in seconds; +Inf when the pod is unstable.
+	MeanResponse, P95Response, QuantileResponse float64
+	// Stable is false when the offered load meets or exceeds the slots.
+	Stable bool
+}
+
+// InfeasibleError says why no replica count can meet an objective.
+type InfeasibleError struct {
+	Reason string
+	// Bound is the limiting value (for a latency SLO: the service-time
+	// quantile alone, seconds).
+	Bound float64
+}
+
+func (e *InfeasibleError) Error() string { return e.Reason }
+
+// maxReplicas bounds the searches: beyond it a sizing is reported as
+// infeasible rather than searched for.
+const maxReplicas = 1 << 20
+
+// ceilTol rounds x up to an integer, treating values within 1e-9 relative
+// of an integer as that integer, so that 6.000000000001 pods are 6.
+func ceilTol(x float64) int {
+	r := math.Round(x)
+	if math.Abs(x-r) <= 1e-9*math.Max(1, math.Abs(x)) {
+		return int(r)
+	}
+	return int(math.Ceil(x))
+}
+
+// Validate checks the workload's fields.
+func (w Workload) Validate() error {
+	var errs []error
+	check := func(name string, x float64, positive bool) {
+		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 || (positive && x == 0) {
+			errs = append(errs, fmt.Errorf("%s must be a finite number %s, got %g", name, map[bool]string{true: "> 0", false: "≥ 0"}[positive], x))
+		}
+	}
+	check("arrival rate", w.ArrivalRate, false)
+	check("service mean", w.ServiceMean, true)
+	check("service CS2", w.ServiceCS2, true)
+	check("CPU per request", w.CPUPerRequest, false)
+	check("CPU idle", w.CPUIdle, false)
+	check("CPU request", w.CPURequest, true)
+	check("CPU limit", w.CPULimit, false)
+	check("memory base", w.MemoryBase, false)
+	check("memory per in-flight request", w.MemoryPerInFlight, false)
+	if w.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", w.Concurrency))
+	}
+	return errors.Join(errs...)
+}
+
+// Size returns the replicas a workload needs to meet req, the constraint
+// that binds, and the prediction at that count. In Queueing mode each pod is
+// its own queue receiving λ/N (requests are spread over pods), which needs
+// more replicas than one shared queue would.
+func Size(w Workload, req Requirement, mode Mode) (Sizing, error) {
+	if err := w.Validate(); err != nil {
+		return Sizing{}, err
+	}
+	if !(req.UtilisationCeiling > 0 && req.UtilisationCeiling < 1) {
+		return Sizing{}, fmt.Errorf("utilisation ceiling must be in (0, 1), got %g", req.UtilisationCeiling)
+	}
+	s := Sizing{ByConstraint: map[Constraint]int{}}
+	// need records what constraint c alone needs; the largest sets the
+	// count. On a tie the later, more specific constraint is named
+	// (latency over CPU over slots over stability); ByConstraint has all.
+	need := func(c Constraint, n int) {
+		s.ByConstraint[c] = n
+		if n >= s.Replicas {
+			s.Replicas, s.Binding = n, c
+		}
+	}
+	lam, k := w.ArrivalRate, float64(w.Concurrency)
+	u := req.UtilisationCeiling
+
+	// Worker slots: the offered load λ·E[S] spread over N·k slots.
+	stable := int(math.Floor(lam*w.ServiceMean/k)) + 1
+	need(ConstraintStability, stable)
+	need(ConstraintSlots, max(ceilTol(lam*w.ServiceMean/(k*u)), 1))
+
+	// CPU: N·(request·u − idle) ≥ λ·cpuPerRequest.
+	if lam*w.CPUPerRequest > 0 {
+		room := w.CPURequest*u - w.CPUIdle
+		if room <= 0 {
+			return s, &InfeasibleError{
+				Reason: fmt.Sprintf("idle CPU %.3g cores is above %.0f%% of the %.3g-core request: no replica count stays under the ceiling; raise the CPU request", w.CPUIdle, u*100, w.CPURequest),
+				Bound:  w.CPUIdle,
+			}
+		}
+		need(ConstraintCPU, ceilTol(lam*w.CPUPerRequest/room))
+	}
+
+	if mode == Queueing && req.LatencyQuantile > 0 {
+		s.Approximate = w.ServiceCS2 != 1
+		n, err := replicasForLatency(w, req.LatencyQuantile, req.LatencyTarget, stable)
+		if err != nil {
+			return s, err
+		}
+		need(ConstraintLatency, n)
+	}
+
+	// Redundancy comes on top of what the load needs.
+	raise := func(c Constraint, n int) {
+		s.ByConstraint[c] = n
+		if n > s.Replicas {
+			s.Replicas, s.Binding = n, c
+		}
+	}
+	if req.Zones > 1 && req.ZoneLosses > 0 {
+		raise(ConstraintZoneLoss, replicasSurvivingZoneLoss(s.Replicas, req.Zones, req.ZoneLosses))
+	}
+	if req.Spare > 0 {
+		raise(ConstraintSpare, s.Replicas+req.Spare)
+	}
+	if req.MinReplicas > 0 {
+		raise(ConstraintMinReplicas, req.MinReplicas)
+	}
+	if s.Replicas > maxReplicas {
+		return s, &InfeasibleError{Reason: fmt.Sprintf("needs more than %d replicas", maxReplicas), Bound: float64(s.Replicas)}
+	}
+	p, err := Predict(w, s.Replicas, req.LatencyQuantile)
+	s.Prediction = p
+	return s, err
+}
+
+// replicasSurvivingZoneLoss is the smallest N ≥ need such that losing the
+// `losses` fullest of `zones` zones (each holding ⌈N/zones⌉ replicas at
+// most) leaves at least need replicas.
+func replicasSurvivingZoneLoss(need, zones, losses int) int {
+	n := need
+	for n-losses*((n+zones-1)/zones) < need {
+		n++
+	}
+	return n
+}
+
+// podQuantile is the response-time quantile of one pod at per-pod arrival
+// rate lam: exact M/M/k when the service is exponential, the G/G/k
+// two-moment approximation otherwise.
+func podQuantile(w Workload, lam, p float64) (float64, error) {
+	mu := 1 / w.ServiceMean
+	if w.ServiceCS2 == 1 {
+		q := MMc{Lambda: lam, Mu: mu, C: w.Concurrency}
+		if err := q.Validate(); err != nil {
+			return math.Inf(1), err
+		}
+		return q.ResponseQuantile(p), nil
+	}
+	return ResponseQuantileGGc(lam, mu, w.Concurrency, 1, w.ServiceCS2, p)
+}
+
+// PodResponseQuantile is the p-quantile of the response time of one pod
+// receiving perPodRate requests per second: exact M/M/k for exponential
+// service, the G/G/k two-moment approximation otherwise. ErrUnstable when
+// the pod's offered load reaches its worker slots.
+func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
+	if perPodRate == 0 {
+		return ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, p), nil
+	}
+	return podQuantile(w, perPodRate, p)
+}
+
+// PodMeanResponse is the mean response time of one pod receiving
+// perPodRate requests per second (Allen–Cunneen; exact for M/M/k).
+func (w Workload) PodMeanResponse(perPodRate float64) (float64, error) {
+	if perPodRate == 0 {
+		return w.ServiceMean, nil
+	}
+	return MeanResponseGGc(perPodRate, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2)
+}
+
+// replicasForLatency searches the smallest N ≥ lo whose per-pod response
+// quantile meets the target. The quantile falls as N grows, so an
+// exponential then binary search needs O(log N) evaluations.
+func replicasForLatency(w Workload, p, target float64, lo int) (int, error) {
+	mu := 1 / w.ServiceMean
+	if sq := ServiceQuantile(mu, w.ServiceCS2, p); sq >= target {
+		return 0, &InfeasibleError{
+			Reason: fmt.Sprintf("the service time alone has p%g = %.3gs, above the %.3gs target: no replica count can meet this SLO; reduce the service time or relax the target", p*100, sq, target),
+			Bound:  sq,
+		}
+	}
+	if w.ArrivalRate == 0 {
+		return max(lo, 1), nil
+	}
+	meets := func(n int) bool {
+		q, err := podQuantile(w, w.ArrivalRate/float64(n), p)
+		return err == nil && q <= target
+	}
+	lo = max(lo, 1)
+	if meets(lo) {
+		return lo, nil
+	}
+	hi := lo * 2
+	for !meets(hi) {
+		if hi > maxReplicas {
+			return 0, &InfeasibleError{Reason: fmt.Sprintf("the latency SLO needs more than %d replicas", maxReplicas), Bound: float64(hi)}
+		}
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 { // invariant: !meets(lo), meets(hi)
+		mid := lo + (hi-lo)/2
+		if meets(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi, nil
+}
+
+// Predict returns the steady state of a workload on n replicas. quantile is
+// the SLO quantile for QuantileResponse and the memory estimate (p95 when
+// 0). An unstable pod (offered load ≥ slots) gives Stable false, infinite
+// response times and no error.
+func Predict(w Workload, n int, quantile float64) (Prediction, error) {
+	if err := w.Validate(); err != nil {
+		return Prediction{}, err
+	}
+	if n < 1 {
+		return Prediction{}, fmt.Errorf("replicas must be at least 1, got %d", n)
+	}
+	if quantile == 0 {
+		quantile = 0.95
+	}
+	lam := w.ArrivalRate / float64(n)
+	pr := Prediction{
+		Replicas:        n,
+		SlotUtilisation: lam * w.ServiceMean / float64(w.Concurrency),
+		CPUPerPod:       lam*w.CPUPerRequest + w.CPUIdle,
+	}
+	pr.CPUUtilisation = pr.CPUPerPod / w.CPURequest
+	pr.Stable = pr.SlotUtilisation < 1
+	if !pr.Stable {
+		pr.MeanResponse, pr.P95Response, pr.QuantileResponse = math.Inf(1), math.Inf(1), math.Inf(1)
+		pr.MemoryPerPod = math.Inf(1)
+		return pr, nil
+	}
+	if lam == 0 {
+		pr.MeanResponse = w.ServiceMean
+		pr.P95Response = ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, 0.95)
+		pr.QuantileResponse = ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, quantile)
+		pr.MemoryPerPod = w.MemoryBase
+		return pr, nil
+	}
+	var err error
+	if pr.MeanResponse, err = MeanResponseGGc(lam, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2); err != nil {
+		return pr, err
+	}
+	if pr.P95Response, err = podQuantile(w, lam, 0.95); err != nil {
+		return pr, err
+	}
+	if pr.QuantileResponse, err = podQuantile(w, lam, quantile); err != nil {
+		return pr, err
+	}
+	// Little's law with the quantile response time: a conservative count
+	// of requests in the pod at once.
+	pr.MemoryPerPod = w.MemoryBase + w.MemoryPerInFlight*lam*pr.QuantileResponse
+	return pr, nil
+}

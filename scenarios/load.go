@@ -1,0 +1,74 @@
+package scenarios
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// MaxPlanBytes bounds the size of a plan file.
+const MaxPlanBytes = 16 << 20
+
+// LoadFile reads, decodes, defaults and validates the plan at path ("-" is
+// standard input, read from stdin). Every problem is reported with
+// file:line:column and its field path.
+func LoadFile(path string, stdin io.Reader) (*Plan, error) {
+	var r io.Reader
+	name := path
+	if path == "-" {
+		r, name = stdin, "<stdin>"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read plan: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxPlanBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", name, err)
+	}
+	if len(data) > MaxPlanBytes {
+		return nil, fmt.Errorf("read plan %s: larger than %d MiB", name, MaxPlanBytes>>20)
+	}
+	return Parse(name, data)
+}
+
+// Parse decodes, defaults and validates a plan held in data; file names it
+// in messages.
+func Parse(file string, data []byte) (*Plan, error) {
+	var p Plan
+	ix, err := DecodeYAML(file, data, &p)
+	if err != nil {
+		return nil, err
+	}
+	p.file = file
+	p.SetDefaults()
+	if err := p.Validate(); err != nil {
+		var fes FieldErrors
+		if errors.As(err, &fes) {
+			located := ix.Locate(fes)
+			for _, e := range located {
+				e.File = file
+			}
+			return nil, located
+		}
+		return nil, err
+	}
+	return &p, nil
+}
+
+//go:embed examples/*.yaml
+var examples embed.FS
+
+// Example returns a bundled example plan by file name ("noa.yaml").
+func Example(name string) (*Plan, error) {
+	data, err := examples.ReadFile("examples/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("no bundled example %q", name)
+	}
+	return Parse("scenarios/examples/"+name, data)
+}

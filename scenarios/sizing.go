@@ -1,0 +1,257 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/headroom-dev/headroom/model"
+)
+
+// Service sizing statuses.
+const (
+	// StatusOK: the service covers the scenario peak.
+	StatusOK = "ok"
+	// StatusOverMax: the peak needs more replicas than the HPA's maxReplicas
+	// (or, without an HPA, than the current replicas).
+	StatusOverMax = "over-max"
+	// StatusBreach: a fixed-size service misses its objectives at the peak.
+	StatusBreach = "breach"
+	// StatusInfeasible: no replica count meets the objectives.
+	StatusInfeasible = "infeasible"
+)
+
+// SizingReport is the sizing of every service of a plan at each scenario's
+// peak.
+type SizingReport struct {
+	Plan      string           `json:"plan"`
+	Mode      string           `json:"mode"`
+	Scenarios []ScenarioSizing `json:"scenarios"`
+}
+
+// ScenarioSizing is one scenario's peak and what each service needs there.
+type ScenarioSizing struct {
+	Scenario string `json:"scenario"`
+	// PeakMultiplier is the scenario's largest multiplier of the base rate,
+	// first reached PeakAt after the start (UTC wall clock PeakTime).
+	PeakMultiplier float64         `json:"peakMultiplier"`
+	PeakAt         Duration        `json:"peakAt"`
+	PeakTime       TimeOfDay       `json:"peakTime"`
+	Services       []ServiceSizing `json:"services"`
+	// CPUCores and MemoryBytes are the requests of all pods at the peak
+	// (services outside the scenario at their current replicas), which
+	// Nodes packs.
+	CPUCores    float64       `json:"cpuCores"`
+	MemoryBytes float64       `json:"memoryBytes"`
+	Nodes       model.Packing `json:"nodes"`
+}
+
+// ServiceSizing is one service at one scenario's peak.
+type ServiceSizing struct {
+	Service string `json:"service"`
+	// PeakRate is the request rate at the scenario peak, per second.
+	PeakRate float64 `json:"peakRatePerSecond"`
+	// Current is today's replicas; Max the HPA's maxReplicas (or Current
+	// without an HPA); Required what the peak needs.
+	Current  int `json:"current"`
+	Max      int `json:"max"`
+	Required int `json:"required"`
+	// Binding names the constraint that set Required; ByConstraint what each
+	// constraint alone needs.
+	Binding      string         `json:"binding"`
+	ByConstraint map[string]int `json:"byConstraint"`
+	// Fixed services are evaluated at Current rather than scaled.
+	Fixed bool `json:"fixed,omitempty"`
+	// At is the replica count the prediction is for: Required, or Current
+	// for a fixed service.
+	At int `json:"predictedAt"`
+	// SlotUtilisation and CPUUtilisation are fractions at At replicas.
+	SlotUtilisation float64 `json:"slotUtilization"`
+	CPUUtilisation  float64 `json:"cpuUtilization"`
+	// P95Seconds and MeanSeconds are response times at At replicas; nil
+	// when the pods are unstable (load beyond their worker slots).
+	P95Seconds  *float64 `json:"p95Seconds"`
+	MeanSeconds *float64 `json:"meanSeconds"`
+	// Approximate marks latency from the G/G/k two-moment approximation.
+	Approximate bool `json:"approximate,omitempty"`
+	// CPUCores and MemoryBytes are the requests of At replicas.
+	CPUCores    float64 `json:"cpuCores"`
+	MemoryBytes float64 `json:"memoryBytes"`
+	// CPUPerPodCores and MemoryPerPodBytes are the predicted use of one pod.
+	CPUPerPodCores    float64  `json:"cpuPerPodCores"`
+	MemoryPerPodBytes *float64 `json:"memoryPerPodBytes"`
+	Status            string   `json:"status"`
+	// Problem says what is wrong when Status is not ok.
+	Problem string `json:"problem,omitempty"`
+}
+
+// Failed reports whether any service at any scenario is not ok.
+func (r *SizingReport) Failed() bool {
+	for _, sc := range r.Scenarios {
+		for _, s := range sc.Services {
+			if s.Status != StatusOK {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Size sizes every service of the plan at the peak of each scenario (or
+// only the named one). The plan must be validated.
+func (p *Plan) Size(mode model.Mode, scenario string) (*SizingReport, error) {
+	rep := &SizingReport{Plan: p.Metadata.Name, Mode: mode.String()}
+	nodes := make([]model.NodeShape, len(p.Cluster.NodeTypes))
+	for i, nt := range p.Cluster.NodeTypes {
+		nodes[i] = model.NodeShape{
+			Name: nt.Name, PricePerHour: nt.PricePerHour, MaxNodes: nt.MaxNodes,
+			CPU:    Cores(nt.Allocatable[corev1.ResourceCPU]),
+			Memory: Bytes(nt.Allocatable[corev1.ResourceMemory]),
+		}
+	}
+	found := false
+	for i := range p.Scenarios {
+		sc := &p.Scenarios[i]
+		if scenario != "" && sc.Name != scenario {
+			continue
+		}
+		found = true
+		ss, err := p.sizeScenario(sc, mode, nodes)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		}
+		rep.Scenarios = append(rep.Scenarios, ss)
+	}
+	if !found {
+		return nil, fmt.Errorf("no scenario named %q in the plan; it has %s", scenario, p.scenarioNames())
+	}
+	return rep, nil
+}
+
+func (p *Plan) scenarioNames() string {
+	s := ""
+	for i, sc := range p.Scenarios {
+		if i > 0 {
+			s += ", "
+		}
+		s += sc.Name
+	}
+	return s
+}
+
+func (p *Plan) sizeScenario(sc *Scenario, mode model.Mode, nodes []model.NodeShape) (ScenarioSizing, error) {
+	peak := sc.Peak(p.Seed)
+	ss := ScenarioSizing{
+		Scenario:       sc.Name,
+		PeakMultiplier: peak.Multiplier,
+		PeakAt:         Duration(peak.At),
+		PeakTime:       TimeOfDay((time.Duration(sc.Start) + peak.At) % day),
+	}
+	var pods []model.PodShape
+	for i := range p.Services {
+		svc := &p.Services[i]
+		count := int(svc.Replicas)
+		if sc.AppliesTo(svc.Name) {
+			sz, err := sizeService(svc, sc.BaseRate(svc)*peak.Multiplier, mode)
+			if err != nil {
+				return ss, fmt.Errorf("service %s: %w", svc.Name, err)
+			}
+			ss.Services = append(ss.Services, sz)
+			count = sz.At
+		}
+		cpu := Cores(svc.Resources.Requests[corev1.ResourceCPU])
+		mem := Bytes(svc.Resources.Requests[corev1.ResourceMemory])
+		pods = append(pods, model.PodShape{Name: svc.Name, CPU: cpu, Memory: mem, Count: count})
+		ss.CPUCores += cpu * float64(count)
+		ss.MemoryBytes += mem * float64(count)
+	}
+	packing, err := model.Pack(pods, nodes)
+	if err != nil {
+		return ss, err
+	}
+	ss.Nodes = packing
+	return ss, nil
+}
+
+func finitePtr(x float64) *float64 {
+	if !finite(x) {
+		return nil
+	}
+	return &x
+}
+
+// sizeService sizes one service at one request rate.
+func sizeService(svc *Service, rate float64, mode model.Mode) (ServiceSizing, error) {
+	out := ServiceSizing{
+		Service:  svc.Name,
+		PeakRate: rate,
+		Current:  int(svc.Replicas),
+		Max:      svc.MaxReplicas(),
+		Fixed:    svc.Fixed,
+		Status:   StatusOK,
+	}
+	w, err := svc.Workload(rate)
+	if err != nil {
+		return out, err
+	}
+	req := svc.Requirement()
+	sz, err := model.Size(w, req, mode)
+	var inf *model.InfeasibleError
+	switch {
+	case errors.As(err, &inf):
+		out.Status, out.Problem = StatusInfeasible, inf.Reason
+	case err != nil:
+		return out, err
+	}
+	out.Required, out.Binding, out.Approximate = sz.Replicas, string(sz.Binding), sz.Approximate
+	out.ByConstraint = map[string]int{}
+	for c, n := range sz.ByConstraint {
+		out.ByConstraint[string(c)] = n
+	}
+	out.At = out.Required
+	if svc.Fixed || out.Status == StatusInfeasible {
+		out.At = out.Current
+	}
+	pr, err := model.Predict(w, out.At, req.LatencyQuantile)
+	if err != nil {
+		return out, err
+	}
+	out.SlotUtilisation, out.CPUUtilisation = pr.SlotUtilisation, pr.CPUUtilisation
+	out.P95Seconds, out.MeanSeconds = finitePtr(pr.P95Response), finitePtr(pr.MeanResponse)
+	out.CPUPerPodCores, out.MemoryPerPodBytes = pr.CPUPerPod, finitePtr(pr.MemoryPerPod)
+	out.CPUCores = w.CPURequest * float64(out.At)
+	out.MemoryBytes = w.MemoryRequest * float64(out.At)
+	if out.Status != StatusOK {
+		return out, nil
+	}
+	switch {
+	case svc.Fixed && out.Required > out.Current:
+		out.Status = StatusBreach
+		out.Problem = fmt.Sprintf("fixed at %d replica(s) but the peak needs %d (%s): %s", out.Current, out.Required, out.Binding, describeMiss(pr, req))
+	case !svc.Fixed && out.Required > out.Max:
+		out.Status = StatusOverMax
+		what := "maxReplicas"
+		if svc.HPA == nil {
+			what = "replicas (no HPA)"
+		}
+		out.Problem = fmt.Sprintf("the peak needs %d replicas (%s) but %s is %d", out.Required, out.Binding, what, out.Max)
+	}
+	return out, nil
+}
+
+// describeMiss says which objective a fixed service misses at its size.
+func describeMiss(pr model.Prediction, req model.Requirement) string {
+	switch {
+	case !pr.Stable:
+		return fmt.Sprintf("worker slots overloaded (%.0f%% busy)", pr.SlotUtilisation*100)
+	case pr.CPUUtilisation > req.UtilisationCeiling:
+		return fmt.Sprintf("CPU at %.0f%% of request, ceiling %.0f%%", pr.CPUUtilisation*100, req.UtilisationCeiling*100)
+	case pr.SlotUtilisation > req.UtilisationCeiling:
+		return fmt.Sprintf("worker slots %.0f%% busy, ceiling %.0f%%", pr.SlotUtilisation*100, req.UtilisationCeiling*100)
+	case req.LatencyQuantile > 0 && pr.QuantileResponse > req.LatencyTarget:
+		return fmt.Sprintf("p%g response %.3gs above the %.3gs target", req.LatencyQuantile*100, pr.QuantileResponse, req.LatencyTarget)
+	}
+	return "objectives missed"
+}

@@ -1,0 +1,138 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/headroom-dev/headroom/model"
+)
+
+// CPUPerRequest is the CPU time of one request in core-seconds, given or
+// derived from the observed per-pod usage: (observed − idle)·replicas / rate.
+func (s *Service) CPUPerRequest() float64 {
+	if s.CPU.PerRequest != nil {
+		return s.CPU.PerRequest.Seconds()
+	}
+	if s.CPU.ObservedPerPod == nil || s.RequestRate.PerSecond <= 0 {
+		return 0
+	}
+	busy := Cores(*s.CPU.ObservedPerPod) - s.cpuIdle()
+	return busy * float64(s.Replicas) / s.RequestRate.PerSecond
+}
+
+func (s *Service) cpuIdle() float64 {
+	if s.CPU.Idle == nil {
+		return 0
+	}
+	return Cores(*s.CPU.Idle)
+}
+
+// ServiceCS2 is the squared coefficient of variation of the service time:
+// cv² when given, fitted to the p95 when given (gamma-distributed service
+// times), else 1 (exponential).
+func (s *Service) ServiceCS2() (float64, error) {
+	st := s.ServiceTime
+	switch {
+	case st.CV != nil:
+		return *st.CV * *st.CV, nil
+	case st.P95 != nil:
+		cs2, err := model.FitServiceCS2(st.Mean.Seconds(), st.P95.Seconds(), 0.95)
+		if err != nil {
+			return 0, fmt.Errorf("serviceTime.p95 %s with mean %s: %w", *st.P95, st.Mean, err)
+		}
+		return cs2, nil
+	}
+	return 1, nil
+}
+
+// Workload is the service's model at request rate ratePerSecond.
+func (s *Service) Workload(ratePerSecond float64) (model.Workload, error) {
+	cs2, err := s.ServiceCS2()
+	if err != nil {
+		return model.Workload{}, err
+	}
+	w := model.Workload{
+		ArrivalRate:   ratePerSecond,
+		ServiceMean:   s.ServiceTime.Mean.Seconds(),
+		ServiceCS2:    cs2,
+		Concurrency:   s.Concurrency,
+		CPUPerRequest: s.CPUPerRequest(),
+		CPUIdle:       s.cpuIdle(),
+		CPURequest:    Cores(s.Resources.Requests[corev1.ResourceCPU]),
+		MemoryBase:    Bytes(s.Memory.Base),
+		MemoryRequest: Bytes(s.Resources.Requests[corev1.ResourceMemory]),
+	}
+	if q, ok := s.Resources.Limits[corev1.ResourceCPU]; ok {
+		w.CPULimit = Cores(q)
+	}
+	if s.Memory.PerInFlight != nil {
+		w.MemoryPerInFlight = Bytes(*s.Memory.PerInFlight)
+	}
+	return w, nil
+}
+
+// UtilisationCeiling is the service's utilisation ceiling as a fraction:
+// slo.maxUtilization, else the HPA's CPU utilisation target, else
+// DefaultMaxUtilization.
+func (s *Service) UtilisationCeiling() float64 {
+	if s.SLO.MaxUtilization != nil {
+		return float64(*s.SLO.MaxUtilization) / 100
+	}
+	if t := s.HPACPUTarget(); t > 0 {
+		return float64(t) / 100
+	}
+	return DefaultMaxUtilization / 100.0
+}
+
+// HPACPUTarget is the HPA's CPU averageUtilization target in percent, or 0
+// when it has none.
+func (s *Service) HPACPUTarget() int32 {
+	if s.HPA == nil {
+		return 0
+	}
+	for _, m := range s.HPA.Metrics {
+		var t autoscalingv2.MetricTarget
+		switch {
+		case m.Type == autoscalingv2.ResourceMetricSourceType && m.Resource != nil && m.Resource.Name == corev1.ResourceCPU:
+			t = m.Resource.Target
+		case m.Type == autoscalingv2.ContainerResourceMetricSourceType && m.ContainerResource != nil && m.ContainerResource.Name == corev1.ResourceCPU:
+			t = m.ContainerResource.Target
+		default:
+			continue
+		}
+		if t.Type == autoscalingv2.UtilizationMetricType && t.AverageUtilization != nil {
+			return *t.AverageUtilization
+		}
+	}
+	return 0
+}
+
+// Requirement is the service's objectives in the model's terms.
+func (s *Service) Requirement() model.Requirement {
+	r := model.Requirement{
+		UtilisationCeiling: s.UtilisationCeiling(),
+		Zones:              s.Redundancy.Zones,
+		ZoneLosses:         s.Redundancy.ZoneLosses,
+		Spare:              s.Redundancy.Spare,
+		MinReplicas:        s.Redundancy.MinReplicas,
+	}
+	if l := s.SLO.Latency; l != nil {
+		r.LatencyQuantile, r.LatencyTarget = l.Quantile, l.Target.Seconds()
+	}
+	return r
+}
+
+// MaxReplicas is the most replicas the service can run without a change:
+// the HPA's maxReplicas, or the current replicas without an HPA.
+func (s *Service) MaxReplicas() int {
+	if s.HPA != nil {
+		return int(s.HPA.MaxReplicas)
+	}
+	return int(s.Replicas)
+}
+
+// finite reports whether x is a finite number.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

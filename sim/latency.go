@@ -1,0 +1,103 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/headroom-dev/headroom/model"
+)
+
+// latencyTable holds a pod's stationary response-time figures as functions
+// of its load ρ = λ_pod/μ, so the tick loop interpolates instead of solving
+// a queue. The grid is uniform in u = −ln(1 − ρ), dense where the figures
+// change fastest (ρ → 1), up to ρ = 1 − 1e-4.
+type latencyTable struct {
+	du float64
+	// rows[i] holds mean, p50, p95, p99 and the SLO quantile at u = i·du.
+	rows [][5]float64
+	// meanWait is E[W] (mean queueing delay) at each grid point, for the
+	// queue-depth metric (Little: L_q = λ·E[W]); delayProb is P(W > 0).
+	meanWait  []float64
+	delayProb []float64
+}
+
+const (
+	latencyGridPoints = 160
+	latencyMaxU       = 9.210340371976184 // −ln(1e-4)
+)
+
+// Indexes of latencyTable rows.
+const (
+	latMean = iota
+	latP50
+	latP95
+	latP99
+	latSLO
+)
+
+// newLatencyTable evaluates the model on the grid. sloQuantile is the SLO's
+// quantile (0.95 when the service has no latency SLO).
+func newLatencyTable(w model.Workload, sloQuantile float64) (*latencyTable, error) {
+	t := &latencyTable{du: latencyMaxU / (latencyGridPoints - 1)}
+	t.rows = make([][5]float64, latencyGridPoints)
+	t.meanWait = make([]float64, latencyGridPoints)
+	t.delayProb = make([]float64, latencyGridPoints)
+	slots := float64(w.Concurrency) / w.ServiceMean
+	for i := range t.rows {
+		rho := -math.Expm1(-float64(i) * t.du)
+		lam := rho * slots
+		var err error
+		r := &t.rows[i]
+		if r[latMean], err = w.PodMeanResponse(lam); err != nil {
+			return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+		}
+		for j, p := range [...]float64{0.5, 0.95, 0.99, sloQuantile} {
+			if r[latP50+j], err = w.PodResponseQuantile(lam, p); err != nil {
+				return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+			}
+		}
+		t.meanWait[i] = r[latMean] - w.ServiceMean
+		t.delayProb[i] = model.ErlangC(w.Concurrency, rho*float64(w.Concurrency))
+	}
+	return t, nil
+}
+
+// point is the stationary state of a pod at one load.
+type point struct {
+	row       [5]float64
+	meanWait  float64
+	delayProb float64
+}
+
+// at interpolates the stationary state at load rho (clamped to the grid).
+func (t *latencyTable) at(rho float64) point {
+	n := len(t.rows) - 1
+	if rho <= 0 {
+		return point{t.rows[0], t.meanWait[0], t.delayProb[0]}
+	}
+	u := -math.Log1p(-rho)
+	x := u / t.du
+	i := int(x)
+	if !(u < latencyMaxU) || i >= n {
+		return point{t.rows[n], t.meanWait[n], t.delayProb[n]}
+	}
+	f := x - float64(i)
+	var p point
+	a, b := &t.rows[i], &t.rows[i+1]
+	for j := range p.row {
+		p.row[j] = a[j] + (b[j]-a[j])*f
+	}
+	p.meanWait = t.meanWait[i] + (t.meanWait[i+1]-t.meanWait[i])*f
+	p.delayProb = t.delayProb[i] + (t.delayProb[i+1]-t.delayProb[i])*f
+	return p
+}
+
+// waitTail is P(W > t) at a state: an atom at 0 and an exponential tail
+// with the conditional mean E[W]/P(W>0), exact for M/M/k and the
+// two-moment approximation otherwise.
+func (p point) waitTail(t float64) float64 {
+	if p.delayProb <= 0 || p.meanWait <= 0 {
+		return 0
+	}
+	return p.delayProb * math.Exp(-t*p.delayProb/p.meanWait)
+}

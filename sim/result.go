@@ -1,0 +1,216 @@
+package sim
+
+import (
+	"math"
+	"time"
+)
+
+// Result is a simulation's output: per-service series and summaries and the
+// cluster's nodes and cost.
+type Result struct {
+	Plan        string          `json:"plan"`
+	Scenario    string          `json:"scenario"`
+	Seed        int64           `json:"seed"`
+	Duration    time.Duration   `json:"durationNs"`
+	Tick        time.Duration   `json:"tickNs"`
+	SampleEvery time.Duration   `json:"sampleEveryNs"`
+	Services    []ServiceResult `json:"services"`
+	Cluster     ClusterResult   `json:"cluster"`
+}
+
+// ServiceResult is one service's run.
+type ServiceResult struct {
+	Service string       `json:"service"`
+	Summary Summary      `json:"summary"`
+	Events  []ScaleEvent `json:"scaleEvents"`
+	Series  []Sample     `json:"series"`
+}
+
+// Sample aggregates one SampleEvery interval of a service. Latencies are
+// arrival-weighted means of the per-tick values; -1 where no request was
+// served in the interval.
+type Sample struct {
+	// T is the end of the interval, from the scenario start.
+	T time.Duration `json:"tNs"`
+	// Lambda is the mean offered request rate, per second.
+	Lambda float64 `json:"lambda"`
+	// Desired is spec.replicas at the end of the interval; Ready and Pending
+	// (created but not Ready) are pod counts there.
+	Desired int32 `json:"desired"`
+	Ready   int   `json:"ready"`
+	Pending int   `json:"pending"`
+	// CPUUtilisation and MemoryUtilisation are the mean use of a Ready pod
+	// over its request.
+	CPUUtilisation    float64 `json:"cpuUtilization"`
+	MemoryUtilisation float64 `json:"memoryUtilization"`
+	// HPAMetrics are, per HPA metric, the last reconcile's usage over target
+	// (1 is on target); NaN-free: -1 where the metric gave no value.
+	HPAMetrics []float64 `json:"hpaMetrics,omitempty"`
+	P50        float64   `json:"p50"`
+	P95        float64   `json:"p95"`
+	P99        float64   `json:"p99"`
+	// Queue is the mean number of requests waiting over all pods.
+	Queue float64 `json:"queue"`
+	// Errors counts failed requests (timeouts, no Ready pod) in the interval.
+	Errors float64 `json:"errors"`
+	// ErrorRate is Errors over arrivals.
+	ErrorRate float64 `json:"errorRate"`
+	// SLOViolated is true when any tick of the interval violated the SLO.
+	SLOViolated bool `json:"sloViolated"`
+}
+
+// Summary is what a reviewer reads first.
+type Summary struct {
+	// SLOViolationMinutes is the time the latency quantile exceeded its
+	// target or the error rate its budget.
+	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
+	// WorstP95 is the highest per-tick p95 latency, seconds.
+	WorstP95 float64 `json:"worstP95Seconds"`
+	// ErrorPercent is failed requests over all requests, in percent.
+	ErrorPercent float64 `json:"errorPercent"`
+	Requests     float64 `json:"requests"`
+	// LongestViolation is the longest continuous SLO violation: the time to
+	// recover from the worst spike.
+	LongestViolation time.Duration `json:"longestViolationNs"`
+	// PodHours counts pods bound to nodes; Cost is their share of node cost
+	// (by their larger share of a node's CPU or memory).
+	PodHours float64 `json:"podHours"`
+	Cost     float64 `json:"cost"`
+	// ScaleEvents counts replica changes; Flaps those that reversed the
+	// previous change within the flap window.
+	ScaleEvents int `json:"scaleEvents"`
+	Flaps       int `json:"flaps"`
+	// PinnedAtMaxMinutes is the time spent at the HPA's maxReplicas.
+	PinnedAtMaxMinutes float64 `json:"pinnedAtMaxMinutes"`
+	MinReplicas        int32   `json:"minReplicas"`
+	MaxReplicas        int32   `json:"maxReplicas"`
+	// MeanCPUUtilisation is the time-averaged CPU use over request of Ready pods.
+	MeanCPUUtilisation float64 `json:"meanCpuUtilization"`
+}
+
+// ClusterResult is the cluster's nodes over the run.
+type ClusterResult struct {
+	NodeType  string        `json:"nodeType"`
+	NodeHours float64       `json:"nodeHours"`
+	Cost      float64       `json:"cost"`
+	PeakNodes int           `json:"peakNodes"`
+	Series    []NodeSample  `json:"series"`
+	Added     int           `json:"nodesAdded"`
+	Removed   int           `json:"nodesRemoved"`
+	Unplaced  time.Duration `json:"unschedulableNs"`
+}
+
+// NodeSample is the cluster at the end of one SampleEvery interval.
+type NodeSample struct {
+	T            time.Duration `json:"tNs"`
+	Ready        int           `json:"ready"`
+	Provisioning int           `json:"provisioning"`
+	// CostPerHour of the nodes that exist (ready or provisioning).
+	CostPerHour float64 `json:"costPerHour"`
+}
+
+// recorder accumulates a service's ticks into samples and its summary.
+type recorder struct {
+	every  time.Duration
+	next   time.Duration
+	series []Sample
+
+	// the open interval
+	ticks                   int
+	lamSum, arrivals        float64
+	cpuSum, memSum          float64
+	utilTicks               int
+	p50w, p95w, p99w        float64
+	served                  float64
+	queueSum, errs          float64
+	violated                bool
+	sum                     Summary
+	violStart               time.Duration
+	inViolation             bool
+	cpuTimeSum, cpuTimeTick float64
+	lastDir                 int32
+	lastEventAt             time.Duration
+}
+
+// tickStats is one service's tick.
+type tickStats struct {
+	lambda, arrivals, errors float64
+	served                   float64 // arrivals that got a response
+	p50, p95, p99, pSLO      float64
+	queue                    float64
+	cpuUtil, memUtil         float64
+	ready                    int
+	violated                 bool
+}
+
+func (r *recorder) add(now, tick time.Duration, s *tickStats) {
+	dt := tick.Seconds()
+	r.ticks++
+	r.lamSum += s.lambda
+	r.arrivals += s.arrivals
+	r.errs += s.errors
+	r.queueSum += s.queue
+	if s.ready > 0 {
+		r.cpuSum += s.cpuUtil
+		r.memSum += s.memUtil
+		r.utilTicks++
+		r.cpuTimeSum += s.cpuUtil
+		r.cpuTimeTick++
+	}
+	if s.served > 0 {
+		r.p50w += s.p50 * s.served
+		r.p95w += s.p95 * s.served
+		r.p99w += s.p99 * s.served
+		r.served += s.served
+		r.sum.WorstP95 = math.Max(r.sum.WorstP95, s.p95)
+	}
+	r.sum.Requests += s.arrivals
+	if s.violated {
+		r.violated = true
+		r.sum.SLOViolationMinutes += dt / 60
+		if !r.inViolation {
+			r.inViolation, r.violStart = true, now-tick
+		}
+	} else if r.inViolation {
+		r.inViolation = false
+		r.sum.LongestViolation = max(r.sum.LongestViolation, now-tick-r.violStart)
+	}
+}
+
+// flush closes the interval ending at now.
+func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, hpaMetrics []float64) {
+	s := Sample{T: now, Desired: desired, Ready: ready, Pending: pending, P50: -1, P95: -1, P99: -1,
+		SLOViolated: r.violated, Errors: r.errs}
+	if r.ticks > 0 {
+		s.Lambda = r.lamSum / float64(r.ticks)
+		s.Queue = r.queueSum / float64(r.ticks)
+	}
+	if r.utilTicks > 0 {
+		s.CPUUtilisation = r.cpuSum / float64(r.utilTicks)
+		s.MemoryUtilisation = r.memSum / float64(r.utilTicks)
+	}
+	if r.served > 0 {
+		s.P50, s.P95, s.P99 = r.p50w/r.served, r.p95w/r.served, r.p99w/r.served
+	}
+	if r.arrivals > 0 {
+		s.ErrorRate = r.errs / r.arrivals
+	}
+	if len(hpaMetrics) > 0 {
+		s.HPAMetrics = append([]float64(nil), hpaMetrics...)
+	}
+	r.series = append(r.series, s)
+	*r = recorder{every: r.every, next: r.next + r.every, series: r.series, sum: r.sum,
+		violStart: r.violStart, inViolation: r.inViolation, cpuTimeSum: r.cpuTimeSum, cpuTimeTick: r.cpuTimeTick,
+		lastDir: r.lastDir, lastEventAt: r.lastEventAt}
+}
+
+// nodeRecorder samples the cluster.
+type nodeRecorder struct {
+	series    []NodeSample
+	nodeHours float64
+	cost      float64
+	peak      int
+	added     int
+	removed   int
+	unplaced  time.Duration
+}

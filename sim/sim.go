@@ -1,0 +1,364 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim/hpa"
+)
+
+// Options select what to simulate and how to record it.
+type Options struct {
+	// Scenario names the plan's scenario to replay (required).
+	Scenario string
+	// Services limits the run to these services (default: every service the
+	// scenario covers).
+	Services []string
+	// Seed overrides the plan's seed when not 0.
+	Seed int64
+	// SampleEvery is the series resolution. Default 1m.
+	SampleEvery time.Duration
+	// FlapWindow: a scale event reversing the previous one within this time
+	// is a flap. Default 5m.
+	FlapWindow time.Duration
+	// HPA replaces a service's HPA spec (by service name), for comparing a
+	// proposed autoscaler with today's.
+	HPA map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
+	// FixedReplicas runs every service at a constant replica count with no
+	// HPA (by service name), for steady-state checks.
+	FixedReplicas map[string]int32
+}
+
+const (
+	defaultSampleEvery = time.Minute
+	defaultFlapWindow  = 5 * time.Minute
+	caScanInterval     = 10 * time.Second
+	day                = 24 * time.Hour
+	// prehistory is how long before t = 0 the initial pods started, so that
+	// no CPU-initialisation rule applies to them.
+	prehistory = time.Hour
+)
+
+// Run simulates one scenario of a validated plan.
+func Run(plan *scenarios.Plan, opts Options) (*Result, error) {
+	w, err := New(plan, opts)
+	if err != nil {
+		return nil, err
+	}
+	for w.now < w.end {
+		w.Tick()
+	}
+	return w.result(), nil
+}
+
+// New builds the world at t = 0: every service at its current replicas,
+// all Ready, on as many nodes of the cheapest type as they need.
+func New(plan *scenarios.Plan, opts Options) (*World, error) {
+	var sc *scenarios.Scenario
+	for i := range plan.Scenarios {
+		if plan.Scenarios[i].Name == opts.Scenario {
+			sc = &plan.Scenarios[i]
+		}
+	}
+	if sc == nil {
+		return nil, fmt.Errorf("no scenario named %q in the plan", opts.Scenario)
+	}
+	seed := plan.Seed
+	if opts.Seed != 0 {
+		seed = opts.Seed
+	}
+	if opts.SampleEvery == 0 {
+		opts.SampleEvery = defaultSampleEvery
+	}
+	if opts.FlapWindow == 0 {
+		opts.FlapWindow = defaultFlapWindow
+	}
+	simCfg := plan.Simulation
+	w := &World{
+		plan: plan, scenario: sc,
+		tick:         simCfg.Tick.D(),
+		end:          sc.Duration.D(),
+		start:        time.Duration(sc.Start),
+		nodeTypes:    plan.Cluster.NodeTypes,
+		resolution:   simCfg.MetricsResolution.D(),
+		window:       simCfg.MetricsWindow.D(),
+		caPeriod:     caScanInterval,
+		provisioning: plan.Cluster.Autoscaler.ProvisioningDelay.D(),
+		unneeded:     plan.Cluster.Autoscaler.ScaleDownUnneeded.D(),
+		seed:         seed,
+		flapWindow:   opts.FlapWindow,
+		sampleEvery:  opts.SampleEvery,
+	}
+	if opts.SampleEvery < w.tick || opts.SampleEvery%w.tick != 0 {
+		return nil, fmt.Errorf("sample interval %s must be a multiple of the tick %s", opts.SampleEvery, w.tick)
+	}
+	w.windowTicks = max(1, int(w.window/w.tick))
+	cfg := controllerConfig(plan.Simulation.Controller)
+	w.syncPeriod = cfg.SyncPeriod
+	for _, nt := range w.nodeTypes {
+		w.nodeShape = append(w.nodeShape, model.NodeShape{
+			Name: nt.Name, PricePerHour: nt.PricePerHour, MaxNodes: nt.MaxNodes,
+			CPU: cores(nt.Allocatable, corev1.ResourceCPU), Memory: bytesOf(nt.Allocatable, corev1.ResourceMemory),
+		})
+	}
+	want := map[string]bool{}
+	for _, s := range opts.Services {
+		want[s] = true
+	}
+	for i := range plan.Services {
+		spec := &plan.Services[i]
+		if !sc.AppliesTo(spec.Name) || (len(want) > 0 && !want[spec.Name]) {
+			continue
+		}
+		delete(want, spec.Name)
+		svc, err := w.newService(spec, sc, seed, cfg, opts)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", spec.Name, err)
+		}
+		w.services = append(w.services, svc)
+	}
+	for name := range want {
+		return nil, fmt.Errorf("no service named %q in scenario %s", name, sc.Name)
+	}
+	if len(w.services) == 0 {
+		return nil, fmt.Errorf("scenario %s covers no service", sc.Name)
+	}
+	if err := w.placeInitialPods(); err != nil {
+		return nil, err
+	}
+	w.nodeRec.series = make([]NodeSample, 0, int(w.end/w.sampleEvery)+1)
+	return w, nil
+}
+
+// controllerConfig maps the plan's controller flags onto hpa.Config.
+func controllerConfig(f scenarios.ControllerFlags) hpa.Config {
+	cfg := hpa.DefaultConfig()
+	if f.SyncPeriod > 0 {
+		cfg.SyncPeriod = f.SyncPeriod.D()
+	}
+	if f.Tolerance != nil {
+		cfg.Tolerance = *f.Tolerance
+	}
+	if f.CPUInitializationPeriod > 0 {
+		cfg.CPUInitializationPeriod = f.CPUInitializationPeriod.D()
+	}
+	if f.InitialReadinessDelay > 0 {
+		cfg.InitialReadinessDelay = f.InitialReadinessDelay.D()
+	}
+	if f.DownscaleStabilization > 0 {
+		cfg.DownscaleStabilizationWindow = f.DownscaleStabilization.D()
+	}
+	return cfg
+}
+
+func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed int64, cfg hpa.Config, opts Options) (*service, error) {
+	wl, err := spec.Workload(0)
+	if err != nil {
+		return nil, err
+	}
+	s := &service{
+		spec: spec, traffic: sc.Traffic(seed), base: sc.BaseRate(spec), w: wl,
+		cpuRequest:   wl.CPURequest,
+		memRequest:   wl.MemoryRequest,
+		cpuLimit:     wl.CPULimit,
+		timeout:      spec.Timeout.Seconds(),
+		startup:      spec.Startup.ImagePull.D() + spec.Startup.ContainerStart.D(),
+		readiness:    spec.Startup.Readiness.D(),
+		sloQuantile:  0.95,
+		specReplicas: spec.Replicas,
+	}
+	if l := spec.SLO.Latency; l != nil {
+		s.sloQuantile, s.sloTarget = l.Quantile, l.Target.Seconds()
+	}
+	if spec.SLO.ErrorRate != nil {
+		s.errorBudget = *spec.SLO.ErrorRate
+	}
+	s.capacity = float64(wl.Concurrency) / wl.ServiceMean
+	if wl.CPULimit > 0 && wl.CPUPerRequest > 0 {
+		s.capacity = math.Min(s.capacity, (wl.CPULimit-wl.CPUIdle)/wl.CPUPerRequest)
+	}
+	if !(s.capacity > 0) {
+		return nil, fmt.Errorf("a pod can serve no request: its CPU limit %.3g cores is at or below its idle CPU", wl.CPULimit)
+	}
+	if s.lat, err = latencyTableFor(wl, s.sloQuantile); err != nil {
+		return nil, err
+	}
+	hpaSpec := spec.HPA
+	if o, ok := opts.HPA[spec.Name]; ok {
+		hpaSpec = o
+	}
+	if n, ok := opts.FixedReplicas[spec.Name]; ok {
+		hpaSpec, s.specReplicas = nil, n
+	}
+	if hpaSpec != nil {
+		s.hpaSpec = hpaSpec.DeepCopy()
+		if s.hpa, err = hpa.NewController(cfg, s.hpaSpec); err != nil {
+			return nil, err
+		}
+		if err := s.compileSources(w); err != nil {
+			return nil, err
+		}
+	}
+	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
+	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
+	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
+	for range s.specReplicas {
+		p := w.newPod(s)
+		p.created, p.boundAt, p.runningAt, p.readyAt = -prehistory, -prehistory, -prehistory, -prehistory
+		p.phase = podReady
+		p.customSince = -prehistory
+	}
+	return s, nil
+}
+
+// compileSources maps each HPA metric to what produces it.
+func (s *service) compileSources(w *World) error {
+	s.sources = make([]metricSource, len(s.hpaSpec.Metrics))
+	s.snapshot.Metrics = make([]hpa.MetricValues, max(1, len(s.hpaSpec.Metrics)))
+	for i, m := range s.hpaSpec.Metrics {
+		var name string
+		switch m.Type {
+		case autoscalingv2.ResourceMetricSourceType, autoscalingv2.ContainerResourceMetricSourceType:
+			s.sources[i] = metricSource{kind: m.Type, ring: -1}
+			continue
+		case autoscalingv2.PodsMetricSourceType:
+			name = m.Pods.Metric.Name
+		case autoscalingv2.ObjectMetricSourceType:
+			name = m.Object.Metric.Name
+		case autoscalingv2.ExternalMetricSourceType:
+			name = m.External.Metric.Name
+		}
+		var src *scenarios.MetricSource
+		for j := range s.spec.MetricSources {
+			if s.spec.MetricSources[j].Name == name {
+				src = &s.spec.MetricSources[j]
+			}
+		}
+		if src == nil {
+			return fmt.Errorf("hpa metric %q has no metricSources entry saying what it measures", name)
+		}
+		lagTicks := int(src.Lag.D() / w.tick)
+		s.custom = append(s.custom, newLagRing(lagTicks))
+		s.sources[i] = metricSource{kind: m.Type, source: src.Source, factor: *src.Factor, ring: len(s.custom) - 1}
+	}
+	return nil
+}
+
+// latencyCache shares tables between runs of the same workload (a tune
+// evaluates hundreds of HPA candidates against one service).
+var latencyCache = newTableCache()
+
+func latencyTableFor(wl model.Workload, q float64) (*latencyTable, error) {
+	return latencyCache.get(wl, q)
+}
+
+func (w *World) newPod(s *service) *pod {
+	var p *pod
+	if n := len(w.freePods); n > 0 {
+		p = w.freePods[n-1]
+		w.freePods = w.freePods[:n-1]
+		cpu, mem := p.cpuRing, p.memRing
+		*p = pod{cpuRing: cpu, memRing: mem}
+		clear(p.cpuRing)
+		clear(p.memRing)
+	} else {
+		p = &pod{cpuRing: make([]float64, w.windowTicks), memRing: make([]float64, w.windowTicks)}
+	}
+	s.nextID++
+	p.id = s.nextID
+	p.node = -1
+	p.created = w.now
+	p.phase = podPending
+	s.pods = append(s.pods, p)
+	return p
+}
+
+// placeInitialPods packs the initial pods onto the cheapest node type and
+// binds them.
+func (w *World) placeInitialPods() error {
+	var shapes []model.PodShape
+	for _, s := range w.services {
+		shapes = append(shapes, model.PodShape{Name: s.spec.Name, CPU: s.cpuRequest, Memory: s.memRequest, Count: len(s.pods)})
+	}
+	packing, err := model.Pack(shapes, w.nodeShape)
+	if err != nil {
+		return fmt.Errorf("initial pods: %w", err)
+	}
+	for i, ns := range w.nodeShape {
+		if ns.Name == packing.NodeType {
+			w.newNode = i
+		}
+	}
+	for range packing.Nodes {
+		w.addNode(true)
+	}
+	// First fit in service order can need a node more than FFD did.
+	for _, s := range w.services {
+		for _, p := range s.pods {
+			if !w.bind(s, p) {
+				w.addNode(true)
+				if !w.bind(s, p) {
+					return fmt.Errorf("a %s pod fits no node of type %s", s.spec.Name, w.nodeShape[w.newNode].Name)
+				}
+			}
+			p.boundAt = -prehistory
+		}
+	}
+	return nil
+}
+
+func (w *World) addNode(ready bool) {
+	ns := w.nodeShape[w.newNode]
+	n := node{typ: w.newNode, ready: ready, readyAt: w.now + w.provisioning, cpuFree: ns.CPU, memFree: ns.Memory, emptySince: w.now}
+	if ready {
+		n.readyAt = w.now
+	}
+	for i := range w.nodes {
+		if w.nodes[i].removed {
+			w.nodes[i] = n
+			return
+		}
+	}
+	w.nodes = append(w.nodes, n)
+}
+
+// bind places p on the first Ready node with room.
+func (w *World) bind(s *service, p *pod) bool {
+	const eps = 1e-9
+	for i := range w.nodes {
+		n := &w.nodes[i]
+		if n.removed || !n.ready || n.cpuFree+eps < s.cpuRequest || n.memFree+eps*s.memRequest < s.memRequest {
+			continue
+		}
+		n.cpuFree -= s.cpuRequest
+		n.memFree -= s.memRequest
+		n.pods++
+		p.node, p.boundAt, p.phase = i, w.now, podStarting
+		return true
+	}
+	return false
+}
+
+func (w *World) unbind(s *service, p *pod) {
+	if p.node < 0 {
+		return
+	}
+	n := &w.nodes[p.node]
+	n.cpuFree += s.cpuRequest
+	n.memFree += s.memRequest
+	n.pods--
+	if n.pods == 0 {
+		n.emptySince = w.now
+	}
+	p.node = -1
+}
+
+// errInvariant guards states that cannot happen.
+var errInvariant = errors.New("sim: invariant broken")

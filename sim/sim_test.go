@@ -1,0 +1,210 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+func noa(t testing.TB) *scenarios.Plan {
+	t.Helper()
+	p, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// steadyPlan is one service at a constant rate with the given service-time
+// line ("cv: 1.5", "p95: 900ms", or "" for exponential).
+func steadyPlan(t testing.TB, rate, serviceTime, extra string) *scenarios.Plan {
+	t.Helper()
+	doc := fmt.Sprintf(`apiVersion: headroom.dev/v1alpha1
+kind: CapacityPlan
+metadata: {name: steady}
+services:
+  - name: api
+    replicas: 4
+    resources:
+      requests: {cpu: "1", memory: 1Gi}
+    requestRate: %s
+    serviceTime: {mean: 200ms%s}
+    concurrency: 4
+    cpu: {perRequest: 50ms}
+    memory: {base: 256Mi, perInFlight: 1Mi}
+%s
+scenarios:
+  - {name: flat, duration: 2h}
+cluster:
+  nodeTypes:
+    - {name: n, allocatable: {cpu: "16", memory: 64Gi}, pricePerHour: 1}
+`, rate, serviceTime, extra)
+	p, err := scenarios.Parse("steady.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSteadyStateMatchesModel: at constant traffic and a fixed replica
+// count, the simulator's utilisation and p95 are the model's within 2 %.
+func TestSteadyStateMatchesModel(t *testing.T) {
+	for _, tt := range []struct {
+		name, rate, st string
+		replicas       int32
+	}{
+		{"exponential ρ=0.5", "40/s", "", 4},
+		{"exponential ρ=0.9", "72/s", "", 4},
+		{"cv 1.5 ρ=0.8", "64/s", ", cv: 1.5", 4},
+		{"p95-fitted ρ=0.7", "42/s", ", p95: 500ms", 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := steadyPlan(t, tt.rate, tt.st, "")
+			res, err := Run(p, Options{Scenario: "flat", FixedReplicas: map[string]int32{"api": tt.replicas}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := res.Services[0].Series[len(res.Services[0].Series)-1]
+			wl, err := p.Services[0].Workload(p.Services[0].RequestRate.PerSecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := model.Predict(wl, int(tt.replicas), 0.95)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rel := math.Abs(last.CPUUtilisation-want.CPUUtilisation) / want.CPUUtilisation; rel > 0.02 {
+				t.Errorf("CPU utilisation %g, model %g (%.2f%% off)", last.CPUUtilisation, want.CPUUtilisation, rel*100)
+			}
+			if rel := math.Abs(last.P95-want.P95Response) / want.P95Response; rel > 0.02 {
+				t.Errorf("p95 %g, model %g (%.2f%% off)", last.P95, want.P95Response, rel*100)
+			}
+			// The only errors are the stationary wait tail beyond the 30 s
+			// timeout: e^-100 and smaller here.
+			if last.ErrorRate > 1e-12 || res.Services[0].Summary.ScaleEvents != 0 {
+				t.Errorf("steady state had %g errors and %d scale events", last.Errors, res.Services[0].Summary.ScaleEvents)
+			}
+		})
+	}
+}
+
+func TestRun_Deterministic(t *testing.T) {
+	run := func() []byte {
+		res, err := Run(noa(t), Options{Scenario: "event-spike"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a, b := run(), run()
+	if !bytes.Equal(a, b) {
+		t.Fatal("two runs with the same plan and seed differ")
+	}
+}
+
+// TestHPAScalesUpUnderLoad: doubling the load on a CPU-utilisation HPA
+// raises the replicas to the count the utilisation target implies, after
+// the pods' start-up and within a few syncs.
+func TestHPAScalesUpUnderLoad(t *testing.T) {
+	hpaSpec := `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+    startup: {containerStart: 20s, readiness: 10s}`
+	p := steadyPlan(t, "40/s", "", hpaSpec)
+	p.Scenarios[0].Profile = []scenarios.Component{{Step: &scenarios.Step{At: scenarios.Duration(30 * time.Minute), Multiplier: 2}}}
+	res, err := Run(p, Options{Scenario: "flat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Services[0]
+	// 40 req/s × 50 ms = 2 cores at 50 % of 1 core → 4 pods; 80 req/s → 8.
+	at := func(d time.Duration) Sample {
+		for _, x := range s.Series {
+			if x.T >= d {
+				return x
+			}
+		}
+		t.Fatalf("no sample at %s", d)
+		return Sample{}
+	}
+	if got := at(25 * time.Minute).Desired; got != 4 {
+		t.Errorf("replicas before the step = %d, want 4", got)
+	}
+	if got := at(40 * time.Minute).Desired; got != 8 {
+		t.Errorf("replicas 10m after the step = %d, want 8", got)
+	}
+	if got := at(40 * time.Minute).Ready; got != 8 {
+		t.Errorf("ready pods 10m after the step = %d, want 8", got)
+	}
+	for _, e := range s.Events {
+		t.Logf("%s %d→%d %s", e.At, e.From, e.To, e.Reason)
+	}
+}
+
+func TestTick_NoAllocationsInSteadyState(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
+	p.Scenarios[0].Duration = scenarios.Duration(30 * 24 * time.Hour)
+	w, err := New(p, Options{Scenario: "flat", SampleEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3600 { // settle: initial scaling, first samples
+		w.Tick()
+	}
+	allocs := testing.AllocsPerRun(3000, w.Tick)
+	// Series samples are preallocated; a flush once an hour copies the HPA
+	// ratios (one small slice), which rounds to 0 per tick.
+	if allocs != 0 {
+		t.Errorf("%.2f allocations per tick in steady state, want 0", allocs)
+	}
+}
+
+func BenchmarkRun7Days(b *testing.B) {
+	p := steadyPlan(b, "40/s", "", `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
+	p.Scenarios[0].Duration = scenarios.Duration(7 * 24 * time.Hour)
+	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
+	for b.Loop() {
+		if _, err := Run(p, Options{Scenario: "flat"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRun90Days(b *testing.B) {
+	p := steadyPlan(b, "40/s", "", `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
+	p.Scenarios[0].Duration = scenarios.Duration(90 * 24 * time.Hour)
+	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
+	for b.Loop() {
+		if _, err := Run(p, Options{Scenario: "flat"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim/hpa"
+)
+
+// podPhase is where a pod is in its life.
+type podPhase uint8
+
+const (
+	// podPending: created, not yet bound to a node.
+	podPending podPhase = iota
+	// podStarting: bound; pulling the image and starting the container.
+	podStarting
+	// podRunning: container running, readiness probe not yet passed.
+	podRunning
+	// podReady: serving traffic.
+	podReady
+)
+
+func (p podPhase) String() string {
+	return [...]string{"pending", "starting", "running", "ready"}[p]
+}
+
+// pod is one replica. Its rings hold the last metrics-window of CPU and
+// memory use, one entry per tick.
+type pod struct {
+	id        int
+	phase     podPhase
+	node      int
+	created   time.Duration
+	boundAt   time.Duration
+	runningAt time.Duration
+	readyAt   time.Duration
+
+	backlog float64
+
+	cpuRing, memRing []float64
+	ringPos, ringLen int
+	cpuSum, memSum   float64
+
+	// The latest metrics-server sample.
+	hasSample          bool
+	sampleCPU          float64
+	sampleMem          float64
+	sampleAt           time.Duration
+	customSince        time.Duration // custom metrics exist for samples after this
+	lastServedPerSec   float64
+	lastInFlight       float64
+	lastCPU, lastMem   float64
+	lastQueued         float64
+	startupRemaining   time.Duration
+	readinessRemaining time.Duration
+}
+
+// node is one node of the cluster.
+type node struct {
+	typ        int
+	ready      bool
+	readyAt    time.Duration
+	cpuFree    float64
+	memFree    float64
+	pods       int
+	emptySince time.Duration
+	removed    bool
+}
+
+// service is one simulated service with its pods and HPA.
+type service struct {
+	spec    *scenarios.Service
+	traffic scenarios.Traffic
+	base    float64
+	w       model.Workload
+	lat     *latencyTable
+
+	capacity     float64 // μ per pod, requests per second
+	cpuRequest   float64 // cores
+	memRequest   float64 // bytes
+	cpuLimit     float64 // cores, 0 = none
+	timeout      float64 // seconds
+	startup      time.Duration
+	readiness    time.Duration
+	sloQuantile  float64
+	sloTarget    float64 // seconds; 0 = no latency SLO
+	errorBudget  float64 // fraction; 0 = none
+	specReplicas int32
+
+	pods   []*pod
+	nextID int
+
+	hpa      *hpa.Controller
+	hpaSpec  *autoscalingv2.HorizontalPodAutoscalerSpec
+	snapshot hpa.Snapshot
+	sources  []metricSource // per HPA metric, nil for resource metrics
+	lastDec  hpa.Decision
+	events   []ScaleEvent
+
+	// Rings of per-tick values for lagged custom metrics.
+	custom []lagRing
+
+	rec recorder
+
+	snapshotContainers []hpa.Container
+	ratioBuf           []float64
+}
+
+// metricSource produces one HPA metric.
+type metricSource struct {
+	kind   autoscalingv2.MetricSourceType
+	source string
+	factor float64
+	ring   int // index into service.custom
+}
+
+// lagRing is a delay line: push one value per tick, read the value from
+// lag ticks ago.
+type lagRing struct {
+	vals []float64
+	pos  int
+	n    int
+}
+
+func newLagRing(lagTicks int) lagRing { return lagRing{vals: make([]float64, lagTicks+1)} }
+
+func (r *lagRing) push(v float64) {
+	r.vals[r.pos] = v
+	r.pos = (r.pos + 1) % len(r.vals)
+	if r.n < len(r.vals) {
+		r.n++
+	}
+}
+
+// lagged returns the value pushed len−1 pushes ago, or the oldest one.
+func (r *lagRing) lagged() float64 {
+	if r.n < len(r.vals) {
+		return r.vals[0]
+	}
+	return r.vals[r.pos]
+}
+
+// World is the simulated cluster: services, nodes and the clock.
+type World struct {
+	plan     *scenarios.Plan
+	scenario *scenarios.Scenario
+	now      time.Duration
+	tick     time.Duration
+	end      time.Duration
+	start    time.Duration // wall time of day at t = 0
+
+	services  []*service
+	nodeTypes []scenarios.NodeType
+	nodeShape []model.NodeShape
+	nodes     []node
+	newNode   int // node type the autoscaler adds
+
+	resolution   time.Duration
+	window       time.Duration
+	windowTicks  int
+	syncPeriod   time.Duration
+	caPeriod     time.Duration
+	provisioning time.Duration
+	unneeded     time.Duration
+
+	seed        int64
+	flapWindow  time.Duration
+	sampleEvery time.Duration
+
+	freePods []*pod
+	nodeRec  nodeRecorder
+	scratch  []float64 // the cluster autoscaler's free-capacity estimate
+}
+
+// ScaleEvent is one change of a workload's replicas.
+type ScaleEvent struct {
+	At     time.Duration `json:"at"`
+	From   int32         `json:"from"`
+	To     int32         `json:"to"`
+	Reason string        `json:"reason"`
+}
+
+func cores(q corev1.ResourceList, name corev1.ResourceName) float64 {
+	v, ok := q[name]
+	if !ok {
+		return 0
+	}
+	return scenarios.Cores(v)
+}
+
+func bytesOf(q corev1.ResourceList, name corev1.ResourceName) float64 {
+	v, ok := q[name]
+	if !ok {
+		return 0
+	}
+	return scenarios.Bytes(v)
+}
+
+func (w *World) String() string { return fmt.Sprintf("world t=%s", w.now) }
