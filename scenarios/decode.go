@@ -30,9 +30,6 @@ const (
 	maxDecodeNodes = 1_000_000
 	// maxDecodeDepth bounds nesting, aliases expanded.
 	maxDecodeDepth = 1000
-	// maxSyntaxProbes bounds the extra parses spent locating a syntax error
-	// beyond the bisection.
-	maxSyntaxProbes = 64
 )
 
 // DecodeYAML decodes one YAML document strictly into v, a non-nil pointer
@@ -49,7 +46,7 @@ const (
 //   - everything else (unknown or duplicate fields, wrong types, numbers out
 //     of range, values a type's UnmarshalJSON rejects, more than one
 //     document, an empty file) is returned as FieldErrors in document order,
-//     at most maxDecodeErrors of them.
+//     at most 20 of them (and a last one saying there were more).
 //
 // A null value leaves the field as it was, except that pointers, slices,
 // maps and interfaces are set to nil, as encoding/json does. Anchors,
@@ -103,7 +100,10 @@ func DecodeYAML(file string, data []byte, v any) (*Index, error) {
 		if a.Line != b.Line {
 			return a.Line - b.Line
 		}
-		return a.Column - b.Column
+		if a.Column != b.Column {
+			return a.Column - b.Column
+		}
+		return strings.Compare(a.Msg, b.Msg)
 	})
 	// A node reached through several aliases or merge keys fails the same
 	// way each time; say it once.
@@ -309,7 +309,7 @@ type yamlSeg struct {
 func (d *yamlDecoder) push(s yamlSeg) { d.segs = append(d.segs, s) }
 func (d *yamlDecoder) pop()           { d.segs = d.segs[:len(d.segs)-1] }
 
-// displayPath renders d.segs, plus key when it is not empty.
+// displayPath renders d.segs.
 func (d *yamlDecoder) displayPath() string {
 	var b strings.Builder
 	for _, s := range d.segs {
@@ -433,7 +433,7 @@ func (d *yamlDecoder) decodeValue(at, n *yaml.Node, tag string, v reflect.Value,
 	info := yamlTypeInfoOf(v.Type())
 	switch {
 	case info.jsonUnmarshaler:
-		d.decodeUnmarshaler(at, n, v, path)
+		d.decodeUnmarshaler(at, n, v)
 		return
 	case info.textUnmarshaler:
 		if tag != yamlStrTag && tag != yamlTimestampTag {
@@ -637,16 +637,61 @@ func describeYAML(n *yaml.Node, tag string) string {
 }
 
 // yamlPair is one key and value of a mapping, merge keys expanded.
-type yamlPair struct {
-	key, val *yaml.Node
-	merged   bool // the pair comes from a merge key ("<<: *base")
+type yamlPair struct{ key, val *yaml.Node }
+
+// yamlPairs collects the pairs of a mapping, finding them by key: by linear
+// search while they are few, by a map beyond.
+type yamlPairs struct {
+	list  []yamlPair
+	index map[string]int // scalar key -> position in list, once list is long
+}
+
+func (ps *yamlPairs) find(key string) (yamlPair, bool) {
+	if ps.index != nil {
+		i, ok := ps.index[key]
+		if !ok {
+			return yamlPair{}, false
+		}
+		return ps.list[i], true
+	}
+	for _, p := range ps.list {
+		if p.key.Kind == yaml.ScalarNode && p.key.Value == key {
+			return p, true
+		}
+	}
+	return yamlPair{}, false
+}
+
+func (ps *yamlPairs) add(p yamlPair) {
+	const linear = 16
+	ps.list = append(ps.list, p)
+	switch {
+	case ps.index != nil:
+	case len(ps.list) > linear:
+		ps.index = make(map[string]int, 2*len(ps.list))
+		for i, q := range ps.list {
+			if q.key.Kind == yaml.ScalarNode {
+				if _, dup := ps.index[q.key.Value]; !dup {
+					ps.index[q.key.Value] = i
+				}
+			}
+		}
+		return
+	default:
+		return
+	}
+	if p.key.Kind == yaml.ScalarNode {
+		if _, dup := ps.index[p.key.Value]; !dup {
+			ps.index[p.key.Value] = len(ps.list) - 1
+		}
+	}
 }
 
 // pairs lists the entries of mapping n in order, expanding merge keys: an
 // explicit key overrides a merged one, and an earlier merged mapping
-// overrides a later one. Duplicate explicit keys are reported here, once.
+// overrides a later one. Duplicate explicit keys are reported here.
 func (d *yamlDecoder) pairs(n *yaml.Node) []yamlPair {
-	out := make([]yamlPair, 0, len(n.Content)/2)
+	ps := yamlPairs{list: make([]yamlPair, 0, len(n.Content)/2)}
 	hasMerge := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -655,66 +700,67 @@ func (d *yamlDecoder) pairs(n *yaml.Node) []yamlPair {
 			continue
 		}
 		if k.Kind == yaml.ScalarNode {
-			if first := findYAMLKey(out, k.Value); first != nil {
+			if first, dup := ps.find(k.Value); dup {
 				d.push(yamlSeg{key: k.Value})
 				d.errorf(k, "duplicate key %q (first at line %d); remove one", k.Value, first.key.Line)
 				d.pop()
 				continue
 			}
 		}
-		out = append(out, yamlPair{key: k, val: val})
+		ps.add(yamlPair{key: k, val: val})
 	}
 	if !hasMerge {
-		return out
+		return ps.list
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != yamlMergeTag {
 			continue
 		}
-		var sources []*yaml.Node
 		src := d.enter(val)
 		if src == nil {
 			continue
 		}
+		var sources []*yaml.Node
 		switch src.Kind {
 		case yaml.MappingNode:
-			sources = append(sources, src)
+			sources = []*yaml.Node{val}
 		case yaml.SequenceNode:
-			sources = append(sources, src.Content...)
+			sources = src.Content
 		default:
 			d.errorf(val, "a merge key (<<) takes a mapping or a sequence of mappings, got %s", describeYAML(src, src.ShortTag()))
 		}
 		for _, s := range sources {
+			if s == val {
+				d.mergeInto(&ps, src)
+				continue
+			}
 			m := d.enter(s)
 			if m == nil {
 				continue
 			}
-			if m.Kind != yaml.MappingNode {
-				d.errorf(s, "a merge key (<<) takes a mapping or a sequence of mappings, got %s", describeYAML(m, m.ShortTag()))
+			if m.Kind == yaml.MappingNode {
+				d.mergeInto(&ps, m)
 			} else {
-				for _, p := range d.pairs(m) {
-					if p.key.Kind == yaml.ScalarNode && findYAMLKey(out, p.key.Value) != nil {
-						continue
-					}
-					p.merged = true
-					out = append(out, p)
-				}
+				d.errorf(s, "a merge key (<<) takes a mapping or a sequence of mappings, got %s", describeYAML(m, m.ShortTag()))
 			}
 			d.leave(s, m)
 		}
 		d.leave(val, src)
 	}
-	return out
+	return ps.list
 }
 
-func findYAMLKey(ps []yamlPair, key string) *yamlPair {
-	for i := range ps {
-		if ps[i].key.Kind == yaml.ScalarNode && ps[i].key.Value == key {
-			return &ps[i]
+// mergeInto adds the pairs of mapping m whose keys ps does not have yet.
+func (d *yamlDecoder) mergeInto(ps *yamlPairs, m *yaml.Node) {
+	for _, p := range d.pairs(m) {
+		if p.key.Kind == yaml.ScalarNode {
+			if _, ok := ps.find(p.key.Value); ok {
+				continue
+			}
 		}
+		ps.add(p)
 	}
-	return nil
 }
 
 // mapKey returns the text of a mapping key, which must be a non-null scalar.
@@ -948,14 +994,10 @@ func (d *yamlDecoder) genericNode(node *yaml.Node, path string) (any, bool) {
 }
 
 // decodeUnmarshaler re-encodes n as JSON and hands it to v's UnmarshalJSON.
-func (d *yamlDecoder) decodeUnmarshaler(at, n *yaml.Node, v reflect.Value, path string) {
-	nerrs := len(d.errs)
+func (d *yamlDecoder) decodeUnmarshaler(at, n *yaml.Node, v reflect.Value) {
 	buf, ok := d.appendJSON(nil, at, n)
-	if !ok || d.stopped {
-		if len(d.errs) == nerrs { // stopped without saying why
-			d.errorf(at, "cannot decode this value")
-		}
-		return
+	if !ok {
+		return // the problem has been reported
 	}
 	err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(buf)
 	if err == nil {
@@ -1248,7 +1290,7 @@ func yamlStructFields(t reflect.Type) *yamlFields {
 					continue
 				}
 				index := append(slices.Clone(l.index), i)
-				if name == "" && inline && ft.Kind() == reflect.Struct && !yamlTypeInfoOfShallow(ft) {
+				if name == "" && inline && ft.Kind() == reflect.Struct && !decodesItself(ft) {
 					next = append(next, level{typ: ft, index: index})
 					continue
 				}
@@ -1278,9 +1320,9 @@ func yamlStructFields(t reflect.Type) *yamlFields {
 	return fs
 }
 
-// yamlTypeInfoOfShallow reports whether struct type t decodes itself (an
-// embedded metav1.Time, say), in which case it is a field, not flattened.
-func yamlTypeInfoOfShallow(t reflect.Type) bool {
+// decodesItself reports whether type t has its own UnmarshalJSON or
+// UnmarshalText; an embedded struct that does is not flattened.
+func decodesItself(t reflect.Type) bool {
 	pt := reflect.PointerTo(t)
 	return pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType)
 }
@@ -1449,7 +1491,7 @@ func syntaxHint(msg string) string {
 // "a: [b, c] }" fails at the brace, not at the bracket. The work is bounded
 // to a few dozen parses of data.
 func locateYAMLSyntaxError(data []byte, full string) (line, col int, r rune) {
-	const maxLookahead = 32 // lines tried after a line that fails differently
+	const maxLookahead = 32         // lines tried after a line that fails differently
 	budget := 16*len(data) + 64<<10 // bytes the probes may parse
 	// fails reports whether the first n bytes fail to parse, and how. Out
 	// of budget, it claims they fail in some other way.

@@ -217,6 +217,10 @@ services:
 		yaml: "labels:\n  team: a\n  team: b\n",
 		want: []string{`plan.yaml:3:3: labels.team: duplicate key "team" (first at line 2); remove one`},
 	}, {
+		name: "duplicate key in a long mapping",
+		yaml: "labels: {k0: v, k1: v, k2: v, k3: v, k4: v, k5: v, k6: v, k7: v, k8: v, k9: v, k10: v, k11: v, k12: v, k13: v, k14: v, k15: v, k16: v, k17: v, k3: w}\n",
+		want: []string{`plan.yaml:1:144: labels.k3: duplicate key "k3" (first at line 1); remove one`},
+	}, {
 		name: "string for integer",
 		yaml: "services:\n  - name: a\n    replicas: abc\n",
 		want: []string{`plan.yaml:3:15: services[a].replicas: expected an integer, got "abc"`},
@@ -467,6 +471,10 @@ func TestDecodeYAML_SyntaxErrors(t *testing.T) {
 		yaml: "services: [a, b\nseed: 1\n",
 		want: `plan.yaml:1:11: invalid YAML: did not find expected ',' or ']' (a quote or bracket opened here is not closed)`,
 	}, {
+		name: "unclosed quote to the end of the file",
+		yaml: "\"abc\n\n",
+		want: `plan.yaml:1:1: invalid YAML: found unexpected end of stream (a quote or bracket opened here is not closed)`,
+	}, {
 		name: "error after a multi-line flow sequence",
 		yaml: "labels: {a: b,\n  c: d}\nseed: }\n",
 		want: `plan.yaml:3:7: invalid YAML: did not find expected node content`,
@@ -527,6 +535,110 @@ func TestDecodeYAML_NotAPointer(t *testing.T) {
 	}
 }
 
+// decodeTestRules exercises encoding/json's field rules.
+type decodeTestRules struct {
+	Plain               string // no tag: the key is the Go name
+	Renamed             string `json:"renamed"`
+	Skipped             string `json:"-"`
+	Dash                string `json:"-,"` // the key "-"
+	hidden              string
+	*DecodeTestEmbedded                                // flattened, allocated on use
+	Inline              decodeTestInline               `json:",inline"` // flattened, the Kubernetes way
+	Shadow              string                         `json:"shadow"`  // hides DecodeTestEmbedded.Shadow
+	Array               [2]int                         `json:"array"`
+	Bytes               []byte                         `json:"bytes"`
+	Any                 any                            `json:"any"`
+	Names               map[corev1.ResourceName]string `json:"names"`
+	Uint64              uint64                         `json:"uint64"`
+	Int8                int8                           `json:"int8"`
+	Float32             float32                        `json:"float32"`
+	Chan                chan int                       `json:"chan"`
+	Stringer            fmt.Stringer                   `json:"stringer"`
+	IntKeys             map[int]string                 `json:"intKeys"`
+}
+
+type DecodeTestEmbedded struct {
+	Deep   int    `json:"deep"`
+	Shadow string `json:"shadow"`
+}
+
+type decodeTestInline struct {
+	Inlined string `json:"inlined"`
+}
+
+func TestDecodeYAML_FieldRules(t *testing.T) {
+	data := `
+Plain: a
+renamed: b
+"-": c
+deep: 3
+shadow: s
+inlined: i
+array: [1]
+bytes: aGk=
+any: {a: [1, 2.5, x, true, null, 2001-12-14]}
+names: {cpu: one}
+uint64: 18446744073709551615
+int8: -128
+float32: 1.5
+`
+	var got decodeTestRules
+	if _, err := DecodeYAML("rules.yaml", []byte(data), &got); err != nil {
+		t.Fatalf("DecodeYAML: %v", err)
+	}
+	want := decodeTestRules{
+		Plain: "a", Renamed: "b", Dash: "c",
+		DecodeTestEmbedded: &DecodeTestEmbedded{Deep: 3},
+		Inline:             decodeTestInline{Inlined: "i"},
+		Shadow:             "s",
+		Array:              [2]int{1, 0},
+		Bytes:              []byte("hi"),
+		Any:                map[string]any{"a": []any{int64(1), 2.5, "x", true, nil, "2001-12-14"}},
+		Names:              map[corev1.ResourceName]string{corev1.ResourceCPU: "one"},
+		Uint64:             18446744073709551615,
+		Int8:               -128,
+		Float32:            1.5,
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(decodeTestRules{})); diff != "" {
+		t.Errorf("DecodeYAML mismatch (-want +got):\n%s", diff)
+	}
+
+	bad := `
+Skipped: x
+hidden: x
+array: [1, 2, 3]
+bytes: "!!"
+uint64: 18446744073709551616
+int8: -129
+chan: 1
+stringer: x
+intKeys: {1: a}
+`
+	_, err := DecodeYAML("rules.yaml", []byte(bad), &got)
+	var fes FieldErrors
+	if !errors.As(err, &fes) {
+		t.Fatalf("DecodeYAML error = %v, want FieldErrors", err)
+	}
+	var gotErrs []string
+	for _, e := range fes {
+		gotErrs = append(gotErrs, e.Error())
+	}
+	wantErrs := []string{
+		`rules.yaml:2:1: Skipped: unknown field "Skipped"`,
+		`rules.yaml:3:1: hidden: unknown field "hidden"`,
+		`rules.yaml:4:8: array: expected at most 2 items, got 3`,
+		`rules.yaml:5:8: bytes: expected base64 data, got "!!"`,
+		`rules.yaml:6:9: uint64: expected a non-negative integer, got 18446744073709551616`,
+		`rules.yaml:7:7: int8: -129 is out of range (-128 to 127)`,
+		`rules.yaml:8:7: chan: cannot decode into Go type chan int`,
+		`rules.yaml:9:11: stringer: cannot decode into Go type fmt.Stringer`,
+		`rules.yaml:10:10: intKeys: cannot decode into Go type map[int]string: map keys must be strings`,
+	}
+	if diff := cmp.Diff(wantErrs, gotErrs); diff != "" {
+		t.Errorf("DecodeYAML errors mismatch (-want +got):\n%s", diff)
+	}
+}
+
 const indexTestYAML = `apiVersion: headroom.dev/v1alpha1
 services:
   - name: noa-mcp
@@ -557,10 +669,10 @@ func TestIndex_Position(t *testing.T) {
 	}{
 		{path: "", line: 1, col: 1, ok: true},
 		{path: "apiVersion", line: 1, col: 13, ok: true},
-		{path: "services", line: 2, col: 1, ok: true},             // block sequence: its key
-		{path: "services[0]", line: 3, col: 5, ok: true},          // item: its first key
-		{path: "services[noa-mcp]", line: 3, col: 5, ok: true},    // by name
-		{path: "services[0].hpa", line: 8, col: 5, ok: true},      // block mapping: its key
+		{path: "services", line: 2, col: 1, ok: true},          // block sequence: its key
+		{path: "services[0]", line: 3, col: 5, ok: true},       // item: its first key
+		{path: "services[noa-mcp]", line: 3, col: 5, ok: true}, // by name
+		{path: "services[0].hpa", line: 8, col: 5, ok: true},   // block mapping: its key
 		{path: "services[0].hpa.maxReplicas", line: 9, col: 20, ok: true},
 		{path: "services[noa-mcp].hpa.maxReplicas", line: 9, col: 20, ok: true},
 		{path: "services[noa-mcp].resources.requests.cpu", line: 6, col: 14, ok: true},
@@ -585,6 +697,41 @@ func TestIndex_Position(t *testing.T) {
 	}
 	if _, _, ok := (*Index)(nil).Position("services"); ok {
 		t.Errorf("nil Index: Position ok = true, want false")
+	}
+}
+
+func TestIndex_PositionAliases(t *testing.T) {
+	const data = `services:
+  - &a
+    name: a
+    resources:
+      requests: {cpu: 1}
+  - *a
+  - <<: *a
+    name: c
+`
+	var p decodeTestPlan
+	ix, err := DecodeYAML("plan.yaml", []byte(data), &p)
+	if err != nil {
+		t.Fatalf("DecodeYAML: %v", err)
+	}
+	tests := []struct {
+		path      string
+		line, col int
+	}{
+		{path: "services[a].resources.requests.cpu", line: 5, col: 23},
+		// An alias is located where it is used, everything in it too.
+		{path: "services[1]", line: 6, col: 5},
+		{path: "services[1].resources.requests.cpu", line: 6, col: 5},
+		// Merged keys are located where they are written, in the anchor.
+		{path: "services[c].name", line: 8, col: 11},
+		{path: "services[c].resources.requests.cpu", line: 5, col: 23},
+	}
+	for _, tt := range tests {
+		line, col, ok := ix.Position(tt.path)
+		if line != tt.line || col != tt.col || !ok {
+			t.Errorf("Position(%q) = %d, %d, %t; want %d, %d, true", tt.path, line, col, ok, tt.line, tt.col)
+		}
 	}
 }
 
@@ -635,7 +782,19 @@ func FuzzDecodeYAML(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// Valid documents in other shapes: mutations of these decode more often.
+	f.Add(benchmarkPlan(2))
+	var p decodeTestPlan
+	if _, err := DecodeYAML("valid.yaml", readDecodeTestdata(f, "valid.yaml"), &p); err != nil {
+		f.Fatal(err)
+	}
+	j, err := json.Marshal(&p) // JSON is YAML too
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(j)
 	f.Add([]byte(indexTestYAML))
+	f.Add([]byte("services: [{name: a, replicas: 1, weight: 2.5e-3, ports: [1, 0o17], fixed: true}]\nextra: [{a: ~}, -1, '2']\n"))
 	f.Add([]byte("extra: &x [1, *x]\n"))
 	f.Add([]byte("services:\n  - <<: {name: a}\n    replicas: 0x10\n"))
 	f.Add([]byte("seed: -0b101\nextra: {a: 1e3, b: .inf, c: 2001-12-14}\n"))

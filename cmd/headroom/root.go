@@ -30,7 +30,7 @@ an SLO breached).`,
 		return &usageError{err: err}
 	})
 	root.AddGroup(&cobra.Group{ID: "plan", Title: "Capacity planning:"}, &cobra.Group{ID: "other", Title: "Other:"})
-	for _, c := range []*cobra.Command{newSizeCmd(streams), newSimulateCmd(streams)} {
+	for _, c := range []*cobra.Command{newSizeCmd(streams), newSimulateCmd(streams), newCompareCmd(streams), newTuneCmd(streams)} {
 		c.GroupID = "plan"
 		root.AddCommand(c)
 	}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// compareOptions are the flags and state of `headroom compare`.
+type compareOptions struct {
+	Filename string
+	HPAFile  string
+	Seed     int64
+	Output   string
+
+	plan     *scenarios.Plan
+	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
+	streams  ioStreams
+}
+
+func newCompareCmd(streams ioStreams) *cobra.Command {
+	o := &compareOptions{Output: "table", streams: streams}
+	cmd := &cobra.Command{
+		Use:   "compare -f PLAN --hpa PROPOSED.yaml [-o table|json]",
+		Short: "Current vs proposed HPA, side by side over every scenario",
+		Long: `Simulate every scenario twice, once with each service's HPA as the plan has it and once
+with the HorizontalPodAutoscaler manifests in --hpa (autoscaling/v2, as kubectl prints them; several
+may be separated by ---; each is matched to the service whose workload its scaleTargetRef names),
+and compare them measure by measure: SLO-violation minutes, worst p95, errors, longest violation,
+pod-hours, cost, scale events, flaps and time at maxReplicas.
+
+Exits 3 when the proposal spends more minutes in SLO violation than today's HPA in any scenario.`,
+		Example: `  # Would a 60 % CPU target with a faster scale-up have held the SLO?
+  headroom compare -f scenarios/examples/noa.yaml --hpa proposed-hpa.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
+	f.StringVar(&o.HPAFile, "hpa", "", "the proposed HorizontalPodAutoscaler manifest(s)")
+	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *compareOptions) Validate() error {
+	if o.Filename == "" {
+		return usageErrorf("-f/--filename is required: the plan")
+	}
+	if o.HPAFile == "" {
+		return usageErrorf("--hpa is required: the proposed HorizontalPodAutoscaler manifest")
+	}
+	if o.Output != "table" && o.Output != "json" {
+		return usageErrorf("--output must be table or json, got %q", o.Output)
+	}
+	return nil
+}
+
+// Complete reads the plan and the manifests and matches them to services.
+func (o *compareOptions) Complete() error {
+	p, err := scenarios.LoadFile(o.Filename, o.streams.In)
+	if err != nil {
+		return err
+	}
+	o.plan = p
+	hs, err := scenarios.LoadHPAManifests(o.HPAFile)
+	if err != nil {
+		return err
+	}
+	o.proposed = map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{}
+	for _, h := range hs {
+		name := ""
+		for _, s := range p.Services {
+			if s.WorkloadRef.Name == h.Spec.ScaleTargetRef.Name && s.WorkloadRef.Kind == h.Spec.ScaleTargetRef.Kind {
+				name = s.Name
+			}
+		}
+		if name == "" {
+			return fmt.Errorf("%s: HPA %q targets %s/%s, which no service of the plan runs as", o.HPAFile, h.Name, h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name)
+		}
+		if _, dup := o.proposed[name]; dup {
+			return fmt.Errorf("%s: two HPAs target service %s", o.HPAFile, name)
+		}
+		spec := h.Spec
+		o.proposed[name] = &spec
+	}
+	return nil
+}
+
+// Run compares and prints.
+func (o *compareOptions) Run() error {
+	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
+	cs, err := sim.Compare(o.plan, o.proposed, o.Seed)
+	if err != nil {
+		return err
+	}
+	if o.Output == "json" {
+		b, err := json.MarshalIndent(cs, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(o.streams.Out, string(b))
+	} else {
+		printComparison(o.streams.Out, cs)
+	}
+	var lost []string
+	for _, c := range cs {
+		if c.LosesSLO() {
+			lost = append(lost, fmt.Sprintf("%s in %s: %.1f → %.1f SLO-violation minutes", c.Service, c.Scenario, c.Current.SLOViolationMinutes, c.Proposed.SLOViolationMinutes))
+		}
+	}
+	if len(lost) > 0 {
+		return &checkFailedError{msg: "the proposal loses SLO minutes\n  " + strings.Join(lost, "\n  ")}
+	}
+	return nil
+}
+
+func printComparison(w io.Writer, cs []sim.Comparison) {
+	for i, c := range cs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s in %s\n", c.Service, c.Scenario)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "MEASURE\tCURRENT\tPROPOSED\tVERDICT")
+		for _, m := range c.Measures {
+			fmt.Fprintf(tw, "%s\t%.4g\t%.4g\t%s\n", m.Measure, m.Current, m.Proposed, m.Verdict)
+		}
+		tw.Flush()
+	}
+	better, worse := 0, 0
+	for _, c := range cs {
+		switch {
+		case c.LosesSLO():
+			worse++
+		case c.Proposed.SLOViolationMinutes < c.Current.SLOViolationMinutes:
+			better++
+		}
+	}
+	fmt.Fprintf(w, "\nVerdict: the proposal holds the SLO better in %d and worse in %d of %d service-scenario runs.\n", better, worse, len(cs))
+}

@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"fmt"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// Comparison holds one service's current and proposed HPA over one
+// scenario.
+type Comparison struct {
+	Service  string          `json:"service"`
+	Scenario string          `json:"scenario"`
+	Current  Summary         `json:"current"`
+	Proposed Summary         `json:"proposed"`
+	Measures []Verdict       `json:"measures"`
+	Events   [2][]ScaleEvent `json:"-"`
+}
+
+// Verdict compares one measure; lower is better for every measure.
+type Verdict struct {
+	Measure  string  `json:"measure"`
+	Current  float64 `json:"current"`
+	Proposed float64 `json:"proposed"`
+	// Verdict is "better", "worse" or "same" for the proposal.
+	Verdict string `json:"verdict"`
+}
+
+// LosesSLO reports whether the proposal spends more time in SLO violation.
+func (c *Comparison) LosesSLO() bool {
+	return c.Proposed.SLOViolationMinutes > c.Current.SLOViolationMinutes+1e-9
+}
+
+// Compare simulates every scenario covering each service in proposed (by
+// service name) twice, with the plan's HPA and with the proposed one, and
+// compares the service's summaries measure by measure.
+func Compare(plan *scenarios.Plan, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, seed int64) ([]Comparison, error) {
+	var out []Comparison
+	for i := range plan.Scenarios {
+		sc := &plan.Scenarios[i]
+		var names []string
+		for j := range plan.Services {
+			if _, ok := proposed[plan.Services[j].Name]; ok && sc.AppliesTo(plan.Services[j].Name) {
+				names = append(names, plan.Services[j].Name)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		cur, err := Run(plan, Options{Scenario: sc.Name, Seed: seed})
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s, current HPA: %w", sc.Name, err)
+		}
+		prop, err := Run(plan, Options{Scenario: sc.Name, Seed: seed, HPA: proposed})
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s, proposed HPA: %w", sc.Name, err)
+		}
+		for _, name := range names {
+			a, b := cur.service(name), prop.service(name)
+			c := Comparison{Service: name, Scenario: sc.Name, Current: a.Summary, Proposed: b.Summary}
+			c.Events = [2][]ScaleEvent{a.Events, b.Events}
+			for _, m := range measures {
+				c.Measures = append(c.Measures, verdict(m.name, m.get(&a.Summary), m.get(&b.Summary)))
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (r *Result) service(name string) *ServiceResult {
+	for i := range r.Services {
+		if r.Services[i].Service == name {
+			return &r.Services[i]
+		}
+	}
+	return &ServiceResult{Service: name}
+}
+
+var measures = []struct {
+	name string
+	get  func(*Summary) float64
+}{
+	{"SLO-violation minutes", func(s *Summary) float64 { return s.SLOViolationMinutes }},
+	{"worst p95 (s)", func(s *Summary) float64 { return s.WorstP95 }},
+	{"errors (%)", func(s *Summary) float64 { return s.ErrorPercent }},
+	{"longest violation (min)", func(s *Summary) float64 { return s.LongestViolation.Minutes() }},
+	{"pod-hours", func(s *Summary) float64 { return s.PodHours }},
+	{"cost", func(s *Summary) float64 { return s.Cost }},
+	{"scale events", func(s *Summary) float64 { return float64(s.ScaleEvents) }},
+	{"flaps", func(s *Summary) float64 { return float64(s.Flaps) }},
+	{"minutes at maxReplicas", func(s *Summary) float64 { return s.PinnedAtMaxMinutes }},
+}
+
+// verdict calls a change "same" within 0.5 % (or 1e-6 absolute).
+func verdict(name string, cur, prop float64) Verdict {
+	v := Verdict{Measure: name, Current: cur, Proposed: prop, Verdict: "same"}
+	tol := max(1e-6, 0.005*max(abs(cur), abs(prop)))
+	switch {
+	case prop < cur-tol:
+		v.Verdict = "better"
+	case prop > cur+tol:
+		v.Verdict = "worse"
+	}
+	return v
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,298 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// TuneGrid lists the values a tune tries for each HPA setting; every
+// combination is a candidate. Empty lists keep the service's current value.
+type TuneGrid struct {
+	// CPUTargets are averageUtilization targets (percent) for the CPU metric.
+	CPUTargets []int32 `json:"cpuTargets"`
+	// MinReplicas are minReplicas values.
+	MinReplicas []int32 `json:"minReplicas"`
+	// ScaleUpWindows and ScaleDownWindows are stabilisation windows, seconds.
+	ScaleUpWindows   []int32 `json:"scaleUpWindows"`
+	ScaleDownWindows []int32 `json:"scaleDownWindows"`
+	// ScaleUpPercents are the scale-up policy's Percent values (per 60 s).
+	ScaleUpPercents []int32 `json:"scaleUpPercents"`
+}
+
+// DefaultTuneGrid is a grid of 6 × 4 × 3 × 4 × 3 = 864 candidates around
+// common settings; minReplicas values are relative to the current minimum.
+func DefaultTuneGrid(current *autoscalingv2.HorizontalPodAutoscalerSpec) TuneGrid {
+	minR := int32(1)
+	if current.MinReplicas != nil {
+		minR = *current.MinReplicas
+	}
+	var mins []int32
+	for _, m := range []int32{minR - 1, minR, minR + 1, minR + 2} {
+		if m >= 1 && m <= current.MaxReplicas {
+			mins = append(mins, m)
+		}
+	}
+	return TuneGrid{
+		CPUTargets:       []int32{40, 50, 60, 70, 80, 90},
+		MinReplicas:      mins,
+		ScaleUpWindows:   []int32{0, 60, 180},
+		ScaleDownWindows: []int32{60, 300, 600, 900},
+		ScaleUpPercents:  []int32{50, 100, 200},
+	}
+}
+
+// Candidate is one HPA setting and how it did over every scenario.
+type Candidate struct {
+	CPUTarget       int32 `json:"cpuTarget"`
+	MinReplicas     int32 `json:"minReplicas"`
+	ScaleUpWindow   int32 `json:"scaleUpWindowSeconds"`
+	ScaleDownWindow int32 `json:"scaleDownWindowSeconds"`
+	ScaleUpPercent  int32 `json:"scaleUpPercent"`
+
+	// Summed over the scenarios that cover the service.
+	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
+	Cost                float64 `json:"cost"`
+	PodHours            float64 `json:"podHours"`
+	Flaps               int     `json:"flaps"`
+
+	Spec *autoscalingv2.HorizontalPodAutoscalerSpec `json:"-"`
+}
+
+// TuneResult is a tune's outcome for one service.
+type TuneResult struct {
+	Service string `json:"service"`
+	// Current is the service's HPA as it is, evaluated the same way.
+	Current Candidate `json:"current"`
+	// Best is the cheapest candidate with no SLO-violation minutes, or the
+	// one with the fewest minutes when none has zero.
+	Best Candidate `json:"best"`
+	// Pareto are the candidates no other beats on both cost and SLO minutes,
+	// by cost.
+	Pareto     []Candidate `json:"pareto"`
+	Candidates int         `json:"candidates"`
+	Scenarios  []string    `json:"scenarios"`
+}
+
+// Tune evaluates every grid candidate for one service's HPA over every
+// scenario covering it, in parallel on GOMAXPROCS workers. Only the
+// service itself is simulated (its nodes are not shared with others).
+// progress, if not nil, is called after each candidate.
+func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGrid, progress func(done, total int)) (*TuneResult, error) {
+	var svc *scenarios.Service
+	for i := range plan.Services {
+		if plan.Services[i].Name == service {
+			svc = &plan.Services[i]
+		}
+	}
+	if svc == nil {
+		return nil, fmt.Errorf("no service named %q", service)
+	}
+	if svc.HPA == nil {
+		return nil, fmt.Errorf("service %s has no HPA to tune", service)
+	}
+	res := &TuneResult{Service: service}
+	for _, sc := range plan.Scenarios {
+		if sc.AppliesTo(service) {
+			res.Scenarios = append(res.Scenarios, sc.Name)
+		}
+	}
+	if len(res.Scenarios) == 0 {
+		return nil, fmt.Errorf("no scenario covers service %s", service)
+	}
+	cands := expand(svc.HPA, grid)
+	res.Candidates = len(cands)
+	current := Candidate{Spec: svc.HPA}
+	describe(&current)
+	if err := evaluate(plan, service, res.Scenarios, &current); err != nil {
+		return nil, err
+	}
+	res.Current = current
+
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				err := evaluate(plan, service, res.Scenarios, &cands[i])
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				done++
+				if progress != nil {
+					progress(done, len(cands))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for i := range cands {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res.Best, res.Pareto = choose(cands)
+	return res, nil
+}
+
+// expand builds the grid's candidates in a fixed order.
+func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candidate {
+	cur := Candidate{Spec: base}
+	describe(&cur)
+	or := func(xs []int32, v int32) []int32 {
+		if len(xs) == 0 {
+			return []int32{v}
+		}
+		return xs
+	}
+	var out []Candidate
+	for _, t := range or(g.CPUTargets, cur.CPUTarget) {
+		for _, m := range or(g.MinReplicas, cur.MinReplicas) {
+			for _, up := range or(g.ScaleUpWindows, cur.ScaleUpWindow) {
+				for _, down := range or(g.ScaleDownWindows, cur.ScaleDownWindow) {
+					for _, pct := range or(g.ScaleUpPercents, cur.ScaleUpPercent) {
+						c := Candidate{CPUTarget: t, MinReplicas: m, ScaleUpWindow: up, ScaleDownWindow: down, ScaleUpPercent: pct}
+						c.Spec = apply(base, c)
+						out = append(out, c)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// describe reads a candidate's settings back from its spec (for the
+// current HPA). A setting the spec does not have reads as 0.
+func describe(c *Candidate) {
+	s := c.Spec
+	if s.MinReplicas != nil {
+		c.MinReplicas = *s.MinReplicas
+	} else {
+		c.MinReplicas = 1
+	}
+	for _, m := range s.Metrics {
+		if m.Resource != nil && m.Resource.Name == "cpu" && m.Resource.Target.AverageUtilization != nil {
+			c.CPUTarget = *m.Resource.Target.AverageUtilization
+		}
+	}
+	if b := s.Behavior; b != nil {
+		if b.ScaleUp != nil {
+			if b.ScaleUp.StabilizationWindowSeconds != nil {
+				c.ScaleUpWindow = *b.ScaleUp.StabilizationWindowSeconds
+			}
+			for _, p := range b.ScaleUp.Policies {
+				if p.Type == autoscalingv2.PercentScalingPolicy {
+					c.ScaleUpPercent = p.Value
+				}
+			}
+		}
+		if b.ScaleDown != nil && b.ScaleDown.StabilizationWindowSeconds != nil {
+			c.ScaleDownWindow = *b.ScaleDown.StabilizationWindowSeconds
+		}
+	}
+	if c.ScaleDownWindow == 0 && (s.Behavior == nil || s.Behavior.ScaleDown == nil) {
+		c.ScaleDownWindow = 300
+	}
+}
+
+// apply returns base with the candidate's settings; a CPU target is set
+// only on a CPU utilisation metric that exists.
+func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, c Candidate) *autoscalingv2.HorizontalPodAutoscalerSpec {
+	s := base.DeepCopy()
+	s.MinReplicas = &c.MinReplicas
+	for i := range s.Metrics {
+		m := &s.Metrics[i]
+		if m.Resource != nil && m.Resource.Name == "cpu" && m.Resource.Target.Type == autoscalingv2.UtilizationMetricType {
+			t := c.CPUTarget
+			m.Resource.Target.AverageUtilization = &t
+		}
+	}
+	if s.Behavior == nil {
+		s.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{}
+	}
+	up, down := c.ScaleUpWindow, c.ScaleDownWindow
+	s.Behavior.ScaleUp = &autoscalingv2.HPAScalingRules{
+		StabilizationWindowSeconds: &up,
+		Policies: []autoscalingv2.HPAScalingPolicy{
+			{Type: autoscalingv2.PercentScalingPolicy, Value: c.ScaleUpPercent, PeriodSeconds: 60},
+			{Type: autoscalingv2.PodsScalingPolicy, Value: 4, PeriodSeconds: 60},
+		},
+	}
+	if s.Behavior.ScaleDown == nil {
+		s.Behavior.ScaleDown = &autoscalingv2.HPAScalingRules{}
+	}
+	s.Behavior.ScaleDown.StabilizationWindowSeconds = &down
+	return s
+}
+
+// evaluate simulates one candidate over the scenarios.
+func evaluate(plan *scenarios.Plan, service string, scs []string, c *Candidate) error {
+	override := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{service: c.Spec}
+	for _, sc := range scs {
+		r, err := Run(plan, Options{Scenario: sc, Services: []string{service}, HPA: override})
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", sc, err)
+		}
+		s := r.Services[0].Summary
+		c.SLOViolationMinutes += s.SLOViolationMinutes
+		c.Cost += s.Cost
+		c.PodHours += s.PodHours
+		c.Flaps += s.Flaps
+	}
+	return nil
+}
+
+// choose picks the best candidate and the Pareto front of cost against
+// SLO-violation minutes; ties keep the grid order.
+func choose(cands []Candidate) (Candidate, []Candidate) {
+	sorted := append([]Candidate(nil), cands...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.Cost != b.Cost {
+			return a.Cost < b.Cost
+		}
+		return a.SLOViolationMinutes < b.SLOViolationMinutes
+	})
+	var front []Candidate
+	bestMinutes := -1.0
+	for _, c := range sorted {
+		if bestMinutes < 0 || c.SLOViolationMinutes < bestMinutes-1e-9 {
+			front = append(front, c)
+			bestMinutes = c.SLOViolationMinutes
+		}
+	}
+	// The front is by increasing cost and decreasing minutes; its last
+	// member has the fewest minutes. The best is the cheapest with zero.
+	best := front[len(front)-1]
+	for _, c := range front {
+		if c.SLOViolationMinutes == 0 {
+			best = c
+			break
+		}
+	}
+	return best, front
+}
