@@ -131,27 +131,35 @@ func glPanel(f func(float64) float64, a, b float64) float64 {
 // this many times, i.e. down to 2⁻⁶⁰ of its original width.
 const maxAdaptDepth = 60
 
+// maxAdaptSplits bounds the number of panel splits in one call of integrate
+// (about 20 integrand evaluations each), so that an integrand whose rounding
+// noise exceeds the tolerance cannot make the refinement run away.
+const maxAdaptSplits = 400
+
 // integrate returns ∫_a^b f(x) dx by adaptive Gauss–Legendre quadrature: a
 // panel is accepted when the rule on the panel and the sum of the rule on its
-// two halves agree within tol (absolute), otherwise both halves are refined
-// with tol/√2 each. f must be finite on the open interval (a, b); the nodes
-// never touch the end points, so integrable end-point singularities are
-// allowed (they converge slowly; callers remove them by substitution where
-// they can).
+// two halves agree within tol (absolute) or within 1e−14 relative (the
+// rounding floor), otherwise both halves are refined with tol/√2 each, up to
+// maxAdaptSplits splits in all. f must be finite on the open interval
+// (a, b); the nodes never touch the end points, so integrable end-point
+// singularities are allowed (they converge slowly; callers remove them by
+// substitution where they can).
 func integrate(f func(float64) float64, a, b, tol float64) float64 {
 	if !(b > a) {
 		return 0
 	}
-	return adapt(f, a, b, glPanel(f, a, b), tol, 0)
+	splits := maxAdaptSplits
+	return adapt(f, a, b, glPanel(f, a, b), tol, 0, &splits)
 }
 
-func adapt(f func(float64) float64, a, b, whole, tol float64, depth int) float64 {
+func adapt(f func(float64) float64, a, b, whole, tol float64, depth int, splits *int) float64 {
 	m := a + (b-a)/2
 	left, right := glPanel(f, a, m), glPanel(f, m, b)
 	sum := left + right
-	if depth >= maxAdaptDepth || m <= a || m >= b || math.Abs(sum-whole) <= tol {
+	*splits--
+	if depth >= maxAdaptDepth || *splits <= 0 || m <= a || m >= b || math.Abs(sum-whole) <= math.Max(tol, 1e-14*math.Abs(sum)) {
 		return sum
 	}
 	tol /= math.Sqrt2
-	return adapt(f, a, m, left, tol, depth+1) + adapt(f, m, b, right, tol, depth+1)
+	return adapt(f, a, m, left, tol, depth+1, splits) + adapt(f, m, b, right, tol, depth+1, splits)
 }

@@ -108,24 +108,26 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 			CPU: cores(nt.Allocatable, corev1.ResourceCPU), Memory: bytesOf(nt.Allocatable, corev1.ResourceMemory),
 		})
 	}
-	want := map[string]bool{}
+	want, missing := map[string]bool{}, map[string]bool{}
 	for _, s := range opts.Services {
-		want[s] = true
+		want[s], missing[s] = true, true
 	}
 	for i := range plan.Services {
 		spec := &plan.Services[i]
 		if !sc.AppliesTo(spec.Name) || (len(want) > 0 && !want[spec.Name]) {
 			continue
 		}
-		delete(want, spec.Name)
+		delete(missing, spec.Name)
 		svc, err := w.newService(spec, sc, seed, cfg, opts)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", spec.Name, err)
 		}
 		w.services = append(w.services, svc)
 	}
-	for name := range want {
-		return nil, fmt.Errorf("no service named %q in scenario %s", name, sc.Name)
+	for _, name := range opts.Services {
+		if missing[name] {
+			return nil, fmt.Errorf("no service named %q in scenario %s", name, sc.Name)
+		}
 	}
 	if len(w.services) == 0 {
 		return nil, fmt.Errorf("scenario %s covers no service", sc.Name)

@@ -127,7 +127,7 @@ func (o *compareOptions) Run() error {
 		}
 	}
 	if len(lost) > 0 {
-		return &checkFailedError{msg: "the proposal loses SLO minutes\n  " + strings.Join(lost, "\n  ")}
+		return &checkFailedError{msg: "the proposal loses SLO minutes\n  " + strings.Join(capLines(lost, 10), "\n  ")}
 	}
 	return nil
 }

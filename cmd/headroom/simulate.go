@@ -192,7 +192,7 @@ func (o *simulateOptions) Run() error {
 		}
 	}
 	if len(bad) > 0 {
-		return &checkFailedError{msg: fmt.Sprintf("%d service run(s) violated their SLO\n  %s", len(bad), strings.Join(bad, "\n  "))}
+		return &checkFailedError{msg: fmt.Sprintf("%d service run(s) violated their SLO\n  %s", len(bad), strings.Join(capLines(bad, 10), "\n  "))}
 	}
 	return nil
 }

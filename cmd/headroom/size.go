@@ -148,7 +148,7 @@ func failureSummary(rep *scenarios.SizingReport) string {
 			}
 		}
 	}
-	return fmt.Sprintf("%d service peak(s) not covered\n  %s", len(lines), strings.Join(lines, "\n  "))
+	return fmt.Sprintf("%d service peak(s) not covered\n  %s", len(lines), strings.Join(capLines(lines, 10), "\n  "))
 }
 
 // printSizing writes the sizing as one table per scenario.
@@ -227,3 +227,11 @@ func formatBytes(b float64) string {
 }
 
 func formatMoney(x float64) string { return fmt.Sprintf("$%.2f", x) }
+
+// capLines keeps the first n lines and says how many it left out.
+func capLines(lines []string, n int) []string {
+	if len(lines) <= n {
+		return lines
+	}
+	return append(lines[:n:n], fmt.Sprintf("… and %d more (see the output above)", len(lines)-n))
+}
