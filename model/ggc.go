@@ -290,19 +290,35 @@ func (s service) convolveExp(eta, t float64) float64 {
 		}
 		return 0
 	}
-	// Breakpoints: around the mean and mode of S, near 0, and in the layer
-	// where e^{−η(t−s)} rises to 1.
+	// Breakpoints at the features of the integrand g(s)·e^{−η(t−s)} ∝
+	// s^{k−1}·e^{−(kμ−η)s}, so that no panel holds a narrow peak between its
+	// nodes: the bulk of the density (mean and mode ± up to 20 sd), the
+	// neighbourhood of 0, the peak of the product (mode (k−1)/(kμ−η), width
+	// √(k−1)/(kμ−η)) when it has one, and the layer at s = t where the
+	// kernel rises to 1 (widths 1/η and 1/L, L the log-slope at t).
 	mean, sd := s.k/s.rate, math.Sqrt(s.k)/s.rate
-	var pts [20]float64
-	cuts := append(pts[:0], 1e-3*mean, 0.1*mean)
-	for _, j := range []float64{-3, -1, 0, 1, 3, 8, 20} {
+	var buf [40]float64
+	cuts := append(buf[:0], 1e-3*mean, 0.1*mean)
+	spread := []float64{-20, -8, -3, -1, 0, 1, 3, 8, 20}
+	for _, j := range spread {
 		cuts = append(cuts, mean+j*sd)
 	}
 	if s.k > 1 {
-		cuts = append(cuts, (s.k-1)/s.rate) // mode
+		cuts = append(cuts, (s.k-1)/s.rate) // mode of g
+		if r := s.rate - eta; r > 0 {
+			peak, width := (s.k-1)/r, math.Sqrt(s.k-1)/r
+			for _, j := range spread {
+				cuts = append(cuts, peak+j*width)
+			}
+		}
 	}
-	for _, j := range []float64{1, 4, 16, 64} {
-		cuts = append(cuts, t-j/eta)
+	slopes := []float64{eta, (s.k-1)/t - s.rate + eta}
+	for _, l := range slopes {
+		if l > 0 {
+			for _, j := range []float64{1, 4, 16, 64} {
+				cuts = append(cuts, t-j/l)
+			}
+		}
 	}
 	slices.Sort(cuts)
 	edges := append(make([]float64, 0, len(cuts)+2), 0)

@@ -93,6 +93,72 @@ func TestConvolveExp(t *testing.T) {
 	}
 }
 
+// convolveExpSeries computes J(t) for η > kμ independently of the
+// quadrature, from the series of positive terms
+//
+//	J(t) = (kμ)^k/Γ(k) · e^{−ηt} · t^k · Σ_{n≥0} yⁿ/(n!·(k+n)),  y = (η − kμ)t,
+//
+// summed in log space.
+func convolveExpSeries(svc service, eta, t float64) float64 {
+	y := (eta - svc.rate) * t
+	lgk, _ := math.Lgamma(svc.k)
+	base := -eta*t + svc.k*math.Log(svc.rate*t) - lgk
+	var sum float64
+	for n := 0; ; n++ {
+		lgn, _ := math.Lgamma(float64(n) + 1)
+		term := math.Exp(base + float64(n)*math.Log(y) - lgn - math.Log(svc.k+float64(n)))
+		sum += term
+		if float64(n) > y && term < 1e-17*sum {
+			return sum
+		}
+	}
+}
+
+// TestConvolveExp_Random compares the quadrature with the closed form
+// (η < kμ) or the series (η > kμ) over shapes from 0.01 to 10⁶ and kernel
+// rates from 10⁻³ to 10³ times the service rate.
+func TestConvolveExp_Random(t *testing.T) {
+	r := queueingRand()
+	for i := range 400 {
+		k := math.Pow(10, -2+8*r.Float64())
+		svc := newService(1, 1/k)
+		eta := svc.rate * math.Pow(10, -3+6*r.Float64())
+		tm := ServiceQuantile(1, 1/k, 0.01+0.98*r.Float64()) * (1 + 3*r.Float64())
+		var want float64
+		if rr := svc.rate - eta; rr > 0 {
+			want = math.Exp(-eta*tm+svc.k*math.Log(svc.rate/rr)) * mathext.GammaIncReg(svc.k, rr*tm)
+		} else {
+			if (eta-svc.rate)*tm > 3e4 {
+				continue // too many series terms for a test
+			}
+			want = convolveExpSeries(svc, eta, tm)
+		}
+		if got := svc.convolveExp(eta, tm); !within(got, want, 1e-9, true) && !within(got, want, 1e-300, false) {
+			t.Errorf("#%d k=%g η=%g t=%g: J = %.15g, reference %.15g (rel err %.2g)", i, k, eta, tm, got, want, relErr(got, want))
+		}
+	}
+}
+
+// TestResponseQuantileGGc_SmallCS2 checks continuity as the service time
+// becomes constant: the quantile tends to the c_s² = 0 value from above.
+func TestResponseQuantileGGc_SmallCS2(t *testing.T) {
+	det, err := ResponseQuantileGGc(9, 1, 10, 1, 0, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := det
+	for _, cs2 := range []float64{1e-12, 1e-9, 1e-6, 1e-4, 1e-2} {
+		got, err := ResponseQuantileGGc(9, 1, 10, 1, cs2, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got < prev || got-det > 10*math.Sqrt(cs2)+1e-9 {
+			t.Errorf("cs2=%g: p95 %.12f, constant-service p95 %.12f, previous %.12f", cs2, got, det, prev)
+		}
+		prev = got
+	}
+}
+
 // TestResponseQuantileGGc_Deterministic checks c_s² = 0: T = W + 1/μ, with
 // W = 0 w.p. 1 − C and exponential with rate η = 2(cμ − λ)/c_a² otherwise.
 func TestResponseQuantileGGc_Deterministic(t *testing.T) {
