@@ -138,8 +138,9 @@ func (w *World) serve(s *service) tickStats {
 	// Every Ready pod receives the same rate, so the stationary state is
 	// the same for all; only the backlogs differ.
 	pt := s.lat.at(math.Min(perPod, mu) / mu)
-	tailAtTimeout := pt.waitTail(s.timeout)
-	var cpuSum, memSum, weightSum float64
+	// plain is the arrival weight of pods without a backlog, which all see
+	// the stationary state alone; they are summed once after the loop.
+	var cpuSum, memSum, weightSum, plain float64
 	for _, p := range s.pods {
 		if p.phase == podPending || p.phase == podStarting {
 			continue
@@ -159,20 +160,20 @@ func (w *World) serve(s *service) tickStats {
 			p.backlog = b
 			// Clients give up after the timeout, so no wait exceeds it:
 			// the stationary wait tail beyond it is errors.
-			drain := b / mu
-			tail := tailAtTimeout
-			if drain > 0 {
-				tail = pt.waitTail(math.Max(s.timeout-drain, 0))
-			}
 			weight := a * dt
-			timedOut := tail * weight
-			st.errors += timedOut
-			st.served += weight - timedOut
-			st.p50 += math.Min(pt.row[latP50]+drain, s.timeout) * weight
-			st.p95 += math.Min(pt.row[latP95]+drain, s.timeout) * weight
-			st.p99 += math.Min(pt.row[latP99]+drain, s.timeout) * weight
-			st.pSLO += math.Min(pt.row[latSLO]+drain, s.timeout) * weight
 			weightSum += weight
+			if b == 0 {
+				plain += weight
+			} else {
+				drain := b / mu
+				timedOut := pt.waitTail(math.Max(s.timeout-drain, 0)) * weight
+				st.errors += timedOut
+				st.served += weight - timedOut
+				st.p50 += math.Min(pt.row[latP50]+drain, s.timeout) * weight
+				st.p95 += math.Min(pt.row[latP95]+drain, s.timeout) * weight
+				st.p99 += math.Min(pt.row[latP99]+drain, s.timeout) * weight
+				st.pSLO += math.Min(pt.row[latSLO]+drain, s.timeout) * weight
+			}
 			queued := math.Min(a, mu)*pt.meanWait + b
 			st.queue += queued
 			inFlight := math.Min(a, mu)*pt.row[latMean] + b
@@ -189,10 +190,21 @@ func (w *World) serve(s *service) tickStats {
 		p.cpuSum += cpu - p.cpuRing[p.ringPos]
 		p.memSum += mem - p.memRing[p.ringPos]
 		p.cpuRing[p.ringPos], p.memRing[p.ringPos] = cpu, mem
-		p.ringPos = (p.ringPos + 1) % len(p.cpuRing)
+		if p.ringPos++; p.ringPos == len(p.cpuRing) {
+			p.ringPos = 0
+		}
 		if p.ringLen < len(p.cpuRing) {
 			p.ringLen++
 		}
+	}
+	if plain > 0 {
+		timedOut := pt.waitTail(s.timeout) * plain
+		st.errors += timedOut
+		st.served += plain - timedOut
+		st.p50 += math.Min(pt.row[latP50], s.timeout) * plain
+		st.p95 += math.Min(pt.row[latP95], s.timeout) * plain
+		st.p99 += math.Min(pt.row[latP99], s.timeout) * plain
+		st.pSLO += math.Min(pt.row[latSLO], s.timeout) * plain
 	}
 	if weightSum > 0 {
 		st.p50 /= weightSum

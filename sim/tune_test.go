@@ -1,0 +1,75 @@
+package sim
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+func TestTune_ParetoAndBest(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+    slo:
+      latency: {quantile: 0.95, target: 700ms}
+    startup: {containerStart: 30s, readiness: 10s}`)
+	p.Scenarios[0].Profile = []scenarios.Component{{Step: &scenarios.Step{At: scenarios.Duration(30 * time.Minute), Multiplier: 2}}}
+	grid := TuneGrid{CPUTargets: []int32{40, 60, 80, 95}, MinReplicas: []int32{2, 10}, ScaleUpWindows: []int32{0, 120}}
+	r, err := Tune(context.Background(), p, "api", grid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Candidates != 16 {
+		t.Fatalf("%d candidates, want 16", r.Candidates)
+	}
+	// Recompute every candidate and check the front by brute force.
+	cands := expand(p.Services[0].HPA, grid)
+	for i := range cands {
+		if err := evaluate(p, "api", r.Scenarios, &cands[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dominated := func(c Candidate) bool {
+		for _, o := range cands {
+			if o.Cost <= c.Cost && o.SLOViolationMinutes <= c.SLOViolationMinutes &&
+				(o.Cost < c.Cost || o.SLOViolationMinutes < c.SLOViolationMinutes) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range r.Pareto {
+		if dominated(c) {
+			t.Errorf("front member %+v is dominated", c)
+		}
+	}
+	for _, c := range cands {
+		if c.SLOViolationMinutes == 0 && c.Cost < r.Best.Cost {
+			t.Errorf("candidate %+v holds the SLO and is cheaper than the best %+v", c, r.Best)
+		}
+	}
+	if r.Best.SLOViolationMinutes != 0 {
+		t.Errorf("best has %g SLO minutes; a low target with a high minimum should hold", r.Best.SLOViolationMinutes)
+	}
+	if r.Current.CPUTarget != 50 || r.Current.MinReplicas != 2 {
+		t.Errorf("current read back as %+v", r.Current)
+	}
+}
+
+func TestTune_Cancelled(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    hpa:
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Tune(ctx, p, "api", TuneGrid{CPUTargets: []int32{40, 50, 60}}, nil); err != context.Canceled {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+}
