@@ -34,6 +34,9 @@ type Options struct {
 	// FixedReplicas runs every service at a constant replica count with no
 	// HPA (by service name), for steady-state checks.
 	FixedReplicas map[string]int32
+
+	// traffic shares traffic series between the runs of a tune.
+	traffic *trafficCache
 }
 
 const (
@@ -208,6 +211,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 			return nil, err
 		}
 	}
+	s.lambda = opts.traffic.multipliers(sc, seed, w.tick)
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
@@ -342,6 +346,7 @@ func (w *World) bind(s *service, p *pod) bool {
 		n.cpuFree -= s.cpuRequest
 		n.memFree -= s.memRequest
 		n.pods++
+		s.bound++
 		p.node, p.boundAt, p.phase = i, w.now, podStarting
 		return true
 	}
@@ -356,6 +361,7 @@ func (w *World) unbind(s *service, p *pod) {
 	n.cpuFree += s.cpuRequest
 	n.memFree += s.memRequest
 	n.pods--
+	s.bound--
 	if n.pods == 0 {
 		n.emptySince = w.now
 	}

@@ -117,7 +117,7 @@ func (w *World) advancePods(s *service) {
 // queues.
 func (w *World) serve(s *service) tickStats {
 	dt := w.tick.Seconds()
-	lam := s.base * s.traffic.Multiplier(w.now)
+	lam := s.base * s.multiplier(w.now, w.tick)
 	st := tickStats{lambda: lam, arrivals: lam * dt}
 	ready := 0
 	for _, p := range s.pods {
@@ -576,14 +576,8 @@ func (w *World) recordNodes() {
 	ns := w.nodeShape[w.newNode]
 	for _, s := range w.services {
 		share := math.Max(s.cpuRequest/ns.CPU, s.memRequest/ns.Memory)
-		bound := 0
-		for _, p := range s.pods {
-			if p.node >= 0 {
-				bound++
-			}
-		}
-		s.rec.sum.PodHours += float64(bound) * h
-		s.rec.sum.Cost += float64(bound) * share * ns.PricePerHour * h
+		s.rec.sum.PodHours += float64(s.bound) * h
+		s.rec.sum.Cost += float64(s.bound) * share * ns.PricePerHour * h
 	}
 	if w.now%w.sampleEvery == 0 {
 		w.nodeRec.series = append(w.nodeRec.series, NodeSample{T: w.now, Ready: readyN, Provisioning: prov, CostPerHour: cost})

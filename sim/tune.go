@@ -110,7 +110,8 @@ func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGr
 	res.Candidates = len(cands)
 	current := Candidate{Spec: svc.HPA}
 	describe(&current)
-	if err := evaluate(plan, service, res.Scenarios, &current); err != nil {
+	traffic := newTrafficCache()
+	if err := evaluate(plan, service, res.Scenarios, traffic, &current); err != nil {
 		return nil, err
 	}
 	res.Current = current
@@ -125,7 +126,7 @@ func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGr
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				err := evaluate(plan, service, res.Scenarios, &cands[i])
+				err := evaluate(plan, service, res.Scenarios, traffic, &cands[i])
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -250,10 +251,10 @@ func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, c Candidate) *autosc
 }
 
 // evaluate simulates one candidate over the scenarios.
-func evaluate(plan *scenarios.Plan, service string, scs []string, c *Candidate) error {
+func evaluate(plan *scenarios.Plan, service string, scs []string, traffic *trafficCache, c *Candidate) error {
 	override := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{service: c.Spec}
 	for _, sc := range scs {
-		r, err := Run(plan, Options{Scenario: sc, Services: []string{service}, HPA: override})
+		r, err := Run(plan, Options{Scenario: sc, Services: []string{service}, HPA: override, traffic: traffic})
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc, err)
 		}

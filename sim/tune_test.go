@@ -30,7 +30,7 @@ func TestTune_ParetoAndBest(t *testing.T) {
 	// Recompute every candidate and check the front by brute force.
 	cands := expand(p.Services[0].HPA, grid)
 	for i := range cands {
-		if err := evaluate(p, "api", r.Scenarios, &cands[i]); err != nil {
+		if err := evaluate(p, "api", r.Scenarios, nil, &cands[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,6 +55,15 @@ func TestTune_ParetoAndBest(t *testing.T) {
 	}
 	if r.Best.SLOViolationMinutes != 0 {
 		t.Errorf("best has %g SLO minutes; a low target with a high minimum should hold", r.Best.SLOViolationMinutes)
+	}
+	// The shared traffic series gives what a plain run gives.
+	plain := Candidate{Spec: p.Services[0].HPA}
+	describe(&plain)
+	if err := evaluate(p, "api", r.Scenarios, nil, &plain); err != nil {
+		t.Fatal(err)
+	}
+	if plain.Cost != r.Current.Cost || plain.SLOViolationMinutes != r.Current.SLOViolationMinutes {
+		t.Errorf("with the traffic cache %+v, without %+v", r.Current, plain)
 	}
 	if r.Current.CPUTarget != 50 || r.Current.MinReplicas != 2 {
 		t.Errorf("current read back as %+v", r.Current)

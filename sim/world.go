@@ -95,6 +95,11 @@ type service struct {
 
 	pods   []*pod
 	nextID int
+	// bound counts pods bound to a node, kept by bind and unbind.
+	bound int
+	// lambda holds the scenario's multiplier per tick, shared by every run
+	// of the scenario (a tune's candidates).
+	lambda []float64
 
 	hpa      *hpa.Controller
 	hpaSpec  *autoscalingv2.HorizontalPodAutoscalerSpec
