@@ -404,16 +404,22 @@ func caseName(tc *queueingCase) string {
 	return tc.Model + "/" + tc.Quantity + "/" + sourceTag(tc.Source) + "/" + strings.Join(in, ",")
 }
 
-// sourceTag shortens a source to its first words: the author, book or tool.
+// sourceTag shortens a source to its first words, the author, book or tool:
+// "Tijms", "computed_here", "rodrigo-arenas_pyworkforce", "Gross_Harris".
 func sourceTag(src string) string {
-	if i := strings.IndexAny(src, ",;("); i > 0 {
+	if i := strings.IndexAny(src, ",;:("); i > 0 {
 		src = src[:i]
 	}
 	words := slices.DeleteFunc(strings.Fields(src), func(w string) bool {
 		return !strings.ContainsFunc(w, unicode.IsLetter)
 	})
-	if len(words) > 3 {
-		words = words[:3]
+	switch {
+	case len(words) == 0:
+		return "unknown"
+	case strings.Contains(words[0], "/"): // a repository path
+		words = words[:1]
+	case len(words) > 2:
+		words = words[:2]
 	}
 	return strings.ReplaceAll(strings.Join(words, "_"), "/", "_")
 }

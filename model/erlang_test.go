@@ -172,9 +172,11 @@ func BenchmarkErlangC(b *testing.B) {
 }
 
 func BenchmarkLogErlangB(b *testing.B) {
-	b.Run("c=100000", func(b *testing.B) {
-		for b.Loop() {
-			sink = LogErlangB(100000, 90000)
-		}
-	})
+	for _, a := range []float64{90000, 50000} { // B ≈ 2e−236, and far below 1e−308
+		b.Run(fmt.Sprintf("c=100000,a=%g", a), func(b *testing.B) {
+			for b.Loop() {
+				sink = LogErlangB(100000, a)
+			}
+		})
+	}
 }

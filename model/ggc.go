@@ -11,9 +11,9 @@ import (
 
 // MaxCS2 is the largest squared coefficient of variation of the service time
 // accepted by the functions that model it as a gamma distribution. A gamma
-// distribution with c_s² = 100 (shape 0.01) already puts most of its mass
-// within 10⁻¹⁰⁰ of zero, so larger values describe no service process worth
-// modelling this way.
+// distribution with c_s² = 100 (shape 0.01) already puts half of its mass
+// below 10⁻²⁸ times its mean, so larger values describe no service process
+// worth modelling this way.
 const MaxCS2 = 100
 
 // checkCS2 validates a service-time squared coefficient of variation for the
@@ -192,10 +192,11 @@ func ServiceQuantile(mu, cs2, p float64) float64 {
 // inverse of ServiceQuantile in cs2, for turning a measured mean and a
 // measured percentile (from a latency histogram) into model input.
 //
-// The p-quantile is not monotone in c_s²: for p above about 0.6 it rises from
-// the mean (c_s² = 0) to a maximum and then falls towards 0 as the
-// distribution piles up near zero. FitServiceCS2 returns the smallest c_s² in
-// [0, MaxCS2] that fits, which for quantile ≥ mean is on the rising branch.
+// The p-quantile is not monotone in c_s²: for p above ½ it rises from the
+// mean (c_s² = 0) to a maximum (at c_s² ≈ 5 for p90, 12 for p95, 66 for p99,
+// beyond MaxCS2 for p99.9) and then falls towards 0 as the distribution piles
+// up near zero. FitServiceCS2 returns the smallest c_s² in [0, MaxCS2] that
+// fits, which for quantile ≥ mean is on the rising branch.
 // When no c_s² fits (the quantile is larger than any gamma distribution with
 // this mean can have), it returns an *InfeasibleError whose Bound is the
 // largest attainable p-quantile. It returns an *InputError when mean or
@@ -247,8 +248,9 @@ func FitServiceCS2(mean, quantile, p float64) (float64, error) {
 	}
 }
 
-// fitGridRatio is the ratio between successive cs2 values FitServiceCS2 tries.
-var fitGridRatio = math.Pow(2, 1.0/8)
+// fitGridRatio is the ratio between successive cs2 values FitServiceCS2
+// tries, 2^(1/8).
+const fitGridRatio = 1.0905077326652577
 
 // goldenMax returns the maximiser and maximum of a unimodal f on [a, b] by
 // golden-section search to float64 resolution.
@@ -277,9 +279,10 @@ func goldenMax(f func(float64) float64, a, b float64) (x, fx float64) {
 // and η > 0: the part of P(S + E > t) with E ~ Exp(η) that comes from S ≤ t.
 // For a gamma density it integrates numerically (adaptive Gauss–Legendre)
 // over panels split at the features of the integrand: the bulk of the service
-// density and the boundary layer of width 1/η at s = t. On the first panel
-// [0, s₁] the substitution s = s₁·w^m, m = ⌈4/k⌉, removes the s^{k−1}
-// singularity of the density at 0 when k < 1.
+// density, the peak of the product, and the boundary layer at s = t. On the
+// first panel [0, s₁] the substitution s = s₁·w^m, m = ⌈4/k⌉, removes the
+// s^{k−1} singularity of the density at 0 when k < 4. It is checked against
+// series expansions to 1e−9 relative for shapes 0.01 to 10⁶.
 func (s service) convolveExp(eta, t float64) float64 {
 	if t <= 0 || math.IsInf(eta, 1) {
 		return 0
@@ -448,9 +451,11 @@ func ResponseSurvivalGGc(lambda, mu float64, c int, ca2, cs2, t float64) (float6
 // ResponseQuantileGGc returns the two-moment approximation of the p-quantile
 // of the response time T = W + S of a G/G/c FCFS queue: the t with
 // P(T > t) = 1 − p for the distribution of ResponseSurvivalGGc, found by
-// bisection to float64 resolution (the bracket starts at the service-time
-// quantile, since T ≥ S). It is an approximation, exact (to about 1e−12) for
-// M/M/c: with ca2 = cs2 = 1 it equals MMc.ResponseQuantile.
+// Newton's method on the survival function and its density, safeguarded by
+// bisection, to about 1e−15 relative (the bracket starts at the
+// service-time quantile, since T ≥ S). It is an approximation, exact (to
+// about 1e−12) for M/M/c: with ca2 = cs2 = 1 it equals MMc.ResponseQuantile.
+// One call costs about 0.1–0.3 ms.
 //
 // Arguments: lambda arrival rate, mu service rate of one server (1/E[S]), c
 // servers, ca2 and cs2 squared coefficients of variation of inter-arrival and

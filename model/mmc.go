@@ -14,7 +14,7 @@ import (
 // methods are in that unit (seconds when the rates are per second).
 //
 // The formulas are exact for M/M/c FCFS (Gross and Harris, Fundamentals of
-// Queueing Theory, §2.3; Tijms 2003, §5.2; queueing.md §1.3–1.6). Every method
+// Queueing Theory, §2.3; Tijms 2003, ch. 5; queueing.md §1.3–1.6). Every method
 // computes Erlang C afresh, which costs O(C).
 //
 // Call Validate first. On invalid fields (non-positive, NaN or infinite rates,
@@ -30,9 +30,10 @@ type MMc struct {
 	C int
 }
 
-// Validate returns an *InputError (matching ErrInvalidInput) naming the first
-// invalid field, an error wrapping ErrUnstable when the offered load λ/μ is
-// at least C, and nil otherwise.
+// Validate returns an error matching ErrInvalidInput that holds an
+// *InputError for each invalid field (errors.As finds the first), an error
+// wrapping ErrUnstable when the offered load λ/μ is at least C, and nil
+// otherwise.
 func (q MMc) Validate() error {
 	if err := q.validateFields(); err != nil {
 		return err

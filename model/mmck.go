@@ -33,7 +33,9 @@ type MMcK struct {
 	K int
 }
 
-// Validate returns an *InputError naming the first invalid field, or nil.
+// Validate returns an error matching ErrInvalidInput that holds an
+// *InputError for each invalid field (errors.As finds the first), or nil. Any
+// load is valid: a finite queue has a steady state even when λ/μ ≥ C.
 func (q MMcK) Validate() error {
 	err := errors.Join(
 		checkPositive("MMcK.Lambda", q.Lambda),

@@ -81,6 +81,9 @@ func solveDecreasingNewton(fd func(float64) (float64, float64), y, lo, hi float6
 	step, prevStep := hi-lo, hi-lo
 	for i := 0; i < maxBisect; i++ {
 		newton := x + (fx-y)/dx
+		if math.Abs(newton-x) <= 1e-15*x {
+			return newton // converged; the step may round back onto x itself
+		}
 		if !(newton > lo && newton < hi) || math.Abs(2*(fx-y)) > math.Abs(prevStep*dx) {
 			prevStep, step = step, (hi-lo)/2
 			x = lo + step

@@ -145,10 +145,11 @@ type Peak struct {
 
 // Peak finds the scenario's peak multiplier by evaluating the profile at
 // every breakpoint of its components (window edges, ramp ends, steps, spike
-// corners, noise intervals) and every PeakResolution between them. Between
-// those points each component is monotone or smooth on a scale much longer
-// than a minute, so the sampled maximum is the maximum to within the
-// diurnal curve's curvature over 30 s (below 1e-5 relative).
+// corners, the diurnal maximum) and every PeakResolution between them, or
+// every noise interval when that is shorter. Each component takes its value
+// on an interval at the interval's first point or is continuous, so the
+// sampled maximum is the maximum to within the curvature of the product
+// over 30 s (below 1e-5 relative).
 func (sc *Scenario) Peak(seed int64) Peak {
 	p := sc.Traffic(seed)
 	end := sc.Duration.D()
@@ -179,10 +180,10 @@ func (sc *Scenario) Peak(seed int64) Peak {
 }
 
 // breakpoints lists the offsets where a component changes slope or value,
-// sorted, each also a nanosecond before.
+// sorted.
 func (sc *Scenario) breakpoints() []time.Duration {
 	var pts []time.Duration
-	add := func(t time.Duration) { pts = append(pts, t, t-1) }
+	add := func(t time.Duration) { pts = append(pts, t) }
 	start := time.Duration(sc.Start)
 	end := sc.Duration.D()
 	wallEdge := func(tod TimeOfDay) {

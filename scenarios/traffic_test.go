@@ -148,3 +148,12 @@ func BenchmarkPeak(b *testing.B) {
 		sc.Peak(1)
 	}
 }
+
+func TestScenario_PeakAtDiurnalMaximum(t *testing.T) {
+	sc := &Scenario{Name: "s", Start: tod(t, "23:00"), Duration: Duration(24 * time.Hour),
+		Profile: []Component{{Diurnal: &Diurnal{Min: 0.2, Max: 1, Peak: tod(t, "00:10")}}}}
+	p := sc.Peak(1)
+	if p.At != 70*time.Minute || p.Multiplier != 1 {
+		t.Errorf("Peak = ×%g at %s, want ×1 at 1h10m (00:10 wall time)", p.Multiplier, p.At)
+	}
+}

@@ -25,6 +25,16 @@ const (
 	// DefaultMaxUtilization is the utilisation ceiling, in percent, of a
 	// service with neither an SLO ceiling nor an HPA CPU target.
 	DefaultMaxUtilization = 80
+	// MaxRatePerSecond bounds a request rate: beyond it, a unit is wrong.
+	MaxRatePerSecond = 1e9
+	// MinTick bounds the simulator's tick from below; MaxMetricsWindow and
+	// MaxMetricLag bound the delay lines it keeps per pod and metric.
+	MinTick          = 10 * time.Millisecond
+	MaxMetricsWindow = 10 * time.Minute
+	MaxMetricLag     = time.Hour
+	// AutoscalerScan is how often the simulated cluster autoscaler looks
+	// for pending pods (cluster-autoscaler's --scan-interval).
+	AutoscalerScan = 10 * time.Second
 	// MaxScenarioDuration bounds a scenario's length.
 	MaxScenarioDuration = 400 * day
 )
@@ -135,7 +145,7 @@ func (p *Plan) Validate() error {
 		v.scenario(path, sc, names)
 	}
 	v.cluster("cluster", &p.Cluster)
-	v.simulation("simulation", &p.Simulation)
+	v.simulation(p)
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -191,6 +201,8 @@ func (v *validator) service(path string, s *Service) {
 	v.resources(path+".resources", &s.Resources)
 	if !(s.RequestRate.PerSecond > 0) {
 		v.add(path+".requestRate", "must be greater than 0, got %s; give the observed rate, e.g. \"1000/min\"", s.RequestRate)
+	} else if s.RequestRate.PerSecond > MaxRatePerSecond {
+		v.add(path+".requestRate", "%s is more than a billion requests per second; check the unit", s.RequestRate)
 	}
 	st := &s.ServiceTime
 	v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
@@ -231,6 +243,17 @@ func (v *validator) service(path string, s *Service) {
 	v.durations(path+".startup", []string{"imagePull", "containerStart", "readiness"},
 		s.Startup.ImagePull, s.Startup.ContainerStart, s.Startup.Readiness)
 	if s.HPA != nil {
+		for i, m := range s.HPA.Metrics {
+			mp := fmt.Sprintf("%s.hpa.metrics[%d]", path, i)
+			switch {
+			case m.Resource != nil && m.Resource.Name != corev1.ResourceCPU && m.Resource.Name != corev1.ResourceMemory:
+				v.add(mp+".resource.name", "headroom simulates cpu and memory, got %q", m.Resource.Name)
+			case m.ContainerResource != nil && m.ContainerResource.Name != corev1.ResourceCPU && m.ContainerResource.Name != corev1.ResourceMemory:
+				v.add(mp+".containerResource.name", "headroom simulates cpu and memory, got %q", m.ContainerResource.Name)
+			case m.ContainerResource != nil && m.ContainerResource.Container != s.Container:
+				v.add(mp+".containerResource.container", "headroom models one container, %q (the service's container); got %q", s.Container, m.ContainerResource.Container)
+			}
+		}
 		if s.Fixed {
 			v.add(path+".hpa", "a fixed service cannot have an HPA; remove fixed: true or the hpa")
 		}
@@ -268,6 +291,21 @@ func (v *validator) service(path string, s *Service) {
 		}
 		if a.MaxReplicas != nil && *a.MaxReplicas < 1 {
 			v.add(ap+".maxReplicas", "must be at least 1, got %d", *a.MaxReplicas)
+		}
+		if s.HPA != nil && (a.MinReplicas != nil || a.MaxReplicas != nil) {
+			lo, hi := int32(1), s.HPA.MaxReplicas
+			if s.HPA.MinReplicas != nil {
+				lo = *s.HPA.MinReplicas
+			}
+			if a.MinReplicas != nil {
+				lo = *a.MinReplicas
+			}
+			if a.MaxReplicas != nil {
+				hi = *a.MaxReplicas
+			}
+			if lo > hi {
+				v.add(ap, "leaves minReplicas %d above maxReplicas %d, which the API server refuses; patch both", lo, hi)
+			}
 		}
 	}
 	r := &s.Redundancy
@@ -531,23 +569,63 @@ func (v *validator) metricSources(path string, s *Service) {
 	}
 }
 
-func (v *validator) simulation(path string, s *Simulation) {
-	if s.Tick <= 0 || s.Tick.D() > time.Minute {
-		v.add(path+".tick", "must be between 1ns and 1m, got %s", s.Tick)
+func (v *validator) simulation(p *Plan) {
+	const path = "simulation"
+	s := &p.Simulation
+	tick := s.Tick.D()
+	if tick < MinTick || tick > time.Minute {
+		v.add(path+".tick", "must be between %s and 1m, got %s", MinTick, s.Tick)
+		return
+	}
+	// Every period must be a whole number of ticks: events fire on tick
+	// boundaries.
+	divides := func(field string, d time.Duration) {
+		if d%tick != 0 {
+			v.add(field, "%s is not a whole number of ticks (%s); use a multiple of the tick", Duration(d), s.Tick)
+		}
+	}
+	if AutoscalerScan%tick != 0 {
+		v.add(path+".tick", "must divide the cluster autoscaler's 10s scan interval, got %s", s.Tick)
 	}
 	if s.MetricsResolution < s.Tick {
 		v.add(path+".metricsResolution", "must be at least the tick %s, got %s", s.Tick, s.MetricsResolution)
+	} else {
+		divides(path+".metricsResolution", s.MetricsResolution.D())
 	}
-	if s.MetricsWindow < s.Tick {
-		v.add(path+".metricsWindow", "must be at least the tick %s, got %s", s.Tick, s.MetricsWindow)
+	if s.MetricsWindow < s.Tick || s.MetricsWindow.D() > MaxMetricsWindow {
+		v.add(path+".metricsWindow", "must be between the tick %s and %s, got %s", s.Tick, Duration(MaxMetricsWindow), s.MetricsWindow)
+	} else {
+		divides(path+".metricsWindow", s.MetricsWindow.D())
 	}
 	c := &s.Controller
 	if c.SyncPeriod < 0 || (c.SyncPeriod > 0 && c.SyncPeriod < s.Tick) {
 		v.add(path+".controller.syncPeriod", "must be at least the tick %s, got %s", s.Tick, c.SyncPeriod)
+	} else if c.SyncPeriod > 0 {
+		divides(path+".controller.syncPeriod", c.SyncPeriod.D())
+	} else {
+		divides(path+".tick", 15*time.Second) // the default sync period
 	}
 	if c.Tolerance != nil && !(*c.Tolerance >= 0 && *c.Tolerance < 1) {
 		v.add(path+".controller.tolerance", "must be in [0, 1), got %g", *c.Tolerance)
 	}
 	v.durations(path+".controller", []string{"cpuInitializationPeriod", "initialReadinessDelay", "downscaleStabilization"},
 		c.CPUInitializationPeriod, c.InitialReadinessDelay, c.DownscaleStabilization)
+	for i := range p.Services {
+		for j, m := range p.Services[i].MetricSources {
+			if m.Lag == nil {
+				continue
+			}
+			lp := fmt.Sprintf("%s.metricSources[%d].lag", listPath("services", i, p.Services[i].Name, nil), j)
+			if m.Lag.D() > MaxMetricLag {
+				v.add(lp, "must be at most %s, got %s", Duration(MaxMetricLag), *m.Lag)
+			} else if m.Lag.D() >= 0 {
+				divides(lp, m.Lag.D())
+			}
+		}
+	}
+	for i := range p.Scenarios {
+		if d := p.Scenarios[i].Duration.D(); d > 0 {
+			divides(listPath("scenarios", i, p.Scenarios[i].Name, nil)+".duration", d)
+		}
+	}
 }

@@ -64,11 +64,16 @@ type Summary struct {
 	// SLOViolationMinutes is the time the latency quantile exceeded its
 	// target or the error rate its budget.
 	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
-	// WorstP95 is the highest per-tick p95 latency, seconds.
+	// WorstP95 is the highest per-tick p95 latency of served requests,
+	// seconds (0 when none was served).
 	WorstP95 float64 `json:"worstP95Seconds"`
 	// ErrorPercent is failed requests over all requests, in percent.
 	ErrorPercent float64 `json:"errorPercent"`
-	Requests     float64 `json:"requests"`
+	// Requests counts arrivals, Served those answered, Errors those that
+	// failed (timed out, dropped, or found no Ready pod).
+	Requests float64 `json:"requests"`
+	Served   float64 `json:"served"`
+	Errors   float64 `json:"errors"`
 	// LongestViolation is the longest continuous SLO violation: the time to
 	// recover from the worst spike.
 	LongestViolation time.Duration `json:"longestViolationNs"`
@@ -165,6 +170,8 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 		r.sum.WorstP95 = math.Max(r.sum.WorstP95, s.p95)
 	}
 	r.sum.Requests += s.arrivals
+	r.sum.Served += s.served
+	r.sum.Errors += s.errors
 	if s.violated {
 		r.violated = true
 		r.sum.SLOViolationMinutes += dt / 60

@@ -138,6 +138,9 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	if err := w.placeInitialPods(); err != nil {
 		return nil, err
 	}
+	for _, s := range w.services {
+		w.replayActions(s)
+	}
 	w.nodeRec.series = make([]NodeSample, 0, int(w.end/w.sampleEvery)+1)
 	return w, nil
 }
@@ -314,7 +317,7 @@ func (w *World) placeInitialPods() error {
 					return fmt.Errorf("a %s pod fits no node of type %s", s.spec.Name, w.nodeShape[w.newNode].Name)
 				}
 			}
-			p.boundAt = -prehistory
+			p.boundAt, p.phase = -prehistory, podReady
 		}
 	}
 	return nil

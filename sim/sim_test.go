@@ -239,3 +239,89 @@ func BenchmarkTune1000x7Days(b *testing.B) {
 		}
 	}
 }
+
+// TestConservation: every request is served, fails, or is still queued
+// at the end — through overload, drops and scale-down.
+func TestConservation(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    hpa:
+      minReplicas: 1
+      maxReplicas: 6
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
+    timeout: 5s
+    slo:
+      latency: {quantile: 0.95, target: 1s}
+    startup: {containerStart: 2m}`)
+	p.Scenarios[0].Profile = []scenarios.Component{{Spike: &scenarios.Spike{
+		At: scenarios.Duration(20 * time.Minute), Hold: scenarios.Duration(20 * time.Minute), Multiplier: 4}}}
+	res, err := Run(p, Options{Scenario: "flat", SampleEvery: 7 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Services[0].Summary
+	if m.Errors == 0 || m.SLOViolationMinutes == 0 {
+		t.Fatalf("a 4x spike beyond maxReplicas should fail requests: %+v", m)
+	}
+	if diff := m.Requests - m.Served - m.Errors; math.Abs(diff) > 1e-6*m.Requests {
+		t.Errorf("requests %g ≠ served %g + errors %g (off by %g)", m.Requests, m.Served, m.Errors, diff)
+	}
+	if m.ErrorPercent > 100 {
+		t.Errorf("error percent %g above 100", m.ErrorPercent)
+	}
+	// 2h in 7-minute samples: 17 full ones and a last partial one.
+	s := res.Services[0].Series
+	if len(s) != 18 || s[len(s)-1].T != 2*time.Hour {
+		t.Errorf("%d samples ending at %s, want 18 ending at 2h", len(s), s[len(s)-1].T)
+	}
+	var errs float64
+	for _, x := range s {
+		errs += x.Errors
+	}
+	if math.Abs(errs-m.Errors) > 1e-6*m.Errors {
+		t.Errorf("series errors %g, summary %g", errs, m.Errors)
+	}
+}
+
+// TestOutageViolatesSLO: with no Ready pod every request fails, which is a
+// violation even though no latency was measured.
+func TestOutageViolatesSLO(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    slo:
+      latency: {quantile: 0.95, target: 1s}
+    scheduledScaling:
+      - {name: off, at: "00:10", replicas: 0}
+      - {name: on, at: "00:13", replicas: 4}`)
+	res, err := Run(p, Options{Scenario: "flat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Services[0].Summary
+	if m.SLOViolationMinutes < 2.99 || m.SLOViolationMinutes > 3.5 {
+		t.Errorf("SLO-violation minutes = %g, want the 3-minute outage", m.SLOViolationMinutes)
+	}
+	if m.ErrorPercent < 2.4 || m.ErrorPercent > 2.6 {
+		t.Errorf("error percent = %g, want 3 of 120 minutes = 2.5", m.ErrorPercent)
+	}
+}
+
+// TestScheduledActionsBeforeStart: an HPA patch that ran before the
+// scenario started still holds at t = 0.
+func TestScheduledActionsBeforeStart(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+    scheduledScaling:
+      - {name: pre-scale, at: "08:00", minReplicas: 9}
+      - {name: restore, at: "20:00", minReplicas: 2}`)
+	p.Scenarios[0].Start = scenarios.TimeOfDay(12 * time.Hour)
+	res, err := Run(p, Options{Scenario: "flat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Services[0].Series[1].Desired; got != 9 {
+		t.Errorf("replicas at 12:02 = %d, want 9 from the 08:00 patch", got)
+	}
+}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"sort"
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -45,27 +46,59 @@ func (w *World) wall(t time.Duration) time.Duration { return (w.start + t) % day
 func (w *World) runScheduledActions() {
 	prev, cur := w.wall(w.now-w.tick), w.wall(w.now)
 	for _, s := range w.services {
-		for _, a := range s.spec.ScheduledScaling {
+		for i := range s.spec.ScheduledScaling {
+			a := &s.spec.ScheduledScaling[i]
 			at := time.Duration(a.At) % day
 			crossed := (prev < at && at <= cur) || (prev > cur && (at > prev || at <= cur))
-			if !crossed {
-				continue
-			}
-			if a.Replicas != nil {
-				w.scaleTo(s, *a.Replicas, "scheduled "+a.Name)
-			}
-			if s.hpa != nil && (a.MinReplicas != nil || a.MaxReplicas != nil) {
-				if a.MinReplicas != nil {
-					s.hpaSpec.MinReplicas = a.MinReplicas
-				}
-				if a.MaxReplicas != nil {
-					s.hpaSpec.MaxReplicas = *a.MaxReplicas
-				}
-				// The plan was validated; a patch the API would refuse
-				// (min > max) is ignored as the API server would refuse it.
-				_ = s.hpa.SetSpec(s.hpaSpec)
+			if crossed {
+				w.runAction(s, a, true)
 			}
 		}
+	}
+}
+
+// runAction applies a scheduled action. scale is false when replaying, at
+// t = 0, actions that ran before the scenario started: their HPA patches
+// still hold, but the HPA has since taken over spec.replicas.
+func (w *World) runAction(s *service, a *scenarios.ScheduledAction, scale bool) {
+	if a.Replicas != nil && (scale || s.hpa == nil) {
+		w.scaleTo(s, *a.Replicas, "scheduled "+a.Name)
+	}
+	if s.hpa == nil || (a.MinReplicas == nil && a.MaxReplicas == nil) {
+		return
+	}
+	spec := s.hpaSpec.DeepCopy()
+	if a.MinReplicas != nil {
+		spec.MinReplicas = a.MinReplicas
+	}
+	if a.MaxReplicas != nil {
+		spec.MaxReplicas = *a.MaxReplicas
+	}
+	// The API server refuses a patch that leaves min above max; so does
+	// the simulation.
+	if spec.MinReplicas != nil && *spec.MinReplicas > spec.MaxReplicas {
+		return
+	}
+	if s.hpa.SetSpec(spec) == nil {
+		s.hpaSpec = spec
+	}
+}
+
+// replayActions applies, in the order they ran, the actions of the day
+// before t = 0 (an action exactly at the start runs at t = 0 in full).
+func (w *World) replayActions(s *service) {
+	acts := s.spec.ScheduledScaling
+	order := make([]int, len(acts))
+	for i := range order {
+		order[i] = i
+	}
+	// Time since each action last ran, counted back from the start.
+	ago := func(i int) time.Duration {
+		return (w.start - time.Duration(acts[i].At)%day + day) % day
+	}
+	sort.SliceStable(order, func(i, j int) bool { return ago(order[i]) > ago(order[j]) })
+	for _, i := range order {
+		w.runAction(s, &acts[i], ago(i) == 0)
 	}
 }
 
@@ -76,11 +109,22 @@ func (w *World) advanceNodes() {
 		case n.removed:
 		case !n.ready && w.now >= n.readyAt:
 			n.ready, n.emptySince = true, w.now
-		case n.ready && n.pods == 0 && w.now-n.emptySince >= w.unneeded && w.readyNodes() > 1:
+		case n.ready && n.pods == 0 && w.now-n.emptySince >= w.unneeded && w.readyNodes() > 1 && !w.anyPending():
 			n.removed = true
 			w.nodeRec.removed++
 		}
 	}
+}
+
+// anyPending reports whether a pod waits for a node; the autoscaler keeps
+// empty nodes while one does.
+func (w *World) anyPending() bool {
+	for _, s := range w.services {
+		if s.bound < len(s.pods) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *World) readyNodes() int {
@@ -114,11 +158,20 @@ func (w *World) advancePods(s *service) {
 }
 
 // serve spreads the tick's traffic over Ready pods and advances their
-// queues.
+// queues. A pod is in one of two regimes. Below capacity with no backlog
+// it is a stationary queue at its load: response quantiles from the
+// latency table, the wait tail beyond the timeout counted as errors. At or
+// above capacity, or while a backlog drains, every worker slot is busy: a
+// request waits for the backlog ahead of it and then its own service, and
+// the only errors are requests dropped once the backlog would make them
+// wait longer than the timeout.
 func (w *World) serve(s *service) tickStats {
 	dt := w.tick.Seconds()
 	lam := s.base * s.multiplier(w.now, w.tick)
-	st := tickStats{lambda: lam, arrivals: lam * dt}
+	// Requests lost with deleted pods were counted as served when they
+	// arrived; they move to the errors.
+	st := tickStats{lambda: lam, arrivals: lam * dt, errors: s.lostOnDelete, served: -s.lostOnDelete}
+	s.lostOnDelete = 0
 	ready := 0
 	for _, p := range s.pods {
 		if p.phase == podReady {
@@ -127,7 +180,7 @@ func (w *World) serve(s *service) tickStats {
 	}
 	st.ready = ready
 	if ready == 0 {
-		st.errors = st.arrivals
+		st.errors += st.arrivals
 	}
 	perPod := 0.0
 	if ready > 0 {
@@ -135,11 +188,17 @@ func (w *World) serve(s *service) tickStats {
 	}
 	mu := s.capacity
 	wl := &s.w
+	k := float64(wl.Concurrency)
 	// Every Ready pod receives the same rate, so the stationary state is
 	// the same for all; only the backlogs differ.
-	pt := s.lat.at(math.Min(perPod, mu) / mu)
-	// plain is the arrival weight of pods without a backlog, which all see
-	// the stationary state alone; they are summed once after the loop.
+	stationary := perPod < mu
+	var pt point
+	if stationary {
+		pt = s.lat.at(perPod / mu)
+	}
+	idle := &s.lat.rows[0] // zero load: the service time alone
+	// plain is the arrival weight of pods in the stationary regime, summed
+	// once after the loop.
 	var cpuSum, memSum, weightSum, plain float64
 	for _, p := range s.pods {
 		if p.phase == podPending || p.phase == podStarting {
@@ -152,31 +211,32 @@ func (w *World) serve(s *service) tickStats {
 			if b < 0 {
 				b = 0
 			}
+			// What the pod processed this tick, before any drop.
+			served := a + (p.backlog-b)/dt
+			dropped := 0.0
 			if maxB := mu * s.timeout; b > maxB {
-				st.errors += b - maxB
+				dropped = b - maxB
+				st.errors += dropped
 				b = maxB
 			}
-			served := a + (p.backlog-b)/dt
 			p.backlog = b
-			// Clients give up after the timeout, so no wait exceeds it:
-			// the stationary wait tail beyond it is errors.
 			weight := a * dt
 			weightSum += weight
-			if b == 0 {
+			var queued, inFlight float64
+			if stationary && b == 0 {
 				plain += weight
+				queued = a * pt.meanWait
+				inFlight = a * pt.row[latMean]
 			} else {
 				drain := b / mu
-				timedOut := pt.waitTail(math.Max(s.timeout-drain, 0)) * weight
-				st.errors += timedOut
-				st.served += weight - timedOut
-				st.p50 += math.Min(pt.row[latP50]+drain, s.timeout) * weight
-				st.p95 += math.Min(pt.row[latP95]+drain, s.timeout) * weight
-				st.p99 += math.Min(pt.row[latP99]+drain, s.timeout) * weight
-				st.pSLO += math.Min(pt.row[latSLO]+drain, s.timeout) * weight
+				st.p50 += math.Min(idle[latP50]+drain, s.timeout) * weight
+				st.p95 += math.Min(idle[latP95]+drain, s.timeout) * weight
+				st.p99 += math.Min(idle[latP99]+drain, s.timeout) * weight
+				st.pSLO += math.Min(idle[latSLO]+drain, s.timeout) * weight
+				st.served += weight - dropped
+				queued, inFlight = b, k+b
 			}
-			queued := math.Min(a, mu)*pt.meanWait + b
 			st.queue += queued
-			inFlight := math.Min(a, mu)*pt.row[latMean] + b
 			cpu += served * wl.CPUPerRequest
 			if s.cpuLimit > 0 && cpu > s.cpuLimit {
 				cpu = s.cpuLimit
@@ -198,7 +258,9 @@ func (w *World) serve(s *service) tickStats {
 		}
 	}
 	if plain > 0 {
-		timedOut := pt.waitTail(s.timeout) * plain
+		// A request times out when its wait leaves too little of the
+		// timeout for its (mean) service.
+		timedOut := pt.waitTail(math.Max(s.timeout-wl.ServiceMean, 0)) * plain
 		st.errors += timedOut
 		st.served += plain - timedOut
 		st.p50 += math.Min(pt.row[latP50], s.timeout) * plain
@@ -218,44 +280,62 @@ func (w *World) serve(s *service) tickStats {
 			st.memUtil = memSum / float64(ready) / s.memRequest
 		}
 	}
-	st.violated = (s.sloTarget > 0 && st.served > 0 && st.pSLO > s.sloTarget) ||
-		(s.errorBudget > 0 && st.arrivals > 0 && st.errors/st.arrivals > s.errorBudget)
-	// Custom metrics: push this tick's value into each lag line.
+	st.violated = s.violates(&st)
+	// Custom metrics: push this tick's value into each lag line, per pod
+	// for Pods metrics and for the whole service for Object and External.
 	for i := range s.sources {
 		src := &s.sources[i]
 		if src.ring < 0 {
 			continue
 		}
-		var v float64
+		total := 0.0
 		switch src.source {
 		case scenarios.SourceRequestRate:
-			v = perPod
+			total = lam
 		case scenarios.SourceInFlight:
-			v = perPodAverage(s.pods, func(p *pod) float64 { return p.lastInFlight })
+			total = sumReady(s.pods, func(p *pod) float64 { return p.lastInFlight })
 		case scenarios.SourceQueueDepth:
-			v = st.queue
+			total = st.queue
 		case scenarios.SourceCPU:
-			v = perPodAverage(s.pods, func(p *pod) float64 { return p.lastCPU })
+			total = sumReady(s.pods, func(p *pod) float64 { return p.lastCPU })
 		case scenarios.SourceMemory:
-			v = perPodAverage(s.pods, func(p *pod) float64 { return p.lastMem })
+			total = sumReady(s.pods, func(p *pod) float64 { return p.lastMem })
+		}
+		v := total
+		if src.kind == autoscalingv2.PodsMetricSourceType {
+			v = 0
+			if ready > 0 {
+				v = total / float64(ready)
+			}
 		}
 		s.custom[src.ring].push(v * src.factor)
 	}
 	return st
 }
 
-func perPodAverage(pods []*pod, f func(*pod) float64) float64 {
-	sum, n := 0.0, 0
+// violates says whether a tick breaks the service's SLO: the latency
+// quantile of the requests served is above target, more requests failed
+// than the quantile allows (a failed request is slower than any target), or
+// the error rate is above its budget.
+func (s *service) violates(st *tickStats) bool {
+	if st.arrivals <= 0 {
+		return false
+	}
+	errRate := st.errors / st.arrivals
+	if s.sloTarget > 0 && (errRate > 1-s.sloQuantile || (st.served > 0 && st.pSLO > s.sloTarget)) {
+		return true
+	}
+	return s.errorBudget > 0 && errRate > s.errorBudget
+}
+
+func sumReady(pods []*pod, f func(*pod) float64) float64 {
+	sum := 0.0
 	for _, p := range pods {
 		if p.phase == podReady {
 			sum += f(p)
-			n++
 		}
 	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
+	return sum
 }
 
 // scrape is metrics-server taking a sample of every running pod that has
@@ -397,10 +477,12 @@ func deletionRank(p *pod) int {
 	switch {
 	case p.node < 0:
 		return 0
-	case p.phase != podReady:
+	case p.phase == podStarting: // status.phase Pending
 		return 1
+	case p.phase == podRunning: // Running, not Ready
+		return 2
 	}
-	return 2
+	return 3
 }
 
 func newer(a, b *pod) bool {
@@ -410,8 +492,16 @@ func newer(a, b *pod) bool {
 	return a.id > b.id
 }
 
+// gracePeriod is the terminationGracePeriodSeconds default: a deleted pod
+// leaves the load balancer at once and has this long to finish its queue;
+// what it cannot serve in time fails.
+const gracePeriod = 30 * time.Second
+
 func (w *World) deletePod(s *service, i int) {
 	p := s.pods[i]
+	if p.phase == podReady {
+		s.lostOnDelete += math.Max(0, p.backlog-s.capacity*gracePeriod.Seconds())
+	}
 	w.unbind(s, p)
 	copy(s.pods[i:], s.pods[i+1:])
 	s.pods[len(s.pods)-1] = nil
@@ -487,14 +577,7 @@ func (w *World) record(s *service, st *tickStats) {
 	if w.now < r.next {
 		return
 	}
-	ready, pending := 0, 0
-	for _, p := range s.pods {
-		if p.phase == podReady {
-			ready++
-		} else {
-			pending++
-		}
-	}
+	ready, pending := s.podCounts()
 	r.flush(w.now, s.specReplicas, ready, pending, s.hpaRatios())
 }
 
@@ -504,10 +587,11 @@ func (s *service) hpaRatios() []float64 {
 		return nil
 	}
 	out := s.ratioBuf[:0]
+	spec := s.hpa.Spec() // defaulted: an HPA without metrics has the CPU one
 	for i, mp := range s.lastDec.Metrics {
 		r := -1.0
-		if mp.Err == nil && i < len(s.hpaSpec.Metrics) {
-			r = usageRatio(&s.hpaSpec.Metrics[i], &mp)
+		if mp.Err == nil && i < len(spec.Metrics) {
+			r = usageRatio(&spec.Metrics[i], &mp)
 		}
 		out = append(out, r)
 	}
@@ -591,11 +675,15 @@ func (w *World) result() *Result {
 	}
 	for _, s := range w.services {
 		r := &s.rec
+		if r.ticks > 0 { // the last, partial interval
+			ready, pending := s.podCounts()
+			r.flush(w.now, s.specReplicas, ready, pending, s.hpaRatios())
+		}
 		if r.inViolation {
 			r.sum.LongestViolation = max(r.sum.LongestViolation, w.now-r.violStart)
 		}
 		if r.sum.Requests > 0 {
-			r.sum.ErrorPercent = 100 * totalErrors(r.series) / r.sum.Requests
+			r.sum.ErrorPercent = 100 * r.sum.Errors / r.sum.Requests
 		}
 		if r.cpuTimeTick > 0 {
 			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTick
@@ -610,10 +698,14 @@ func (w *World) result() *Result {
 	return res
 }
 
-func totalErrors(series []Sample) float64 {
-	t := 0.0
-	for _, s := range series {
-		t += s.Errors
+// podCounts are the Ready pods and the others.
+func (s *service) podCounts() (ready, pending int) {
+	for _, p := range s.pods {
+		if p.phase == podReady {
+			ready++
+		} else {
+			pending++
+		}
 	}
-	return t
+	return ready, pending
 }

@@ -26,8 +26,11 @@ type TuneGrid struct {
 	ScaleUpPercents []int32 `json:"scaleUpPercents"`
 }
 
-// DefaultTuneGrid is a grid of 6 × 4 × 3 × 4 × 3 = 864 candidates around
-// common settings; minReplicas values are relative to the current minimum.
+// DefaultTuneGrid is a grid of up to 6 × 4 × 3 × 4 × 3 = 864 candidates
+// around common settings; minReplicas values are relative to the current
+// minimum. The CPU targets apply only to an HPA with a CPU utilisation
+// metric; the Percent values replace the first Percent scale-up policy (or
+// add one per 60 s), leaving the HPA's other policies as they are.
 func DefaultTuneGrid(current *autoscalingv2.HorizontalPodAutoscalerSpec) TuneGrid {
 	minR := int32(1)
 	if current.MinReplicas != nil {
@@ -169,13 +172,22 @@ func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candi
 		}
 		return xs
 	}
-	var out []Candidate
-	for _, t := range or(g.CPUTargets, cur.CPUTarget) {
+	// Today's HPA is the first candidate: a tune never recommends something
+	// worse than what runs.
+	out := []Candidate{cur}
+	targets := g.CPUTargets
+	if cur.CPUTarget == 0 {
+		targets = nil // no CPU utilisation metric to retarget
+	}
+	for _, t := range or(targets, cur.CPUTarget) {
 		for _, m := range or(g.MinReplicas, cur.MinReplicas) {
 			for _, up := range or(g.ScaleUpWindows, cur.ScaleUpWindow) {
 				for _, down := range or(g.ScaleDownWindows, cur.ScaleDownWindow) {
 					for _, pct := range or(g.ScaleUpPercents, cur.ScaleUpPercent) {
 						c := Candidate{CPUTarget: t, MinReplicas: m, ScaleUpWindow: up, ScaleDownWindow: down, ScaleUpPercent: pct}
+						if c.settings() == cur.settings() {
+							continue
+						}
 						c.Spec = apply(base, c)
 						out = append(out, c)
 					}
@@ -184,6 +196,12 @@ func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candi
 		}
 	}
 	return out
+}
+
+type settings struct{ t, m, up, down, pct int32 }
+
+func (c *Candidate) settings() settings {
+	return settings{c.CPUTarget, c.MinReplicas, c.ScaleUpWindow, c.ScaleDownWindow, c.ScaleUpPercent}
 }
 
 // describe reads a candidate's settings back from its spec (for the
@@ -215,8 +233,11 @@ func describe(c *Candidate) {
 			c.ScaleDownWindow = *b.ScaleDown.StabilizationWindowSeconds
 		}
 	}
-	if c.ScaleDownWindow == 0 && (s.Behavior == nil || s.Behavior.ScaleDown == nil) {
-		c.ScaleDownWindow = 300
+	if s.Behavior == nil || s.Behavior.ScaleDown == nil || s.Behavior.ScaleDown.StabilizationWindowSeconds == nil {
+		c.ScaleDownWindow = 300 // the API default and the controller's flag default
+	}
+	if c.ScaleUpPercent == 0 {
+		c.ScaleUpPercent = 100 // the API default scale-up policy: 100 % or 4 pods per 15 s
 	}
 }
 
@@ -236,12 +257,23 @@ func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, c Candidate) *autosc
 		s.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{}
 	}
 	up, down := c.ScaleUpWindow, c.ScaleDownWindow
-	s.Behavior.ScaleUp = &autoscalingv2.HPAScalingRules{
-		StabilizationWindowSeconds: &up,
-		Policies: []autoscalingv2.HPAScalingPolicy{
-			{Type: autoscalingv2.PercentScalingPolicy, Value: c.ScaleUpPercent, PeriodSeconds: 60},
-			{Type: autoscalingv2.PodsScalingPolicy, Value: 4, PeriodSeconds: 60},
-		},
+	if s.Behavior.ScaleUp == nil {
+		// The API default rules, made explicit so the Percent value can move.
+		s.Behavior.ScaleUp = &autoscalingv2.HPAScalingRules{Policies: []autoscalingv2.HPAScalingPolicy{
+			{Type: autoscalingv2.PercentScalingPolicy, Value: 100, PeriodSeconds: 15},
+			{Type: autoscalingv2.PodsScalingPolicy, Value: 4, PeriodSeconds: 15},
+		}}
+	}
+	s.Behavior.ScaleUp.StabilizationWindowSeconds = &up
+	retargeted := false
+	for i := range s.Behavior.ScaleUp.Policies {
+		if p := &s.Behavior.ScaleUp.Policies[i]; p.Type == autoscalingv2.PercentScalingPolicy && !retargeted {
+			p.Value, retargeted = c.ScaleUpPercent, true
+		}
+	}
+	if !retargeted {
+		s.Behavior.ScaleUp.Policies = append(s.Behavior.ScaleUp.Policies,
+			autoscalingv2.HPAScalingPolicy{Type: autoscalingv2.PercentScalingPolicy, Value: c.ScaleUpPercent, PeriodSeconds: 60})
 	}
 	if s.Behavior.ScaleDown == nil {
 		s.Behavior.ScaleDown = &autoscalingv2.HPAScalingRules{}
@@ -267,16 +299,24 @@ func evaluate(plan *scenarios.Plan, service string, scs []string, traffic *traff
 	return nil
 }
 
+// costTolerance: costs within this fraction are a tie, broken by SLO
+// minutes, then flaps, then grid order.
+const costTolerance = 1e-3
+
 // choose picks the best candidate and the Pareto front of cost against
-// SLO-violation minutes; ties keep the grid order.
+// SLO-violation minutes.
 func choose(cands []Candidate) (Candidate, []Candidate) {
+	sameCost := func(a, b float64) bool { return abs(a-b) <= costTolerance*max(abs(a), abs(b)) }
 	sorted := append([]Candidate(nil), cands...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
-		if a.Cost != b.Cost {
+		if !sameCost(a.Cost, b.Cost) {
 			return a.Cost < b.Cost
 		}
-		return a.SLOViolationMinutes < b.SLOViolationMinutes
+		if a.SLOViolationMinutes != b.SLOViolationMinutes {
+			return a.SLOViolationMinutes < b.SLOViolationMinutes
+		}
+		return a.Flaps < b.Flaps
 	})
 	var front []Candidate
 	bestMinutes := -1.0
@@ -286,8 +326,8 @@ func choose(cands []Candidate) (Candidate, []Candidate) {
 			bestMinutes = c.SLOViolationMinutes
 		}
 	}
-	// The front is by increasing cost and decreasing minutes; its last
-	// member has the fewest minutes. The best is the cheapest with zero.
+	// The front runs by increasing cost and decreasing minutes; the best is
+	// its cheapest member with zero minutes, else its last (fewest minutes).
 	best := front[len(front)-1]
 	for _, c := range front {
 		if c.SLOViolationMinutes == 0 {

@@ -97,6 +97,9 @@ type service struct {
 	nextID int
 	// bound counts pods bound to a node, kept by bind and unbind.
 	bound int
+	// lostOnDelete are requests queued on deleted pods that they could not
+	// serve within the grace period; the next tick counts them as errors.
+	lostOnDelete float64
 	// lambda holds the scenario's multiplier per tick, shared by every run
 	// of the scenario (a tune's candidates).
 	lambda []float64

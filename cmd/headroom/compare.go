@@ -111,6 +111,9 @@ func (o *compareOptions) Run() error {
 	if err != nil {
 		return err
 	}
+	if len(cs) == 0 {
+		return fmt.Errorf("no scenario of the plan covers the services the proposed HPAs target")
+	}
 	if o.Output == "json" {
 		b, err := json.MarshalIndent(cs, "", "  ")
 		if err != nil {
@@ -147,11 +150,11 @@ func printComparison(w io.Writer, cs []sim.Comparison) {
 	}
 	better, worse := 0, 0
 	for _, c := range cs {
-		switch {
-		case c.LosesSLO():
-			worse++
-		case c.Proposed.SLOViolationMinutes < c.Current.SLOViolationMinutes:
+		switch c.Measures[0].Verdict { // SLO-violation minutes
+		case "better":
 			better++
+		case "worse":
+			worse++
 		}
 	}
 	fmt.Fprintf(w, "\nVerdict: the proposal holds the SLO better in %d and worse in %d of %d service-scenario runs.\n", better, worse, len(cs))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -38,10 +39,22 @@ func exitCode(err error, stderr interface{ Write([]byte) (int, error) }) int {
 	}
 	fmt.Fprintln(stderr, "error:", err)
 	var usage *usageError
-	if errors.As(err, &usage) {
+	if errors.As(err, &usage) || isCobraUsage(err) {
 		return exitUsage
 	}
 	return exitError
+}
+
+// isCobraUsage recognises the command-line mistakes cobra reports itself
+// (an unknown command, arguments a command does not take).
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command ", "accepts ", "requires ", "unknown flag", "unknown shorthand flag", "invalid argument"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // usageError is a mistake in the command line; it exits 2.

@@ -104,6 +104,12 @@ func (o *simulateOptions) Complete() error {
 			return usageErrorf("--service %q: the plan has no such service", name)
 		}
 	}
+	if len(selectedScenarios(p, o.Scenarios, o.Services)) == 0 {
+		return usageErrorf("no selected scenario covers the selected services (%s)", strings.Join(o.Services, ", "))
+	}
+	if tick := p.Simulation.Tick.D(); o.SampleEvery%tick != 0 {
+		return usageErrorf("--sample-every %s must be a multiple of the plan's tick %s", o.SampleEvery, tick)
+	}
 	return nil
 }
 
@@ -216,8 +222,12 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 		fmt.Fprintln(tw, "SERVICE\tSLO-MIN\tWORST P95\tERRORS\tLONGEST\tREPLICAS\tEVENTS\tFLAPS\tAT MAX\tPOD-H\tCOST")
 		for _, s := range r.Services {
 			m := s.Summary
+			worst := "—"
+			if m.Served > 0 {
+				worst = formatSeconds(m.WorstP95)
+			}
 			fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
-				s.Service, m.SLOViolationMinutes, formatSeconds(m.WorstP95), m.ErrorPercent,
+				s.Service, m.SLOViolationMinutes, worst, m.ErrorPercent,
 				shortDuration(m.LongestViolation), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
 				m.PinnedAtMaxMinutes, m.PodHours, formatMoney(m.Cost))
 		}

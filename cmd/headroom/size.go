@@ -108,6 +108,9 @@ func (o *sizeOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	if o.Scenario != "" && !hasScenario(p, o.Scenario) {
+		return usageErrorf("--scenario %q: the plan has no such scenario", o.Scenario)
+	}
 	return nil
 }
 
@@ -160,8 +163,11 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "SERVICE\tPEAK RATE\tNOW\tMAX\tNEED\tBINDING\tCPU\tSLOTS\tP95\tCPU REQ\tMEM REQ\tSTATUS")
 		for _, s := range sc.Services {
-			need := fmt.Sprint(s.Required)
-			if s.Fixed {
+			need, binding := fmt.Sprint(s.Required), s.Binding
+			switch {
+			case s.Status == scenarios.StatusInfeasible:
+				need, binding = "—", "infeasible"
+			case s.Fixed:
 				need += " (fixed)"
 			}
 			p95 := "unstable"
@@ -173,7 +179,7 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t%s\t%s\t%s\n",
-				s.Service, formatRate(s.PeakRate), s.Current, s.Max, need, s.Binding,
+				s.Service, formatRate(s.PeakRate), s.Current, s.Max, need, binding,
 				s.CPUUtilisation*100, s.SlotUtilisation*100, p95,
 				formatCores(s.CPUCores), formatBytes(s.MemoryBytes), s.Status)
 		}
@@ -184,7 +190,7 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "NOW is today's replicas, MAX the HPA's maxReplicas (today's replicas without an HPA),")
-	fmt.Fprintln(w, "NEED what the peak needs; CPU and SLOTS are utilisation at NEED (a fixed service at NOW).")
+	fmt.Fprintln(w, "NEED what the peak needs; CPU, SLOTS and P95 are at NEED (a fixed or infeasible service at NOW).")
 	if approx {
 		fmt.Fprintln(w, "~ marks latency from the G/G/k two-moment approximation (service-time CV ≠ 1).")
 	}
