@@ -204,8 +204,8 @@ func Size(w Workload, req Requirement, mode Mode) (Sizing, error) {
 		need(ConstraintCPU, ceilTol(lam*w.CPUPerRequest/room))
 	}
 
+	s.Approximate = w.ServiceCS2 != 1 // the predicted latencies are G/G/k
 	if mode == Queueing && req.LatencyQuantile > 0 {
-		s.Approximate = w.ServiceCS2 != 1
 		n, err := replicasForLatency(w, req.LatencyQuantile, req.LatencyTarget, stable)
 		if err != nil {
 			return s, err
