@@ -418,3 +418,28 @@ func BenchmarkFitServiceCS2(b *testing.B) {
 		sink, _ = FitServiceCS2(0.2, 0.6, 0.95)
 	}
 }
+
+func BenchmarkServiceQuantile(b *testing.B) {
+	for _, cs2 := range []float64{0.01, 0.25, 1, 4, 50} {
+		b.Run(fmt.Sprintf("cs2=%g", cs2), func(b *testing.B) {
+			for b.Loop() {
+				sink = ServiceQuantile(1, cs2, 0.95)
+			}
+		})
+	}
+}
+
+func BenchmarkResponseSurvivalGGc(b *testing.B) {
+	for _, tt := range []struct {
+		c        int
+		cs2, rho float64
+	}{{1, 1, 0.8}, {10, 0.25, 0.9}, {10, 4, 0.9}, {1000, 0.5, 0.99}} {
+		lambda := tt.rho * float64(tt.c)
+		q, _ := ResponseQuantileGGc(lambda, 1, tt.c, 1, tt.cs2, 0.95)
+		b.Run(fmt.Sprintf("c=%d,cs2=%g", tt.c, tt.cs2), func(b *testing.B) {
+			for b.Loop() {
+				sink, _ = ResponseSurvivalGGc(lambda, 1, tt.c, 1, tt.cs2, q)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -82,6 +83,12 @@ type ServiceSizing struct {
 	// CPUPerPodCores and MemoryPerPodBytes are the predicted use of one pod.
 	CPUPerPodCores    float64  `json:"cpuPerPodCores"`
 	MemoryPerPodBytes *float64 `json:"memoryPerPodBytes"`
+	// RecommendedCPU is the per-pod CPU request that puts the predicted use
+	// at the utilisation ceiling (rounded up to 10m); RecommendedMemory the
+	// predicted memory with the in-flight count at the SLO quantile by
+	// Little's law (rounded up to 1Mi). Empty when the pods are unstable.
+	RecommendedCPU    string `json:"recommendedCpuRequest,omitempty"`
+	RecommendedMemory string `json:"recommendedMemoryRequest,omitempty"`
 	Status            string   `json:"status"`
 	// Problem says what is wrong when Status is not ok.
 	Problem string `json:"problem,omitempty"`
@@ -221,6 +228,10 @@ func sizeService(svc *Service, rate float64, mode model.Mode) (ServiceSizing, er
 	out.SlotUtilisation, out.CPUUtilisation = pr.SlotUtilisation, pr.CPUUtilisation
 	out.P95Seconds, out.MeanSeconds = finitePtr(pr.P95Response), finitePtr(pr.MeanResponse)
 	out.CPUPerPodCores, out.MemoryPerPodBytes = pr.CPUPerPod, finitePtr(pr.MemoryPerPod)
+	if pr.Stable {
+		out.RecommendedCPU = roundUpQuantity(pr.CPUPerPod/req.UtilisationCeiling*1000, 10, "m")
+		out.RecommendedMemory = roundUpQuantity(pr.MemoryPerPod/(1<<20), 1, "Mi")
+	}
 	out.CPUCores = w.CPURequest * float64(out.At)
 	out.MemoryBytes = w.MemoryRequest * float64(out.At)
 	if out.Status != StatusOK {
@@ -254,4 +265,10 @@ func describeMiss(pr model.Prediction, req model.Requirement) string {
 		return fmt.Sprintf("p%g response %.3gs above the %.3gs target", req.LatencyQuantile*100, pr.QuantileResponse, req.LatencyTarget)
 	}
 	return "objectives missed"
+}
+
+// roundUpQuantity writes x rounded up to a multiple of step with a unit
+// suffix ("420m", "354Mi").
+func roundUpQuantity(x, step float64, unit string) string {
+	return fmt.Sprintf("%.0f%s", math.Ceil(x/step-1e-9)*step, unit)
 }

@@ -55,8 +55,8 @@ func TestSize_RunbookArithmetic(t *testing.T) {
 		}
 	}
 	f := strings.Fields(line)
-	// SERVICE PEAK NOW MAX NEED BINDING CPU SLOTS P95 CPU-REQ MEM-REQ STATUS
-	if len(f) != 12 || f[1] != "33.33/s" || f[2] != "3" || f[4] != "6" || f[5] != "cpu-utilization" || f[9] != "3" || f[10] != "3Gi" {
+	// SERVICE PEAK NOW MAX NEED BINDING CPU SLOTS P95 CPU-REQ MEM-REQ POD-REQ STATUS
+	if len(f) != 13 || f[1] != "33.33/s" || f[2] != "3" || f[4] != "6" || f[5] != "cpu-utilization" || f[9] != "3" || f[10] != "3Gi" {
 		t.Errorf("noa-mcp row = %q, want 33.33/s now 3 need 6 cpu-utilization, 3 cores, 3Gi", line)
 	}
 	// Queueing mode disagrees: 6 pods leave p95 above 1 s.

@@ -161,7 +161,7 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 	for _, sc := range rep.Scenarios {
 		fmt.Fprintf(w, "\nSCENARIO %s: peak ×%.2f at %s UTC (t+%s)\n", sc.Scenario, sc.PeakMultiplier, sc.PeakTime, sc.PeakAt)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVICE\tPEAK RATE\tNOW\tMAX\tNEED\tBINDING\tCPU\tSLOTS\tP95\tCPU REQ\tMEM REQ\tSTATUS")
+		fmt.Fprintln(tw, "SERVICE\tPEAK RATE\tNOW\tMAX\tNEED\tBINDING\tCPU\tSLOTS\tP95\tCPU REQ\tMEM REQ\tPOD REQ\tSTATUS")
 		for _, s := range sc.Services {
 			need, binding := fmt.Sprint(s.Required), s.Binding
 			switch {
@@ -178,10 +178,14 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 					approx = true
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t%s\t%s\t%s\n",
+			podReq := "—"
+			if s.RecommendedCPU != "" {
+				podReq = s.RecommendedCPU + "/" + s.RecommendedMemory
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t%s\t%s\t%s\t%s\n",
 				s.Service, formatRate(s.PeakRate), s.Current, s.Max, need, binding,
 				s.CPUUtilisation*100, s.SlotUtilisation*100, p95,
-				formatCores(s.CPUCores), formatBytes(s.MemoryBytes), s.Status)
+				formatCores(s.CPUCores), formatBytes(s.MemoryBytes), podReq, s.Status)
 		}
 		tw.Flush()
 		fmt.Fprintf(w, "Total requests %s CPU, %s memory → %d × %s, %s/hour, %s/month\n",
@@ -191,6 +195,8 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "NOW is today's replicas, MAX the HPA's maxReplicas (today's replicas without an HPA),")
 	fmt.Fprintln(w, "NEED what the peak needs; CPU, SLOTS and P95 are at NEED (a fixed or infeasible service at NOW).")
+	fmt.Fprintln(w, "CPU REQ and MEM REQ are the requests of those pods today; POD REQ the per-pod request the model")
+	fmt.Fprintln(w, "suggests: CPU at the utilisation ceiling, memory by Little's law at the SLO quantile.")
 	if approx {
 		fmt.Fprintln(w, "~ marks latency from the G/G/k two-moment approximation (service-time CV ≠ 1).")
 	}
