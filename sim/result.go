@@ -3,6 +3,8 @@ package sim
 import (
 	"math"
 	"time"
+
+	"github.com/headroom-dev/headroom/sim/hpa"
 )
 
 // Result is a simulation's output: per-service series and summaries and the
@@ -23,7 +25,10 @@ type ServiceResult struct {
 	Service string       `json:"service"`
 	Summary Summary      `json:"summary"`
 	Events  []ScaleEvent `json:"scaleEvents"`
-	Series  []Sample     `json:"series"`
+	// Conditions are the HPA's status conditions after its last sync (nil
+	// without an HPA), as `kubectl describe hpa` would show them.
+	Conditions *hpa.Conditions `json:"hpaConditions,omitempty"`
+	Series     []Sample        `json:"series"`
 }
 
 // Sample aggregates one SampleEvery interval of a service. Latencies are

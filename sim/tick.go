@@ -688,7 +688,12 @@ func (w *World) result() *Result {
 		if r.cpuTimeTick > 0 {
 			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTick
 		}
-		res.Services = append(res.Services, ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series})
+		sr := ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series}
+		if s.hpa != nil {
+			c := s.lastDec.Conditions
+			sr.Conditions = &c
+		}
+		res.Services = append(res.Services, sr)
 	}
 	nr := &w.nodeRec
 	res.Cluster = ClusterResult{
