@@ -25,14 +25,15 @@ func (w *World) Tick() {
 		w.advancePods(s)
 	}
 	for _, s := range w.services {
-		st := w.serve(s)
+		st := &s.tickStats
+		w.serve(s, st)
 		if w.now%w.resolution == 0 {
 			w.scrape(s)
 		}
 		if s.hpa != nil && w.now%w.syncPeriod == 0 {
 			w.reconcile(s)
 		}
-		w.record(s, &st)
+		w.record(s, st)
 	}
 	if w.now%w.caPeriod == 0 {
 		w.autoscaleNodes()
@@ -165,12 +166,12 @@ func (w *World) advancePods(s *service) {
 // request waits for the backlog ahead of it and then its own service, and
 // the only errors are requests dropped once the backlog would make them
 // wait longer than the timeout.
-func (w *World) serve(s *service) tickStats {
+func (w *World) serve(s *service, st *tickStats) {
 	dt := w.tick.Seconds()
 	lam := s.base * s.multiplier(w.now, w.tick)
 	// Requests lost with deleted pods were counted as served when they
 	// arrived; they move to the errors.
-	st := tickStats{lambda: lam, arrivals: lam * dt, errors: s.lostOnDelete, served: -s.lostOnDelete}
+	*st = tickStats{lambda: lam, arrivals: lam * dt, errors: s.lostOnDelete, served: -s.lostOnDelete}
 	s.lostOnDelete = 0
 	ready := 0
 	for _, p := range s.pods {
@@ -193,8 +194,17 @@ func (w *World) serve(s *service) tickStats {
 	// the same for all; only the backlogs differ.
 	stationary := perPod < mu
 	var pt point
+	var tail float64
 	if stationary {
-		pt = s.lat.at(perPod / mu)
+		// The state only changes when the per-pod rate does.
+		if perPod != s.memoRate || !s.memoOK {
+			s.memoPoint = s.lat.at(perPod / mu)
+			// A request times out when its wait leaves too little of the
+			// timeout for its (mean) service.
+			s.memoTail = s.memoPoint.waitTail(math.Max(s.timeout-wl.ServiceMean, 0))
+			s.memoRate, s.memoOK = perPod, true
+		}
+		pt, tail = s.memoPoint, s.memoTail
 	}
 	idle := &s.lat.rows[0] // zero load: the service time alone
 	// plain is the arrival weight of pods in the stationary regime, summed
@@ -258,9 +268,7 @@ func (w *World) serve(s *service) tickStats {
 		}
 	}
 	if plain > 0 {
-		// A request times out when its wait leaves too little of the
-		// timeout for its (mean) service.
-		timedOut := pt.waitTail(math.Max(s.timeout-wl.ServiceMean, 0)) * plain
+		timedOut := tail * plain
 		st.errors += timedOut
 		st.served += plain - timedOut
 		st.p50 += math.Min(pt.row[latP50], s.timeout) * plain
@@ -280,7 +288,7 @@ func (w *World) serve(s *service) tickStats {
 			st.memUtil = memSum / float64(ready) / s.memRequest
 		}
 	}
-	st.violated = s.violates(&st)
+	st.violated = s.violates(st)
 	// Custom metrics: push this tick's value into each lag line, per pod
 	// for Pods metrics and for the whole service for Object and External.
 	for i := range s.sources {
@@ -310,7 +318,6 @@ func (w *World) serve(s *service) tickStats {
 		}
 		s.custom[src.ring].push(v * src.factor)
 	}
-	return st
 }
 
 // violates says whether a tick breaks the service's SLO: the latency

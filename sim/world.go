@@ -117,6 +117,14 @@ type service struct {
 	rec recorder
 
 	snapshotContainers []hpa.Container
+
+	// The tick's stats, reused; the stationary state memoised by per-pod
+	// rate (constant between traffic changes).
+	tickStats tickStats
+	memoRate  float64
+	memoOK    bool
+	memoPoint point
+	memoTail  float64
 	ratioBuf           []float64
 }
 
