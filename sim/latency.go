@@ -19,6 +19,13 @@ type latencyTable struct {
 	// queue-depth metric (Little: L_q = λ·E[W]); delayProb is P(W > 0).
 	meanWait  []float64
 	delayProb []float64
+
+	// rho[i] is the load at grid point i and invStep[i] = 1/(rho[i+1] −
+	// rho[i]); start[j] is the last grid point at or below j/len(start), so
+	// a lookup needs no logarithm.
+	rho     []float64
+	invStep []float64
+	start   []int32
 }
 
 const (
@@ -58,9 +65,27 @@ func newLatencyTable(w model.Workload, sloQuantile float64) (*latencyTable, erro
 		}
 		t.meanWait[i] = r[latMean] - w.ServiceMean
 		t.delayProb[i] = model.ErlangC(w.Concurrency, rho*float64(w.Concurrency))
+		t.rho = append(t.rho, rho)
+	}
+	t.invStep = make([]float64, len(t.rho))
+	for i := 0; i+1 < len(t.rho); i++ {
+		t.invStep[i] = 1 / (t.rho[i+1] - t.rho[i])
+	}
+	t.start = make([]int32, latencyStartBuckets)
+	i := 0
+	for j := range t.start {
+		x := float64(j) / latencyStartBuckets
+		for i+1 < len(t.rho) && t.rho[i+1] <= x {
+			i++
+		}
+		t.start[j] = int32(i)
 	}
 	return t, nil
 }
+
+// latencyStartBuckets is the resolution of the lookup from load to grid
+// point.
+const latencyStartBuckets = 4096
 
 // point is the stationary state of a pod at one load.
 type point struct {
@@ -69,19 +94,21 @@ type point struct {
 	delayProb float64
 }
 
-// at interpolates the stationary state at load rho (clamped to the grid).
+// at interpolates the stationary state at load rho (clamped to the grid),
+// linearly in ρ between neighbouring grid points.
 func (t *latencyTable) at(rho float64) point {
 	n := len(t.rows) - 1
 	if rho <= 0 {
 		return point{t.rows[0], t.meanWait[0], t.delayProb[0]}
 	}
-	u := -math.Log1p(-rho)
-	x := u / t.du
-	i := int(x)
-	if !(u < latencyMaxU) || i >= n {
+	if !(rho < t.rho[n]) {
 		return point{t.rows[n], t.meanWait[n], t.delayProb[n]}
 	}
-	f := x - float64(i)
+	i := int(t.start[int(rho*latencyStartBuckets)])
+	for t.rho[i+1] <= rho {
+		i++
+	}
+	f := (rho - t.rho[i]) * t.invStep[i]
 	var p point
 	a, b := &t.rows[i], &t.rows[i+1]
 	for j := range p.row {
