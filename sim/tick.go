@@ -21,7 +21,9 @@ func (w *World) Tick() {
 	w.runScheduledActions()
 	w.advanceNodes()
 	for _, s := range w.services {
-		w.schedule(s)
+		if s.bound < len(s.pods) {
+			w.schedule(s)
+		}
 		w.advancePods(s)
 	}
 	for _, s := range w.services {
@@ -146,7 +148,10 @@ func (w *World) schedule(s *service) {
 	}
 }
 
+// advancePods moves pods through start-up and counts the Ready ones for
+// serve.
 func (w *World) advancePods(s *service) {
+	s.ready = 0
 	for _, p := range s.pods {
 		if p.phase == podStarting && w.now >= p.boundAt+s.startup {
 			p.phase, p.runningAt = podRunning, p.boundAt+s.startup
@@ -154,6 +159,9 @@ func (w *World) advancePods(s *service) {
 		if p.phase == podRunning && w.now >= p.runningAt+s.readiness {
 			p.phase, p.readyAt = podReady, p.runningAt+s.readiness
 			p.customSince = p.readyAt
+		}
+		if p.phase == podReady {
+			s.ready++
 		}
 	}
 }
@@ -173,12 +181,7 @@ func (w *World) serve(s *service, st *tickStats) {
 	// arrived; they move to the errors.
 	*st = tickStats{lambda: lam, arrivals: lam * dt, errors: s.lostOnDelete, served: -s.lostOnDelete}
 	s.lostOnDelete = 0
-	ready := 0
-	for _, p := range s.pods {
-		if p.phase == podReady {
-			ready++
-		}
-	}
+	ready := s.ready
 	st.ready = ready
 	if ready == 0 {
 		st.errors += st.arrivals

@@ -95,8 +95,9 @@ type service struct {
 
 	pods   []*pod
 	nextID int
-	// bound counts pods bound to a node, kept by bind and unbind.
-	bound int
+	// bound counts pods bound to a node, kept by bind and unbind; ready
+	// counts Ready pods, recounted by advancePods every tick.
+	bound, ready int
 	// lostOnDelete are requests queued on deleted pods that they could not
 	// serve within the grace period; the next tick counts them as errors.
 	lostOnDelete float64
