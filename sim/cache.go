@@ -15,8 +15,8 @@ type tableCache struct {
 }
 
 type tableKey struct {
-	w model.Workload
-	q float64
+	w          model.Workload
+	q, timeout float64
 }
 
 type tableEntry struct {
@@ -27,10 +27,10 @@ type tableEntry struct {
 
 func newTableCache() *tableCache { return &tableCache{m: map[tableKey]*tableEntry{}} }
 
-func (c *tableCache) get(w model.Workload, q float64) (*latencyTable, error) {
+func (c *tableCache) get(w model.Workload, q, timeout float64) (*latencyTable, error) {
 	// The table depends on the service model only, not on the rate.
 	w.ArrivalRate = 0
-	k := tableKey{w, q}
+	k := tableKey{w, q, timeout}
 	c.mu.Lock()
 	e, ok := c.m[k]
 	if !ok {
@@ -38,6 +38,6 @@ func (c *tableCache) get(w model.Workload, q float64) (*latencyTable, error) {
 		c.m[k] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.t, e.err = newLatencyTable(w, q) })
+	e.once.Do(func() { e.t, e.err = newLatencyTable(w, q, timeout) })
 	return e.t, e.err
 }

@@ -19,6 +19,9 @@ type latencyTable struct {
 	// queue-depth metric (Little: L_q = λ·E[W]); delayProb is P(W > 0).
 	meanWait  []float64
 	delayProb []float64
+	// timedOut is the fraction of requests whose wait leaves less than the
+	// mean service time before the timeout: they time out.
+	timedOut []float64
 
 	// rho[i] is the load at grid point i and invStep[i] = 1/(rho[i+1] −
 	// rho[i]); start[j] is the last grid point at or below j/len(start), so
@@ -44,7 +47,7 @@ const (
 
 // newLatencyTable evaluates the model on the grid. sloQuantile is the SLO's
 // quantile (0.95 when the service has no latency SLO).
-func newLatencyTable(w model.Workload, sloQuantile float64) (*latencyTable, error) {
+func newLatencyTable(w model.Workload, sloQuantile, timeout float64) (*latencyTable, error) {
 	t := &latencyTable{du: latencyMaxU / (latencyGridPoints - 1)}
 	t.rows = make([][5]float64, latencyGridPoints)
 	t.meanWait = make([]float64, latencyGridPoints)
@@ -66,6 +69,8 @@ func newLatencyTable(w model.Workload, sloQuantile float64) (*latencyTable, erro
 		t.meanWait[i] = r[latMean] - w.ServiceMean
 		t.delayProb[i] = model.ErlangC(w.Concurrency, rho*float64(w.Concurrency))
 		t.rho = append(t.rho, rho)
+		pt := point{meanWait: t.meanWait[i], delayProb: t.delayProb[i]}
+		t.timedOut = append(t.timedOut, pt.waitTail(math.Max(timeout-w.ServiceMean, 0)))
 	}
 	t.invStep = make([]float64, len(t.rho))
 	for i := 0; i+1 < len(t.rho); i++ {
@@ -92,6 +97,7 @@ type point struct {
 	row       [5]float64
 	meanWait  float64
 	delayProb float64
+	timedOut  float64
 }
 
 // at interpolates the stationary state at load rho (clamped to the grid),
@@ -99,10 +105,10 @@ type point struct {
 func (t *latencyTable) at(rho float64) point {
 	n := len(t.rows) - 1
 	if rho <= 0 {
-		return point{t.rows[0], t.meanWait[0], t.delayProb[0]}
+		return point{t.rows[0], t.meanWait[0], t.delayProb[0], t.timedOut[0]}
 	}
 	if !(rho < t.rho[n]) {
-		return point{t.rows[n], t.meanWait[n], t.delayProb[n]}
+		return point{t.rows[n], t.meanWait[n], t.delayProb[n], t.timedOut[n]}
 	}
 	i := int(t.start[int(rho*latencyStartBuckets)])
 	for t.rho[i+1] <= rho {
@@ -116,6 +122,7 @@ func (t *latencyTable) at(rho float64) point {
 	}
 	p.meanWait = t.meanWait[i] + (t.meanWait[i+1]-t.meanWait[i])*f
 	p.delayProb = t.delayProb[i] + (t.delayProb[i+1]-t.delayProb[i])*f
+	p.timedOut = t.timedOut[i] + (t.timedOut[i+1]-t.timedOut[i])*f
 	return p
 }
 

@@ -195,7 +195,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	if !(s.capacity > 0) {
 		return nil, fmt.Errorf("a pod can serve no request: its CPU limit %.3g cores is at or below its idle CPU", wl.CPULimit)
 	}
-	if s.lat, err = latencyTableFor(wl, s.sloQuantile); err != nil {
+	if s.lat, err = latencyTableFor(wl, s.sloQuantile, s.timeout); err != nil {
 		return nil, err
 	}
 	hpaSpec := spec.HPA
@@ -264,8 +264,8 @@ func (s *service) compileSources(w *World) error {
 // evaluates hundreds of HPA candidates against one service).
 var latencyCache = newTableCache()
 
-func latencyTableFor(wl model.Workload, q float64) (*latencyTable, error) {
-	return latencyCache.get(wl, q)
+func latencyTableFor(wl model.Workload, q, timeout float64) (*latencyTable, error) {
+	return latencyCache.get(wl, q, timeout)
 }
 
 func (w *World) newPod(s *service) *pod {

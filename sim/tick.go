@@ -197,28 +197,40 @@ func (w *World) serve(s *service, st *tickStats) {
 	// the same for all; only the backlogs differ.
 	stationary := perPod < mu
 	var pt point
-	var tail float64
 	if stationary {
 		// The state only changes when the per-pod rate does.
 		if perPod != s.memoRate || !s.memoOK {
 			s.memoPoint = s.lat.at(perPod / mu)
-			// A request times out when its wait leaves too little of the
-			// timeout for its (mean) service.
-			s.memoTail = s.memoPoint.waitTail(math.Max(s.timeout-wl.ServiceMean, 0))
 			s.memoRate, s.memoOK = perPod, true
 		}
-		pt, tail = s.memoPoint, s.memoTail
+		pt = s.memoPoint
 	}
 	idle := &s.lat.rows[0] // zero load: the service time alone
 	// plain is the arrival weight of pods in the stationary regime, summed
 	// once after the loop.
 	var cpuSum, memSum, weightSum, plain float64
+	// A Ready pod without backlog at a stationary load is the common case;
+	// its figures are the same for every such pod.
+	var plainQueued, plainInFlight, plainCPU, plainMem float64
+	plainPods := 0
+	if stationary {
+		plainQueued, plainInFlight = perPod*pt.meanWait, perPod*pt.row[latMean]
+		plainCPU = perPod*wl.CPUPerRequest + wl.CPUIdle
+		if s.cpuLimit > 0 && plainCPU > s.cpuLimit {
+			plainCPU = s.cpuLimit
+		}
+		plainMem = wl.MemoryBase + wl.MemoryPerInFlight*plainInFlight
+	}
 	for _, p := range s.pods {
 		if p.phase == podPending || p.phase == podStarting {
 			continue
 		}
 		cpu, mem := wl.CPUIdle, wl.MemoryBase
-		if p.phase == podReady {
+		if p.phase == podReady && stationary && p.backlog == 0 {
+			plainPods++
+			cpu, mem = plainCPU, plainMem
+			p.lastServedPerSec, p.lastInFlight, p.lastQueued = perPod, plainInFlight, plainQueued
+		} else if p.phase == podReady {
 			a := perPod
 			b := p.backlog + (a-mu)*dt
 			if b < 0 {
@@ -270,8 +282,17 @@ func (w *World) serve(s *service, st *tickStats) {
 			p.ringLen++
 		}
 	}
+	if plainPods > 0 {
+		n := float64(plainPods)
+		weight := perPod * dt * n
+		plain += weight
+		weightSum += weight
+		st.queue += plainQueued * n
+		cpuSum += plainCPU * n
+		memSum += plainMem * n
+	}
 	if plain > 0 {
-		timedOut := tail * plain
+		timedOut := pt.timedOut * plain
 		st.errors += timedOut
 		st.served += plain - timedOut
 		st.p50 += math.Min(pt.row[latP50], s.timeout) * plain

@@ -125,7 +125,6 @@ type service struct {
 	memoRate  float64
 	memoOK    bool
 	memoPoint point
-	memoTail  float64
 	ratioBuf           []float64
 }
 
