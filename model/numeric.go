@@ -56,15 +56,18 @@ func bisect(ok func(float64) bool, lo, hi float64) float64 {
 // solveDecreasing and then takes Newton steps, falling back to bisection
 // whenever a step would leave the bracket or would not halve the previous
 // step (the safeguard of Numerical Recipes' rtsafe, §9.4), until a step is
-// below 1e−15 relative. It returns lo when f(lo) ≤ y and +Inf when no finite
-// bracket exists. lo must be finite and hi > lo.
+// below 1e−15 relative. The iteration starts from the Newton estimate from
+// whichever end of the bracket needs the shorter step. It returns lo when
+// f(lo) ≤ y and +Inf when no finite bracket exists. lo must be finite and
+// hi > lo.
 func solveDecreasingNewton(fd func(float64) (float64, float64), y, lo, hi float64) float64 {
 	flo, dlo := fd(lo)
 	if flo <= y {
 		return lo
 	}
+	var fhi, dhi float64
 	for i := 0; ; i++ {
-		fhi, _ := fd(hi)
+		fhi, dhi = fd(hi)
 		if fhi <= y {
 			break
 		}
@@ -72,11 +75,18 @@ func solveDecreasingNewton(fd func(float64) (float64, float64), y, lo, hi float6
 			return math.Inf(1)
 		}
 		lo, hi = hi, hi+2*(hi-lo)
-		flo, dlo = fhi, math.NaN()
+		flo, dlo = fhi, dhi
 	}
 	x, fx, dx := lo, flo, dlo
-	if math.IsNaN(dx) {
-		_, dx = fd(x)
+	if stepLo, stepHi := (flo-y)/dlo, (fhi-y)/dhi; -stepHi < stepLo {
+		if start := hi + stepHi; start > lo && start < hi {
+			x = start
+			if fx, dx = fd(x); fx <= y {
+				hi = x
+			} else {
+				lo = x
+			}
+		}
 	}
 	step, prevStep := hi-lo, hi-lo
 	for i := 0; i < maxBisect; i++ {
@@ -102,6 +112,55 @@ func solveDecreasingNewton(fd func(float64) (float64, float64), y, lo, hi float6
 		}
 	}
 	return x
+}
+
+// solveBracketed returns a root of a continuous f in [a, b], a < b, given
+// fa = f(a) and fb = f(b) of opposite signs (or zero), to within a few ulps,
+// by regula falsi with the Anderson–Björck modification: when the same end
+// of the bracket is kept twice in a row, its value is scaled by
+// 1 − f(c)/f(new end) (or ½), which makes the convergence superlinear.
+func solveBracketed(f func(float64) float64, a, b, fa, fb float64) float64 {
+	switch {
+	case fa == 0:
+		return a
+	case fb == 0:
+		return b
+	}
+	side := 0
+	for range maxBisect {
+		c := (a*fb - b*fa) / (fb - fa)
+		if !(c > a && c < b) {
+			c = a + (b-a)/2
+		}
+		if b-a <= 4e-16*math.Max(math.Abs(a), math.Abs(b)) || c <= a || c >= b {
+			return c
+		}
+		fc := f(c)
+		if fc == 0 {
+			return c
+		}
+		if (fc > 0) == (fb > 0) {
+			if side == -1 {
+				fa *= andersonBjorck(fc, fb)
+			}
+			b, fb, side = c, fc, -1
+		} else {
+			if side == 1 {
+				fb *= andersonBjorck(fc, fa)
+			}
+			a, fa, side = c, fc, 1
+		}
+	}
+	return a + (b-a)/2
+}
+
+// andersonBjorck returns the factor 1 − fc/fOld for the value kept at the
+// fixed end of the bracket, or ½ when that is not positive.
+func andersonBjorck(fc, fOld float64) float64 {
+	if m := 1 - fc/fOld; m > 0 {
+		return m
+	}
+	return 0.5
 }
 
 // glOrder is the number of Gauss–Legendre nodes per panel.
