@@ -22,6 +22,14 @@ func noa(t testing.TB) *scenarios.Plan {
 	return p
 }
 
+// cpuHPA is a plain CPU-utilisation HPA for steadyPlan's extra lines.
+const cpuHPA = `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`
+
 // steadyPlan is one service at a constant rate with the given service-time
 // line ("cv: 1.5", "p95: 900ms", or "" for exponential).
 func steadyPlan(t testing.TB, rate, serviceTime, extra string) *scenarios.Plan {
@@ -117,12 +125,7 @@ func TestRun_Deterministic(t *testing.T) {
 // raises the replicas to the count the utilisation target implies, after
 // the pods' start-up and within a few syncs.
 func TestHPAScalesUpUnderLoad(t *testing.T) {
-	hpaSpec := `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+	hpaSpec := cpuHPA + `
     startup: {containerStart: 20s, readiness: 10s}`
 	p := steadyPlan(t, "40/s", "", hpaSpec)
 	p.Scenarios[0].Profile = []scenarios.Component{{Step: &scenarios.Step{At: scenarios.Duration(30 * time.Minute), Multiplier: 2}}}
@@ -156,12 +159,7 @@ func TestHPAScalesUpUnderLoad(t *testing.T) {
 }
 
 func TestTick_NoAllocationsInSteadyState(t *testing.T) {
-	p := steadyPlan(t, "40/s", "", `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
+	p := steadyPlan(t, "40/s", "", cpuHPA)
 	p.Scenarios[0].Duration = scenarios.Duration(30 * 24 * time.Hour)
 	w, err := New(p, Options{Scenario: "flat", SampleEvery: time.Hour})
 	if err != nil {
@@ -178,15 +176,16 @@ func TestTick_NoAllocationsInSteadyState(t *testing.T) {
 	}
 }
 
-func BenchmarkRun7Days(b *testing.B) {
-	p := steadyPlan(b, "40/s", "", `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
-	p.Scenarios[0].Duration = scenarios.Duration(7 * 24 * time.Hour)
+// diurnalPlan is steadyPlan with a CPU HPA under a diurnal cycle for days.
+func diurnalPlan(b testing.TB, days int) *scenarios.Plan {
+	p := steadyPlan(b, "40/s", "", cpuHPA)
+	p.Scenarios[0].Duration = scenarios.Duration(time.Duration(days) * 24 * time.Hour)
 	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
+	return p
+}
+
+func BenchmarkRun7Days(b *testing.B) {
+	p := diurnalPlan(b, 7)
 	for b.Loop() {
 		if _, err := Run(p, Options{Scenario: "flat"}); err != nil {
 			b.Fatal(err)
@@ -195,14 +194,7 @@ func BenchmarkRun7Days(b *testing.B) {
 }
 
 func BenchmarkRun90Days(b *testing.B) {
-	p := steadyPlan(b, "40/s", "", `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
-	p.Scenarios[0].Duration = scenarios.Duration(90 * 24 * time.Hour)
-	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
+	p := diurnalPlan(b, 90)
 	for b.Loop() {
 		if _, err := Run(p, Options{Scenario: "flat"}); err != nil {
 			b.Fatal(err)
@@ -215,14 +207,7 @@ func BenchmarkRun90Days(b *testing.B) {
 //
 //	go test ./sim -run '^$' -bench Tune1000 -benchtime 1x
 func BenchmarkTune1000x7Days(b *testing.B) {
-	p := steadyPlan(b, "40/s", "", `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
-	p.Scenarios[0].Duration = scenarios.Duration(7 * 24 * time.Hour)
-	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
+	p := diurnalPlan(b, 7)
 	grid := TuneGrid{
 		CPUTargets:       []int32{40, 45, 50, 55, 60, 65, 70, 75, 80, 85},
 		MinReplicas:      []int32{1, 2, 3, 4, 5},
@@ -307,12 +292,7 @@ func TestOutageViolatesSLO(t *testing.T) {
 // TestScheduledActionsBeforeStart: an HPA patch that ran before the
 // scenario started still holds at t = 0.
 func TestScheduledActionsBeforeStart(t *testing.T) {
-	p := steadyPlan(t, "40/s", "", `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+	p := steadyPlan(t, "40/s", "", cpuHPA+`
     scheduledScaling:
       - {name: pre-scale, at: "08:00", minReplicas: 9}
       - {name: restore, at: "20:00", minReplicas: 2}`)

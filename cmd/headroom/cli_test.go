@@ -13,7 +13,7 @@ const noaPlan = "../../scenarios/examples/noa.yaml"
 
 // run executes the CLI with args and returns stdout, stderr and the exit
 // code main would return.
-func run(t *testing.T, stdin string, args ...string) (string, string, int) {
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := newRootCmd(ioStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut})
@@ -24,7 +24,7 @@ func run(t *testing.T, stdin string, args ...string) (string, string, int) {
 }
 
 func TestSize_NOA(t *testing.T) {
-	out, errOut, code := run(t, "", "size", "-f", noaPlan)
+	out, errOut, code := runCLI(t, "", "size", "-f", noaPlan)
 	if code != exitCheckFailed {
 		t.Fatalf("exit %d, want 3 (daily-growth-2x exceeds noa-mcp's maxReplicas)\n%s", code, errOut)
 	}
@@ -44,7 +44,7 @@ func TestSize_NOA(t *testing.T) {
 // TestSize_RunbookArithmetic reproduces the runbook's "Calculate Required
 // Capacity": 1000 req/min on 3 pods → 2000 req/min needs 6 pods, 3 cores, 3Gi.
 func TestSize_RunbookArithmetic(t *testing.T) {
-	out, _, code := run(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x", "--mode", "utilization")
+	out, _, code := runCLI(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x", "--mode", "utilization")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -60,7 +60,7 @@ func TestSize_RunbookArithmetic(t *testing.T) {
 		t.Errorf("noa-mcp row = %q, want 33.33/s now 3 need 6 cpu-utilization, 3 cores, 3Gi", line)
 	}
 	// Queueing mode disagrees: 6 pods leave p95 above 1 s.
-	out, _, _ = run(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x")
+	out, _, _ = runCLI(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x")
 	if !strings.Contains(out, "noa-mcp          33.33/s    3    10   7          latency-slo") {
 		t.Errorf("queueing mode should need 7 pods for the latency SLO:\n%s", out)
 	}
@@ -71,11 +71,11 @@ func TestSize_JSONAndStdin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _, code := run(t, string(plan), "size", "-f", "-", "-o", "json", "--scenario", "daily")
+	out, _, code := runCLI(t, string(plan), "size", "-f", "-", "-o", "json", "--scenario", "daily")
 	if code != exitOK || !strings.HasPrefix(out, "{") || !strings.Contains(out, `"binding": "latency-slo"`) {
 		t.Errorf("exit %d, output:\n%.400s", code, out)
 	}
-	out, _, code = run(t, "", "size", "-f", noaPlan, "-o", "yaml", "--scenario", "daily")
+	out, _, code = runCLI(t, "", "size", "-f", noaPlan, "-o", "yaml", "--scenario", "daily")
 	if code != exitOK || !strings.Contains(out, "mode: queueing") {
 		t.Errorf("yaml: exit %d, output:\n%.400s", code, out)
 	}
@@ -109,7 +109,7 @@ func TestUsageAndInputErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errOut, code := run(t, "", tt.args...)
+			_, errOut, code := runCLI(t, "", tt.args...)
 			if code != tt.code || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d containing %q", code, errOut, tt.code, tt.want)
 			}
@@ -118,7 +118,7 @@ func TestUsageAndInputErrors(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	out, _, code := run(t, "", "version")
+	out, _, code := runCLI(t, "", "version")
 	if code != exitOK || !strings.HasPrefix(out, "headroom ") {
 		t.Errorf("exit %d, %q", code, out)
 	}
@@ -126,11 +126,11 @@ func TestVersion(t *testing.T) {
 
 func TestSimulate_CSVDeterministic(t *testing.T) {
 	args := []string{"simulate", "-f", noaPlan, "--scenario", "growth-2x", "--service", "noa-mcp", "-o", "csv"}
-	a, _, code := run(t, "", args...)
+	a, _, code := runCLI(t, "", args...)
 	if code != exitCheckFailed {
 		t.Errorf("exit %d, want 3: today's noa-mcp HPA loses SLO minutes when the load doubles", code)
 	}
-	b, _, _ := run(t, "", args...)
+	b, _, _ := runCLI(t, "", args...)
 	if a != b {
 		t.Error("two runs with the same seed printed different output")
 	}
@@ -141,7 +141,7 @@ func TestSimulate_CSVDeterministic(t *testing.T) {
 }
 
 func TestCompare_ProposedHPA(t *testing.T) {
-	out, _, code := run(t, "", "compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml")
+	out, _, code := runCLI(t, "", "compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -152,7 +152,7 @@ func TestCompare_ProposedHPA(t *testing.T) {
 
 func TestHelpTeaches(t *testing.T) {
 	for _, verb := range []string{"size", "simulate", "compare", "tune"} {
-		out, _, code := run(t, "", verb, "--help")
+		out, _, code := runCLI(t, "", verb, "--help")
 		if code != exitOK || !strings.Contains(out, "Examples:") || !strings.Contains(out, "headroom "+verb) {
 			t.Errorf("%s --help: exit %d, no examples:\n%s", verb, code, out)
 		}

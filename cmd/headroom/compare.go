@@ -41,15 +41,7 @@ Exits 3 when the proposal spends more minutes in SLO violation than today's HPA 
 		Example: `  # Would a 60 % CPU target with a faster scale-up have held the SLO?
   headroom compare -f scenarios/examples/noa.yaml --hpa proposed-hpa.yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
@@ -105,7 +97,7 @@ func (o *compareOptions) Complete() error {
 }
 
 // Run compares and prints.
-func (o *compareOptions) Run() error {
+func (o *compareOptions) Run(*cobra.Command) error {
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
 	cs, err := sim.Compare(o.plan, o.proposed, o.Seed)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, decided here and only here.
@@ -73,3 +75,22 @@ func usageErrorf(format string, args ...any) error {
 type checkFailedError struct{ msg string }
 
 func (e *checkFailedError) Error() string { return e.msg }
+
+// options is a command's flags and state: Validate checks the flags alone,
+// Complete reads what they name, Run does the work.
+type options interface {
+	Validate() error
+	Complete() error
+	Run(cmd *cobra.Command) error
+}
+
+// run is every command's RunE: validate, complete, run.
+func run(o options, cmd *cobra.Command) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := o.Complete(); err != nil {
+		return err
+	}
+	return o.Run(cmd)
+}

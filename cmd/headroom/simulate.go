@@ -51,15 +51,7 @@ Exits 3 when any service spends time in SLO violation.`,
   # One service through the daily schedule, as a time series for a spreadsheet
   headroom simulate -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily -o csv > mcp.csv`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
@@ -159,7 +151,7 @@ func contains(list []string, s string) bool {
 }
 
 // Run simulates and prints.
-func (o *simulateOptions) Run() error {
+func (o *simulateOptions) Run(*cobra.Command) error {
 	var results []*sim.Result
 	for _, name := range selectedScenarios(o.plan, o.Scenarios, o.Services) {
 		var svcs []string

@@ -62,15 +62,7 @@ fixed-size service, misses its objectives): use it as a review gate in CI.`,
   # Machine-readable, for a pipeline
   headroom size -f plan.yaml -o json | jq '.scenarios[].services[] | select(.status != "ok")'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
@@ -115,7 +107,7 @@ func (o *sizeOptions) Complete() error {
 }
 
 // Run sizes and prints.
-func (o *sizeOptions) Run() error {
+func (o *sizeOptions) Run(*cobra.Command) error {
 	rep, err := o.plan.Size(o.mode, o.Scenario)
 	if err != nil {
 		return err

@@ -43,15 +43,7 @@ Each candidate simulates the service alone: its pods do not share nodes with oth
   # The recommended spec, for a pull request
   headroom tune -f scenarios/examples/noa.yaml --service noa-mcp -o yaml > noa-mcp-hpa-spec.yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
