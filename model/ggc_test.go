@@ -60,7 +60,7 @@ func TestResponseQuantileGGc_ReducesToMMc(t *testing.T) {
 	}
 }
 
-// TestConvolveExp checks the numerical convolution J(t) = ∫₀ᵗ g(s)e^{−η(t−s)}ds
+// TestConvolveExp checks the convolution J(t) = ∫₀ᵗ g(s)e^{−η(t−s)}ds
 // against closed forms: for η < kμ, J = e^{−ηt}·(kμ/r)^k·P(k, rt) with
 // r = kμ − η (P the regularised incomplete gamma function); for k = 2 and
 // any η ≠ kμ, J = (kμ)²e^{−ηt}·(1 − e^{−rt}(1 + rt))/r².
@@ -142,9 +142,9 @@ func convolveExpSeries(svc service, eta, t float64) (j float64, ok bool) {
 	return math.Exp(base + peak + math.Log(sum)), true
 }
 
-// TestConvolveExp_Random compares the quadrature with the series over
-// shapes from 0.01 to 10⁶ and kernel rates from 10⁻³ to 10³ times the
-// service rate.
+// TestConvolveExp_Random compares the closed forms and the quadrature with
+// the series over shapes from 0.01 to 10⁶ and kernel rates from 10⁻³ to 10³
+// times the service rate.
 func TestConvolveExp_Random(t *testing.T) {
 	r := queueingRand()
 	checked := 0
@@ -161,10 +161,226 @@ func TestConvolveExp_Random(t *testing.T) {
 		if got := svc.convolveExp(eta, tm); !within(got, want, 1e-9, true) && !within(got, want, 1e-300, false) {
 			t.Errorf("#%d k=%g η=%g t=%g: J = %.15g, series %.15g (rel err %.2g)", i, k, eta, tm, got, want, relErr(got, want))
 		}
+		// The quadrature is the reference of TestConvolveExp_Oracle.
+		if got := svc.convolveExpQuad(eta, tm); !within(got, want, 1e-9, true) && !within(got, want, 1e-300, false) {
+			t.Errorf("#%d k=%g η=%g t=%g: quadrature J = %.15g, series %.15g (rel err %.2g)", i, k, eta, tm, got, want, relErr(got, want))
+		}
 	}
 	t.Logf("%d cases checked", checked)
 	if checked < 200 {
 		t.Errorf("only %d of 400 random cases were checked", checked)
+	}
+}
+
+// TestConvolveExp_Oracle is the property test of the closed forms of
+// convolveExp against the quadrature they replaced (convolveExpQuad), over a
+// seeded grid of shapes k (c_s² from 100 down to 10⁻⁶), kernel rates
+// η = q·kμ in both regimes (q < 1, where E[e^{ηS}] is finite, and q ≥ 1),
+// with q within 10⁻⁹ of 1 on both sides, and times t across the service
+// distribution and beyond: to 1e−9 relative, or 1e−15 absolute (the
+// quadrature's tolerance) for smaller values. It leaves out what the
+// quadrature cannot resolve, η·sd(S) = q·√k above 10⁶ and t below 10⁻²⁵⁰;
+// TestConvolveExp_Reference covers those against 60-digit values.
+func TestConvolveExp_Oracle(t *testing.T) {
+	r := queueingRand()
+	shapes := []float64{0.01, 0.05, 0.2, 0.3, 0.7, 1, 1.5, 2, 4.5, 19.9, 20.5, 100, 199, 201, 999, 1001, 2e4, 1e5, 1e6}
+	for range 15 {
+		shapes = append(shapes, math.Pow(10, -2+8*r.Float64()))
+	}
+	qs := []float64{1e-6, 1e-3, 0.1, 0.5, 0.9, 0.999, 1 - 1e-6, 1 - 1e-9, 1, 1 + 1e-9, 1 + 1e-6, 1.001, 1.1, 2, 10, 1e3, 1e5}
+	var maxRel, maxSmallRel, maxAbs float64
+	var worst string
+	n := 0
+	for _, k := range shapes {
+		svc := newService(1, 1/k)
+		for _, q := range append(qs, math.Pow(10, -3+6*r.Float64())) {
+			if q*math.Sqrt(k) > 1e6 {
+				continue
+			}
+			eta := q * svc.rate
+			for _, p := range []float64{1e-6, 0.01, 0.3, 0.5, 0.9, 0.999, 1 - 1e-8} {
+				for _, stretch := range []float64{1, 1 + 3*r.Float64()} {
+					tm := ServiceQuantile(1, 1/k, p) * stretch
+					if !(tm > 1e-250) {
+						continue
+					}
+					got, want := svc.convolveExp(eta, tm), svc.convolveExpQuad(eta, tm)
+					n++
+					d := math.Abs(got - want)
+					if math.IsNaN(got) || d > 1e-9*math.Abs(want)+1e-15 {
+						t.Errorf("k=%.6g q=%.10g t=%.6g: J = %.17g, quadrature %.17g (rel %.2g)", k, q, tm, got, want, d/want)
+					}
+					if want >= 1e-6 && d/want > maxRel {
+						maxRel, worst = d/want, fmt.Sprintf("k=%.6g q=%.10g t=%.6g", k, q, tm)
+					}
+					if want < 1e-6 && want > 0 {
+						maxSmallRel = math.Max(maxSmallRel, d/want)
+					}
+					maxAbs = math.Max(maxAbs, d)
+				}
+			}
+		}
+	}
+	t.Logf("%d cases; largest deviation: %.2g relative for J ≥ 1e-6 (%s), %.2g relative below, %.2g absolute", n, maxRel, worst, maxSmallRel, maxAbs)
+	if n < 5000 {
+		t.Errorf("only %d cases", n)
+	}
+}
+
+// TestConvolveExp_Reference checks convolveExp against 60-digit values
+// (mpmath: t·g(t)·M(1, k+1, −z)/k with M Kummer's function, or for k ≥ 10⁸
+// the integral ∫₀^∞ exp(−ks + y(1 − e^{−s})) ds) in every branch: η ≫ kμ,
+// where the quadrature returns nothing useful; shapes up to 10¹², including
+// the band 4.5√k < k − y < 10√k of temmeLower; q = η/(kμ) within 10⁻⁹ of 1;
+// and values far below the quadrature's tolerance.
+func TestConvolveExp_Reference(t *testing.T) {
+	for _, c := range []struct{ cs2, q, t, want float64 }{
+		{9.9999999999999995e-07, 100000, 1, 3.9894224716023341228e-9},                   // central moments, k = 10⁶
+		{5.0000000000000002e-05, 100000, 0.99628000000000005, 2.4646937236350882325e-8}, // quadrature off by 4e−9
+		{3.9999999999999998e-06, 100000, 1.0024999999999999, 3.6486097279934008755e-9},  // quadrature off by 8e−9
+		{20, 1, 629.5, 2.6130132397829941508e-14},                                       // quadrature off by 3.5e−4
+		{9.9999999999999995e-07, 0.0070000000000000001, 1, 0.055900891292408356507},     // temmeLower, k = 10⁶
+		{9.9999999999999995e-07, 0.01, 1, 0.039510494295617557792},                      // lowerAsymptotic, d = 10√k
+		{9.9999999999999995e-07, 0.02, 1, 0.019898599188869082116},                      // lowerAsymptotic
+		{0.0001, 0.050000000000000003, 1, 0.077053410671293990598},                      // temmeLower, k = 10⁴
+		{0.002, 0.20000000000000001, 1, 0.086009420808260410063},                        // series, k = 500
+		{1e-08, 0.00059999999999999995, 1, 0.064780292700222745635},                     // temmeLower, k = 10⁸
+		{9.9999999999999998e-13, 6.0000000000000002e-06, 1, 0.064779324108470836918},    // temmeLower, k = 10¹²
+		{2, 1000, 1, 0.00048491224922720929631},                                         // central moments, k = ½
+		{0.5, 10, 3, 0.0016218995723866295854},                                          // Poisson series
+		{0.22222222222222221, 1, 1.5, 0.12064864767458833538},                           // η = kμ
+		{1, 1, 2, 0.27067056647322538379},                                               // exponential, η = μ
+		{1, 3, 2, 0.066428265529973166735},                                              // exponential
+		{1, 0.29999999999999999, 2, 0.59068050408201963686},                             // exponential
+		{0.40000000000000002, 0.5, 3, 0.1082877099584823096},                            // (b/r)^k·e^{−ηt}·P
+		{0.01, 0.10000000000000001, 1, 0.27043838415346518237},                          // gonum's Temme zone
+		{100, 0.5, 9.9999999999999998e-201, 0.0096044227843122370444},                   // t = 1e−200
+		{0.29999999999999999, 0.99999999900000003, 2, 0.076635529544423970681},          // q = 1 − 1e−9
+		{0.29999999999999999, 1.0000000010000001, 2, 0.07663552930862233696},            // q = 1 + 1e−9
+		{4, 0.99999899999999997, 20, 0.011116056487577142646},                           // far right tail
+		{0.001, 1.5, 1.1000000000000001, 0.000074796032100981654453},                    // central moments, k = 1000
+		{9.9999999999999995e-07, 1.5, 1.002, 0.000036065906658925008494},                // central moments, k = 10⁶
+	} {
+		svc := newService(1, c.cs2)
+		if got := svc.convolveExp(c.q*svc.rate, c.t); relErr(got, c.want) > 1e-13 {
+			t.Errorf("cs2=%g q=%g t=%g: J = %.17g, want %.17g (rel err %.2g)", c.cs2, c.q, c.t, got, c.want, relErr(got, c.want))
+		}
+	}
+}
+
+// TestGammaPQ checks gammaP and gammaQ against 60-digit values (mpmath; the
+// lower tails below k as k·x^k·e^{−x}/Γ(k+1) times the integral of
+// TestConvolveExp_Reference) in each of their branches, including the band
+// where gonum's P is wrong (k ≥ 10⁶, 4.5 to 10 standard deviations below
+// the mean), to 1e−13 relative for each tail.
+func TestGammaPQ(t *testing.T) {
+	for _, c := range []struct{ k, x, p, q float64 }{
+		{0.25, 1.21, 0.94999172124574456401, 0.050008278754255435993}, // smallShapeQ
+		{0.01, 0.5, 0.99437324380603281597, 0.0056267561939671840293}, // smallShapeQ
+		{0.5, 2.8999999999999999, 0.98397382545201488835, 0.016026174547985111648},
+		{1.3999999999999999, 2.5, 0.84854552832601866102, 0.15145447167398133898},
+		{0.01, 2, 0.99950333546278147321, 0.00049666453721852679167}, // continued fraction
+		{0.10000000000000001, 3, 0.99843472825288564607, 0.0015652717471143539308},
+		{0.19, 1.5, 0.976138755585877152, 0.023861244414122848001},
+		{4, 7.75, 0.9498779454673347755, 0.050122054532665224503},
+		{19, 25, 0.90795914080114265122, 0.092040859198857348782},
+		{0.01, 1e-30, 0.50404727285999546013, 0.49595272714000453987},
+		{19, 10, 0.0071865046038543267259, 0.99281349539614567327}, // lowerScaled
+		{150, 100, 1.8842104660386700135e-6, 0.99999811578953396133},
+		{1000, 700, 1.0158583345333216375e-26, 1},                          // temmeLower
+		{10000, 9000, 2.0732992024339280144e-25, 1},                        // lowerAsymptotic
+		{100000, 97000, 4.7435268410334276993e-22, 1},                      // temmeLower
+		{1000000, 994500, 1.7963885979299173073e-8, 0.9999999820361140207}, // gonum: 6e−7 off
+		{100000000, 99950000, 2.854642139958626143e-7, 0.99999971453578600414},
+		{1000000000000, 999993000000, 1.2796663959363175023e-12, 0.9999999999987203336},
+		{1000000, 1006000, 0.99999999894026026472, 1.0597397352843813168e-9}, // gonum
+		{2.5, 0.001, 9.5085345986079493189e-9, 0.99999999049146540139},
+		{3, 300, 1, 2.332186182754866363e-126},
+	} {
+		if got := gammaP(c.k, c.x); relErr(got, c.p) > 1e-13 {
+			t.Errorf("P(%g, %g) = %.17g, want %.17g (rel err %.2g)", c.k, c.x, got, c.p, relErr(got, c.p))
+		}
+		if got := gammaQ(c.k, c.x); relErr(got, c.q) > 1e-13 {
+			t.Errorf("Q(%g, %g) = %.17g, want %.17g (rel err %.2g)", c.k, c.x, got, c.q, relErr(got, c.q))
+		}
+	}
+	// Lower tails below the smallest float64, in log space.
+	for _, c := range []struct{ k, x, lnP float64 }{
+		{1e6, 900000, -5366.0398566076870475},
+		{1e6, 300000, -503980.27434549981712},
+	} {
+		if got := gammaLogTail(c.k, c.x, logPoissonTerm(c.k, c.x), false); relErr(got, c.lnP) > 1e-14 {
+			t.Errorf("ln P(%g, %g) = %.17g, want %.17g", c.k, c.x, got, c.lnP)
+		}
+	}
+}
+
+// TestTemmeLower checks Temme's expansion against the series of
+// lowerScaled summed to convergence, which needs up to 9√k terms there,
+// across the band where convolveExp and gammaLogLower use it.
+func TestTemmeLower(t *testing.T) {
+	for _, k := range []float64{1000, 3000, 1e4, 1e5, 1e6} {
+		for _, z := range []float64{0, 1, 4.5, 6, 8, 9.99} {
+			x := k - z*math.Sqrt(k)
+			term, sum := 1/k, 1/k
+			for j := 1.0; term > 1e-18*sum; j++ {
+				term *= x / (k + j)
+				sum += term
+			}
+			want := k * math.Exp(logPoissonTerm(k, x)) * sum
+			if got := temmeLower(k, x); relErr(got, want) > 2e-14 {
+				t.Errorf("k=%g x=k−%g√k: Temme P = %.17g, series %.17g (rel err %.2g)", k, z, got, want, relErr(got, want))
+			}
+		}
+	}
+}
+
+// TestLogAny checks the logarithm of subnormal numbers, which math.Log gets
+// wrong on amd64.
+func TestLogAny(t *testing.T) {
+	for _, tt := range []struct{ x, want float64 }{
+		{5e-324, -744.44007192138126},
+		{1e-310, -713.80137882815404},
+		{minNormal, -708.39641853226408},
+		{0.5, -math.Ln2},
+	} {
+		if got := logAny(tt.x); relErr(got, tt.want) > 1e-15 {
+			t.Errorf("logAny(%g) = %.17g, want %.17g", tt.x, got, tt.want)
+		}
+	}
+}
+
+// TestServiceQuantile_Extremes checks that the quantile puts the tail it
+// inverts at the target, to the accuracy of the tail functions (1e−13) and
+// of its conditioning (rounding x by ε changes the tail by
+// ε·x·|d ln tail/dx|), for shapes from 0.01 to 10¹²
+// and probabilities from 10⁻¹² to 1 − 10⁻¹⁵, and that it is monotone in p.
+func TestServiceQuantile_Extremes(t *testing.T) {
+	for _, cs2 := range []float64{1e-12, 1e-9, 1e-6, 1e-4, 0.001, 0.01, 0.1, 0.25, 0.5, 0.9, 1.5, 2, 4, 10, 20, 50, 100} {
+		k := 1 / cs2
+		prev := 0.0
+		for _, p := range []float64{1e-12, 1e-6, 0.001, 0.05, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999, 1 - 1e-6, 1 - 1e-9, 1 - 1e-15} {
+			q := ServiceQuantile(1, cs2, p)
+			if q < prev || math.IsNaN(q) {
+				t.Errorf("cs2=%g p=%g: quantile %g below the previous %g", cs2, p, q, prev)
+			}
+			prev = q
+			if q == 0 { // below the smallest float64 (k = 0.01, p = 10⁻⁶: e^{−1380})
+				continue
+			}
+			x := q * k
+			lp := logPoissonTerm(k, x)
+			upper := p > 0.5
+			target := math.Log(p)
+			if upper {
+				target = math.Log1p(-p)
+			}
+			tail := gammaLogTail(k, x, lp, upper)
+			slope := k * math.Exp(lp-tail) // |d ln tail/d ln x|
+			if d := math.Abs(tail - target); d > 1e-13+4e-16*slope {
+				t.Errorf("cs2=%g p=%g: quantile %.17g has ln tail %.17g, want %.17g (slope %.3g)", cs2, p, q, tail, target, slope)
+			}
+		}
 	}
 }
 

@@ -1,14 +1,12 @@
 package model
 
-import (
-	"math"
+import "math"
 
-	"gonum.org/v1/gonum/integrate/quad"
-)
-
-// This file holds the two numerical workhorses shared by the quantile and
-// staffing code: a bracketing root finder for monotone functions and an
-// adaptive Gauss–Legendre quadrature. Neither is exported.
+// This file holds the root finders shared by the quantile, staffing and
+// fitting code: bisection and safeguarded Newton for monotone functions, and
+// regula falsi for a bracketed root. None is exported. (The adaptive
+// Gauss–Legendre quadrature that used to live here is now only the tests'
+// reference; see quadrature_test.go.)
 
 // maxBisect bounds every bisection loop. Bisection between two finite
 // float64 values reaches adjacent values in at most about 2 100 halvings (the
@@ -116,9 +114,11 @@ func solveDecreasingNewton(fd func(float64) (float64, float64), y, lo, hi float6
 
 // solveBracketed returns a root of a continuous f in [a, b], a < b, given
 // fa = f(a) and fb = f(b) of opposite signs (or zero), to within a few ulps,
-// by regula falsi with the Anderson–Björck modification: when the same end
-// of the bracket is kept twice in a row, its value is scaled by
-// 1 − f(c)/f(new end) (or ½), which makes the convergence superlinear.
+// by the Illinois variant of regula falsi: the secant through the ends of the
+// bracket, where an end kept twice in a row has its value halved, which
+// makes the convergence superlinear (order about 1.44) and keeps it so for
+// strongly convex f (x²⁰ − ½ on [0, 1.2] takes 23 steps; the
+// Anderson–Björck variant needs 103 there).
 func solveBracketed(f func(float64) float64, a, b, fa, fb float64) float64 {
 	switch {
 	case fa == 0:
@@ -141,87 +141,15 @@ func solveBracketed(f func(float64) float64, a, b, fa, fb float64) float64 {
 		}
 		if (fc > 0) == (fb > 0) {
 			if side == -1 {
-				fa *= andersonBjorck(fc, fb)
+				fa /= 2
 			}
 			b, fb, side = c, fc, -1
 		} else {
 			if side == 1 {
-				fb *= andersonBjorck(fc, fa)
+				fb /= 2
 			}
 			a, fa, side = c, fc, 1
 		}
 	}
 	return a + (b-a)/2
-}
-
-// andersonBjorck returns the factor 1 − fc/fOld for the value kept at the
-// fixed end of the bracket, or ½ when that is not positive.
-func andersonBjorck(fc, fOld float64) float64 {
-	if m := 1 - fc/fOld; m > 0 {
-		return m
-	}
-	return 0.5
-}
-
-// glOrder is the number of Gauss–Legendre nodes per panel.
-const glOrder = 10
-
-// glNodes and glWeights are the Gauss–Legendre rule of order glOrder on
-// [−1, 1]. They are computed once and only read afterwards.
-var glNodes, glWeights = legendreRule(glOrder)
-
-// legendreRule returns the n-point Gauss–Legendre nodes and weights on
-// [−1, 1] (computed by gonum's integrate/quad).
-func legendreRule(n int) (x, w []float64) {
-	x = make([]float64, n)
-	w = make([]float64, n)
-	quad.Legendre{}.FixedLocations(x, w, -1, 1)
-	return x, w
-}
-
-// glPanel applies the Gauss–Legendre rule to f on [a, b].
-func glPanel(f func(float64) float64, a, b float64) float64 {
-	half, mid := (b-a)/2, a+(b-a)/2
-	var s float64
-	for i, x := range glNodes {
-		s += glWeights[i] * f(mid+half*x)
-	}
-	return s * half
-}
-
-// maxAdaptDepth bounds the recursion of integrate: a panel is halved at most
-// this many times, i.e. down to 2⁻⁶⁰ of its original width.
-const maxAdaptDepth = 60
-
-// maxAdaptSplits bounds the number of panel splits in one call of integrate
-// (about 20 integrand evaluations each), so that an integrand whose rounding
-// noise exceeds the tolerance cannot make the refinement run away.
-const maxAdaptSplits = 400
-
-// integrate returns ∫_a^b f(x) dx by adaptive Gauss–Legendre quadrature: a
-// panel is accepted when the rule on the panel and the sum of the rule on its
-// two halves agree within tol (absolute) or within 1e−14 relative (the
-// rounding floor), otherwise both halves are refined with tol/√2 each, up to
-// maxAdaptSplits splits in all. f must be finite on the open interval
-// (a, b); the nodes never touch the end points, so integrable end-point
-// singularities are allowed (they converge slowly; callers remove them by
-// substitution where they can).
-func integrate(f func(float64) float64, a, b, tol float64) float64 {
-	if !(b > a) {
-		return 0
-	}
-	splits := maxAdaptSplits
-	return adapt(f, a, b, glPanel(f, a, b), tol, 0, &splits)
-}
-
-func adapt(f func(float64) float64, a, b, whole, tol float64, depth int, splits *int) float64 {
-	m := a + (b-a)/2
-	left, right := glPanel(f, a, m), glPanel(f, m, b)
-	sum := left + right
-	*splits--
-	if depth >= maxAdaptDepth || *splits <= 0 || m <= a || m >= b || math.Abs(sum-whole) <= math.Max(tol, 1e-14*math.Abs(sum)) {
-		return sum
-	}
-	tol /= math.Sqrt2
-	return adapt(f, a, m, left, tol, depth+1, splits) + adapt(f, m, b, right, tol, depth+1, splits)
 }

@@ -77,3 +77,25 @@ func TestBisectAndGoldenMax(t *testing.T) {
 		t.Errorf("goldenMax = (%g, %g), want (0.3, 0)", x, fx)
 	}
 }
+
+func TestSolveBracketed(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		f          func(float64) float64
+		a, b, want float64
+	}{
+		{"√2", func(x float64) float64 { return x*x - 2 }, 0, 2, math.Sqrt2},
+		{"decreasing", func(x float64) float64 { return math.Exp(-x) - 0.05 }, 0, 10, math.Log(20)},
+		{"steep", func(x float64) float64 { return math.Pow(x, 20) - 0.5 }, 0, 1.2, math.Pow(0.5, 1.0/20)},
+		{"root at the end", func(x float64) float64 { return x - 1 }, 0, 1, 1},
+	} {
+		n := 0
+		f := func(x float64) float64 { n++; return tt.f(x) }
+		if got := solveBracketed(f, tt.a, tt.b, tt.f(tt.a), tt.f(tt.b)); relErr(got, tt.want) > 4e-16 {
+			t.Errorf("%s: solveBracketed = %.17g, want %.17g", tt.name, got, tt.want)
+		}
+		if n > 40 {
+			t.Errorf("%s: %d evaluations", tt.name, n)
+		}
+	}
+}

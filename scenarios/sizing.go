@@ -89,7 +89,7 @@ type ServiceSizing struct {
 	// Little's law (rounded up to 1Mi). Empty when the pods are unstable.
 	RecommendedCPU    string `json:"recommendedCpuRequest,omitempty"`
 	RecommendedMemory string `json:"recommendedMemoryRequest,omitempty"`
-	Status            string   `json:"status"`
+	Status            string `json:"status"`
 	// Problem says what is wrong when Status is not ok.
 	Problem string `json:"problem,omitempty"`
 }

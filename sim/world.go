@@ -125,7 +125,7 @@ type service struct {
 	memoRate  float64
 	memoOK    bool
 	memoPoint point
-	ratioBuf           []float64
+	ratioBuf  []float64
 }
 
 // metricSource produces one HPA metric.
