@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -370,6 +369,3 @@ func (w *World) unbind(s *service, p *pod) {
 	}
 	p.node = -1
 }
-
-// errInvariant guards states that cannot happen.
-var errInvariant = errors.New("sim: invariant broken")

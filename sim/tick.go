@@ -229,7 +229,7 @@ func (w *World) serve(s *service, st *tickStats) {
 		if p.phase == podReady && stationary && p.backlog == 0 {
 			plainPods++
 			cpu, mem = plainCPU, plainMem
-			p.lastServedPerSec, p.lastInFlight, p.lastQueued = perPod, plainInFlight, plainQueued
+			p.lastInFlight = plainInFlight
 		} else if p.phase == podReady {
 			a := perPod
 			b := p.backlog + (a-mu)*dt
@@ -267,7 +267,7 @@ func (w *World) serve(s *service, st *tickStats) {
 				cpu = s.cpuLimit
 			}
 			mem += wl.MemoryPerInFlight * inFlight
-			p.lastServedPerSec, p.lastInFlight, p.lastQueued = served, inFlight, queued
+			p.lastInFlight = inFlight
 			cpuSum += cpu
 			memSum += mem
 		}

@@ -48,17 +48,13 @@ type pod struct {
 	cpuSum, memSum   float64
 
 	// The latest metrics-server sample.
-	hasSample          bool
-	sampleCPU          float64
-	sampleMem          float64
-	sampleAt           time.Duration
-	customSince        time.Duration // custom metrics exist for samples after this
-	lastServedPerSec   float64
-	lastInFlight       float64
-	lastCPU, lastMem   float64
-	lastQueued         float64
-	startupRemaining   time.Duration
-	readinessRemaining time.Duration
+	hasSample        bool
+	sampleCPU        float64
+	sampleMem        float64
+	sampleAt         time.Duration
+	customSince      time.Duration // custom metrics exist for samples after this
+	lastInFlight     float64
+	lastCPU, lastMem float64
 }
 
 // node is one node of the cluster.
