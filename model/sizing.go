@@ -112,7 +112,8 @@ type Prediction struct {
 	// MeanResponse, P95Response and QuantileResponse (at the SLO quantile,
 	// or p95 without an SLO) in seconds; +Inf when the pod is unstable.
 	MeanResponse, P95Response, QuantileResponse float64
-	// Stable is false when the offered load meets or exceeds the slots.
+	// Stable is false when the offered load meets or exceeds the slots,
+	// or the CPU demand reaches the CPU limit (throttled).
 	Stable bool
 }
 
@@ -193,14 +194,14 @@ func Size(w Workload, req Requirement, mode Mode) (Sizing, error) {
 	need(ConstraintSlots, max(ceilTol(lam*w.ServiceMean/(k*u)), 1))
 
 	// CPU: N·(request·u − idle) ≥ λ·cpuPerRequest.
-	if lam*w.CPUPerRequest > 0 {
-		room := w.CPURequest*u - w.CPUIdle
-		if room <= 0 {
-			return s, &InfeasibleError{
-				Reason: fmt.Sprintf("idle CPU %.3g cores is above %.0f%% of the %.3g-core request: no replica count stays under the ceiling; raise the CPU request", w.CPUIdle, u*100, w.CPURequest),
-				Bound:  w.CPUIdle,
-			}
+	room := w.CPURequest*u - w.CPUIdle
+	if room <= 0 {
+		return s, &InfeasibleError{
+			Reason: fmt.Sprintf("idle CPU %.3g cores is above %.0f%% of the %.3g-core request: no replica count stays under the ceiling; raise the CPU request", w.CPUIdle, u*100, w.CPURequest),
+			Bound:  w.CPUIdle,
 		}
+	}
+	if lam*w.CPUPerRequest > 0 {
 		need(ConstraintCPU, ceilTol(lam*w.CPUPerRequest/room))
 	}
 
@@ -344,7 +345,10 @@ func Predict(w Workload, n int, quantile float64) (Prediction, error) {
 		CPUPerPod:       lam*w.CPUPerRequest + w.CPUIdle,
 	}
 	pr.CPUUtilisation = pr.CPUPerPod / w.CPURequest
-	pr.Stable = pr.SlotUtilisation < 1
+	// A pod whose CPU demand reaches its limit is throttled: it cannot
+	// keep up, whatever its worker slots say.
+	throttled := w.CPULimit > 0 && pr.CPUPerPod >= w.CPULimit
+	pr.Stable = pr.SlotUtilisation < 1 && !throttled
 	if !pr.Stable {
 		pr.MeanResponse, pr.P95Response, pr.QuantileResponse = math.Inf(1), math.Inf(1), math.Inf(1)
 		pr.MemoryPerPod = math.Inf(1)

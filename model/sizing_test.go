@@ -206,3 +206,19 @@ func BenchmarkSize(b *testing.B) {
 		}
 	}
 }
+
+func TestPredict_ThrottledAtTheCPULimit(t *testing.T) {
+	w := runbookMCP(2000)
+	w.CPULimit = 0.5
+	// 3 pods: 11.1 req/s × 0.063 core-s = 0.7 cores per pod against a 500m limit.
+	p, err := Predict(w, 3, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Stable || !math.IsInf(p.P95Response, 1) {
+		t.Errorf("a pod needing 0.7 cores under a 0.5-core limit is stable: %+v", p)
+	}
+	if p, _ := Predict(w, 6, 0.95); !p.Stable {
+		t.Errorf("6 pods at 0.35 cores each are throttled: %+v", p)
+	}
+}

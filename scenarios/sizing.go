@@ -178,6 +178,24 @@ func (p *Plan) sizeScenario(sc *Scenario, mode model.Mode, nodes []model.NodeSha
 	if err != nil {
 		return ss, err
 	}
+	// Replicas spread over zones need a node in each zone at least.
+	zones := 1
+	for i := range p.Services {
+		zones = max(zones, p.Services[i].Redundancy.Zones)
+	}
+	if packing.Nodes < zones {
+		perNode := packing.CostPerHour / float64(max(packing.Nodes, 1))
+		if packing.Nodes == 0 {
+			for _, n := range nodes {
+				if n.Name == packing.NodeType {
+					perNode = n.PricePerHour
+				}
+			}
+		}
+		packing.Nodes = zones
+		packing.CostPerHour = perNode * float64(zones)
+		packing.CostPerMonth = packing.CostPerHour * model.HoursPerMonth
+	}
 	ss.Nodes = packing
 	return ss, nil
 }
@@ -218,8 +236,15 @@ func sizeService(svc *Service, rate float64, mode model.Mode) (ServiceSizing, er
 		out.ByConstraint[string(c)] = n
 	}
 	out.At = out.Required
+	if svc.HPA != nil && svc.HPA.MinReplicas != nil {
+		// The HPA never goes below its minimum, whatever the peak needs.
+		out.At = max(out.At, int(*svc.HPA.MinReplicas))
+	}
 	if svc.Fixed || out.Status == StatusInfeasible {
 		out.At = out.Current
+	}
+	if out.Status == StatusInfeasible {
+		out.Required, out.Binding = 0, StatusInfeasible
 	}
 	pr, err := model.Predict(w, out.At, req.LatencyQuantile)
 	if err != nil {
@@ -255,6 +280,8 @@ func sizeService(svc *Service, rate float64, mode model.Mode) (ServiceSizing, er
 // describeMiss says which objective a fixed service misses at its size.
 func describeMiss(pr model.Prediction, req model.Requirement) string {
 	switch {
+	case !pr.Stable && pr.SlotUtilisation < 1:
+		return fmt.Sprintf("CPU demand %.3g cores reaches the CPU limit: the pod is throttled and falls behind", pr.CPUPerPod)
 	case !pr.Stable:
 		return fmt.Sprintf("worker slots overloaded (%.0f%% busy)", pr.SlotUtilisation*100)
 	case pr.CPUUtilisation > req.UtilisationCeiling:
@@ -270,5 +297,5 @@ func describeMiss(pr model.Prediction, req model.Requirement) string {
 // roundUpQuantity writes x rounded up to a multiple of step with a unit
 // suffix ("420m", "354Mi").
 func roundUpQuantity(x, step float64, unit string) string {
-	return fmt.Sprintf("%.0f%s", math.Ceil(x/step-1e-9)*step, unit)
+	return fmt.Sprintf("%.0f%s", max(math.Ceil(x/step-1e-9), 1)*step, unit)
 }

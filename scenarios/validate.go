@@ -27,6 +27,8 @@ const (
 	DefaultMaxUtilization = 80
 	// MaxRatePerSecond bounds a request rate: beyond it, a unit is wrong.
 	MaxRatePerSecond = 1e9
+	// MaxConcurrency bounds a pod's worker slots (the queue maths is O(k)).
+	MaxConcurrency = 100_000
 	// MinTick bounds the simulator's tick from below; MaxMetricsWindow and
 	// MaxMetricLag bound the delay lines it keeps per pod and metric.
 	MinTick          = 10 * time.Millisecond
@@ -215,8 +217,8 @@ func (v *validator) service(path string, s *Service) {
 	if st.CV != nil && (!(*st.CV > 0) || *st.CV > 10) {
 		v.add(path+".serviceTime.cv", "must be in (0, 10], got %g", *st.CV)
 	}
-	if s.Concurrency < 1 {
-		v.add(path+".concurrency", "must be at least 1 (requests one pod serves at once), got %d", s.Concurrency)
+	if s.Concurrency < 1 || s.Concurrency > MaxConcurrency {
+		v.add(path+".concurrency", "must be between 1 and %d (requests one pod serves at once), got %d", MaxConcurrency, s.Concurrency)
 	}
 	switch c := &s.CPU; {
 	case c.PerRequest != nil && c.ObservedPerPod != nil:

@@ -57,7 +57,7 @@ func TestParse_BadInput(t *testing.T) {
 		{"rate without unit", "1000/min", "1000",
 			`bad.yaml:11:18: services[api].requestRate: invalid value 1000: a rate is a string such as "1000/min" or "16.7/s", got 1000`},
 		{"zero concurrency", "concurrency: 4", "concurrency: 0",
-			`bad.yaml:15:18: services[api].concurrency: must be at least 1 (requests one pod serves at once), got 0`},
+			`bad.yaml:15:18: services[api].concurrency: must be between 1 and 100000 (requests one pod serves at once), got 0`},
 		{"utilisation target 100", "averageUtilization: 70", "averageUtilization: 100",
 			``}, // the API server allows > 100; the SLO ceiling does not: see next case
 		{"utilisation ceiling 100", "errorRate: 0.01", "errorRate: 0.01\n      maxUtilization: 100",

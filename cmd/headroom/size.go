@@ -187,7 +187,7 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "NOW is today's replicas, MAX the HPA's maxReplicas (today's replicas without an HPA),")
 	fmt.Fprintln(w, "NEED what the peak needs; CPU, SLOTS and P95 are at NEED (a fixed or infeasible service at NOW).")
-	fmt.Fprintln(w, "CPU REQ and MEM REQ are the requests of those pods today; POD REQ the per-pod request the model")
+	fmt.Fprintln(w, "CPU REQ and MEM REQ are the requests of those pods at today's per-pod requests; POD REQ the per-pod request the model")
 	fmt.Fprintln(w, "suggests: CPU at the utilisation ceiling, memory by Little's law at the SLO quantile.")
 	if approx {
 		fmt.Fprintln(w, "~ marks latency from the G/G/k two-moment approximation (service-time CV ≠ 1).")
