@@ -12,6 +12,7 @@ func newRootCmd(streams ioStreams) *cobra.Command {
 
   How much do we need?       headroom size      (queueing model, per service and scenario)
   Will the autoscaler cope?  headroom simulate  (exact HPA replica, pods, nodes)
+  Is a new HPA better?       headroom compare / headroom tune
   Does the cluster agree?    headroom loadtest  (k6 or the built-in engine)        [planned]
 
 Everything starts from a plan (apiVersion headroom.dev/v1alpha1, kind CapacityPlan):

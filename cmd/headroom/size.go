@@ -51,8 +51,9 @@ Two modes:
 
 Both then add zone-loss survival, N+k spare and the minimum from the plan.
 
-Exits 3 when a scenario peak needs more replicas than an HPA's maxReplicas (or, for a
-fixed-size service, misses its objectives): use it as a review gate in CI.`,
+Exits 3 when a scenario peak needs more replicas than an HPA's maxReplicas, a fixed-size
+service misses its objectives, or no replica count can meet an SLO: use it as a review
+gate in CI.`,
 		Example: `  # Size the bundled NOA example for every scenario
   headroom size -f scenarios/examples/noa.yaml
 
