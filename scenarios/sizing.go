@@ -110,14 +110,7 @@ func (r *SizingReport) Failed() bool {
 // only the named one). The plan must be validated.
 func (p *Plan) Size(mode model.Mode, scenario string) (*SizingReport, error) {
 	rep := &SizingReport{Plan: p.Metadata.Name, Mode: mode.String()}
-	nodes := make([]model.NodeShape, len(p.Cluster.NodeTypes))
-	for i, nt := range p.Cluster.NodeTypes {
-		nodes[i] = model.NodeShape{
-			Name: nt.Name, PricePerHour: nt.PricePerHour, MaxNodes: nt.MaxNodes,
-			CPU:    Cores(nt.Allocatable[corev1.ResourceCPU]),
-			Memory: Bytes(nt.Allocatable[corev1.ResourceMemory]),
-		}
-	}
+	nodes := p.Cluster.NodeShapes()
 	found := false
 	for i := range p.Scenarios {
 		sc := &p.Scenarios[i]

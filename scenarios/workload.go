@@ -134,5 +134,18 @@ func (s *Service) MaxReplicas() int {
 	return int(s.Replicas)
 }
 
+// NodeShapes are the node types in the model's terms.
+func (c *Cluster) NodeShapes() []model.NodeShape {
+	out := make([]model.NodeShape, len(c.NodeTypes))
+	for i, nt := range c.NodeTypes {
+		out[i] = model.NodeShape{
+			Name: nt.Name, PricePerHour: nt.PricePerHour, MaxNodes: nt.MaxNodes,
+			CPU:    Cores(nt.Allocatable[corev1.ResourceCPU]),
+			Memory: Bytes(nt.Allocatable[corev1.ResourceMemory]),
+		}
+	}
+	return out
+}
+
 // finite reports whether x is a finite number.
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

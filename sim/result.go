@@ -124,22 +124,27 @@ type recorder struct {
 	every  time.Duration
 	next   time.Duration
 	series []Sample
+	cur    interval // the open sample interval
 
-	// the open interval
-	ticks                   int
-	lamSum, arrivals        float64
-	cpuSum, memSum          float64
-	utilTicks               int
-	p50w, p95w, p99w        float64
-	served                  float64
-	queueSum, errs          float64
-	violated                bool
-	sum                     Summary
-	violStart               time.Duration
-	inViolation             bool
-	cpuTimeSum, cpuTimeTick float64
-	lastDir                 int32
-	lastEventAt             time.Duration
+	sum         Summary
+	violStart   time.Duration
+	inViolation bool
+	// Run-long CPU utilisation of Ready pods, for the summary's mean.
+	cpuTimeSum, cpuTimeTicks float64
+	lastDir                  int32
+	lastEventAt              time.Duration
+}
+
+// interval accumulates the ticks of one sample interval.
+type interval struct {
+	ticks            int
+	lamSum, arrivals float64
+	cpuSum, memSum   float64
+	utilTicks        int
+	p50w, p95w, p99w float64
+	served           float64
+	queueSum, errs   float64
+	violated         bool
 }
 
 // tickStats is one service's tick.
@@ -154,32 +159,32 @@ type tickStats struct {
 }
 
 func (r *recorder) add(now, tick time.Duration, s *tickStats) {
-	dt := tick.Seconds()
-	r.ticks++
-	r.lamSum += s.lambda
-	r.arrivals += s.arrivals
-	r.errs += s.errors
-	r.queueSum += s.queue
+	c := &r.cur
+	c.ticks++
+	c.lamSum += s.lambda
+	c.arrivals += s.arrivals
+	c.errs += s.errors
+	c.queueSum += s.queue
 	if s.ready > 0 {
-		r.cpuSum += s.cpuUtil
-		r.memSum += s.memUtil
-		r.utilTicks++
+		c.cpuSum += s.cpuUtil
+		c.memSum += s.memUtil
+		c.utilTicks++
 		r.cpuTimeSum += s.cpuUtil
-		r.cpuTimeTick++
+		r.cpuTimeTicks++
 	}
 	if s.served > 0 {
-		r.p50w += s.p50 * s.served
-		r.p95w += s.p95 * s.served
-		r.p99w += s.p99 * s.served
-		r.served += s.served
+		c.p50w += s.p50 * s.served
+		c.p95w += s.p95 * s.served
+		c.p99w += s.p99 * s.served
+		c.served += s.served
 		r.sum.WorstP95 = math.Max(r.sum.WorstP95, s.p95)
 	}
 	r.sum.Requests += s.arrivals
 	r.sum.Served += s.served
 	r.sum.Errors += s.errors
 	if s.violated {
-		r.violated = true
-		r.sum.SLOViolationMinutes += dt / 60
+		c.violated = true
+		r.sum.SLOViolationMinutes += tick.Minutes()
 		if !r.inViolation {
 			r.inViolation, r.violStart = true, now-tick
 		}
@@ -191,29 +196,29 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 
 // flush closes the interval ending at now.
 func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, hpaMetrics []float64) {
+	c := &r.cur
 	s := Sample{T: now, Desired: desired, Ready: ready, Pending: pending, P50: -1, P95: -1, P99: -1,
-		SLOViolated: r.violated, Errors: r.errs}
-	if r.ticks > 0 {
-		s.Lambda = r.lamSum / float64(r.ticks)
-		s.Queue = r.queueSum / float64(r.ticks)
+		SLOViolated: c.violated, Errors: c.errs}
+	if c.ticks > 0 {
+		s.Lambda = c.lamSum / float64(c.ticks)
+		s.Queue = c.queueSum / float64(c.ticks)
 	}
-	if r.utilTicks > 0 {
-		s.CPUUtilisation = r.cpuSum / float64(r.utilTicks)
-		s.MemoryUtilisation = r.memSum / float64(r.utilTicks)
+	if c.utilTicks > 0 {
+		s.CPUUtilisation = c.cpuSum / float64(c.utilTicks)
+		s.MemoryUtilisation = c.memSum / float64(c.utilTicks)
 	}
-	if r.served > 0 {
-		s.P50, s.P95, s.P99 = r.p50w/r.served, r.p95w/r.served, r.p99w/r.served
+	if c.served > 0 {
+		s.P50, s.P95, s.P99 = c.p50w/c.served, c.p95w/c.served, c.p99w/c.served
 	}
-	if r.arrivals > 0 {
-		s.ErrorRate = r.errs / r.arrivals
+	if c.arrivals > 0 {
+		s.ErrorRate = c.errs / c.arrivals
 	}
 	if len(hpaMetrics) > 0 {
 		s.HPAMetrics = append([]float64(nil), hpaMetrics...)
 	}
 	r.series = append(r.series, s)
-	*r = recorder{every: r.every, next: r.next + r.every, series: r.series, sum: r.sum,
-		violStart: r.violStart, inViolation: r.inViolation, cpuTimeSum: r.cpuTimeSum, cpuTimeTick: r.cpuTimeTick,
-		lastDir: r.lastDir, lastEventAt: r.lastEventAt}
+	r.cur = interval{}
+	r.next += r.every
 }
 
 // nodeRecorder samples the cluster.

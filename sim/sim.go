@@ -6,7 +6,6 @@ import (
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -88,7 +87,6 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 		tick:         simCfg.Tick.D(),
 		end:          sc.Duration.D(),
 		start:        time.Duration(sc.Start),
-		nodeTypes:    plan.Cluster.NodeTypes,
 		resolution:   simCfg.MetricsResolution.D(),
 		window:       simCfg.MetricsWindow.D(),
 		caPeriod:     caScanInterval,
@@ -104,12 +102,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	w.windowTicks = max(1, int(w.window/w.tick))
 	cfg := controllerConfig(plan.Simulation.Controller)
 	w.syncPeriod = cfg.SyncPeriod
-	for _, nt := range w.nodeTypes {
-		w.nodeShape = append(w.nodeShape, model.NodeShape{
-			Name: nt.Name, PricePerHour: nt.PricePerHour, MaxNodes: nt.MaxNodes,
-			CPU: cores(nt.Allocatable, corev1.ResourceCPU), Memory: bytesOf(nt.Allocatable, corev1.ResourceMemory),
-		})
-	}
+	w.nodeShape = plan.Cluster.NodeShapes()
 	want, missing := map[string]bool{}, map[string]bool{}
 	for _, s := range opts.Services {
 		want[s], missing[s] = true, true

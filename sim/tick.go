@@ -706,7 +706,7 @@ func (w *World) result() *Result {
 	}
 	for _, s := range w.services {
 		r := &s.rec
-		if r.ticks > 0 { // the last, partial interval
+		if r.cur.ticks > 0 { // the last, partial interval
 			ready, pending := s.podCounts()
 			r.flush(w.now, s.specReplicas, ready, pending, s.hpaRatios())
 		}
@@ -716,8 +716,8 @@ func (w *World) result() *Result {
 		if r.sum.Requests > 0 {
 			r.sum.ErrorPercent = 100 * r.sum.Errors / r.sum.Requests
 		}
-		if r.cpuTimeTick > 0 {
-			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTick
+		if r.cpuTimeTicks > 0 {
+			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTicks
 		}
 		sr := ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series}
 		if s.hpa != nil {

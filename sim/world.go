@@ -5,7 +5,6 @@ import (
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -168,7 +167,6 @@ type World struct {
 	start    time.Duration // wall time of day at t = 0
 
 	services  []*service
-	nodeTypes []scenarios.NodeType
 	nodeShape []model.NodeShape
 	nodes     []node
 	newNode   int // node type the autoscaler adds
@@ -196,22 +194,6 @@ type ScaleEvent struct {
 	From   int32         `json:"from"`
 	To     int32         `json:"to"`
 	Reason string        `json:"reason"`
-}
-
-func cores(q corev1.ResourceList, name corev1.ResourceName) float64 {
-	v, ok := q[name]
-	if !ok {
-		return 0
-	}
-	return scenarios.Cores(v)
-}
-
-func bytesOf(q corev1.ResourceList, name corev1.ResourceName) float64 {
-	v, ok := q[name]
-	if !ok {
-		return 0
-	}
-	return scenarios.Bytes(v)
 }
 
 func (w *World) String() string { return fmt.Sprintf("world t=%s", w.now) }
