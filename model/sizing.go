@@ -146,7 +146,11 @@ func (w Workload) Validate() error {
 	var errs []error
 	check := func(name string, x float64, positive bool) {
 		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 || (positive && x == 0) {
-			errs = append(errs, fmt.Errorf("%s must be a finite number %s, got %g", name, map[bool]string{true: "> 0", false: "≥ 0"}[positive], x))
+			bound := "≥ 0"
+			if positive {
+				bound = "> 0"
+			}
+			errs = append(errs, fmt.Errorf("%s must be a finite number %s, got %g", name, bound, x))
 		}
 	}
 	check("arrival rate", w.ArrivalRate, false)

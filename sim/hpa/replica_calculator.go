@@ -201,6 +201,21 @@ type resourceResult struct {
 	counts      groupCounts
 }
 
+// plainProposal is the proposal when no pod needs rebalancing (no missing
+// pod, and no unready pod on a scale-up): the current count within
+// tolerance, else ceil(ratio × ready). ok is false when the caller must
+// rebalance; both GetResourceReplicas and calcPlainMetricReplicas start so.
+func (r *replicaCalculator) plainProposal(currentReplicas int32, ratio float64, counts groupCounts) (int32, bool) {
+	scaleUpWithUnready := counts.unready > 0 && ratio > 1.0
+	if scaleUpWithUnready || counts.missing > 0 {
+		return 0, false
+	}
+	if r.tolerances.isWithin(ratio) {
+		return currentReplicas, true
+	}
+	return ceilReplicas(ratio * float64(counts.ready)), true
+}
+
 // getResourceReplicas mirrors GetResourceReplicas in replica_calculator.go
 // (Resource and ContainerResource metrics with a Utilization target):
 //
@@ -261,12 +276,8 @@ func (r *replicaCalculator) getResourceReplicas(now time.Duration, currentReplic
 	ratio := float64(res.utilization) / float64(targetUtilization)
 
 	scaleUpWithUnready := res.counts.unready > 0 && ratio > 1.0
-	if !scaleUpWithUnready && res.counts.missing == 0 {
-		if r.tolerances.isWithin(ratio) {
-			res.replicas = currentReplicas
-		} else {
-			res.replicas = ceilReplicas(ratio * float64(res.counts.ready))
-		}
+	if replicas, ok := r.plainProposal(currentReplicas, ratio, res.counts); ok {
+		res.replicas = replicas
 		return res, nil
 	}
 
@@ -361,12 +372,8 @@ func (r *replicaCalculator) getPlainMetricReplicas(now time.Duration, currentRep
 	ratio := float64(res.usage) / float64(targetUsage)
 
 	scaleUpWithUnready := res.counts.unready > 0 && ratio > 1.0
-	if !scaleUpWithUnready && res.counts.missing == 0 {
-		if r.tolerances.isWithin(ratio) {
-			res.replicas = currentReplicas
-		} else {
-			res.replicas = ceilReplicas(ratio * float64(res.counts.ready))
-		}
+	if replicas, ok := r.plainProposal(currentReplicas, ratio, res.counts); ok {
+		res.replicas = replicas
 		return res, nil
 	}
 
