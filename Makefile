@@ -24,9 +24,10 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# End-to-end tests against real components (none yet).
+# End-to-end tests against real components: every suite in hack/e2e/suites,
+# each installing what it needs. E2E_ONLY=name runs one.
 e2e:
-	@echo "e2e: no end-to-end suites yet"
+	@bash hack/e2e/run
 
 # Size the bundled NOA example. Exit code 3 means a peak is not covered: that
 # is the finding, not a failure of the demo.

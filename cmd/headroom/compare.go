@@ -26,6 +26,8 @@ type compareOptions struct {
 	streams  ioStreams
 }
 
+func init() { registerCommand("plan", newCompareCmd) }
+
 func newCompareCmd(streams ioStreams) *cobra.Command {
 	o := &compareOptions{Output: "table", streams: streams}
 	cmd := &cobra.Command{

@@ -30,15 +30,42 @@ an SLO breached).`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err}
 	})
-	root.AddGroup(&cobra.Group{ID: "plan", Title: "Capacity planning:"}, &cobra.Group{ID: "other", Title: "Other:"})
-	for _, c := range []*cobra.Command{newSizeCmd(streams), newSimulateCmd(streams), newCompareCmd(streams), newTuneCmd(streams)} {
-		c.GroupID = "plan"
+	used := map[string]bool{"other": true} // help and completion live there
+	for _, reg := range commandRegistry {
+		used[reg.group] = true
+	}
+	for _, g := range commandGroups {
+		if used[g.id] {
+			root.AddGroup(&cobra.Group{ID: g.id, Title: g.title})
+		}
+	}
+	for _, reg := range commandRegistry {
+		c := reg.build(streams)
+		c.GroupID = reg.group
 		root.AddCommand(c)
 	}
-	version := newVersionCmd(streams)
-	version.GroupID = "other"
-	root.AddCommand(version)
 	root.SetHelpCommandGroupID("other")
 	root.SetCompletionCommandGroupID("other")
 	return root
+}
+
+// commandGroups orders the sections of `headroom --help`.
+var commandGroups = []struct{ id, title string }{
+	{"plan", "Capacity planning:"},
+	{"observe", "Observed inputs and the cluster:"},
+	{"load", "Load tests:"},
+	{"other", "Other:"},
+}
+
+// commandRegistry holds every verb; each command file registers its own in an
+// init function, so adding a verb touches only its file.
+var commandRegistry []registeredCommand
+
+type registeredCommand struct {
+	group string
+	build func(ioStreams) *cobra.Command
+}
+
+func registerCommand(group string, build func(ioStreams) *cobra.Command) {
+	commandRegistry = append(commandRegistry, registeredCommand{group: group, build: build})
 }

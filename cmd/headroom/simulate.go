@@ -29,6 +29,8 @@ type simulateOptions struct {
 	streams ioStreams
 }
 
+func init() { registerCommand("plan", newSimulateCmd) }
+
 func newSimulateCmd(streams ioStreams) *cobra.Command {
 	o := &simulateOptions{Output: "table", SampleEvery: time.Minute, streams: streams}
 	cmd := &cobra.Command{

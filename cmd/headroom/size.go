@@ -30,6 +30,8 @@ func newSizeOptions(streams ioStreams) *sizeOptions {
 	return &sizeOptions{Mode: "queueing", Output: "table", streams: streams}
 }
 
+func init() { registerCommand("plan", newSizeCmd) }
+
 func newSizeCmd(streams ioStreams) *cobra.Command {
 	o := newSizeOptions(streams)
 	cmd := &cobra.Command{

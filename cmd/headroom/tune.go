@@ -23,6 +23,8 @@ type tuneOptions struct {
 	streams ioStreams
 }
 
+func init() { registerCommand("plan", newTuneCmd) }
+
 func newTuneCmd(streams ioStreams) *cobra.Command {
 	o := &tuneOptions{Output: "table", streams: streams}
 	cmd := &cobra.Command{

@@ -29,6 +29,8 @@ func currentVersion() versionInfo {
 	return versionInfo{Version: v, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 }
 
+func init() { registerCommand("other", newVersionCmd) }
+
 func newVersionCmd(streams ioStreams) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{

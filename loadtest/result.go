@@ -1,0 +1,226 @@
+// Package loadtest drives a plan's traffic scenario against a real service —
+// through k6 as a subprocess, the built-in open-model engine, or k6-operator —
+// and holds what it measured against what the simulator predicted.
+//
+// Every engine produces the same Result: per-second windows of offered and
+// achieved rate, errors, drops and a mergeable latency histogram, so a k6 run,
+// a built-in run and the sum of k6-operator runners compare alike.
+package loadtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ResultSchemaVersion names the layout of a result file. Bump it when a field
+// changes meaning; readers refuse versions they do not know.
+const ResultSchemaVersion = "headroom.dev/loadtest-result/v1"
+
+// Result is what one load-test run measured.
+type Result struct {
+	SchemaVersion string `json:"schemaVersion"`
+	// Engine is "k6", "builtin" or "k6-operator"; EngineVersion what the
+	// engine reported of itself (k6 version --json, or headroom's version).
+	Engine        string `json:"engine"`
+	EngineVersion string `json:"engineVersion,omitempty"`
+	Target        string `json:"target"`
+	Service       string `json:"service,omitempty"`
+	Scenario      string `json:"scenario,omitempty"`
+	// Speedup is the time compression of the scenario (1 = real time).
+	Speedup float64   `json:"speedup"`
+	Start   time.Time `json:"start"`
+	// Planned is the intended run length; the windows may stop earlier when
+	// the run was interrupted.
+	Planned     Duration `json:"planned"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+	// Valid is false when the measurement cannot be trusted, for example the
+	// generator's own send lag exceeded its bound; InvalidReason says why.
+	Valid         bool   `json:"valid"`
+	InvalidReason string `json:"invalidReason,omitempty"`
+	// ExitReason carries an engine's exit explanation (k6's exit code mapped
+	// to words), empty for a clean finish.
+	ExitReason string `json:"exitReason,omitempty"`
+
+	// Window is the width of each entry of Windows (1 s unless stated).
+	Window  Duration `json:"window"`
+	Windows []Window `json:"windows"`
+	// Totals aggregates every window.
+	Totals Window `json:"totals"`
+	// SendLag is the engine's own lateness against the intended send times
+	// (built-in engine only).
+	SendLag *Histogram `json:"sendLag,omitempty"`
+
+	Thresholds []Threshold   `json:"thresholds,omitempty"`
+	Watch      []WatchSample `json:"watch,omitempty"`
+}
+
+// Window is one interval of the run. Offset is measured from the start of the
+// run in wall-clock seconds; ScenarioTime is the same instant in the
+// uncompressed scenario (Offset × Speedup).
+type Window struct {
+	Offset       float64 `json:"offset"`
+	ScenarioTime float64 `json:"scenarioTime"`
+	// TargetRate is the rate the schedule asked for (requests per second,
+	// wall clock); Rate the completions per second achieved.
+	TargetRate float64 `json:"targetRate"`
+	Rate       float64 `json:"rate"`
+	Sent       int64   `json:"sent"`
+	Completed  int64   `json:"completed"`
+	Errors     int64   `json:"errors"`
+	// Dropped counts iterations the engine could not start (k6's
+	// dropped_iterations; the built-in engine's drop policy).
+	Dropped int64 `json:"dropped"`
+	// Latency of completed requests, measured from the intended send time.
+	Latency *Histogram `json:"latency"`
+	// Quantiles in seconds, from Latency; zero when nothing completed.
+	P50  float64 `json:"p50"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	Mean float64 `json:"mean"`
+}
+
+// Threshold is one pass/fail criterion and its outcome.
+type Threshold struct {
+	Metric     string `json:"metric"`
+	Expression string `json:"expression"`
+	Passed     bool   `json:"passed"`
+}
+
+// WatchSample is what the watcher saw of the target at one instant.
+type WatchSample struct {
+	Offset          float64            `json:"offset"`
+	DesiredReplicas int32              `json:"desiredReplicas"`
+	ReadyReplicas   int32              `json:"readyReplicas"`
+	CurrentReplicas int32              `json:"currentReplicas"`
+	Metrics         map[string]float64 `json:"metrics,omitempty"`
+	CPUCores        float64            `json:"cpuCores,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes as "1m30s".
+type Duration struct{ time.Duration }
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"1m30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// Histogram is a latency histogram in microseconds (1 µs to 1 h, three
+// significant digits) that merges exactly: windows and runners add bucket by
+// bucket, never by averaging percentiles. It is written to JSON in the HDR
+// Histogram V2 compressed encoding, base64, which other HDR tools read.
+type Histogram struct{ h *hdrhistogram.Histogram }
+
+const (
+	histLowest  = 1                  // µs
+	histHighest = 3600 * 1000 * 1000 // 1 h in µs
+	histDigits  = 3
+)
+
+// NewHistogram returns an empty latency histogram.
+func NewHistogram() *Histogram {
+	return &Histogram{h: hdrhistogram.New(histLowest, histHighest, histDigits)}
+}
+
+// Record adds one latency in seconds; values beyond the range are clamped to
+// its ends and counted (an hour-long request is still a request).
+func (h *Histogram) Record(seconds float64) { h.RecordN(seconds, 1) }
+
+// RecordN adds n latencies of the same value in seconds.
+func (h *Histogram) RecordN(seconds float64, n int64) {
+	us := int64(seconds*1e6 + 0.5)
+	if us < histLowest {
+		us = histLowest
+	}
+	if us > histHighest {
+		us = histHighest
+	}
+	_ = h.h.RecordValues(us, n) // cannot fail inside the clamped range
+}
+
+// Merge adds every count of o into h.
+func (h *Histogram) Merge(o *Histogram) {
+	if o != nil {
+		h.h.Merge(o.h)
+	}
+}
+
+// Count is the number of recorded values.
+func (h *Histogram) Count() int64 { return h.h.TotalCount() }
+
+// Quantile returns the q-quantile (0 < q ≤ 1) in seconds, 0 when empty.
+func (h *Histogram) Quantile(q float64) float64 {
+	if h.h.TotalCount() == 0 {
+		return 0
+	}
+	return float64(h.h.ValueAtQuantile(q*100)) / 1e6
+}
+
+// Mean returns the mean in seconds, 0 when empty.
+func (h *Histogram) Mean() float64 {
+	if h.h.TotalCount() == 0 {
+		return 0
+	}
+	return h.h.Mean() / 1e6
+}
+
+// Max returns the largest recorded value in seconds.
+func (h *Histogram) Max() float64 { return float64(h.h.Max()) / 1e6 }
+
+func (h *Histogram) MarshalJSON() ([]byte, error) {
+	b, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(string(b))
+}
+
+func (h *Histogram) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("latency histogram must be an HDR V2 compressed base64 string: %w", err)
+	}
+	d, err := hdrhistogram.Decode([]byte(s))
+	if err != nil {
+		return fmt.Errorf("latency histogram: %w", err)
+	}
+	h.h = d
+	return nil
+}
+
+// Summarise fills the window's quantiles and rate from its histogram, for a
+// window of the given width in seconds.
+func (w *Window) Summarise(width float64) {
+	if w.Latency == nil {
+		w.Latency = NewHistogram()
+	}
+	w.P50, w.P95, w.P99 = w.Latency.Quantile(0.50), w.Latency.Quantile(0.95), w.Latency.Quantile(0.99)
+	w.Mean = w.Latency.Mean()
+	if width > 0 {
+		w.Rate = float64(w.Completed) / width
+	}
+}
+
+// Add accumulates o into w (counts and histogram); call Summarise after.
+func (w *Window) Add(o Window) {
+	w.Sent += o.Sent
+	w.Completed += o.Completed
+	w.Errors += o.Errors
+	w.Dropped += o.Dropped
+	if w.Latency == nil {
+		w.Latency = NewHistogram()
+	}
+	w.Latency.Merge(o.Latency)
+}
