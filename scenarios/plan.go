@@ -274,3 +274,23 @@ type ControllerFlags struct {
 	// DownscaleStabilization: default 5m.
 	DownscaleStabilization Duration `json:"downscaleStabilization,omitempty"`
 }
+
+// Service returns the named service, or nil.
+func (p *Plan) Service(name string) *Service {
+	for i := range p.Services {
+		if p.Services[i].Name == name {
+			return &p.Services[i]
+		}
+	}
+	return nil
+}
+
+// Scenario returns the named scenario, or nil.
+func (p *Plan) Scenario(name string) *Scenario {
+	for i := range p.Scenarios {
+		if p.Scenarios[i].Name == name {
+			return &p.Scenarios[i]
+		}
+	}
+	return nil
+}

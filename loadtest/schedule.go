@@ -1,0 +1,144 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// Stage is one piece of an offered-load schedule: the rate ramps linearly
+// from the previous stage's Target (or the schedule's StartRate) to Target
+// over Duration, as in k6's ramping-arrival-rate executor.
+type Stage struct {
+	Duration time.Duration `json:"duration"`
+	// Target is the rate at the end of the stage, requests per second.
+	Target float64 `json:"target"`
+}
+
+// Schedule is the offered load of a run in wall-clock time.
+type Schedule struct {
+	StartRate float64 `json:"startRate"`
+	Stages    []Stage `json:"stages"`
+	// Speedup is how much faster than the scenario the run plays: scenario
+	// time = wall time × Speedup. Rates are not scaled.
+	Speedup float64 `json:"speedup"`
+}
+
+// Duration is the schedule's total wall-clock length.
+func (s Schedule) Duration() time.Duration {
+	var d time.Duration
+	for _, st := range s.Stages {
+		d += st.Duration
+	}
+	return d
+}
+
+// RateAt is the offered rate at a wall-clock offset; 0 after the end.
+func (s Schedule) RateAt(offset time.Duration) float64 {
+	from := s.StartRate
+	for _, st := range s.Stages {
+		if offset < st.Duration {
+			f := float64(offset) / float64(st.Duration)
+			return from + (st.Target-from)*f
+		}
+		offset -= st.Duration
+		from = st.Target
+	}
+	return 0
+}
+
+// Peak is the highest rate the schedule asks for.
+func (s Schedule) Peak() float64 {
+	p := s.StartRate
+	for _, st := range s.Stages {
+		p = math.Max(p, st.Target)
+	}
+	return p
+}
+
+// ScheduleFor samples a service's λ(t) in a plan scenario into a schedule,
+// compressed by speedup (≥ 1): the scenario's duration plays in
+// duration/speedup of wall time and every rate is kept, so the peak is the
+// plan's peak. One stage per step of wall time (at least 1 s).
+func ScheduleFor(plan *scenarios.Plan, service, scenario string, speedup float64, step time.Duration) (Schedule, error) {
+	if !(speedup >= 1) || math.IsInf(speedup, 0) {
+		return Schedule{}, fmt.Errorf("speedup must be a number ≥ 1, got %v", speedup)
+	}
+	if step < time.Second {
+		step = time.Second
+	}
+	svc := plan.Service(service)
+	if svc == nil {
+		return Schedule{}, fmt.Errorf("plan %s has no service %q", plan.File(), service)
+	}
+	sc := plan.Scenario(scenario)
+	if sc == nil {
+		return Schedule{}, fmt.Errorf("plan %s has no scenario %q", plan.File(), scenario)
+	}
+	if !sc.AppliesTo(service) {
+		return Schedule{}, fmt.Errorf("scenario %q does not cover service %q", scenario, service)
+	}
+	tr := sc.Traffic(plan.Seed)
+	base := sc.BaseRate(svc)
+	rate := func(wall time.Duration) float64 {
+		return base * tr.Multiplier(time.Duration(float64(wall)*speedup))
+	}
+	total := time.Duration(float64(sc.Duration.D()) / speedup)
+	s := Schedule{StartRate: rate(0), Speedup: speedup}
+	for at := time.Duration(0); at < total; {
+		d := min(step, total-at)
+		at += d
+		s.Stages = append(s.Stages, Stage{Duration: d, Target: rate(at)})
+	}
+	return s, nil
+}
+
+// RunSpec is what an engine needs to run one load test.
+type RunSpec struct {
+	// Target is the URL every request goes to; required, printed before
+	// the start, and the only host the run talks to.
+	Target  string
+	Method  string // default GET
+	Timeout time.Duration
+	// Arrivals is "poisson" or "constant" (evenly spaced, as k6's
+	// arrival-rate executors).
+	Arrivals string
+	Schedule Schedule
+	// MaxRate and MaxDuration are the user's caps; a schedule beyond them
+	// is refused, never clipped.
+	MaxRate     float64
+	MaxDuration time.Duration
+	// Service and Scenario label the result; SLO thresholds come from the
+	// plan (zero means none).
+	Service, Scenario string
+	P95Target         float64 // seconds
+	ErrorRateTarget   float64 // fraction
+	// Progress, when set, receives a progress line per second.
+	Progress io.Writer
+}
+
+// CheckCaps refuses a schedule that exceeds the user's caps.
+func (r RunSpec) CheckCaps() error {
+	if r.Target == "" {
+		return fmt.Errorf("a target URL is required")
+	}
+	if r.MaxRate > 0 && r.Schedule.Peak() > r.MaxRate {
+		return fmt.Errorf("the schedule peaks at %.1f req/s, above --max-rate %.1f: lower the scenario or raise the cap", r.Schedule.Peak(), r.MaxRate)
+	}
+	if r.MaxDuration > 0 && r.Schedule.Duration() > r.MaxDuration {
+		return fmt.Errorf("the schedule runs %s, longer than --max-duration %s: raise --speedup or the cap", r.Schedule.Duration(), r.MaxDuration)
+	}
+	return nil
+}
+
+// Engine runs a load test. Run returns the result measured so far even when
+// ctx is cancelled (Result.Interrupted set), and an error only when nothing
+// usable was measured.
+type Engine interface {
+	Name() string
+	Run(ctx context.Context, spec RunSpec) (*Result, error)
+}

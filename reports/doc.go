@@ -1,0 +1,30 @@
+// Package reports renders what the model and the simulator return: plots
+// (gonum/plot, PNG and SVG), the review report (HTML, Markdown, JSON) and the
+// right-sizing patches. It computes nothing of its own beyond formatting.
+//
+// # The patches directory
+//
+// `headroom report -o DIR` writes DIR/patches, laid out so that both a human
+// and `headroom apply` can use it:
+//
+//	patches/
+//	  kubectl-patches.sh          kubectl patch --type=json commands, as in the
+//	                              runbook, each with its rationale as a comment
+//	  kustomization.yaml          kustomize.config.k8s.io/v1beta1 Kustomization:
+//	                              patches: every file under strategic/
+//	                              resources: every file under manifests/ except hpa-*.yaml
+//	  strategic/<kind>-<name>.yaml   strategic-merge patches: apiVersion, kind,
+//	                              metadata.name and .namespace, and only the
+//	                              changed fields
+//	  manifests/hpa-<name>.yaml   full autoscaling/v2 HPAs, the alternative to
+//	                              the HPA patches for repositories without kustomize
+//	  manifests/vpa-<name>.yaml   VerticalPodAutoscalers with updateMode "Off"
+//	  manifests/cronjob-<name>.yaml  scheduled-scaling CronJobs with the
+//	                              ServiceAccount, Role and RoleBinding they need
+//
+// `headroom apply -f DIR/patches` reads kustomization.yaml: each patches[].path
+// is a strategic-merge patch on the object it names, each resources[] file
+// (one or more YAML documents) an object to create or update by server-side
+// apply. Without a kustomization.yaml, every YAML document in the directory is
+// an object to server-side apply.
+package reports
