@@ -10,6 +10,7 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	k8svalidation "k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Defaults applied by SetDefaults.
@@ -193,6 +194,11 @@ func (v *validator) service(path string, s *Service) {
 		v.add(path+".name", "is required")
 	case !dnsLabel.MatchString(s.Name) || len(s.Name) > 63:
 		v.add(path+".name", "%q is not a valid name: use lowercase letters, digits and '-', at most 63 characters", s.Name)
+	}
+	if s.HPAName != "" {
+		for _, msg := range k8svalidation.IsDNS1123Subdomain(s.HPAName) {
+			v.add(path+".hpaName", "%q: %s", s.HPAName, msg)
+		}
 	}
 	if s.WorkloadRef.Kind != "Deployment" && s.WorkloadRef.Kind != "StatefulSet" {
 		v.add(path+".workloadRef.kind", "must be Deployment or StatefulSet, got %q", s.WorkloadRef.Kind)
