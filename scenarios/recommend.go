@@ -7,6 +7,8 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/headroom-dev/headroom/model"
 )
 
 // Recommendation is what a capacity review proposes to change for one
@@ -52,6 +54,12 @@ func (p *Plan) Recommend(r *SizingReport) []Recommendation {
 		svc := &p.Services[i]
 		rec := Recommendation{Service: svc.Name}
 		need, needAt := 0, ""
+		target := svc.HPACPUTarget()
+		newTarget, targetAt := target, ""
+		tol := 0.1
+		if t := p.Simulation.Controller.Tolerance; t != nil {
+			tol = *t
+		}
 		var memNeed float64
 		memAt := ""
 		var cpuNeed float64
@@ -71,6 +79,18 @@ func (p *Plan) Recommend(r *SizingReport) []Recommendation {
 				if scn != nil && EventFromScenario(scn) == nil && sz.Required > need && sz.Status != StatusInfeasible {
 					need, needAt = sz.Required, fmt.Sprintf("%s at %s (%.0f req/s; %s)", sc.Scenario, sc.PeakTime, sz.PeakRate, sz.Binding)
 				}
+				// A CPU-utilisation HPA settles where CPU is at its target:
+				// when the SLO needs more replicas than that, lower the
+				// target so that one replica short of the need reads above
+				// the tolerance band: t ≤ u·N / ((N−1)(1+tol)).
+				if n := sz.Required; target > 0 && scn != nil && EventFromScenario(scn) == nil && n >= 2 &&
+					sz.Status != StatusInfeasible && sz.ByConstraint[string(model.ConstraintCPU)] < n {
+					t := int32(math.Floor(100 * sz.CPUUtilisation * float64(n) / (float64(n-1) * (1 + tol))))
+					if t >= 10 && t < newTarget {
+						newTarget, targetAt = t, fmt.Sprintf("%s at %s (%.0f req/s) needs %d replicas (%s), where CPU is at %.0f %% of the request; at %d %% the HPA settles at %d",
+							sc.Scenario, sc.PeakTime, sz.PeakRate, n, sz.Binding, 100*sz.CPUUtilisation, target, sz.ByConstraint[string(model.ConstraintCPU)])
+					}
+				}
 				if sz.Status == StatusInfeasible {
 					rec.Notes = append(rec.Notes, fmt.Sprintf("%s: %s", sc.Scenario, sz.Problem))
 				}
@@ -88,11 +108,29 @@ func (p *Plan) Recommend(r *SizingReport) []Recommendation {
 			}
 			continue
 		}
-		if svc.HPA != nil && need > int(svc.HPA.MaxReplicas) {
+		if svc.HPA != nil && newTarget < target {
 			h := svc.HPA.DeepCopy()
-			h.MaxReplicas = int32(need)
+			setCPUTarget(h, newTarget)
 			rec.HPA = h
-			rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("maxReplicas %d → %d: the peak of %s needs %d replicas", svc.HPA.MaxReplicas, need, needAt, need))
+			rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("CPU target %d %% → %d %%: the peak of %s; at %d %% one replica short of the need reads above the HPA's %g %% tolerance, so it scales to the need", target, newTarget, targetAt, newTarget, tol*100))
+		}
+		if svc.HPA != nil {
+			// Room above the need for the tolerance band the HPA may settle in.
+			want := need
+			if newTarget < target {
+				want = need + int(math.Ceil(float64(need)*tol))
+			}
+			if want > int(svc.HPA.MaxReplicas) {
+				if rec.HPA == nil {
+					rec.HPA = svc.HPA.DeepCopy()
+				}
+				rec.HPA.MaxReplicas = int32(want)
+				why := fmt.Sprintf("maxReplicas %d → %d: the peak of %s needs %d replicas", svc.HPA.MaxReplicas, want, needAt, need)
+				if want > need {
+					why += fmt.Sprintf(", plus %d for the tolerance band above it", want-need)
+				}
+				rec.HPARationale = append(rec.HPARationale, why)
+			}
 		}
 		if svc.HPA == nil && need > int(svc.Replicas) {
 			rec.Replicas = int32(need)
@@ -121,6 +159,23 @@ func (p *Plan) Recommend(r *SizingReport) []Recommendation {
 		}
 	}
 	return out
+}
+
+// setCPUTarget sets the averageUtilization of the HPA's CPU metric.
+func setCPUTarget(h *autoscalingv2.HorizontalPodAutoscalerSpec, pct int32) {
+	for i := range h.Metrics {
+		m := &h.Metrics[i]
+		switch {
+		case m.Type == autoscalingv2.ResourceMetricSourceType && m.Resource != nil && m.Resource.Name == corev1.ResourceCPU &&
+			m.Resource.Target.Type == autoscalingv2.UtilizationMetricType:
+			m.Resource.Target.AverageUtilization = &pct
+			return
+		case m.Type == autoscalingv2.ContainerResourceMetricSourceType && m.ContainerResource != nil && m.ContainerResource.Name == corev1.ResourceCPU &&
+			m.ContainerResource.Target.Type == autoscalingv2.UtilizationMetricType:
+			m.ContainerResource.Target.AverageUtilization = &pct
+			return
+		}
+	}
 }
 
 func roundUpBytes(v float64, unit int64) int64 {
