@@ -297,10 +297,10 @@ func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-// sampleEvery picks the series resolution: about 720 points per run, at
-// least a minute, a multiple of the tick.
+// sampleEvery picks the series resolution: about 300 points per run (5
+// minutes over a day), at least a minute, a multiple of the tick.
 func sampleEvery(d, tick time.Duration) time.Duration {
-	every := max(time.Minute, d/720)
+	every := max(time.Minute, d/300)
 	every = every.Round(time.Minute)
 	if tick > 0 && every%tick != 0 {
 		every = (every/tick + 1) * tick

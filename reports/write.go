@@ -61,6 +61,9 @@ func WriteDir(dir string, files []File, replace []string) error {
 		if err := os.Rename(staging[sub], final); err != nil {
 			return fmt.Errorf("replace %s: %w", final, err)
 		}
+		if err := os.Chmod(final, 0o755); err != nil {
+			return err
+		}
 		delete(staging, sub)
 	}
 	return nil
