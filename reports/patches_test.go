@@ -411,4 +411,3 @@ func TestKustomizationListsEveryFile(t *testing.T) {
 		t.Errorf("kustomization lists %s, which does not exist", p)
 	}
 }
-
