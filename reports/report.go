@@ -3,9 +3,11 @@ package reports
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -227,9 +229,14 @@ type Options struct {
 
 // Build sizes, recommends and simulates: everything the report renders.
 func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, ...any) {}
+	progress := func(string, ...any) {}
+	if opts.Progress != nil {
+		var mu sync.Mutex // the simulations report from several goroutines
+		progress = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			opts.Progress(format, args...)
+		}
 	}
 	if opts.Event != nil {
 		p, err := plan.WithScenario(opts.Event.ScenarioFor())
@@ -265,22 +272,8 @@ func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
 		rep.ProposedHPASource = source
 	}
 
-	for i := range plan.Scenarios {
-		sc := &plan.Scenarios[i]
-		progress("simulating %s (%s)", sc.Name, sc.Duration.D())
-		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
-		cur, err := sim.Run(plan, sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: every})
-		if err != nil {
-			return nil, fmt.Errorf("simulate %s: %w", sc.Name, err)
-		}
-		rep.runs[runKey{sc.Name, false}] = cur
-		if len(proposed) > 0 {
-			prop, err := sim.Run(plan, sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: every, HPA: proposed})
-			if err != nil {
-				return nil, fmt.Errorf("simulate %s with the proposed HPAs: %w", sc.Name, err)
-			}
-			rep.runs[runKey{sc.Name, true}] = prop
-		}
+	if err := rep.simulate(plan, seed, proposed, progress); err != nil {
+		return nil, err
 	}
 
 	rep.Scenarios = scenarioSections(plan, sizing, rep)
@@ -295,6 +288,60 @@ func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
 	rep.ModelNotes = modelNotes
 	rep.DependsOn = dependencies
 	return rep, nil
+}
+
+// simulate runs every scenario with today's HPAs and, when there are any,
+// the proposed ones: independent runs, spread over the CPUs. Each run is
+// deterministic on its own, so the report does not depend on their order.
+func (rep *Report) simulate(plan *scenarios.Plan, seed int64, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, progress func(string, ...any)) error {
+	type job struct {
+		key  runKey
+		opts sim.Options
+	}
+	var jobs []job
+	for i := range plan.Scenarios {
+		sc := &plan.Scenarios[i]
+		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
+		jobs = append(jobs, job{runKey{sc.Name, false}, sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: every}})
+		if len(proposed) > 0 {
+			jobs = append(jobs, job{runKey{sc.Name, true}, sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: every, HPA: proposed}})
+		}
+	}
+	results := make([]*sim.Result, len(jobs))
+	errs := make([]error, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				what := "today's HPAs"
+				if j.key.proposed {
+					what = "the proposed HPAs"
+				}
+				progress("simulating %s with %s", j.key.scenario, what)
+				results[i], errs[i] = sim.Run(plan, j.opts)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			what := ""
+			if j.key.proposed {
+				what = " with the proposed HPAs"
+			}
+			return fmt.Errorf("simulate %s%s: %w", j.key.scenario, what, errs[i])
+		}
+		rep.runs[j.key] = results[i]
+	}
+	return nil
 }
 
 // sampleEvery picks the series resolution: about 300 points per run (5
