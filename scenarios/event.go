@@ -211,6 +211,9 @@ func HPAName(s *Service) string {
 // WithScenario returns a copy of the plan with sc added (replacing a
 // scenario of the same name), validated.
 func (p *Plan) WithScenario(sc Scenario) (*Plan, error) {
+	if sc.Mode == "" {
+		sc.Mode = ModeMultiplier
+	}
 	q := *p
 	q.Scenarios = slices.DeleteFunc(slices.Clone(p.Scenarios), func(s Scenario) bool { return s.Name == sc.Name })
 	q.Scenarios = append(q.Scenarios, sc)
