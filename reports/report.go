@@ -161,10 +161,15 @@ type ClusterRun struct {
 type EventSection struct {
 	Event     scenarios.Event      `json:"event"`
 	PreScales []scenarios.PreScale `json:"preScales"`
-	// Without and With are the event's SLO-violation minutes per service,
-	// simulated without and with the pre-scale.
-	Without map[string]float64 `json:"sloMinutesWithout"`
-	With    map[string]float64 `json:"sloMinutesWith"`
+	// Without and With are the SLO-violation minutes per service inside
+	// the event's window (from the first raise to the last restore), with
+	// today's settings and with the proposal plus the pre-scale; counted
+	// per sample interval of WindowResolution.
+	Without          map[string]float64 `json:"sloMinutesWithout"`
+	With             map[string]float64 `json:"sloMinutesWith"`
+	WindowStart      string             `json:"windowStart"`
+	WindowEnd        string             `json:"windowEnd"`
+	WindowResolution string             `json:"windowResolution"`
 	// Cost is the simulated cluster cost of the event window with the
 	// pre-scale, Baseline the same window at today's traffic, Extra their
 	// difference: the expected cost of the event.
@@ -278,7 +283,7 @@ func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
 
 	rep.Scenarios = scenarioSections(plan, sizing, rep)
 	rep.Services = serviceSections(plan, sizing, utilSizing, rep, opts.Series)
-	if err := rep.buildEvents(plan, opts, seed, sizing, progress); err != nil {
+	if err := rep.buildEvents(plan, opts, seed, sizing, proposed, progress); err != nil {
 		return nil, err
 	}
 	rep.Summary = summarise(plan, rep)
@@ -544,7 +549,7 @@ func describeHPA(h *autoscalingv2.HorizontalPodAutoscalerSpec) string {
 	return strings.Join(parts, ", ")
 }
 
-func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, sizing *scenarios.SizingReport, progress func(string, ...any)) error {
+func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, sizing *scenarios.SizingReport, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, progress func(string, ...any)) error {
 	var events []*scenarios.Event
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
@@ -575,20 +580,25 @@ func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, s
 		pss := plan.PreScales(ev, peak, today.Scenarios[0])
 		sec := EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{}}
 		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
-		with, err := sim.Run(qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every})
+		with, err := sim.Run(qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed})
 		if err != nil {
 			return fmt.Errorf("simulate event %s with its pre-scale: %w", ev.Name, err)
 		}
-		base, err := sim.Run(qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every})
+		base, err := sim.Run(qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed})
 		if err != nil {
 			return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
 		}
 		rep.runs[runKey{ev.Scenario + "+prescale", false}] = with
+		from, to := ev.RiseAt, ev.EndAt+ev.Ramp+scenarios.RestoreDelay
+		for _, ps := range pss {
+			from = min(from, ps.RaiseAt)
+		}
+		sec.WindowStart, sec.WindowEnd, sec.WindowResolution = clock(sc, from), clock(sc, to), every.String()
 		without := rep.Run(ev.Scenario, false)
 		for _, s := range with.Services {
-			sec.With[s.Service] = s.Summary.SLOViolationMinutes
+			sec.With[s.Service] = violatedMinutes(s.Series, from, to, every)
 			if w := without.Service(s.Service); w != nil {
-				sec.Without[s.Service] = w.Summary.SLOViolationMinutes
+				sec.Without[s.Service] = violatedMinutes(w.Series, from, to, every)
 			}
 		}
 		sec.Cost, sec.Baseline = with.Cluster.Cost, base.Cluster.Cost
@@ -596,6 +606,18 @@ func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, s
 		rep.Events = append(rep.Events, sec)
 	}
 	return nil
+}
+
+// violatedMinutes counts the sample intervals inside [from, to] that saw an
+// SLO violation, in minutes.
+func violatedMinutes(series []sim.Sample, from, to, every time.Duration) float64 {
+	var n int
+	for _, smp := range series {
+		if smp.T-every >= from && smp.T <= to && smp.SLOViolated {
+			n++
+		}
+	}
+	return float64(n) * every.Minutes()
 }
 
 func summarise(plan *scenarios.Plan, rep *Report) Summary {

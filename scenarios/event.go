@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/headroom-dev/headroom/model"
 )
 
 // Event is a pre-announced traffic event: from Start, traffic rises to Peak
@@ -136,7 +138,7 @@ const RestoreDelay = 15 * time.Minute
 // event's peak (peak) and at today's traffic (today). Services that today's
 // floor already covers are left out.
 func (p *Plan) PreScales(ev *Event, peak, today ScenarioSizing) []PreScale {
-	newNodes := max(0, peak.Nodes.Nodes-today.Nodes.Nodes)
+	newNodes := newNodesFor(p.Cluster.NodeShapes(), today, peak)
 	var out []PreScale
 	for _, sz := range peak.Services {
 		svc := p.Service(sz.Service)
@@ -195,6 +197,21 @@ func (p *Plan) PreScales(ev *Event, peak, today ScenarioSizing) []PreScale {
 		out = append(out, ps)
 	}
 	return out
+}
+
+// newNodesFor is how many nodes of today's type the cluster must add to hold
+// the peak's requests, beyond the room today's nodes have left.
+func newNodesFor(shapes []model.NodeShape, today, peak ScenarioSizing) int {
+	for _, sh := range shapes {
+		if sh.Name != today.Nodes.NodeType || sh.CPU <= 0 || sh.Memory <= 0 {
+			continue
+		}
+		n := float64(today.Nodes.Nodes)
+		cpu := (peak.CPUCores - n*sh.CPU) / sh.CPU
+		mem := (peak.MemoryBytes - n*sh.Memory) / sh.Memory
+		return max(0, int(math.Ceil(max(cpu, mem))))
+	}
+	return 0
 }
 
 func roundUp(d, to time.Duration) time.Duration { return (d + to - 1) / to * to }
