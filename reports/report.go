@@ -667,16 +667,20 @@ func summarise(plan *scenarios.Plan, rep *Report) Summary {
 		s.Cost = append(s.Cost, c)
 	}
 	var high int
-	var today, proposed float64
+	var today, proposed, fixed float64
 	for _, r := range s.Risks {
 		if r.Severity != "high" {
 			continue
 		}
 		high++
 		today += r.Minutes
-		proposed += r.Minutes
+		left := r.Minutes
 		if r.ProposedMinutes != nil {
-			proposed += *r.ProposedMinutes - r.Minutes
+			left = *r.ProposedMinutes
+		}
+		proposed += left
+		if svc := plan.Service(r.Service); svc != nil && svc.Fixed {
+			fixed += left
 		}
 	}
 	switch {
@@ -685,7 +689,11 @@ func summarise(plan *scenarios.Plan, rep *Report) Summary {
 	case high == 0:
 		s.Verdict = fmt.Sprintf("No simulated SLO violation, but %d service-scenario(s) need more replicas than allowed at the peak.", len(s.Risks))
 	case rep.ProposedHPASource != "":
-		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all; with the proposed changes %.0f minutes remain.", high, today, proposed)
+		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all; with the proposed changes %.0f minutes remain", high, today, proposed)
+		if fixed > 0 {
+			s.Verdict += fmt.Sprintf(", %.0f of them in fixed-size services that need vertical scaling", fixed)
+		}
+		s.Verdict += "."
 	default:
 		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all, and no HPA change would help: see the notes per service.", high, today)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -255,7 +256,44 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	if err := reports.WriteDir(o.OutDir, files, []string{"plots", "patches"}); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.streams.Out, "%s\n", rep.Summary.Verdict)
+	fmt.Fprintf(o.streams.Out, "%s\n\n", rep.Summary.Verdict)
+	tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
+	for _, s := range rep.Services {
+		var atRisk []string
+		var today, proposed float64
+		for _, x := range s.Scenarios {
+			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != scenarios.StatusOK {
+				atRisk = append(atRisk, x.Scenario)
+			}
+			today += x.Current.SLOViolationMinutes
+			if x.Proposed != nil {
+				proposed += x.Proposed.SLOViolationMinutes
+			} else {
+				proposed += x.Current.SLOViolationMinutes
+			}
+		}
+		changes := 0
+		for _, r := range rep.Recommendations {
+			if r.Service == s.Name {
+				changes += len(r.HPARationale) + len(r.ResourceRationale)
+			}
+		}
+		for _, ev := range rep.Events {
+			for _, ps := range ev.PreScales {
+				if ps.Service == s.Name {
+					changes++
+				}
+			}
+		}
+		risk := "-"
+		if len(atRisk) > 0 {
+			risk = strings.Join(atRisk, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", s.Name, risk, today, proposed, changes)
+	}
+	tw.Flush()
+	fmt.Fprintln(o.streams.Out)
 	fmt.Fprintf(o.streams.Out, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
 		filepath.Join(o.OutDir, "report.html"), len(figs), len(patchFiles))
 	var risks []string
