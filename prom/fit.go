@@ -61,7 +61,7 @@ func FitLine(x, y []float64, hours float64, g Gate) (Fit, error) {
 	}
 	_, vx := stat.MeanVariance(x, nil)
 	if !(vx > 0) {
-		return Fit{}, fmt.Errorf("fit: the explanatory series is constant (%g) over all %d samples, so a slope cannot be separated from the intercept; observe a window with varying traffic", x[0], n)
+		return Fit{}, fmt.Errorf("fit: the explanatory series is constant (%.6g) over all %d samples, so a slope cannot be separated from the intercept; observe a window with varying traffic", x[0], n)
 	}
 	a, b := stat.LinearRegression(x, y, nil, false)
 	var ss float64
@@ -110,8 +110,9 @@ func (f *Fit) grade(g Gate) {
 	f.LowConfidence = len(f.Reasons) > 0
 }
 
-// Quantiles returns the q-quantiles of xs (linear interpolation between
-// order statistics, gonum stat.LinInterp). xs is not modified.
+// Quantiles returns the q-quantiles of xs by linear interpolation of the
+// empirical CDF (gonum stat.LinInterp, R's quantile type 4). xs is not
+// modified.
 func Quantiles(xs []float64, qs ...float64) []float64 {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)

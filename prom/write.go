@@ -36,7 +36,8 @@ func ParseRateStatistic(s string) (RateStatistic, error) {
 	return "", fmt.Errorf("rate statistic must be peak, p99, p95, p50 or mean, got %q", s)
 }
 
-func (r RateStats) pick(s RateStatistic) float64 {
+// Pick returns the statistic s of the rate.
+func (r RateStats) Pick(s RateStatistic) float64 {
 	switch s {
 	case RateP99:
 		return r.P99
@@ -102,7 +103,7 @@ func UpdatePlan(file string, src []byte, obs []*Observation, wo WriteOptions) ([
 		if wo.NoScenarios {
 			continue
 		}
-		base := o.Rate.pick(wo.Rate)
+		base := o.Rate.Pick(wo.Rate)
 		scs := mapGet(root, "scenarios")
 		if scs == nil {
 			scs = &yaml.Node{Kind: yaml.SequenceNode}
@@ -136,7 +137,7 @@ func UpdatePlan(file string, src []byte, obs []*Observation, wo WriteOptions) ([
 
 func writeService(svc *yaml.Node, o *Observation, wo WriteOptions) error {
 	r := o.Rate
-	base := r.pick(wo.Rate)
+	base := r.Pick(wo.Rate)
 	if !(base > 0) {
 		return fmt.Errorf("the %s request rate is 0; nothing to size from", wo.Rate)
 	}
@@ -213,7 +214,7 @@ func writeService(svc *yaml.Node, o *Observation, wo WriteOptions) error {
 }
 
 func fitNote(f *Fit, unit string, div float64) string {
-	s := fmt.Sprintf("R² %.3f, residual sd %.3g %s, %d points, %.1f h", f.R2, f.ResidualSD/div, unit, f.Points, f.Hours)
+	s := fmt.Sprintf("R² %.3f, residual sd %.3g %s, %d points, %.1f h", f.R2, tidy(f.ResidualSD/div), unit, f.Points, f.Hours)
 	if f.LowConfidence {
 		s += "; LOW CONFIDENCE: " + strings.Join(f.Reasons, ", ")
 	}
@@ -265,7 +266,7 @@ func forecastScenario(o *Observation, base float64) *scenarios.Scenario {
 		Name: ForecastScenarioName(o.Service),
 		Description: fmt.Sprintf("%s's peak projected to %s: %s/s (%.0f %% prediction interval %s–%s/s) from the linear trend of %d daily peaks "+
 			"(%+.4g/s per day, R² %.3f, residual sd %.3g/s). The last observed day's shape, scaled so its peak is the upper bound.%s",
-			o.Service, f.Date.Format("2006-01-02"), g4(f.Point), 100*f.Level, g4(f.Lower), g4(f.Upper), len(f.Peaks), f.Slope, f.R2, f.ResidualSD, low),
+			o.Service, f.Date.Format("2006-01-02"), g4(f.Point), 100*f.Level, g4(f.Lower), g4(f.Upper), len(f.Peaks), f.Slope, f.R2, tidy(f.ResidualSD), low),
 		Duration: scenarios.Duration(24 * time.Hour),
 		Services: []string{o.Service},
 		Profile:  []scenarios.Component{{Replay: &scenarios.Replay{Points: pts}}},
@@ -406,6 +407,15 @@ func bytesQuantity(b float64) string {
 
 func timeOfDay(t time.Time) scenarios.TimeOfDay {
 	return scenarios.TimeOfDay(t.Sub(t.Truncate(24 * time.Hour)))
+}
+
+// tidy prints rounding noise (an exact fit's residuals) as 0, so that the
+// output does not depend on the platform's floating-point contraction.
+func tidy(v float64) float64 {
+	if math.Abs(v) < 1e-9 {
+		return 0
+	}
+	return v
 }
 
 func g4(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
