@@ -61,3 +61,15 @@ echo "e2e: prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') 
 
 HEADROOM_E2E_PROMETHEUS_URL="$url" HEADROOM_E2E_END="$end" \
   go test -tags e2e -count=1 -run 'E2E' -v ./prom/ 2>&1 | tail -40
+
+# The CLI on the same data: the observed plan must load and size, and two
+# runs over the same pinned window must write byte-identical plans.
+go build -o "$work/headroom" ./cmd/headroom
+"$work/headroom" observe --prometheus-url "$url" -f prom/testdata/shop.yaml --end "$end" -o "$work/observed.yaml"
+"$work/headroom" observe --prometheus-url "$url" -f prom/testdata/shop.yaml --end "$end" -o "$work/again.yaml" >/dev/null 2>&1
+cmp "$work/observed.yaml" "$work/again.yaml" || { echo "e2e: observe is not deterministic"; exit 1; }
+rc=0
+"$work/headroom" size -f "$work/observed.yaml" --scenario forecast-api >"$work/size.txt" || rc=$?
+cat "$work/size.txt"
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then echo "e2e: size on the observed plan exited $rc"; exit 1; fi
+echo "e2e: observed plan sizes (exit $rc)"
