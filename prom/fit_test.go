@@ -247,8 +247,8 @@ func BenchmarkJoinAndFit(b *testing.B) {
 	cpu := mk(func(i int) float64 { return 0.05 + 0.02*rate.Points[i].V/3 })
 	b.ReportAllocs()
 	for b.Loop() {
-		x, y := joinPerPod(rate, reps, nil, cpu)
-		if _, err := FitLine(x, y, pairHours(rate, reps, nil, cpu), DefaultGate); err != nil {
+		x, y, hours := joinPerPod(rate, reps, nil, cpu)
+		if _, err := FitLine(x, y, hours, DefaultGate); err != nil {
 			b.Fatal(err)
 		}
 	}

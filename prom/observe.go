@@ -332,8 +332,8 @@ func (c *Client) observeService(ctx context.Context, p *scenarios.Plan, svc *sce
 		if cpu, err := single("cpu", q.CPU); err != nil {
 			o.problem("cpu: %v", err)
 		} else {
-			x, y := joinPerPod(rate, replicas, nil, cpu)
-			if f, err := FitLine(x, y, pairHours(rate, replicas, nil, cpu), *opts.Gate); err != nil {
+			x, y, hours := joinPerPod(rate, replicas, nil, cpu)
+			if f, err := FitLine(x, y, hours, *opts.Gate); err != nil {
 				o.problem("cpu per request: %v", err)
 			} else {
 				o.CPU = &f
@@ -344,8 +344,8 @@ func (c *Client) observeService(ctx context.Context, p *scenarios.Plan, svc *sce
 		} else if !haveLatency {
 			o.problem("memory per in-flight request: needs the mean latency for Little's law")
 		} else {
-			x, y := joinPerPod(rate, replicas, &latency, mem)
-			if f, err := FitLine(x, y, pairHours(rate, replicas, &latency, mem), *opts.Gate); err != nil {
+			x, y, hours := joinPerPod(rate, replicas, &latency, mem)
+			if f, err := FitLine(x, y, hours, *opts.Gate); err != nil {
 				o.problem("memory per in-flight request: %v", err)
 			} else {
 				o.Memory = &f
@@ -497,60 +497,53 @@ func byTime(s Series) map[int64]float64 {
 
 // joinPerPod pairs x = rate/replicas (times the mean latency when latency
 // is given: requests in flight per pod, by Little's law) with y at every
-// step where all the series have a sample and replicas > 0.
-func joinPerPod(rate, replicas Series, latency *Series, y Series) (xs, ys []float64) {
-	r, n := byTime(rate), byTime(replicas)
-	var l map[int64]float64
+// step where all the series have a sample and replicas > 0, and returns
+// the span of those steps in hours. The series are in time order, so this
+// is a merge join.
+func joinPerPod(rate, replicas Series, latency *Series, y Series) (xs, ys []float64, hours float64) {
+	var lat []Point
 	if latency != nil {
-		l = byTime(*latency)
+		lat = latency.Points
 	}
+	r, n, l := rate.Points, replicas.Points, lat
+	xs = make([]float64, 0, len(y.Points))
+	ys = make([]float64, 0, len(y.Points))
+	var first, last int64
 	for _, pt := range y.Points {
-		rv, ok1 := r[pt.T]
-		nv, ok2 := n[pt.T]
+		rv, ok1 := seek(&r, pt.T)
+		nv, ok2 := seek(&n, pt.T)
 		if !ok1 || !ok2 || !(nv > 0) {
 			continue
 		}
 		x := rv / nv
-		if l != nil {
-			lv, ok := l[pt.T]
+		if latency != nil {
+			lv, ok := seek(&l, pt.T)
 			if !ok || lv < 0 {
 				continue
 			}
 			x *= lv
 		}
+		if len(xs) == 0 {
+			first = pt.T
+		}
+		last = pt.T
 		xs = append(xs, x)
 		ys = append(ys, pt.V)
 	}
-	return xs, ys
+	return xs, ys, float64(last-first) / 3.6e6
 }
 
-// pairHours is the span of the steps joinPerPod pairs, in hours.
-func pairHours(rate, replicas Series, latency *Series, y Series) float64 {
-	r, n := byTime(rate), byTime(replicas)
-	var l map[int64]float64
-	if latency != nil {
-		l = byTime(*latency)
+// seek advances *pts past samples before t and returns the sample at t.
+func seek(pts *[]Point, t int64) (float64, bool) {
+	p := *pts
+	for len(p) > 0 && p[0].T < t {
+		p = p[1:]
 	}
-	var first, last int64
-	found := false
-	for _, pt := range y.Points {
-		if _, ok := r[pt.T]; !ok {
-			continue
-		}
-		if v, ok := n[pt.T]; !ok || !(v > 0) {
-			continue
-		}
-		if l != nil {
-			if _, ok := l[pt.T]; !ok {
-				continue
-			}
-		}
-		if !found {
-			first, found = pt.T, true
-		}
-		last = pt.T
+	*pts = p
+	if len(p) > 0 && p[0].T == t {
+		return p[0].V, true
 	}
-	return float64(last-first) / 3.6e6
+	return 0, false
 }
 
 func spanHours(pts []Point) float64 {
