@@ -61,8 +61,12 @@ type WriteOptions struct {
 	NoScenarios bool
 }
 
-// Scenario names UpdatePlan writes.
-func ReplayScenarioName(service string) string   { return "observed-" + service }
+// ReplayScenarioName is the name of the replay scenario UpdatePlan writes
+// for a service: observed-<service>.
+func ReplayScenarioName(service string) string { return "observed-" + service }
+
+// ForecastScenarioName is the name of the forecast scenario UpdatePlan
+// writes for a service: forecast-<service>.
 func ForecastScenarioName(service string) string { return "forecast-" + service }
 
 // UpdatePlan rewrites the plan file src (YAML, comments kept) with the
