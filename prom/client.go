@@ -264,7 +264,7 @@ func (c *Client) containerUsage(ctx context.Context, namespace, workload, contai
 		rw = DefaultRateWindow
 	}
 	queries := []string{
-		fmt.Sprintf(`rate(container_cpu_usage_seconds_total{%s}[%s])`, sel, pmodel.Duration(rw)),
+		fmt.Sprintf(`rate(container_cpu_usage_seconds_total{%s}[%s])`, sel, FormatDuration(rw)),
 		fmt.Sprintf(`container_memory_working_set_bytes{%s}`, sel),
 	}
 	out := make([][]model.UsageSample, 2)

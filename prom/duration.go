@@ -39,5 +39,12 @@ func ParseDuration(what, s string) (time.Duration, error) {
 	return v, nil
 }
 
-// FormatDuration writes d as Prometheus does ("14d", "5m", "1d12h").
-func FormatDuration(d time.Duration) string { return pmodel.Duration(d).String() }
+// FormatDuration writes d as Prometheus does ("5m", "1d12h"), but whole
+// days as days ("14d", not "2w"), as capacity reviews count them.
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d > 0 && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return pmodel.Duration(d).String()
+}

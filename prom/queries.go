@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	pmodel "github.com/prometheus/common/model"
-
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -65,8 +63,8 @@ func QueriesFor(p *scenarios.Plan, svc *scenarios.Service, namespace string, rat
 		"pods":      PodRegexp(svc.WorkloadRef.Kind, svc.WorkloadRef.Name),
 		"container": escapeString(svc.Container),
 		"hpa":       escapeString(svc.WorkloadRef.Name),
-		"rate":      pmodel.Duration(rate).String(),
-		"window":    pmodel.Duration(window).String(),
+		"rate":      FormatDuration(rate),
+		"window":    FormatDuration(window),
 	}
 	var out scenarios.ObserveQueries
 	var firstErr error

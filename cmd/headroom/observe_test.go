@@ -26,7 +26,7 @@ func TestObserve_Validate(t *testing.T) {
 		{"bad report", func(o *observeOptions) { o.Report = "yaml" }, `--report must be table or json, got "yaml"`},
 		{"bad rate", func(o *observeOptions) { o.Rate = "max" }, `--rate: rate statistic must be peak, p99, p95, p50 or mean, got "max"`},
 		{"bad end", func(o *observeOptions) { o.End = "yesterday" }, `--end "yesterday" is not an RFC 3339 time`},
-		{"step too long", func(o *observeOptions) { o.Step.d = 5 * 24 * time.Hour }, "--step 5d must be at most a third of --window 2w"},
+		{"step too long", func(o *observeOptions) { o.Step.d = 5 * 24 * time.Hour }, "--step 5d must be at most a third of --window 14d"},
 		{"rate window below step", func(o *observeOptions) { o.Step.d = 10 * time.Minute }, "--rate-window 5m must be at least --step 10m"},
 		{"level", func(o *observeOptions) { o.Level = 95 }, "--level must be between 0 and 1 exclusive"},
 		{"min points", func(o *observeOptions) { o.MinPoints = 1 }, "--min-points must be at least 3, got 1"},
