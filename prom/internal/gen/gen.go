@@ -44,6 +44,9 @@ type Params struct {
 	// reached twelve hours from PeakHour (UTC).
 	TroughFraction float64
 	PeakHour       float64
+	// PeakNoise is the relative standard deviation of each UTC day's
+	// level around the trend, so the daily peaks scatter about their line.
+	PeakNoise float64
 
 	// CPUPerRequest is CPU seconds per request; IdleCPU cores per pod;
 	// CPUNoise the relative standard deviation of each scrape interval's
@@ -75,7 +78,7 @@ func Default(end time.Time) Params {
 	return Params{
 		End: end, Days: 14, Scrape: time.Minute,
 		Namespace: "shop", Workload: "api", Container: "api", Pods: 3,
-		PeakRate: 150, TrendPerDay: 2, TroughFraction: 0.2, PeakHour: 15,
+		PeakRate: 150, TrendPerDay: 2, TroughFraction: 0.2, PeakHour: 15, PeakNoise: 0.005,
 		CPUPerRequest: 0.020, IdleCPU: 0.05, CPUNoise: 0.05,
 		ServiceMean: 0.080, ServiceCV: 0.8,
 		MemoryBase: 200 << 20, MemoryPerInFlight: 8 << 20, MemoryNoise: 1 << 20,
@@ -91,11 +94,22 @@ func (p Params) Start() time.Time { return p.End.Add(-time.Duration(p.Days) * 24
 
 // Rate is the true total request rate at t, req/s.
 func (p Params) Rate(t time.Time) float64 {
-	days := t.Sub(p.Start()).Hours() / 24
-	level := p.PeakRate + p.TrendPerDay*days
+	level := p.TrendPeak(t) * (1 + p.PeakNoise*p.dayNoise(t))
 	h := float64(t.Sub(t.Truncate(24*time.Hour))) / float64(time.Hour)
 	phase := 2 * math.Pi * (h - p.PeakHour) / 24
 	return level * (p.TroughFraction + (1-p.TroughFraction)*(1+math.Cos(phase))/2)
+}
+
+// TrendPeak is the trend line of the daily peaks at t, without the daily
+// noise: what a forecast for t should find.
+func (p Params) TrendPeak(t time.Time) float64 {
+	return p.PeakRate + p.TrendPerDay*t.Sub(p.Start()).Hours()/24
+}
+
+// dayNoise is a standard normal draw per UTC day, from the seed.
+func (p Params) dayNoise(t time.Time) float64 {
+	day := uint64(t.UTC().Truncate(24*time.Hour).Unix() / 86400)
+	return clamp(rand.New(rand.NewPCG(p.Seed, day)).NormFloat64(), 3)
 }
 
 // PeakOn returns the true peak rate of the day t falls in (at PeakHour).
