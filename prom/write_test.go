@@ -154,3 +154,12 @@ func FuzzUpdatePlan(f *testing.F) {
 		}
 	})
 }
+
+func mustRead(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
