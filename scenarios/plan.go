@@ -25,6 +25,9 @@ type Plan struct {
 	Cluster   Cluster    `json:"cluster"`
 	// Simulation tunes the simulator; every field has a default.
 	Simulation Simulation `json:"simulation,omitempty"`
+	// Observe overrides the PromQL that `headroom observe` runs; nil uses
+	// the defaults for the common exporters.
+	Observe *Observe `json:"observe,omitempty"`
 
 	// file is the path the plan was read from, for messages; source its bytes.
 	file   string

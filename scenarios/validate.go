@@ -149,6 +149,9 @@ func (p *Plan) Validate() error {
 	}
 	v.cluster("cluster", &p.Cluster)
 	v.simulation(p)
+	if p.Observe != nil {
+		v.observe("observe", p.Observe, names)
+	}
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -414,13 +417,13 @@ func (v *validator) nonNegative(path string, x float64) {
 
 func (v *validator) component(path string, c *Component) {
 	set := 0
-	for _, b := range []bool{c.Schedule != nil, c.Diurnal != nil, c.Ramp != nil, c.Step != nil, c.Spike != nil, c.Growth != nil, c.Noise != nil} {
+	for _, b := range []bool{c.Schedule != nil, c.Diurnal != nil, c.Ramp != nil, c.Step != nil, c.Spike != nil, c.Growth != nil, c.Noise != nil, c.Replay != nil} {
 		if b {
 			set++
 		}
 	}
 	if set != 1 {
-		v.add(path, "set exactly one of schedule, diurnal, ramp, step, spike, growth, noise (got %d)", set)
+		v.add(path, "set exactly one of schedule, diurnal, ramp, step, spike, growth, noise, replay (got %d)", set)
 		return
 	}
 	switch {
@@ -483,6 +486,8 @@ func (v *validator) component(path string, c *Component) {
 		if n.Interval.D() < time.Second {
 			v.add(path+".noise.interval", "must be at least 1s, got %s", n.Interval)
 		}
+	case c.Replay != nil:
+		v.replay(path+".replay", c.Replay)
 	}
 }
 
