@@ -181,7 +181,11 @@ func (f *figure) render() (fig Figure, err error) {
 	if _, err := svg.WriteTo(&sb); err != nil {
 		return fig, fmt.Errorf("figure %s: SVG: %w", f.Name, err)
 	}
-	fig.PNG, fig.SVG = pb.Bytes(), sb.Bytes()
+	// The SVG names the font the text was measured with; Arial has the
+	// same metrics, and a viewer with neither still gets a sans-serif.
+	svgBytes := bytes.ReplaceAll(sb.Bytes(), []byte("font-family:Liberation Sans;"),
+		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
+	fig.PNG, fig.SVG = pb.Bytes(), svgBytes
 	return fig, nil
 }
 

@@ -291,6 +291,11 @@ func latencyAxis(p *plot.Plot, logY bool, all ...[]float64) func(float64) float6
 		}
 	}
 	p.Y.Min, p.Y.Max = math.Log10(lo)-0.15, math.Log10(hi)+0.1
+	// Reach down to the power of ten below the data when it is near, so
+	// that the lowest values have a labelled tick beneath them.
+	if f := math.Floor(math.Log10(lo)); math.Log10(lo)-f < 0.5 {
+		p.Y.Min = f
+	}
 	return tr
 }
 
@@ -336,16 +341,21 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Serv
 		tgt = []float64{target * scale}
 	}
 	tr := latencyAxis(p.plot, logY, ys, tgt)
-	spans := violationSpans(a, ss, func(s *sim.Sample) bool { return s.SLOViolated })
-	p.add("SLO violated (latency or errors)", bands{spans, colShade})
+	if spans := violationSpans(a, ss, func(s *sim.Sample) bool { return s.SLOViolated }); len(spans) > 0 {
+		p.add("SLO violated (latency or errors)", bands{spans, colShade})
+	}
 	p.add(q+" of served requests", newSeries(xs, mapYs(ys, tr), lineStyle(colBlue, 1.5, dashSolid), true))
 	caption := fmt.Sprintf("%s through scenario %s: the %s response time of served requests per sample interval", svc.Name, sc.Name, q)
 	if target > 0 {
 		p.add(fmt.Sprintf("SLO: %s ≤ %s", q, formatSeconds(target)), hline{tr(target * scale), lineStyle(colVermilion, 1.5, dashDashed)})
 		caption += fmt.Sprintf(" against its SLO of %s", formatSeconds(target))
 	}
-	caption += fmt.Sprintf("; shaded intervals violated the SLO (%.0f min in all, the longest %s).",
-		res.Summary.SLOViolationMinutes, res.Summary.LongestViolation.Round(time.Second))
+	if sum := res.Summary; sum.SLOViolationMinutes > 0 {
+		caption += fmt.Sprintf("; shaded intervals violated the SLO (%.0f min in all, the longest %s).",
+			sum.SLOViolationMinutes, sum.LongestViolation.Round(time.Second))
+	} else {
+		caption += "; the SLO held throughout."
+	}
 	if logY {
 		caption += " The latency axis is logarithmic."
 	} else {
@@ -458,7 +468,7 @@ func CapacityCurveFigure(plan *scenarios.Plan, svc *scenarios.Service) (Figure, 
 		shared := false
 		for k := range marks {
 			if math.Abs(marks[k].rate-r) <= 1e-3*r {
-				marks[k].name += ", " + sc.Name
+				marks[k].name += " / " + sc.Name
 				shared = true
 			}
 		}
@@ -609,8 +619,12 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 	}
 	tr := latencyAxis(bottom.plot, logY, cl, pl, tgt)
 	violated := func(s *sim.Sample) bool { return s.SLOViolated }
-	bottom.add("current: SLO violated", bands{violationSpans(a, cs, violated), colShade})
-	bottom.add("proposed: SLO violated", bands{violationSpans(a, ps, violated), colOrangeShade})
+	if spans := violationSpans(a, cs, violated); len(spans) > 0 {
+		bottom.add("current: SLO violated", bands{spans, colShade})
+	}
+	if spans := violationSpans(a, ps, violated); len(spans) > 0 {
+		bottom.add("proposed: SLO violated", bands{spans, colOrangeShade})
+	}
 	bottom.add("current", newSeries(cx, mapYs(cl, tr), lineStyle(colBlue, 1.5, dashSolid), true))
 	bottom.add("proposed", newSeries(px, mapYs(pl, tr), lineStyle(colVermilion, 1.5, dashDashed), true))
 	if target > 0 {

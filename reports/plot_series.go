@@ -39,9 +39,13 @@ func steps(xs, ys []float64) ([]float64, []float64) {
 	oy := make([]float64, 0, 2*len(xs))
 	start := xs[0] - (xs[1] - xs[0])
 	for i, x := range xs {
-		if math.IsNaN(ys[i]) {
+		n := len(ox)
+		switch {
+		case math.IsNaN(ys[i]):
 			ox, oy = append(ox, x), append(oy, ys[i])
-		} else {
+		case n > 0 && oy[n-1] == ys[i] && ox[n-1] == start:
+			ox[n-1] = x // the same value goes on: lengthen the step
+		default:
 			ox, oy = append(ox, start, x), append(oy, ys[i], ys[i])
 		}
 		start = x
@@ -73,23 +77,30 @@ func (s *series) Plot(c draw.Canvas, p *plot.Plot) {
 // chunkPoints is how many points of a line are stroked at once. The
 // rasteriser's cell search is linear in the cells of the path so far, so
 // one stroke of a few thousand points takes seconds; strokes of a hundred
-// take milliseconds and join without a visible seam.
+// take milliseconds.
 const chunkPoints = 100
 
-// strokeChunked strokes each line in pieces of chunkPoints, carrying the
-// dash phase over so that a dashed line reads as one.
+// strokeChunked strokes each line in pieces of chunkPoints segments. Each
+// piece repeats the last segment of the one before, so that the
+// anti-aliased ends do not leave a faint seam, and starts its dashes where
+// the line's dash pattern is there, so that a dashed line reads as one.
 func strokeChunked(c draw.Canvas, sty draw.LineStyle, lines [][]vg.Point) {
 	for _, l := range lines {
-		var travelled vg.Length
-		for i := 0; i+1 < len(l); i += chunkPoints {
+		var travelled vg.Length // along l to l[i]
+		for i := 0; i+1 < len(l); {
 			end := min(i+chunkPoints+1, len(l))
 			st := sty
 			st.DashOffs = sty.DashOffs + travelled
 			c.StrokeLines(st, l[i:end])
-			for j := i + 1; j < end; j++ {
+			if end == len(l) {
+				break
+			}
+			next := end - 2 // the next piece starts one segment back
+			for j := i + 1; j <= next; j++ {
 				dx, dy := l[j].X-l[j-1].X, l[j].Y-l[j-1].Y
 				travelled += vg.Length(math.Hypot(float64(dx), float64(dy)))
 			}
+			i = next
 		}
 	}
 }
