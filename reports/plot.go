@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -36,6 +38,26 @@ type Figure struct {
 	Caption string `json:"caption"`
 	PNG     []byte `json:"-"`
 	SVG     []byte `json:"-"`
+}
+
+// WriteFigures writes each figure to dir as Name.png and Name.svg,
+// creating dir if need be.
+func WriteFigures(dir string, figs []Figure) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range figs {
+		if f.Name == "" || f.Name != fileSafe(f.Name) {
+			return fmt.Errorf("figure name %q is not a file-safe id", f.Name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name+".png"), f.PNG, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name+".svg"), f.SVG, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // The kinds of figure.

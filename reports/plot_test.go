@@ -300,6 +300,24 @@ func TestFigures_LongSeries(t *testing.T) {
 	}
 }
 
+func TestWriteFigures(t *testing.T) {
+	dir := t.TempDir()
+	figs := []Figure{{Name: "a-b", PNG: []byte("png"), SVG: []byte("svg")}}
+	if err := WriteFigures(dir, figs); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a-b.png", "a-b.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, bad := range []string{"", "../x", "a b"} {
+		if err := WriteFigures(dir, []Figure{{Name: bad}}); err == nil || !strings.Contains(err.Error(), "file-safe") {
+			t.Errorf("name %q: got %v, want a file-safe error", bad, err)
+		}
+	}
+}
+
 func TestDownsample(t *testing.T) {
 	nan := math.NaN()
 	tests := []struct {
