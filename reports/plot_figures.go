@@ -342,7 +342,7 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Serv
 	}
 	tr := latencyAxis(p.plot, logY, ys, tgt)
 	if spans := violationSpans(a, ss, func(s *sim.Sample) bool { return s.SLOViolated }); len(spans) > 0 {
-		p.add("SLO violated (latency or errors)", bands{spans, colShade})
+		p.add("SLO violated (latency or errors)", bands{spans: spans, color: colShade})
 	}
 	p.add(q+" of served requests", newSeries(xs, mapYs(ys, tr), lineStyle(colBlue, 1.5, dashSolid), true))
 	caption := fmt.Sprintf("%s through scenario %s: the %s response time of served requests per sample interval", svc.Name, sc.Name, q)
@@ -620,10 +620,10 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 	tr := latencyAxis(bottom.plot, logY, cl, pl, tgt)
 	violated := func(s *sim.Sample) bool { return s.SLOViolated }
 	if spans := violationSpans(a, cs, violated); len(spans) > 0 {
-		bottom.add("current: SLO violated", bands{spans, colShade})
+		bottom.add("current: SLO violated", bands{spans: spans, color: colShade})
 	}
 	if spans := violationSpans(a, ps, violated); len(spans) > 0 {
-		bottom.add("proposed: SLO violated", bands{spans, colOrangeShade})
+		bottom.add("proposed: SLO violated", bands{spans: spans, color: colOrange, hatch: true})
 	}
 	bottom.add("current", newSeries(cx, mapYs(cl, tr), lineStyle(colBlue, 1.5, dashSolid), true))
 	bottom.add("proposed", newSeries(px, mapYs(pl, tr), lineStyle(colVermilion, 1.5, dashDashed), true))

@@ -89,3 +89,34 @@ func TestFigures_Golden(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceFigures_NoSLO(t *testing.T) {
+	svc, sc, res := synthetic(t)
+	noSLO := *svc
+	noSLO.SLO.Latency = nil
+	figs, err := ServiceFigures(&noSLO, sc, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 3 || figs[2].Kind != FigureLatency || bytes.Contains(figs[2].SVG, []byte("SLO:")) {
+		t.Errorf("without a latency SLO: want the p95 drawn with no SLO line")
+	}
+	// Nothing served and no SLO: no latency figure at all.
+	idle := *res
+	idle.Series = append([]sim.Sample(nil), res.Series...)
+	for i := range idle.Series {
+		idle.Series[i].P95 = -1
+	}
+	figs, err = ServiceFigures(&noSLO, sc, &idle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range figs {
+		if f.Kind == FigureLatency {
+			t.Errorf("a latency figure with nothing to show: %s", f.Caption)
+		}
+	}
+	if len(figs) != 2 {
+		t.Errorf("%d figures, want traffic and utilisation", len(figs))
+	}
+}

@@ -183,10 +183,32 @@ func (v vline) DataRange() (xmin, xmax, ymin, ymax float64) {
 // Thumbnail implements plot.Thumbnailer.
 func (v vline) Thumbnail(c *draw.Canvas) { thumbLine(c, v.style) }
 
-// bands shades x intervals over the full height of the data area.
+// bands shades x intervals over the full height of the data area, filled
+// or, with hatch set, hatched with diagonal lines (to tell two sets of
+// bands apart in greyscale).
 type bands struct {
 	spans [][2]float64
 	color color.Color
+	hatch bool
+}
+
+// fillRect fills or hatches r.
+func (b bands) fillRect(c draw.Canvas, r vg.Rectangle) {
+	if !b.hatch {
+		c.FillPolygon(b.color, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+		return
+	}
+	const spacing = 5 // points between hatch lines
+	sub := draw.Canvas{Canvas: c.Canvas, Rectangle: r}
+	h := r.Max.Y - r.Min.Y
+	// Lines at 45°, placed on a page-wide grid so that neighbouring bands
+	// line up.
+	first := vg.Length(math.Floor(float64(r.Min.X-h)/spacing)) * spacing
+	var lines [][]vg.Point
+	for x := first; x <= r.Max.X; x += spacing {
+		lines = append(lines, []vg.Point{{X: x, Y: r.Min.Y}, {X: x + h, Y: r.Max.Y}})
+	}
+	sub.StrokeLines(lineStyle(b.color, 1, nil), sub.ClipLinesXY(lines...)...)
 }
 
 // Plot implements plot.Plotter.
@@ -201,14 +223,12 @@ func (b bands) Plot(c draw.Canvas, p *plot.Plot) {
 		if x1-x0 < vg.Points(0.5) {
 			x1 = x0 + vg.Points(0.5)
 		}
-		c.FillPolygon(b.color, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+		b.fillRect(c, vg.Rectangle{Min: vg.Point{X: x0, Y: c.Min.Y}, Max: vg.Point{X: x1, Y: c.Max.Y}})
 	}
 }
 
 // Thumbnail implements plot.Thumbnailer.
-func (b bands) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(b.color, []vg.Point{c.Min, {X: c.Max.X, Y: c.Min.Y}, c.Max, {X: c.Min.X, Y: c.Max.Y}})
-}
+func (b bands) Thumbnail(c *draw.Canvas) { b.fillRect(*c, c.Rectangle) }
 
 // mergeSpans joins spans (sorted, each [from, to]) closer than gap, so a
 // series that flickers in and out of violation draws as one band per pixel
