@@ -3,11 +3,14 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"image/color"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -202,12 +205,37 @@ func (f *figure) render() (fig Figure, err error) {
 	if _, err := svg.WriteTo(&sb); err != nil {
 		return fig, fmt.Errorf("figure %s: SVG: %w", f.Name, err)
 	}
-	// The SVG names the font the text was measured with; Arial has the
-	// same metrics, and a viewer with neither still gets a sans-serif.
-	svgBytes := bytes.ReplaceAll(sb.Bytes(), []byte("font-family:Liberation Sans;"),
-		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
-	fig.PNG, fig.SVG = pb.Bytes(), svgBytes
+	fig.PNG, fig.SVG = pb.Bytes(), fitSVGText(sb.Bytes())
 	return fig, nil
+}
+
+// svgText matches the text elements vgsvg writes: attributes, font weight,
+// size in points, the rest of the style, and the escaped text.
+var svgText = regexp.MustCompile(`<text ([^>]*)\n\tstyle="font-family:Liberation Sans;font-variant:normal;font-weight:(normal|bold);` +
+	`font-style:normal;font-size:([0-9.]+)px([^"]*)">([^<]*)</text>`)
+
+// fitSVGText makes the SVG's text keep the layout it was drawn for on any
+// viewer. Text is placed by its start, measured in Liberation Sans; a
+// viewer without that font substitutes one of other widths, and legends
+// run into each other. So each text element gets its measured width as its
+// textLength, and a font list: Liberation Sans, then Arial (the same
+// metrics), then any sans-serif.
+func fitSVGText(svg []byte) []byte {
+	return svgText.ReplaceAllFunc(svg, func(m []byte) []byte {
+		g := svgText.FindSubmatch(m)
+		size, err := strconv.ParseFloat(string(g[3]), 64)
+		if err != nil {
+			return m
+		}
+		f := sansFont
+		if string(g[2]) == "bold" {
+			f = boldFont
+		}
+		w := textStyle(f, vg.Length(size)).Width(html.UnescapeString(string(g[5])))
+		return fmt.Appendf(nil, `<text %s textLength="%.5g" lengthAdjust="spacingAndGlyphs"`+"\n\t"+
+			`style="font-family:'Liberation Sans',Arial,Helvetica,sans-serif;font-variant:normal;font-weight:%s;font-style:normal;font-size:%spx%s">%s</text>`,
+			g[1], w.Points(), g[2], g[3], g[4], g[5])
+	})
 }
 
 const (
