@@ -25,11 +25,15 @@ type series struct {
 // steps of interval values: ys[i] holds over (xs[i-1], xs[i]], as a
 // simulator sample does over the interval it ends, the first over an
 // interval as long as the second.
+//
+// A long series is reduced before its steps are drawn: each kept value then
+// holds from the kept point before it, which differs from the full series
+// by less than a pixel column.
 func newSeries(xs, ys []float64, style draw.LineStyle, intervals bool) *series {
+	xs, ys = downsample(xs, ys, drawColumns)
 	if intervals && len(xs) > 1 {
 		xs, ys = steps(xs, ys)
 	}
-	xs, ys = downsample(xs, ys, drawColumns)
 	return &series{xs: xs, ys: ys, style: style}
 }
 

@@ -472,3 +472,17 @@ func BenchmarkDownsample1M(b *testing.B) {
 		downsample(xs, ys, drawColumns)
 	}
 }
+
+// BenchmarkSeries90Days1s reduces a 90-day series of 1-second samples for
+// drawing.
+func BenchmarkSeries90Days1s(b *testing.B) {
+	n := int(90 * day / time.Second)
+	xs, ys := make([]float64, n), make([]float64, n)
+	for i := range xs {
+		xs[i] = float64(i) / 86400
+		ys[i] = 20 + 10*math.Sin(float64(i)/5000) + float64(i%7)
+	}
+	for b.Loop() {
+		newSeries(xs, ys, lineStyle(colBlue, 1, nil), true)
+	}
+}
