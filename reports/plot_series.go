@@ -175,7 +175,13 @@ func (v vline) Plot(c draw.Canvas, p *plot.Plot) {
 		sty.Color = v.style.Color
 		sty.XAlign, sty.YAlign = draw.XRight, draw.YBottom // left of the line, ending at its top
 		sty.Rotation = math.Pi / 2
-		c.FillText(sty, vg.Point{X: x - vg.Points(2), Y: c.Max.Y - vg.Points(2)}, v.label)
+		at := vg.Point{X: x - vg.Points(2), Y: c.Max.Y - vg.Points(2)}
+		// A pale backing keeps the label legible over other lines; the
+		// text reads upwards, so its height runs to the left of at.
+		w, h := sty.Width(v.label), sty.Height(v.label)
+		c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xcc}, []vg.Point{
+			{X: at.X - h, Y: at.Y - w}, {X: at.X, Y: at.Y - w}, {X: at.X, Y: at.Y}, {X: at.X - h, Y: at.Y}})
+		c.FillText(sty, at, v.label)
 	}
 }
 
