@@ -56,7 +56,22 @@ func checkService(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Servi
 	case len(res.Series) == 0:
 		return fmt.Errorf("plot: service %s, scenario %s: the result has no series to draw", svc.Name, sc.Name)
 	}
-	return checkTimes(res.Series, func(s sim.Sample) time.Duration { return s.T }, "service "+svc.Name+", scenario "+sc.Name)
+	what := "service " + svc.Name + ", scenario " + sc.Name
+	if err := checkTimes(res.Series, func(s sim.Sample) time.Duration { return s.T }, what); err != nil {
+		return err
+	}
+	for i := range res.Series {
+		s := &res.Series[i]
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"lambda", s.Lambda}, {"cpuUtilization", s.CPUUtilisation}, {"p50", s.P50}, {"p95", s.P95}, {"p99", s.P99}} {
+			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+				return fmt.Errorf("plot: %s: series[%d].%s is %g", what, i, f.name, f.v)
+			}
+		}
+	}
+	return nil
 }
 
 // checkTimes insists on increasing positive sample times.
@@ -397,6 +412,11 @@ func ClusterFigure(sc *scenarios.Scenario, res *sim.ClusterResult) (Figure, erro
 	ss := res.Series
 	if err := checkTimes(ss, func(s sim.NodeSample) time.Duration { return s.T }, "cluster, scenario "+sc.Name); err != nil {
 		return Figure{}, err
+	}
+	for i, s := range ss {
+		if math.IsNaN(s.CostPerHour) || math.IsInf(s.CostPerHour, 0) {
+			return Figure{}, fmt.Errorf("plot: cluster, scenario %s: series[%d].costPerHour is %g", sc.Name, i, s.CostPerHour)
+		}
 	}
 	a := newTimeAxis(time.Duration(sc.Start), max(ss[len(ss)-1].T, sc.Duration.D()))
 	xs := make([]float64, len(ss))

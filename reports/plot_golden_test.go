@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +119,25 @@ func TestServiceFigures_NoSLO(t *testing.T) {
 	}
 	if len(figs) != 2 {
 		t.Errorf("%d figures, want traffic and utilisation", len(figs))
+	}
+}
+
+// Values a simulator should never produce still give a figure or an error,
+// never a panic.
+func TestServiceFigures_BadValues(t *testing.T) {
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN(), -1e308, 1e308} {
+		svc, sc, res := synthetic(t)
+		res.Series[10].Lambda = v
+		res.Series[11].CPUUtilisation = v
+		res.Series[12].P95 = v
+		figs, err := ServiceFigures(svc, sc, res)
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			if err == nil || !strings.Contains(err.Error(), "series[10].lambda") {
+				t.Errorf("value %g: got error %v, want one naming series[10].lambda", v, err)
+			}
+		case err != nil || len(figs) != 3:
+			t.Errorf("value %g: %d figures, error %v", v, len(figs), err)
+		}
 	}
 }
