@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
-
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/model"
@@ -448,8 +447,8 @@ func ClusterFigure(sc *scenarios.Scenario, res *sim.ClusterResult) (Figure, erro
 		Figure: Figure{Name: fileSafe("cluster", sc.Name, FigureCluster), Kind: FigureCluster, Scenario: sc.Name,
 			Title: fmt.Sprintf("Cluster, scenario %s: nodes and cost", sc.Name),
 			Caption: fmt.Sprintf("The cluster through scenario %s: nodes%s Ready and still provisioning (top, peak %d) and what they "+
-				"cost per hour (bottom); %s node-hours costing %s in all, %d nodes added and %d removed.",
-				sc.Name, nodeType, res.PeakNodes, formatNum(res.NodeHours), formatNum(res.Cost), res.Added, res.Removed)},
+				"cost per hour (bottom); %s node-hours costing $%.2f in all (nodes added: %d, removed: %d).",
+				sc.Name, nodeType, res.PeakNodes, formatNum(res.NodeHours), res.Cost, res.Added, res.Removed)},
 		height: stackHeight,
 		panels: []*panel{top, bottom},
 	}
@@ -757,8 +756,6 @@ func formatNum(x float64) string {
 	switch a := math.Abs(x); {
 	case a == 0:
 		return "0"
-	case a >= 1000:
-		return fmt.Sprintf("%.0f", x)
 	case a >= 100:
 		return fmt.Sprintf("%.0f", x)
 	case a >= 10:
