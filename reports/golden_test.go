@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden and testdata/plots")
 
 // checkGolden compares got with testdata/golden/name, or rewrites it with
 // -update. Only commit a rewrite you have read and understood.

@@ -176,9 +176,17 @@ func (rep *Report) serviceSection(d *document, s ServiceSection) {
 			}
 		}
 	}
+	// The capacity curve first, then each scenario's figures in order.
 	for _, f := range rep.Figures {
-		if f.Service == s.Name {
+		if f.Service == s.Name && f.Kind == FigureCapacity {
 			d.add(image{f})
+		}
+	}
+	for _, x := range s.Scenarios {
+		for _, f := range rep.Figures {
+			if f.Service == s.Name && f.Scenario == x.Scenario && f.Event == "" && f.Kind != FigureCapacity {
+				d.add(image{f})
+			}
 		}
 	}
 	d.h(4, "", "Inputs of %s", s.Name)
@@ -225,7 +233,7 @@ func (rep *Report) eventSection(d *document, ev EventSection) {
 	}
 	d.p("Expected cost of the event: %s (the scenario costs %s simulated with the pre-scale, against %s for the same hours at today's traffic, both with the proposed HPAs).", signedMoney(ev.Extra), money(ev.Cost), money(ev.Baseline))
 	for _, f := range rep.Figures {
-		if f.Scenario == e.Scenario+"+prescale" {
+		if f.Event == e.Name {
 			d.add(image{f})
 		}
 	}

@@ -48,8 +48,10 @@ type Report struct {
 	Patches         []PatchFile                `json:"patches,omitempty"`
 	Figures         []FigureRef                `json:"figures,omitempty"`
 
-	// runs keeps the simulations for the plots; not part of report.json.
-	runs map[runKey]*sim.Result
+	// runs keeps the simulations for the plots, proposed the HPAs they
+	// simulated; neither is part of report.json.
+	runs     map[runKey]*sim.Result
+	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
 }
 
 // Summary is the executive summary: what is at risk, what to change, what
@@ -194,12 +196,15 @@ type PatchFile struct {
 // FigureRef names a plot written under plots/.
 type FigureRef struct {
 	Name     string `json:"name"`
+	Kind     string `json:"kind"`
 	Title    string `json:"title"`
 	Caption  string `json:"caption,omitempty"`
 	Service  string `json:"service,omitempty"`
 	Scenario string `json:"scenario,omitempty"`
-	PNG      string `json:"png"`
-	SVG      string `json:"svg"`
+	// Event names the event whose pre-scale the figure shows.
+	Event string `json:"event,omitempty"`
+	PNG   string `json:"png"`
+	SVG   string `json:"svg"`
 }
 
 type runKey struct {
@@ -276,6 +281,7 @@ func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
 	if len(proposed) > 0 {
 		rep.ProposedHPASource = source
 	}
+	rep.proposed = proposed
 
 	if err := rep.simulate(plan, seed, proposed, progress); err != nil {
 		return nil, err
