@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -351,4 +353,53 @@ func (m *desModel) remove(w *World, s *service, p *pod) {
 	s.lostOnDelete += float64(q.drain(w.now.Seconds()+gracePeriod.Seconds(), &m.req))
 	p.q = nil
 	m.pool = append(m.pool, q)
+}
+
+// maxHistogramBuckets bounds a service-time histogram.
+const maxHistogramBuckets = 10_000
+
+// ParseServiceHistogram reads a histogram of service times for
+// ServiceEmpirical: one bucket per line, "upper,count" — the bucket's upper
+// bound (a Go duration such as 250ms, or seconds as a number) and how many
+// requests fell in it (not cumulative). Blank lines and lines starting
+// with # are skipped. Errors name the line.
+func ParseServiceHistogram(file string, data []byte) ([]ServiceBucket, error) {
+	var out []ServiceBucket
+	prev := 0.0
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		at := fmt.Sprintf("%s:%d", file, i+1)
+		ub, cnt, ok := strings.Cut(line, ",")
+		if !ok {
+			return nil, fmt.Errorf("%s: %q is not upper,count", at, line)
+		}
+		ub, cnt = strings.TrimSpace(ub), strings.TrimSpace(cnt)
+		upper, err := strconv.ParseFloat(ub, 64)
+		if err != nil {
+			d, derr := time.ParseDuration(ub)
+			if derr != nil {
+				return nil, fmt.Errorf("%s: upper bound %q is neither seconds nor a duration such as 250ms", at, ub)
+			}
+			upper = d.Seconds()
+		}
+		if !(upper > prev) || math.IsInf(upper, 0) {
+			return nil, fmt.Errorf("%s: upper bound %q must be finite and above the previous bucket's %gs", at, ub, prev)
+		}
+		n, err := strconv.ParseFloat(cnt, 64)
+		if err != nil || !(n >= 0) || math.IsInf(n, 0) {
+			return nil, fmt.Errorf("%s: count %q must be a finite number ≥ 0", at, cnt)
+		}
+		if len(out) == maxHistogramBuckets {
+			return nil, fmt.Errorf("%s: more than %d buckets", at, maxHistogramBuckets)
+		}
+		out = append(out, ServiceBucket{UpperSeconds: upper, Count: n})
+		prev = upper
+	}
+	if _, err := newEmpirical(out); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return out, nil
 }
