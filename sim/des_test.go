@@ -188,3 +188,24 @@ func BenchmarkSimPyMMc10(b *testing.B) {
 	}
 	b.ReportMetric(rate, "Mreq/s-cpu")
 }
+
+// BenchmarkDESRunNOA is the whole simulator in DES mode on the NOA plan's
+// growth-2x scenario (1 h, six services, about 7.3 M requests): the cost
+// per simulated request including pods, metrics, HPAs and nodes.
+func BenchmarkDESRunNOA(b *testing.B) {
+	p := noa(b)
+	var requests float64
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		res, err := Run(p, Options{Scenario: "growth-2x", Mode: ModeDES})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, s := range res.Services {
+			requests += s.Summary.Requests
+		}
+	}
+	b.ReportMetric(requests/(cpuSeconds()-cpu0)/1e6, "Mreq/s-cpu")
+	b.ReportMetric(requests/float64(b.N), "req/op")
+}

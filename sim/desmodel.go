@@ -151,12 +151,26 @@ type desModel struct {
 	// cpuRate is the CPU a request uses while running at full speed, cores.
 	cpuRate float64
 
+	// sloRing holds each tick's completions and those over the latency
+	// target for the last sloWindow; sloDone and sloOver are its sums.
+	sloRing          []sloCount
+	sloPos           int
+	sloDone, sloOver int64
+
 	prevLambda float64 // λ at the previous tick's end
 	cum        float64 // deterministic arrivals: ∫λ since the last request
 	rr         int     // deterministic arrivals: round-robin position
 	ready      []*pod
 	pool       []*desQueue
 }
+
+// sloWindow is how far back DES judges the latency SLO: a verdict on one
+// second's handful of completions would be noise, so each tick's verdict
+// reads the completions of the last minute, as a Prometheus rule over a
+// one-minute window would.
+const sloWindow = time.Minute
+
+type sloCount struct{ done, over int64 }
 
 // desHistMaxMicros bounds the recorded response times: the larger of an
 // hour and twice the timeout (a request can take at most its timeout).
@@ -167,7 +181,7 @@ func desHistMax(timeout float64) int64 {
 // newDESModel sets up DES mode for s. The random stream depends on the
 // seed and the service's name only, so a service draws the same requests
 // whichever other services run beside it.
-func newDESModel(s *service, seed int64, arrivals Arrivals, st ServiceTime) (*desModel, error) {
+func newDESModel(s *service, tick time.Duration, seed int64, arrivals Arrivals, st ServiceTime) (*desModel, error) {
 	wl := &s.w
 	smp, err := newSampler(st, wl.ServiceMean, wl.ServiceCS2)
 	if err != nil {
@@ -196,6 +210,7 @@ func newDESModel(s *service, seed int64, arrivals Arrivals, st ServiceTime) (*de
 	m.req.hist = hdrhistogram.New(1, m.req.histMax, 3)
 	s.rec.hist = m.req.hist
 	m.cpuRate = cpuRate
+	m.sloRing = make([]sloCount, max(1, int(sloWindow/tick)))
 	m.prevLambda = s.base * s.multiplier(0, time.Second)
 	return m, nil
 }
@@ -271,8 +286,13 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	failed := float64(c.abandoned + c.late)
 	st.errors += failed
 	st.served -= failed
-	if c.done > 0 {
-		st.overSLO = float64(c.overSLO) / float64(c.done)
+	old := m.sloRing[m.sloPos]
+	m.sloRing[m.sloPos] = sloCount{c.done, c.overSLO}
+	m.sloPos = (m.sloPos + 1) % len(m.sloRing)
+	m.sloDone += c.done - old.done
+	m.sloOver += c.overSLO - old.over
+	if m.sloDone > 0 {
+		st.overSLO = float64(m.sloOver) / float64(m.sloDone)
 	}
 	*c = desCounters{}
 	s.finishTick(st, cpuSum, memSum)

@@ -22,13 +22,14 @@ type agreement struct {
 	// sameReplicas is the fraction of windows with equal desired replicas.
 	sameReplicas     float64
 	fluidErr, desErr float64 // error percent
+	fluidSLO, desSLO float64 // SLO-violation minutes
 }
 
 func (a agreement) relP95() float64 { return (a.desP95 - a.fluidP95) / a.fluidP95 }
 
 func (a agreement) String() string {
-	return fmt.Sprintf("%-16s %-16s p95 fluid %.4gs des %.4gs (%+.1f%%, %d windows), same replicas %.0f%%, errors %.3g%% / %.3g%%",
-		a.scenario, a.service, a.fluidP95, a.desP95, 100*a.relP95(), a.windows, 100*a.sameReplicas, a.fluidErr, a.desErr)
+	return fmt.Sprintf("%-16s %-16s p95 fluid %.4gs des %.4gs (%+.1f%%, %d windows), same replicas %.0f%%, errors %.3g%% / %.3g%%, SLO minutes %.1f / %.1f",
+		a.scenario, a.service, a.fluidP95, a.desP95, 100*a.relP95(), a.windows, 100*a.sameReplicas, a.fluidErr, a.desErr, a.fluidSLO, a.desSLO)
 }
 
 // settledWindows is how long both modes must have run the same Ready pods
@@ -55,7 +56,8 @@ func compareModes(fluid, des *Result) []agreement {
 	var out []agreement
 	for i := range fluid.Services {
 		f, d := fluid.Services[i], des.Services[i]
-		a := agreement{service: f.Service, scenario: fluid.Scenario, fluidErr: f.Summary.ErrorPercent, desErr: d.Summary.ErrorPercent}
+		a := agreement{service: f.Service, scenario: fluid.Scenario, fluidErr: f.Summary.ErrorPercent, desErr: d.Summary.ErrorPercent,
+			fluidSLO: f.Summary.SLOViolationMinutes, desSLO: d.Summary.SLOViolationMinutes}
 		var wf, wd, w float64
 		same := 0
 		for j := range f.Series {

@@ -167,8 +167,8 @@ type tickStats struct {
 	ready                    int
 	violated                 bool
 	// byCount: the latency verdict comes from overSLO, the fraction of the
-	// tick's completed requests slower than the target (DES), instead of
-	// pSLO.
+	// last minute's completed requests slower than the target (DES),
+	// instead of pSLO.
 	byCount bool
 	overSLO float64
 }

@@ -230,7 +230,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
 	s.model = fluidModel{}
 	if opts.Mode == ModeDES {
-		if s.model, err = newDESModel(s, seed, opts.Arrivals, opts.ServiceTimes[spec.Name]); err != nil {
+		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.ServiceTimes[spec.Name]); err != nil {
 			return nil, err
 		}
 	}
