@@ -119,16 +119,11 @@ var refereeExpect = map[string]expectation{
 
 // refereeOverride holds the scenario-specific exceptions.
 var refereeOverride = map[[2]string]expectation{
-	// Pinned at maxReplicas 4 in the high window with ρ > 1: the backlog's
-	// latency is the fluid mode's drain estimate (idle p95 + backlog/μ)
-	// against DES's true FCFS wait with client timeouts.
+	// Pinned at maxReplicas 4 in the high window with ρ > 1: a backlog
+	// builds for minutes before the 10-minute timeout fails anything, so
+	// windows count as settled while it grows; its latency is the fluid
+	// mode's drain estimate (idle p95 + backlog/μ) against DES's FCFS wait.
 	{"daily-growth-2x", "noa-workers"}: {p95Tol: 1.0, sameReplicas: 0.8, why: "overloaded at maxReplicas: backlog drain estimate"},
-	// Overload: past capacity postgres and redis drop at the timeout in
-	// both modes and the p95 is the timeout; DES's FCFS queue with client
-	// timeouts also wastes work on requests that finish late.
-	{"daily-growth-2x", "noa-postgres"}: {p95Tol: 0.10, sameReplicas: 1, why: "overloaded: p95 is the timeout in both"},
-	{"daily-growth-2x", "noa-redis"}:    {p95Tol: 0.10, sameReplicas: 1, why: "overloaded: p95 is the timeout in both"},
-	{"event-spike", "noa-postgres"}:     {desAbove: true, sameReplicas: 1, why: "throttled, then overloaded at the spike"},
 }
 
 // TestReferee_FluidAgainstDES_NOA runs the bundled NOA plan in both modes

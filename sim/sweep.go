@@ -277,6 +277,9 @@ func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 		return nil, fmt.Errorf("no shards to merge")
 	}
 	first := shards[0]
+	if first.Shards < 1 || first.Shards > maxShards || first.Total < 1 {
+		return nil, fmt.Errorf("shard file %d: %d shards of %d candidates is not a sweep", 0, first.Shards, first.Total)
+	}
 	seen := make([]bool, first.Shards)
 	for k, s := range shards {
 		switch {

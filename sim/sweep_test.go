@@ -143,6 +143,8 @@ func TestMergeSweep_Errors(t *testing.T) {
 		{"twice", []*SweepShard{s[0], s[1], s[1], s[2]}, "given twice"},
 		{"other sweep", []*SweepShard{s[0], s[1], &other}, "different sweeps"},
 		{"wrong shard's candidate", []*SweepShard{s[0], &moved, s[2]}, "belongs to shard 0"},
+		{"forged", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: -1}}, "is not a sweep"},
+		{"empty", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: 1}}, "is not a sweep"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := MergeSweep(tt.shards)
@@ -390,4 +392,34 @@ func TestRenderSweepJob_Errors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzMergeSweep: shard files are read from wherever a cluster left them;
+// no content may crash the merge.
+func FuzzMergeSweep(f *testing.F) {
+	p, g := sweepTestPlan(f), testGrid(f)
+	g.HPA, g.Resources = TuneGrid{CPUTargets: []int32{40}}, ResourceGrid{}
+	for _, sh := range []Shard{{0, 1}, {0, 2}, {1, 2}} {
+		s, err := Sweep(context.Background(), p, g, sh, nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(marshal(f, s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s SweepShard
+		if json.Unmarshal(data, &s) != nil {
+			return
+		}
+		if r, err := MergeSweep([]*SweepShard{&s, &s}); err == nil {
+			t.Fatalf("a shard given twice merged: %+v", r)
+		}
+		r, err := MergeSweep([]*SweepShard{&s})
+		if err != nil {
+			return
+		}
+		if len(r.Results) != r.Candidates || len(r.Pareto) == 0 {
+			t.Fatalf("merged %d results of %d, front %d", len(r.Results), r.Candidates, len(r.Pareto))
+		}
+	})
 }
