@@ -348,9 +348,11 @@ func TestRenderSweepJob(t *testing.T) {
 	if strings.Join(c.Args, " ") != strings.Join(wantArgs, " ") || c.Image != "ghcr.io/headroom-dev/headroom:v1" {
 		t.Errorf("container %s %q", c.Image, c.Args)
 	}
-	if len(c.Env) != 1 || c.Env[0].Name != "SHARD_INDEX" || c.Env[0].ValueFrom == nil || c.Env[0].ValueFrom.FieldRef == nil ||
+	if len(c.Env) != 2 || c.Env[0].Name != "SHARD_INDEX" || c.Env[0].ValueFrom == nil || c.Env[0].ValueFrom.FieldRef == nil ||
 		c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.annotations['batch.kubernetes.io/job-completion-index']" {
 		t.Errorf("env %+v", c.Env)
+	} else if r := c.Env[1].ValueFrom.ResourceFieldRef; c.Env[1].Name != "GOMAXPROCS" || r == nil || r.Resource != "requests.cpu" || r.ContainerName != c.Name {
+		t.Errorf("GOMAXPROCS env %+v", c.Env[1])
 	}
 	if len(ps.Volumes) != 1 || ps.Volumes[0].ConfigMap == nil || ps.Volumes[0].ConfigMap.Name != cm.Name ||
 		len(c.VolumeMounts) != 1 || c.VolumeMounts[0].Name != ps.Volumes[0].Name || c.VolumeMounts[0].MountPath != "/etc/headroom" {

@@ -151,6 +151,13 @@ func RenderSweepJob(o SweepJobOptions) (*SweepJob, error) {
 							ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
 								FieldPath: fmt.Sprintf("metadata.annotations['%s']", completionIndexAnnotation),
 							}},
+						}, {
+							// A shard evaluates on GOMAXPROCS workers: as many as
+							// the cores it requested (rounded up), not the node's.
+							Name: "GOMAXPROCS",
+							ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{
+								ContainerName: "sweep", Resource: "requests.cpu", Divisor: resource.MustParse("1"),
+							}},
 						}},
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{corev1.ResourceCPU: o.CPU, corev1.ResourceMemory: o.Memory},
