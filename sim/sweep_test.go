@@ -425,3 +425,30 @@ func FuzzMergeSweep(f *testing.F) {
 		}
 	})
 }
+
+// TestSweep_DESMode: a DES sweep is as deterministic per candidate as a
+// fluid one, so its shards merge to the whole too.
+func TestSweep_DESMode(t *testing.T) {
+	p, g := sweepTestPlan(t), testGrid(t)
+	g.Mode, g.HPA, g.Resources = ModeDES, TuneGrid{CPUTargets: []int32{40, 80}}, ResourceGrid{}
+	ctx := context.Background()
+	whole, err := SweepAll(ctx, p, g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shards []*SweepShard
+	for _, i := range []int{1, 0} {
+		s, err := Sweep(ctx, p, g, Shard{Index: i, Count: 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, s)
+	}
+	merged, err := MergeSweep(shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(marshal(t, whole), marshal(t, merged)) || whole.Mode != ModeDES || whole.Candidates != 3 {
+		t.Fatalf("DES sweep: %d candidates, mode %s; merged equal: %v", whole.Candidates, whole.Mode, bytes.Equal(marshal(t, whole), marshal(t, merged)))
+	}
+}
