@@ -64,7 +64,7 @@ func runMMc(seed uint64, c int, rho float64, warm, n int) mmcRun {
 // 99.9 % confidence intervals (Student t, R−1 degrees of freedom).
 func TestReferee_DESAgainstMMc(t *testing.T) {
 	reps, n := 10, 100_000
-	if *long {
+	if *refereeLong {
 		reps, n = 30, 2_000_000
 	}
 	// Student t quantile 0.9995 for 9 and 29 degrees of freedom.

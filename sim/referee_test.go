@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// -long runs the referee's long replications and every NOA scenario in both
-// modes (minutes of CPU): go test ./sim -run Referee -long -v
-var long = flag.Bool("long", false, "run the long DES referee replications")
+// -referee-long runs the referee's long replications and every NOA scenario in both
+// modes (minutes of CPU): go test ./sim -run Referee -referee-long -v
+var refereeLong = flag.Bool("referee-long", false, "run the long DES referee replications")
 
 // agreement is how the fluid and DES runs of one service compare.
 type agreement struct {
@@ -129,11 +129,11 @@ var refereeOverride = map[[2]string]expectation{
 // TestReferee_FluidAgainstDES_NOA runs the bundled NOA plan in both modes
 // and holds the fluid mode to the DES referee service by service. By
 // default one scenario (growth-2x, without the two database services whose
-// request volume is highest); -long runs every scenario and service.
+// request volume is highest); -referee-long runs every scenario and service.
 func TestReferee_FluidAgainstDES_NOA(t *testing.T) {
 	scs := []string{"growth-2x"}
 	svcs := []string{"noa-mcp", "noa-claude-flow", "noa-ui", "noa-workers"}
-	if *long {
+	if *refereeLong {
 		scs, svcs = []string{"daily", "growth-2x", "daily-growth-2x", "event-spike"}, nil
 	}
 	p := noa(t)

@@ -284,6 +284,9 @@ func FuzzParseSweepGrid(f *testing.F) {
 }
 
 func FuzzParseServiceHistogram(f *testing.F) {
+	if b, err := os.ReadFile("testdata/sweep/histogram.csv"); err == nil {
+		f.Add(b)
+	}
 	f.Add([]byte("# le,count\n100ms,10\n250ms,30\n1s,5\n"))
 	f.Add([]byte("0.1,1\n0.1,2\n"))
 	f.Add([]byte("1e308,1\nInf,1\n"))
