@@ -172,8 +172,9 @@ const sloWindow = time.Minute
 
 type sloCount struct{ done, over int64 }
 
-// desHistMaxMicros bounds the recorded response times: the larger of an
-// hour and twice the timeout (a request can take at most its timeout).
+// desHistMax bounds the recorded response times, microseconds: the larger
+// of an hour and twice the timeout (a recorded request took at most its
+// timeout).
 func desHistMax(timeout float64) int64 {
 	return int64(math.Max(3600, 2*timeout) * 1e6)
 }
@@ -251,6 +252,9 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 
 	n := m.arrive(t0, t1, lam0, lam1)
 	st.arrivals = float64(n)
+	// As in the fluid mode, a request that reaches a pod counts as served
+	// when it arrives and moves to the errors if it later fails (below,
+	// and lostOnDelete), so requests = served + errors at every tick.
 	if ready == 0 {
 		st.errors += st.arrivals
 	} else {
