@@ -13,6 +13,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // mmcRun is one replication of an M/M/c queue in the DES kernel: n requests
@@ -208,4 +209,27 @@ func BenchmarkDESRunNOA(b *testing.B) {
 	}
 	b.ReportMetric(requests/(cpuSeconds()-cpu0)/1e6, "Mreq/s-cpu")
 	b.ReportMetric(requests/float64(b.N), "req/op")
+}
+
+// BenchmarkDESRunSteady shows memory flat in the number of requests: one
+// hour of the same service at 18, 72 and 288 req/s (the HPA scaling it)
+// makes about the same number of allocations per run — setup, series
+// samples, scale events — whatever the requests simulated.
+func BenchmarkDESRunSteady(b *testing.B) {
+	for _, rate := range []string{"18/s", "72/s", "288/s"} {
+		b.Run("rate="+strings.TrimSuffix(rate, "/s"), func(b *testing.B) {
+			p := steadyPlan(b, rate, "", cpuHPA)
+			p.Scenarios[0].Duration = scenarios.Duration(time.Hour)
+			var requests float64
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := Run(p, Options{Scenario: "flat", Mode: ModeDES})
+				if err != nil {
+					b.Fatal(err)
+				}
+				requests += res.Services[0].Summary.Requests
+			}
+			b.ReportMetric(requests/float64(b.N), "req/op")
+		})
+	}
 }
