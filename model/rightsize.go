@@ -270,7 +270,8 @@ type Recommendation struct {
 // Rightsize recommends requests and limits for a container from its usage
 // history with the configured strategy, and, when hpa is not nil, the HPA
 // change that keeps its scale point (see HPAAdjustment). Recommended CPU is
-// in whole millicores and memory in whole bytes, rounded up.
+// in whole millicores and memory in whole MiB, rounded up (the raw VPA
+// estimate stays in Recommendation.VPA).
 //
 // A resource without samples keeps its request and limit. Limits keep
 // their ratio to the request (the VPA's controlledValues
@@ -318,6 +319,11 @@ func Rightsize(cfg RightsizeConfig, in ContainerUsage, hpa *HPAScaling) (Recomme
 		rec.vpa(cfg.VPA, cpu, mem)
 	default:
 		rec.krr(cfg, cpu, mem)
+	}
+	if len(mem) > 0 {
+		m := &rec.Memory
+		m.LowerBound, m.Target, m.UpperBound = ceilMi(m.LowerBound), ceilMi(m.Target), ceilMi(m.UpperBound)
+		rec.say("memory rounded up to whole Mi: target %s", formatBytes(m.Target))
 	}
 	if len(cpu) == 0 {
 		rec.CPU.LowerBound, rec.CPU.Target, rec.CPU.UpperBound = rec.CPU.Request, rec.CPU.Request, rec.CPU.Request
@@ -486,6 +492,9 @@ func (r *Recommendation) setLimits(s Strategy, hasCPU, hasMem bool) {
 	}
 	proportional(&r.CPU, 1000)
 	proportional(&r.Memory, 1)
+	if r.Memory.RecommendedLimit != r.Memory.Limit {
+		r.Memory.RecommendedLimit = ceilMi(r.Memory.RecommendedLimit)
+	}
 	if hasCPU && r.CPU.Limit > 0 && r.CPU.RecommendedLimit != r.CPU.Limit {
 		r.say("cpu limit %s → %s: keeps the limit/request ratio %.2f", formatCores(r.CPU.Limit), formatCores(r.CPU.RecommendedLimit), r.CPU.Limit/r.CPU.Request)
 	}
@@ -498,6 +507,9 @@ func (r *Recommendation) setLimits(s Strategy, hasCPU, hasMem bool) {
 		r.say("memory limit %s → %s: keeps the limit/request ratio %.2f", formatBytes(r.Memory.Limit), formatBytes(r.Memory.RecommendedLimit), r.Memory.Limit/r.Memory.Request)
 	}
 }
+
+// ceilMi rounds bytes up to a whole MiB, so patches read "489Mi".
+func ceilMi(b float64) float64 { return math.Ceil(b/(1<<20)) * (1 << 20) }
 
 // quantile is PromQL's quantile over the sample values (what krr's
 // quantile_over_time computes): rank φ·(n−1), linear interpolation between
@@ -615,7 +627,8 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 		if float64(T)*float64(oldReq) > float64(cfg.MaxTargetUtilization)*float64(newReq) {
 			raised := (T*oldReq + int64(cfg.MaxTargetUtilization) - 1) / int64(cfg.MaxTargetUtilization)
 			if unit == 1 {
-				raised = (raised + 999) / 1000 * 1000 // whole bytes (milli-units are milli-bytes)
+				const mi = 1000 << 20 // whole MiB, in milli-bytes
+				raised = (raised + mi - 1) / mi * mi
 			}
 			adj.Why = append(adj.Why, fmt.Sprintf("%s request raised from %s to %s: keeping the HPA's scale point (%s × %d%% = %s per pod) with a smaller request needs a target above %d%%",
 				t.Resource, format(res.Target), format(float64(raised)/1000), format(res.Request), T, format(res.Request*float64(T)/100), cfg.MaxTargetUtilization))
@@ -628,7 +641,7 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 		exact := float64(T) * float64(oldReq) / float64(newReq)
 		step := int64(1) // whole millicores
 		if unit == 1 {
-			step = 1000 // whole bytes, in milli-bytes
+			step = 1000 << 20 // whole MiB, in milli-bytes
 		}
 		proposals := func(req int64, target int32) (atPeak bool, score int) {
 			for n := h.MinReplicas; n <= h.MaxReplicas; n++ {

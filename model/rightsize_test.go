@@ -69,11 +69,12 @@ func TestRightsize_VPAStrategyMatchesRecommendVPA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.CPU.Target != 0.405 || rec.CPU.LowerBound != 0.404 || rec.CPU.UpperBound != 0.455 || rec.Memory.Target != 511772986 {
+	if rec.CPU.Target != 0.405 || rec.CPU.LowerBound != 0.404 || rec.CPU.UpperBound != 0.455 || rec.Memory.Target != 489<<20 {
 		t.Errorf("cpu %+v memory %+v; want TestVPAConstantUsage's numbers", rec.CPU, rec.Memory)
 	}
 	// Limits keep their ratio (1): VPA's RequestsAndLimits.
-	if rec.CPU.RecommendedLimit != 0.405 || rec.Memory.RecommendedLimit != 511772986 {
+	// 511772986 bytes rounded up to 489Mi.
+	if rec.CPU.RecommendedLimit != 0.405 || rec.Memory.RecommendedLimit != 489<<20 {
 		t.Errorf("limits %v / %v, want equal to the targets", rec.CPU.RecommendedLimit, rec.Memory.RecommendedLimit)
 	}
 	if rec.Confidence.Level != ConfidenceHigh || rec.VPA == nil {
@@ -269,8 +270,8 @@ func TestRightsize_MemoryHPA(t *testing.T) {
 	if c.DesiredAfter != c.DesiredBefore || math.Abs(float64(c.NewTargetUtilization)*rec.Memory.Target-80*(1<<30))/(80*(1<<30)) > 0.01 {
 		t.Errorf("memory target 80%% → %d%% with request %v: scale point moved or proposal changed (%d → %d)", c.NewTargetUtilization, rec.Memory.Target, c.DesiredBefore, c.DesiredAfter)
 	}
-	if math.Mod(rec.Memory.Target, 1) != 0 {
-		t.Errorf("memory request %v is not whole bytes", rec.Memory.Target)
+	if math.Mod(rec.Memory.Target, 1<<20) != 0 {
+		t.Errorf("memory request %v is not whole MiB", rec.Memory.Target)
 	}
 }
 
