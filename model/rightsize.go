@@ -443,8 +443,8 @@ func (r *Recommendation) vpa(cfg VPAConfig, cpu, mem []UsageSample) {
 	} else {
 		r.say("no CPU history: the VPA's upper bound is unbounded (%g) and its lower bound the floor", float64(VPAMaxResourceAmount))
 	}
-	r.say("floors %s CPU and %s memory per container (%g per pod over %d container(s))",
-		formatCores(float64(e.FloorCPUMillicores)/1000), formatBytes(float64(e.FloorMemoryBytes)), cfg.PodMinCPUMillicores, cfg.ContainersPerPod)
+	r.say("floors %s CPU and %s memory per container (the per-pod floors %gm and %gMi over %d container(s))",
+		formatCores(float64(e.FloorCPUMillicores)/1000), formatBytes(float64(e.FloorMemoryBytes)), cfg.PodMinCPUMillicores, cfg.PodMinMemoryMB, cfg.ContainersPerPod)
 	if e.Discarded > 0 {
 		r.say("%d out-of-order or duplicate samples discarded, as the VPA does", e.Discarded)
 	}
@@ -613,6 +613,15 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 		if t.Resource == ResourceMemory {
 			res, unit, format = &r.Memory, 1, formatBytes
 		}
+		// raise moves the target up, and a point estimate's bounds with it.
+		point := res.LowerBound == res.UpperBound
+		raise := func(to float64) {
+			res.Target = to
+			res.UpperBound = max(res.UpperBound, to)
+			if point {
+				res.LowerBound, res.UpperBound = to, to
+			}
+		}
 		if res.Request == 0 {
 			adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%%: the container has no %s request, so the HPA cannot compute utilisation; set a request first",
 				t.Resource, t.TargetUtilization, t.Resource))
@@ -632,8 +641,7 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 			}
 			adj.Why = append(adj.Why, fmt.Sprintf("%s request raised from %s to %s: keeping the HPA's scale point (%s × %d%% = %s per pod) with a smaller request needs a target above %d%%",
 				t.Resource, format(res.Target), format(float64(raised)/1000), format(res.Request), T, format(res.Request*float64(T)/100), cfg.MaxTargetUtilization))
-			res.Target = float64(raised) / 1000
-			res.UpperBound = max(res.UpperBound, res.Target)
+			raise(float64(raised) / 1000)
 			newReq = raised
 		}
 		peak := milliOf(res.PeakUsage)
@@ -700,8 +708,7 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 			adj.Why = append(adj.Why, fmt.Sprintf("%s request nudged from %s to %s (+%.1f%%) so that request × target lands on the HPA's scale point",
 				t.Resource, format(res.Target), format(float64(best.req)/1000), 100*(float64(best.req)/float64(newReq)-1)))
 			newReq = best.req
-			res.Target = float64(newReq) / 1000
-			res.UpperBound = max(res.UpperBound, res.Target)
+			raise(float64(newReq) / 1000)
 			c.NewRequest = res.Target
 		}
 		bestScore := best.score
@@ -710,8 +717,9 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 		c.DesiredBefore = HPAUtilizationProposal(peakN, peak, oldReq, int32(T), h.ScaleUpTolerance, h.ScaleDownTolerance)
 		c.DesiredAfter = HPAUtilizationProposal(peakN, peak, newReq, best.target, h.ScaleUpTolerance, h.ScaleDownTolerance)
 		adj.Targets = append(adj.Targets, c)
-		adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%% → %d%%: keeps the scale point at %s per pod (%s × %d%%, now %s × %d%%); at the observed peak of %s per pod on %d pods the HPA proposes %d replicas before and %d after (same for %d of %d replica counts in [%d, %d])",
-			t.Resource, T, best.target, format(res.Request*float64(T)/100), format(res.Request), T, format(res.Target), best.target,
+		adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%% → %d%%: the scale point stays at %s per pod (%s × %d%%; now %s × %d%% = %s); at the observed peak of %s per pod on %d pods the HPA proposes %d replicas before and %d after (the same for %d of %d replica counts in [%d, %d])",
+			t.Resource, T, best.target, format(res.Request*float64(T)/100), format(res.Request), T,
+			format(res.Target), best.target, format(res.Target*float64(best.target)/100),
 			format(res.PeakUsage), peakN, c.DesiredBefore, c.DesiredAfter, c.Preserved, c.Checked, h.MinReplicas, h.MaxReplicas))
 		if c.DesiredAfter != c.DesiredBefore {
 			adj.Why = append(adj.Why, fmt.Sprintf("no integer %s target keeps the HPA's proposal at the observed peak exactly (integer percents and the tolerance band): %d replicas instead of %d",
@@ -745,9 +753,9 @@ func formatBytes(b float64) string {
 	case b >= 1e13:
 		return fmt.Sprintf("%.3gTi", b/(1<<40))
 	case b >= gi:
-		return fmt.Sprintf("%.2fGi", b/gi)
+		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", b/gi), "0"), ".") + "Gi"
 	}
-	return fmt.Sprintf("%.1fMi", b/mi)
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", b/mi), ".0") + "Mi"
 }
 
 func formatPercent(f float64) string {
