@@ -374,11 +374,24 @@ func sortedByTime(s []UsageSample) []UsageSample {
 // confidence applies krr's gates per resource and grades the history by
 // the VPA's heuristic.
 func confidence(cfg RightsizeConfig, cpu, mem []UsageSample) Confidence {
-	st := NewVPAState(DefaultVPAConfig())
+	// The VPA's bookkeeping without its histograms: a CPU sample counts
+	// when it is later than the last one counted (VPAState.AddCPU).
+	var first, last time.Time
+	n := 0
 	for _, u := range cpu {
-		st.AddCPU(u.Time, u.Value, 0)
+		if n == 0 || u.Time.After(last) {
+			if n == 0 {
+				first = u.Time
+			}
+			last = u.Time
+			n++
+		}
 	}
-	c := Confidence{Level: ConfidenceHigh, HistoryDays: st.Confidence(24 * time.Hour)}
+	days := 0.0
+	if n > 0 {
+		days = math.Min(float64(last.Sub(first))/float64(24*time.Hour), float64(n)/(24*60))
+	}
+	c := Confidence{Level: ConfidenceHigh, HistoryDays: days}
 	gate := func(name string, s []UsageSample) {
 		if len(s) == 0 {
 			c.Reasons = append(c.Reasons, name+": no samples")
