@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -331,4 +332,33 @@ func BenchmarkRightsize(b *testing.B) {
 			}
 		})
 	}
+}
+
+// ExampleRightsize right-sizes a container that used a steady 300m CPU and
+// 400Mi memory for eight days under a CPU HPA at 70 % of a 500m request.
+func ExampleRightsize() {
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	var cpu, mem []UsageSample
+	for i := range 8 * 24 * 60 {
+		t := start.Add(time.Duration(i) * time.Minute)
+		cpu = append(cpu, UsageSample{Time: t, Value: 0.3})
+		mem = append(mem, UsageSample{Time: t, Value: 400 << 20})
+	}
+	rec, err := Rightsize(DefaultRightsizeConfig(),
+		ContainerUsage{Container: "api", CPURequest: 0.5, MemoryRequest: 1 << 30, CPU: cpu, Memory: mem},
+		&HPAScaling{MinReplicas: 2, MaxReplicas: 10, PeakReplicas: 4, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
+			Targets: []HPAUtilizationTarget{{MetricIndex: 0, Resource: ResourceCPU, TargetUtilization: 70}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("cpu %v → %v cores, memory %v → %v MiB (%s confidence)\n",
+		rec.CPU.Request, rec.CPU.Target, rec.Memory.Request/(1<<20), rec.Memory.Target/(1<<20), rec.Confidence.Level)
+	for _, t := range rec.HPA.Targets {
+		fmt.Printf("HPA %s target %d%% → %d%%, proposal at the peak %d → %d replicas\n",
+			t.Resource, t.TargetUtilization, t.NewTargetUtilization, t.DesiredBefore, t.DesiredAfter)
+	}
+	// Output:
+	// cpu 0.5 → 0.35 cores, memory 1024 → 489 MiB (high confidence)
+	// HPA cpu target 70% → 100%, proposal at the peak 4 → 4 replicas
 }

@@ -155,13 +155,16 @@ func (c VPAConfig) Validate() error {
 type expBuckets struct {
 	n            int
 	first, ratio float64
+	// lnRatio caches math.Log(ratio): the same float64 upstream's log()
+	// computes on every call, so bucket indices are bit-for-bit the same.
+	lnRatio float64
 }
 
 // newExpBuckets mirrors NewExponentialHistogramOptions: enough buckets for
 // the last one to start at or above maxValue.
 func newExpBuckets(maxValue, first, ratio float64) expBuckets {
 	n := int(math.Ceil(logBase(ratio, maxValue*(ratio-1)/first+1))) + 1
-	return expBuckets{n: n, first: first, ratio: ratio}
+	return expBuckets{n: n, first: first, ratio: ratio, lnRatio: math.Log(ratio)}
 }
 
 // logBase is upstream's log(base, x) = ln x / ln base, kept in this form so
@@ -174,7 +177,7 @@ func (b expBuckets) find(value float64) int {
 	if value < b.first {
 		return 0
 	}
-	i := int(logBase(b.ratio, value*(b.ratio-1)/b.first+1))
+	i := int(math.Log(value*(b.ratio-1)/b.first+1) / b.lnRatio)
 	if i >= b.n {
 		return b.n - 1
 	}
