@@ -58,8 +58,9 @@ func (p *Plan) HPAScaling(s *Service) *model.HPAScaling {
 		MinReplicas: 1, MaxReplicas: s.HPA.MaxReplicas, PeakReplicas: s.Replicas,
 		ScaleUpTolerance: tol, ScaleDownTolerance: tol,
 	}
-	if s.HPA.MinReplicas != nil {
-		h.MinReplicas = *s.HPA.MinReplicas
+	if m := s.HPA.MinReplicas; m != nil && *m > 1 {
+		// minReplicas 0 (scale to zero) still proposes from one pod up.
+		h.MinReplicas = *m
 	}
 	if b := s.HPA.Behavior; b != nil {
 		if b.ScaleUp != nil && b.ScaleUp.Tolerance != nil {

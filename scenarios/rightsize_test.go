@@ -58,8 +58,13 @@ func TestPlan_HPAScaling(t *testing.T) {
 		ContainerResource: &autoscalingv2.ContainerResourceMetricSource{Name: corev1.ResourceCPU, Container: "istio-proxy",
 			Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &target}},
 	})
+	zero := int32(0)
+	hpa.MinReplicas = &zero
 	s.HPA = hpa
 	h := p.HPAScaling(&s)
+	if h.MinReplicas != 1 {
+		t.Errorf("minReplicas 0 gave a range from %d, want 1", h.MinReplicas)
+	}
 	if h.ScaleUpTolerance != 0.05 || h.ScaleDownTolerance != 0.1 || len(h.Targets) != 2 {
 		t.Errorf("tolerances %v/%v, %d targets; want 0.05/0.1 and the sidecar's metric left out", h.ScaleUpTolerance, h.ScaleDownTolerance, len(h.Targets))
 	}
