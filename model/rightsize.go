@@ -435,8 +435,12 @@ func (r *Recommendation) vpa(cfg VPAConfig, cpu, mem []UsageSample) {
 
 	margin := fmt.Sprintf("+%s margin", formatPercent(cfg.SafetyMarginFraction))
 	if len(cpu) > 0 {
-		r.say("cpu: %d samples in a decaying histogram (half-life %s, weight = request); p%s %s, p%s %s, p%s %s (upper bucket edges); %s → lower %s, target %s, upper %s",
-			e.CPUSamples, formatDuration(cfg.CPUHalfLife),
+		weight := "equal weights"
+		if cfg.CPUWeightByRequest {
+			weight = "weighted by the request"
+		}
+		r.say("cpu: %d samples in a decaying histogram (half-life %s, %s); p%s %s, p%s %s, p%s %s (upper bucket edges); %s → lower %s, target %s, upper %s",
+			e.CPUSamples, formatDuration(cfg.CPUHalfLife), weight,
 			formatPercentile(cfg.LowerBoundCPUPercentile), formatCores(e.CPUPercentiles[0]),
 			formatPercentile(cfg.TargetCPUPercentile), formatCores(e.CPUPercentiles[1]),
 			formatPercentile(cfg.UpperBoundCPUPercentile), formatCores(e.CPUPercentiles[2]),

@@ -70,12 +70,12 @@ func TestRightsize_VPAStrategyMatchesRecommendVPA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.CPU.Target != 0.405 || rec.CPU.LowerBound != 0.404 || rec.CPU.UpperBound != 0.455 || rec.Memory.Target != 489<<20 {
+	if rec.CPU.Target != 0.41 || rec.CPU.LowerBound != 0.409 || rec.CPU.UpperBound != 0.461 || rec.Memory.Target != 489<<20 {
 		t.Errorf("cpu %+v memory %+v; want TestVPAConstantUsage's numbers", rec.CPU, rec.Memory)
 	}
 	// Limits keep their ratio (1): VPA's RequestsAndLimits.
 	// 511772986 bytes rounded up to 489Mi.
-	if rec.CPU.RecommendedLimit != 0.405 || rec.Memory.RecommendedLimit != 489<<20 {
+	if rec.CPU.RecommendedLimit != 0.41 || rec.Memory.RecommendedLimit != 489<<20 {
 		t.Errorf("limits %v / %v, want equal to the targets", rec.CPU.RecommendedLimit, rec.Memory.RecommendedLimit)
 	}
 	if rec.Confidence.Level != ConfidenceHigh || rec.VPA == nil {
@@ -240,7 +240,7 @@ func TestRightsize_HPAKeepsPeakProposal(t *testing.T) {
 // TestRightsize_HPATargetCap: keeping the scale point with a much smaller
 // request would need a target above 100 %; the request rises instead.
 func TestRightsize_HPATargetCap(t *testing.T) {
-	cpu := constantHistory(0.1, 8*24*time.Hour) // VPA target ≈ 116m
+	cpu := constantHistory(0.1, 8*24*time.Hour) // VPA target 126m
 	hpa := &HPAScaling{MinReplicas: 2, MaxReplicas: 6, PeakReplicas: 2, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
 		Targets: []HPAUtilizationTarget{{MetricIndex: 1, Resource: ResourceCPU, TargetUtilization: 80}}}
 	rec, err := Rightsize(DefaultRightsizeConfig(), ContainerUsage{CPURequest: 1, MemoryRequest: 512 << 20, CPU: cpu, Memory: constantHistory(300<<20, 8*24*time.Hour)}, hpa)
@@ -251,7 +251,7 @@ func TestRightsize_HPATargetCap(t *testing.T) {
 	if rec.CPU.Target != 0.8 || c.NewTargetUtilization != 100 || c.MetricIndex != 1 {
 		t.Errorf("request %v target %d%% (metric %d), want 800m at 100%% (1000m × 80%%)", rec.CPU.Target, c.NewTargetUtilization, c.MetricIndex)
 	}
-	if !strings.Contains(strings.Join(rec.HPA.Why, "\n"), "cpu request raised from 116m to 800m") {
+	if !strings.Contains(strings.Join(rec.HPA.Why, "\n"), "cpu request raised from 126m to 800m") {
 		t.Errorf("why: %q", rec.HPA.Why)
 	}
 }

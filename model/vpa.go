@@ -7,7 +7,9 @@ import (
 )
 
 // This file re-implements the Kubernetes Vertical Pod Autoscaler's
-// recommender (kubernetes/autoscaler, vertical-pod-autoscaler/pkg/recommender:
+// recommender as released in vertical-pod-autoscaler 1.4 to 1.8.1 and on
+// master in August 2026 (kubernetes/autoscaler,
+// vertical-pod-autoscaler/pkg/recommender:
 // util/histogram.go, util/histogram_options.go, util/decaying_histogram.go,
 // model/container.go, model/aggregate_container_state.go,
 // model/aggregations_config.go, model/types.go, logic/estimator.go,
@@ -18,11 +20,10 @@ import (
 
 // VPA histogram and recommender constants (aggregations_config.go, types.go).
 const (
-	// vpaCPUFirstBucket is the width of the first CPU bucket in cores:
-	// NewExponentialHistogramOptions(1000.0, 0.001, 1.05, epsilon). (An
-	// upstream comment still says 0.01 core; the code says 0.001.)
-	vpaCPUFirstBucket = 0.001
-	vpaCPUMaxValue    = 1000.0
+	// vpaCPUMaxValue is the start of the last CPU bucket in cores:
+	// NewExponentialHistogramOptions(1000.0, 0.01, 1.05, epsilon). The
+	// first bucket's width is VPAConfig.CPUFirstBucketCores.
+	vpaCPUMaxValue = 1000.0
 	// vpaMemoryFirstBucket is the width of the first memory bucket in bytes
 	// (10 MB), up to 1 TB.
 	vpaMemoryFirstBucket = 1e7
@@ -30,8 +31,10 @@ const (
 	// vpaBucketGrowth is DefaultHistogramBucketSizeGrowth: each bucket is
 	// 5 % wider than the one before.
 	vpaBucketGrowth = 0.05
-	// vpaMinSampleWeight is minSampleWeight: a CPU sample weighs its
-	// container's CPU request in cores, but at least this.
+	// vpaMinSampleWeight is minSampleWeight: the weight of every CPU
+	// sample before decay since VPA 1.4 (kubernetes/autoscaler ca812b36);
+	// before, a sample weighed its container's CPU request in cores, but at
+	// least this (VPAConfig.CPUWeightByRequest).
 	vpaMinSampleWeight = 0.1
 	// vpaEpsilon is the smallest bucket weight counted as non-empty.
 	vpaEpsilon = 0.001 * vpaMinSampleWeight
@@ -75,6 +78,14 @@ type VPAConfig struct {
 	// MemoryAggregationInterval is --memory-aggregation-interval (24h): one
 	// memory peak is kept per interval. Must be > 0.
 	MemoryAggregationInterval time.Duration
+	// CPUFirstBucketCores is the width of the first CPU histogram bucket,
+	// in cores: 0.01 upstream (a 2024 change to 0.001 never reached a
+	// release; reference/peers.md describes it). Must be > 0.
+	CPUFirstBucketCores float64
+	// CPUWeightByRequest weighs each CPU sample by the container's CPU
+	// request (at least 0.1 core), as VPA releases before 1.4 did. Default
+	// false: every sample weighs 0.1 before decay.
+	CPUWeightByRequest bool
 	// ConfidenceIntervalCPU and ConfidenceIntervalMemory are
 	// --confidence-interval-cpu and --confidence-interval-memory (24h): the
 	// unit in which history length is measured for the confidence
@@ -94,6 +105,7 @@ func DefaultVPAConfig() VPAConfig {
 		CPUHalfLife:          24 * time.Hour,
 		MemoryHalfLife:       24 * time.Hour,
 
+		CPUFirstBucketCores:       0.01,
 		MemoryAggregationInterval: 24 * time.Hour,
 		ConfidenceIntervalCPU:     24 * time.Hour,
 		ConfidenceIntervalMemory:  24 * time.Hour,
@@ -128,6 +140,9 @@ func (c VPAConfig) Validate() error {
 		if !(p.v >= 0 && !math.IsInf(p.v, 1)) {
 			return &InputError{Arg: p.name, Value: p.v, Want: wantNonNegative}
 		}
+	}
+	if !(c.CPUFirstBucketCores > 0 && c.CPUFirstBucketCores < vpaCPUMaxValue) {
+		return &InputError{Arg: "VPAConfig.CPUFirstBucketCores", Value: c.CPUFirstBucketCores, Want: "a width in cores in (0, 1000)"}
 	}
 	if c.ContainersPerPod < 1 {
 		return &InputError{Arg: "VPAConfig.ContainersPerPod", Value: float64(c.ContainersPerPod), Want: wantServers}
@@ -342,23 +357,27 @@ func NewVPAState(cfg VPAConfig) *VPAState {
 	g := 1 + vpaBucketGrowth
 	return &VPAState{
 		cfg: cfg,
-		cpu: newVPAHistogram(newExpBuckets(vpaCPUMaxValue, vpaCPUFirstBucket, g), cfg.CPUHalfLife),
+		cpu: newVPAHistogram(newExpBuckets(vpaCPUMaxValue, cfg.CPUFirstBucketCores, g), cfg.CPUHalfLife),
 		mem: newVPAHistogram(newExpBuckets(vpaMemoryMaxValue, vpaMemoryFirstBucket, g), cfg.MemoryHalfLife),
 	}
 }
 
 // AddCPU adds a CPU usage sample in cores, taken while the container's CPU
 // request was requestCores (0 when unset). Usage is truncated to whole
-// millicores first (CPUAmountFromCores); the sample weighs
-// max(request, 0.1) before decay. It reports whether the sample was used.
+// millicores first (CPUAmountFromCores); the sample weighs 0.1 before
+// decay, or max(request, 0.1) with CPUWeightByRequest. It reports whether
+// the sample was used.
 func (s *VPAState) AddCPU(t time.Time, cores, requestCores float64) bool {
 	usage := vpaAmount(cores * 1000)
 	if !t.After(s.lastCPUStart) {
 		s.cpuDiscarded++
 		return false
 	}
-	request := float64(vpaAmount(requestCores*1000)) / 1000
-	s.cpu.add(float64(usage)/1000, math.Max(request, vpaMinSampleWeight), t)
+	weight := vpaMinSampleWeight
+	if s.cfg.CPUWeightByRequest {
+		weight = math.Max(float64(vpaAmount(requestCores*1000))/1000, vpaMinSampleWeight)
+	}
+	s.cpu.add(float64(usage)/1000, weight, t)
 	if t.After(s.lastCPU) {
 		s.lastCPU = t
 	}
@@ -500,9 +519,9 @@ func (s *VPAState) Estimate() VPAEstimate {
 }
 
 // RecommendVPA aggregates a container's CPU (cores) and memory (bytes)
-// usage history, each in time order, with the container's current CPU
-// request (cores, 0 when unset) as the CPU sample weight, and returns the
-// VPA recommender's estimate.
+// usage history, each in time order, and returns the VPA recommender's
+// estimate. cpuRequestCores (0 when unset) is the CPU sample weight with
+// CPUWeightByRequest and is ignored otherwise.
 func RecommendVPA(cfg VPAConfig, cpu, mem []UsageSample, cpuRequestCores float64) (VPAEstimate, error) {
 	if err := cfg.Validate(); err != nil {
 		return VPAEstimate{}, err

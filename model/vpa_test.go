@@ -26,12 +26,13 @@ func constantHistory(value float64, d time.Duration) []UsageSample {
 func TestExpBuckets(t *testing.T) {
 	// Counts: ceil(log_1.05(max·0.05/first + 1)) + 1, computed with python3
 	// math.log from the formula in NewExponentialHistogramOptions.
-	cpu := newExpBuckets(vpaCPUMaxValue, vpaCPUFirstBucket, 1.05)
+	cpu := newExpBuckets(vpaCPUMaxValue, 0.01, 1.05)
+	fine := newExpBuckets(vpaCPUMaxValue, 0.001, 1.05)
 	mem := newExpBuckets(vpaMemoryMaxValue, vpaMemoryFirstBucket, 1.05)
-	if cpu.n != 223 || mem.n != 176 {
-		t.Fatalf("bucket counts cpu %d, memory %d; want 223 and 176", cpu.n, mem.n)
+	if cpu.n != 176 || fine.n != 223 || mem.n != 176 {
+		t.Fatalf("bucket counts cpu %d (1m: %d), memory %d; want 176 (223) and 176", cpu.n, fine.n, mem.n)
 	}
-	for _, b := range []expBuckets{cpu, mem} {
+	for _, b := range []expBuckets{cpu, fine, mem} {
 		for v := b.first / 3; v < b.start(b.n-1); v *= 1.013 {
 			i := b.find(v)
 			if !(b.start(i) <= v && v < b.start(i+1)) {
@@ -49,7 +50,7 @@ func TestExpBuckets(t *testing.T) {
 // python3 (float64) with the formulas of histogram_options.go, estimator.go
 // and recommender.go:
 //
-//	cpu 0.35 core → bucket 59, upper edge 0.353584 → 353m; +15 % → 405m
+//	cpu 0.35 core → bucket 20, upper edge 0.357193 → 357m; +15 % → 410m
 //	memory 400Mi → bucket 23, upper edge 445019988.74 → 445019988; +15 % → 511772986
 //	8 days at 1/min: c = min(11519/1440, 11520/1440) = 7.999306
 //	upper = trunc(target·(1 + 1/c)); lower = trunc(target·(1 + 0.001/c)^-2)
@@ -59,9 +60,9 @@ func TestVPAConstantUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := VPAEstimate{
-		LowerBound: VPAResources{CPUMillicores: 404, MemoryBytes: 511645055},
-		Target:     VPAResources{CPUMillicores: 405, MemoryBytes: 511772986},
-		UpperBound: VPAResources{CPUMillicores: 455, MemoryBytes: 575750162},
+		LowerBound: VPAResources{CPUMillicores: 409, MemoryBytes: 511645055},
+		Target:     VPAResources{CPUMillicores: 410, MemoryBytes: 511772986},
+		UpperBound: VPAResources{CPUMillicores: 461, MemoryBytes: 575750162},
 	}
 	if e.LowerBound != want.LowerBound || e.Target != want.Target || e.UpperBound != want.UpperBound {
 		t.Errorf("estimate lower %+v target %+v upper %+v\nwant lower %+v target %+v upper %+v",
@@ -77,7 +78,7 @@ func TestVPAConstantUsage(t *testing.T) {
 
 // TestVPAHalfLife: a sample 24 h older than another weighs half as much.
 func TestVPAHalfLife(t *testing.T) {
-	h := newVPAHistogram(newExpBuckets(vpaCPUMaxValue, vpaCPUFirstBucket, 1.05), 24*time.Hour)
+	h := newVPAHistogram(newExpBuckets(vpaCPUMaxValue, 0.01, 1.05), 24*time.Hour)
 	h.add(0.1, 1, vpaEpoch)
 	h.add(0.5, 1, vpaEpoch.Add(24*time.Hour))
 	old, young := h.weight[h.buckets.find(0.1)], h.weight[h.buckets.find(0.5)]
@@ -106,7 +107,7 @@ func TestVPAHalfLife(t *testing.T) {
 // TestVPARenormalisation: past 2^100 the reference time shifts and all
 // weights rescale; relative weights, and so percentiles, are unchanged.
 func TestVPARenormalisation(t *testing.T) {
-	b := newExpBuckets(vpaCPUMaxValue, vpaCPUFirstBucket, 1.05)
+	b := newExpBuckets(vpaCPUMaxValue, 0.01, 1.05)
 	h := newVPAHistogram(b, time.Minute)
 	h.add(0.2, 1, vpaEpoch)
 	ref := h.ref
@@ -209,15 +210,15 @@ func TestVPAConfidenceScaling(t *testing.T) {
 			if e.CPUConfidence != tt.wantC {
 				t.Fatalf("c = %v, want %v", e.CPUConfidence, tt.wantC)
 			}
-			const target = 405 // 0.35 core, as in TestVPAConstantUsage
+			const target = 410 // 0.35 core, as in TestVPAConstantUsage
 			if e.Target.CPUMillicores != target {
 				t.Errorf("target %dm, want %dm", e.Target.CPUMillicores, target)
 			}
 			if want := int64(target * (1 + 1/tt.wantC)); e.UpperBound.CPUMillicores != want {
-				t.Errorf("upper %dm, want trunc(405·(1+1/c)) = %dm", e.UpperBound.CPUMillicores, want)
+				t.Errorf("upper %dm, want trunc(410·(1+1/c)) = %dm", e.UpperBound.CPUMillicores, want)
 			}
 			if want := int64(target * math.Pow(1+0.001/tt.wantC, -2)); e.LowerBound.CPUMillicores != want {
-				t.Errorf("lower %dm, want trunc(405·(1+0.001/c)^-2) = %dm", e.LowerBound.CPUMillicores, want)
+				t.Errorf("lower %dm, want trunc(410·(1+0.001/c)^-2) = %dm", e.LowerBound.CPUMillicores, want)
 			}
 		})
 	}
@@ -245,6 +246,32 @@ func TestVPANoCPUHistory(t *testing.T) {
 	}
 }
 
+// TestVPASampleWeight: every CPU sample weighs 0.1 (VPA ≥ 1.4); with
+// CPUWeightByRequest it weighs its request, at least 0.1 (VPA < 1.4).
+func TestVPASampleWeight(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		byRequest bool
+		request   float64
+		want      float64
+	}{
+		{"constant", false, 2, 0.1},
+		{"by request", true, 2, 2},
+		{"by request, at least 0.1", true, 0.05, 0.1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultVPAConfig()
+			cfg.CPUWeightByRequest = tt.byRequest
+			s := NewVPAState(cfg)
+			s.AddCPU(vpaEpoch, 0.3, tt.request)
+			// One sample at the reference time: decay factor 2^0 = 1.
+			if !s.cpu.ref.Equal(vpaEpoch) || s.cpu.total != tt.want {
+				t.Errorf("weight %v (reference %v), want %v", s.cpu.total, s.cpu.ref, tt.want)
+			}
+		})
+	}
+}
+
 // TestVPADiscardsDuplicates: a CPU sample not after the previous one is
 // dropped (ContainerState.addCPUSample).
 func TestVPADiscardsDuplicates(t *testing.T) {
@@ -268,6 +295,7 @@ func TestVPAValidate(t *testing.T) {
 		{"negative margin", func(c *VPAConfig) { c.SafetyMarginFraction = -0.1 }, "VPAConfig.SafetyMarginFraction"},
 		{"NaN floor", func(c *VPAConfig) { c.PodMinMemoryMB = math.NaN() }, "VPAConfig.PodMinMemoryMB"},
 		{"no containers", func(c *VPAConfig) { c.ContainersPerPod = 0 }, "VPAConfig.ContainersPerPod"},
+		{"zero first bucket", func(c *VPAConfig) { c.CPUFirstBucketCores = 0 }, "VPAConfig.CPUFirstBucketCores"},
 		{"zero half-life", func(c *VPAConfig) { c.CPUHalfLife = 0 }, "VPAConfig.CPUHalfLife"},
 		{"confidence interval below a minute", func(c *VPAConfig) { c.ConfidenceIntervalMemory = time.Second }, "VPAConfig.ConfidenceIntervalMemory"},
 	}

@@ -86,10 +86,9 @@ func TestServiceRecommendation_ResourceChange(t *testing.T) {
 	if c == nil {
 		t.Fatal("no change")
 	}
-	// VPA: 0.3 core → bucket edge 0.30272 → 302m + 45m = 347m; 400Mi →
+	// VPA: 0.3 core → bucket edge 0.30539 → 305m + 45m = 350m; 400Mi →
 	// 511772986 bytes → 489Mi (python3, formulas of the VPA recommender).
-	// The HPA keeps its scale point 500m × 70 % = 350m only with a target
-	// of 100.9 % on 347m, above the 100 % cap, so the request rises to 350m.
+	// 350m is the HPA's scale point (500m × 70 %): the target becomes 100 %.
 	want := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("350m"), corev1.ResourceMemory: resource.MustParse("489Mi")}
 	if !equalLists(c.Requests, want) || !equalLists(c.Limits, want) {
 		t.Errorf("requests %v limits %v, want both %v (limits keep the ratio 1)", c.Requests, c.Limits, want)

@@ -423,3 +423,42 @@ func TestRightsize_Help(t *testing.T) {
 		t.Errorf("exit %d, help without the bundled example:\n%s", code, out)
 	}
 }
+
+// TestRightsize_MatchesUpstreamVPA holds the vpa strategy's estimate for the
+// bundled usage against testdata/noa-usage.vpa-upstream.json: what the
+// upstream recommender (k8s.io/autoscaler/vertical-pod-autoscaler v1.8.1,
+// logic.CreatePodResourceRecommender with its default flags, fed the same
+// CSV through model.ContainerState.AddSample) returned for it.
+func TestRightsize_MatchesUpstreamVPA(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/noa-usage.vpa-upstream.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upstream map[string]struct {
+		LowerBound model.VPAResources `json:"lowerBound"`
+		Target     model.VPAResources `json:"target"`
+		UpperBound model.VPAResources `json:"upperBound"`
+	}
+	if err := json.Unmarshal(data, &upstream); err != nil {
+		t.Fatal(err)
+	}
+	want, ok := upstream["noa-mcp/noa-mcp"]
+	if !ok {
+		t.Fatal("no noa-mcp/noa-mcp entry")
+	}
+	out, _, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../"+noaUsage, "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct {
+		Recommendations []scenarios.ServiceRecommendation `json:"recommendations"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Recommendations[0].VPA
+	if got.LowerBound != want.LowerBound || got.Target != want.Target || got.UpperBound != want.UpperBound {
+		t.Errorf("headroom lower %+v target %+v upper %+v\nupstream lower %+v target %+v upper %+v",
+			got.LowerBound, got.Target, got.UpperBound, want.LowerBound, want.Target, want.UpperBound)
+	}
+}
