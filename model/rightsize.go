@@ -247,7 +247,8 @@ type HPATargetChange struct {
 	DesiredBefore int32 `json:"desiredBefore"`
 	DesiredAfter  int32 `json:"desiredAfter"`
 	// Preserved of Checked replica counts in [minReplicas, maxReplicas]
-	// get the same proposal at PeakUsage before and after.
+	// (at most 1001 of them, around PeakReplicas) get the same proposal at
+	// PeakUsage before and after.
 	Preserved int `json:"preserved"`
 	Checked   int `json:"checked"`
 }
@@ -611,18 +612,34 @@ func milliOf(x float64) int64 { return int64(math.Round(x * 1000)) }
 // scale point.
 const hpaRequestNudge = 0.05
 
+// hpaCheckedCounts bounds the replica counts the HPA adjustment checks.
+const hpaCheckedCounts = 1001
+
 // adjustHPA moves each Utilization target whose resource's request changes
-// so that request × target stays put, choosing among the integer targets
-// near T·R/R' the one that keeps the HPA's proposal at the observed peak
-// unchanged for the most replica counts in [min, max] (then the closest,
-// then the lower). A target above MaxTargetUtilization is not set: the
-// request is raised to R·T/max instead, and the target becomes the max.
+// so that request × target stays put. Among the integer targets within 3 of
+// T·R/R', each with the request R' itself or nudged up (at most
+// hpaRequestNudge) to where request × target meets the old scale point, it
+// picks the one that keeps the HPA's proposal at the observed peak usage
+// unchanged for the peak's replica count first, then for the most replica
+// counts in [min, max] (at most hpaCheckedCounts of them, around the
+// peak's), then the smaller request, then the target closest to the exact
+// one. A target above MaxTargetUtilization is not set: the request is
+// raised to R·T/max instead.
 func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 	adj := &HPAAdjustment{
 		OldMinReplicas: h.MinReplicas, NewMinReplicas: h.MinReplicas,
 		OldMaxReplicas: h.MaxReplicas, NewMaxReplicas: h.MaxReplicas,
 	}
 	peakN := min(max(h.PeakReplicas, h.MinReplicas), h.MaxReplicas)
+	lo, hi := h.MinReplicas, h.MaxReplicas
+	if int64(hi)-int64(lo) >= hpaCheckedCounts {
+		lo = max(h.MinReplicas, peakN-hpaCheckedCounts/2)
+		hi = lo + hpaCheckedCounts - 1
+		if hi > h.MaxReplicas {
+			hi = h.MaxReplicas
+			lo = hi - hpaCheckedCounts + 1
+		}
+	}
 	targets := slices.Clone(h.Targets)
 	slices.SortStableFunc(targets, func(a, b HPAUtilizationTarget) int { return cmp.Compare(a.MetricIndex, b.MetricIndex) })
 	for _, t := range targets {
@@ -669,7 +686,7 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 			step = 1000 << 20 // whole MiB, in milli-bytes
 		}
 		proposals := func(req int64, target int32) (atPeak bool, score int) {
-			for n := h.MinReplicas; n <= h.MaxReplicas; n++ {
+			for n := lo; n <= hi; n++ {
 				before := HPAUtilizationProposal(n, peak, oldReq, int32(T), h.ScaleUpTolerance, h.ScaleDownTolerance)
 				after := HPAUtilizationProposal(n, peak, req, target, h.ScaleUpTolerance, h.ScaleDownTolerance)
 				if before == after {
@@ -730,14 +747,14 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 		}
 		bestScore := best.score
 		c.NewTargetUtilization = best.target
-		c.Preserved, c.Checked = bestScore, int(h.MaxReplicas-h.MinReplicas+1)
+		c.Preserved, c.Checked = bestScore, int(hi-lo+1)
 		c.DesiredBefore = HPAUtilizationProposal(peakN, peak, oldReq, int32(T), h.ScaleUpTolerance, h.ScaleDownTolerance)
 		c.DesiredAfter = HPAUtilizationProposal(peakN, peak, newReq, best.target, h.ScaleUpTolerance, h.ScaleDownTolerance)
 		adj.Targets = append(adj.Targets, c)
 		adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%% → %d%%: the scale point stays at %s per pod (%s × %d%%; now %s × %d%% = %s); at the observed peak of %s per pod on %d pods the HPA proposes %d replicas before and %d after (the same for %d of %d replica counts in [%d, %d])",
 			t.Resource, T, best.target, format(res.Request*float64(T)/100), format(res.Request), T,
 			format(res.Target), best.target, format(res.Target*float64(best.target)/100),
-			format(res.PeakUsage), peakN, c.DesiredBefore, c.DesiredAfter, c.Preserved, c.Checked, h.MinReplicas, h.MaxReplicas))
+			format(res.PeakUsage), peakN, c.DesiredBefore, c.DesiredAfter, c.Preserved, c.Checked, lo, hi))
 		if c.DesiredAfter != c.DesiredBefore {
 			adj.Why = append(adj.Why, fmt.Sprintf("no integer %s target keeps the HPA's proposal at the observed peak exactly (integer percents and the tolerance band): %d replicas instead of %d",
 				t.Resource, c.DesiredAfter, c.DesiredBefore))

@@ -276,6 +276,20 @@ func TestRightsize_MemoryHPA(t *testing.T) {
 	}
 }
 
+// TestRightsize_HPAHugeRange: a replica range of two billion is checked
+// around the peak's replica count, not walked whole.
+func TestRightsize_HPAHugeRange(t *testing.T) {
+	hpa := &HPAScaling{MinReplicas: 1, MaxReplicas: math.MaxInt32, PeakReplicas: 3, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
+		Targets: []HPAUtilizationTarget{{Resource: ResourceCPU, TargetUtilization: 70}}}
+	rec, err := Rightsize(DefaultRightsizeConfig(), ContainerUsage{CPURequest: 0.5, MemoryRequest: 512 << 20, CPU: constantHistory(0.3, 8*24*time.Hour)}, hpa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rec.HPA.Targets[0]; c.Checked != 1001 || c.DesiredAfter != c.DesiredBefore {
+		t.Errorf("checked %d counts, proposal %d → %d; want 1001 and unchanged", c.Checked, c.DesiredBefore, c.DesiredAfter)
+	}
+}
+
 func TestRightsize_InvalidInput(t *testing.T) {
 	ok := ContainerUsage{CPURequest: 0.5, CPU: constantHistory(0.1, time.Hour)}
 	tests := []struct {
