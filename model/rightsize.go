@@ -153,6 +153,10 @@ type HPAScaling struct {
 type HPAUtilizationTarget struct {
 	// MetricIndex is the metric's index in spec.metrics.
 	MetricIndex int `json:"metricIndex"`
+	// MetricType is the metric's type, Resource or ContainerResource, which
+	// names the field that holds its target
+	// (spec.metrics[MetricIndex].resource or .containerResource).
+	MetricType string `json:"metricType,omitempty"`
 	// Resource is ResourceCPU or ResourceMemory.
 	Resource string `json:"resource"`
 	// TargetUtilization is averageUtilization, in percent of the request.

@@ -85,7 +85,9 @@ func (p *Plan) HPAScaling(s *Service) *model.HPAScaling {
 			target.Type != autoscalingv2.UtilizationMetricType || target.AverageUtilization == nil {
 			continue
 		}
-		h.Targets = append(h.Targets, model.HPAUtilizationTarget{MetricIndex: i, Resource: string(name), TargetUtilization: *target.AverageUtilization})
+		h.Targets = append(h.Targets, model.HPAUtilizationTarget{
+			MetricIndex: i, MetricType: string(m.Type), Resource: string(name), TargetUtilization: *target.AverageUtilization,
+		})
 	}
 	return h
 }

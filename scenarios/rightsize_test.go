@@ -31,10 +31,10 @@ func TestPlan_HPAScaling(t *testing.T) {
 		want    *model.HPAScaling
 	}{
 		{"noa-mcp", &model.HPAScaling{MinReplicas: 3, MaxReplicas: 10, PeakReplicas: 3, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
-			Targets: []model.HPAUtilizationTarget{{MetricIndex: 0, Resource: "cpu", TargetUtilization: 70}, {MetricIndex: 1, Resource: "memory", TargetUtilization: 80}}}},
+			Targets: []model.HPAUtilizationTarget{{MetricIndex: 0, MetricType: "Resource", Resource: "cpu", TargetUtilization: 70}, {MetricIndex: 1, MetricType: "Resource", Resource: "memory", TargetUtilization: 80}}}},
 		// The Pods metric is not a Utilization target.
 		{"noa-claude-flow", &model.HPAScaling{MinReplicas: 2, MaxReplicas: 8, PeakReplicas: 2, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1,
-			Targets: []model.HPAUtilizationTarget{{MetricIndex: 0, Resource: "cpu", TargetUtilization: 70}}}},
+			Targets: []model.HPAUtilizationTarget{{MetricIndex: 0, MetricType: "Resource", Resource: "cpu", TargetUtilization: 70}}}},
 		{"noa-workers", &model.HPAScaling{MinReplicas: 2, MaxReplicas: 4, PeakReplicas: 2, ScaleUpTolerance: 0.1, ScaleDownTolerance: 0.1}},
 		{"noa-redis", nil},
 	}
@@ -58,6 +58,12 @@ func TestPlan_HPAScaling(t *testing.T) {
 		ContainerResource: &autoscalingv2.ContainerResourceMetricSource{Name: corev1.ResourceCPU, Container: "istio-proxy",
 			Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &target}},
 	})
+	own := int32(75)
+	hpa.Metrics = append(hpa.Metrics, autoscalingv2.MetricSpec{
+		Type: autoscalingv2.ContainerResourceMetricSourceType,
+		ContainerResource: &autoscalingv2.ContainerResourceMetricSource{Name: corev1.ResourceMemory, Container: "noa-mcp",
+			Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &own}},
+	})
 	zero := int32(0)
 	hpa.MinReplicas = &zero
 	s.HPA = hpa
@@ -65,8 +71,12 @@ func TestPlan_HPAScaling(t *testing.T) {
 	if h.MinReplicas != 1 {
 		t.Errorf("minReplicas 0 gave a range from %d, want 1", h.MinReplicas)
 	}
-	if h.ScaleUpTolerance != 0.05 || h.ScaleDownTolerance != 0.1 || len(h.Targets) != 2 {
-		t.Errorf("tolerances %v/%v, %d targets; want 0.05/0.1 and the sidecar's metric left out", h.ScaleUpTolerance, h.ScaleDownTolerance, len(h.Targets))
+	if h.ScaleUpTolerance != 0.05 || h.ScaleDownTolerance != 0.1 || len(h.Targets) != 3 {
+		t.Fatalf("tolerances %v/%v, %d targets; want 0.05/0.1 and the sidecar's metric left out", h.ScaleUpTolerance, h.ScaleDownTolerance, len(h.Targets))
+	}
+	want := model.HPAUtilizationTarget{MetricIndex: 3, MetricType: "ContainerResource", Resource: "memory", TargetUtilization: 75}
+	if h.Targets[2] != want {
+		t.Errorf("container metric %+v, want %+v", h.Targets[2], want)
 	}
 }
 
