@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -29,10 +30,9 @@ type usageSource interface {
 	ContainerUsage(ctx context.Context, namespace, workload, container string, window, step time.Duration) (cpu, mem []model.UsageSample, err error)
 }
 
-// newPrometheusUsage builds the usage source behind --prometheus-url.
-// HOOK(prom): wire package prom here, e.g.
-// newPrometheusUsage = func(url string) (usageSource, error) { return prom.NewClient(url) }
-var newPrometheusUsage func(url string) (usageSource, error)
+// newPrometheusUsage builds the usage source behind --prometheus-url: the
+// cAdvisor series of package prom's default queries.
+var newPrometheusUsage = func(url string) (usageSource, error) { return prom.NewClient(url, nil) }
 
 // rightsizeOptions are the flags and state of `headroom rightsize`.
 type rightsizeOptions struct {
@@ -195,9 +195,6 @@ func (o *rightsizeOptions) Complete() error {
 		}
 	}
 	if o.PrometheusURL != "" {
-		if newPrometheusUsage == nil {
-			return usageErrorf("--prometheus-url: this build has no Prometheus reader yet; export the usage to CSV and use --usage FILE")
-		}
 		src, err := newPrometheusUsage(o.PrometheusURL)
 		if err != nil {
 			return err

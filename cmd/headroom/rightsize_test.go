@@ -9,8 +9,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -316,7 +319,7 @@ func TestRightsize_Errors(t *testing.T) {
 		{"bad window", []string{"rightsize", "-f", noaPlan, "--usage", "x.csv", "--window", "2w"}, exitUsage, `--window "2w": want a duration such as 14d`},
 		{"bad percentile", []string{"rightsize", "-f", noaPlan, "--usage", "x.csv", "--cpu-percentile", "0"}, exitUsage, "--cpu-percentile must be in (0, 100], got 0"},
 		{"both stdin", []string{"rightsize", "-f", "-", "--usage", "-"}, exitUsage, "cannot both read standard input"},
-		{"prometheus not wired", []string{"rightsize", "-f", noaPlan, "--prometheus-url", "http://p:9090"}, exitUsage, "this build has no Prometheus reader yet"},
+		{"prometheus unreachable", []string{"rightsize", "-f", noaPlan, "--service", "noa-mcp", "--prometheus-url", "http://127.0.0.1:1"}, exitError, "usage of noa-mcp/noa-mcp"},
 		{"unknown service flag", []string{"rightsize", "-f", noaPlan, "--usage", "x.csv", "--service", "nope"}, exitUsage, `--service "nope": the plan has no such service`},
 		{"missing file", []string{"rightsize", "-f", noaPlan, "--usage", filepath.Join(dir, "nope.csv")}, exitError, "read usage: open"},
 		{"unknown service in file", []string{"rightsize", "-f", noaPlan, "--usage", unknown}, exitError, unknown + `:3: service: "noa-api" is not a service of the plan`},
@@ -460,5 +463,57 @@ func TestRightsize_MatchesUpstreamVPA(t *testing.T) {
 	if got.LowerBound != want.LowerBound || got.Target != want.Target || got.UpperBound != want.UpperBound {
 		t.Errorf("headroom lower %+v target %+v upper %+v\nupstream lower %+v target %+v upper %+v",
 			got.LowerBound, got.Target, got.UpperBound, want.LowerBound, want.Target, want.UpperBound)
+	}
+}
+
+// TestRightsize_Prometheus reads usage through package prom from a server
+// that speaks the Prometheus HTTP API: three pods, 14 days at 5 minutes.
+func TestRightsize_Prometheus(t *testing.T) {
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.URL.Path != "/api/v1/query_range" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		q := r.Form.Get("query")
+		queries = append(queries, q)
+		start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
+		end, _ := strconv.ParseFloat(r.Form.Get("end"), 64)
+		step, _ := strconv.ParseFloat(r.Form.Get("step"), 64)
+		if step <= 0 {
+			d, _ := time.ParseDuration(r.Form.Get("step"))
+			step = d.Seconds()
+		}
+		if step <= 0 {
+			http.Error(w, "bad step", http.StatusBadRequest)
+			return
+		}
+		var series []string
+		for pod := 0; pod < 3; pod++ {
+			var vals []string
+			for ts := start; ts <= end; ts += step {
+				day := math.Sin(2 * math.Pi * ts / 86400)
+				v := 0.25 + 0.1*day + 0.01*float64(pod)
+				if strings.Contains(q, "memory") {
+					v = (400 + 20*day) * (1 << 20)
+				}
+				vals = append(vals, fmt.Sprintf("[%.3f,\"%g\"]", ts, v))
+			}
+			series = append(series, fmt.Sprintf(`{"metric":{"pod":"noa-mcp-7c9f8-%c%c%c%c%c","container":"noa-mcp"},"values":[%s]}`,
+				'a'+pod, 'b', 'c', 'd', 'e', strings.Join(vals, ",")))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":[%s]}}`, strings.Join(series, ","))
+	}))
+	defer srv.Close()
+	out, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--service", "noa-mcp", "--prometheus-url", srv.URL, "--window", "14d", "--step", "5m", "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if len(queries) != 2 || !strings.Contains(queries[0], "container_cpu_usage_seconds_total") || !strings.Contains(queries[1], "container_memory_working_set_bytes") {
+		t.Errorf("queries %q", queries)
+	}
+	if !strings.Contains(out, `"noa-mcp"`) || !strings.Contains(out, "vpa") {
+		t.Errorf("output lacks noa-mcp's VPA recommendation:\n%.2000s", out)
 	}
 }
