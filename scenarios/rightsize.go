@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"math"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -174,4 +175,43 @@ func milliQuantity(cores float64) resource.Quantity {
 // byteQuantity is bytes as a binary-SI Quantity ("489Mi" for whole MiB).
 func byteQuantity(bytes float64) resource.Quantity {
 	return *resource.NewQuantity(int64(math.Ceil(bytes)), resource.BinarySI)
+}
+
+// Recommendation turns a right-sizing change into the form the patch writer
+// takes: the changed requests and limits, and the service's HPA spec with
+// the adjustment applied (its utilisation targets, min and max replicas).
+func (c ResourceChange) Recommendation(p *Plan) (Recommendation, error) {
+	rec := Recommendation{Service: c.Service, Requests: c.Requests, Limits: c.Limits, ResourceRationale: c.Rationale}
+	if c.HPA == nil {
+		return rec, nil
+	}
+	svc := p.Service(c.Service)
+	if svc == nil || svc.HPA == nil {
+		return rec, fmt.Errorf("service %s: a change to its HPA, but the plan gives it none", c.Service)
+	}
+	h := svc.HPA.DeepCopy()
+	for _, t := range c.HPA.Targets {
+		if t.MetricIndex < 0 || t.MetricIndex >= len(h.Metrics) {
+			return rec, fmt.Errorf("service %s: HPA metric %d does not exist", c.Service, t.MetricIndex)
+		}
+		m := &h.Metrics[t.MetricIndex]
+		pct := t.NewTargetUtilization
+		switch {
+		case m.Resource != nil && string(m.Resource.Name) == t.Resource:
+			m.Resource.Target.AverageUtilization = &pct
+		case m.ContainerResource != nil && string(m.ContainerResource.Name) == t.Resource:
+			m.ContainerResource.Target.AverageUtilization = &pct
+		default:
+			return rec, fmt.Errorf("service %s: HPA metric %d is not a %s utilisation target", c.Service, t.MetricIndex, t.Resource)
+		}
+	}
+	if c.HPA.NewMinReplicas > 0 && c.HPA.NewMinReplicas != c.HPA.OldMinReplicas {
+		h.MinReplicas = &c.HPA.NewMinReplicas
+	}
+	if c.HPA.NewMaxReplicas > 0 {
+		h.MaxReplicas = c.HPA.NewMaxReplicas
+	}
+	rec.HPA = h
+	rec.HPARationale = c.HPA.Why
+	return rec, nil
 }

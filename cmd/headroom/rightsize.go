@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
+	"github.com/headroom-dev/headroom/reports"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -37,6 +39,7 @@ var newPrometheusUsage = func(url string) (usageSource, error) { return prom.New
 // rightsizeOptions are the flags and state of `headroom rightsize`.
 type rightsizeOptions struct {
 	Filename      string
+	Patches       string
 	Services      []string
 	Strategy      string
 	Usage         string
@@ -111,6 +114,7 @@ WINDOW of the data (of the file's own data for --usage).`,
 	f.Float64Var(&o.CPUPercentile, "cpu-percentile", o.CPUPercentile, "CPU usage percentile of the percentile strategy, in (0, 100]")
 	f.Float64Var(&o.Buffer, "buffer", o.Buffer, "percent added to maximum usage by the percentile (memory) and max strategies")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or yaml")
+	f.StringVar(&o.Patches, "patches", "", "also write the changes as a patches directory (replaced whole), for headroom apply or a kustomize overlay")
 	return cmd
 }
 
@@ -274,6 +278,38 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(o.streams.ErrOut, "warning: no usage data for %s in %s; left out\n", strings.Join(rep.Skipped, ", "), o.sourceName)
 	}
+	if o.Patches != "" {
+		return o.writePatches(rep.Changes)
+	}
+	return nil
+}
+
+// writePatches writes the changes as a patches directory (the layout of
+// package reports: kubectl JSON patches, a kustomize component, whole HPAs,
+// VPAs in Off mode), replacing the directory whole.
+func (o *rightsizeOptions) writePatches(changes []scenarios.ResourceChange) error {
+	var recs []scenarios.Recommendation
+	for _, c := range changes {
+		r, err := c.Recommendation(o.plan)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, r)
+	}
+	rep := &reports.Report{Plan: o.plan.Metadata.Name, Recommendations: recs}
+	files, _, err := reports.RenderPatches(o.plan, rep, reports.PatchOptions{Generator: "headroom " + currentVersion().Version + " rightsize"})
+	if err != nil {
+		return err
+	}
+	dir := filepath.Clean(o.Patches)
+	base := filepath.Base(dir)
+	for i := range files {
+		files[i].Path = base + "/" + files[i].Path
+	}
+	if err := reports.WriteDir(filepath.Dir(dir), files, []string{base}); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.ErrOut, "wrote %d change(s) to %s (check them with: headroom apply -f %s)\n", len(recs), dir, dir)
 	return nil
 }
 

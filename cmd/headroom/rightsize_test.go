@@ -517,3 +517,30 @@ func TestRightsize_Prometheus(t *testing.T) {
 		t.Errorf("output lacks noa-mcp's VPA recommendation:\n%.2000s", out)
 	}
 }
+
+// TestRightsize_Patches writes the change list through the report's patch
+// writer: the HPA target moves with the request.
+func TestRightsize_Patches(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "patches")
+	_, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--patches", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	script, err := os.ReadFile(filepath.Join(dir, "kubectl-patches.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"path": "/spec/template/spec/containers/0/resources/requests/cpu", "value": "410m"`,
+		`"path": "/spec/metrics/0/resource/target/averageUtilization", "value": 85`,
+	} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("kubectl-patches.sh lacks %s", want)
+		}
+	}
+	for _, f := range []string{"kustomization.yaml", "strategic/deployment-noa-mcp.yaml", "strategic/horizontalpodautoscaler-noa-mcp-hpa.yaml", "manifests/hpa-noa-mcp-hpa.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
