@@ -30,7 +30,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	wantImages := -1
 	if path == "" {
 		plan, rep := noa(t)
-		_, figs, pngs, err := rep.RenderFigures(plan)
+		_, figs, pngs, err := rep.RenderFigures(plan, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,14 +10,37 @@ import (
 // against the proposed HPA where there is a proposal, and each event with
 // its pre-scale. It returns the files to write under plots/, their
 // references for the documents, and each PNG by name for report.html.
-func (rep *Report) RenderFigures(plan *scenarios.Plan) ([]File, []FigureRef, map[string][]byte, error) {
+//
+// Show limits the per-service figures to the (service, scenario) pairs it
+// accepts, scenario "" standing for the capacity curve (nil: all); cluster
+// figures are always drawn.
+func (rep *Report) RenderFigures(plan *scenarios.Plan, show func(service, scenario string) bool) ([]File, []FigureRef, map[string][]byte, error) {
+	if show == nil {
+		show = func(string, string) bool { return true }
+	}
 	var results []*sim.Result
 	for _, sc := range plan.Scenarios {
-		if r := rep.Run(sc.Name, false); r != nil {
-			results = append(results, r)
+		r := rep.Run(sc.Name, false)
+		if r == nil {
+			continue
+		}
+		kept := *r
+		kept.Services = nil
+		for _, s := range r.Services {
+			if show(s.Service, sc.Name) {
+				kept.Services = append(kept.Services, s)
+			}
+		}
+		results = append(results, &kept)
+	}
+	shown := *plan
+	shown.Services = nil
+	for _, s := range plan.Services {
+		if show(s.Name, "") {
+			shown.Services = append(shown.Services, s)
 		}
 	}
-	figs, err := PlanFigures(plan, results)
+	figs, err := PlanFigures(&shown, results)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -30,6 +53,9 @@ func (rep *Report) RenderFigures(plan *scenarios.Plan) ([]File, []FigureRef, map
 		sc := plan.Scenario(cur.Scenario)
 		for i := range cur.Services {
 			name := cur.Services[i].Service
+			if !show(name, cur.Scenario) {
+				continue
+			}
 			spec, ok := rep.proposed[name]
 			p := prop.Service(name)
 			if !ok || p == nil {
@@ -52,6 +78,9 @@ func (rep *Report) RenderFigures(plan *scenarios.Plan) ([]File, []FigureRef, map
 		renamed := *sc
 		renamed.Name = sc.Name + "-prescale"
 		for _, ps := range ev.PreScales {
+			if !show(ps.Service, ev.Event.Scenario) {
+				continue
+			}
 			sr := run.Service(ps.Service)
 			svc := plan.Service(ps.Service)
 			if sr == nil || svc == nil {

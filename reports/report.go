@@ -212,6 +212,19 @@ type runKey struct {
 	proposed bool
 }
 
+// WorstOnly accepts, for each service at risk, the scenario where it is
+// worst (the most SLO-violation minutes, else the first at risk) and its
+// capacity curve: the figures a review of a large plan needs.
+func (r *Report) WorstOnly(service, scenario string) bool {
+	worst, most := "", -1.0
+	for _, risk := range r.Summary.Risks {
+		if risk.Service == service && risk.Minutes > most {
+			worst, most = risk.Scenario, risk.Minutes
+		}
+	}
+	return worst != "" && (scenario == "" || scenario == worst)
+}
+
 // Run returns the simulation of a scenario with today's HPAs or the
 // proposed ones (nil when not simulated).
 func (r *Report) Run(scenario string, proposed bool) *sim.Result {

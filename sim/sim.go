@@ -71,6 +71,11 @@ func Run(plan *scenarios.Plan, opts Options) (*Result, error) {
 // New builds the world at t = 0: every service at its current replicas,
 // all Ready, on as many nodes of the cheapest type as they need.
 func New(plan *scenarios.Plan, opts Options) (*World, error) {
+	if opts.traffic == nil {
+		// The scenario's multiplier is the same for every service: compute
+		// its series once per run rather than once per service and tick.
+		opts.traffic = newTrafficCache()
+	}
 	var sc *scenarios.Scenario
 	for i := range plan.Scenarios {
 		if plan.Scenarios[i].Name == opts.Scenario {

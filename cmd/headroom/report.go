@@ -26,6 +26,7 @@ type reportOptions struct {
 	Seed         int64
 	Series       bool
 	KubectlImage string
+	Plots        string
 
 	EventName     string
 	EventStart    string
@@ -44,7 +45,7 @@ type reportOptions struct {
 func init() { registerCommand("plan", newReportCmd) }
 
 func newReportCmd(streams ioStreams) *cobra.Command {
-	o := &reportOptions{OutDir: "report", Mode: "queueing", Series: true, EventRamp: 10 * time.Minute, streams: streams}
+	o := &reportOptions{OutDir: "report", Mode: "queueing", Plots: "auto", Series: true, EventRamp: 10 * time.Minute, streams: streams}
 	cmd := &cobra.Command{
 		Use:   "report -f PLAN [-o DIR] [--hpa PROPOSED.yaml] [--event NAME --event-start T --event-end T --event-peak 5x]",
 		Short: "The capacity review: plots, report.html/.md/.json and right-sizing patches",
@@ -87,6 +88,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
+	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
 	f.StringVar(&o.EventName, "event", "", "name of a pre-announced event to size for (a DNS label)")
 	f.StringVar(&o.EventStart, "event-start", "", "when the event's traffic starts to rise (RFC 3339, e.g. 2026-12-01T18:00:00Z)")
@@ -104,6 +106,11 @@ func (o *reportOptions) Validate() error {
 	}
 	if o.OutDir == "" {
 		return usageErrorf("-o/--output-dir must name a directory")
+	}
+	switch o.Plots {
+	case "auto", "all", "at-risk", "none":
+	default:
+		return usageErrorf("--plots must be auto, all, at-risk or none, got %q", o.Plots)
 	}
 	switch o.Mode {
 	case "queueing":
@@ -144,6 +151,9 @@ func (o *reportOptions) Validate() error {
 	o.event = ev
 	return nil
 }
+
+// autoPlotServices is the largest plan --plots auto draws every service of.
+const autoPlotServices = 12
 
 // parseEventTime reads RFC 3339, or "2006-01-02 15:04" / "2006-01-02T15:04" taken as UTC.
 func parseEventTime(s string) (time.Time, error) {
@@ -224,10 +234,21 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 			return err
 		}
 	}
-	progress("drawing the plots")
-	plotFiles, figs, pngs, err := rep.RenderFigures(plan)
-	if err != nil {
-		return err
+	var plotFiles []reports.File
+	var figs []reports.FigureRef
+	pngs := map[string][]byte{}
+	if o.Plots != "none" {
+		var only func(service, scenario string) bool
+		if o.Plots == "at-risk" || (o.Plots == "auto" && len(plan.Services) > autoPlotServices) {
+			only = rep.WorstOnly
+			progress("drawing the figures of each service at risk in its worst scenario (--plots all draws everything)")
+		} else {
+			progress("drawing the figures")
+		}
+		plotFiles, figs, pngs, err = rep.RenderFigures(plan, only)
+		if err != nil {
+			return err
+		}
 	}
 	rep.Figures = figs
 	patchFiles, refs, err := reports.RenderPatches(plan, rep, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: generator})
