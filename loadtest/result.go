@@ -176,6 +176,14 @@ func (h *Histogram) Mean() float64 {
 	return h.h.Mean() / 1e6
 }
 
+// StdDev returns the standard deviation in seconds, 0 when empty.
+func (h *Histogram) StdDev() float64 {
+	if h.h.TotalCount() == 0 {
+		return 0
+	}
+	return h.h.StdDev() / 1e6
+}
+
 // Max returns the largest recorded value in seconds.
 func (h *Histogram) Max() float64 { return float64(h.h.Max()) / 1e6 }
 
