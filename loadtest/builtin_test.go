@@ -68,7 +68,6 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 	}
 }
 
-
 // TestBuiltin_DropsWhenEveryWorkerIsBusy: a target that never answers
 // holds the two workers; every later arrival is dropped, not queued.
 func TestBuiltin_DropsWhenEveryWorkerIsBusy(t *testing.T) {
