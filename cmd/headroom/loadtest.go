@@ -330,10 +330,10 @@ func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
 	fmt.Fprintf(w, "offered %s, sent %d, completed %d (%s), errors %d, dropped %d\n",
 		formatRate(t.TargetRate), t.Sent, t.Completed, formatRate(t.Rate), t.Errors, t.Dropped)
 	fmt.Fprintf(w, "latency from intended send time: mean %s  p50 %s  p95 %s  p99 %s  max %s\n",
-		formatSeconds(t.Mean), formatSeconds(t.P50), formatSeconds(t.P95), formatSeconds(t.P99), formatSeconds(t.Latency.Max()))
+		formatMillis(t.Mean), formatMillis(t.P50), formatMillis(t.P95), formatMillis(t.P99), formatMillis(t.Latency.Max()))
 	if r.SendLag != nil {
 		fmt.Fprintf(w, "send lag (generator lateness): p50 %s  p99 %s  max %s\n",
-			formatSeconds(r.SendLag.Quantile(0.5)), formatSeconds(r.SendLag.Quantile(0.99)), formatSeconds(r.SendLag.Max()))
+			formatMillis(r.SendLag.Quantile(0.5)), formatMillis(r.SendLag.Quantile(0.99)), formatMillis(r.SendLag.Max()))
 	}
 	for _, th := range r.Thresholds {
 		v := "pass"
@@ -468,3 +468,7 @@ func (o *loadtestCompareOptions) Run(*cobra.Command) error {
 	}
 	return nil
 }
+
+// formatMillis prints seconds as milliseconds with two decimals: a send
+// lag or a loopback latency is often below one.
+func formatMillis(s float64) string { return fmt.Sprintf("%.2fms", s*1e3) }

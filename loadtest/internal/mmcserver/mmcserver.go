@@ -34,6 +34,7 @@ type Server struct {
 	rng       *rand.Rand
 	overshoot time.Duration // mean oversleep of time.Sleep, measured at start
 	stats     Stats
+	services  []time.Duration // measured service times in the order served
 }
 
 // Stats are what the server measured of itself.
@@ -127,6 +128,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/reset":
 		s.mu.Lock()
 		s.stats = Stats{OvershootSeconds: s.overshoot.Seconds()}
+		s.services = nil
 		s.mu.Unlock()
 		return
 	}
@@ -144,6 +146,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.ServiceSeconds += done.Sub(began).Seconds()
 	s.stats.WaitSeconds += began.Sub(arrived).Seconds()
 	s.stats.OvershootSeconds = s.overshoot.Seconds()
+	s.services = append(s.services, done.Sub(began))
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
@@ -153,4 +156,12 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
+}
+
+// ServiceTimes returns the measured service time of every request in the
+// order the requests took a slot, which is their arrival order (FCFS).
+func (s *Server) ServiceTimes() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.services...)
 }
