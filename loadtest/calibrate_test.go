@@ -116,6 +116,9 @@ func TestApplyCalibration(t *testing.T) {
 		{"mmc-cv", "testdata/mmc-plan.yaml", "mmc", ShapeCV},
 		{"noa-p95", "../scenarios/examples/noa.yaml", "noa-mcp", ShapeP95},
 		{"noa-cv", "../scenarios/examples/noa.yaml", "noa-mcp", ShapeCV},
+		// Flow mappings ({mean: 120ms, cv: 1.5}) are beyond the text splice:
+		// the node tree is re-encoded.
+		{"noa-flow-reencoded", "../scenarios/examples/noa.yaml", "noa-claude-flow", ShapeCV},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,6 +144,18 @@ func TestApplyCalibration(t *testing.T) {
 				t.Errorf("shape %s: cv %v p95 %v", tc.shape, svc.ServiceTime.CV, svc.ServiceTime.P95)
 			}
 			golden(t, "calibrated-"+tc.name+".golden.yaml", out)
+			// The splice leaves every other line as it was.
+			if !strings.Contains(tc.name, "reencoded") {
+				kept := 0
+				for _, l := range strings.Split(string(in), "\n") {
+					if strings.Contains(string(out), l+"\n") {
+						kept++
+					}
+				}
+				if changed := len(strings.Split(string(in), "\n")) - kept; changed > 6 {
+					t.Errorf("%d lines changed, want at most the 6 calibrated ones", changed)
+				}
+			}
 		})
 	}
 }

@@ -255,11 +255,11 @@ func Compare(plan *scenarios.Plan, res *Result, opts CompareOptions) (*Compariso
 	if worst.Relative >= 0 {
 		cmp.Worst = worst
 	}
-	cmp.judge(res)
+	cmp.judge(res, svc.HPA != nil)
 	return cmp, nil
 }
 
-func (c *Comparison) judge(res *Result) {
+func (c *Comparison) judge(res *Result, autoscaled bool) {
 	if c.ThroughputMAPE > AgreeThroughputMAPE {
 		c.Reasons = append(c.Reasons, fmt.Sprintf("throughput MAPE %.1f %% > %.0f %%", c.ThroughputMAPE*100, AgreeThroughputMAPE*100))
 	}
@@ -275,7 +275,7 @@ func (c *Comparison) judge(res *Result) {
 	if !res.Valid {
 		c.Reasons = append(c.Reasons, "the measurement is invalid: "+res.InvalidReason)
 	}
-	if res.Speedup > 1 {
+	if res.Speedup > 1 && autoscaled {
 		c.Caveats = append(c.Caveats, fmt.Sprintf("the run played the scenario %g× faster than real time while pods started and the HPA synced in real time; the simulation plays it at scenario time", res.Speedup))
 	}
 	if c.ReplicasMAPE == nil {

@@ -32,6 +32,8 @@ wrk_rate=$(wrk -t2 -c64 -d10s "$url" | awk '/^Requests\/sec:/ { print $2 }')
 echo "wrk -t2 -c64 -d10s: ${wrk_rate} req/s"
 
 best=0
+top=0
+misses=0
 for r in "${rates[@]}"; do
   set +e
   "$tmp/headroom" loadtest run --engine builtin --arrivals constant --target "$url" --rate "$r" --duration 5s \
@@ -42,11 +44,15 @@ for r in "${rates[@]}"; do
   valid=$(grep '^valid:' "$tmp/out-$r.txt" | sed 's/^valid: //')
   achieved=$(awk -v n="$completed" 'BEGIN { printf "%.0f", n / 5 }')
   echo "rate $r/s: achieved ${achieved}/s; send lag ${lag}; valid: ${valid}"
-  if [ "${valid%% *}" = "yes" ] && [ "$achieved" -ge $((r * 97 / 100)) ]; then
-    best=$r
+  if [ "$achieved" -ge $((r * 97 / 100)) ]; then
+    top=$r
+    misses=0
+    if [ "${valid%% *}" = "yes" ]; then best=$r; fi
   else
-    break
+    misses=$((misses + 1))
+    [ "$misses" -ge 2 ] && break
   fi
 done
-share=$(awk -v a="$best" -v b="$wrk_rate" 'BEGIN { printf "%.0f", 100 * a / b }')
-echo "RESULT: built-in engine sustains ${best} req/s with send-lag p99 < 5 ms = ${share} % of wrk's ${wrk_rate} req/s"
+share() { awk -v a="$1" -v b="$wrk_rate" 'BEGIN { printf "%.0f", 100 * a / b }'; }
+echo "RESULT: highest rate delivered (≥ 97 %): ${top} req/s = $(share "$top") % of wrk's ${wrk_rate} req/s"
+echo "RESULT: highest rate delivered with a valid run (send-lag p99 < 5 ms): ${best} req/s = $(share "$best") % of wrk's"

@@ -24,11 +24,17 @@ type Config struct {
 }
 
 // Server is the queue as an http.Handler. Every request waits for a slot in
-// arrival order (a channel's blocked senders are served first in, first
+// arrival order (a channel's blocked receivers are served first in, first
 // out), holds it for an exponential service time, and answers 200.
+//
+// A slot carries the instant it was freed. A request's service starts at
+// the later of its arrival and that instant, not when its goroutine got to
+// run: on a busy machine the hand-over takes a while, and that time is the
+// slot's, so it counts as service (the queue stays an exact FCFS c-server
+// queue of the measured service times).
 type Server struct {
 	cfg   Config
-	slots chan struct{}
+	slots chan time.Time
 
 	mu        sync.Mutex
 	rng       *rand.Rand
@@ -80,8 +86,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:   cfg,
-		slots: make(chan struct{}, cfg.Workers),
+		slots: make(chan time.Time, cfg.Workers),
 		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x6d6d63)),
+	}
+	for range cfg.Workers {
+		s.slots <- time.Time{}
 	}
 	s.overshoot = measureOvershoot()
 	s.stats.OvershootSeconds = s.overshoot.Seconds()
@@ -133,14 +142,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	arrived := time.Now()
-	s.slots <- struct{}{}
-	began := time.Now()
+	freed := <-s.slots
+	began := arrived
+	if freed.After(arrived) {
+		began = freed
+	}
 	if _, sleep := s.draw(); sleep > 0 {
+		slept := time.Now()
 		time.Sleep(sleep)
-		s.observe(sleep, time.Since(began))
+		s.observe(sleep, time.Since(slept))
 	}
 	done := time.Now()
-	<-s.slots
+	s.slots <- done
 	s.mu.Lock()
 	s.stats.Served++
 	s.stats.ServiceSeconds += done.Sub(began).Seconds()
