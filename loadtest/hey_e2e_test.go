@@ -19,7 +19,8 @@ import (
 // TestBuiltinThroughputMatchesHey runs the built-in engine and hey (Debian's
 // hey, rate-limited: -q per worker × -c workers) against the same M/M/8
 // target at the same offered rate, one after the other, and compares the
-// achieved request rates.
+// achieved request rates: the engine must deliver the offered rate (± 3 %)
+// and at least what hey delivered (less 5 %).
 func TestBuiltinThroughputMatchesHey(t *testing.T) {
 	heyPath, err := exec.LookPath("hey")
 	if err != nil {
@@ -67,7 +68,14 @@ func TestBuiltinThroughputMatchesHey(t *testing.T) {
 	if math.Abs(ours-rate)/rate > 0.03 {
 		t.Errorf("the built-in engine achieved %.1f/s of the %.0f/s offered", ours, rate)
 	}
-	if math.Abs(ours-theirs)/theirs > 0.05 {
-		t.Errorf("built-in %.1f/s vs hey %.1f/s: more than 5 %% apart", ours, theirs)
+	// hey is closed-loop per worker (each of its -c workers waits for its
+	// answer before the next request), so on a slow or stalled target it
+	// falls short of -q × -c; the open-model engine must not. Hence: at
+	// least hey's rate, less 5 %.
+	if ours < 0.95*theirs {
+		t.Errorf("built-in %.1f/s is more than 5 %% below hey's %.1f/s", ours, theirs)
+	}
+	if theirs < 0.95*rate {
+		t.Logf("note: hey reached %.1f of the %.0f/s asked: its closed-loop workers waited on slow answers", theirs, rate)
 	}
 }
