@@ -42,7 +42,7 @@ func envInt(t *testing.T, name string, def, least int) int {
 //
 // A 30 s run cannot pin an M/M/c mean wait to 15 % by itself: the sampling
 // error of the mean wait is 22–60 % (one standard deviation) at c = 1 or 2
-// over 30 s (a Monte Carlo of 200 runs; see docs-pending/engine.md). So the test
+// over 30 s (a Monte Carlo of 200 runs: go run ./hack/bench/mmcnoise). So the test
 // uses the run's own sample path as a control variate: the arrivals (the
 // engine's seeded intended times) and the service times the server measured
 // go through an ideal FCFS c-server queue (mmcserver.SamplePath), and
