@@ -268,12 +268,16 @@ func newRecorder(s Schedule, p *SchedulePacer) *recorder {
 	total := s.Duration()
 	n := int(math.Ceil(total.Seconds()))
 	r := &recorder{windows: make([]Window, n), widths: make([]float64, n), lag: NewHistogram()}
+	speedup := s.Speedup
+	if speedup == 0 {
+		speedup = 1
+	}
 	for i := range r.windows {
 		from := time.Duration(i) * time.Second
 		to := min(from+time.Second, total)
 		w := &r.windows[i]
 		w.Offset = float64(i)
-		w.ScenarioTime = float64(i) * s.Speedup
+		w.ScenarioTime = float64(i) * speedup
 		r.widths[i] = (to - from).Seconds()
 		w.TargetRate = (p.Expected(to) - p.Expected(from)) / r.widths[i]
 	}
