@@ -262,6 +262,10 @@ type recorder struct {
 	widths  []float64
 	lag     *Histogram
 	done    atomic.Int64 // completions, for progress
+	// cur is the window the scheduler is in; earlier windows whose every
+	// request has finished are frozen (Histogram.Freeze) to keep a long
+	// run's memory flat.
+	cur int
 }
 
 func newRecorder(s Schedule, p *SchedulePacer) *recorder {
@@ -284,29 +288,44 @@ func newRecorder(s Schedule, p *SchedulePacer) *recorder {
 	return r
 }
 
+func (r *recorder) index(intended time.Duration) int {
+	return min(max(int(intended/time.Second), 0), len(r.windows)-1)
+}
+
 func (r *recorder) window(intended time.Duration) *Window {
-	i := int(intended / time.Second)
-	if i >= len(r.windows) {
-		i = len(r.windows) - 1
-	}
-	if i < 0 {
-		i = 0
-	}
-	w := &r.windows[i]
+	w := &r.windows[r.index(intended)]
 	if w.Latency == nil {
 		w.Latency = NewHistogram()
 	}
 	return w
 }
 
+// advance moves the scheduler's window to that of intended, freezing the
+// windows it leaves that are complete.
+func (r *recorder) advance(intended time.Duration) {
+	for i := r.index(intended); r.cur < i; {
+		r.cur++
+		r.freezeIfDone(r.cur - 1)
+	}
+}
+
+func (r *recorder) freezeIfDone(i int) {
+	w := &r.windows[i]
+	if i < r.cur && w.Completed == w.Sent && w.Latency != nil {
+		_ = w.Latency.Freeze() // encoding into memory does not fail
+	}
+}
+
 func (r *recorder) sent(intended time.Duration) {
 	r.mu.Lock()
+	r.advance(intended)
 	r.window(intended).Sent++
 	r.mu.Unlock()
 }
 
 func (r *recorder) dropped(intended time.Duration) {
 	r.mu.Lock()
+	r.advance(intended)
 	r.window(intended).Dropped++
 	r.mu.Unlock()
 }
@@ -317,6 +336,7 @@ func (r *recorder) interrupted(intended, began time.Duration) {
 	r.mu.Lock()
 	r.lag.Record((began - intended).Seconds())
 	r.window(intended).Sent--
+	r.freezeIfDone(r.index(intended))
 	r.mu.Unlock()
 }
 
@@ -331,6 +351,7 @@ func (r *recorder) finished(intended, began, done time.Duration, out outcome) {
 	}
 	w.Latency.Record((done - intended).Seconds())
 	r.lag.Record((began - intended).Seconds())
+	r.freezeIfDone(r.index(intended))
 	r.mu.Unlock()
 	r.done.Add(1)
 }

@@ -61,6 +61,9 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 			if tot.Latency.Count() != tot.Completed || res.SendLag.Count() != tot.Completed {
 				t.Errorf("histograms hold %d latencies and %d lags for %d requests", tot.Latency.Count(), res.SendLag.Count(), tot.Completed)
 			}
+			if w := res.Windows[0]; w.Latency.h != nil {
+				t.Error("the first window is complete but its histogram was not frozen")
+			}
 			if res.SchemaVersion != ResultSchemaVersion || res.Engine != "builtin" {
 				t.Errorf("schema %q engine %q", res.SchemaVersion, res.Engine)
 			}
