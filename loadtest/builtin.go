@@ -138,6 +138,9 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if probe.URL.Scheme != "http" && probe.URL.Scheme != "https" {
 		return nil, fmt.Errorf("target %q: the scheme must be http or https", spec.Target)
 	}
+	if probe.URL.Host == "" {
+		return nil, fmt.Errorf("target %q: no host", spec.Target)
+	}
 	client := b.client(timeout)
 
 	rec := newRecorder(spec.Schedule, pacer)

@@ -163,6 +163,7 @@ func TestBuiltin_RefusesBadSpecs(t *testing.T) {
 	}{
 		{"no target", RunSpec{Schedule: constantSchedule(1, time.Second)}, "target URL is required"},
 		{"ftp", RunSpec{Target: "ftp://x/", Schedule: constantSchedule(1, time.Second)}, "scheme"},
+		{"no host", RunSpec{Target: "http:///path", Schedule: constantSchedule(1, time.Second)}, "no host"},
 		{"over the rate cap", RunSpec{Target: "http://x/", MaxRate: 5, Schedule: constantSchedule(10, time.Second)}, "--max-rate"},
 		{"bad arrivals", RunSpec{Target: "http://x/", Arrivals: "bursty", Schedule: constantSchedule(1, time.Second)}, "arrivals"},
 	}
