@@ -27,8 +27,9 @@ const (
 // Calibration is what a measured run says about a service's parameters.
 type Calibration struct {
 	Service string `json:"service"`
-	// Windows is how many low-load windows the service-time estimate used,
-	// of WindowsSeen usable ones; MaxUtilisation the highest ρ among them.
+	// Windows is how many low-load blocks of windows (each of at least 20
+	// completions) the service-time estimate used, of WindowsSeen usable
+	// ones; MaxUtilisation the highest ρ among them.
 	Windows        int     `json:"windows"`
 	WindowsSeen    int     `json:"windowsSeen"`
 	MaxUtilisation float64 `json:"maxUtilisation"`
@@ -47,7 +48,8 @@ type Calibration struct {
 // Calibrate estimates a service's service time (and CPU per request, when
 // CPU was watched) from a measured run.
 //
-// Service time. For each window with at least 20 completions and under 1 %
+// Service time. Consecutive windows are joined into blocks of at least 20
+// completions (one window when it has them). For each block with under 1 %
 // errors, the per-pod arrival rate λ = completions/s ÷ Ready replicas (from
 // the watch samples, else the plan's replicas) and the window's mean
 // response time R are known; the mean service time s is the one at which
@@ -88,19 +90,19 @@ func Calibrate(plan *scenarios.Plan, res *Result, service string) (*Calibration,
 		w      *Window
 	}
 	var ests []est
-	for i := range res.Windows {
-		w := &res.Windows[i]
-		if w.Completed < calibrateMinRequests || float64(w.Errors) > 0.01*float64(w.Completed) || w.Latency == nil {
+	for _, b := range blocks(res.Windows, width) {
+		w := b.w
+		if float64(w.Errors) > 0.01*float64(w.Completed) {
 			continue
 		}
 		replicas := float64(svc.Replicas)
-		if r, ok := readyAt(res.Watch, w.Offset, w.Offset+width); ok {
+		if r, ok := readyAt(res.Watch, w.Offset, w.Offset+b.width); ok {
 			replicas = r
 		}
 		if replicas < 1 {
 			continue
 		}
-		lam := float64(w.Completed) / width / replicas
+		lam := float64(w.Completed) / b.width / replicas
 		R := w.Latency.Mean()
 		s, err := invertMMc(lam, R, c)
 		if err != nil {
@@ -117,10 +119,10 @@ func Calibrate(plan *scenarios.Plan, res *Result, service string) (*Calibration,
 	}
 	if len(low) < calibrateMinWindows {
 		if len(ests) == 0 {
-			return nil, fmt.Errorf("no window of the run has %d completions with under 1 %% errors: nothing to calibrate from", calibrateMinRequests)
+			return nil, fmt.Errorf("no stretch of the run has %d completions with under 1 %% errors: nothing to calibrate from", calibrateMinRequests)
 		}
 		sort.Slice(ests, func(i, j int) bool { return ests[i].rho < ests[j].rho })
-		return nil, fmt.Errorf("only %d window(s) ran below ρ = %.1f (the lowest was %.2f), %d needed: run a low-rate stage (e.g. --rate at a quarter of the capacity)",
+		return nil, fmt.Errorf("only %d block(s) of windows ran below ρ = %.1f (the lowest was %.2f), %d needed: run a low-rate stage (e.g. --rate at a quarter of the capacity)",
 			len(low), CalibrateLowLoad, ests[0].rho, calibrateMinWindows)
 	}
 	merged := NewHistogram()
@@ -145,6 +147,34 @@ func Calibrate(plan *scenarios.Plan, res *Result, service string) (*Calibration,
 		cal.Notes = append(cal.Notes, err.Error())
 	}
 	return cal, nil
+}
+
+type block struct {
+	w     *Window
+	width float64
+}
+
+// blocks joins consecutive windows until each block has at least
+// calibrateMinRequests completions (a slow service at low load may answer
+// only a few requests a second); a short remainder is dropped.
+func blocks(windows []Window, width float64) []block {
+	var out []block
+	var cur *Window
+	n := 0
+	for i := range windows {
+		w := &windows[i]
+		if cur == nil {
+			cur = &Window{Offset: w.Offset, ScenarioTime: w.ScenarioTime, Latency: NewHistogram()}
+			n = 0
+		}
+		cur.Add(*w)
+		n++
+		if cur.Completed >= calibrateMinRequests {
+			out = append(out, block{w: cur, width: float64(n) * width})
+			cur = nil
+		}
+	}
+	return out
 }
 
 // invertMMc solves W_MMc(λ, 1/s, c) + s = R for s.

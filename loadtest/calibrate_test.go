@@ -200,3 +200,19 @@ func FuzzApplyCalibration(f *testing.F) {
 		}
 	})
 }
+
+// TestCalibrate_JoinsSparseWindows: at 4 requests a second, windows are
+// joined five at a time into blocks of 20 completions.
+func TestCalibrate_JoinsSparseWindows(t *testing.T) {
+	rates := make([]int, 100)
+	for i := range rates {
+		rates[i] = 4
+	}
+	cal, err := Calibrate(mmcPlan(t), syntheticRun(rates, 9), "mmc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.Windows != 20 || math.Abs(cal.MeanService/0.020-1) > 0.15 {
+		t.Errorf("%d blocks, mean %v; want 20 blocks and 20 ms ± 15 %% (400 samples)", cal.Windows, cal.MeanService)
+	}
+}

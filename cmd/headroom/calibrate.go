@@ -38,12 +38,13 @@ func newCalibrateCmd(streams ioStreams) *cobra.Command {
 		Long: `Estimate a service's service time from the low-load windows of a measured run and,
 when the run watched CPU, its CPU per request, and write them into the plan.
 
-Service time: each window's mean response R and per-pod rate λ (Ready replicas from the
+Service time: consecutive one-second windows are joined into blocks of at least 20
+completions; each block's mean response R and per-pod rate λ (Ready replicas from the
 watch samples, else the plan's replicas) are inverted through M/M/c at the plan's
-concurrency c (R = W(λ, 1/s, c) + s, solved for s). Windows at utilisation ρ = λs/c < 0.3
+concurrency c (R = W(λ, 1/s, c) + s, solved for s). Blocks at utilisation ρ = λs/c < 0.3
 are kept and their s averaged, weighted by completions; the p95 is their response p95 less
 their mean wait, the CV their response spread over s (approximations that hold at low load).
-The run therefore needs at least three one-second windows with 20 or more requests at low load.
+The run therefore needs at least three such blocks at low load (60 requests or more).
 
 CPU: a least-squares line of the watched service CPU against the request rate: its slope
 is cpu.perRequest, its intercept per Ready pod cpu.idle.
@@ -51,14 +52,14 @@ is cpu.perRequest, its intercept per Ready pod cpu.idle.
 The plan is rewritten as a YAML node tree, so comments and layout stay; the written values
 carry a comment naming the result. The output is validated before it is written (atomically).`,
 		Example: `  # Measure at a low rate, then calibrate noa-mcp's service time into a copy of the plan
-  headroom loadtest run --target http://noa-mcp.staging:8080/api --rate 5 --duration 60s --out low.json
+  headroom loadtest run --target http://noa-mcp.staging:8080/api --rate 5 --duration 2m --out low.json
   headroom calibrate -f plan.yaml --result low.json --service noa-mcp -o plan-calibrated.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
-	f.StringVar(&o.Result, "result", "", "the result file of `headroom loadtest run`")
+	f.StringVar(&o.Result, "result", "", "the result file written by headroom loadtest run")
 	f.StringVar(&o.Service, "service", "", "the service the run measured")
 	f.StringVarP(&o.Out, "out", "o", "", "write the calibrated plan here (default: print the estimates only)")
 	f.StringVar(&o.Shape, "shape", o.Shape, "how to write the service-time spread: cv or p95 (a plan takes one)")

@@ -414,7 +414,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
-	f.StringVar(&o.Result, "result", "", "the result file of `headroom loadtest run`")
+	f.StringVar(&o.Result, "result", "", "the result file written by headroom loadtest run")
 	f.StringVar(&o.Service, "service", "", "the service (default: the one the result names)")
 	f.StringVar(&o.Scenario, "scenario", "", "the scenario (default: the one the result names)")
 	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
