@@ -143,18 +143,17 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	start := time.Now()
 	for range b.opts.MaxWorkers {
 		wg.Add(1)
-		go func(s *rawSender) {
+		go func() {
 			defer wg.Done()
-			defer s.close()
 			for j := range jobs {
 				if b.opts.Client != nil {
 					b.send(reqCtx, b.opts.Client, method, spec.Target, start, j, rec)
 				} else {
-					b.sendRaw(reqCtx, s, start, j, rec)
+					b.sendRaw(reqCtx, raw, start, j, rec)
 				}
 				inflight.Add(-1)
 			}
-		}(raw.clone())
+		}()
 	}
 
 	var progress *progressPrinter
@@ -203,6 +202,7 @@ schedule:
 	}
 	close(jobs)
 	wg.Wait()
+	raw.closeIdle()
 	if ctx.Err() != nil {
 		interrupted = true
 	}

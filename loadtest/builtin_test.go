@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -195,4 +196,31 @@ func BenchmarkBuiltin_Loopback(b *testing.B) {
 	}
 	b.ReportMetric(res.Totals.Rate, "req/s")
 	b.ReportMetric(res.SendLag.Quantile(0.99)*1e3, "lag-p99-ms")
+}
+
+// TestBuiltin_ReusesWarmConnections: at a low rate a thousand idle workers
+// still share a few keep-alive connections; they do not dial per request.
+func TestBuiltin_ReusesWarmConnections(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000}).Run(context.Background(),
+		RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: constantSchedule(20, 2*time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if res.Totals.Completed != 40 || conns > 5 {
+		t.Errorf("%d requests over %d connections, want 40 over a few", res.Totals.Completed, conns)
+	}
 }

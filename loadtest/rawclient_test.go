@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"crypto/x509"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,22 +49,19 @@ func TestRawSender(t *testing.T) {
 		{"404", "/missing", time.Second, 404, ""},
 		{"timeout", "/slow", 50 * time.Millisecond, 0, "timeout"},
 	}
-	var s *rawSender
-	var first any
+	// One sender per test case (paths differ), sharing the idle stack so
+	// keep-alive carries over between cases.
+	var idle []*rawConn
+	var first net.Conn
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			proto, err := newRawSender(http.MethodGet, srv.URL+tc.path, tc.timeout)
+			s, err := newRawSender(http.MethodGet, srv.URL+tc.path, tc.timeout)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s == nil {
-				s = proto.clone()
-			} else {
-				conn, br := s.conn, s.br
-				*s = *proto
-				s.conn, s.br = conn, br
-			}
+			s.idle = idle
 			status, err := s.do(context.Background())
+			idle = s.idle
 			if tc.errPart != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errPart) {
 					t.Errorf("err %v, want %q", err, tc.errPart)
@@ -75,13 +73,16 @@ func TestRawSender(t *testing.T) {
 			}
 			switch tc.name {
 			case "plain":
-				first = s.conn
+				if len(idle) != 1 {
+					t.Fatalf("%d idle connections after one request, want 1", len(idle))
+				}
+				first = idle[0].conn
 			case "keep-alive reused":
-				if s.conn != first {
+				if len(idle) != 1 || idle[0].conn != first {
 					t.Error("a new connection for the second request")
 				}
 			case "server closes":
-				if s.conn != nil {
+				if len(idle) != 0 {
 					t.Error("kept a connection the server closed")
 				}
 			}
