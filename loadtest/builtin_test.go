@@ -28,10 +28,13 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 		url      string
 		arrivals string
 		errors   bool
+		raw      bool
 	}{
-		{"constant", srv.URL + "/", ArrivalsConstant, false},
-		{"poisson", srv.URL + "/", ArrivalsPoisson, false},
-		{"5xx are errors", srv.URL + "/?fail=1", ArrivalsConstant, true},
+		{"constant", srv.URL + "/", ArrivalsConstant, false, false},
+		{"poisson", srv.URL + "/", ArrivalsPoisson, false, false},
+		{"5xx are errors", srv.URL + "/?fail=1", ArrivalsConstant, true, false},
+		{"raw sender", srv.URL + "/", ArrivalsPoisson, false, true},
+		{"raw sender, 5xx", srv.URL + "/?fail=1", ArrivalsConstant, true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +44,7 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 			sched := constantSchedule(40, 1500*time.Millisecond)
 			p, _ := NewSchedulePacer(sched, tc.arrivals, 3)
 			want := int64(len(hits(t, p)))
-			res, err := NewBuiltin(BuiltinOptions{Seed: 3, MaxWorkers: 50}).Run(context.Background(),
+			res, err := NewBuiltin(BuiltinOptions{Seed: 3, MaxWorkers: 50, RawSender: tc.raw}).Run(context.Background(),
 				RunSpec{Target: tc.url, Arrivals: tc.arrivals, Schedule: sched})
 			if err != nil {
 				t.Fatal(err)
@@ -198,8 +201,9 @@ func BenchmarkBuiltin_Loopback(b *testing.B) {
 	b.ReportMetric(res.SendLag.Quantile(0.99)*1e3, "lag-p99-ms")
 }
 
-// TestBuiltin_ReusesWarmConnections: at a low rate a thousand idle workers
-// still share a few keep-alive connections; they do not dial per request.
+// TestBuiltin_ReusesWarmConnections: with the raw sender at a low rate a
+// thousand idle workers still share a few keep-alive connections; they do
+// not dial per request.
 func TestBuiltin_ReusesWarmConnections(t *testing.T) {
 	var mu sync.Mutex
 	conns := 0
@@ -213,7 +217,7 @@ func TestBuiltin_ReusesWarmConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000}).Run(context.Background(),
+	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000, RawSender: true}).Run(context.Background(),
 		RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: constantSchedule(20, 2*time.Second)})
 	if err != nil {
 		t.Fatal(err)
