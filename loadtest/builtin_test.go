@@ -44,7 +44,11 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 			sched := constantSchedule(40, 1500*time.Millisecond)
 			p, _ := NewSchedulePacer(sched, tc.arrivals, 3)
 			want := int64(len(hits(t, p)))
-			res, err := NewBuiltin(BuiltinOptions{Seed: 3, MaxWorkers: 50, RawSender: tc.raw}).Run(context.Background(),
+			sender := SenderNetHTTP
+			if tc.raw {
+				sender = SenderRaw
+			}
+			res, err := NewBuiltin(BuiltinOptions{Seed: 3, MaxWorkers: 50, Sender: sender}).Run(context.Background(),
 				RunSpec{Target: tc.url, Arrivals: tc.arrivals, Schedule: sched})
 			if err != nil {
 				t.Fatal(err)
@@ -217,7 +221,7 @@ func TestBuiltin_ReusesWarmConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000, RawSender: true}).Run(context.Background(),
+	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000, Sender: SenderRaw}).Run(context.Background(),
 		RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: constantSchedule(20, 2*time.Second)})
 	if err != nil {
 		t.Fatal(err)

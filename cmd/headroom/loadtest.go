@@ -70,7 +70,7 @@ func newLoadtestRunCmd(streams ioStreams) *cobra.Command {
 	o := &loadtestRunOptions{
 		Speedup: 1, Step: time.Second, Method: "GET", Timeout: 30 * time.Second, Engine: "auto",
 		Arrivals: loadtest.ArrivalsPoisson, MaxRate: 1000, MaxDuration: 30 * time.Minute,
-		MaxWorkers: loadtest.DefaultMaxWorkers, Sender: "nethttp", Out: "loadtest-result.json", Buckets: 10, Output: "table",
+		MaxWorkers: loadtest.DefaultMaxWorkers, Sender: loadtest.SenderRaw, Out: "loadtest-result.json", Buckets: 10, Output: "table",
 		streams: streams,
 	}
 	cmd := &cobra.Command{
@@ -124,7 +124,7 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.Float64Var(&o.MaxRate, "max-rate", o.MaxRate, "refuse a schedule whose peak exceeds this rate (req/s)")
 	f.DurationVar(&o.MaxDuration, "max-duration", o.MaxDuration, "refuse a schedule longer than this")
 	f.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "requests in flight at most (built-in engine)")
-	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: nethttp, or raw (its own HTTP/1.1 sender: less CPU per request)")
+	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: raw (its own HTTP/1.1 sender, less CPU per request) or nethttp")
 	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals (default: the plan's seed, else 1)")
 	f.StringVar(&o.Out, "out", o.Out, "where to write the result (JSON)")
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
@@ -179,8 +179,8 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return usageErrorf("--timeout must be > 0, got %s", o.Timeout)
 	}
-	if o.Sender != "nethttp" && o.Sender != "raw" {
-		return usageErrorf("--sender must be nethttp or raw, got %q", o.Sender)
+	if o.Sender != loadtest.SenderRaw && o.Sender != loadtest.SenderNetHTTP {
+		return usageErrorf("--sender must be raw or nethttp, got %q", o.Sender)
 	}
 	if o.Arrivals != loadtest.ArrivalsPoisson && o.Arrivals != loadtest.ArrivalsConstant {
 		return usageErrorf("--arrivals must be poisson or constant, got %q", o.Arrivals)
@@ -253,7 +253,7 @@ func (o *loadtestRunOptions) Complete() error {
 		o.engine = loadtest.NewK6Engine(loadtest.K6Options{})
 	default:
 		o.engine = loadtest.NewBuiltin(loadtest.BuiltinOptions{
-			MaxWorkers: o.MaxWorkers, Seed: seed, RawSender: o.Sender == "raw",
+			MaxWorkers: o.MaxWorkers, Seed: seed, Sender: o.Sender,
 			Version: "headroom " + currentVersion().Version + " (pacing: vegeta/v12 Pacer)",
 		})
 	}
