@@ -121,7 +121,17 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // significant digits) that merges exactly: windows and runners add bucket by
 // bucket, never by averaging percentiles. It is written to JSON in the HDR
 // Histogram V2 compressed encoding, base64, which other HDR tools read.
-type Histogram struct{ h *hdrhistogram.Histogram }
+//
+// A live histogram holds about 190 KB of counters; a frozen one only its
+// compressed encoding (typically well under 1 KB). Histograms read from JSON
+// stay frozen, and an engine freezes each window once it is complete, so a
+// 30-minute run of one-second windows does not hold 1,800 live histograms.
+// Reading a frozen histogram decodes it for the call; recording into it
+// thaws it.
+type Histogram struct {
+	h      *hdrhistogram.Histogram
+	frozen []byte // the V2 compressed encoding, base64, when h is nil
+}
 
 const (
 	histLowest  = 1                  // µs
@@ -134,12 +144,49 @@ func NewHistogram() *Histogram {
 	return &Histogram{h: hdrhistogram.New(histLowest, histHighest, histDigits)}
 }
 
+// view returns the counters: the live ones, or a decoded copy of a frozen
+// histogram (not kept).
+func (h *Histogram) view() *hdrhistogram.Histogram {
+	if h.h != nil {
+		return h.h
+	}
+	if h.frozen != nil {
+		if d, err := hdrhistogram.Decode(h.frozen); err == nil {
+			return d
+		}
+	}
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}
+
+// thaw makes the histogram live again.
+func (h *Histogram) thaw() {
+	if h.h == nil {
+		h.h = h.view()
+		h.frozen = nil
+	}
+}
+
+// Freeze replaces the counters by their compressed encoding; the histogram
+// reads the same and thaws when recorded into.
+func (h *Histogram) Freeze() error {
+	if h.h == nil {
+		return nil
+	}
+	b, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return err
+	}
+	h.frozen, h.h = b, nil
+	return nil
+}
+
 // Record adds one latency in seconds; values beyond the range are clamped to
 // its ends and counted (an hour-long request is still a request).
 func (h *Histogram) Record(seconds float64) { h.RecordN(seconds, 1) }
 
 // RecordN adds n latencies of the same value in seconds.
 func (h *Histogram) RecordN(seconds float64, n int64) {
+	h.thaw()
 	us := int64(seconds*1e6 + 0.5)
 	if us < histLowest {
 		us = histLowest
@@ -153,40 +200,56 @@ func (h *Histogram) RecordN(seconds float64, n int64) {
 // Merge adds every count of o into h.
 func (h *Histogram) Merge(o *Histogram) {
 	if o != nil {
-		h.h.Merge(o.h)
+		h.thaw()
+		h.h.Merge(o.view())
 	}
 }
 
 // Count is the number of recorded values.
-func (h *Histogram) Count() int64 { return h.h.TotalCount() }
+func (h *Histogram) Count() int64 { return h.view().TotalCount() }
 
 // Quantile returns the q-quantile (0 < q ≤ 1) in seconds, 0 when empty.
 func (h *Histogram) Quantile(q float64) float64 {
-	if h.h.TotalCount() == 0 {
+	v := h.view()
+	if v.TotalCount() == 0 {
 		return 0
 	}
-	return float64(h.h.ValueAtQuantile(q*100)) / 1e6
+	return float64(v.ValueAtQuantile(q*100)) / 1e6
 }
 
 // Mean returns the mean in seconds, 0 when empty.
 func (h *Histogram) Mean() float64 {
-	if h.h.TotalCount() == 0 {
+	v := h.view()
+	if v.TotalCount() == 0 {
 		return 0
 	}
-	return h.h.Mean() / 1e6
+	return v.Mean() / 1e6
+}
+
+// StdDev returns the standard deviation in seconds, 0 when empty.
+func (h *Histogram) StdDev() float64 {
+	v := h.view()
+	if v.TotalCount() == 0 {
+		return 0
+	}
+	return v.StdDev() / 1e6
 }
 
 // Max returns the largest recorded value in seconds.
-func (h *Histogram) Max() float64 { return float64(h.h.Max()) / 1e6 }
+func (h *Histogram) Max() float64 { return float64(h.view().Max()) / 1e6 }
 
 func (h *Histogram) MarshalJSON() ([]byte, error) {
-	b, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if h.h == nil && h.frozen != nil {
+		return json.Marshal(string(h.frozen))
+	}
+	b, err := h.view().Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(string(b))
 }
 
+// UnmarshalJSON checks the encoding and keeps the histogram frozen.
 func (h *Histogram) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -196,7 +259,13 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("latency histogram: %w", err)
 	}
-	h.h = d
+	if d.LowestTrackableValue() != histLowest || d.HighestTrackableValue() != histHighest || d.SignificantFigures() != histDigits {
+		// Another range or precision: keep it live rather than re-decode
+		// it on every read.
+		h.h, h.frozen = d, nil
+		return nil
+	}
+	h.h, h.frozen = nil, []byte(s)
 	return nil
 }
 

@@ -62,3 +62,38 @@ func TestHistogramClampsOutOfRange(t *testing.T) {
 		t.Fatalf("count = %d, want 2 (clamped, not dropped)", h.Count())
 	}
 }
+
+func TestHistogramFreeze(t *testing.T) {
+	h := NewHistogram()
+	for i := 1; i <= 500; i++ {
+		h.Record(float64(i) / 1000)
+	}
+	live, _ := json.Marshal(h)
+	q, m, sd, mx, n := h.Quantile(0.95), h.Mean(), h.StdDev(), h.Max(), h.Count()
+	if err := h.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if h.h != nil || len(h.frozen) == 0 || len(h.frozen) > 4096 {
+		t.Fatalf("frozen: live %v, %d bytes", h.h != nil, len(h.frozen))
+	}
+	if h.Quantile(0.95) != q || h.Mean() != m || h.StdDev() != sd || h.Max() != mx || h.Count() != n {
+		t.Error("a frozen histogram reads differently")
+	}
+	frozen, _ := json.Marshal(h)
+	if string(frozen) != string(live) {
+		t.Error("a frozen histogram encodes differently")
+	}
+	all := NewHistogram()
+	all.Merge(h)
+	if all.Count() != n {
+		t.Errorf("merging a frozen histogram: %d of %d", all.Count(), n)
+	}
+	h.Record(2)
+	if h.h == nil || h.Count() != n+1 || h.Max() < 1.99 {
+		t.Error("recording into a frozen histogram did not thaw it")
+	}
+	var back Histogram
+	if err := json.Unmarshal(frozen, &back); err != nil || back.h != nil || back.Count() != n {
+		t.Errorf("decoded histograms stay frozen: %v, live %v", err, back.h != nil)
+	}
+}

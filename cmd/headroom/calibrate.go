@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// calibrateOptions are the flags and state of `headroom calibrate`.
+type calibrateOptions struct {
+	Filename string
+	Result   string
+	Service  string
+	Out      string
+	Shape    string
+	Output   string
+
+	planBytes []byte
+	plan      *scenarios.Plan
+	res       *loadtest.Result
+	streams   ioStreams
+}
+
+func init() { registerCommand("load", newCalibrateCmd) }
+
+func newCalibrateCmd(streams ioStreams) *cobra.Command {
+	o := &calibrateOptions{Shape: loadtest.ShapeCV, Output: "table", streams: streams}
+	cmd := &cobra.Command{
+		Use:   "calibrate -f PLAN --result RUN.json --service S [-o plan.yaml]",
+		Short: "Fit a service's service time (and CPU per request) from a load-test result into the plan",
+		Long: `Estimate a service's service time from the low-load windows of a measured run and,
+when the run watched CPU, its CPU per request, and write them into the plan.
+
+Service time: consecutive one-second windows are joined into blocks of at least 20
+completions; each block's mean response R and per-pod rate λ (Ready replicas from the
+watch samples, else the plan's replicas) are inverted through M/M/c at the plan's
+concurrency c (R = W(λ, 1/s, c) + s, solved for s). Blocks at utilisation ρ = λs/c < 0.3
+are kept and their s averaged, weighted by completions; the p95 is their response p95 less
+their mean wait, the CV their response spread over s (approximations that hold at low load).
+The run therefore needs at least three such blocks at low load (60 requests or more).
+
+CPU: a least-squares line of the watched service CPU against the request rate: its slope
+is cpu.perRequest, its intercept per Ready pod cpu.idle.
+
+The plan is rewritten as a YAML node tree, so comments and layout stay; the written values
+carry a comment naming the result. The output is validated before it is written (atomically).`,
+		Example: `  # Measure at a low rate, then calibrate noa-mcp's service time into a copy of the plan
+  headroom loadtest run --target http://noa-mcp.staging:8080/api --rate 5 --duration 2m --out low.json
+  headroom calibrate -f plan.yaml --result low.json --service noa-mcp -o plan-calibrated.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
+	f.StringVar(&o.Result, "result", "", "the result file written by headroom loadtest run")
+	f.StringVar(&o.Service, "service", "", "the service the run measured")
+	f.StringVarP(&o.Out, "out", "o", "", "write the calibrated plan here (default: print the estimates only)")
+	f.StringVar(&o.Shape, "shape", o.Shape, "how to write the service-time spread: cv or p95 (a plan takes one)")
+	f.StringVar(&o.Output, "output", o.Output, "format of the estimates on stdout: table or json")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *calibrateOptions) Validate() error {
+	if o.Filename == "" || o.Result == "" || o.Service == "" {
+		return usageErrorf("-f/--filename, --result and --service are required")
+	}
+	if o.Filename == "-" {
+		return usageErrorf("-f must name a file: calibrate rewrites it")
+	}
+	if o.Shape != loadtest.ShapeCV && o.Shape != loadtest.ShapeP95 {
+		return usageErrorf("--shape must be cv or p95, got %q", o.Shape)
+	}
+	if o.Output != "table" && o.Output != "json" {
+		return usageErrorf("--output must be table or json, got %q", o.Output)
+	}
+	return nil
+}
+
+// Complete reads the plan and the result.
+func (o *calibrateOptions) Complete() error {
+	b, err := os.ReadFile(o.Filename)
+	if err != nil {
+		return err
+	}
+	o.planBytes = b
+	p, err := scenarios.Parse(o.Filename, b)
+	if err != nil {
+		return err
+	}
+	o.plan = p
+	if p.Service(o.Service) == nil {
+		return usageErrorf("--service %q: the plan has no such service", o.Service)
+	}
+	o.res, err = loadtest.ReadResultFile(o.Result)
+	return err
+}
+
+// Run estimates, prints and writes.
+func (o *calibrateOptions) Run(*cobra.Command) error {
+	cal, err := loadtest.Calibrate(o.plan, o.res, o.Service)
+	if err != nil {
+		return err
+	}
+	if o.Output == "json" {
+		b, err := json.MarshalIndent(cal, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(o.streams.Out, string(b))
+	} else {
+		printCalibration(o.streams.Out, cal)
+	}
+	if o.Out == "" {
+		return nil
+	}
+	note := "calibrated from " + filepath.Base(o.Result)
+	out, err := loadtest.ApplyCalibration(o.Filename, o.planBytes, cal, o.Shape, note)
+	if err != nil {
+		return err
+	}
+	if err := loadtest.WriteFileAtomic(o.Out, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.ErrOut, "wrote %s\n", o.Out)
+	return nil
+}
+
+func printCalibration(w io.Writer, c *loadtest.Calibration) {
+	fmt.Fprintf(w, "service %s: %d low-load windows (ρ ≤ %.2f) of %d usable\n", c.Service, c.Windows, c.MaxUtilisation, c.WindowsSeen)
+	fmt.Fprintf(w, "service time: mean %s  p95 %s  cv %.2f\n", formatSeconds(c.MeanService), formatSeconds(c.P95Service), c.CV)
+	if c.CPUPerRequest != nil {
+		fmt.Fprintf(w, "CPU per request: %s (from %d samples)", loadtest.DurationText(*c.CPUPerRequest), c.CPUSamples)
+		if c.IdleCoresPerPod != nil {
+			fmt.Fprintf(w, ", idle %s per pod", formatCores(*c.IdleCoresPerPod))
+		}
+		fmt.Fprintln(w)
+	}
+	for _, n := range c.Notes {
+		fmt.Fprintln(w, "note:", n)
+	}
+}

@@ -1,0 +1,479 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+func init() { registerCommand("load", newLoadtestCmd) }
+
+func newLoadtestCmd(streams ioStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "loadtest",
+		Short: "Drive a plan's traffic scenario against a real service and compare with the simulation",
+		Long: `Load tests that play a plan scenario's λ(t) against a real endpoint, open model
+(arrivals never wait for responses), and hold what was measured against what the simulator
+predicts for the same scenario.
+
+  run       play a scenario (or a constant rate) with the built-in engine or k6
+  compare   compare a saved result with the simulation`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newLoadtestRunCmd(streams), newLoadtestCompareCmd(streams))
+	addK6Commands(cmd, streams)
+	return cmd
+}
+
+// loadtestRunOptions are the flags and state of `headroom loadtest run`.
+type loadtestRunOptions struct {
+	Filename    string
+	Service     string
+	Scenario    string
+	Speedup     float64
+	Step        time.Duration
+	Rate        float64
+	Duration    time.Duration
+	Target      string
+	Method      string
+	Timeout     time.Duration
+	Engine      string
+	Arrivals    string
+	MaxRate     float64
+	MaxDuration time.Duration
+	MaxWorkers  int
+	Sender      string
+	Seed        int64
+	Out         string
+	Compare     bool
+	Buckets     int
+	Output      string
+
+	plan    *scenarios.Plan
+	spec    loadtest.RunSpec
+	engine  loadtest.Engine
+	streams ioStreams
+}
+
+func newLoadtestRunCmd(streams ioStreams) *cobra.Command {
+	o := &loadtestRunOptions{
+		Speedup: 1, Step: time.Second, Method: "GET", Timeout: 30 * time.Second, Engine: "auto",
+		Arrivals: loadtest.ArrivalsPoisson, MaxRate: 1000, MaxDuration: 30 * time.Minute,
+		MaxWorkers: loadtest.DefaultMaxWorkers, Sender: loadtest.SenderRaw, Out: "loadtest-result.json", Buckets: 10, Output: "table",
+		streams: streams,
+	}
+	cmd := &cobra.Command{
+		Use:   "run --target URL (-f PLAN --service S --scenario SC [--speedup K] | --rate R --duration D) [--compare]",
+		Short: "Play a scenario's offered load against a URL; write the measured result",
+		Long: `Play the offered load of a plan scenario for one service — compressed by --speedup, every
+rate kept — or a constant --rate for --duration, against --target, and write the result file
+(per-second windows with HDR latency histograms; see loadtest.Result) atomically to --out.
+
+Engines:
+  builtin  headroom's own open-model generator: arrivals follow λ(t) exactly (Poisson by
+           default, or evenly spaced with --arrivals constant), latency is measured from each
+           request's intended send time, so a generator that falls behind shows up as latency
+           and as send lag; at most --max-workers requests are in flight and an arrival due when
+           all are busy is dropped and counted, never delayed. A run whose send-lag p99 exceeds
+           5 ms, or that dropped over 1 % of its arrivals, is marked invalid.
+  k6       a generated k6 script run as a subprocess (arrival-rate executors, evenly spaced).
+  auto     k6 when it is on PATH, else builtin.
+
+Safety: the target is printed before the start; a schedule above --max-rate or longer than
+--max-duration is refused, never clipped. Ctrl-C stops the run and still writes the
+measured part, marked interrupted.
+
+--compare simulates the same scenario with the plan and prints measured against predicted
+throughput, p95, error rate and replicas per bucket of scenario time, with MAPE, the worst
+deviation and a verdict.
+
+Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagrees.`,
+		Example: `  # Play noa-mcp's daily scenario 60x compressed (24 minutes) against a staging URL
+  headroom loadtest run -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily \
+    --speedup 60 --target http://noa-mcp.staging:8080/api --out daily.json --compare
+
+  # A constant 200 req/s for 30 s with Poisson arrivals
+  headroom loadtest run --target http://127.0.0.1:8080/ --rate 200 --duration 30s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
+	f.StringVar(&o.Service, "service", "", "the plan's service whose traffic to play")
+	f.StringVar(&o.Scenario, "scenario", "", "the plan's scenario to play")
+	f.Float64Var(&o.Speedup, "speedup", o.Speedup, "play the scenario this many times faster than real time (≥ 1)")
+	f.DurationVar(&o.Step, "step", o.Step, "wall-clock resolution of the sampled λ(t) (≥ 1s)")
+	f.Float64Var(&o.Rate, "rate", 0, "a constant rate in requests per second, instead of a plan scenario")
+	f.DurationVar(&o.Duration, "duration", 0, "how long to play --rate")
+	f.StringVar(&o.Target, "target", "", "the URL every request goes to (required)")
+	f.StringVar(&o.Method, "method", o.Method, "HTTP method")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout; a timed-out request counts as an error")
+	f.StringVar(&o.Engine, "engine", o.Engine, "builtin, k6 or auto")
+	f.StringVar(&o.Arrivals, "arrivals", o.Arrivals, "arrival process of the built-in engine: poisson or constant")
+	f.Float64Var(&o.MaxRate, "max-rate", o.MaxRate, "refuse a schedule whose peak exceeds this rate (req/s)")
+	f.DurationVar(&o.MaxDuration, "max-duration", o.MaxDuration, "refuse a schedule longer than this")
+	f.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "requests in flight at most (built-in engine)")
+	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: raw (its own HTTP/1.1 sender, less CPU per request) or nethttp")
+	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals (default: the plan's seed, else 1)")
+	f.StringVar(&o.Out, "out", o.Out, "where to write the result (JSON)")
+	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
+	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "summary format on stdout: table or json")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *loadtestRunOptions) Validate() error {
+	if o.Target == "" {
+		return usageErrorf("--target is required: the URL the load goes to")
+	}
+	u, err := url.Parse(o.Target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErrorf("--target must be an http:// or https:// URL with a host, got %q", o.Target)
+	}
+	fromPlan := o.Filename != "" || o.Scenario != ""
+	constant := o.Rate != 0 || o.Duration != 0
+	switch {
+	case fromPlan && constant:
+		return usageErrorf("--rate/--duration and -f/--scenario are mutually exclusive: play either a constant rate or a plan scenario")
+	case fromPlan:
+		if o.Filename == "" || o.Service == "" || o.Scenario == "" {
+			return usageErrorf("playing a plan scenario needs -f, --service and --scenario")
+		}
+		if !(o.Speedup >= 1) || math.IsInf(o.Speedup, 0) {
+			return usageErrorf("--speedup must be ≥ 1, got %v", o.Speedup)
+		}
+	case constant:
+		if !(o.Rate > 0) || math.IsInf(o.Rate, 0) {
+			return usageErrorf("--rate must be a positive number of requests per second, got %v", o.Rate)
+		}
+		if o.Duration < time.Second {
+			return usageErrorf("--duration must be at least 1s, got %s", o.Duration)
+		}
+	default:
+		return usageErrorf("say what to play: -f PLAN --service S --scenario SC, or --rate R --duration D")
+	}
+	if o.Compare && !fromPlan {
+		return usageErrorf("--compare needs a plan scenario (-f, --service, --scenario) to simulate")
+	}
+	if !(o.MaxRate > 0) {
+		return usageErrorf("--max-rate must be > 0, got %v", o.MaxRate)
+	}
+	if o.MaxDuration <= 0 {
+		return usageErrorf("--max-duration must be > 0, got %s", o.MaxDuration)
+	}
+	if o.MaxWorkers < 1 {
+		return usageErrorf("--max-workers must be ≥ 1, got %d", o.MaxWorkers)
+	}
+	if o.Timeout <= 0 {
+		return usageErrorf("--timeout must be > 0, got %s", o.Timeout)
+	}
+	if o.Sender != loadtest.SenderRaw && o.Sender != loadtest.SenderNetHTTP {
+		return usageErrorf("--sender must be raw or nethttp, got %q", o.Sender)
+	}
+	if o.Arrivals != loadtest.ArrivalsPoisson && o.Arrivals != loadtest.ArrivalsConstant {
+		return usageErrorf("--arrivals must be poisson or constant, got %q", o.Arrivals)
+	}
+	switch o.Engine {
+	case "auto", "builtin", "k6":
+	default:
+		return usageErrorf("--engine must be builtin, k6 or auto, got %q", o.Engine)
+	}
+	if o.Out == "" {
+		return usageErrorf("--out must name a file")
+	}
+	if o.Buckets < 1 {
+		return usageErrorf("--buckets must be ≥ 1, got %d", o.Buckets)
+	}
+	if o.Output != "table" && o.Output != "json" {
+		return usageErrorf("--output must be table or json, got %q", o.Output)
+	}
+	return nil
+}
+
+// Complete reads the plan, builds the schedule, checks the caps and picks
+// the engine.
+func (o *loadtestRunOptions) Complete() error {
+	spec := loadtest.RunSpec{
+		Target: o.Target, Method: o.Method, Timeout: o.Timeout, Arrivals: o.Arrivals,
+		MaxRate: o.MaxRate, MaxDuration: o.MaxDuration, Progress: o.streams.ErrOut,
+	}
+	seed := o.Seed
+	if o.Filename != "" {
+		p, err := scenarios.LoadFile(o.Filename, o.streams.In)
+		if err != nil {
+			return err
+		}
+		o.plan = p
+		s, err := loadtest.ScheduleFor(p, o.Service, o.Scenario, o.Speedup, o.Step)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		spec.Schedule, spec.Service, spec.Scenario = s, o.Service, o.Scenario
+		svc := p.Service(o.Service)
+		if svc.SLO.Latency != nil && svc.SLO.Latency.Quantile == 0.95 {
+			spec.P95Target = svc.SLO.Latency.Target.Seconds()
+		}
+		if svc.SLO.ErrorRate != nil {
+			spec.ErrorRateTarget = *svc.SLO.ErrorRate
+		}
+		if seed == 0 {
+			seed = p.Seed
+		}
+	} else {
+		spec.Schedule = loadtest.Schedule{StartRate: o.Rate, Speedup: 1, Stages: []loadtest.Stage{{Duration: o.Duration, Target: o.Rate}}}
+	}
+	if seed == 0 {
+		seed = 1
+	}
+	if err := spec.CheckCaps(); err != nil {
+		return usageErrorf("%v", err)
+	}
+	o.spec = spec
+	name := o.Engine
+	if name == "auto" {
+		name = "builtin"
+		if _, err := exec.LookPath("k6"); err == nil {
+			name = "k6"
+		}
+	}
+	switch name {
+	case "k6":
+		o.engine = loadtest.NewK6Engine(loadtest.K6Options{})
+	default:
+		o.engine = loadtest.NewBuiltin(loadtest.BuiltinOptions{
+			MaxWorkers: o.MaxWorkers, Seed: seed, Sender: o.Sender,
+			Version: "headroom " + currentVersion().Version + " (pacing: vegeta/v12 Pacer)",
+		})
+	}
+	return nil
+}
+
+// Run prints the target, runs, writes the result, and compares.
+func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
+	s := o.spec.Schedule
+	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
+		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
+		formatRate(o.MaxRate), o.MaxDuration, o.Out)
+	res, err := o.engine.Run(cmd.Context(), o.spec)
+	if err != nil {
+		return err
+	}
+	if err := loadtest.WriteResultFile(o.Out, res); err != nil {
+		return err
+	}
+	var cmp *loadtest.Comparison
+	if o.Compare {
+		fmt.Fprintln(o.streams.ErrOut, "simulating the same scenario for comparison…")
+		cmp, err = loadtest.Compare(o.plan, res, loadtest.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
+		if err != nil {
+			return err
+		}
+	}
+	if o.Output == "json" {
+		b, err := json.MarshalIndent(struct {
+			Result     *loadtest.Result     `json:"result"`
+			Comparison *loadtest.Comparison `json:"comparison,omitempty"`
+		}{res, cmp}, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(o.streams.Out, string(b))
+	} else {
+		printRunSummary(o.streams.Out, res, o.Out)
+		if cmp != nil {
+			fmt.Fprintln(o.streams.Out)
+			printComparisonTable(o.streams.Out, cmp)
+		}
+	}
+	if res.Interrupted {
+		return fmt.Errorf("interrupted: the partial result (%d of %s) is in %s", len(res.Windows), res.Planned.Duration, o.Out)
+	}
+	return runVerdict(res, cmp)
+}
+
+// runVerdict turns an invalid run, a failed threshold or a disagreeing
+// comparison into exit 3.
+func runVerdict(res *loadtest.Result, cmp *loadtest.Comparison) error {
+	var fails []string
+	if !res.Valid {
+		fails = append(fails, "invalid run: "+res.InvalidReason)
+	}
+	for _, t := range res.Thresholds {
+		if !t.Passed {
+			fails = append(fails, fmt.Sprintf("threshold %s %s failed", t.Metric, t.Expression))
+		}
+	}
+	if cmp != nil && !cmp.Agree {
+		fails = append(fails, "measurement and simulation disagree: "+strings.Join(cmp.Reasons, "; "))
+	}
+	if len(fails) > 0 {
+		return &checkFailedError{msg: strings.Join(fails, "\n  ")}
+	}
+	return nil
+}
+
+func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
+	t := r.Totals
+	state := "complete"
+	if r.Interrupted {
+		state = "INTERRUPTED"
+	}
+	fmt.Fprintf(w, "%s run against %s: %s, %d windows of %s (planned %s); result in %s\n",
+		r.Engine, r.Target, state, len(r.Windows), r.Window.Duration, r.Planned.Duration, path)
+	fmt.Fprintf(w, "offered %s, sent %d, completed %d (%s), errors %d, dropped %d\n",
+		formatRate(t.TargetRate), t.Sent, t.Completed, formatRate(t.Rate), t.Errors, t.Dropped)
+	fmt.Fprintf(w, "latency from intended send time: mean %s  p50 %s  p95 %s  p99 %s  max %s\n",
+		formatMillis(t.Mean), formatMillis(t.P50), formatMillis(t.P95), formatMillis(t.P99), formatMillis(t.Latency.Max()))
+	if r.SendLag != nil {
+		fmt.Fprintf(w, "send lag (generator lateness): p50 %s  p99 %s  max %s\n",
+			formatMillis(r.SendLag.Quantile(0.5)), formatMillis(r.SendLag.Quantile(0.99)), formatMillis(r.SendLag.Max()))
+	}
+	for _, th := range r.Thresholds {
+		v := "pass"
+		if !th.Passed {
+			v = "FAIL"
+		}
+		fmt.Fprintf(w, "threshold %s %s: %s\n", th.Metric, th.Expression, v)
+	}
+	if r.Valid {
+		fmt.Fprintln(w, "valid: yes")
+	} else {
+		fmt.Fprintln(w, "valid: NO —", r.InvalidReason)
+	}
+}
+
+func printComparisonTable(w io.Writer, c *loadtest.Comparison) {
+	fmt.Fprintf(w, "MEASURED vs PREDICTED: %s, scenario %s (speedup %g, buckets of %s scenario time; %s)\n",
+		c.Service, c.Scenario, c.Speedup, time.Duration(c.BucketSeconds*float64(time.Second)), c.Predicted)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO TIME\tREQUESTS\tTHROUGHPUT meas/pred\tP95 meas/pred\tERRORS meas/pred\tREPLICAS meas/pred")
+	for _, r := range c.Rows {
+		rep := "—"
+		if r.MeasuredReplicas != nil {
+			rep = fmt.Sprintf("%.1f", *r.MeasuredReplicas)
+		}
+		fmt.Fprintf(tw, "%s–%s\t%d\t%s / %s\t%s / %s\t%.2f%% / %.2f%%\t%s / %.1f\n",
+			time.Duration(r.FromSeconds*1e9), time.Duration(r.ToSeconds*1e9), r.Requests,
+			formatRate(r.MeasuredRate), formatRate(r.PredictedRate),
+			formatSeconds(r.MeasuredP95), formatSeconds(r.PredictedP95),
+			r.MeasuredErrorRate*100, r.PredictedErrorRate*100, rep, r.PredictedReplicas)
+	}
+	tw.Flush()
+	rep := "not watched"
+	if c.ReplicasMAPE != nil {
+		rep = fmt.Sprintf("%.1f %%", *c.ReplicasMAPE*100)
+	}
+	fmt.Fprintf(w, "MAPE: throughput %.1f %%, p95 %.1f %%, replicas %s; error rate max difference %.2f points\n",
+		c.ThroughputMAPE*100, c.P95MAPE*100, rep, c.ErrorRateMaxDiff*100)
+	if c.Worst.Metric != "" {
+		fmt.Fprintf(w, "worst deviation: %s in bucket %d, %.1f %%\n", c.Worst.Metric, c.Worst.Bucket+1, c.Worst.Relative*100)
+	}
+	fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
+		strings.ToUpper(c.Verdict), loadtest.AgreeThroughputMAPE*100, loadtest.AgreeP95MAPE*100, loadtest.AgreeReplicasMAPE*100, loadtest.AgreeErrorRatePoints*100)
+	for _, r := range c.Reasons {
+		fmt.Fprintln(w, "  ✗", r)
+	}
+	for _, cv := range c.Caveats {
+		fmt.Fprintln(w, "  note:", cv)
+	}
+}
+
+// loadtestCompareOptions are the flags and state of `headroom loadtest compare`.
+type loadtestCompareOptions struct {
+	Filename string
+	Result   string
+	Service  string
+	Scenario string
+	Seed     int64
+	Buckets  int
+	Output   string
+
+	plan    *scenarios.Plan
+	res     *loadtest.Result
+	streams ioStreams
+}
+
+func newLoadtestCompareCmd(streams ioStreams) *cobra.Command {
+	o := &loadtestCompareOptions{Buckets: 10, Output: "table", streams: streams}
+	cmd := &cobra.Command{
+		Use:   "compare -f PLAN --result RUN.json [--service S --scenario SC]",
+		Short: "Hold a saved load-test result against the simulation of its scenario",
+		Long: `Simulate the scenario a saved result played and print measured against predicted
+throughput, p95, error rate and replicas per bucket of scenario time, with MAPE, the worst
+deviation and a verdict. Exits 3 when they disagree.`,
+		Example: `  headroom loadtest compare -f plan.yaml --result daily.json`,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
+	f.StringVar(&o.Result, "result", "", "the result file written by headroom loadtest run")
+	f.StringVar(&o.Service, "service", "", "the service (default: the one the result names)")
+	f.StringVar(&o.Scenario, "scenario", "", "the scenario (default: the one the result names)")
+	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
+	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *loadtestCompareOptions) Validate() error {
+	if o.Filename == "" || o.Result == "" {
+		return usageErrorf("-f/--filename and --result are required")
+	}
+	if o.Buckets < 1 {
+		return usageErrorf("--buckets must be ≥ 1, got %d", o.Buckets)
+	}
+	if o.Output != "table" && o.Output != "json" {
+		return usageErrorf("--output must be table or json, got %q", o.Output)
+	}
+	return nil
+}
+
+// Complete reads the plan and the result.
+func (o *loadtestCompareOptions) Complete() error {
+	p, err := scenarios.LoadFile(o.Filename, o.streams.In)
+	if err != nil {
+		return err
+	}
+	o.plan = p
+	o.res, err = loadtest.ReadResultFile(o.Result)
+	return err
+}
+
+// Run compares and prints.
+func (o *loadtestCompareOptions) Run(*cobra.Command) error {
+	cmp, err := loadtest.Compare(o.plan, o.res, loadtest.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
+	if err != nil {
+		return err
+	}
+	if o.Output == "json" {
+		b, err := json.MarshalIndent(cmp, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(o.streams.Out, string(b))
+	} else {
+		printComparisonTable(o.streams.Out, cmp)
+	}
+	if !cmp.Agree {
+		return &checkFailedError{msg: "measurement and simulation disagree: " + strings.Join(cmp.Reasons, "; ")}
+	}
+	return nil
+}
+
+// formatMillis prints seconds as milliseconds with two decimals: a send
+// lag or a loopback latency is often below one.
+func formatMillis(s float64) string { return fmt.Sprintf("%.2fms", s*1e3) }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/loadtest"
+)
+
+const mmcPlan = "../../loadtest/testdata/mmc-plan.yaml"
+
+func TestLoadtestRun_Refuses(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no target", []string{"--rate", "10", "--duration", "1s"}, "--target is required"},
+		{"not http", []string{"--target", "ftp://x/", "--rate", "10", "--duration", "1s"}, "--target must be"},
+		{"nothing to play", []string{"--target", "http://127.0.0.1:1/"}, "say what to play"},
+		{"both", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "-f", mmcPlan}, "mutually exclusive"},
+		{"above the rate cap", []string{"--target", "http://127.0.0.1:1/", "--rate", "2000", "--duration", "1s"}, "above --max-rate 1000"},
+		{"longer than the cap", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1h"}, "longer than --max-duration"},
+		{"scenario too long uncompressed", []string{"--target", "http://127.0.0.1:1/", "-f", mmcPlan, "--service", "mmc", "--scenario", "steps", "--max-duration", "1m"}, "raise --speedup"},
+		{"unknown service", []string{"--target", "http://127.0.0.1:1/", "-f", mmcPlan, "--service", "nope", "--scenario", "steps"}, `no service "nope"`},
+		{"compare without a plan", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--compare"}, "--compare needs"},
+		{"bad arrivals", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--arrivals", "burst"}, "--arrivals"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := runCLI(t, "", append([]string{"loadtest", "run"}, tc.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 mentioning %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadtestRun_WritesTheResult(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "run.json")
+	stdout, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL+"/x",
+		"--rate", "20", "--duration", "2s", "--arrivals", "constant", "--out", out)
+	if code != exitOK && code != exitCheckFailed { // a loaded machine may lag: exit 3, still a result
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if !strings.HasPrefix(errOut, "target GET "+srv.URL+"/x\n") {
+		t.Errorf("the target is not printed first: %q", errOut)
+	}
+	res, err := loadtest.ReadResultFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.Sent+res.Totals.Dropped != 40 || len(res.Windows) != 2 {
+		t.Errorf("sent %d dropped %d in %d windows, want 40 in 2", res.Totals.Sent, res.Totals.Dropped, len(res.Windows))
+	}
+	if !strings.Contains(stdout, "latency from intended send time") {
+		t.Errorf("summary: %s", stdout)
+	}
+}
+
+// TestLoadtestRun_InterruptWritesPartial cancels the command's context, as
+// main.go's signal.NotifyContext does on Ctrl-C.
+func TestLoadtestRun_InterruptWritesPartial(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "run.json")
+	var sink strings.Builder
+	cmd := newRootCmd(ioStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink})
+	cmd.SetArgs([]string{"loadtest", "run", "--engine", "builtin", "--target", srv.URL, "--rate", "10", "--duration", "1m", "--out", out})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err %v", err)
+	}
+	res, rerr := loadtest.ReadResultFile(out)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if !res.Interrupted || len(res.Windows) >= 60 {
+		t.Errorf("interrupted %v, %d windows", res.Interrupted, len(res.Windows))
+	}
+}
+
+func TestLoadtestCompare_SavedRun(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json")
+	// The saved run lagged (a loaded machine), so it is invalid: exit 3.
+	if code != exitCheckFailed || !strings.Contains(errOut, "invalid") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"MEASURED vs PREDICTED: mmc, scenario steps", "5m0s–6m0s", "MAPE: throughput", "verdict: DISAGREE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCalibrate_WritesPlan(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "plan.yaml")
+	stdout, errOut, code := runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "-o", out)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(stdout, "service time: mean") {
+		t.Errorf("stdout %q", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "# calibrated from run-low.json") || !strings.Contains(string(b), "# mmcserver -workers 8") {
+		t.Errorf("calibrated plan lost comments or lacks the note:\n%s", b)
+	}
+	_, errOut, code = runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json", "--service", "other")
+	if code != exitUsage || !strings.Contains(errOut, `--service "other"`) {
+		t.Errorf("unknown service: exit %d %q", code, errOut)
+	}
+}
