@@ -108,7 +108,7 @@ func K6ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup
 	}
 	if step == 0 && speedup >= 1 {
 		wall := time.Duration(float64(sc.Duration.D()) / speedup)
-		step = max(time.Second, (wall/600).Round(time.Second))
+		step = max(time.Second, (wall / 600).Round(time.Second))
 	}
 	sched, err := ScheduleFor(plan, service, scenario, speedup, step)
 	if err != nil {
