@@ -281,7 +281,10 @@ func TestOperatorRunner(t *testing.T) {
 			f := newFakeCluster()
 			r := &OperatorRunner{Dynamic: f.dyn, Client: f.client, Logs: f, PollInterval: 5 * time.Millisecond, StartTimeout: 300 * time.Millisecond}
 			done := make(chan struct{})
-			go func() { defer close(done); f.operate(t, "loadtest", objs.TestRun.GetName(), tc.stages, tc.exits, tc.sums) }()
+			go func() {
+				defer close(done)
+				f.operate(t, "loadtest", objs.TestRun.GetName(), tc.stages, tc.exits, tc.sums)
+			}()
 			res, err := r.Run(context.Background(), spec, objs)
 			<-done
 			if tc.wantErr != "" {
