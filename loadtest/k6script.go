@@ -370,8 +370,12 @@ func (s *K6Script) Render() ([]byte, error) {
 	if sp == 0 {
 		sp = 1
 	}
-	p("// %d stages over %s of wall time, the scenario played %s× faster, peak %s req/s kept.\n",
-		len(stages), s.Schedule.Duration().Round(time.Millisecond), fmtNum(sp), fmtNum(peak))
+	plural := "s"
+	if len(stages) == 1 {
+		plural = ""
+	}
+	p("// %d stage%s over %s of wall time, the scenario played %s× faster, peak %s req/s kept.\n",
+		len(stages), plural, s.Schedule.Duration().Round(time.Millisecond), fmtNum(sp), fmtNum(peak))
 	p("// Targets are iterations per timeUnit %s (integers in k6), one HTTP request each.\n", k6Duration(unit))
 	p("//\n// VUs by Little's law (in-flight = rate × response time):\n")
 	for _, line := range strings.Split(s.VUBasis, "\n") {

@@ -3,7 +3,7 @@
 //
 // Offered load (open model): k6's ramping-arrival-rate executor starts iterations
 // at the scheduled rate whatever the responses do, ramping linearly between stages.
-// 1 stages over 6m0s of wall time, the scenario played 10× faster, peak 300 req/s kept.
+// 1 stage over 6m0s of wall time, the scenario played 10× faster, peak 300 req/s kept.
 // Targets are iterations per timeUnit 1s (integers in k6), one HTTP request each.
 //
 // VUs by Little's law (in-flight = rate × response time):
