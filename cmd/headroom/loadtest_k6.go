@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +36,39 @@ func k6CheckError(res *loadtest.Result) error {
 		return &checkFailedError{msg: err.Error()}
 	}
 	return nil
+}
+
+// k6ForceStop returns a channel for loadtest.K6Options.ForceStop that
+// fires on the second interrupt: the first cancels the command's context
+// (main's signal.NotifyContext) and makes the k6 engine send k6 one SIGINT;
+// the next one kills k6. It listens from the start, so a second Ctrl-C is
+// never lost (nor kills headroom); the first signal, delivered to this
+// channel before the context is cancelled, is drained when ctx is done.
+// Call stop when the run is over.
+func k6ForceStop(ctx context.Context) (force <-chan struct{}, stop func()) {
+	ch := make(chan struct{})
+	sigs := make(chan os.Signal, 1)
+	quit := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(sigs)
+		select {
+		case <-ctx.Done():
+		case <-quit:
+			return
+		}
+		select {
+		case <-sigs: // the interrupt that cancelled ctx
+		default:
+		}
+		select {
+		case <-sigs:
+			close(ch)
+		case <-quit:
+		}
+	}()
+	var once sync.Once
+	return ch, func() { once.Do(func() { close(quit) }) }
 }
 
 // k6ScriptFlags are the flags script and operator share.

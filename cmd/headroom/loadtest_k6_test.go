@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,5 +187,26 @@ func TestK6CheckError(t *testing.T) {
 	res.Thresholds[0].Passed = true
 	if err := k6CheckError(res); err != nil {
 		t.Errorf("passed thresholds: %v", err)
+	}
+}
+
+func TestK6ForceStop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	force, stop := k6ForceStop(ctx)
+	defer stop()
+	cancel() // the first Ctrl-C
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-force:
+		t.Fatal("fired without a second interrupt")
+	default:
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil { // the second
+		t.Fatal(err)
+	}
+	select {
+	case <-force:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second interrupt did not fire ForceStop")
 	}
 }
