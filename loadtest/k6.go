@@ -169,6 +169,9 @@ func k6Args(script, summary string) []string {
 		"--out", "json=-",
 		"--summary-trend-stats=" + strings.Join(K6SummaryTrendStats, ","),
 		"-e", K6EnvSummary + "=" + summary,
+		// k6 passes the system environment to __ENV: make sure a stray
+		// HEADROOM_SUMMARY_STDOUT=1 cannot put the summary into the NDJSON.
+		"-e", K6EnvSummaryStdout + "=0",
 		script,
 	}
 }
@@ -332,6 +335,11 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	code := exitCodeOf(waitErr)
 	if code != 0 && res.ExitReason == "" {
 		res.ExitReason = fmt.Sprintf("k6 exit %d: %s", code, K6ExitMeanings[code])
+	}
+	if code == 99 && CheckThresholds(res) == nil {
+		// k6 says thresholds failed but no summary said which (it was
+		// not written, or killed): the run must still fail.
+		res.Thresholds = append(res.Thresholds, Threshold{Metric: "k6", Expression: "exit code 99 (no summary to say which threshold)", Passed: false})
 	}
 	switch {
 	case code == 0, code == 99:

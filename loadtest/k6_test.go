@@ -320,3 +320,16 @@ func TestK6BinaryVersion(t *testing.T) {
 		t.Errorf("version %+v, %v", v, err)
 	}
 }
+
+// k6 exit 99 without a summary (its write failed) still fails the run.
+func TestK6Engine_ThresholdsFailedWithoutSummary(t *testing.T) {
+	bin := k6StandIn(t)
+	standInEnv(t, "run.ndjson", "", 99, "50")
+	res, err := NewK6Engine(K6Options{Binary: bin}).Run(context.Background(), fixtureSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckThresholds(res); err == nil || !strings.Contains(err.Error(), "exit code 99") {
+		t.Errorf("CheckThresholds = %v, want the exit-99 failure", err)
+	}
+}

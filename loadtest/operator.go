@@ -501,19 +501,37 @@ func MergeK6Summaries(sums []*K6Summary) (Window, error) {
 			if err != nil || i < 0 || i > len(bounds) {
 				return w, fmt.Errorf("summary metric %q is not a latency bucket of this headroom", name)
 			}
-			n := int64(m.Values["count"])
+			n, err := summaryCount(name, "count", m.Values["count"])
+			if err != nil {
+				return w, err
+			}
 			w.Latency.RecordN(k6LatencyBucketValue(bounds, i), n)
 			inBuckets += n
 		}
-		reqs, _ := s.value(k6MetricReqs, "count")
-		failed, _ := s.value(k6MetricFailed, "passes") // a Rate's passes are its non-zero samples
-		dropped, _ := s.value(k6MetricDropped, "count")
-		w.Sent += int64(reqs)
+		var counts [3]int64
+		for j, mk := range [3][2]string{{k6MetricReqs, "count"}, {k6MetricFailed, "passes"}, {k6MetricDropped, "count"}} {
+			v, _ := s.value(mk[0], mk[1]) // a Rate's passes are its non-zero samples: failed requests
+			n, err := summaryCount(mk[0], mk[1], v)
+			if err != nil {
+				return w, err
+			}
+			counts[j] = n
+		}
+		w.Sent += counts[0]
 		w.Completed += inBuckets
-		w.Errors += int64(failed)
-		w.Dropped += int64(dropped)
+		w.Errors += counts[1]
+		w.Dropped += counts[2]
 	}
 	return w, nil
+}
+
+// summaryCount checks that a summary count is a whole number a run can
+// reach (0 to 10^15).
+func summaryCount(metric, key string, v float64) (int64, error) {
+	if !(v >= 0 && v <= 1e15) || v != math.Trunc(v) {
+		return 0, fmt.Errorf("summary metric %s: %s = %v is not a count", metric, key, v)
+	}
+	return int64(v), nil
 }
 
 // mergedThresholds evaluates the script's thresholds on the merged

@@ -367,3 +367,32 @@ func TestClientsetLogs(t *testing.T) {
 		t.Errorf("http_reqs count %v", v)
 	}
 }
+
+// FuzzRunnerSummary: whatever a runner's log holds, reading and merging
+// its summary never panics, and a merged window never has negative counts.
+func FuzzRunnerSummary(f *testing.F) {
+	b, _ := json.Marshal(runnerSummary([]float64{1, 5, 50, 500}, 1, 2))
+	f.Add(K6SummaryMarker + string(b) + "\n")
+	f.Add(`{"level":"info"}` + "\n" + K6SummaryMarker + `{"metrics":{"headroom_latency_bucket_137":{"values":{"count":1e300}}}}`)
+	f.Add(K6SummaryMarker + `{"metrics":{"http_reqs":{"values":{"count":-1}}}}`)
+	f.Fuzz(func(t *testing.T, log string) {
+		logs := fakeLogs{"ns/p": log}
+		s, err := readRunnerSummary(context.Background(), logs, "ns", "p")
+		if err != nil {
+			return
+		}
+		w, err := MergeK6Summaries([]*K6Summary{s})
+		if err != nil {
+			return
+		}
+		if w.Sent < 0 || w.Completed < 0 || w.Errors < 0 || w.Dropped < 0 {
+			t.Fatalf("negative counts %+v", w)
+		}
+	})
+}
+
+type fakeLogs map[string]string
+
+func (l fakeLogs) Logs(_ context.Context, ns, pod string) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader(l[ns+"/"+pod])), nil
+}
