@@ -229,6 +229,9 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		Speedup: max(spec.Schedule.Speedup, 1), Planned: Duration{spec.Schedule.Duration()},
 		Valid: true,
 	}
+	if progress != nil && spec.Arrivals == "poisson" {
+		fmt.Fprintln(progress, "note: k6's arrival-rate executors space arrivals evenly (D/G/k), not as a Poisson process (M/G/k)")
+	}
 	if progress != nil {
 		fmt.Fprintf(progress, "k6 %s: %s for %s, peak %s req/s, %d–%d VUs\n", ver.Version, spec.Target,
 			spec.Schedule.Duration(), fmtNum(spec.Schedule.Peak()), script.PreAllocatedVUs, script.MaxVUs)
@@ -312,7 +315,6 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	}
 
 	agg.finish(res)
-	res.EngineVersion = ver.Version
 	if b, err := os.ReadFile(summaryPath); err == nil {
 		if sum, err := ParseK6Summary(b); err == nil {
 			res.Thresholds = sum.Thresholds()

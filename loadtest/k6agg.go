@@ -40,22 +40,16 @@ func newK6Windows(width time.Duration, s Schedule) *k6Windows {
 
 // add folds one Point in.
 func (a *k6Windows) add(l k6Line) {
-	switch l.Metric {
-	case k6MetricDuration, k6MetricReqs, k6MetricFailed, k6MetricDropped:
-	default:
-		if !a.started {
-			a.origin, a.started = l.Time, true
-		}
-		if l.Time.After(a.latest) {
-			a.latest = l.Time
-		}
-		return
-	}
 	if !a.started {
 		a.origin, a.started = l.Time, true
 	}
 	if l.Time.After(a.latest) {
 		a.latest = l.Time
+	}
+	switch l.Metric {
+	case k6MetricDuration, k6MetricReqs, k6MetricFailed, k6MetricDropped:
+	default:
+		return // other metrics only move the clock
 	}
 	i := 0
 	if d := l.Time.Sub(a.origin); d > 0 {

@@ -202,3 +202,32 @@ func metricValue(v autoscalingv2.MetricValueStatus) float64 {
 }
 
 func quantity(q *resource.Quantity) float64 { return q.AsApproximateFloat64() }
+
+// RunWatched runs eng while w samples the target, and puts the samples in
+// the result, their offsets measured from the result's Start (an engine's
+// first measurement) so they line up with its windows. A nil w runs eng
+// alone.
+func RunWatched(ctx context.Context, eng Engine, spec RunSpec, w *Watcher) (*Result, error) {
+	if w == nil {
+		return eng.Run(ctx, spec)
+	}
+	watchCtx, stop := context.WithCancel(ctx)
+	start := time.Now()
+	done := make(chan []WatchSample, 1)
+	go func() { done <- w.Run(watchCtx, start) }()
+	res, err := eng.Run(ctx, spec)
+	stop()
+	samples := <-done
+	if res == nil {
+		return nil, err
+	}
+	shift := 0.0
+	if !res.Start.IsZero() {
+		shift = start.Sub(res.Start).Seconds()
+	}
+	for i := range samples {
+		samples[i].Offset += shift
+	}
+	res.Watch = append(res.Watch, samples...)
+	return res, err
+}

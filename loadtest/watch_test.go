@@ -129,3 +129,33 @@ func TestWatcher_RunSamplesUntilCancelled(t *testing.T) {
 		t.Errorf("samples %+v", got)
 	}
 }
+
+// engineFunc is an Engine from a function.
+type engineFunc func(context.Context, RunSpec) (*Result, error)
+
+func (engineFunc) Name() string                                             { return "func" }
+func (f engineFunc) Run(ctx context.Context, spec RunSpec) (*Result, error) { return f(ctx, spec) }
+
+func TestRunWatched(t *testing.T) {
+	d, h := watchObjects()
+	w := &Watcher{Client: fake.NewClientset(d, h), Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond}
+	before := time.Now()
+	eng := engineFunc(func(ctx context.Context, _ RunSpec) (*Result, error) {
+		time.Sleep(20 * time.Millisecond)
+		// The engine's clock starts 1 s before the watcher's: offsets shift.
+		return &Result{Start: before.Add(-time.Second)}, nil
+	})
+	res, err := RunWatched(context.Background(), eng, RunSpec{}, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Watch) < 2 {
+		t.Fatalf("%d samples in 20 ms at a 1 ms period", len(res.Watch))
+	}
+	if off := res.Watch[0].Offset; off < 1 || off > 1.5 {
+		t.Errorf("first sample at %v s, want about 1 s after the engine's start", off)
+	}
+	if res.Watch[0].DesiredReplicas != 7 {
+		t.Errorf("sample %+v", res.Watch[0])
+	}
+}

@@ -79,6 +79,8 @@ type k6ScriptFlags struct {
 	Target   string
 	Speedup  float64
 	Step     time.Duration
+	PreVUs   int
+	MaxVUs   int
 
 	plan *scenarios.Plan
 }
@@ -91,6 +93,8 @@ func (f *k6ScriptFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.Target, "target", "", "the URL every request goes to (required), e.g. http://noa-mcp.noa-server:8080/health")
 	fl.Float64Var(&f.Speedup, "speedup", 1, "play the scenario this many times faster (≥ 1); rates are kept, so the peak is the plan's peak")
 	fl.DurationVar(&f.Step, "step", 0, "wall-clock width of a k6 stage (≥ 1s); 0 keeps the script under about 600 stages")
+	fl.IntVar(&f.PreVUs, "pre-allocated-vus", 0, "override preAllocatedVUs (default: Little's law on the predicted p95, see the script header)")
+	fl.IntVar(&f.MaxVUs, "max-vus", 0, "override maxVUs (default: peak rate × request timeout)")
 }
 
 func (f *k6ScriptFlags) validate() error {
@@ -109,6 +113,10 @@ func (f *k6ScriptFlags) validate() error {
 		return usageErrorf("--speedup must be a number from 1 to 1e6, got %v", f.Speedup)
 	case f.Step != 0 && f.Step < time.Second:
 		return usageErrorf("--step must be at least 1s, got %s", f.Step)
+	case f.PreVUs < 0 || f.MaxVUs < 0:
+		return usageErrorf("--pre-allocated-vus and --max-vus must not be negative")
+	case f.PreVUs > 0 && f.MaxVUs > 0 && f.MaxVUs < f.PreVUs:
+		return usageErrorf("--max-vus must be ≥ --pre-allocated-vus, got %d < %d", f.MaxVUs, f.PreVUs)
 	}
 	return nil
 }
@@ -129,7 +137,23 @@ func (f *k6ScriptFlags) complete(streams ioStreams) error {
 }
 
 func (f *k6ScriptFlags) script() (*loadtest.K6Script, error) {
-	return loadtest.K6ScriptFor(f.plan, f.Service, f.Scenario, f.Target, f.Speedup, f.Step)
+	s, err := loadtest.K6ScriptFor(f.plan, f.Service, f.Scenario, f.Target, f.Speedup, f.Step)
+	if err != nil {
+		return nil, err
+	}
+	if f.PreVUs > 0 {
+		s.PreAllocatedVUs = f.PreVUs
+		s.MaxVUs = max(s.MaxVUs, f.PreVUs)
+		s.VUBasis = fmt.Sprintf("preAllocatedVUs = %d (--pre-allocated-vus); maxVUs = %d.", s.PreAllocatedVUs, s.MaxVUs)
+	}
+	if f.MaxVUs > 0 {
+		if f.MaxVUs < s.PreAllocatedVUs {
+			return nil, usageErrorf("--max-vus %d is below preAllocatedVUs %d: raise it or set --pre-allocated-vus", f.MaxVUs, s.PreAllocatedVUs)
+		}
+		s.MaxVUs = f.MaxVUs
+		s.VUBasis += fmt.Sprintf("\nmaxVUs = %d (--max-vus).", f.MaxVUs)
+	}
+	return s, nil
 }
 
 // loadtestScriptOptions are the flags of `headroom loadtest script`.

@@ -55,6 +55,12 @@ func TestLoadtestScript(t *testing.T) {
 	if !strings.Contains(errOut, "wrote "+path) {
 		t.Errorf("stderr %q", errOut)
 	}
+
+	out, _, code = runCLI(t, "", "loadtest", "script", "-f", noaPlan, "--service", "noa-mcp", "--scenario", "daily",
+		"--target", "http://x/", "--pre-allocated-vus", "40", "--max-vus", "80")
+	if code != exitOK || !strings.Contains(out, "preAllocatedVUs: 40,") || !strings.Contains(out, "maxVUs: 80,") {
+		t.Errorf("VU overrides: exit %d\n%.1500s", code, out)
+	}
 }
 
 func TestLoadtestK6_UsageErrors(t *testing.T) {
@@ -69,6 +75,8 @@ func TestLoadtestK6_UsageErrors(t *testing.T) {
 		{"slow down", append([]string{"loadtest", "script", "--speedup", "0.5"}, base...), "--speedup"},
 		{"unknown service", []string{"loadtest", "script", "-f", noaPlan, "--service", "nope", "--scenario", "daily", "--target", "http://x/"}, `--service "nope"`},
 		{"unknown scenario", []string{"loadtest", "script", "-f", noaPlan, "--service", "noa-mcp", "--scenario", "nope", "--target", "http://x/"}, `--scenario "nope"`},
+		{"max below pre", append([]string{"loadtest", "script", "--pre-allocated-vus", "10", "--max-vus", "5"}, base...), "--max-vus must be"},
+		{"max below derived pre", append([]string{"loadtest", "script", "--max-vus", "5"}, base...), "--max-vus 5 is below preAllocatedVUs"},
 		{"no parallelism", append([]string{"loadtest", "operator"}, base...), "--parallelism is required"},
 		{"result without apply", append([]string{"loadtest", "operator", "--parallelism", "2", "--result", "x.json"}, base...), "--result needs --apply"},
 	} {
