@@ -219,9 +219,12 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	}
 	_ = os.Remove(summaryPath) // a stale summary must not pass for this run's
 
-	progress := e.opts.Stderr
-	if progress == nil {
-		progress = spec.Progress
+	var progress io.Writer
+	switch {
+	case e.opts.Stderr != nil:
+		progress = &lockedWriter{w: e.opts.Stderr}
+	case spec.Progress != nil:
+		progress = &lockedWriter{w: spec.Progress}
 	}
 	res := &Result{
 		SchemaVersion: ResultSchemaVersion, Engine: "k6", EngineVersion: ver.Version,
@@ -427,6 +430,19 @@ func formatLatency(s float64) string {
 		return fmt.Sprintf("%5.0fms", s*1000)
 	}
 	return fmt.Sprintf("%6.2fs", s)
+}
+
+// lockedWriter serialises the writes of the stream reader, the log reader
+// and the run loop.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // k6Log reads k6's JSON log lines (--log-format=json), passes warnings and
