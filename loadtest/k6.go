@@ -36,8 +36,8 @@ type K6Options struct {
 	// to run teardown and write its summary before it is killed; default
 	// 60 s.
 	StopTimeout time.Duration
-	// ForceStop, when closed or sent to (a second Ctrl-C), kills k6 at once
-	// after a first stop; k6 then writes no summary.
+	// ForceStop, when closed or sent to (a second Ctrl-C), kills k6 at
+	// once; k6 then writes no summary.
 	ForceStop <-chan struct{}
 	// Stderr receives the progress line of every window and k6's warnings;
 	// nil uses the RunSpec's Progress, and none prints nothing.
@@ -288,6 +288,7 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 	}
 	var waitErr error
+	force := e.opts.ForceStop
 	for waited := false; !waited; {
 		select {
 		case <-done:
@@ -303,11 +304,11 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 				parseErr = err
 				stop()
 			}
-		case <-e.opts.ForceStop:
-			if stopping {
-				_ = cmd.Process.Kill()
-				res.ExitReason = "k6 killed by a second interrupt: no summary"
-			}
+		case <-force:
+			force = nil // fires once (a closed channel would spin)
+			_ = cmd.Process.Kill()
+			res.Interrupted = true
+			res.ExitReason = "k6 killed by a second interrupt: no summary"
 		case <-stopTimer:
 			stopTimer = nil
 			_ = cmd.Process.Kill()
