@@ -249,8 +249,8 @@ type k6Stage struct {
 }
 
 // k6Stages converts the schedule into integer targets per unit and merges
-// consecutive stages with the same target (a linear ramp between equal
-// targets is flat, so the merge is exact).
+// consecutive stages with the same slope, which is exact: k6 ramps
+// linearly within a stage.
 func k6Stages(s Schedule, unit time.Duration) (start int64, out []k6Stage, err error) {
 	toUnit := func(r float64) (int64, error) {
 		if !(r >= 0) || math.IsInf(r, 0) {
@@ -272,8 +272,11 @@ func k6Stages(s Schedule, unit time.Duration) (start int64, out []k6Stage, err e
 			return 0, nil, fmt.Errorf("stage %d: %w", i, err)
 		}
 		d := st.Duration.Round(time.Millisecond)
-		if n := len(out); n > 0 && t == prev && lastFrom == t {
-			out[n-1].duration += d // extends a flat stage
+		if n := len(out); n > 0 && (t-prev)*int64(out[n-1].duration/time.Millisecond) == (prev-lastFrom)*int64(d/time.Millisecond) {
+			// Same slope as the last stage (flat included): k6 ramps
+			// linearly, so one longer stage is the same schedule.
+			out[n-1].target = t
+			out[n-1].duration += d
 		} else {
 			out = append(out, k6Stage{target: t, duration: d})
 			lastFrom = prev

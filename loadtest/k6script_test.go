@@ -147,6 +147,12 @@ func TestK6Stages(t *testing.T) {
 			want: []k6Stage{{10, 2 * time.Second}, {20, time.Second}},
 		},
 		{
+			name:  "collinear ramps merge",
+			sched: Schedule{StartRate: 10, Stages: []Stage{{time.Second, 20}, {2 * time.Second, 40}, {time.Second, 40}}},
+			unit:  time.Second, wantStart: 10,
+			want: []k6Stage{{40, 3 * time.Second}, {40, time.Second}},
+		},
+		{
 			name:  "a ramp is not stretched by a flat tail",
 			sched: Schedule{StartRate: 10, Stages: []Stage{{time.Second, 20}, {time.Second, 20}, {time.Second, 20}}},
 			unit:  time.Second, wantStart: 10,
