@@ -1,6 +1,8 @@
 package loadtest
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +33,8 @@ type k6Line struct {
 // escape in a string it must read, an unusual time layout) goes to
 // encoding/json, which also produces the error for a malformed line.
 type k6LineParser struct {
+	// names interns metric names, so a line does not allocate one.
+	names map[string]string
 	// The last time string's second ("2026-08-21T10:00:00") and zone, and
 	// that second parsed, so a line in the same second only parses the
 	// fraction.
@@ -139,7 +143,7 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 			if !ok {
 				return l, errK6Slow
 			}
-			l.Metric, haveMetric = string(m), true
+			l.Metric, haveMetric = p.intern(m), true
 		case "data":
 			haveData, haveTime, haveValue, dataNull = true, false, false, false
 			if s.lit("null") {
@@ -174,8 +178,8 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 						if !ok {
 							return l, errK6Slow
 						}
-						v, err := strconv.ParseFloat(string(num), 64)
-						if err != nil {
+						v, ok := parseJSONNumber(num)
+						if !ok {
 							return l, errK6Slow
 						}
 						l.Value, haveValue = v, true
@@ -228,6 +232,74 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 	}
 	l.Point, l.Time = true, t
 	return l, nil
+}
+
+// intern returns the metric name as a string, allocating it only the
+// first time (k6 has a few dozen metric names).
+func (p *k6LineParser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	if p.names == nil {
+		p.names = map[string]string{}
+	}
+	s := string(b)
+	if len(p.names) < 1024 {
+		p.names[s] = s
+	}
+	return s
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseJSONNumber converts a JSON number (already checked by jscan.number)
+// to float64. Plain decimals with at most 15 digits take the exact fast
+// path: an integer mantissa below 2^53 divided by an exact power of ten is
+// correctly rounded (Clinger 1990). Anything else goes to strconv.
+func parseJSONNumber(b []byte) (float64, bool) {
+	var mant uint64
+	digits, frac := 0, -1
+	neg := false
+	i := 0
+	if len(b) > 0 && b[0] == '-' {
+		neg = true
+		i++
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if mant != 0 || c != '0' {
+				digits++
+			}
+			mant = mant*10 + uint64(c-'0')
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default: // an exponent
+			return slowFloat(b)
+		}
+	}
+	if digits > 15 {
+		return slowFloat(b)
+	}
+	v := float64(mant)
+	if frac > 0 {
+		v /= pow10[frac] // frac ≤ len(b) and digits ≤ 15 keep it in the table
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func slowFloat(b []byte) (float64, bool) {
+	v, err := strconv.ParseFloat(string(b), 64)
+	return v, err == nil
 }
 
 // time parses an RFC 3339 time with up to nine fraction digits, reusing the
@@ -315,59 +387,100 @@ func (s *jscan) plainString() ([]byte, bool) {
 	if !s.eat('"') {
 		return nil, false
 	}
+	b := s.b
 	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, false
-		}
-		s.i++
+	q := bytes.IndexByte(b[start:], '"')
+	if q < 0 {
+		return nil, false
 	}
-	return nil, false
+	body := b[start : start+q]
+	if bytes.IndexByte(body, '\\') >= 0 || hasByteBelow(body, 0x20, true) {
+		return nil, false
+	}
+	s.i = start + q + 1
+	return body, true
 }
 
-// skipString skips a string, escapes and valid UTF-8 included.
+// strStop marks the bytes that end a run of plain string content: the
+// closing quote, a backslash, and control characters (invalid raw in JSON).
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// skipString skips a string, escapes included. Bytes ≥ 0x80 are skipped as
+// they are (encoding/json accepts them, repairing invalid UTF-8).
 func (s *jscan) skipString() bool {
 	if !s.eat('"') {
 		return false
 	}
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
+	b := s.b
+	i := s.i
+	// The common case: no escape and no control character before the
+	// closing quote, found with word-at-a-time scans.
+	if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+		body := b[i : i+q]
+		if bytes.IndexByte(body, '\\') < 0 && !hasByteBelow(body, 0x20, false) {
+			s.i = i + q + 1
 			return true
-		case c == '\\':
-			s.i++
-			if s.i >= len(s.b) {
+		}
+	}
+	for i < len(b) {
+		if !strStop[b[i]] {
+			i++
+			continue
+		}
+		switch b[i] {
+		case '"':
+			s.i = i + 1
+			return true
+		case '\\':
+			i++
+			if i >= len(b) {
 				return false
 			}
-			switch s.b[s.i] {
+			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i++
+				i++
 			case 'u':
-				if len(s.b)-s.i < 5 {
+				if len(b)-i < 5 {
 					return false
 				}
-				for _, h := range s.b[s.i+1 : s.i+5] {
+				for _, h := range b[i+1 : i+5] {
 					if !isHex(h) {
 						return false
 					}
 				}
-				s.i += 5
+				i += 5
 			default:
 				return false
 			}
-		case c < 0x20:
+		default: // a control character
 			return false
-		case c >= 0x80:
-			return false // let encoding/json handle UTF-8
-		default:
-			s.i++
+		}
+	}
+	return false
+}
+
+// hasByteBelow reports whether b has a byte below n (n ≤ 128), or, with
+// high, a byte ≥ 0x80; eight bytes at a time (the "hasless" bit trick,
+// Anderson, Bit Twiddling Hacks).
+func hasByteBelow(b []byte, n byte, high bool) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	sub := uint64(n) * ones
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-sub)&^x&highs != 0 || high && x&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < n || high && c >= 0x80 {
+			return true
 		}
 	}
 	return false
