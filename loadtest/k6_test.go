@@ -26,35 +26,35 @@ func k6StandIn(t *testing.T) string {
 	sum := sha256.Sum256(src)
 	dir := filepath.Join(os.TempDir(), "headroom-k6standin-"+hex.EncodeToString(sum[:6]))
 	bin := filepath.Join(dir, "k6")
-	standInOnce.Do(func() {
+	k6StandInOnce.Do(func() {
 		if _, err := os.Stat(bin); err == nil {
 			return
 		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			standInErr = err
+			k6StandInErr = err
 			return
 		}
 		tmp := bin + ".tmp"
 		out, err := exec.Command("go", "build", "-o", tmp, "./testdata/k6standin").CombinedOutput()
 		if err != nil {
-			standInErr = errors.New(string(out))
+			k6StandInErr = errors.New(string(out))
 			return
 		}
-		standInErr = os.Rename(tmp, bin)
+		k6StandInErr = os.Rename(tmp, bin)
 	})
-	if standInErr != nil {
-		t.Fatalf("build the k6 stand-in: %v", standInErr)
+	if k6StandInErr != nil {
+		t.Fatalf("build the k6 stand-in: %v", k6StandInErr)
 	}
 	return bin
 }
 
 var (
-	standInOnce sync.Once
-	standInErr  error
+	k6StandInOnce sync.Once
+	k6StandInErr  error
 )
 
 // fixtureSpec is a RunSpec matching the fixture: 6 s at 10 req/s.
-func fixtureSpec() RunSpec {
+func k6FixtureSpec() RunSpec {
 	return RunSpec{
 		Target: "http://sut:8080/api", Service: "noa-mcp", Scenario: "daily",
 		Schedule:  Schedule{StartRate: 10, Stages: []Stage{{6 * time.Second, 10}}, Speedup: 1},
@@ -64,7 +64,7 @@ func fixtureSpec() RunSpec {
 }
 
 // standInEnv sets the stand-in's environment for one test.
-func standInEnv(t *testing.T, ndjson, summary string, exit int, speed string) string {
+func k6StandInEnv(t *testing.T, ndjson, summary string, exit int, speed string) string {
 	args := filepath.Join(t.TempDir(), "args.txt")
 	t.Setenv("K6STANDIN_NDJSON", filepath.Join("testdata", "k6", ndjson))
 	if summary != "" {
@@ -75,7 +75,7 @@ func standInEnv(t *testing.T, ndjson, summary string, exit int, speed string) st
 	}
 	abs, _ := filepath.Abs(filepath.Join("testdata", "k6", ndjson))
 	t.Setenv("K6STANDIN_NDJSON", abs)
-	t.Setenv("K6STANDIN_EXIT", itoa(exit))
+	t.Setenv("K6STANDIN_EXIT", k6Itoa(exit))
 	t.Setenv("K6STANDIN_SPEED", speed)
 	t.Setenv("K6STANDIN_ARGS", args)
 	t.Setenv("K6STANDIN_STUBBORN", "")
@@ -83,19 +83,19 @@ func standInEnv(t *testing.T, ndjson, summary string, exit int, speed string) st
 	return args
 }
 
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+func k6Itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
-// syncBuffer is a progress writer tests can read while the run writes.
-type syncBuffer struct {
+// k6SyncBuffer is a progress writer tests can read while the run writes.
+type k6SyncBuffer struct {
 	mu     sync.Mutex
 	b      strings.Builder
 	window chan struct{} // closed at the first window line
 	once   sync.Once
 }
 
-func newSyncBuffer() *syncBuffer { return &syncBuffer{window: make(chan struct{})} }
+func newK6SyncBuffer() *k6SyncBuffer { return &k6SyncBuffer{window: make(chan struct{})} }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *k6SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if strings.Contains(string(p), "t=") {
@@ -104,7 +104,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *k6SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -112,10 +112,10 @@ func (s *syncBuffer) String() string {
 
 func TestK6Engine_FullRun(t *testing.T) {
 	bin := k6StandIn(t)
-	argsFile := standInEnv(t, "run.ndjson", "summary-fail.json", 99, "20")
-	progress := newSyncBuffer()
+	argsFile := k6StandInEnv(t, "run.ndjson", "summary-fail.json", 99, "20")
+	progress := newK6SyncBuffer()
 	eng := NewK6Engine(K6Options{Binary: bin, Stderr: progress})
-	res, err := eng.Run(context.Background(), fixtureSpec())
+	res, err := eng.Run(context.Background(), k6FixtureSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,9 +126,9 @@ func TestK6Engine_FullRun(t *testing.T) {
 		t.Error("a full run marked interrupted")
 	}
 	tot := res.Totals
-	if tot.Completed != fixtureRequests || tot.Sent != fixtureRequests || tot.Errors != fixtureFailures || tot.Dropped != fixtureDropped {
+	if tot.Completed != k6FixtureRequests || tot.Sent != k6FixtureRequests || tot.Errors != k6FixtureFailures || tot.Dropped != k6FixtureDropped {
 		t.Errorf("totals completed %d sent %d errors %d dropped %d, want %d %d %d %d",
-			tot.Completed, tot.Sent, tot.Errors, tot.Dropped, fixtureRequests, fixtureRequests, fixtureFailures, fixtureDropped)
+			tot.Completed, tot.Sent, tot.Errors, tot.Dropped, k6FixtureRequests, k6FixtureRequests, k6FixtureFailures, k6FixtureDropped)
 	}
 	// 60 latencies: 10..55 ms six times each, three of them +200 ms. The
 	// median of the histogram is 30 ms or 35 ms (3 significant digits).
@@ -144,8 +144,8 @@ func TestK6Engine_FullRun(t *testing.T) {
 	// Samples are stamped at the end of the request: window
 	// floor(i/10 + latency) from the origin, the first sample at 10:00:00.
 	perWindow := make([]int64, 8)
-	for i := 0; i < fixtureRequests; i++ {
-		perWindow[int(float64(i)/fixtureRate+fixtureLatencyMs(i)/1000)]++
+	for i := 0; i < k6FixtureRequests; i++ {
+		perWindow[int(float64(i)/k6FixtureRate+k6FixtureLatencyMs(i)/1000)]++
 	}
 	for i, w := range res.Windows {
 		if w.Completed != perWindow[i] {
@@ -185,13 +185,13 @@ func TestK6Engine_FullRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "k6-run-result.golden.json", append(b, '\n'))
+	k6Golden(t, "k6-run-result.golden.json", append(b, '\n'))
 }
 
 func TestK6Engine_PassingRun(t *testing.T) {
 	bin := k6StandIn(t)
-	standInEnv(t, "run.ndjson", "summary-pass.json", 0, "50")
-	res, err := NewK6Engine(K6Options{Binary: bin}).Run(context.Background(), fixtureSpec())
+	k6StandInEnv(t, "run.ndjson", "summary-pass.json", 0, "50")
+	res, err := NewK6Engine(K6Options{Binary: bin}).Run(context.Background(), k6FixtureSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,15 +205,15 @@ func TestK6Engine_PassingRun(t *testing.T) {
 
 func TestK6Engine_CtrlCWritesPartialResult(t *testing.T) {
 	bin := k6StandIn(t)
-	standInEnv(t, "run.ndjson", "summary-pass.json", 0, "1")
-	progress := newSyncBuffer()
+	k6StandInEnv(t, "run.ndjson", "summary-pass.json", 0, "1")
+	progress := newK6SyncBuffer()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
 		<-progress.window // the first window closed: the run is under way
 		cancel()
 	}()
-	res, err := NewK6Engine(K6Options{Binary: bin, Stderr: progress}).Run(ctx, fixtureSpec())
+	res, err := NewK6Engine(K6Options{Binary: bin, Stderr: progress}).Run(ctx, k6FixtureSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,8 +223,8 @@ func TestK6Engine_CtrlCWritesPartialResult(t *testing.T) {
 	if !strings.Contains(res.ExitReason, "105") {
 		t.Errorf("exit reason %q, want k6's interrupt code 105", res.ExitReason)
 	}
-	if res.Totals.Completed == 0 || res.Totals.Completed >= fixtureRequests {
-		t.Errorf("partial run completed %d, want some but not all of %d", res.Totals.Completed, fixtureRequests)
+	if res.Totals.Completed == 0 || res.Totals.Completed >= k6FixtureRequests {
+		t.Errorf("partial run completed %d, want some but not all of %d", res.Totals.Completed, k6FixtureRequests)
 	}
 	if len(res.Thresholds) == 0 {
 		t.Error("k6 writes its summary after a SIGINT; the thresholds are missing")
@@ -233,13 +233,13 @@ func TestK6Engine_CtrlCWritesPartialResult(t *testing.T) {
 
 func TestK6Engine_KillsAStuckK6(t *testing.T) {
 	bin := k6StandIn(t)
-	standInEnv(t, "run.ndjson", "summary-pass.json", 0, "1")
+	k6StandInEnv(t, "run.ndjson", "summary-pass.json", 0, "1")
 	t.Setenv("K6STANDIN_STUBBORN", "1")
-	progress := newSyncBuffer()
+	progress := newK6SyncBuffer()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-progress.window; cancel() }()
-	res, err := NewK6Engine(K6Options{Binary: bin, Stderr: progress, StopTimeout: 300 * time.Millisecond}).Run(ctx, fixtureSpec())
+	res, err := NewK6Engine(K6Options{Binary: bin, Stderr: progress, StopTimeout: 300 * time.Millisecond}).Run(ctx, k6FixtureSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,9 +250,9 @@ func TestK6Engine_KillsAStuckK6(t *testing.T) {
 
 func TestK6Engine_ForceStop(t *testing.T) {
 	bin := k6StandIn(t)
-	standInEnv(t, "run.ndjson", "summary-pass.json", 0, "1")
+	k6StandInEnv(t, "run.ndjson", "summary-pass.json", 0, "1")
 	t.Setenv("K6STANDIN_STUBBORN", "1")
-	progress := newSyncBuffer()
+	progress := newK6SyncBuffer()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	force := make(chan struct{})
@@ -262,7 +262,7 @@ func TestK6Engine_ForceStop(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		close(force) // the second Ctrl-C
 	}()
-	res, err := NewK6Engine(K6Options{Binary: bin, Stderr: progress, ForceStop: force}).Run(ctx, fixtureSpec())
+	res, err := NewK6Engine(K6Options{Binary: bin, Stderr: progress, ForceStop: force}).Run(ctx, k6FixtureSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,12 +289,12 @@ func TestK6Engine_Failures(t *testing.T) {
 			wantErr: "k6 said: Insufficient VUs", partial: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			standInEnv(t, tc.ndjson, "", tc.exit, "50")
+			k6StandInEnv(t, tc.ndjson, "", tc.exit, "50")
 			if tc.stderr != "" {
 				abs, _ := filepath.Abs(filepath.Join("testdata", "k6", tc.stderr))
 				t.Setenv("K6STANDIN_STDERR", abs)
 			}
-			res, err := NewK6Engine(K6Options{Binary: tc.binary}).Run(context.Background(), fixtureSpec())
+			res, err := NewK6Engine(K6Options{Binary: tc.binary}).Run(context.Background(), k6FixtureSpec())
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}
@@ -305,7 +305,7 @@ func TestK6Engine_Failures(t *testing.T) {
 	}
 	t.Run("k6 not on PATH", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
-		_, err := NewK6Engine(K6Options{}).Run(context.Background(), fixtureSpec())
+		_, err := NewK6Engine(K6Options{}).Run(context.Background(), k6FixtureSpec())
 		if err == nil || !strings.Contains(err.Error(), "k6 is not on PATH") {
 			t.Errorf("err = %v", err)
 		}
@@ -324,8 +324,8 @@ func TestK6BinaryVersion(t *testing.T) {
 // k6 exit 99 without a summary (its write failed) still fails the run.
 func TestK6Engine_ThresholdsFailedWithoutSummary(t *testing.T) {
 	bin := k6StandIn(t)
-	standInEnv(t, "run.ndjson", "", 99, "50")
-	res, err := NewK6Engine(K6Options{Binary: bin}).Run(context.Background(), fixtureSpec())
+	k6StandInEnv(t, "run.ndjson", "", 99, "50")
+	res, err := NewK6Engine(K6Options{Binary: bin}).Run(context.Background(), k6FixtureSpec())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,13 +19,13 @@ import (
 // 10 ms + 5 ms·(i mod 10) (+ 200 ms for every 20th), every 15th request
 // answered 500, 3 dropped iterations at t≈4.5 s, the vus gauge every second.
 const (
-	fixtureRequests = 60
-	fixtureRate     = 10
-	fixtureFailures = 4 // i = 0, 15, 30, 45
-	fixtureDropped  = 3
+	k6FixtureRequests = 60
+	k6FixtureRate     = 10
+	k6FixtureFailures = 4 // i = 0, 15, 30, 45
+	k6FixtureDropped  = 3
 )
 
-func fixtureLatencyMs(i int) float64 {
+func k6FixtureLatencyMs(i int) float64 {
 	ms := 10 + 5*float64(i%10)
 	if i%20 == 19 {
 		ms += 200
@@ -73,9 +73,9 @@ func writeK6Fixture() []byte {
 		at := t0.Add(time.Duration(s) * time.Second)
 		point("vus_max", at, 20, "null")
 		point("vus", at, 3, "null")
-		for i := s * fixtureRate; i < (s+1)*fixtureRate && i < fixtureRequests; i++ {
-			start := t0.Add(time.Duration(i) * time.Second / fixtureRate)
-			lat := fixtureLatencyMs(i)
+		for i := s * k6FixtureRate; i < (s+1)*k6FixtureRate && i < k6FixtureRequests; i++ {
+			start := t0.Add(time.Duration(i) * time.Second / k6FixtureRate)
+			lat := k6FixtureLatencyMs(i)
 			end := start.Add(time.Duration(lat * float64(time.Millisecond)))
 			status, expected, failed := "200", "true", 0.0
 			if i%15 == 0 {
@@ -97,7 +97,7 @@ func writeK6Fixture() []byte {
 			point("iterations", end, 1, it)
 			point("iteration_duration", end, lat+0.1, it)
 			if i == 45 {
-				for d := 0; d < fixtureDropped; d++ {
+				for d := 0; d < k6FixtureDropped; d++ {
 					point("dropped_iterations", end.Add(time.Duration(d)*time.Millisecond), 1, `{"scenario":"load"}`)
 				}
 			}
@@ -108,17 +108,17 @@ func writeK6Fixture() []byte {
 	return b.Bytes()
 }
 
-// brokenLine is where the malformed fixture breaks.
-const brokenLine = 40
+// k6BrokenLine is where the malformed fixture breaks.
+const k6BrokenLine = 40
 
 func TestK6Fixtures(t *testing.T) {
 	run := writeK6Fixture()
 	lines := bytes.SplitAfter(run, []byte("\n"))
-	lines[brokenLine-1] = []byte(`{"metric":"http_req_duration","type":"Point","data":{"time":"2026-08-21T10:00:03Z","value":12.5,` + "\n")
+	lines[k6BrokenLine-1] = []byte(`{"metric":"http_req_duration","type":"Point","data":{"time":"2026-08-21T10:00:03Z","value":12.5,` + "\n")
 	broken := bytes.Join(lines, nil)
 	for name, got := range map[string][]byte{"run.ndjson": run, "broken.ndjson": broken} {
 		path := filepath.Join("testdata", "k6", name)
-		if *update {
+		if k6Update() {
 			if err := os.WriteFile(path, got, 0o644); err != nil {
 				t.Fatal(err)
 			}

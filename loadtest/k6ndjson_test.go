@@ -81,13 +81,13 @@ func TestK6LineParser_FastPathCoversFixture(t *testing.T) {
 		if err != nil {
 			t.Fatalf("line %d: %v", n, err)
 		}
-		if !sameLine(a, b) {
+		if !sameK6Line(a, b) {
 			t.Fatalf("line %d: fast %+v, slow %+v", n, a, b)
 		}
 	}
 }
 
-func sameLine(a, b k6Line) bool {
+func sameK6Line(a, b k6Line) bool {
 	return a.Metric == b.Metric && a.Point == b.Point && a.Time.Equal(b.Time) &&
 		(a.Value == b.Value || a.Value != a.Value && b.Value != b.Value)
 }
@@ -119,7 +119,7 @@ func FuzzK6Line(f *testing.F) {
 		if serr != nil {
 			t.Fatalf("fast path accepted what encoding/json refuses (%v): %q", serr, line)
 		}
-		if !sameLine(fast, slow) {
+		if !sameK6Line(fast, slow) {
 			t.Fatalf("fast %+v, slow %+v for %q", fast, slow, line)
 		}
 	})

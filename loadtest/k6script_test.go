@@ -13,14 +13,26 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
-// update rewrites golden files: go test ./loadtest -update
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+// -update rewrites golden files: go test ./loadtest -update. The flag is
+// registered here unless another test file of the package already did
+// (package variables initialise before init functions).
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
+// k6Update reports whether -update was given.
+func k6Update() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+func k6Golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if k6Update() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +48,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // nodeCheck parses a script as an ES module with node --check.
-func nodeCheck(t *testing.T, script []byte) {
+func k6NodeCheck(t *testing.T, script []byte) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -51,7 +63,7 @@ func nodeCheck(t *testing.T, script []byte) {
 	}
 }
 
-func noaPlan(t testing.TB) *scenarios.Plan {
+func k6NoaPlan(t testing.TB) *scenarios.Plan {
 	t.Helper()
 	p, err := scenarios.Example("noa.yaml")
 	if err != nil {
@@ -61,7 +73,7 @@ func noaPlan(t testing.TB) *scenarios.Plan {
 }
 
 func TestK6ScriptFor_Golden(t *testing.T) {
-	plan := noaPlan(t)
+	plan := k6NoaPlan(t)
 	for _, tc := range []struct {
 		name, service, scenario string
 		speedup                 float64
@@ -85,8 +97,8 @@ func TestK6ScriptFor_Golden(t *testing.T) {
 			if !bytes.Equal(b, again) {
 				t.Error("two renders differ")
 			}
-			golden(t, "k6script-"+tc.name+".golden.js", b)
-			nodeCheck(t, b)
+			k6Golden(t, "k6script-"+tc.name+".golden.js", b)
+			k6NodeCheck(t, b)
 			for _, forbidden := range []string{"k6/x/", "jslib.k6.io", "http://", "sleep("} {
 				if forbidden == "http://" {
 					continue // the target itself
@@ -100,7 +112,7 @@ func TestK6ScriptFor_Golden(t *testing.T) {
 }
 
 func TestK6ScriptFor_SLOThresholdsAndVUs(t *testing.T) {
-	plan := noaPlan(t)
+	plan := k6NoaPlan(t)
 	s, err := K6ScriptFor(plan, "noa-mcp", "daily", "http://sut:8080/", 60, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ import (
 
 func operatorFixture(t *testing.T, parallelism int) (OperatorSpec, *OperatorObjects) {
 	t.Helper()
-	s, err := K6ScriptFor(noaPlan(t), "noa-mcp", "daily", "http://noa-mcp.noa-server:8080/", 60, 0)
+	s, err := K6ScriptFor(k6NoaPlan(t), "noa-mcp", "daily", "http://noa-mcp.noa-server:8080/", 60, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestOperatorRender_GoldenAndDecodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "operator-noa-mcp-daily.golden.yaml", y)
+	k6Golden(t, "operator-noa-mcp-daily.golden.yaml", y)
 
 	docs := strings.Split(string(y), "\n---\n")
 	if len(docs) != 2 {
@@ -62,7 +62,7 @@ func TestOperatorRender_GoldenAndDecodes(t *testing.T) {
 			t.Errorf("script lacks %q", want)
 		}
 	}
-	nodeCheck(t, []byte(script))
+	k6NodeCheck(t, []byte(script))
 
 	var tr unstructured.Unstructured
 	if err := yaml.Unmarshal([]byte(docs[1]), &tr.Object); err != nil {
@@ -176,20 +176,20 @@ func TestMergeK6Summaries_BucketsNotPercentiles(t *testing.T) {
 	}
 }
 
-// fakeCluster is the API server, the k6-operator and the runners.
-type fakeCluster struct {
+// operatorFakeCluster is the API server, the k6-operator and the runners.
+type operatorFakeCluster struct {
 	dyn    *dynamicfake.FakeDynamicClient
 	client *fake.Clientset
 	logs   map[string]string
 }
 
-func newFakeCluster() *fakeCluster {
+func newOperatorFakeCluster() *operatorFakeCluster {
 	scheme := runtime.NewScheme()
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme, map[schema.GroupVersionResource]string{TestRunGVR: "TestRunList"})
-	return &fakeCluster{dyn: dyn, client: fake.NewClientset(), logs: map[string]string{}}
+	return &operatorFakeCluster{dyn: dyn, client: fake.NewClientset(), logs: map[string]string{}}
 }
 
-func (f *fakeCluster) Logs(_ context.Context, ns, pod string) (io.ReadCloser, error) {
+func (f *operatorFakeCluster) Logs(_ context.Context, ns, pod string) (io.ReadCloser, error) {
 	l, ok := f.logs[ns+"/"+pod]
 	if !ok {
 		return nil, fmt.Errorf("pods %q not found", pod)
@@ -199,7 +199,7 @@ func (f *fakeCluster) Logs(_ context.Context, ns, pod string) (io.ReadCloser, er
 
 // operate plays the operator: walks the TestRun through stages and, at the
 // end, creates runner pods with exit codes and logs.
-func (f *fakeCluster) operate(t *testing.T, ns, name string, stages []string, exits []int, sums []*K6Summary) {
+func (f *operatorFakeCluster) operate(t *testing.T, ns, name string, stages []string, exits []int, sums []*K6Summary) {
 	ctx := context.Background()
 	for {
 		if _, err := f.dyn.Resource(TestRunGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
@@ -247,7 +247,7 @@ func (f *fakeCluster) operate(t *testing.T, ns, name string, stages []string, ex
 	}
 }
 
-var allStages = []string{"initialization", "initialized", "created", "started", "stopped", "finished"}
+var operatorStages = []string{"initialization", "initialized", "created", "started", "stopped", "finished"}
 
 func TestOperatorRunner(t *testing.T) {
 	lat := []float64{10, 20, 30, 40, 50, 60, 70, 80, 90, 2000}
@@ -261,14 +261,14 @@ func TestOperatorRunner(t *testing.T) {
 		wantPassed  map[string]bool
 		wantReasons string
 	}{
-		{name: "finished", stages: allStages, exits: []int{0, 0}, sums: []*K6Summary{runnerSummary(lat, 0, 0), runnerSummary(lat, 1, 0)},
+		{name: "finished", stages: operatorStages, exits: []int{0, 0}, sums: []*K6Summary{runnerSummary(lat, 0, 0), runnerSummary(lat, 1, 0)},
 			wantSent: 20, wantPassed: map[string]bool{"http_req_duration": false, "http_req_failed": false, "dropped_iterations": true}},
-		{name: "a runner's thresholds failed", stages: allStages, exits: []int{99, 0}, sums: []*K6Summary{runnerSummary(lat[:9], 0, 2), runnerSummary(lat[:9], 0, 0)},
+		{name: "a runner's thresholds failed", stages: operatorStages, exits: []int{99, 0}, sums: []*K6Summary{runnerSummary(lat[:9], 0, 2), runnerSummary(lat[:9], 0, 0)},
 			wantSent: 18, wantPassed: map[string]bool{"http_req_duration": true, "http_req_failed": true, "dropped_iterations": false},
 			wantReasons: "exit 99"},
-		{name: "script exception", stages: allStages, exits: []int{107, 0}, sums: []*K6Summary{nil, runnerSummary(lat, 0, 0)},
+		{name: "script exception", stages: operatorStages, exits: []int{107, 0}, sums: []*K6Summary{nil, runnerSummary(lat, 0, 0)},
 			wantErr: "exit 107: the script threw an exception"},
-		{name: "no summary in the log", stages: allStages, exits: []int{0}, wantErr: "no \"headroom-summary\" line"},
+		{name: "no summary in the log", stages: operatorStages, exits: []int{0}, wantErr: "no \"headroom-summary\" line"},
 		{name: "error stage", stages: []string{"initialization", "error"}, wantErr: "reached stage error"},
 		{name: "stuck with an OOM-killed runner", stages: []string{"initialization", "created", "started", "stuck"}, exits: []int{137},
 			wantErr: "stuck in stage \"started\""},
@@ -278,7 +278,7 @@ func TestOperatorRunner(t *testing.T) {
 			// A short run so the stuck case times out quickly.
 			spec.Script.Schedule = Schedule{Stages: []Stage{{time.Millisecond, 1}}}
 			spec.Script.Timeout = time.Millisecond
-			f := newFakeCluster()
+			f := newOperatorFakeCluster()
 			r := &OperatorRunner{Dynamic: f.dyn, Client: f.client, Logs: f, PollInterval: 5 * time.Millisecond, StartTimeout: 300 * time.Millisecond}
 			done := make(chan struct{})
 			go func() {
@@ -320,7 +320,7 @@ func TestOperatorRunner(t *testing.T) {
 
 func TestOperatorRunner_CancelDeletesTheTestRun(t *testing.T) {
 	spec, objs := operatorFixture(t, 2)
-	f := newFakeCluster()
+	f := newOperatorFakeCluster()
 	r := &OperatorRunner{Dynamic: f.dyn, Client: f.client, Logs: f, PollInterval: 5 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -341,7 +341,7 @@ func TestOperatorRunner_CancelDeletesTheTestRun(t *testing.T) {
 
 func TestOperatorRunner_ExistingConfigMap(t *testing.T) {
 	spec, objs := operatorFixture(t, 1)
-	f := newFakeCluster()
+	f := newOperatorFakeCluster()
 	_, _ = f.client.CoreV1().ConfigMaps("loadtest").Create(context.Background(),
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: objs.ConfigMap.GetName(), Namespace: "loadtest"}}, metav1.CreateOptions{})
 	r := &OperatorRunner{Dynamic: f.dyn, Client: f.client}
@@ -376,7 +376,7 @@ func FuzzRunnerSummary(f *testing.F) {
 	f.Add(`{"level":"info"}` + "\n" + K6SummaryMarker + `{"metrics":{"headroom_latency_bucket_137":{"values":{"count":1e300}}}}`)
 	f.Add(K6SummaryMarker + `{"metrics":{"http_reqs":{"values":{"count":-1}}}}`)
 	f.Fuzz(func(t *testing.T, log string) {
-		logs := fakeLogs{"ns/p": log}
+		logs := operatorFakeLogs{"ns/p": log}
 		s, err := readRunnerSummary(context.Background(), logs, "ns", "p")
 		if err != nil {
 			return
@@ -391,8 +391,8 @@ func FuzzRunnerSummary(f *testing.F) {
 	})
 }
 
-type fakeLogs map[string]string
+type operatorFakeLogs map[string]string
 
-func (l fakeLogs) Logs(_ context.Context, ns, pod string) (io.ReadCloser, error) {
+func (l operatorFakeLogs) Logs(_ context.Context, ns, pod string) (io.ReadCloser, error) {
 	return io.NopCloser(strings.NewReader(l[ns+"/"+pod])), nil
 }

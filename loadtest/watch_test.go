@@ -15,16 +15,16 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 )
 
-type cpuFunc func(context.Context, time.Time) (float64, error)
+type watchCPUFunc func(context.Context, time.Time) (float64, error)
 
-func (f cpuFunc) CPU(ctx context.Context, t time.Time) (float64, error) { return f(ctx, t) }
+func (f watchCPUFunc) CPU(ctx context.Context, t time.Time) (float64, error) { return f(ctx, t) }
 
-func ptr[T any](v T) *T { return &v }
+func watchPtr[T any](v T) *T { return &v }
 
 func watchObjects() (*appsv1.Deployment, *autoscalingv2.HorizontalPodAutoscaler) {
 	d := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "noa-mcp", Namespace: "noa-server"},
-		Spec:       appsv1.DeploymentSpec{Replicas: ptr(int32(5))},
+		Spec:       appsv1.DeploymentSpec{Replicas: watchPtr(int32(5))},
 		Status:     appsv1.DeploymentStatus{Replicas: 5, ReadyReplicas: 4},
 	}
 	h := &autoscalingv2.HorizontalPodAutoscaler{
@@ -37,11 +37,11 @@ func watchObjects() (*appsv1.Deployment, *autoscalingv2.HorizontalPodAutoscaler)
 			CurrentReplicas: 5, DesiredReplicas: 7,
 			CurrentMetrics: []autoscalingv2.MetricStatus{
 				{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricStatus{
-					Name: corev1.ResourceCPU, Current: autoscalingv2.MetricValueStatus{AverageUtilization: ptr(int32(91)), AverageValue: ptr(resource.MustParse("455m"))}}},
+					Name: corev1.ResourceCPU, Current: autoscalingv2.MetricValueStatus{AverageUtilization: watchPtr(int32(91)), AverageValue: watchPtr(resource.MustParse("455m"))}}},
 				{Type: autoscalingv2.PodsMetricSourceType, Pods: &autoscalingv2.PodsMetricStatus{
-					Metric: autoscalingv2.MetricIdentifier{Name: "http_requests_per_second"}, Current: autoscalingv2.MetricValueStatus{AverageValue: ptr(resource.MustParse("120500m"))}}},
+					Metric: autoscalingv2.MetricIdentifier{Name: "http_requests_per_second"}, Current: autoscalingv2.MetricValueStatus{AverageValue: watchPtr(resource.MustParse("120500m"))}}},
 				{Type: autoscalingv2.ExternalMetricSourceType, External: &autoscalingv2.ExternalMetricStatus{
-					Metric: autoscalingv2.MetricIdentifier{Name: "queue_depth"}, Current: autoscalingv2.MetricValueStatus{Value: ptr(resource.MustParse("1k"))}}},
+					Metric: autoscalingv2.MetricIdentifier{Name: "queue_depth"}, Current: autoscalingv2.MetricValueStatus{Value: watchPtr(resource.MustParse("1k"))}}},
 			},
 		},
 	}
@@ -59,7 +59,7 @@ func TestWatcher_Sample(t *testing.T) {
 		wantErr string
 	}{
 		{name: "hpa found by its target", objects: []any{d, h},
-			w: Watcher{Namespace: "noa-server", Name: "noa-mcp", CPU: cpuFunc(func(context.Context, time.Time) (float64, error) { return 2.25, nil })},
+			w: Watcher{Namespace: "noa-server", Name: "noa-mcp", CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) { return 2.25, nil })},
 			want: WatchSample{Offset: 30, DesiredReplicas: 7, CurrentReplicas: 5, ReadyReplicas: 4, CPUCores: 2.25,
 				Metrics: map[string]float64{"resource/cpu": 91, "pods/http_requests_per_second": 120.5, "external/queue_depth": 1000}}},
 		{name: "no hpa: the deployment's replicas", objects: []any{d},
@@ -68,7 +68,7 @@ func TestWatcher_Sample(t *testing.T) {
 		{name: "named hpa missing", objects: []any{d}, w: Watcher{Namespace: "noa-server", Name: "noa-mcp", HPA: "nope"}, wantErr: "hpa noa-server/nope"},
 		{name: "deployment missing", objects: []any{h}, w: Watcher{Namespace: "noa-server", Name: "noa-mcp"}, wantErr: "deployment noa-server/noa-mcp"},
 		{name: "cpu source fails", objects: []any{d},
-			w:       Watcher{Namespace: "noa-server", Name: "noa-mcp", CPU: cpuFunc(func(context.Context, time.Time) (float64, error) { return 0, errors.New("prometheus down") })},
+			w:       Watcher{Namespace: "noa-server", Name: "noa-mcp", CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) { return 0, errors.New("prometheus down") })},
 			wantErr: "cpu: prometheus down"},
 		{name: "bad kind", objects: []any{d}, w: Watcher{Namespace: "noa-server", Name: "noa-mcp", Kind: "DaemonSet"}, wantErr: "DaemonSet"},
 	} {
@@ -114,7 +114,7 @@ func TestWatcher_RunSamplesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
 	w := &Watcher{Client: c, Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond,
-		CPU: cpuFunc(func(context.Context, time.Time) (float64, error) {
+		CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) {
 			calls++
 			if calls == 3 {
 				cancel()
@@ -130,17 +130,17 @@ func TestWatcher_RunSamplesUntilCancelled(t *testing.T) {
 	}
 }
 
-// engineFunc is an Engine from a function.
-type engineFunc func(context.Context, RunSpec) (*Result, error)
+// watchEngineFunc is an Engine from a function.
+type watchEngineFunc func(context.Context, RunSpec) (*Result, error)
 
-func (engineFunc) Name() string                                             { return "func" }
-func (f engineFunc) Run(ctx context.Context, spec RunSpec) (*Result, error) { return f(ctx, spec) }
+func (watchEngineFunc) Name() string                                             { return "func" }
+func (f watchEngineFunc) Run(ctx context.Context, spec RunSpec) (*Result, error) { return f(ctx, spec) }
 
 func TestRunWatched(t *testing.T) {
 	d, h := watchObjects()
 	w := &Watcher{Client: fake.NewClientset(d, h), Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond}
 	before := time.Now()
-	eng := engineFunc(func(ctx context.Context, _ RunSpec) (*Result, error) {
+	eng := watchEngineFunc(func(ctx context.Context, _ RunSpec) (*Result, error) {
 		time.Sleep(20 * time.Millisecond)
 		// The engine's clock starts 1 s before the watcher's: offsets shift.
 		return &Result{Start: before.Add(-time.Second)}, nil
