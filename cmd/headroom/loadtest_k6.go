@@ -213,7 +213,7 @@ func (o *loadtestScriptOptions) Run(*cobra.Command) error {
 		_, err = o.streams.Out.Write(b)
 		return err
 	}
-	if err := writeFileAtomic(o.Output, b); err != nil {
+	if err := k6WriteFileAtomic(o.Output, b); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "wrote %s: %s from %s, peak %.4g req/s, %d–%d VUs\n",
@@ -221,8 +221,8 @@ func (o *loadtestScriptOptions) Run(*cobra.Command) error {
 	return nil
 }
 
-// writeFileAtomic writes through a temporary file and a rename.
-func writeFileAtomic(path string, b []byte) error {
+// k6WriteFileAtomic writes through a temporary file and a rename.
+func k6WriteFileAtomic(path string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -406,7 +406,7 @@ func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
 		_, werr := o.streams.Out.Write(b)
 		err = errors.Join(err, werr)
 	} else {
-		err = errors.Join(err, writeFileAtomic(o.Result, b))
+		err = errors.Join(err, k6WriteFileAtomic(o.Result, b))
 	}
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ import (
 	"github.com/headroom-dev/headroom/loadtest"
 )
 
-func TestLoadtestScript(t *testing.T) {
+func TestLoadtestK6Script(t *testing.T) {
 	out, errOut, code := runCLI(t, "", "loadtest", "script", "-f", noaPlan, "--service", "noa-mcp", "--scenario", "daily",
 		"--target", "http://noa-mcp.noa-server:8080/health", "--speedup", "60")
 	if code != exitOK {
