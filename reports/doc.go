@@ -10,7 +10,8 @@
 //	patches/
 //	  kubectl-patches.sh          kubectl patch --type=json commands, as in the
 //	                              runbook, each with its rationale as a comment
-//	  kustomization.yaml          kustomize.config.k8s.io/v1beta1 Kustomization:
+//	  kustomization.yaml          a kustomize Component (kustomize.config.k8s.io/v1alpha1)
+//	                              for an overlay's components: list, with
 //	                              patches: every file under strategic/
 //	                              resources: every file under manifests/ except hpa-*.yaml
 //	  strategic/<kind>-<name>.yaml   strategic-merge patches: apiVersion, kind,

@@ -45,7 +45,7 @@ func Parse(file string, data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.file = file
+	p.file, p.source = file, data
 	p.SetDefaults()
 	if err := p.Validate(); err != nil {
 		var fes FieldErrors

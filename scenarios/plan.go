@@ -25,13 +25,21 @@ type Plan struct {
 	Cluster   Cluster    `json:"cluster"`
 	// Simulation tunes the simulator; every field has a default.
 	Simulation Simulation `json:"simulation,omitempty"`
+	// Observe overrides the PromQL that `headroom observe` runs; nil uses
+	// the defaults for the common exporters.
+	Observe *Observe `json:"observe,omitempty"`
 
-	// file is the path the plan was read from, for messages.
-	file string
+	// file is the path the plan was read from, for messages; source its bytes.
+	file   string
+	source []byte
 }
 
 // File returns the path the plan was read from, or "" for a plan built in code.
 func (p *Plan) File() string { return p.file }
+
+// Source returns the YAML the plan was parsed from, or nil for a plan built
+// in code.
+func (p *Plan) Source() []byte { return p.source }
 
 // Metadata names the plan.
 type Metadata struct {
@@ -78,6 +86,9 @@ type Service struct {
 	// HPA is the autoscaler as it runs today, pasted from the cluster's
 	// HorizontalPodAutoscaler spec. Nil for a service without one.
 	HPA *autoscalingv2.HorizontalPodAutoscalerSpec `json:"hpa,omitempty"`
+	// HPAName is the HPA object's name, for patches; default
+	// "<workload name>-hpa".
+	HPAName string `json:"hpaName,omitempty"`
 	// SLO is what the service must deliver.
 	SLO SLO `json:"slo,omitempty"`
 	// Redundancy is the spare capacity the service must keep.

@@ -1,5 +1,10 @@
 package scenarios
 
+import (
+	"sort"
+	"time"
+)
+
 // Scenario is a traffic pattern to size and simulate for: a base rate shaped
 // over time by a list of profile components that multiply together,
 //
@@ -41,6 +46,7 @@ type Component struct {
 	Spike    *Spike    `json:"spike,omitempty"`
 	Growth   *Growth   `json:"growth,omitempty"`
 	Noise    *Noise    `json:"noise,omitempty"`
+	Replay   *Replay   `json:"replay,omitempty"`
 }
 
 // Schedule sets a multiplier by UTC hour of day, as a runbook's
@@ -108,4 +114,41 @@ type Growth struct {
 type Noise struct {
 	CV       float64  `json:"cv"`
 	Interval Duration `json:"interval"`
+}
+
+// Replay is an observed traffic shape: multipliers at offsets from the
+// scenario start, joined by straight lines. Before the first point the
+// multiplier is the first point's, after the last point the last one's.
+// `headroom observe` writes one from a Prometheus range query.
+type Replay struct {
+	// Points are the samples, in strictly increasing At order.
+	Points []ReplayPoint `json:"points"`
+}
+
+// ReplayPoint is the multiplier at offset At.
+type ReplayPoint struct {
+	At         Duration `json:"at"`
+	Multiplier float64  `json:"multiplier"`
+}
+
+// MaxReplayPoints bounds a replay component (a year at one-minute steps).
+const MaxReplayPoints = 600_000
+
+// at returns the linearly interpolated multiplier at offset t.
+func (r *Replay) at(t time.Duration) float64 {
+	pts := r.Points
+	if len(pts) == 0 {
+		return 1
+	}
+	// i is the first point at or after t.
+	i := sort.Search(len(pts), func(i int) bool { return pts[i].At.D() >= t })
+	switch {
+	case i == 0:
+		return pts[0].Multiplier
+	case i == len(pts):
+		return pts[len(pts)-1].Multiplier
+	}
+	a, b := pts[i-1], pts[i]
+	f := float64(t-a.At.D()) / float64(b.At-a.At)
+	return a.Multiplier + (b.Multiplier-a.Multiplier)*f
 }

@@ -72,6 +72,8 @@ func (p Traffic) component(i int, t time.Duration) float64 {
 		n := c.Noise
 		k := uint64(t / n.Interval.D())
 		return lognormalMeanOne(n.CV, p.noiseKey+uint64(i)*0xbf58476d1ce4e5b9, k)
+	case c.Replay != nil:
+		return c.Replay.at(t)
 	}
 	return 1
 }
@@ -212,6 +214,10 @@ func (sc *Scenario) breakpoints() []time.Duration {
 			add(s.At.D() + s.Rise.D())
 			add(s.At.D() + s.Rise.D() + s.Hold.D())
 			add(s.At.D() + s.Rise.D() + s.Hold.D() + s.Fall.D())
+		case c.Replay != nil:
+			for _, pt := range c.Replay.Points {
+				add(pt.At.D())
+			}
 		}
 	}
 	add(end)

@@ -10,6 +10,7 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	k8svalidation "k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Defaults applied by SetDefaults.
@@ -148,6 +149,9 @@ func (p *Plan) Validate() error {
 	}
 	v.cluster("cluster", &p.Cluster)
 	v.simulation(p)
+	if p.Observe != nil {
+		v.observe("observe", p.Observe, names)
+	}
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -193,6 +197,11 @@ func (v *validator) service(path string, s *Service) {
 		v.add(path+".name", "is required")
 	case !dnsLabel.MatchString(s.Name) || len(s.Name) > 63:
 		v.add(path+".name", "%q is not a valid name: use lowercase letters, digits and '-', at most 63 characters", s.Name)
+	}
+	if s.HPAName != "" {
+		for _, msg := range k8svalidation.IsDNS1123Subdomain(s.HPAName) {
+			v.add(path+".hpaName", "%q: %s", s.HPAName, msg)
+		}
 	}
 	if s.WorkloadRef.Kind != "Deployment" && s.WorkloadRef.Kind != "StatefulSet" {
 		v.add(path+".workloadRef.kind", "must be Deployment or StatefulSet, got %q", s.WorkloadRef.Kind)
@@ -408,13 +417,13 @@ func (v *validator) nonNegative(path string, x float64) {
 
 func (v *validator) component(path string, c *Component) {
 	set := 0
-	for _, b := range []bool{c.Schedule != nil, c.Diurnal != nil, c.Ramp != nil, c.Step != nil, c.Spike != nil, c.Growth != nil, c.Noise != nil} {
+	for _, b := range []bool{c.Schedule != nil, c.Diurnal != nil, c.Ramp != nil, c.Step != nil, c.Spike != nil, c.Growth != nil, c.Noise != nil, c.Replay != nil} {
 		if b {
 			set++
 		}
 	}
 	if set != 1 {
-		v.add(path, "set exactly one of schedule, diurnal, ramp, step, spike, growth, noise (got %d)", set)
+		v.add(path, "set exactly one of schedule, diurnal, ramp, step, spike, growth, noise, replay (got %d)", set)
 		return
 	}
 	switch {
@@ -477,6 +486,8 @@ func (v *validator) component(path string, c *Component) {
 		if n.Interval.D() < time.Second {
 			v.add(path+".noise.interval", "must be at least 1s, got %s", n.Interval)
 		}
+	case c.Replay != nil:
+		v.replay(path+".replay", c.Replay)
 	}
 }
 

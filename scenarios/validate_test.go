@@ -83,7 +83,7 @@ func TestParse_BadInput(t *testing.T) {
 		{"zone losses", "    slo:", "    redundancy: {zones: 2, zoneLosses: 2}\n    slo:",
 			`bad.yaml:29:40: services[api].redundancy.zoneLosses: must be between 0 and zones-1 (1), got 2`},
 		{"two profile kinds", "- spike: {at: 1h, hold: 30m, multiplier: 3}", "- spike: {at: 1h, hold: 30m, multiplier: 3}\n        step: {at: 1h, multiplier: 2}",
-			`bad.yaml:38:9: scenarios[peak].profile[0]: set exactly one of schedule, diurnal, ramp, step, spike, growth, noise (got 2)`},
+			`bad.yaml:38:9: scenarios[peak].profile[0]: set exactly one of schedule, diurnal, ramp, step, spike, growth, noise, replay (got 2)`},
 		{"scenario duration", "duration: 1h", "duration: 0s",
 			`bad.yaml:34:15: scenarios[steady].duration: must be greater than 0 and at most 400 days (9600h), got 0s`},
 		{"unknown service in scenario", "    duration: 1h", "    duration: 1h\n    services: [web]",

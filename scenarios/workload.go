@@ -149,3 +149,15 @@ func (c *Cluster) NodeShapes() []model.NodeShape {
 
 // finite reports whether x is a finite number.
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// SizeAt sizes the service at request rate ratePerSecond in the given mode:
+// the replicas its objectives need there, ignoring the HPA's bounds and
+// today's replicas. It is one point of the service's capacity curve; a
+// *model.InfeasibleError says no count meets the objectives at that rate.
+func (s *Service) SizeAt(ratePerSecond float64, mode model.Mode) (model.Sizing, error) {
+	w, err := s.Workload(ratePerSecond)
+	if err != nil {
+		return model.Sizing{}, err
+	}
+	return model.Size(w, s.Requirement(), mode)
+}

@@ -57,17 +57,35 @@ func Compare(plan *scenarios.Plan, proposed map[string]*autoscalingv2.Horizontal
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s, proposed HPA: %w", sc.Name, err)
 		}
-		for _, name := range names {
-			a, b := cur.service(name), prop.service(name)
-			c := Comparison{Service: name, Scenario: sc.Name, Current: a.Summary, Proposed: b.Summary}
-			c.Events = [2][]ScaleEvent{a.Events, b.Events}
-			for _, m := range measures {
-				c.Measures = append(c.Measures, verdict(m.name, m.get(&a.Summary), m.get(&b.Summary)))
-			}
-			out = append(out, c)
-		}
+		out = append(out, CompareRuns(cur, prop, names)...)
 	}
 	return out, nil
+}
+
+// CompareRuns compares the named services between two runs of the same
+// scenario, one with the current HPAs and one with proposed ones.
+func CompareRuns(cur, prop *Result, services []string) []Comparison {
+	var out []Comparison
+	for _, name := range services {
+		a, b := cur.service(name), prop.service(name)
+		c := Comparison{Service: name, Scenario: cur.Scenario, Current: a.Summary, Proposed: b.Summary}
+		c.Events = [2][]ScaleEvent{a.Events, b.Events}
+		for _, m := range measures {
+			c.Measures = append(c.Measures, verdict(m.name, m.get(&a.Summary), m.get(&b.Summary)))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Service returns the named service's run, or nil.
+func (r *Result) Service(name string) *ServiceResult {
+	for i := range r.Services {
+		if r.Services[i].Service == name {
+			return &r.Services[i]
+		}
+	}
+	return nil
 }
 
 func (r *Result) service(name string) *ServiceResult {

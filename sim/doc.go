@@ -17,6 +17,30 @@
 // plus the time to drain the backlog ahead of it. At constant traffic below
 // capacity the backlog is empty and the simulator agrees with the model.
 //
+// # The per-pod model (DES)
+//
+// Options.Mode = ModeDES replaces the fluid queues with requests: arrivals
+// from a non-homogeneous Poisson process (thinning, λ linear within a tick)
+// or evenly spaced as k6's arrival-rate executors send them; each request
+// to a Ready pod chosen at random (round-robin for even arrivals); per pod
+// a FCFS queue with k worker slots and service times drawn from the
+// service's distribution (exponential, gamma, lognormal, deterministic or
+// a measured histogram). A CPU limit is shared by the running requests:
+// with n running, each runs at min(1, x/n) speed, x = (limit − idle)/(CPU
+// per request / mean service time), so a saturated pod serves the fluid
+// mode's capacity and a quiet one is not slowed. A client gives up at the
+// timeout: a request still waiting then is skipped, one finishing later
+// counts as an error. Response times go into an HDR histogram per sample
+// interval; nothing is stored per request. Pods, metrics, the HPA and nodes
+// are the same code in both modes (the podModel interface).
+//
+// # Sweeps
+//
+// Sweep evaluates a grid (SweepGrid) of HPA and resource settings with the
+// evaluation Tune uses; Shard splits it by candidate index modulo N and
+// MergeSweep joins shards in any order into the same bytes as the whole.
+// RenderSweepJob renders the Kubernetes Indexed Job that runs the shards.
+//
 // # Tick order
 //
 // Each tick of length Δ (default 1 s) advances the clock to t and then, in

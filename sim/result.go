@@ -4,6 +4,8 @@ import (
 	"math"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/headroom-dev/headroom/sim/hpa"
 )
 
@@ -18,6 +20,9 @@ type Result struct {
 	SampleEvery time.Duration   `json:"sampleEveryNs"`
 	Services    []ServiceResult `json:"services"`
 	Cluster     ClusterResult   `json:"cluster"`
+	// Mode is the per-pod model, "des" for the discrete-event mode; empty
+	// for the fluid mode (the default).
+	Mode Mode `json:"mode,omitempty"`
 }
 
 // ServiceResult is one service's run.
@@ -32,8 +37,9 @@ type ServiceResult struct {
 }
 
 // Sample aggregates one SampleEvery interval of a service. Latencies are
-// arrival-weighted means of the per-tick values; -1 where no request was
-// served in the interval.
+// arrival-weighted means of the per-tick values in fluid mode and the
+// quantiles of the interval's response times in DES mode; -1 where no
+// request was served in the interval.
 type Sample struct {
 	// T is the end of the interval, from the scenario start.
 	T time.Duration `json:"tNs"`
@@ -70,7 +76,8 @@ type Summary struct {
 	// target or the error rate its budget.
 	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
 	// WorstP95 is the highest per-tick p95 latency of served requests,
-	// seconds (0 when none was served).
+	// seconds (0 when none was served); in DES mode the highest p95 of a
+	// sample interval.
 	WorstP95 float64 `json:"worstP95Seconds"`
 	// ErrorPercent is failed requests over all requests, in percent.
 	ErrorPercent float64 `json:"errorPercent"`
@@ -125,6 +132,9 @@ type recorder struct {
 	next   time.Duration
 	series []Sample
 	cur    interval // the open sample interval
+	// hist holds the open interval's response times in microseconds (DES
+	// only; nil in fluid mode, which averages per-tick quantiles instead).
+	hist *hdrhistogram.Histogram
 
 	sum         Summary
 	violStart   time.Duration
@@ -156,6 +166,11 @@ type tickStats struct {
 	cpuUtil, memUtil         float64
 	ready                    int
 	violated                 bool
+	// byCount: the latency verdict comes from overSLO, the fraction of the
+	// last minute's completed requests slower than the target (DES),
+	// instead of pSLO.
+	byCount bool
+	overSLO float64
 }
 
 func (r *recorder) add(now, tick time.Duration, s *tickStats) {
@@ -172,7 +187,7 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 		r.cpuTimeSum += s.cpuUtil
 		r.cpuTimeTicks++
 	}
-	if s.served > 0 {
+	if s.served > 0 && r.hist == nil {
 		c.p50w += s.p50 * s.served
 		c.p95w += s.p95 * s.served
 		c.p99w += s.p99 * s.served
@@ -209,6 +224,16 @@ func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, h
 	}
 	if c.served > 0 {
 		s.P50, s.P95, s.P99 = c.p50w/c.served, c.p95w/c.served, c.p99w/c.served
+	}
+	if h := r.hist; h != nil {
+		// DES: quantiles of the interval's recorded response times.
+		s.P50, s.P95, s.P99 = -1, -1, -1
+		if h.TotalCount() > 0 {
+			q := func(p float64) float64 { return float64(h.ValueAtQuantile(p)) / 1e6 }
+			s.P50, s.P95, s.P99 = q(50), q(95), q(99)
+			r.sum.WorstP95 = math.Max(r.sum.WorstP95, s.P95)
+		}
+		h.Reset()
 	}
 	if c.arrivals > 0 {
 		s.ErrorRate = c.errs / c.arrivals

@@ -33,6 +33,15 @@ type Options struct {
 	// HPA (by service name), for steady-state checks.
 	FixedReplicas map[string]int32
 
+	// Mode is the per-pod model: ModeFluid (the default) or ModeDES.
+	Mode Mode
+	// Arrivals is DES mode's arrival process (default ArrivalsPoisson).
+	Arrivals Arrivals
+	// ServiceTimes choose, by service name, DES mode's service-time
+	// distribution (default: exponential when the plan's service time has
+	// cv 1, else gamma with the plan's mean and cv).
+	ServiceTimes map[string]ServiceTime
+
 	// traffic shares traffic series between the runs of a tune.
 	traffic *trafficCache
 }
@@ -81,6 +90,14 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	if opts.FlapWindow == 0 {
 		opts.FlapWindow = defaultFlapWindow
 	}
+	mode, err := ParseMode(string(opts.Mode))
+	if err != nil {
+		return nil, err
+	}
+	opts.Mode = mode
+	if opts.Arrivals, err = ParseArrivals(string(opts.Arrivals)); err != nil {
+		return nil, err
+	}
 	simCfg := plan.Simulation
 	w := &World{
 		plan: plan, scenario: sc,
@@ -93,6 +110,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 		provisioning: plan.Cluster.Autoscaler.ProvisioningDelay.D(),
 		unneeded:     plan.Cluster.Autoscaler.ScaleDownUnneeded.D(),
 		seed:         seed,
+		mode:         opts.Mode,
 		flapWindow:   opts.FlapWindow,
 		sampleEvery:  opts.SampleEvery,
 	}
@@ -210,6 +228,12 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
+	s.model = fluidModel{}
+	if opts.Mode == ModeDES {
+		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.ServiceTimes[spec.Name]); err != nil {
+			return nil, err
+		}
+	}
 	for range s.specReplicas {
 		p := w.newPod(s)
 		p.created, p.boundAt, p.runningAt, p.readyAt = -prehistory, -prehistory, -prehistory, -prehistory

@@ -28,7 +28,7 @@ func (w *World) Tick() {
 	}
 	for _, s := range w.services {
 		st := &s.tickStats
-		w.serve(s, st)
+		s.model.serve(w, s, st)
 		if w.now%w.resolution == 0 {
 			w.scrape(s)
 		}
@@ -174,7 +174,7 @@ func (w *World) advancePods(s *service) {
 // request waits for the backlog ahead of it and then its own service, and
 // the only errors are requests dropped once the backlog would make them
 // wait longer than the timeout.
-func (w *World) serve(s *service, st *tickStats) {
+func (fluidModel) serve(w *World, s *service, st *tickStats) {
 	dt := w.tick.Seconds()
 	lam := s.base * s.multiplier(w.now, w.tick)
 	// Requests lost with deleted pods were counted as served when they
@@ -271,16 +271,7 @@ func (w *World) serve(s *service, st *tickStats) {
 			cpuSum += cpu
 			memSum += mem
 		}
-		p.lastCPU, p.lastMem = cpu, mem
-		p.cpuSum += cpu - p.cpuRing[p.ringPos]
-		p.memSum += mem - p.memRing[p.ringPos]
-		p.cpuRing[p.ringPos], p.memRing[p.ringPos] = cpu, mem
-		if p.ringPos++; p.ringPos == len(p.cpuRing) {
-			p.ringPos = 0
-		}
-		if p.ringLen < len(p.cpuRing) {
-			p.ringLen++
-		}
+		p.use(cpu, mem)
 	}
 	if plainPods > 0 {
 		n := float64(plainPods)
@@ -306,6 +297,30 @@ func (w *World) serve(s *service, st *tickStats) {
 		st.p99 /= weightSum
 		st.pSLO /= weightSum
 	}
+	s.finishTick(st, cpuSum, memSum)
+}
+
+// use records a running pod's CPU (cores) and memory (bytes) for the tick
+// in its metrics-window rings.
+func (p *pod) use(cpu, mem float64) {
+	p.lastCPU, p.lastMem = cpu, mem
+	p.cpuSum += cpu - p.cpuRing[p.ringPos]
+	p.memSum += mem - p.memRing[p.ringPos]
+	p.cpuRing[p.ringPos], p.memRing[p.ringPos] = cpu, mem
+	if p.ringPos++; p.ringPos == len(p.cpuRing) {
+		p.ringPos = 0
+	}
+	if p.ringLen < len(p.cpuRing) {
+		p.ringLen++
+	}
+}
+
+// finishTick is the part of a tick both per-pod models share: utilisation
+// from the Ready pods' CPU and memory sums, the SLO verdict, and this tick's
+// values of the custom metrics.
+func (s *service) finishTick(st *tickStats, cpuSum, memSum float64) {
+	ready := st.ready
+	lam := st.lambda
 	if ready > 0 {
 		st.cpuUtil = cpuSum / float64(ready) / s.cpuRequest
 		if s.memRequest > 0 {
@@ -353,7 +368,11 @@ func (s *service) violates(st *tickStats) bool {
 		return false
 	}
 	errRate := st.errors / st.arrivals
-	if s.sloTarget > 0 && (errRate > 1-s.sloQuantile || (st.served > 0 && st.pSLO > s.sloTarget)) {
+	slow := st.served > 0 && st.pSLO > s.sloTarget
+	if st.byCount {
+		slow = st.overSLO > 1-s.sloQuantile
+	}
+	if s.sloTarget > 0 && (errRate > 1-s.sloQuantile || slow) {
 		return true
 	}
 	return s.errorBudget > 0 && errRate > s.errorBudget
@@ -531,7 +550,7 @@ const gracePeriod = 30 * time.Second
 func (w *World) deletePod(s *service, i int) {
 	p := s.pods[i]
 	if p.phase == podReady {
-		s.lostOnDelete += math.Max(0, p.backlog-s.capacity*gracePeriod.Seconds())
+		s.model.remove(w, s, p)
 	}
 	w.unbind(s, p)
 	copy(s.pods[i:], s.pods[i+1:])
@@ -703,6 +722,9 @@ func (w *World) result() *Result {
 	res := &Result{
 		Plan: w.plan.Metadata.Name, Scenario: w.scenario.Name, Seed: w.seed,
 		Duration: w.end, Tick: w.tick, SampleEvery: w.sampleEvery,
+	}
+	if w.mode == ModeDES {
+		res.Mode = ModeDES
 	}
 	for _, s := range w.services {
 		r := &s.rec

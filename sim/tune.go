@@ -58,6 +58,11 @@ type Candidate struct {
 	ScaleUpWindow   int32 `json:"scaleUpWindowSeconds"`
 	ScaleDownWindow int32 `json:"scaleDownWindowSeconds"`
 	ScaleUpPercent  int32 `json:"scaleUpPercent"`
+	// CPURequest, CPULimit and MemoryRequest are the container resources a
+	// sweep tried (Kubernetes quantities); empty where the plan's hold.
+	CPURequest    string `json:"cpuRequest,omitempty"`
+	CPULimit      string `json:"cpuLimit,omitempty"`
+	MemoryRequest string `json:"memoryRequest,omitempty"`
 
 	// Summed over the scenarios that cover the service.
 	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
@@ -113,12 +118,22 @@ func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGr
 	res.Candidates = len(cands)
 	current := Candidate{Spec: svc.HPA}
 	describe(&current)
-	traffic := newTrafficCache()
-	if err := evaluate(plan, service, res.Scenarios, traffic, &current); err != nil {
+	ev := evaluator{plan: plan, service: service, scenarios: res.Scenarios, traffic: newTrafficCache()}
+	if err := ev.evaluate(&current); err != nil {
 		return nil, err
 	}
 	res.Current = current
+	if err := evaluateAll(ctx, len(cands), func(i int) error { return ev.evaluate(&cands[i]) }, progress); err != nil {
+		return nil, err
+	}
+	res.Best, res.Pareto = choose(cands)
+	return res, nil
+}
 
+// evaluateAll runs eval(0 … n−1) on GOMAXPROCS workers and returns the
+// first error, or the context's when it was cancelled. progress, if not
+// nil, is called after each.
+func evaluateAll(ctx context.Context, n int, eval func(i int) error, progress func(done, total int)) error {
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -129,21 +144,21 @@ func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGr
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				err := evaluate(plan, service, res.Scenarios, traffic, &cands[i])
+				err := eval(i)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
 				done++
 				if progress != nil {
-					progress(done, len(cands))
+					progress(done, n)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 feed:
-	for i := range cands {
+	for i := range n {
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
@@ -153,13 +168,9 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if firstErr != nil {
-		return nil, firstErr
+		return firstErr
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	res.Best, res.Pareto = choose(cands)
-	return res, nil
+	return ctx.Err()
 }
 
 // expand builds the grid's candidates in a fixed order.
@@ -282,11 +293,22 @@ func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, c Candidate) *autosc
 	return s
 }
 
-// evaluate simulates one candidate over the scenarios.
-func evaluate(plan *scenarios.Plan, service string, scs []string, traffic *trafficCache, c *Candidate) error {
-	override := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{service: c.Spec}
-	for _, sc := range scs {
-		r, err := Run(plan, Options{Scenario: sc, Services: []string{service}, HPA: override, traffic: traffic})
+// evaluator simulates candidates of one service over its scenarios: the
+// one evaluation tune and sweep share.
+type evaluator struct {
+	plan      *scenarios.Plan
+	service   string
+	scenarios []string
+	traffic   *trafficCache
+	mode      Mode
+}
+
+// evaluate simulates one candidate over the scenarios and sums its
+// measures into it.
+func (e *evaluator) evaluate(c *Candidate) error {
+	override := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{e.service: c.Spec}
+	for _, sc := range e.scenarios {
+		r, err := Run(e.plan, Options{Scenario: sc, Services: []string{e.service}, HPA: override, traffic: e.traffic, Mode: e.mode})
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc, err)
 		}
@@ -306,10 +328,23 @@ const costTolerance = 1e-3
 // choose picks the best candidate and the Pareto front of cost against
 // SLO-violation minutes.
 func choose(cands []Candidate) (Candidate, []Candidate) {
+	best, front := chooseIndex(cands)
+	out := make([]Candidate, len(front))
+	for i, j := range front {
+		out[i] = cands[j]
+	}
+	return cands[best], out
+}
+
+// chooseIndex is choose by position in cands.
+func chooseIndex(cands []Candidate) (int, []int) {
 	sameCost := func(a, b float64) bool { return abs(a-b) <= costTolerance*max(abs(a), abs(b)) }
-	sorted := append([]Candidate(nil), cands...)
+	sorted := make([]int, len(cands))
+	for i := range sorted {
+		sorted[i] = i
+	}
 	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
+		a, b := &cands[sorted[i]], &cands[sorted[j]]
 		if !sameCost(a.Cost, b.Cost) {
 			return a.Cost < b.Cost
 		}
@@ -318,20 +353,21 @@ func choose(cands []Candidate) (Candidate, []Candidate) {
 		}
 		return a.Flaps < b.Flaps
 	})
-	var front []Candidate
+	var front []int
 	bestMinutes := -1.0
-	for _, c := range sorted {
+	for _, i := range sorted {
+		c := &cands[i]
 		if bestMinutes < 0 || c.SLOViolationMinutes < bestMinutes-1e-9 {
-			front = append(front, c)
+			front = append(front, i)
 			bestMinutes = c.SLOViolationMinutes
 		}
 	}
 	// The front runs by increasing cost and decreasing minutes; the best is
 	// its cheapest member with zero minutes, else its last (fewest minutes).
 	best := front[len(front)-1]
-	for _, c := range front {
-		if c.SLOViolationMinutes == 0 {
-			best = c
+	for _, i := range front {
+		if cands[i].SLOViolationMinutes == 0 {
+			best = i
 			break
 		}
 	}

@@ -29,8 +29,9 @@ func TestTune_ParetoAndBest(t *testing.T) {
 	}
 	// Recompute every candidate and check the front by brute force.
 	cands := expand(p.Services[0].HPA, grid)
+	ev := evaluator{plan: p, service: "api", scenarios: r.Scenarios}
 	for i := range cands {
-		if err := evaluate(p, "api", r.Scenarios, nil, &cands[i]); err != nil {
+		if err := ev.evaluate(&cands[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,7 +60,7 @@ func TestTune_ParetoAndBest(t *testing.T) {
 	// The shared traffic series gives what a plain run gives.
 	plain := Candidate{Spec: p.Services[0].HPA}
 	describe(&plain)
-	if err := evaluate(p, "api", r.Scenarios, nil, &plain); err != nil {
+	if err := ev.evaluate(&plain); err != nil {
 		t.Fatal(err)
 	}
 	if plain.Cost != r.Current.Cost || plain.SLOViolationMinutes != r.Current.SLOViolationMinutes {

@@ -40,7 +40,8 @@ type pod struct {
 	runningAt time.Duration
 	readyAt   time.Duration
 
-	backlog float64
+	backlog float64   // fluid mode
+	q       *desQueue // DES mode, while Ready
 
 	cpuRing, memRing []float64
 	ringPos, ringLen int
@@ -111,6 +112,8 @@ type service struct {
 	custom []lagRing
 
 	rec recorder
+	// model is the per-pod model, fluid or DES.
+	model podModel
 
 	snapshotContainers []hpa.Container
 
@@ -180,6 +183,7 @@ type World struct {
 	unneeded     time.Duration
 
 	seed        int64
+	mode        Mode
 	flapWindow  time.Duration
 	sampleEvery time.Duration
 

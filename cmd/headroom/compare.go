@@ -74,11 +74,18 @@ func (o *compareOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	hs, err := scenarios.LoadHPAManifests(o.HPAFile)
+	o.proposed, err = loadProposedHPAs(p, o.HPAFile)
+	return err
+}
+
+// loadProposedHPAs reads HPA manifests and matches each to the service whose
+// workload its scaleTargetRef names.
+func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, error) {
+	hs, err := scenarios.LoadHPAManifests(file)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	o.proposed = map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{}
+	out := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{}
 	for _, h := range hs {
 		name := ""
 		for _, s := range p.Services {
@@ -87,15 +94,15 @@ func (o *compareOptions) Complete() error {
 			}
 		}
 		if name == "" {
-			return fmt.Errorf("%s: HPA %q targets %s/%s, which no service of the plan runs as", o.HPAFile, h.Name, h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name)
+			return nil, fmt.Errorf("%s: HPA %q targets %s/%s, which no service of the plan runs as", file, h.Name, h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name)
 		}
-		if _, dup := o.proposed[name]; dup {
-			return fmt.Errorf("%s: two HPAs target service %s", o.HPAFile, name)
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%s: two HPAs target service %s", file, name)
 		}
 		spec := h.Spec
-		o.proposed[name] = &spec
+		out[name] = &spec
 	}
-	return nil
+	return out, nil
 }
 
 // Run compares and prints.

@@ -10,10 +10,14 @@ func newRootCmd(streams ioStreams) *cobra.Command {
 		Short: "Capacity planning and HPA simulation for services on Kubernetes",
 		Long: `headroom answers the questions of a capacity review:
 
+  The review, in one go:     headroom report    (plots, report.html/.md/.json, patches, event pre-scale)
   How much do we need?       headroom size      (queueing model, per service and scenario)
-  Will the autoscaler cope?  headroom simulate  (exact HPA replica, pods, nodes)
-  Is a new HPA better?       headroom compare / headroom tune
-  Does the cluster agree?    headroom loadtest  (k6 or the built-in engine)        [planned]
+  Will the autoscaler cope?  headroom simulate  (exact HPA replica, pods, nodes; --mode des per request)
+  Is a new HPA better?       headroom compare / headroom tune / headroom sweep (sharded grids)
+  What do we run on today?   headroom observe   (Prometheus)   headroom discover (a cluster)
+  Are the requests right?    headroom rightsize (VPA-compatible, HPA-aware)
+  Does the cluster agree?    headroom loadtest  (k6 or the built-in engine)
+  Change the cluster:        headroom apply     (server-side dry run; --apply writes)
 
 Everything starts from a plan (apiVersion headroom.dev/v1alpha1, kind CapacityPlan):
 the services with their observed rates, resources and HPAs, the traffic scenarios,

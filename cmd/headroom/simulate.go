@@ -24,9 +24,15 @@ type simulateOptions struct {
 	Seed        int64
 	Output      string
 	SampleEvery time.Duration
+	Mode        string
+	Arrivals    string
+	ServiceTime []string
 
-	plan    *scenarios.Plan
-	streams ioStreams
+	plan         *scenarios.Plan
+	mode         sim.Mode
+	arrivals     sim.Arrivals
+	serviceTimes map[string]sim.ServiceTime
+	streams      ioStreams
 }
 
 func init() { registerCommand("plan", newSimulateCmd) }
@@ -34,7 +40,7 @@ func init() { registerCommand("plan", newSimulateCmd) }
 func newSimulateCmd(streams ioStreams) *cobra.Command {
 	o := &simulateOptions{Output: "table", SampleEvery: time.Minute, streams: streams}
 	cmd := &cobra.Command{
-		Use:   "simulate -f PLAN [--service S] [--scenario NAME] [--seed N] [-o table|json|csv]",
+		Use:   "simulate -f PLAN [--service S] [--scenario NAME] [--seed N] [--mode fluid|des] [-o table|json|csv]",
 		Short: "Replay traffic scenarios through the HPA, pod start-up and node provisioning",
 		Long: `Replay each scenario of a plan on a virtual clock: traffic spread over Ready pods with
 per-pod queues, pods that take time to start, metrics that lag, an exact replica of the
@@ -42,6 +48,12 @@ Kubernetes HPA controller syncing every 15 s, nodes that take minutes to arrive,
 plan's scheduled scaling. Prints, per service and scenario, the SLO-violation minutes, the
 worst p95, errors, the longest violation, pod-hours and cost, scale events and flaps, and the
 time pinned at maxReplicas.
+
+--mode des simulates every request instead of the fluid per-pod queues: Poisson (or, with
+--arrivals deterministic, k6-style evenly spaced) arrivals, a FCFS queue with the service's
+worker slots per pod, service times drawn from a distribution (--service-time), latency
+quantiles from HDR histograms per sample interval. It is slower (millions of requests per
+second) and is the referee for the fluid mode; pods, metrics, the HPA and nodes are the same.
 
 -o json adds the full time series; -o csv prints only the series, one row per service and
 sample interval (--sample-every). The same plan and seed give byte-identical output.
@@ -51,7 +63,13 @@ Exits 3 when any service spends time in SLO violation.`,
   headroom simulate -f scenarios/examples/noa.yaml
 
   # One service through the daily schedule, as a time series for a spreadsheet
-  headroom simulate -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily -o csv > mcp.csv`,
+  headroom simulate -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily -o csv > mcp.csv
+
+  # Request by request, with lognormal service times for noa-mcp
+  headroom simulate -f scenarios/examples/noa.yaml --scenario growth-2x --mode des --service-time noa-mcp=lognormal
+
+  # Service times drawn from a measured histogram (lines "upper,count", e.g. "250ms,1200")
+  headroom simulate -f plan.yaml --mode des --service-time api=empirical:api-latency.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
@@ -62,6 +80,9 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or csv")
 	f.DurationVar(&o.SampleEvery, "sample-every", o.SampleEvery, "time-series resolution")
+	f.StringVar(&o.Mode, "mode", "fluid", "per-pod model: fluid or des (every request simulated)")
+	f.StringVar(&o.Arrivals, "arrivals", "poisson", "DES arrivals: poisson or deterministic (k6 arrival-rate style)")
+	f.StringArrayVar(&o.ServiceTime, "service-time", nil, "DES service-time distribution, SERVICE=exponential|gamma|lognormal|deterministic|empirical:FILE (repeatable)")
 	return cmd
 }
 
@@ -78,7 +99,50 @@ func (o *simulateOptions) Validate() error {
 	if o.SampleEvery <= 0 {
 		return usageErrorf("--sample-every must be positive, got %s", o.SampleEvery)
 	}
+	var err error
+	if o.mode, err = sim.ParseMode(o.Mode); err != nil {
+		return usageErrorf("--mode: %v", err)
+	}
+	if o.arrivals, err = sim.ParseArrivals(o.Arrivals); err != nil {
+		return usageErrorf("--arrivals: %v", err)
+	}
+	if o.mode != sim.ModeDES && (len(o.ServiceTime) > 0 || o.Arrivals != "poisson") {
+		return usageErrorf("--arrivals and --service-time apply to --mode des only")
+	}
 	return nil
+}
+
+// parseServiceTime reads one --service-time value; empirical reads its
+// histogram file.
+func parseServiceTime(v string) (string, sim.ServiceTime, error) {
+	name, kind, ok := strings.Cut(v, "=")
+	if !ok || name == "" || kind == "" {
+		return "", sim.ServiceTime{}, usageErrorf("--service-time %q must be SERVICE=KIND", v)
+	}
+	st := sim.ServiceTime{Kind: sim.ServiceTimeKind(kind)}
+	if k, file, ok := strings.Cut(kind, ":"); ok {
+		if k != string(sim.ServiceEmpirical) {
+			return "", st, usageErrorf("--service-time %q: only empirical takes a file", v)
+		}
+		data, err := readLimited(file, nil, 16<<20)
+		if err != nil {
+			return "", st, fmt.Errorf("--service-time %s: %w", name, err)
+		}
+		if st.Buckets, err = sim.ParseServiceHistogram(file, data); err != nil {
+			return "", st, fmt.Errorf("--service-time %s: %w", name, err)
+		}
+		st.Kind = sim.ServiceEmpirical
+	}
+	switch st.Kind {
+	case sim.ServiceExponential, sim.ServiceGamma, sim.ServiceLognormal, sim.ServiceDeterministic:
+	case sim.ServiceEmpirical:
+		if st.Buckets == nil {
+			return "", st, usageErrorf("--service-time %q: empirical needs a histogram file, empirical:FILE", v)
+		}
+	default:
+		return "", st, usageErrorf("--service-time %q: unknown distribution %q; use exponential, gamma, lognormal, deterministic or empirical:FILE", v, kind)
+	}
+	return name, st, nil
 }
 
 // Complete reads the plan and checks the names given.
@@ -100,6 +164,19 @@ func (o *simulateOptions) Complete() error {
 	}
 	if len(selectedScenarios(p, o.Scenarios, o.Services)) == 0 {
 		return usageErrorf("no selected scenario covers the selected services (%s)", strings.Join(o.Services, ", "))
+	}
+	for _, v := range o.ServiceTime {
+		name, st, err := parseServiceTime(v)
+		if err != nil {
+			return err
+		}
+		if !hasService(p, name) {
+			return usageErrorf("--service-time %q: the plan has no service %q", v, name)
+		}
+		if o.serviceTimes == nil {
+			o.serviceTimes = map[string]sim.ServiceTime{}
+		}
+		o.serviceTimes[name] = st
 	}
 	if tick := p.Simulation.Tick.D(); o.SampleEvery%tick != 0 {
 		return usageErrorf("--sample-every %s must be a multiple of the plan's tick %s", o.SampleEvery, tick)
@@ -163,7 +240,8 @@ func (o *simulateOptions) Run(*cobra.Command) error {
 			}
 		}
 		fmt.Fprintf(o.streams.ErrOut, "simulating %s…\n", name)
-		res, err := sim.Run(o.plan, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery})
+		res, err := sim.Run(o.plan, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
+			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes})
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", name, err)
 		}
@@ -211,7 +289,11 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "SCENARIO %s (%s, seed %d)\n", r.Scenario, r.Duration, r.Seed)
+		mode := ""
+		if r.Mode == sim.ModeDES {
+			mode = ", discrete-event"
+		}
+		fmt.Fprintf(w, "SCENARIO %s (%s, seed %d%s)\n", r.Scenario, r.Duration, r.Seed, mode)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "SERVICE\tSLO-MIN\tWORST P95\tERRORS\tLONGEST\tREPLICAS\tEVENTS\tFLAPS\tAT MAX\tPOD-H\tCOST")
 		for _, s := range r.Services {

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/reports"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// reportOptions are the flags and state of `headroom report`.
+type reportOptions struct {
+	Filename     string
+	OutDir       string
+	HPAFile      string
+	Mode         string
+	Seed         int64
+	Series       bool
+	KubectlImage string
+
+	EventName     string
+	EventStart    string
+	EventEnd      string
+	EventPeak     string
+	EventRamp     time.Duration
+	EventServices []string
+
+	plan     *scenarios.Plan
+	mode     model.Mode
+	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
+	event    *scenarios.Event
+	streams  ioStreams
+}
+
+func init() { registerCommand("plan", newReportCmd) }
+
+func newReportCmd(streams ioStreams) *cobra.Command {
+	o := &reportOptions{OutDir: "report", Mode: "queueing", Series: true, EventRamp: 10 * time.Minute, streams: streams}
+	cmd := &cobra.Command{
+		Use:   "report -f PLAN [-o DIR] [--hpa PROPOSED.yaml] [--event NAME --event-start T --event-end T --event-peak 5x]",
+		Short: "The capacity review: plots, report.html/.md/.json and right-sizing patches",
+		Long: `Size every service at each scenario's peak, simulate every scenario with today's HPAs and
+with the proposed ones, plan the pre-scale of each event, and write a review to DIR:
+
+  report.html   one self-contained page (plots embedded; prints well)
+  report.md     the same for a wiki or a pull request (plots linked from plots/)
+  report.json   everything, with a schema version (headroom.dev/report/v1)
+  plots/        every figure as PNG and SVG
+  patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook),
+                kustomization.yaml (a kustomize Component) with strategic-merge patches,
+                manifests/ (whole autoscaling/v2 HPAs, VPAs in Off mode, event CronJobs)
+
+The proposed HPAs are headroom's own recommendations (maxReplicas raised to what the peaks
+need) unless --hpa gives yours. An event is a scenario of the plan with a spike, or one given
+with --event: headroom then says when to raise each floor (minReplicas) so pods and nodes are
+Ready before the rise, writes the CronJobs that raise and restore it, and prices the event.
+
+Nothing touches a cluster: check the patches with 'headroom apply -f DIR/patches' (a
+server-side dry run). The same plan and seed give byte-identical files.
+
+Exits 3 when a service is at risk in some scenario (the report is still written).`,
+		Example: `  # The review of the bundled example
+  headroom report -f scenarios/examples/noa.yaml -o report
+
+  # With a proposed HPA of your own
+  headroom report -f scenarios/examples/noa.yaml --hpa scenarios/examples/noa-mcp-proposed-hpa.yaml
+
+  # Before a launch: five times today's traffic for two hours
+  headroom report -f scenarios/examples/noa.yaml --event launch \
+      --event-start 2026-12-01T18:00:00Z --event-end 2026-12-01T20:00:00Z --event-peak 5x`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
+	f.StringVarP(&o.OutDir, "output-dir", "o", o.OutDir, "directory to write the report into (created; its plots/ and patches/ are replaced)")
+	f.StringVar(&o.HPAFile, "hpa", "", "proposed HorizontalPodAutoscaler manifest(s) to compare instead of headroom's recommendations")
+	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
+	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
+	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
+	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
+	f.StringVar(&o.EventName, "event", "", "name of a pre-announced event to size for (a DNS label)")
+	f.StringVar(&o.EventStart, "event-start", "", "when the event's traffic starts to rise (RFC 3339, e.g. 2026-12-01T18:00:00Z)")
+	f.StringVar(&o.EventEnd, "event-end", "", "when it starts to fall back (RFC 3339)")
+	f.StringVar(&o.EventPeak, "event-peak", "", "the event's traffic as a multiple of today's: 5x, 5 or 500%")
+	f.DurationVar(&o.EventRamp, "event-ramp", o.EventRamp, "how long the rise (and the fall) takes")
+	f.StringSliceVar(&o.EventServices, "event-services", nil, "services the event affects (default all)")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *reportOptions) Validate() error {
+	if o.Filename == "" {
+		return usageErrorf("-f/--filename is required: the plan to review (try scenarios/examples/noa.yaml)")
+	}
+	if o.OutDir == "" {
+		return usageErrorf("-o/--output-dir must name a directory")
+	}
+	switch o.Mode {
+	case "queueing":
+		o.mode = model.Queueing
+	case "utilization", "utilisation":
+		o.mode = model.Utilization
+	default:
+		return usageErrorf("--mode must be queueing or utilization, got %q", o.Mode)
+	}
+	given := 0
+	for _, v := range []string{o.EventName, o.EventStart, o.EventEnd, o.EventPeak} {
+		if v != "" {
+			given++
+		}
+	}
+	if given == 0 {
+		return nil
+	}
+	if given < 4 {
+		return usageErrorf("an event needs all of --event, --event-start, --event-end and --event-peak")
+	}
+	start, err := parseEventTime(o.EventStart)
+	if err != nil {
+		return usageErrorf("--event-start: %v", err)
+	}
+	end, err := parseEventTime(o.EventEnd)
+	if err != nil {
+		return usageErrorf("--event-end: %v", err)
+	}
+	peak, err := parseMultiplier(o.EventPeak)
+	if err != nil {
+		return usageErrorf("--event-peak: %v", err)
+	}
+	ev, err := scenarios.NewEvent(o.EventName, start, end, peak, o.EventRamp, o.EventServices)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	o.event = ev
+	return nil
+}
+
+// parseEventTime reads RFC 3339, or "2006-01-02 15:04" / "2006-01-02T15:04" taken as UTC.
+func parseEventTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04Z"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time: use RFC 3339 like 2026-12-01T18:00:00Z", s)
+}
+
+// parseMultiplier reads "5x", "5" or "500%".
+func parseMultiplier(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	switch {
+	case strings.HasSuffix(t, "x"), strings.HasSuffix(t, "X"):
+		t = t[:len(t)-1]
+	case strings.HasSuffix(t, "%"):
+		t, scale = t[:len(t)-1], 0.01
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a multiplier: use 5x, 5 or 500%%", s)
+	}
+	return v * scale, nil
+}
+
+// Complete reads the plan and the proposed HPAs.
+func (o *reportOptions) Complete() error {
+	p, err := scenarios.LoadFile(o.Filename, o.streams.In)
+	if err != nil {
+		return err
+	}
+	o.plan = p
+	if o.event != nil {
+		for _, s := range o.event.Services {
+			if p.Service(s) == nil {
+				return usageErrorf("--event-services %q: the plan has no such service", s)
+			}
+		}
+		if p.Scenario(o.event.Scenario) != nil {
+			return usageErrorf("--event %q: the plan already has a scenario of that name", o.event.Name)
+		}
+	}
+	if o.HPAFile != "" {
+		o.proposed, err = loadProposedHPAs(p, o.HPAFile)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run builds the report and writes it.
+func (o *reportOptions) Run(cmd *cobra.Command) error {
+	started := time.Now()
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(o.streams.ErrOut, "%5.1fs  %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
+	}
+	generator := "headroom " + currentVersion().Version
+	rep, err := reports.Build(o.plan, reports.Options{
+		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
+		Version: currentVersion().Version, Progress: progress, Series: o.Series,
+	})
+	if err != nil {
+		return err
+	}
+	if err := cmd.Context().Err(); err != nil {
+		return fmt.Errorf("interrupted before writing: %w", err)
+	}
+	plan := o.plan
+	if o.event != nil {
+		if plan, err = o.plan.WithScenario(o.event.ScenarioFor()); err != nil {
+			return err
+		}
+	}
+	progress("drawing the plots")
+	plotFiles, figs, pngs, err := rep.RenderFigures(plan)
+	if err != nil {
+		return err
+	}
+	rep.Figures = figs
+	patchFiles, refs, err := reports.RenderPatches(plan, rep, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: generator})
+	if err != nil {
+		return err
+	}
+	rep.Patches = refs
+	js, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	files := []reports.File{
+		{Path: "report.json", Data: js},
+		{Path: "report.md", Data: rep.Markdown()},
+		{Path: "report.html", Data: rep.HTML(pngs)},
+	}
+	for _, f := range plotFiles {
+		f.Path = "plots/" + f.Path
+		files = append(files, f)
+	}
+	for _, f := range patchFiles {
+		f.Path = "patches/" + f.Path
+		files = append(files, f)
+	}
+	progress("writing %d files to %s", len(files), o.OutDir)
+	if err := reports.WriteDir(o.OutDir, files, []string{"plots", "patches"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.Out, "%s\n\n", rep.Summary.Verdict)
+	tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
+	for _, s := range rep.Services {
+		var atRisk []string
+		var today, proposed float64
+		for _, x := range s.Scenarios {
+			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != scenarios.StatusOK {
+				atRisk = append(atRisk, x.Scenario)
+			}
+			today += x.Current.SLOViolationMinutes
+			if x.Proposed != nil {
+				proposed += x.Proposed.SLOViolationMinutes
+			} else {
+				proposed += x.Current.SLOViolationMinutes
+			}
+		}
+		changes := 0
+		for _, r := range rep.Recommendations {
+			if r.Service == s.Name {
+				changes += len(r.HPARationale) + len(r.ResourceRationale)
+			}
+		}
+		for _, ev := range rep.Events {
+			for _, ps := range ev.PreScales {
+				if ps.Service == s.Name {
+					changes++
+				}
+			}
+		}
+		risk := "-"
+		if len(atRisk) > 0 {
+			risk = strings.Join(atRisk, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", s.Name, risk, today, proposed, changes)
+	}
+	tw.Flush()
+	fmt.Fprintln(o.streams.Out)
+	fmt.Fprintf(o.streams.Out, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
+		filepath.Join(o.OutDir, "report.html"), len(figs), len(patchFiles))
+	var risks []string
+	for _, r := range rep.Summary.Risks {
+		risks = append(risks, fmt.Sprintf("%s in %s (%s): %s", r.Service, r.Scenario, r.Severity, r.What))
+	}
+	if len(risks) > 0 {
+		return &checkFailedError{msg: fmt.Sprintf("%d service-scenario(s) at risk\n  %s", len(risks), strings.Join(capLines(risks, 10), "\n  "))}
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReport_NOA(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false")
+	if code != exitCheckFailed {
+		t.Fatalf("exit %d, want 3 (noa-mcp is at risk)\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "report.html") || !strings.Contains(errOut, "simulating daily") {
+		t.Errorf("stdout %q\nstderr %q", out, errOut)
+	}
+	for _, f := range []string{"report.html", "report.md", "report.json", "patches/kubectl-patches.sh", "patches/kustomization.yaml"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	var rep struct {
+		SchemaVersion string `json:"schemaVersion"`
+		Events        []any  `json:"events"`
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err := json.Unmarshal(b, &rep); err != nil || rep.SchemaVersion != "headroom.dev/report/v1" || len(rep.Events) != 1 {
+		t.Errorf("report.json: %v, schema %q, %d events", err, rep.SchemaVersion, len(rep.Events))
+	}
+	// A second report replaces the patches whole: a stale file does not survive.
+	stale := filepath.Join(dir, "patches", "strategic", "stale.yaml")
+	if err := os.WriteFile(stale, []byte("kind: Stale\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false"); code != exitCheckFailed {
+		t.Fatalf("second run: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("a stale patch survived the second report")
+	}
+	again, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if !bytes.Equal(b, again) {
+		t.Error("the same plan and seed gave a different report.json")
+	}
+}
+
+func TestReport_Event(t *testing.T) {
+	dir := t.TempDir()
+	_, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false",
+		"--event", "launch", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x")
+	if code != exitCheckFailed && code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+	if !strings.Contains(string(md), "launch: 5x traffic, 2026-12-01 18:00 to 2026-12-01 20:00 UTC") {
+		t.Errorf("report.md has no launch section")
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "patches", "manifests", "cronjob-prescale-launch-*"))
+	if len(matches) == 0 || len(matches)%2 != 0 {
+		t.Errorf("launch CronJobs: %v", matches)
+	}
+	for _, m := range matches {
+		b, _ := os.ReadFile(m)
+		if strings.HasSuffix(m, "-raise.yaml") && !strings.Contains(string(b), `schedule: `) {
+			t.Errorf("%s has no schedule", m)
+		}
+		if strings.Contains(string(b), "suspend: true") {
+			t.Errorf("%s: a dated event's CronJob is suspended", m)
+		}
+	}
+}
+
+func TestReport_Usage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report"}, "-f/--filename is required"},
+		{[]string{"report", "-f", noaPlan, "--event", "x"}, "an event needs all of"},
+		{[]string{"report", "-f", noaPlan, "--event", "x", "--event-start", "tomorrow", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x"}, "--event-start"},
+		{[]string{"report", "-f", noaPlan, "--event", "x", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "lots"}, "is not a multiplier"},
+		{[]string{"report", "-f", noaPlan, "--event", "x", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T17:00:00Z", "--event-peak", "2"}, "must end after it starts"},
+		{[]string{"report", "-f", noaPlan, "--event", "daily", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "2"}, "already has a scenario"},
+		{[]string{"report", "-f", noaPlan, "--mode", "guess"}, "--mode must be"},
+	} {
+		_, errOut, code := runCLI(t, "", tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func FuzzParseMultiplier(f *testing.F) {
+	for _, s := range []string{"5x", "5", "500%", "1.5X", "x", "%", "NaN", "-3x", "1e400"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseMultiplier(s)
+		if err == nil && (v != v || v > 1e308 || v < -1e308) {
+			t.Errorf("%q → %v without error", s, v)
+		}
+	})
+}

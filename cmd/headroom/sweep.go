@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+func init() { registerCommand("plan", newSweepCmd) }
+
+// maxGridBytes bounds a grid file.
+const maxGridBytes = 1 << 20
+
+// sweepOptions are the flags and state of `headroom sweep`.
+type sweepOptions struct {
+	Filename string
+	Grid     string
+	Shard    string
+	Output   string
+	Quiet    bool
+
+	plan    *scenarios.Plan
+	grid    *sim.SweepGrid
+	shard   *sim.Shard
+	streams ioStreams
+}
+
+func newSweepCmd(streams ioStreams) *cobra.Command {
+	o := &sweepOptions{Output: "-", streams: streams}
+	cmd := &cobra.Command{
+		Use:   "sweep -f PLAN --grid GRID.yaml [--shard i/N] [-o FILE]",
+		Short: "Evaluate a grid of HPA and resource settings, on this machine or sharded over a cluster",
+		Long: `Evaluate every combination of a grid of HPA settings (CPU target, minReplicas,
+stabilisation windows, scale-up Percent) and container resources (CPU request and limit, memory
+request) for one service over the plan's scenarios — the evaluation tune uses — and write the
+results, the cheapest candidate that holds the SLO and the Pareto front of cost against
+SLO-violation minutes as JSON.
+
+--shard i/N evaluates only the candidates whose grid index is i modulo N and writes a shard
+file; 'headroom sweep merge' joins the N shard files, in any order, into exactly the bytes the
+unsharded sweep writes. 'headroom sweep job' renders a Kubernetes Indexed Job that runs the
+shards on a cluster.
+
+The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with file:line.`,
+		Example: `  # The whole grid here
+  headroom sweep -f scenarios/examples/noa.yaml --grid grid.yaml -o sweep.json
+
+  # The same grid in four shards (on four machines), then merged
+  headroom sweep -f plan.yaml --grid grid.yaml --shard 0/4 -o shard-0.json
+  headroom sweep merge shard-*.json -o sweep.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
+	f.StringVar(&o.Grid, "grid", "", "the grid file (YAML, kind SweepGrid)")
+	f.StringVar(&o.Shard, "shard", "", "evaluate only shard i of N (i/N, from 0) and write a shard file")
+	f.StringVarP(&o.Output, "output", "o", o.Output, "the output file; - is standard output")
+	f.BoolVar(&o.Quiet, "quiet", false, "no progress on standard error")
+	cmd.AddCommand(newSweepMergeCmd(streams), newSweepJobCmd(streams))
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *sweepOptions) Validate() error {
+	if o.Filename == "" {
+		return usageErrorf("-f/--filename is required: the plan")
+	}
+	if o.Grid == "" {
+		return usageErrorf("--grid is required: the grid file (kind SweepGrid)")
+	}
+	if o.Output == "" {
+		return usageErrorf("-o/--output must name a file or - for standard output")
+	}
+	if o.Shard != "" {
+		s, err := sim.ParseShard(o.Shard)
+		if err != nil {
+			return usageErrorf("--shard: %v", err)
+		}
+		o.shard = &s
+	}
+	return nil
+}
+
+// Complete reads the plan and the grid and checks one against the other.
+func (o *sweepOptions) Complete() error {
+	var err error
+	if o.plan, o.grid, _, _, err = loadSweepInputs(o.Filename, o.Grid, o.streams.In); err != nil {
+		return err
+	}
+	_, err = sim.SweepSize(o.plan, o.grid)
+	return err
+}
+
+// loadSweepInputs reads and decodes the plan and the grid, returning
+// their bytes too (for the Job's ConfigMap).
+func loadSweepInputs(planPath, gridPath string, stdin io.Reader) (*scenarios.Plan, *sim.SweepGrid, []byte, []byte, error) {
+	planBytes, err := readLimited(planPath, stdin, scenarios.MaxPlanBytes)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("read plan: %w", err)
+	}
+	name := planPath
+	if planPath == "-" {
+		name = "<stdin>"
+	}
+	plan, err := scenarios.Parse(name, planBytes)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	gridBytes, err := readLimited(gridPath, nil, maxGridBytes)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("read grid: %w", err)
+	}
+	grid, err := sim.ParseSweepGrid(gridPath, gridBytes)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return plan, grid, planBytes, gridBytes, nil
+}
+
+func readLimited(path string, stdin io.Reader, limit int) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		if stdin == nil {
+			return nil, fmt.Errorf("only the plan may come from standard input")
+		}
+		r = stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, nil
+}
+
+// Run sweeps and writes the result.
+func (o *sweepOptions) Run(cmd *cobra.Command) error {
+	var progress func(done, total int)
+	if !o.Quiet {
+		label := "sweep"
+		if o.shard != nil {
+			label = "sweep shard " + o.shard.String()
+		}
+		progress = func(done, total int) {
+			if done%10 == 0 || done == total {
+				fmt.Fprintf(o.streams.ErrOut, "\r%s: %d/%d candidates", label, done, total)
+				if done == total {
+					fmt.Fprintln(o.streams.ErrOut)
+				}
+			}
+		}
+	}
+	var out any
+	if o.shard != nil {
+		s, err := sim.Sweep(cmd.Context(), o.plan, o.grid, *o.shard, progress)
+		if err != nil {
+			return err
+		}
+		out = s
+	} else {
+		r, err := sim.SweepAll(cmd.Context(), o.plan, o.grid, progress)
+		if err != nil {
+			return err
+		}
+		out = r
+	}
+	return writeJSON(o.Output, o.streams.Out, out)
+}
+
+// writeJSON writes v as indented JSON to path (atomically: a temporary
+// file renamed into place) or to out for "-".
+func writeJSON(path string, out io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err := out.Write(b)
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// sweepMergeOptions are the flags of `headroom sweep merge`.
+type sweepMergeOptions struct {
+	Files  []string
+	Output string
+
+	shards  []*sim.SweepShard
+	streams ioStreams
+}
+
+func newSweepMergeCmd(streams ioStreams) *cobra.Command {
+	o := &sweepMergeOptions{Output: "-", streams: streams}
+	cmd := &cobra.Command{
+		Use:   "merge SHARD.json... [-o FILE]",
+		Short: "Join a sweep's shard files, in any order, into the whole sweep",
+		Long: `Join the N shard files of one sweep (written by 'headroom sweep --shard i/N') into the
+result the unsharded sweep writes, byte for byte, with the best candidate and the Pareto front
+over all of them. Every shard must be given exactly once, from the same plan and grid.`,
+		Example: `  headroom sweep merge shard-0.json shard-1.json shard-2.json shard-3.json -o sweep.json`,
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Files = args
+			return run(o, cmd)
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", o.Output, "the output file; - is standard output")
+	return cmd
+}
+
+// Validate checks the arguments.
+func (o *sweepMergeOptions) Validate() error {
+	if len(o.Files) == 0 {
+		return usageErrorf("merge needs the shard files as arguments")
+	}
+	if o.Output == "" {
+		return usageErrorf("-o/--output must name a file or - for standard output")
+	}
+	return nil
+}
+
+// Complete reads the shard files strictly.
+func (o *sweepMergeOptions) Complete() error {
+	for _, path := range o.Files {
+		b, err := readLimited(path, nil, 1<<30)
+		if err != nil {
+			return fmt.Errorf("read shard: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var s sim.SweepShard
+		if err := dec.Decode(&s); err != nil {
+			return fmt.Errorf("shard file %s: %w", path, err)
+		}
+		if dec.More() {
+			return fmt.Errorf("shard file %s: more than one JSON document (a log of two pods?)", path)
+		}
+		o.shards = append(o.shards, &s)
+	}
+	return nil
+}
+
+// Run merges and writes.
+func (o *sweepMergeOptions) Run(*cobra.Command) error {
+	res, err := sim.MergeSweep(o.shards)
+	if err != nil {
+		return err
+	}
+	return writeJSON(o.Output, o.streams.Out, res)
+}
+
+// sweepJobOptions are the flags of `headroom sweep job`.
+type sweepJobOptions struct {
+	Filename    string
+	Grid        string
+	Name        string
+	Namespace   string
+	Image       string
+	Shards      int
+	Parallelism int
+	CPU         string
+	Memory      string
+
+	job     sim.SweepJobOptions
+	streams ioStreams
+}
+
+func newSweepJobCmd(streams ioStreams) *cobra.Command {
+	tag := version
+	if tag == "" {
+		tag = "latest"
+	}
+	o := &sweepJobOptions{Name: "headroom-sweep", Image: "ghcr.io/headroom-dev/headroom:" + tag, CPU: "1", Memory: "1Gi", streams: streams}
+	cmd := &cobra.Command{
+		Use:   "job -f PLAN --grid GRID.yaml --shards N [--parallelism P] [--image IMAGE] [-n NAMESPACE]",
+		Short: "Render a Kubernetes Indexed Job that runs a sweep's shards on a cluster",
+		Long: `Print a ConfigMap holding the plan and the grid and an Indexed Job with N completions:
+pod i runs 'headroom sweep --shard i/N' and writes its shard file to standard output, so
+'kubectl logs' of the succeeded pod of each index is that shard. Standard output needs no
+storage on the cluster (no PVC, no ReadWriteMany storage class). Standard error gets the
+commands that collect the logs and merge them once the Job completes.`,
+		Example: `  headroom sweep job -f plan.yaml --grid grid.yaml --shards 20 --parallelism 5 -n capacity | kubectl apply -f -`,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
+	f.StringVar(&o.Grid, "grid", "", "the grid file (YAML, kind SweepGrid)")
+	f.StringVar(&o.Name, "name", o.Name, "the Job's name (the ConfigMap is NAME-input)")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "the namespace (default: kubectl's)")
+	f.StringVar(&o.Image, "image", o.Image, "the headroom container image")
+	f.IntVar(&o.Shards, "shards", 0, "the number of shards (the Job's completions)")
+	f.IntVar(&o.Parallelism, "parallelism", 0, "shards running at once (default: all)")
+	f.StringVar(&o.CPU, "cpu", o.CPU, "each pod's CPU request")
+	f.StringVar(&o.Memory, "memory", o.Memory, "each pod's memory request and limit")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *sweepJobOptions) Validate() error {
+	if o.Filename == "" || o.Filename == "-" {
+		return usageErrorf("-f/--filename is required: the plan file (not standard input: it goes into the ConfigMap)")
+	}
+	if o.Grid == "" {
+		return usageErrorf("--grid is required: the grid file (kind SweepGrid)")
+	}
+	if o.Shards < 1 {
+		return usageErrorf("--shards is required and must be ≥ 1, got %d", o.Shards)
+	}
+	if o.Parallelism < 0 || o.Parallelism > o.Shards {
+		return usageErrorf("--parallelism must be in [1, --shards %d], got %d", o.Shards, o.Parallelism)
+	}
+	cpu, err := resource.ParseQuantity(o.CPU)
+	if err != nil || cpu.Sign() <= 0 {
+		return usageErrorf("--cpu %q must be a positive quantity such as 500m or 2", o.CPU)
+	}
+	mem, err := resource.ParseQuantity(o.Memory)
+	if err != nil || mem.Sign() <= 0 {
+		return usageErrorf("--memory %q must be a positive quantity such as 512Mi", o.Memory)
+	}
+	o.job = sim.SweepJobOptions{Name: o.Name, Namespace: o.Namespace, Image: o.Image, Shards: o.Shards,
+		Parallelism: o.Parallelism, CPU: cpu, Memory: mem}
+	return nil
+}
+
+// Complete reads the plan and grid and checks them as a shard would.
+func (o *sweepJobOptions) Complete() error {
+	plan, grid, pb, gb, err := loadSweepInputs(o.Filename, o.Grid, nil)
+	if err != nil {
+		return err
+	}
+	n, err := sim.SweepSize(plan, grid)
+	if err != nil {
+		return err
+	}
+	if o.Shards > n {
+		return usageErrorf("--shards %d is more than the grid's %d candidates", o.Shards, n)
+	}
+	o.job.PlanFile, o.job.GridFile = pb, gb
+	return nil
+}
+
+// Run renders the Job.
+func (o *sweepJobOptions) Run(*cobra.Command) error {
+	j, err := sim.RenderSweepJob(o.job)
+	if err != nil {
+		return usageErrorf("%v", err) // every error is about a flag's value
+	}
+	if _, err := o.streams.Out.Write(j.YAML); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.ErrOut, "# Once applied, collect and merge the shards with:\n%s", sim.SweepCollectScript(o.Name, o.Namespace, o.Shards))
+	return nil
+}

@@ -1,0 +1,474 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"path"
+	"sort"
+	"strings"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// DefaultKubectlImage runs the scheduled-scaling CronJobs: the Kubernetes
+// project's kubectl image, pinned (the runbook's bitnami/kubectl:latest
+// changes under you).
+const DefaultKubectlImage = "registry.k8s.io/kubectl:v1.37.2"
+
+// ScheduledScalingAccount is the ServiceAccount the CronJobs run as.
+const ScheduledScalingAccount = "headroom-scheduled-scaling"
+
+// File is one generated file, relative to the output directory.
+type File struct {
+	Path string
+	Data []byte
+	Mode uint32 // 0 means 0o644
+}
+
+// PatchOptions tune the patch writer.
+type PatchOptions struct {
+	KubectlImage string
+	Generator    string
+}
+
+// jsonOp is one RFC 6902 operation.
+type jsonOp struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// workloadChange is everything the report changes on one workload or HPA.
+type patchTarget struct {
+	apiVersion, kind, name, namespace string
+	ops                               []jsonOp
+	strategic                         map[string]any // the spec part of a strategic-merge patch
+	rationale                         []string
+}
+
+// RenderPatches writes, in memory, the patches directory described in the
+// package documentation for the report's recommendations and events.
+func RenderPatches(plan *scenarios.Plan, rep *Report, opts PatchOptions) ([]File, []PatchFile, error) {
+	if opts.KubectlImage == "" {
+		opts.KubectlImage = DefaultKubectlImage
+	}
+	var targets []patchTarget
+	var manifests []File
+	var refs []PatchFile
+	for _, rec := range rep.Recommendations {
+		svc := plan.Service(rec.Service)
+		if svc == nil || !rec.Changed() {
+			continue
+		}
+		if w, ok := workloadTarget(svc, rec); ok {
+			targets = append(targets, w)
+		}
+		if rec.HPA != nil {
+			targets = append(targets, hpaTarget(svc, rec))
+			f, err := hpaManifest(svc, rec)
+			if err != nil {
+				return nil, nil, err
+			}
+			manifests = append(manifests, f)
+			refs = append(refs, PatchFile{Path: f.Path, Target: "HorizontalPodAutoscaler " + svc.Namespace + "/" + scenarios.HPAName(svc), Rationale: rec.HPARationale})
+		}
+	}
+	for i := range plan.Services {
+		svc := &plan.Services[i]
+		f := vpaManifest(svc, opts.Generator)
+		manifests = append(manifests, f)
+		refs = append(refs, PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + svc.Namespace + "/" + svc.WorkloadRef.Name, Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
+	}
+	namespaces := map[string]bool{}
+	for _, ev := range rep.Events {
+		for _, ps := range ev.PreScales {
+			namespaces[ps.Namespace] = true
+			for _, raise := range []bool{true, false} {
+				f := cronJob(ev.Event, ps, raise, opts)
+				manifests = append(manifests, f)
+				refs = append(refs, PatchFile{Path: f.Path, Target: "CronJob " + ps.Namespace, Rationale: ps.Rationale})
+			}
+		}
+	}
+	for _, ns := range sortedKeys(namespaces) {
+		f := scheduledScalingRBAC(ns, opts.Generator)
+		manifests = append(manifests, f)
+		refs = append(refs, PatchFile{Path: f.Path, Target: "ServiceAccount, Role, RoleBinding " + ns, Rationale: []string{"lets the scheduled-scaling CronJobs patch HPAs and scale workloads in " + ns + ", nothing else"}})
+	}
+
+	var files []File
+	var script bytes.Buffer
+	fmt.Fprintf(&script, "#!/bin/sh\n# kubectl JSON patches for plan %s, written by %s.\n", rep.Plan, opts.Generator)
+	script.WriteString("# Each command carries its reason. Review, then run: sh kubectl-patches.sh\n")
+	script.WriteString("# The \"test\" operations make a patch fail, changing nothing, when container 0 is not\n# the one the plan names.\nset -eu\n")
+	var patchPaths []string
+	for _, t := range targets {
+		ops, err := opsText(t.ops)
+		if err != nil {
+			return nil, nil, err
+		}
+		script.WriteString("\n")
+		for _, r := range t.rationale {
+			fmt.Fprintf(&script, "# %s/%s: %s\n", strings.ToLower(t.kind), t.name, r)
+		}
+		fmt.Fprintf(&script, "kubectl patch %s %s -n %s --type='json' \\\n  -p='%s'\n", strings.ToLower(t.kind), t.name, t.namespace, ops)
+
+		obj := map[string]any{
+			"apiVersion": t.apiVersion, "kind": t.kind,
+			"metadata": map[string]any{"name": t.name, "namespace": t.namespace},
+			"spec":     t.strategic,
+		}
+		b, err := yaml.Marshal(obj)
+		if err != nil {
+			return nil, nil, err
+		}
+		p := path.Join("strategic", strings.ToLower(t.kind)+"-"+t.name+".yaml")
+		files = append(files, File{Path: p, Data: withComments(t.rationale, b)})
+		patchPaths = append(patchPaths, p)
+		refs = append(refs, PatchFile{Path: p, Target: t.kind + " " + t.namespace + "/" + t.name, Rationale: t.rationale})
+	}
+	if len(targets) == 0 {
+		script.WriteString("\n# Nothing to patch: every service is sized for every scenario.\n")
+	}
+	files = append(files, File{Path: "kubectl-patches.sh", Data: script.Bytes(), Mode: 0o755})
+	refs = append([]PatchFile{{Path: "kubectl-patches.sh", Target: "every workload and HPA above", Rationale: []string{"the same changes as kubectl JSON patches, in the runbook's form"}}}, refs...)
+
+	var resources []string
+	for _, m := range manifests {
+		files = append(files, m)
+		if !strings.HasPrefix(path.Base(m.Path), "hpa-") {
+			resources = append(resources, m.Path)
+		}
+	}
+	files = append(files, kustomization(rep.Plan, opts.Generator, patchPaths, resources))
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Path < refs[j].Path })
+	return files, refs, nil
+}
+
+// opsText writes a JSON patch one operation a line, as the runbook does.
+func opsText(ops []jsonOp) (string, error) {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i, op := range ops {
+		line, err := json.Marshal(op)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("    ")
+		b.Write(bytes.ReplaceAll(bytes.ReplaceAll(line, []byte(`":`), []byte(`": `)), []byte(`","`), []byte(`", "`)))
+		if i < len(ops)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("  ]")
+	return b.String(), nil
+}
+
+func withComments(lines []string, body []byte) []byte {
+	var b bytes.Buffer
+	for _, l := range lines {
+		fmt.Fprintf(&b, "# %s\n", l)
+	}
+	b.Write(body)
+	return b.Bytes()
+}
+
+// containerPath is the JSON-pointer prefix of the serving container; the
+// plan names the container, a JSON patch can only index it, so every patch
+// first tests that index 0 is that container.
+const containerPath = "/spec/template/spec/containers/0"
+
+func workloadTarget(svc *scenarios.Service, rec scenarios.Recommendation) (patchTarget, bool) {
+	t := patchTarget{
+		apiVersion: "apps/v1", kind: svc.WorkloadRef.Kind, name: svc.WorkloadRef.Name, namespace: svc.Namespace,
+		strategic: map[string]any{},
+	}
+	if rec.Replicas > 0 {
+		t.ops = append(t.ops, jsonOp{Op: "replace", Path: "/spec/replicas", Value: rec.Replicas})
+		t.strategic["replicas"] = rec.Replicas
+		t.rationale = append(t.rationale, rec.HPARationale...)
+	}
+	resources := map[string]any{}
+	if len(rec.Requests) > 0 || len(rec.Limits) > 0 {
+		t.ops = append(t.ops, jsonOp{Op: "test", Path: containerPath + "/name", Value: svc.Container})
+		for _, part := range []struct {
+			name    string
+			current corev1.ResourceList
+			changed corev1.ResourceList
+		}{
+			{"requests", svc.Resources.Requests, rec.Requests},
+			{"limits", svc.Resources.Limits, rec.Limits},
+		} {
+			if len(part.changed) == 0 {
+				continue
+			}
+			values := map[string]any{}
+			for _, name := range sortedResourceNames(part.changed) {
+				q := part.changed[name]
+				values[string(name)] = q.String()
+			}
+			resources[part.name] = values
+			if len(part.current) == 0 {
+				// The map is absent: add it whole.
+				t.ops = append(t.ops, jsonOp{Op: "add", Path: containerPath + "/resources/" + part.name, Value: values})
+				continue
+			}
+			for _, name := range sortedResourceNames(part.changed) {
+				op := "add"
+				if _, ok := part.current[name]; ok {
+					op = "replace"
+				}
+				q := part.changed[name]
+				t.ops = append(t.ops, jsonOp{Op: op, Path: containerPath + "/resources/" + part.name + "/" + string(name), Value: q.String()})
+			}
+		}
+		t.strategic["template"] = map[string]any{"spec": map[string]any{"containers": []any{
+			map[string]any{"name": svc.Container, "resources": resources},
+		}}}
+		t.rationale = append(t.rationale, rec.ResourceRationale...)
+	}
+	return t, len(t.ops) > 0
+}
+
+func hpaTarget(svc *scenarios.Service, rec scenarios.Recommendation) patchTarget {
+	t := patchTarget{
+		apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", name: scenarios.HPAName(svc), namespace: svc.Namespace,
+		strategic: map[string]any{}, rationale: rec.HPARationale,
+	}
+	cur, prop := svc.HPA, rec.HPA
+	if prop.MaxReplicas != cur.MaxReplicas {
+		t.ops = append(t.ops, jsonOp{Op: "replace", Path: "/spec/maxReplicas", Value: prop.MaxReplicas})
+		t.strategic["maxReplicas"] = prop.MaxReplicas
+	}
+	for i := range prop.Metrics {
+		if i >= len(cur.Metrics) {
+			break
+		}
+		pt, ct := utilizationTarget(&prop.Metrics[i]), utilizationTarget(&cur.Metrics[i])
+		if pt == nil || ct == nil || *pt == *ct {
+			continue
+		}
+		kind := "resource"
+		if prop.Metrics[i].ContainerResource != nil {
+			kind = "containerResource"
+		}
+		base := fmt.Sprintf("/spec/metrics/%d/%s", i, kind)
+		t.ops = append(t.ops,
+			jsonOp{Op: "test", Path: base + "/name", Value: metricResourceName(&cur.Metrics[i])},
+			jsonOp{Op: "replace", Path: base + "/target/averageUtilization", Value: *pt})
+		// metrics has no merge key: a strategic-merge patch replaces the list whole.
+		t.strategic["metrics"] = prop.Metrics
+	}
+	if prop.MinReplicas != nil && (cur.MinReplicas == nil || *cur.MinReplicas != *prop.MinReplicas) {
+		op := "replace"
+		if cur.MinReplicas == nil {
+			op = "add"
+		}
+		t.ops = append(t.ops, jsonOp{Op: op, Path: "/spec/minReplicas", Value: *prop.MinReplicas})
+		t.strategic["minReplicas"] = *prop.MinReplicas
+	}
+	return t
+}
+
+// utilizationTarget is a Resource or ContainerResource metric's
+// averageUtilization, or nil.
+func utilizationTarget(m *autoscalingv2.MetricSpec) *int32 {
+	switch {
+	case m.Resource != nil:
+		return m.Resource.Target.AverageUtilization
+	case m.ContainerResource != nil:
+		return m.ContainerResource.Target.AverageUtilization
+	}
+	return nil
+}
+
+func metricResourceName(m *autoscalingv2.MetricSpec) string {
+	if m.Resource != nil {
+		return string(m.Resource.Name)
+	}
+	return string(m.ContainerResource.Name)
+}
+
+func hpaManifest(svc *scenarios.Service, rec scenarios.Recommendation) (File, error) {
+	hpa := autoscalingv2.HorizontalPodAutoscaler{Spec: *rec.HPA}
+	hpa.APIVersion, hpa.Kind = "autoscaling/v2", "HorizontalPodAutoscaler"
+	hpa.Name, hpa.Namespace = scenarios.HPAName(svc), svc.Namespace
+	b, err := json.Marshal(hpa)
+	if err != nil {
+		return File{}, err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return File{}, err
+	}
+	delete(obj, "status")
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	y, err := yaml.Marshal(obj)
+	if err != nil {
+		return File{}, err
+	}
+	head := append([]string{"The whole HPA as proposed, for repositories without kustomize."}, rec.HPARationale...)
+	return File{Path: "manifests/hpa-" + hpa.Name + ".yaml", Data: withComments(head, y)}, nil
+}
+
+func vpaManifest(svc *scenarios.Service, generator string) File {
+	obj := map[string]any{
+		"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
+		"metadata": map[string]any{"name": svc.WorkloadRef.Name, "namespace": svc.Namespace,
+			"labels": map[string]any{"app.kubernetes.io/managed-by": "headroom"}},
+		"spec": map[string]any{
+			"targetRef":    map[string]any{"apiVersion": "apps/v1", "kind": svc.WorkloadRef.Kind, "name": svc.WorkloadRef.Name},
+			"updatePolicy": map[string]any{"updateMode": "Off"},
+			"resourcePolicy": map[string]any{"containerPolicies": []any{map[string]any{
+				"containerName": svc.Container, "controlledResources": []any{"cpu", "memory"},
+			}}},
+		},
+	}
+	b, _ := yaml.Marshal(obj) // maps of strings always marshal
+	return File{Path: "manifests/vpa-" + svc.WorkloadRef.Name + ".yaml", Data: withComments([]string{
+		"A VerticalPodAutoscaler in recommendation-only mode (updateMode Off): it never evicts a pod.",
+		"Read its status.recommendation after a week and hold it against headroom's sizing.",
+	}, b)}
+}
+
+func cronJob(ev scenarios.Event, ps scenarios.PreScale, raise bool, opts PatchOptions) File {
+	verb, floor, maxR, at, clock := "raise", ps.To, ps.MaxTo, ps.Raise, ps.RaiseClock
+	if !raise {
+		verb, floor, maxR, at, clock = "restore", ps.From, ps.MaxFrom, ps.Restore, ps.RestoreClock
+	}
+	name := jobName("prescale-"+ev.Name+"-"+ps.Service, verb)
+	var args []string
+	if ps.TargetKind == "HorizontalPodAutoscaler" {
+		spec := map[string]int32{"minReplicas": floor}
+		if ps.MaxTo > ps.MaxFrom {
+			spec["maxReplicas"] = maxR
+		}
+		patch, _ := json.Marshal(map[string]any{"spec": spec})
+		args = []string{"kubectl", "patch", "horizontalpodautoscaler", ps.TargetName, "-n", ps.Namespace, "--type=merge", "-p", string(patch)}
+	} else {
+		args = []string{"kubectl", "scale", strings.ToLower(ps.TargetKind), ps.TargetName, "-n", ps.Namespace, fmt.Sprintf("--replicas=%d", floor)}
+	}
+	suspend := !ev.Dated
+	obj := map[string]any{
+		"apiVersion": "batch/v1", "kind": "CronJob",
+		"metadata": map[string]any{"name": name, "namespace": ps.Namespace,
+			"labels": map[string]any{"app.kubernetes.io/managed-by": "headroom", "headroom.dev/event": ev.Name}},
+		"spec": map[string]any{
+			"schedule": scenarios.CronSchedule(at, clock), "timeZone": "Etc/UTC",
+			"concurrencyPolicy": "Forbid", "startingDeadlineSeconds": 300, "suspend": suspend,
+			"successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+			"jobTemplate": map[string]any{"spec": map[string]any{
+				"backoffLimit": 3,
+				"template": map[string]any{"spec": map[string]any{
+					"serviceAccountName": ScheduledScalingAccount,
+					"restartPolicy":      "OnFailure",
+					"containers": []any{map[string]any{
+						"name": "kubectl", "image": opts.KubectlImage, "command": args,
+					}},
+				}},
+			}},
+		},
+	}
+	b, _ := yaml.Marshal(obj)
+	var head []string
+	if raise {
+		head = append(head, fmt.Sprintf("Event %s: raise %s's floor %d → %d, %s before the traffic rises.", ev.Name, ps.Service, ps.From, ps.To, ps.Lead))
+	} else {
+		head = append(head, fmt.Sprintf("Event %s: restore %s's floor to %d after the event.", ev.Name, ps.Service, ps.From))
+	}
+	head = append(head, ps.Rationale...)
+	if ev.Dated {
+		head = append(head, "The schedule names the event's date: it would fire again a year later, so delete the CronJob after the event.")
+	} else {
+		head = append(head, "The plan gives the event's time of day but not its date: set the day and month in the schedule and unsuspend.")
+	}
+	return File{Path: "manifests/cronjob-" + name + ".yaml", Data: withComments(head, b)}
+}
+
+// jobName keeps a CronJob name within the 52 characters Kubernetes allows
+// (its Jobs add 11), ending in the verb.
+func jobName(base, verb string) string {
+	name := base + "-" + verb
+	if len(name) <= 52 {
+		return name
+	}
+	h := fnv.New32a()
+	h.Write([]byte(base))
+	return fmt.Sprintf("%s-%08x-%s", strings.TrimRight(base[:52-len(verb)-10], "-"), h.Sum32(), verb)
+}
+
+func scheduledScalingRBAC(namespace, generator string) File {
+	sa := map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
+		"metadata": map[string]any{"name": ScheduledScalingAccount, "namespace": namespace}}
+	role := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+		"metadata": map[string]any{"name": ScheduledScalingAccount, "namespace": namespace},
+		"rules": []any{
+			map[string]any{"apiGroups": []any{"autoscaling"}, "resources": []any{"horizontalpodautoscalers"}, "verbs": []any{"get", "patch"}},
+			map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments/scale", "statefulsets/scale"}, "verbs": []any{"get", "patch", "update"}},
+			map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments", "statefulsets"}, "verbs": []any{"get"}},
+		}}
+	binding := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+		"metadata": map[string]any{"name": ScheduledScalingAccount, "namespace": namespace},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ScheduledScalingAccount},
+		"subjects": []any{map[string]any{"kind": "ServiceAccount", "name": ScheduledScalingAccount, "namespace": namespace}}}
+	var b bytes.Buffer
+	b.WriteString("# The identity of the scheduled-scaling CronJobs: it may patch HPAs and scale workloads in this namespace, nothing else.\n")
+	for i, obj := range []map[string]any{sa, role, binding} {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		y, _ := yaml.Marshal(obj)
+		b.Write(y)
+	}
+	return File{Path: "manifests/rbac-" + ScheduledScalingAccount + "-" + namespace + ".yaml", Data: b.Bytes()}
+}
+
+func kustomization(plan, generator string, patches, resources []string) File {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Right-sizing for plan %s, written by %s.\n", plan, generator)
+	b.WriteString("# A kustomize Component: add it to the overlay that deploys these workloads with\n#   components: [path/to/patches]\n")
+	b.WriteString("# patches change existing objects; resources are new ones (VPAs in Off mode, event CronJobs).\n")
+	b.WriteString("# The manifests/hpa-*.yaml files are whole HPAs for repositories without kustomize; they are not listed.\n")
+	obj := map[string]any{"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component"}
+	var ps []any
+	for _, p := range patches {
+		ps = append(ps, map[string]any{"path": p})
+	}
+	if len(ps) > 0 {
+		obj["patches"] = ps
+	}
+	if len(resources) > 0 {
+		obj["resources"] = resources
+	}
+	y, _ := yaml.Marshal(obj)
+	b.Write(y)
+	return File{Path: "kustomization.yaml", Data: b.Bytes()}
+}
+
+func sortedResourceNames(l corev1.ResourceList) []corev1.ResourceName {
+	names := make([]corev1.ResourceName, 0, len(l))
+	for n := range l {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i] < names[j] })
+	return names
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

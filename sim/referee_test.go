@@ -1,0 +1,174 @@
+package sim
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"testing"
+)
+
+// -referee-long runs the referee's long replications and every NOA scenario in both
+// modes (minutes of CPU): go test ./sim -run Referee -referee-long -v
+var refereeLong = flag.Bool("referee-long", false, "run the long DES referee replications")
+
+// agreement is how the fluid and DES runs of one service compare.
+type agreement struct {
+	service, scenario string
+	// fluidP95, desP95: arrival-weighted means of the per-window p95,
+	// seconds, over the settled windows (see settled): the same queue in
+	// both modes, so the same answer is due; windows is how many.
+	fluidP95, desP95 float64
+	windows          int
+	// sameReplicas is the fraction of windows with equal desired replicas.
+	sameReplicas     float64
+	fluidErr, desErr float64 // error percent
+	fluidSLO, desSLO float64 // SLO-violation minutes
+}
+
+func (a agreement) relP95() float64 { return (a.desP95 - a.fluidP95) / a.fluidP95 }
+
+func (a agreement) String() string {
+	return fmt.Sprintf("%-16s %-16s p95 fluid %.4gs des %.4gs (%+.1f%%, %d windows), same replicas %.0f%%, errors %.3g%% / %.3g%%, SLO minutes %.1f / %.1f",
+		a.scenario, a.service, a.fluidP95, a.desP95, 100*a.relP95(), a.windows, 100*a.sameReplicas, a.fluidErr, a.desErr, a.fluidSLO, a.desSLO)
+}
+
+// settledWindows is how long both modes must have run the same Ready pods
+// without errors before a window counts: overload transients depend on the
+// exact moment of each scale event and the backlog built until then.
+const settledWindows = 5
+
+// settled reports whether window j and the settledWindows before it had
+// the same Ready pods in both modes, served requests and failed none.
+func settled(f, d []Sample, j int) bool {
+	if j < settledWindows {
+		return false
+	}
+	for k := j - settledWindows; k <= j; k++ {
+		x, y := f[k], d[k]
+		if x.Ready != y.Ready || x.P95 < 0 || y.P95 < 0 || x.Errors > 1e-9*x.Lambda || y.Errors > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func compareModes(fluid, des *Result) []agreement {
+	var out []agreement
+	for i := range fluid.Services {
+		f, d := fluid.Services[i], des.Services[i]
+		a := agreement{service: f.Service, scenario: fluid.Scenario, fluidErr: f.Summary.ErrorPercent, desErr: d.Summary.ErrorPercent,
+			fluidSLO: f.Summary.SLOViolationMinutes, desSLO: d.Summary.SLOViolationMinutes}
+		var wf, wd, w float64
+		same := 0
+		for j := range f.Series {
+			x, y := f.Series[j], d.Series[j]
+			if x.Desired == y.Desired {
+				same++
+			}
+			if !settled(f.Series, d.Series, j) {
+				continue
+			}
+			wf += x.P95 * x.Lambda
+			wd += y.P95 * x.Lambda
+			w += x.Lambda
+			a.windows++
+		}
+		a.fluidP95, a.desP95 = wf/w, wd/w
+		a.sameReplicas = float64(same) / float64(len(f.Series))
+		out = append(out, a)
+	}
+	return out
+}
+
+// nagreement is what the referee expects of one service: p95 within
+// p95Tol, and at least sameReplicas of the windows with equal replicas.
+// where the modes differ by design, why says so (docs-pending/des.md has
+// the numbers).
+type expectation struct {
+	p95Tol, sameReplicas float64
+	// desAbove: the difference is known and one-sided; DES's p95 must be
+	// at least the fluid's (the test then checks the direction only).
+	desAbove bool
+	why      string
+}
+
+var refereeExpect = map[string]expectation{
+	// Exponential or gamma service, CPU limit above what the worker slots
+	// use: the same queue in both modes.
+	"noa-claude-flow": {p95Tol: 0.10, sameReplicas: 1},
+	"noa-ui":          {p95Tol: 0.10, sameReplicas: 1},
+	"noa-workers":     {p95Tol: 0.10, sameReplicas: 1},
+	// Gamma service (cs² 1.9, fitted to p95 600 ms) on 2 slots at the
+	// CPU limit; the fluid mode's G/G/2 response time is the two-moment
+	// (Allen–Cunneen) approximation. And the HPA differs: at 7 pods the
+	// fluid CPU utilisation ratio is 0.857, just below the 0.9 tolerance
+	// band; DES's per-pod Poisson noise puts single samples inside the
+	// band, and the 300 s scale-down stabilisation window keeps the
+	// highest recommendation, so DES often holds 7 where fluid goes to 6.
+	"noa-mcp": {p95Tol: 0.25, sameReplicas: 0.30,
+		why: "G/G/2 two-moment approximation; HPA near its tolerance band sees DES noise"},
+	// A running request needs more CPU than the limit gives it (redis:
+	// 0.75 cores against 250m; postgres: 2.5 requests at full speed against
+	// 20 connections). DES shares the limit among running requests
+	// (processor sharing), so requests slow down; the fluid mode caps the
+	// throughput at the limit but reads latency from the unthrottled
+	// queue. DES is higher, by design.
+	"noa-postgres": {desAbove: true, sameReplicas: 1, why: "CPU limit below one request's CPU rate: DES throttles each request"},
+	"noa-redis":    {desAbove: true, sameReplicas: 1, why: "CPU limit below one request's CPU rate: DES throttles each request"},
+}
+
+// refereeOverride holds the scenario-specific exceptions.
+var refereeOverride = map[[2]string]expectation{
+	// Pinned at maxReplicas 4 in the high window with ρ > 1: a backlog
+	// builds for minutes before the 10-minute timeout fails anything, so
+	// windows count as settled while it grows; its latency is the fluid
+	// mode's drain estimate (idle p95 + backlog/μ) against DES's FCFS wait.
+	{"daily-growth-2x", "noa-workers"}: {p95Tol: 1.0, sameReplicas: 0.8, why: "overloaded at maxReplicas: backlog drain estimate"},
+}
+
+// TestReferee_FluidAgainstDES_NOA runs the bundled NOA plan in both modes
+// and holds the fluid mode to the DES referee service by service. By
+// default one scenario (growth-2x, without the two database services whose
+// request volume is highest); -referee-long runs every scenario and service.
+func TestReferee_FluidAgainstDES_NOA(t *testing.T) {
+	scs := []string{"growth-2x"}
+	svcs := []string{"noa-mcp", "noa-claude-flow", "noa-ui", "noa-workers"}
+	if *refereeLong {
+		scs, svcs = []string{"daily", "growth-2x", "daily-growth-2x", "event-spike"}, nil
+	}
+	p := noa(t)
+	for _, sc := range scs {
+		var use []string
+		for _, s := range svcs {
+			if p.Scenario(sc).AppliesTo(s) {
+				use = append(use, s)
+			}
+		}
+		fl, err := Run(p, Options{Scenario: sc, Services: use})
+		if err != nil {
+			t.Fatal(err)
+		}
+		de, err := Run(p, Options{Scenario: sc, Services: use, Mode: ModeDES})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range compareModes(fl, de) {
+			e, ok := refereeOverride[[2]string{sc, a.service}]
+			if !ok {
+				e = refereeExpect[a.service]
+			}
+			t.Logf("%s  %s", a, e.why)
+			switch {
+			case a.windows == 0:
+				t.Errorf("%s %s: no window with equal Ready pods to compare", sc, a.service)
+			case e.desAbove && a.desP95 < a.fluidP95:
+				t.Errorf("%s %s: DES p95 %.4g below fluid %.4g, but throttling should only slow DES", sc, a.service, a.desP95, a.fluidP95)
+			case !e.desAbove && math.Abs(a.relP95()) > e.p95Tol:
+				t.Errorf("%s %s: p95 fluid %.4g, DES %.4g: %+.1f%% off, bound %.0f%%", sc, a.service, a.fluidP95, a.desP95, 100*a.relP95(), 100*e.p95Tol)
+			}
+			if a.sameReplicas < e.sameReplicas {
+				t.Errorf("%s %s: replicas equal in %.0f%% of windows, want ≥ %.0f%%", sc, a.service, 100*a.sameReplicas, 100*e.sameReplicas)
+			}
+		}
+	}
+}
