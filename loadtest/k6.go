@@ -25,9 +25,11 @@ type K6Options struct {
 	// temporary directory that Run removes afterwards.
 	WorkDir string
 	// Latency is the response time in seconds the VUs are sized on
-	// (SizeK6VUs), normally the model's predicted p95 at the peak; 0 uses
-	// the RunSpec's p95 target, else 1 s.
-	Latency float64
+	// (SizeK6VUs), normally the model's predicted p95 at the peak
+	// (PredictedLatency); 0 uses the RunSpec's p95 target, else 1 s.
+	// LatencyBasis says where it came from, for the script's header.
+	Latency      float64
+	LatencyBasis string
 	// PreAllocatedVUs and MaxVUs, when set, replace the Little's-law sizing.
 	PreAllocatedVUs, MaxVUs int
 	// Window is the width of a result window; default 1 s.
@@ -189,7 +191,7 @@ func (e *k6Engine) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	script, err := K6ScriptForRun(spec, e.opts.Latency)
+	script, err := K6ScriptForRun(spec, e.opts.Latency, e.opts.LatencyBasis)
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ func K6ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup
 	if svc.SLO.ErrorRate != nil {
 		s.ErrorRate = *svc.SLO.ErrorRate
 	}
-	lat, basis, err := predictedLatency(svc, sched.Peak())
+	lat, basis, err := PredictedLatency(svc, sched.Peak())
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +134,13 @@ func K6ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup
 	return s, nil
 }
 
-// predictedLatency is the response time the VUs are sized on: the model's
-// p95 at the scenario peak on the replicas the HPA can reach (what the peak
-// needs, between minReplicas and maxReplicas), or the request timeout when
-// the pods are predicted to be overloaded there.
-func predictedLatency(svc *scenarios.Service, peak float64) (float64, string, error) {
+// PredictedLatency is the response time, in seconds, k6's VUs are sized on
+// (SizeK6VUs): the model's p95 at the peak rate on the replicas the HPA can
+// reach (what the peak needs, between minReplicas and maxReplicas), or the
+// request timeout when the pods are predicted to be overloaded there. basis
+// says which, for the script's header. The run command passes it to the k6
+// engine as K6Options.Latency / LatencyBasis.
+func PredictedLatency(svc *scenarios.Service, peak float64) (float64, string, error) {
 	w, err := svc.Workload(peak)
 	if err != nil {
 		return 0, "", fmt.Errorf("service %s: %w", svc.Name, err)
@@ -190,9 +192,9 @@ func SizeK6VUs(peak, latency float64, basis string, timeout time.Duration) (pre,
 }
 
 // K6ScriptForRun builds the script for an engine run: the RunSpec's
-// schedule, target and thresholds, VUs sized on latency seconds (the
-// RunSpec's p95 target when latency is 0, else 1 s).
-func K6ScriptForRun(spec RunSpec, latency float64) (*K6Script, error) {
+// schedule, target and thresholds, VUs sized on latency seconds (basis says
+// where it came from; the RunSpec's p95 target when latency is 0, else 1 s).
+func K6ScriptForRun(spec RunSpec, latency float64, basis string) (*K6Script, error) {
 	if err := checkTarget(spec.Target); err != nil {
 		return nil, err
 	}
@@ -200,7 +202,9 @@ func K6ScriptForRun(spec RunSpec, latency float64) (*K6Script, error) {
 	if timeout <= 0 {
 		timeout = scenarios.DefaultTimeout
 	}
-	basis := "the given latency"
+	if basis == "" {
+		basis = "the given latency"
+	}
 	if latency <= 0 {
 		latency, basis = spec.P95Target, "the p95 SLO target"
 	}

@@ -237,3 +237,25 @@ func TestK6LatencyBucketBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestPredictedLatency(t *testing.T) {
+	plan := k6NoaPlan(t)
+	svc := plan.Service("noa-mcp")
+	lat, basis, err := PredictedLatency(svc, 1000.0/60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Today's load on 3 replicas: the p95 sits between the service time's
+	// and the 1 s SLO.
+	if lat <= 0.25 || lat >= 1 || !strings.Contains(basis, "predicted p95") {
+		t.Errorf("latency %v s (%s)", lat, basis)
+	}
+	// Far beyond what maxReplicas can serve: the timeout.
+	lat, basis, err = PredictedLatency(svc, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lat != svc.Timeout.Seconds() || !strings.Contains(basis, "timeout") {
+		t.Errorf("overload: latency %v s (%s), want the %v s timeout", lat, basis, svc.Timeout.Seconds())
+	}
+}
