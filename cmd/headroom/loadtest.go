@@ -60,9 +60,14 @@ type loadtestRunOptions struct {
 	Buckets     int
 	Output      string
 
+	K6Binary    string
+	VUs         int
+	MaxVUs      int
+
 	plan    *scenarios.Plan
 	spec    loadtest.RunSpec
 	engine  loadtest.Engine
+	k6      *loadtest.K6Options
 	streams ioStreams
 }
 
@@ -126,6 +131,9 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "requests in flight at most (built-in engine)")
 	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: raw (its own HTTP/1.1 sender, less CPU per request) or nethttp")
 	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals (default: the plan's seed, else 1)")
+	f.StringVar(&o.K6Binary, "k6-binary", "", "the k6 executable (default: k6 on PATH)")
+	f.IntVar(&o.VUs, "pre-allocated-vus", 0, "k6 preAllocatedVUs (default: Little's law on the predicted p95 at the peak)")
+	f.IntVar(&o.MaxVUs, "max-vus", 0, "k6 maxVUs (default: Little's law on the request timeout)")
 	f.StringVar(&o.Out, "out", o.Out, "where to write the result (JSON)")
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
@@ -244,13 +252,21 @@ func (o *loadtestRunOptions) Complete() error {
 	name := o.Engine
 	if name == "auto" {
 		name = "builtin"
-		if _, err := exec.LookPath("k6"); err == nil {
+		if _, err := exec.LookPath("k6"); err == nil || o.K6Binary != "" {
 			name = "k6"
 		}
 	}
 	switch name {
 	case "k6":
-		o.engine = loadtest.NewK6Engine(loadtest.K6Options{})
+		k := loadtest.K6Options{Binary: o.K6Binary, Stderr: o.streams.ErrOut, PreAllocatedVUs: o.VUs, MaxVUs: o.MaxVUs}
+		if o.plan != nil {
+			lat, basis, err := loadtest.PredictedLatency(o.plan.Service(o.Service), spec.Schedule.Peak())
+			if err != nil {
+				return err
+			}
+			k.Latency, k.LatencyBasis = lat, basis
+		}
+		o.k6 = &k
 	default:
 		o.engine = loadtest.NewBuiltin(loadtest.BuiltinOptions{
 			MaxWorkers: o.MaxWorkers, Seed: seed, Sender: o.Sender,
@@ -262,15 +278,30 @@ func (o *loadtestRunOptions) Complete() error {
 
 // Run prints the target, runs, writes the result, and compares.
 func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
+	if o.k6 != nil {
+		// The first Ctrl-C stops k6 gracefully (it still writes its
+		// summary); a second one kills it.
+		force, stop := k6ForceStop(cmd.Context())
+		defer stop()
+		k := *o.k6
+		k.ForceStop = force
+		o.engine = loadtest.NewK6Engine(k)
+	}
 	s := o.spec.Schedule
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
 		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
 		formatRate(o.MaxRate), o.MaxDuration, o.Out)
 	res, err := o.engine.Run(cmd.Context(), o.spec)
-	if err != nil {
-		return err
+	if res != nil {
+		// Whatever was measured is written, even when the run failed.
+		if werr := loadtest.WriteResultFile(o.Out, res); werr != nil {
+			return werr
+		}
 	}
-	if err := loadtest.WriteResultFile(o.Out, res); err != nil {
+	if err != nil {
+		if res != nil {
+			return fmt.Errorf("%w (the measured part is in %s)", err, o.Out)
+		}
 		return err
 	}
 	var cmp *loadtest.Comparison

@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// addK6Commands adds the k6 subcommands (script, operator) to
+// `headroom loadtest`.
+func addK6Commands(parent *cobra.Command, streams ioStreams) {
+	parent.AddCommand(newLoadtestScriptCmd(streams), newLoadtestOperatorCmd(streams))
+}
+
+// k6CheckError turns failed thresholds of a k6 or k6-operator result into
+// the error that exits 3; nil when every threshold passed.
+func k6CheckError(res *loadtest.Result) error {
+	var failed *loadtest.ThresholdsFailedError
+	if err := loadtest.CheckThresholds(res); errors.As(err, &failed) {
+		return &checkFailedError{msg: err.Error()}
+	}
+	return nil
+}
+
+// k6ForceStop returns a channel for loadtest.K6Options.ForceStop that
+// fires on the second interrupt: the first cancels the command's context
+// (main's signal.NotifyContext) and makes the k6 engine send k6 one SIGINT;
+// the next one kills k6. It listens from the start, so a second Ctrl-C is
+// never lost (nor kills headroom); the first signal, delivered to this
+// channel before the context is cancelled, is drained when ctx is done.
+// Call stop when the run is over.
+func k6ForceStop(ctx context.Context) (force <-chan struct{}, stop func()) {
+	ch := make(chan struct{})
+	sigs := make(chan os.Signal, 1)
+	quit := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer signal.Stop(sigs)
+		select {
+		case <-ctx.Done():
+		case <-quit:
+			return
+		}
+		select {
+		case <-sigs: // the interrupt that cancelled ctx
+		default:
+		}
+		select {
+		case <-sigs:
+			close(ch)
+		case <-quit:
+		}
+	}()
+	var once sync.Once
+	return ch, func() { once.Do(func() { close(quit) }) }
+}
+
+// k6ScriptFlags are the flags script and operator share.
+type k6ScriptFlags struct {
+	Filename string
+	Service  string
+	Scenario string
+	Target   string
+	Speedup  float64
+	Step     time.Duration
+	PreVUs   int
+	MaxVUs   int
+
+	plan *scenarios.Plan
+}
+
+func (f *k6ScriptFlags) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
+	fl.StringVar(&f.Service, "service", "", "the service of the plan to load (required)")
+	fl.StringVar(&f.Scenario, "scenario", "", "the traffic scenario to play (required)")
+	fl.StringVar(&f.Target, "target", "", "the URL every request goes to (required), e.g. http://noa-mcp.noa-server:8080/health")
+	fl.Float64Var(&f.Speedup, "speedup", 1, "play the scenario this many times faster (≥ 1); rates are kept, so the peak is the plan's peak")
+	fl.DurationVar(&f.Step, "step", 0, "wall-clock width of a k6 stage (≥ 1s); 0 keeps the script under about 600 stages")
+	fl.IntVar(&f.PreVUs, "pre-allocated-vus", 0, "override preAllocatedVUs (default: Little's law on the predicted p95, see the script header)")
+	fl.IntVar(&f.MaxVUs, "max-vus", 0, "override maxVUs (default: peak rate × request timeout)")
+}
+
+func (f *k6ScriptFlags) validate() error {
+	switch {
+	case f.Filename == "":
+		return usageErrorf("-f/--filename is required: the plan (try scenarios/examples/noa.yaml)")
+	case f.Service == "":
+		return usageErrorf("--service is required: the plan service to load")
+	case f.Scenario == "":
+		return usageErrorf("--scenario is required: the traffic scenario to play")
+	case f.Target == "":
+		return usageErrorf("--target is required: the URL to send requests to")
+	case !strings.HasPrefix(f.Target, "http://") && !strings.HasPrefix(f.Target, "https://"):
+		return usageErrorf("--target must be an http:// or https:// URL, got %q", f.Target)
+	case !(f.Speedup >= 1) || f.Speedup > 1e6:
+		return usageErrorf("--speedup must be a number from 1 to 1e6, got %v", f.Speedup)
+	case f.Step != 0 && f.Step < time.Second:
+		return usageErrorf("--step must be at least 1s, got %s", f.Step)
+	case f.PreVUs < 0 || f.MaxVUs < 0:
+		return usageErrorf("--pre-allocated-vus and --max-vus must not be negative")
+	case f.PreVUs > 0 && f.MaxVUs > 0 && f.MaxVUs < f.PreVUs:
+		return usageErrorf("--max-vus must be ≥ --pre-allocated-vus, got %d < %d", f.MaxVUs, f.PreVUs)
+	}
+	return nil
+}
+
+func (f *k6ScriptFlags) complete(streams ioStreams) error {
+	p, err := scenarios.LoadFile(f.Filename, streams.In)
+	if err != nil {
+		return err
+	}
+	if p.Service(f.Service) == nil {
+		return usageErrorf("--service %q: the plan has no such service", f.Service)
+	}
+	if p.Scenario(f.Scenario) == nil {
+		return usageErrorf("--scenario %q: the plan has no such scenario", f.Scenario)
+	}
+	f.plan = p
+	return nil
+}
+
+func (f *k6ScriptFlags) script() (*loadtest.K6Script, error) {
+	s, err := loadtest.K6ScriptFor(f.plan, f.Service, f.Scenario, f.Target, f.Speedup, f.Step)
+	if err != nil {
+		return nil, err
+	}
+	if f.PreVUs > 0 {
+		s.PreAllocatedVUs = f.PreVUs
+		s.MaxVUs = max(s.MaxVUs, f.PreVUs)
+		s.VUBasis = fmt.Sprintf("preAllocatedVUs = %d (--pre-allocated-vus); maxVUs = %d.", s.PreAllocatedVUs, s.MaxVUs)
+	}
+	if f.MaxVUs > 0 {
+		if f.MaxVUs < s.PreAllocatedVUs {
+			return nil, usageErrorf("--max-vus %d is below preAllocatedVUs %d: raise it or set --pre-allocated-vus", f.MaxVUs, s.PreAllocatedVUs)
+		}
+		s.MaxVUs = f.MaxVUs
+		s.VUBasis += fmt.Sprintf("\nmaxVUs = %d (--max-vus).", f.MaxVUs)
+	}
+	return s, nil
+}
+
+// loadtestScriptOptions are the flags of `headroom loadtest script`.
+type loadtestScriptOptions struct {
+	k6ScriptFlags
+	Output string
+
+	streams ioStreams
+}
+
+func newLoadtestScriptCmd(streams ioStreams) *cobra.Command {
+	o := &loadtestScriptOptions{streams: streams}
+	cmd := &cobra.Command{
+		Use:   "script -f PLAN --service S --scenario NAME --target URL [--speedup N] [-o script.js]",
+		Short: "Write the k6 script that plays a scenario's traffic against a service",
+		Long: `Write a k6 script for a plan's service and scenario, to run with k6 yourself.
+
+The script uses k6's ramping-arrival-rate executor (an open model: arrivals do not
+wait for responses) with stages that follow the scenario's λ(t), played --speedup
+times faster with every rate kept, so the peak is the plan's peak. Its VUs come
+from Little's law on the model's predicted p95 at the peak (the formula is in the
+script's header), its thresholds from the service's SLOs (latency quantile, error
+rate) plus dropped_iterations count==0, and its handleSummary writes the summary
+JSON to the path given with -e HEADROOM_SUMMARY=path.
+
+Only core k6 modules are imported. Never run it with --vus or --duration: k6 would
+replace the scenario with a closed-model one.`,
+		Example: `  # A day of noa-mcp traffic in 24 minutes
+  headroom loadtest script -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily \
+    --target http://noa-mcp.noa-server:8080/health --speedup 60 -o noa-mcp-daily.js
+  k6 run -e HEADROOM_SUMMARY=summary.json noa-mcp-daily.js`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	o.bind(cmd)
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write the script to this file (default: standard output)")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *loadtestScriptOptions) Validate() error { return o.validate() }
+
+// Complete reads the plan.
+func (o *loadtestScriptOptions) Complete() error { return o.complete(o.streams) }
+
+// Run writes the script.
+func (o *loadtestScriptOptions) Run(*cobra.Command) error {
+	s, err := o.script()
+	if err != nil {
+		return err
+	}
+	b, err := s.Render()
+	if err != nil {
+		return err
+	}
+	if o.Output == "" || o.Output == "-" {
+		_, err = o.streams.Out.Write(b)
+		return err
+	}
+	if err := k6WriteFileAtomic(o.Output, b); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.ErrOut, "wrote %s: %s from %s, peak %.4g req/s, %d–%d VUs\n",
+		o.Output, s.Schedule.Duration(), o.Scenario, s.Schedule.Peak(), s.PreAllocatedVUs, s.MaxVUs)
+	return nil
+}
+
+// k6WriteFileAtomic writes through a temporary file and a rename.
+func k6WriteFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// loadtestOperatorOptions are the flags of `headroom loadtest operator`.
+type loadtestOperatorOptions struct {
+	k6ScriptFlags
+	Parallelism  int
+	Apply        bool
+	Namespace    string
+	Name         string
+	Image        string
+	Separate     bool
+	Kubeconfig   string
+	Context      string
+	StartTimeout time.Duration
+	Result       string
+	Watch        bool
+
+	streams ioStreams
+	// dyn and client are the cluster clients; tests set them.
+	dyn    dynamic.Interface
+	client kubernetes.Interface
+}
+
+func newLoadtestOperatorCmd(streams ioStreams) *cobra.Command {
+	o := &loadtestOperatorOptions{streams: streams, StartTimeout: 10 * time.Minute, Watch: true}
+	cmd := &cobra.Command{
+		Use:   "operator -f PLAN --service S --scenario NAME --target URL --parallelism N [--apply] [-n NS]",
+		Short: "Render (or run, with --apply) a distributed k6-operator TestRun for a scenario",
+		Long: `Render the ConfigMap (the generated k6 script) and the k6-operator TestRun
+(k6.io/v1alpha1) that play a scenario against a service from N runner pods.
+
+Without --apply the two objects are printed as YAML for kubectl apply -f -.
+
+With --apply headroom creates them, follows the TestRun through its stages
+(initialization → initialized → created → started → finished, or error), and
+then reads every runner pod's exit code and its summary from the pod log, where
+the script prints it (HEADROOM_SUMMARY_STDOUT=1). The runners' latencies are
+merged from per-bucket counters the script keeps (k6's summary has only
+percentiles, and percentiles of parts do not make the percentile of the whole),
+so the merged p95 is within ±4.4 % of the exact one; the SLO thresholds are
+judged again on the merged numbers, since each runner judged only its share.
+A run that does not finish within the schedule plus --start-timeout is reported
+as stuck with what its runner pods are doing (OOM-killed, unschedulable).
+Ctrl-C deletes the TestRun: the operator has no graceful stop.
+
+The runner image is pinned (` + loadtest.K6RunnerImage + `), never latest.
+Exits 3 when a merged threshold failed.`,
+		Example: `  # Look at what would be created
+  headroom loadtest operator -f scenarios/examples/noa.yaml --service noa-mcp --scenario event-spike \
+    --target http://noa-mcp.noa-server:8080/health --speedup 12 --parallelism 4 -n loadtest
+
+  # Create it, follow it, and write the merged result
+  headroom loadtest operator -f plan.yaml --service noa-mcp --scenario event-spike \
+    --target http://noa-mcp.noa-server:8080/health --speedup 12 --parallelism 4 -n loadtest \
+    --apply --result result.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	o.bind(cmd)
+	f := cmd.Flags()
+	f.IntVar(&o.Parallelism, "parallelism", 0, "number of k6 runner pods (required)")
+	f.BoolVar(&o.Apply, "apply", false, "create the objects and follow the run (default: print them)")
+	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of the TestRun (default: the service's namespace)")
+	f.StringVar(&o.Name, "name", "", "name of the ConfigMap and TestRun (default headroom-<service>-<scenario>)")
+	f.StringVar(&o.Image, "image", loadtest.K6RunnerImage, "k6 runner image")
+	f.BoolVar(&o.Separate, "separate", false, "put each runner on its own node")
+	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "path to the kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&o.Context, "context", "", "kubeconfig context to use")
+	f.DurationVar(&o.StartTimeout, "start-timeout", o.StartTimeout, "time allowed beyond the schedule for the run to finish before it is reported stuck")
+	f.StringVar(&o.Result, "result", "", "with --apply, write the merged result JSON here (default: standard output)")
+	f.BoolVar(&o.Watch, "watch", o.Watch, "with --apply, sample the service's HPA and workload every 15s during the run")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *loadtestOperatorOptions) Validate() error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.Parallelism < 1 {
+		return usageErrorf("--parallelism is required and must be at least 1, got %d", o.Parallelism)
+	}
+	if o.StartTimeout <= 0 {
+		return usageErrorf("--start-timeout must be greater than 0, got %s", o.StartTimeout)
+	}
+	if o.Result != "" && !o.Apply {
+		return usageErrorf("--result needs --apply: without it nothing runs")
+	}
+	return nil
+}
+
+// Complete reads the plan and, with --apply, builds the cluster clients.
+func (o *loadtestOperatorOptions) Complete() error {
+	if err := o.complete(o.streams); err != nil {
+		return err
+	}
+	if o.Namespace == "" {
+		o.Namespace = o.plan.Service(o.Service).Namespace
+	}
+	if o.Namespace == "" {
+		o.Namespace = "default"
+	}
+	if !o.Apply || o.client != nil {
+		return nil
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.Kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context}).ClientConfig()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	if o.dyn, err = dynamic.NewForConfig(cfg); err != nil {
+		return err
+	}
+	o.client, err = kubernetes.NewForConfig(cfg)
+	return err
+}
+
+// Run prints the objects or runs them.
+func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
+	s, err := o.script()
+	if err != nil {
+		return err
+	}
+	spec := loadtest.OperatorSpec{Name: o.Name, Namespace: o.Namespace, Parallelism: o.Parallelism,
+		Separate: o.Separate, Image: o.Image, Script: s}
+	objs, err := spec.Render()
+	if err != nil {
+		return err
+	}
+	if !o.Apply {
+		y, err := objs.YAML()
+		if err != nil {
+			return err
+		}
+		_, err = o.streams.Out.Write(y)
+		return err
+	}
+
+	ctx := cmd.Context()
+	runner := &loadtest.OperatorRunner{Dynamic: o.dyn, Client: o.client, StartTimeout: o.StartTimeout, Progress: o.streams.ErrOut}
+	var samples []loadtest.WatchSample
+	watchDone := make(chan struct{})
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	start := time.Now()
+	if o.Watch {
+		w := loadtest.NewWatcher(o.client, o.plan.Service(o.Service))
+		w.Warn = o.streams.ErrOut
+		go func() { defer close(watchDone); samples = w.Run(watchCtx, start) }()
+	} else {
+		close(watchDone)
+	}
+	res, err := runner.Run(ctx, spec, objs)
+	stopWatch()
+	<-watchDone
+	if res == nil {
+		return err
+	}
+	res.Watch = samples
+	b, jerr := json.MarshalIndent(res, "", "  ")
+	if jerr != nil {
+		return errors.Join(err, jerr)
+	}
+	b = append(b, '\n')
+	if o.Result == "" {
+		_, werr := o.streams.Out.Write(b)
+		err = errors.Join(err, werr)
+	} else {
+		err = errors.Join(err, k6WriteFileAtomic(o.Result, b))
+	}
+	if err != nil {
+		return err
+	}
+	if res.Interrupted {
+		return ctx.Err()
+	}
+	return k6CheckError(res)
+}
