@@ -60,9 +60,9 @@ type loadtestRunOptions struct {
 	Buckets     int
 	Output      string
 
-	K6Binary    string
-	VUs         int
-	MaxVUs      int
+	K6Binary string
+	VUs      int
+	MaxVUs   int
 
 	plan    *scenarios.Plan
 	spec    loadtest.RunSpec
