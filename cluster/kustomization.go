@@ -296,15 +296,15 @@ func parseManifests(file string, firstLine int, data []byte, op Op) ([]Object, e
 	var out []Object
 	var errs []error
 	for _, doc := range splitYAML(string(data)) {
-		line := firstLine + doc.line
 		if isBlankYAML(doc.text) {
 			continue
 		}
+		line := firstLine + doc.line + leadingBlankLines(doc.text)
 		js, err := yaml.YAMLToJSONStrict([]byte(doc.text))
 		if err != nil {
 			msg := yamlLine.ReplaceAllStringFunc(err.Error(), func(m string) string {
 				n, _ := strconv.Atoi(m[len("line "):])
-				return "line " + strconv.Itoa(n+line-1)
+				return "line " + strconv.Itoa(n+firstLine+doc.line-1)
 			})
 			errs = append(errs, fmt.Errorf("%s:%d: %s", file, line, msg))
 			continue
@@ -363,6 +363,17 @@ func splitYAML(s string) []yamlDoc {
 		}
 	}
 	return append(docs, yamlDoc{text: strings.Join(lines[start:], ""), line: start})
+}
+
+// leadingBlankLines counts the blank and comment lines before the first
+// line of content, so that an object is located at its first field.
+func leadingBlankLines(s string) int {
+	for i, l := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+			return i
+		}
+	}
+	return 0
 }
 
 func isBlankYAML(s string) bool {
