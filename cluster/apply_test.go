@@ -382,3 +382,17 @@ func TestDiff(t *testing.T) {
 		t.Errorf("Diff (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkDiff compares two versions of the runbook's Deployment, the
+// work apply does per object after the dry run.
+func BenchmarkDiff(b *testing.B) {
+	t := &testing.T{}
+	old := toUnstructured(t, noaMCP())
+	d := noaMCP()
+	d.Spec.Replicas = ptr[int32](6)
+	new := toUnstructured(t, d)
+	b.ReportAllocs()
+	for b.Loop() {
+		Diff(old.Object, new.Object)
+	}
+}
