@@ -160,7 +160,7 @@ func TestE2E_1_DiscoverNoVPACRD(t *testing.T) {
 		"note: the VerticalPodAutoscaler CRD (autoscaling.k8s.io/v1) is not installed; VPAs skipped",
 		"discovered 1 service(s) in noa-server",
 		"before headroom can use the plan, fill in the TODOs:",
-		"<stdout>:33:18: services[noa-mcp].requestRate: must be greater than 0",
+		"<stdout>:32:18: services[noa-mcp].requestRate: must be greater than 0",
 	} {
 		if !strings.Contains(errOut, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, errOut)
