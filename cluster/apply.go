@@ -136,11 +136,7 @@ func (a *Applier) one(ctx context.Context, o *Object, dryRun bool) Outcome {
 		ri = a.Dynamic.Resource(mapping.Resource)
 	}
 	body := o.Obj.DeepCopy()
-	if out.Namespace != "" {
-		body.SetNamespace(out.Namespace)
-	} else {
-		body.SetNamespace("")
-	}
+	body.SetNamespace(out.Namespace) // "" for a cluster-scoped object
 	data, err := body.MarshalJSON()
 	if err != nil {
 		out.Err = fmt.Errorf("encode: %w", err)

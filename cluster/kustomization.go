@@ -21,6 +21,9 @@ import (
 // KustomizationFile is the file ReadPatchDir looks for first.
 const KustomizationFile = "kustomization.yaml"
 
+// kustomizationNames are the names kustomize accepts, in its order.
+var kustomizationNames = []string{KustomizationFile, "kustomization.yml", "Kustomization"}
+
 // MaxManifestBytes bounds each file ReadPatchDir reads.
 const MaxManifestBytes = 16 << 20
 
@@ -88,22 +91,31 @@ type kustomizePatch struct {
 // one, every .yaml or .yml document under dir is an object to apply. Paths
 // must stay inside dir. Errors carry file:line.
 func ReadPatchDir(fsys fs.FS, dir string) (*PatchSet, error) {
-	kpath := path.Join(dir, KustomizationFile)
-	data, err := readFile(fsys, kpath)
-	if errors.Is(err, fs.ErrNotExist) {
+	var kpath, kname string
+	var data []byte
+	for _, name := range kustomizationNames {
+		p := path.Join(dir, name)
+		b, err := readFile(fsys, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		kpath, kname, data = p, name, b
+		break
+	}
+	if kpath == "" {
 		return readAllManifests(fsys, dir)
 	}
-	if err != nil {
-		return nil, err
-	}
-	k, err := parseKustomization(KustomizationFile, data)
+	k, err := parseKustomization(kname, data)
 	if err != nil {
 		return nil, err
 	}
 	set := &PatchSet{}
 	var errs []error
 	add := func(rel string, op Op, field string) {
-		objs, err := readManifestFile(fsys, dir, rel, op, field)
+		objs, err := readManifestFile(fsys, dir, kname, rel, op, field)
 		if err != nil {
 			errs = append(errs, err)
 			return
@@ -117,7 +129,7 @@ func ReadPatchDir(fsys fs.FS, dir string) (*PatchSet, error) {
 	for i, p := range k.Patches {
 		field := fmt.Sprintf("patches[%d]", i)
 		if p.Patch != "" {
-			objs, err := parseManifests(KustomizationFile+" "+field+".patch", 1, []byte(p.Patch), OpPatch)
+			objs, err := parseManifests(kname+" "+field+".patch", 1, []byte(p.Patch), OpPatch)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -230,13 +242,13 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 	return data, nil
 }
 
-func readManifestFile(fsys fs.FS, dir, rel string, op Op, field string) ([]Object, error) {
+func readManifestFile(fsys fs.FS, dir, kname, rel string, op Op, field string) ([]Object, error) {
 	data, err := readFile(fsys, path.Join(dir, path.Clean(rel)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %s: %s does not exist", KustomizationFile, field, rel)
+			return nil, fmt.Errorf("%s: %s: %s does not exist", kname, field, rel)
 		}
-		return nil, fmt.Errorf("%s: %s: %w", KustomizationFile, field, err)
+		return nil, fmt.Errorf("%s: %s: %w", kname, field, err)
 	}
 	return parseManifests(path.Clean(rel), 1, data, op)
 }

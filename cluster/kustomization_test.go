@@ -66,6 +66,10 @@ func TestReadPatchDir(t *testing.T) {
 			"p.yaml":             strings.Replace(deployPatch, "web", "api", 1)},
 		want: []string{"patch Deployment/web kustomization.yaml patches[0].patch:1", "patch Deployment/api p.yaml:1"},
 	}, {
+		name:  "kustomization.yml is a kustomization too",
+		files: map[string]string{"kustomization.yml": "patches: [{path: p.yaml}]\n", "p.yaml": deployPatch},
+		want:  []string{"patch Deployment/web p.yaml:1"},
+	}, {
 		name:  "fields kustomize has and headroom apply does not",
 		files: map[string]string{"kustomization.yaml": "resources: [a.yaml]\nnamePrefix: prod-\n", "a.yaml": saYAML},
 		err:   "kustomization.yaml:2:1: namePrefix: unknown field \"namePrefix\"",
