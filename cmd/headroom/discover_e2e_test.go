@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,26 +44,34 @@ var (
 	e2eKubeconfig string
 	adminDyn      dynamic.Interface
 	adminMapper   meta.ResettableRESTMapper
+	setupOnce     sync.Once
+	setupErr      error
 )
 
-func TestMain(m *testing.M) {
-	e2eKubeconfig = os.Getenv("HEADROOM_E2E_KUBECONFIG")
-	if e2eKubeconfig == "" {
-		fmt.Fprintln(os.Stderr, "HEADROOM_E2E_KUBECONFIG is not set; run hack/e2e/suites/30-apiserver.sh")
-		os.Exit(1)
+// setupCluster connects as the admin and creates the runbook's noa-mcp,
+// once for all tests (no TestMain: other e2e files may share the package).
+func setupCluster(t *testing.T) {
+	t.Helper()
+	setupOnce.Do(func() {
+		e2eKubeconfig = os.Getenv("HEADROOM_E2E_KUBECONFIG")
+		if e2eKubeconfig == "" {
+			setupErr = errors.New("HEADROOM_E2E_KUBECONFIG is not set; run hack/e2e/suites/30-apiserver.sh")
+			return
+		}
+		cfg, _, err := cluster.Flags{Kubeconfig: e2eKubeconfig, Context: "admin"}.RESTConfig()
+		if err != nil {
+			setupErr = err
+			return
+		}
+		adminDyn = dynamic.NewForConfigOrDie(cfg)
+		adminMapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg)))
+		if err := createFromFile(context.Background(), clusterTestdata+"/e2e/noa-server.yaml"); err != nil {
+			setupErr = fmt.Errorf("create the runbook's noa-mcp: %w", err)
+		}
+	})
+	if setupErr != nil {
+		t.Fatal(setupErr)
 	}
-	cfg, _, err := cluster.Flags{Kubeconfig: e2eKubeconfig, Context: "admin"}.RESTConfig()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	adminDyn = dynamic.NewForConfigOrDie(cfg)
-	adminMapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg)))
-	if err := createFromFile(context.Background(), clusterTestdata+"/e2e/noa-server.yaml"); err != nil {
-		fmt.Fprintln(os.Stderr, "create the runbook's noa-mcp:", err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
 }
 
 // createFromFile creates every object of a YAML file as the admin, with
@@ -145,6 +154,7 @@ func usingFixture() bool { return os.Getenv("HEADROOM_E2E_PATCHES") == "" }
 // clientset, including the server's HPA defaults and the note that the VPA
 // CRD is absent.
 func TestE2E_1_DiscoverNoVPACRD(t *testing.T) {
+	setupCluster(t)
 	out, errOut, code := runCLI(t, "", "discover", "--kubeconfig", e2eKubeconfig, "-n", "noa-server")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
@@ -173,6 +183,7 @@ func TestE2E_1_DiscoverNoVPACRD(t *testing.T) {
 // $KUBECONFIG and --context. The reader cannot write: a dry run of the
 // patches is refused.
 func TestE2E_2_DiscoverReadOnly(t *testing.T) {
+	setupCluster(t)
 	ctx := context.Background()
 	if err := createFromFile(ctx, clusterTestdata+"/e2e/vpa-crd.yaml"); err != nil {
 		t.Fatal(err)
@@ -282,6 +293,7 @@ func checkDryRunOutput(t *testing.T, dir, out string) {
 // TestE2E_3_ApplyDryRun dry-runs the patches as the admin and as the user
 // holding only cluster/rbac/apply-clusterrole.yaml; neither writes.
 func TestE2E_3_ApplyDryRun(t *testing.T) {
+	setupCluster(t)
 	before := containerResources(t)
 	bind(t, "applier", "headroom-apply")
 	for _, ctxName := range []string{"admin", "applier"} {
@@ -322,6 +334,7 @@ func TestE2E_3_ApplyDryRun(t *testing.T) {
 // printed verbatim with the file, the exit code is 3, and --apply writes
 // nothing, not even the objects that passed.
 func TestE2E_4_ApplyRejected(t *testing.T) {
+	setupCluster(t)
 	dir := t.TempDir()
 	write := func(name, body string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -360,6 +373,7 @@ func TestE2E_4_ApplyRejected(t *testing.T) {
 // run finds nothing left to change, and discover sees the new requests and
 // the VPA.
 func TestE2E_5_Apply(t *testing.T) {
+	setupCluster(t)
 	out, errOut, code := runCLI(t, "", "apply", "--kubeconfig", e2eKubeconfig, "-f", patchesDir(), "--apply")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
