@@ -85,6 +85,7 @@ TOKENS
   --service-account-issuer https://kubernetes.default.svc \
   --service-cluster-ip-range 10.96.0.0/24 \
   --enable-priority-and-fairness=false \
+  --endpoint-reconciler-type none \
   >"$work/apiserver.log" 2>&1 &
 apiserver_pid=$!
 
