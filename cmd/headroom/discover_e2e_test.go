@@ -149,11 +149,11 @@ func patchesDir() string {
 
 func usingFixture() bool { return os.Getenv("HEADROOM_E2E_PATCHES") == "" }
 
-// TestE2E_1_DiscoverNoVPACRD: the plan discovered from the real API server
+// TestClusterE2E_1_DiscoverNoVPACRD: the plan discovered from the real API server
 // is byte for byte the golden file the unit test checks against the fake
 // clientset, including the server's HPA defaults and the note that the VPA
 // CRD is absent.
-func TestE2E_1_DiscoverNoVPACRD(t *testing.T) {
+func TestClusterE2E_1_DiscoverNoVPACRD(t *testing.T) {
 	setupCluster(t)
 	out, errOut, code := runCLI(t, "", "discover", "--kubeconfig", e2eKubeconfig, "-n", "noa-server")
 	if code != exitOK {
@@ -178,11 +178,11 @@ func TestE2E_1_DiscoverNoVPACRD(t *testing.T) {
 	}
 }
 
-// TestE2E_2_DiscoverReadOnly installs the VPA CRD and the read-only role,
+// TestClusterE2E_2_DiscoverReadOnly installs the VPA CRD and the read-only role,
 // binds it to the reader in noa-server, and discovers as the reader through
 // $KUBECONFIG and --context. The reader cannot write: a dry run of the
 // patches is refused.
-func TestE2E_2_DiscoverReadOnly(t *testing.T) {
+func TestClusterE2E_2_DiscoverReadOnly(t *testing.T) {
 	setupCluster(t)
 	ctx := context.Background()
 	if err := createFromFile(ctx, clusterTestdata+"/e2e/vpa-crd.yaml"); err != nil {
@@ -290,9 +290,9 @@ func checkDryRunOutput(t *testing.T, dir, out string) {
 	}
 }
 
-// TestE2E_3_ApplyDryRun dry-runs the patches as the admin and as the user
+// TestClusterE2E_3_ApplyDryRun dry-runs the patches as the admin and as the user
 // holding only cluster/rbac/apply-clusterrole.yaml; neither writes.
-func TestE2E_3_ApplyDryRun(t *testing.T) {
+func TestClusterE2E_3_ApplyDryRun(t *testing.T) {
 	setupCluster(t)
 	before := containerResources(t)
 	bind(t, "applier", "headroom-apply")
@@ -329,11 +329,11 @@ func TestE2E_3_ApplyDryRun(t *testing.T) {
 	}
 }
 
-// TestE2E_4_ApplyRejected adds an HPA patch the server refuses
+// TestClusterE2E_4_ApplyRejected adds an HPA patch the server refuses
 // (maxReplicas below minReplicas) to the patches: the server's message is
 // printed verbatim with the file, the exit code is 3, and --apply writes
 // nothing, not even the objects that passed.
-func TestE2E_4_ApplyRejected(t *testing.T) {
+func TestClusterE2E_4_ApplyRejected(t *testing.T) {
 	setupCluster(t)
 	dir := t.TempDir()
 	write := func(name, body string) {
@@ -369,10 +369,10 @@ func TestE2E_4_ApplyRejected(t *testing.T) {
 	}
 }
 
-// TestE2E_5_Apply applies for real: the Deployment changes, a second dry
+// TestClusterE2E_5_Apply applies for real: the Deployment changes, a second dry
 // run finds nothing left to change, and discover sees the new requests and
 // the VPA.
-func TestE2E_5_Apply(t *testing.T) {
+func TestClusterE2E_5_Apply(t *testing.T) {
 	setupCluster(t)
 	out, errOut, code := runCLI(t, "", "apply", "--kubeconfig", e2eKubeconfig, "-f", patchesDir(), "--apply")
 	if code != exitOK {

@@ -124,4 +124,4 @@ kubeconfig="$work/kubeconfig"
   echo "current-context: admin"
 } >"$kubeconfig"
 
-HEADROOM_E2E_KUBECONFIG="$kubeconfig" go test -tags e2e -count=1 -v -run '^TestE2E' ./cmd/headroom/
+HEADROOM_E2E_KUBECONFIG="$kubeconfig" go test -tags e2e -count=1 -v -run '^TestClusterE2E_' ./cmd/headroom/
