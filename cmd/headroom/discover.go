@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/headroom-dev/headroom/cluster"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// newClusterClients connects to the cluster; tests replace it with fakes.
+var newClusterClients = cluster.NewClients
+
+// bindKubeFlags adds kubectl's --kubeconfig, --context and -n/--namespace.
+func bindKubeFlags(f *pflag.FlagSet, k *cluster.Flags) {
+	f.StringVar(&k.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+	f.StringVar(&k.Context, "context", "", "the kubeconfig context to use (default: the current context)")
+	f.StringVarP(&k.Namespace, "namespace", "n", "", "the namespace (default: the context's namespace, else default)")
+}
+
+// discoverOptions are the flags and state of `headroom discover`.
+type discoverOptions struct {
+	Kube   cluster.Flags
+	Output string
+
+	clients *cluster.Clients
+	streams ioStreams
+}
+
+func init() { registerCommand("observe", newDiscoverCmd) }
+
+func newDiscoverCmd(streams ioStreams) *cobra.Command {
+	o := &discoverOptions{streams: streams}
+	cmd := &cobra.Command{
+		Use:   "discover [-n NAMESPACE] [-o PLAN] [--kubeconfig FILE] [--context NAME]",
+		Short: "Write a plan from the Deployments, StatefulSets, HPAs and VPAs of a namespace",
+		Long: `Read the Deployments and StatefulSets of a namespace, the autoscaling/v2
+HorizontalPodAutoscalers that target them and their VerticalPodAutoscalers
+(autoscaling.k8s.io/v1; skipped with a note when the CRD is not installed), and
+write a capacity plan: per service its workload, container, replicas, cpu and
+memory requests and limits, and the HPA spec as the API server holds it.
+
+What the cluster cannot tell, the request rate, service time, concurrency, CPU per
+request and memory model of each service and the node types, is written as a zero
+under a "TODO(headroom observe)" comment. headroom refuses such a plan and names
+every field left to fill, with its line; discover prints that list on stderr.
+
+Only reads: get and list on deployments, statefulsets, horizontalpodautoscalers and
+verticalpodautoscalers (cluster/rbac/discover-clusterrole.yaml).`,
+		Example: `  # The plan of the noa-server namespace, to a file
+  headroom discover -n noa-server -o noa-plan.yaml
+
+  # Another cluster of the kubeconfig, to standard output
+  headroom discover --context staging -n noa-server`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
+	}
+	f := cmd.Flags()
+	bindKubeFlags(f, &o.Kube)
+	f.StringVarP(&o.Output, "output", "o", "", "write the plan to this file (default: standard output)")
+	return cmd
+}
+
+// Validate checks the flags; it reads nothing.
+func (o *discoverOptions) Validate() error {
+	if o.Output != "" && strings.HasSuffix(o.Output, string(os.PathSeparator)) {
+		return usageErrorf("-o/--output %q is a directory; give a file name such as plan.yaml", o.Output)
+	}
+	return nil
+}
+
+// Complete connects to the cluster.
+func (o *discoverOptions) Complete() error {
+	c, err := newClusterClients(o.Kube)
+	if err != nil {
+		return err
+	}
+	o.clients = c
+	return nil
+}
+
+// Run discovers, writes the plan and says what is left to fill.
+func (o *discoverOptions) Run(cmd *cobra.Command) error {
+	d, err := cluster.Discover(cmd.Context(), o.clients.Kube, o.clients.Dynamic, o.clients.Namespace)
+	if err != nil {
+		return err
+	}
+	if len(d.Services) == 0 {
+		return fmt.Errorf("namespace %s has no Deployments or StatefulSets; nothing to plan (check -n and --context)", d.Namespace)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintln(o.streams.ErrOut, "note:", n)
+	}
+	data, err := d.WritePlan()
+	if err != nil {
+		return err
+	}
+	name := "<stdout>"
+	if o.Output == "" {
+		if _, err := o.streams.Out.Write(data); err != nil {
+			return err
+		}
+	} else {
+		name = o.Output
+		if err := writeFileAtomically(o.Output, data); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(o.streams.ErrOut, "discovered %d service(s) in %s\n", len(d.Services), d.Namespace)
+	if _, err := scenarios.Parse(name, data); err != nil {
+		fmt.Fprintf(o.streams.ErrOut, "before headroom can use the plan, fill in the TODOs:\n%s\n", err)
+	}
+	return nil
+}
+
+// writeFileAtomically writes data to path through a temporary file in the
+// same directory and a rename, so a reader never sees half a file.
+func writeFileAtomically(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

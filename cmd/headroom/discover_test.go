@@ -1,0 +1,191 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/headroom-dev/headroom/cluster"
+)
+
+// fakeClusterClients makes the CLI talk to fakes for the rest of the test.
+func fakeClusterClients(t *testing.T, c *cluster.Clients) {
+	t.Helper()
+	orig := newClusterClients
+	newClusterClients = func(f cluster.Flags) (*cluster.Clients, error) {
+		if f.Namespace != "" {
+			c.Namespace = f.Namespace
+		}
+		return c, nil
+	}
+	t.Cleanup(func() { newClusterClients = orig })
+}
+
+func fakeDynamicWithVPAs() *dynamicfake.FakeDynamicClient {
+	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{cluster.VPAResource: "VerticalPodAutoscalerList"})
+}
+
+func TestDiscoverCmd(t *testing.T) {
+	q := resource.MustParse
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "cart"},
+		Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "cart", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{"cpu": q("200m"), "memory": q("128Mi")}},
+		}}}}},
+	}
+	fakeClusterClients(t, &cluster.Clients{Kube: kubefake.NewClientset(dep), Dynamic: fakeDynamicWithVPAs(), Namespace: "default"})
+
+	out, errOut, code := runCLI(t, "", "discover", "-n", "shop")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, w := range []string{"  - name: cart\n    namespace: shop\n", "    replicas: 1\n", "requestRate: 0/s"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("plan lacks %q:\n%s", w, out)
+		}
+	}
+	for _, w := range []string{
+		"discovered 1 service(s) in shop",
+		"before headroom can use the plan, fill in the TODOs:",
+		"<stdout>:",
+		"services[cart].requestRate: must be greater than 0",
+		"cluster.nodeTypes: a plan needs at least one node type",
+	} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	out2, errOut, code := runCLI(t, "", "discover", "-n", "shop", "-o", path)
+	if code != exitOK || out2 != "" {
+		t.Fatalf("exit %d, stdout %q\n%s", code, out2, errOut)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || string(data) != out {
+		t.Errorf("-o wrote %q (%v), want what stdout had", data, err)
+	}
+	if !strings.Contains(errOut, path+":") {
+		t.Errorf("the TODO list does not name the file:\n%s", errOut)
+	}
+
+	_, errOut, code = runCLI(t, "", "discover", "-n", "empty")
+	if code != exitError || !strings.Contains(errOut, "namespace empty has no Deployments or StatefulSets") {
+		t.Errorf("empty namespace: exit %d, %s", code, errOut)
+	}
+}
+
+// acceptingServer answers get with NotFound (everything is new) and patch
+// with the object sent, rejecting the object named reject.
+func acceptingServer(reject string, writes *[]bool) *dynamicfake.FakeDynamicClient {
+	dyn := dynamicfake.NewSimpleDynamicClient(runtime.NewScheme())
+	dyn.PrependReactor("get", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		g := a.(k8stesting.GetAction)
+		return true, nil, apierrors.NewNotFound(g.GetResource().GroupResource(), g.GetName())
+	})
+	dyn.PrependReactor("patch", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		p := a.(k8stesting.PatchActionImpl)
+		*writes = append(*writes, len(p.PatchOptions.DryRun) == 0)
+		if p.GetName() == reject {
+			return true, nil, apierrors.NewInvalid(schema.GroupKind{Kind: "ServiceAccount"}, reject,
+				field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), reject, "test rejection")})
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(p.GetPatch()); err != nil {
+			return true, nil, err
+		}
+		return true, u, nil
+	})
+	return dyn
+}
+
+func TestApplyCmd(t *testing.T) {
+	dir := t.TempDir()
+	sa := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: %s}\n"
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(strings.ReplaceAll(sa, "%s", "good")+"---\n"+strings.ReplaceAll(sa, "%s", "bad")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mapper := meta.NewDefaultRESTMapper(nil)
+	mapper.Add(schema.GroupVersionKind{Version: "v1", Kind: "ServiceAccount"}, meta.RESTScopeNamespace)
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		reject string
+		code   int
+		out    []string
+		writes int
+	}{{
+		name: "dry run", args: []string{"-f", dir}, code: exitOK,
+		out: []string{
+			"serviceaccounts/good -n team (a.yaml:1, apply): would create\n  + apiVersion: \"v1\"\n",
+			"2 object(s): 2 to create, 0 to change, 0 unchanged, 0 rejected",
+			"Dry run only: nothing was written. Rerun with --apply to apply.",
+		},
+	}, {
+		name: "apply", args: []string{"-f", dir, "--apply"}, code: exitOK, writes: 2,
+		out: []string{"Applied:\n  serviceaccounts/good -n team: created\n  serviceaccounts/bad -n team: created\n"},
+	}, {
+		name: "a rejection exits 3 and writes nothing", args: []string{"-f", dir, "--apply"}, reject: "bad", code: exitCheckFailed,
+		out: []string{"serviceaccounts/bad -n team (a.yaml:5, apply): REJECTED\n  ServiceAccount \"bad\" is invalid: metadata.name: Invalid value: \"bad\": test rejection\n"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var writes []bool
+			fakeClusterClients(t, &cluster.Clients{Dynamic: acceptingServer(tc.reject, &writes), Mapper: mapper, Namespace: "team"})
+			out, errOut, code := runCLI(t, "", append([]string{"apply"}, tc.args...)...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.out {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			n := 0
+			for _, w := range writes {
+				if w {
+					n++
+				}
+			}
+			if n != tc.writes {
+				t.Errorf("%d real writes, want %d", n, tc.writes)
+			}
+		})
+	}
+}
+
+func TestApplyCmd_Usage(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "x.yaml")
+	if err := os.WriteFile(file, []byte("a: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apply"}, "-f/--filename is required"},
+		{[]string{"apply", "-f", file}, "is a file; give the patches directory"},
+		{[]string{"apply", "-f", filepath.Join(t.TempDir(), "nope")}, "no such file or directory"},
+	} {
+		_, errOut, code := runCLI(t, "", tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# e2e suite 30-apiserver: headroom discover and headroom apply against a real
+# kube-apiserver (built from k8s.io/kubernetes v1.37.2, hack/tools/apiserver)
+# on etcd (Debian's etcd-server), both on loopback with random ports and
+# temporary directories, RBAC on, killed on exit. No controller-manager, no
+# nodes: the tests create the objects they read.
+#
+# Users (static tokens): admin (system:masters), reader (bound by the tests to
+# cluster/rbac/discover-clusterrole.yaml) and applier (bound to
+# cluster/rbac/apply-clusterrole.yaml); one kubeconfig holds a context each.
+#
+# HEADROOM_E2E_PATCHES=DIR dry-runs and applies DIR instead of the fixture
+# cluster/testdata/patches.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+root=$(pwd)
+source hack/e2e/lib.sh
+
+need_debian etcd etcd-server openssl openssl curl curl
+bash hack/tools/apiserver/build.sh
+
+work=$(mktemp -d /tmp/headroom-e2e-apiserver.XXXXXX)
+etcd_pid="" apiserver_pid=""
+cleanup() {
+  local rc=$?
+  for pid in $apiserver_pid $etcd_pid; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $apiserver_pid $etcd_pid; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ $rc -ne 0 ]; then
+    echo "--- last lines of the kube-apiserver log"; tail -n 30 "$work/apiserver.log" 2>/dev/null || true
+    echo "--- last lines of the etcd log"; tail -n 10 "$work/etcd.log" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port prints a loopback port nothing listens on.
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "e2e: no free port" >&2
+  return 1
+}
+
+etcd_port=$(free_port)
+peer_port=$(free_port)
+api_port=$(free_port)
+
+etcd --name e2e --data-dir "$work/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "e2e=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
+etcd_pid=$!
+
+openssl genrsa -out "$work/sa.key" 2048 2>/dev/null
+openssl rsa -in "$work/sa.key" -pubout -out "$work/sa.pub" 2>/dev/null
+admin_token=$(openssl rand -hex 16)
+reader_token=$(openssl rand -hex 16)
+applier_token=$(openssl rand -hex 16)
+cat >"$work/tokens.csv" <<TOKENS
+$admin_token,admin,admin,system:masters
+$reader_token,reader,reader
+$applier_token,applier,applier
+TOKENS
+
+"$root/bin/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$etcd_port" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+  --cert-dir "$work/certs" \
+  --token-auth-file "$work/tokens.csv" \
+  --authorization-mode RBAC \
+  --service-account-key-file "$work/sa.pub" \
+  --service-account-signing-key-file "$work/sa.key" \
+  --service-account-issuer https://kubernetes.default.svc \
+  --service-cluster-ip-range 10.96.0.0/24 \
+  --enable-priority-and-fairness=false \
+  --endpoint-reconciler-type none \
+  >"$work/apiserver.log" 2>&1 &
+apiserver_pid=$!
+
+echo "e2e: waiting for kube-apiserver on 127.0.0.1:$api_port"
+start=$(date +%s)
+until curl -sfk -H "Authorization: Bearer $admin_token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; do
+  if ! kill -0 "$apiserver_pid" 2>/dev/null; then echo "e2e: kube-apiserver exited"; exit 1; fi
+  if ! kill -0 "$etcd_pid" 2>/dev/null; then echo "e2e: etcd exited"; exit 1; fi
+  if [ $(( $(date +%s) - start )) -gt 180 ]; then echo "e2e: kube-apiserver not ready after 180s"; exit 1; fi
+  sleep 1
+done
+echo "e2e: kube-apiserver ready after $(( $(date +%s) - start ))s"
+
+# The serving certificate the apiserver generated in --cert-dir is
+# self-signed for 127.0.0.1; trust exactly it.
+kubeconfig="$work/kubeconfig"
+{
+  echo "apiVersion: v1"
+  echo "kind: Config"
+  echo "clusters:"
+  echo "- name: e2e"
+  echo "  cluster:"
+  echo "    server: https://127.0.0.1:$api_port"
+  echo "    certificate-authority: $work/certs/apiserver.crt"
+  echo "users:"
+  for u in admin reader applier; do
+    tok_var="${u}_token"
+    echo "- name: $u"
+    echo "  user: {token: ${!tok_var}}"
+  done
+  echo "contexts:"
+  for u in admin reader applier; do
+    echo "- name: $u"
+    echo "  context: {cluster: e2e, user: $u}"
+  done
+  echo "current-context: admin"
+} >"$kubeconfig"
+
+HEADROOM_E2E_KUBECONFIG="$kubeconfig" go test -tags e2e -count=1 -v -run '^TestClusterE2E_' ./cmd/headroom/
