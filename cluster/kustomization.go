@@ -171,10 +171,13 @@ func parseKustomization(file string, data []byte) (*kustomization, error) {
 		fes = append(fes, &scenarios.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	if k.APIVersion != "" && k.APIVersion != "kustomize.config.k8s.io/v1beta1" && k.APIVersion != "kustomize.config.k8s.io/v1alpha1" {
-		bad("apiVersion", "must be kustomize.config.k8s.io/v1beta1, got %q", k.APIVersion)
+		bad("apiVersion", "must be kustomize.config.k8s.io/v1beta1 or v1alpha1, got %q", k.APIVersion)
 	}
-	if k.Kind != "" && k.Kind != "Kustomization" {
-		bad("kind", "must be Kustomization, got %q (a Component cannot be applied alone)", k.Kind)
+	// headroom report writes a Component (for an overlay's components:
+	// list); its patches and resources apply the same way here, against
+	// the objects already in the cluster.
+	if k.Kind != "" && k.Kind != "Kustomization" && k.Kind != "Component" {
+		bad("kind", "must be Kustomization or Component, got %q", k.Kind)
 	}
 	for i, r := range k.Resources {
 		checkRelPath(bad, fmt.Sprintf("resources[%d]", i), r)

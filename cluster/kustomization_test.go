@@ -126,9 +126,13 @@ func TestReadPatchDir(t *testing.T) {
 		files: map[string]string{"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"},
 		err:   "names no resources and no patches",
 	}, {
-		name:  "a Component",
-		files: map[string]string{"kustomization.yaml": "kind: Component\nresources: [a.yaml]\n", "a.yaml": saYAML},
-		err:   "kustomization.yaml:1:7: kind: must be Kustomization",
+		name:  "a Component, as headroom report writes",
+		files: map[string]string{"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [a.yaml]\n", "a.yaml": saYAML},
+		want:  []string{"apply ServiceAccount/sa a.yaml:1"},
+	}, {
+		name:  "another kind",
+		files: map[string]string{"kustomization.yaml": "kind: Overlay\nresources: [a.yaml]\n", "a.yaml": saYAML},
+		err:   "kustomization.yaml:1:7: kind: must be Kustomization or Component",
 	}, {
 		name:  "an empty directory",
 		files: map[string]string{"README": "x"},
