@@ -13,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/cluster"
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -63,11 +65,15 @@ type loadtestRunOptions struct {
 	K6Binary string
 	VUs      int
 	MaxVUs   int
+	Watch    bool
+	Kube     cluster.Flags
+	PromURL  string
 
 	plan    *scenarios.Plan
 	spec    loadtest.RunSpec
 	engine  loadtest.Engine
 	k6      *loadtest.K6Options
+	watcher *loadtest.Watcher
 	streams ioStreams
 }
 
@@ -131,6 +137,9 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "requests in flight at most (built-in engine)")
 	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: raw (its own HTTP/1.1 sender, less CPU per request) or nethttp")
 	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals (default: the plan's seed, else 1)")
+	f.BoolVar(&o.Watch, "watch", false, "every 15 s, record the target's HPA (desired, current, metrics) and workload (ready replicas) from the cluster (read-only)")
+	bindKubeFlags(f, &o.Kube)
+	f.StringVar(&o.PromURL, "prometheus-url", "", "with --watch, also record the target pods' CPU from this Prometheus")
 	f.StringVar(&o.K6Binary, "k6-binary", "", "the k6 executable (default: k6 on PATH)")
 	f.IntVar(&o.VUs, "pre-allocated-vus", 0, "k6 preAllocatedVUs (default: Little's law on the predicted p95 at the peak)")
 	f.IntVar(&o.MaxVUs, "max-vus", 0, "k6 maxVUs (default: Little's law on the request timeout)")
@@ -149,6 +158,12 @@ func (o *loadtestRunOptions) Validate() error {
 	u, err := url.Parse(o.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usageErrorf("--target must be an http:// or https:// URL with a host, got %q", o.Target)
+	}
+	if o.Watch && (o.Filename == "" || o.Service == "") {
+		return usageErrorf("--watch needs -f and --service: the plan says which workload and HPA to watch")
+	}
+	if o.PromURL != "" && !o.Watch {
+		return usageErrorf("--prometheus-url feeds the watcher: add --watch")
 	}
 	fromPlan := o.Filename != "" || o.Scenario != ""
 	constant := o.Rate != 0 || o.Duration != 0
@@ -256,6 +271,25 @@ func (o *loadtestRunOptions) Complete() error {
 			name = "k6"
 		}
 	}
+	if o.Watch {
+		clients, err := cluster.NewClients(o.Kube)
+		if err != nil {
+			return err
+		}
+		svc := o.plan.Service(o.Service)
+		w := loadtest.NewWatcher(clients.Kube, svc)
+		if o.Kube.Namespace != "" {
+			w.Namespace = o.Kube.Namespace
+		}
+		if o.PromURL != "" {
+			pc, err := prom.NewClient(o.PromURL, nil)
+			if err != nil {
+				return err
+			}
+			w.CPU = pc.WorkloadCPU(w.Namespace, w.Name, svc.Container)
+		}
+		o.watcher = w
+	}
 	switch name {
 	case "k6":
 		k := loadtest.K6Options{Binary: o.K6Binary, Stderr: o.streams.ErrOut, PreAllocatedVUs: o.VUs, MaxVUs: o.MaxVUs}
@@ -291,7 +325,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
 		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
 		formatRate(o.MaxRate), o.MaxDuration, o.Out)
-	res, err := o.engine.Run(cmd.Context(), o.spec)
+	res, err := loadtest.RunWatched(cmd.Context(), o.engine, o.spec, o.watcher)
 	if res != nil {
 		// Whatever was measured is written, even when the run failed.
 		if werr := loadtest.WriteResultFile(o.Out, res); werr != nil {

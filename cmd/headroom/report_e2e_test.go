@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -145,5 +148,32 @@ func TestClusterE2E_7_SweepJob(t *testing.T) {
 		if _, err := ri.Create(context.Background(), u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
 			t.Errorf("the API server rejects the sweep's %s: %v", u.GetKind(), err)
 		}
+	}
+}
+
+// TestClusterE2E_8_LoadtestWatch: a load test with --watch reads the
+// target's HPA and Deployment from the real API server as the read-only
+// user while the built-in engine plays noa-mcp's growth-2x (compressed
+// 180x, 20 s) against a local server.
+func TestClusterE2E_8_LoadtestWatch(t *testing.T) {
+	setupCluster(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "run.json")
+	_, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL+"/api",
+		"-f", noaPlan, "--service", "noa-mcp", "--scenario", "growth-2x", "--speedup", "180",
+		"--watch", "--kubeconfig", e2eKubeconfig, "--context", "reader", "--out", out)
+	if code != exitOK && code != exitCheckFailed {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	res, err := loadtest.ReadResultFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Watch) < 2 {
+		t.Fatalf("%d watch samples in a 20 s run sampled every 15 s, want 2", len(res.Watch))
+	}
+	if res.Watch[0].DesiredReplicas == 0 && res.Watch[0].CurrentReplicas == 0 {
+		t.Logf("the HPA has no status (no controller-manager runs here): %+v", res.Watch[0])
 	}
 }
