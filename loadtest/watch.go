@@ -225,9 +225,20 @@ func RunWatched(ctx context.Context, eng Engine, spec RunSpec, w *Watcher) (*Res
 	if !res.Start.IsZero() {
 		shift = start.Sub(res.Start).Seconds()
 	}
+	// Samples taken before the engine's first measurement (while it
+	// started) describe the state at the start: the latest of them is kept
+	// at offset 0, the others dropped, so every offset is ≥ 0.
+	var kept []WatchSample
 	for i := range samples {
 		samples[i].Offset += shift
+		if samples[i].Offset < 0 {
+			if i+1 < len(samples) && samples[i+1].Offset+shift < 0 {
+				continue
+			}
+			samples[i].Offset = 0
+		}
+		kept = append(kept, samples[i])
 	}
-	res.Watch = append(res.Watch, samples...)
+	res.Watch = append(res.Watch, kept...)
 	return res, err
 }

@@ -159,3 +159,32 @@ func TestRunWatched(t *testing.T) {
 		t.Errorf("sample %+v", res.Watch[0])
 	}
 }
+
+// TestRunWatched_EngineStartsLate: samples taken while the engine was still
+// starting are not given negative offsets; the latest describes the start.
+func TestRunWatched_EngineStartsLate(t *testing.T) {
+	d, h := watchObjects()
+	w := &Watcher{Client: fake.NewClientset(d, h), Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond}
+	eng := watchEngineFunc(func(ctx context.Context, _ RunSpec) (*Result, error) {
+		time.Sleep(30 * time.Millisecond) // k6 takes a while to start
+		start := time.Now()
+		time.Sleep(20 * time.Millisecond)
+		return &Result{Start: start}, nil
+	})
+	res, err := RunWatched(context.Background(), eng, RunSpec{}, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := 0
+	for i, s := range res.Watch {
+		if s.Offset < 0 {
+			t.Errorf("sample %d at %v s, before the start", i, s.Offset)
+		}
+		if s.Offset == 0 {
+			zeros++
+		}
+	}
+	if zeros != 1 || len(res.Watch) < 2 {
+		t.Errorf("%d samples at offset 0 of %d, want exactly one (the state at the start)", zeros, len(res.Watch))
+	}
+}

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 source hack/e2e/lib.sh
 
-need_debian prometheus prometheus promtool prometheus curl curl
+source hack/e2e/prometheus.sh
 
 work=$(mktemp -d /tmp/headroom-e2e-prom.XXXXXX)
 prom_pid=""
@@ -23,41 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# The data ends an hour ago, on the hour, so every sample is in the past.
-end=$(date -u -d "$(date -u +%Y-%m-%dT%H:00:00Z) - 1 hour" +%Y-%m-%dT%H:%M:%SZ)
-mkdir -p "$work/om" "$work/data"
-echo "e2e: generating 14 days of samples ending $end"
-go run ./prom/internal/gen/promgen -out "$work/om" -end "$end"
-echo "e2e: backfilling $(ls "$work/om" | wc -l) blocks with promtool"
-for f in "$work"/om/*.om; do
-  promtool tsdb create-blocks-from openmetrics -q "$f" "$work/data" >/dev/null
-done
-rm -rf "$work/om"
-
-port=""
-for _ in $(seq 1 50); do
-  p=$(( 20000 + RANDOM % 20000 ))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "e2e: no free port"; exit 1; }
-
-cat >"$work/prometheus.yml" <<'YAML'
-global:
-  scrape_interval: 1m
-scrape_configs: []
-YAML
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --storage.tsdb.retention.time=60d --web.listen-address="127.0.0.1:$port" \
-  >"$work/prometheus.log" 2>&1 &
-prom_pid=$!
-url="http://127.0.0.1:$port"
-for _ in $(seq 1 120); do
-  if curl -fsS "$url/-/ready" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$prom_pid" 2>/dev/null; then cat "$work/prometheus.log"; exit 1; fi
-  sleep 0.5
-done
-curl -fsS "$url/-/ready" >/dev/null || { echo "e2e: prometheus not ready"; tail -20 "$work/prometheus.log"; exit 1; }
-echo "e2e: prometheus $(prometheus --version 2>&1 | head -1 | awk '{print $3}') on $url"
+start_prometheus "$work"
+url=$prom_url end=$prom_end
 
 HEADROOM_E2E_PROMETHEUS_URL="$url" HEADROOM_E2E_END="$end" \
   go test -tags e2e -count=1 -run 'E2E' -v ./prom/ 2>&1 | tail -40

@@ -20,13 +20,13 @@ need_debian etcd etcd-server openssl openssl curl curl
 bash hack/tools/apiserver/build.sh
 
 work=$(mktemp -d /tmp/headroom-e2e-apiserver.XXXXXX)
-etcd_pid="" apiserver_pid=""
+etcd_pid="" apiserver_pid="" prom_pid=""
 cleanup() {
   local rc=$?
-  for pid in $apiserver_pid $etcd_pid; do
+  for pid in $apiserver_pid $etcd_pid $prom_pid; do
     kill "$pid" 2>/dev/null || true
   done
-  for pid in $apiserver_pid $etcd_pid; do
+  for pid in $apiserver_pid $etcd_pid $prom_pid; do
     wait "$pid" 2>/dev/null || true
   done
   if [ $rc -ne 0 ]; then
@@ -125,3 +125,27 @@ kubeconfig="$work/kubeconfig"
 } >"$kubeconfig"
 
 HEADROOM_E2E_KUBECONFIG="$kubeconfig" go test -tags e2e -count=1 -v -run '^TestClusterE2E_' ./cmd/headroom/
+
+# The whole pipeline, observed inputs to a changed cluster: a real
+# Prometheus over 14 days with known parameters → headroom observe → size →
+# report → apply (dry run as the apply role, then --apply as admin) on the
+# shop platform's objects in this API server.
+source hack/e2e/prometheus.sh
+start_prometheus "$work/prom"
+go build -o "$work/headroom" ./cmd/headroom
+hr="$work/headroom"
+"$hr" apply --kubeconfig "$kubeconfig" --context admin -f cluster/testdata/e2e/shop --apply >/dev/null
+"$hr" observe --prometheus-url "$prom_url" -f prom/testdata/shop.yaml --end "$prom_end" -o "$work/shop.yaml"
+rc=0
+"$hr" size -f "$work/shop.yaml" --scenario forecast-api >/dev/null || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { echo "e2e: size on the observed plan exited $rc"; exit 1; }
+rc=0
+"$hr" report -f "$work/shop.yaml" -o "$work/shop-report" --plots none >"$work/report.txt" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$work/report.txt"; echo "e2e: report exited $rc"; exit 1; }
+"$hr" apply --kubeconfig "$kubeconfig" --context admin -f "$work/shop-report/patches" | tail -3
+"$hr" apply --kubeconfig "$kubeconfig" --context admin -f "$work/shop-report/patches" --apply | tail -3
+again=$("$hr" apply --kubeconfig "$kubeconfig" --context admin -f "$work/shop-report/patches")
+echo "$again" | tail -1
+echo "$again" | grep -Eq 'object\(s\): 0 to create, 0 to change, [0-9]+ unchanged, 0 rejected' ||
+  { echo "e2e: after --apply the report's patches still change something"; exit 1; }
+echo "e2e: observe → size → report → apply --apply ran end to end"
