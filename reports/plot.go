@@ -82,15 +82,14 @@ const (
 	stackHeight = 6 * vg.Inch
 )
 
-// The Okabe–Ito palette, safe for the common colour-vision deficiencies.
+// The Okabe–Ito palette (the colours the figures use), safe for the common
+// colour-vision deficiencies.
 var (
 	colBlack     = color.NRGBA{0x00, 0x00, 0x00, 0xff}
 	colOrange    = color.NRGBA{0xe6, 0x9f, 0x00, 0xff}
-	colSkyBlue   = color.NRGBA{0x56, 0xb4, 0xe9, 0xff}
 	colGreen     = color.NRGBA{0x00, 0x9e, 0x73, 0xff}
 	colBlue      = color.NRGBA{0x00, 0x72, 0xb2, 0xff}
 	colVermilion = color.NRGBA{0xd5, 0x5e, 0x00, 0xff}
-	colPurple    = color.NRGBA{0xcc, 0x79, 0xa7, 0xff}
 	colGrid      = color.NRGBA{0xdd, 0xdd, 0xdd, 0xff}
 	colShade     = color.NRGBA{0xcc, 0x79, 0xa7, 0x55} // reddish purple, translucent
 )

@@ -435,7 +435,7 @@ func serviceSections(plan *scenarios.Plan, sizing, util *scenarios.SizingReport,
 					x.Proposed = &summary
 				}
 			}
-			x.Verdict = serviceVerdict(svc, x)
+			x.Verdict = serviceVerdict(x)
 			if x.Current.SLOViolationMinutes > 0 || sz.Status != scenarios.StatusOK {
 				s.Safe = false
 			}
@@ -481,7 +481,7 @@ func clock(sc *scenarios.Scenario, at time.Duration) string {
 	return s
 }
 
-func serviceVerdict(svc *scenarios.Service, x ServiceScenario) string {
+func serviceVerdict(x ServiceScenario) string {
 	sz := x.Sizing
 	slo := x.Current.SLOViolationMinutes
 	switch {
