@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 )
 
 // JSON renders report.json: the whole report, indented, with its schema
@@ -49,7 +51,7 @@ func WriteDir(dir string, files []File, replace []string) error {
 				target = filepath.Join(tmp, rel)
 			}
 		}
-		if err := writeAtomic(target, f.Data, f.Mode); err != nil {
+		if err := atomicfile.Write(target, f.Data, os.FileMode(f.Mode)); err != nil {
 			return err
 		}
 	}
@@ -65,35 +67,6 @@ func WriteDir(dir string, files []File, replace []string) error {
 			return err
 		}
 		delete(staging, sub)
-	}
-	return nil
-}
-
-func writeAtomic(path string, data []byte, mode uint32) error {
-	if mode == 0 {
-		mode = 0o644
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), os.FileMode(mode))
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, werr)
 	}
 	return nil
 }

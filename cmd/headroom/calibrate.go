@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/scenarios"
 )
@@ -126,7 +127,7 @@ func (o *calibrateOptions) Run(*cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if err := loadtest.WriteFileAtomic(o.Out, out); err != nil {
+	if err := atomicfile.Write(o.Out, out, 0); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "wrote %s\n", o.Out)

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -108,38 +108,13 @@ func (o *discoverOptions) Run(cmd *cobra.Command) error {
 		}
 	} else {
 		name = o.Output
-		if err := writeFileAtomically(o.Output, data); err != nil {
+		if err := atomicfile.Write(o.Output, data, 0); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(o.streams.ErrOut, "discovered %d service(s) in %s\n", len(d.Services), d.Namespace)
 	if _, err := scenarios.Parse(name, data); err != nil {
 		fmt.Fprintf(o.streams.ErrOut, "before headroom can use the plan, fill in the TODOs:\n%s\n", err)
-	}
-	return nil
-}
-
-// writeFileAtomically writes data to path through a temporary file in the
-// same directory and a rename, so a reader never sees half a file.
-func writeFileAtomically(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/dynamic"
@@ -213,31 +214,12 @@ func (o *loadtestScriptOptions) Run(*cobra.Command) error {
 		_, err = o.streams.Out.Write(b)
 		return err
 	}
-	if err := k6WriteFileAtomic(o.Output, b); err != nil {
+	if err := atomicfile.Write(o.Output, b, 0); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "wrote %s: %s from %s, peak %.4g req/s, %d–%d VUs\n",
 		o.Output, s.Schedule.Duration(), o.Scenario, s.Schedule.Peak(), s.PreAllocatedVUs, s.MaxVUs)
 	return nil
-}
-
-// k6WriteFileAtomic writes through a temporary file and a rename.
-func k6WriteFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(b)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // loadtestOperatorOptions are the flags of `headroom loadtest operator`.
@@ -406,7 +388,7 @@ func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
 		_, werr := o.streams.Out.Write(b)
 		err = errors.Join(err, werr)
 	} else {
-		err = errors.Join(err, k6WriteFileAtomic(o.Result, b))
+		err = errors.Join(err, atomicfile.Write(o.Result, b, 0))
 	}
 	if err != nil {
 		return err

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 
 	"github.com/spf13/cobra"
 
@@ -286,36 +287,12 @@ func (o *observeOptions) Run(cmd *cobra.Command) error {
 			return err
 		}
 	default:
-		if err := writeFileAtomic(o.Output, written); err != nil {
+		if err := atomicfile.Write(o.Output, written, 0); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.streams.ErrOut, "wrote %s\n", o.Output)
 	}
 	return obsErr
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // printObservations writes one table row per observed quantity, then the
