@@ -194,7 +194,7 @@ func (o *rightsizeOptions) Complete() error {
 	}
 	o.plan = p
 	for _, name := range o.Services {
-		if !hasService(p, name) {
+		if p.Service(name) == nil {
 			return usageErrorf("--service %q: the plan has no such service", name)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -153,12 +154,12 @@ func (o *simulateOptions) Complete() error {
 	}
 	o.plan = p
 	for _, name := range o.Scenarios {
-		if !hasScenario(p, name) {
+		if p.Scenario(name) == nil {
 			return usageErrorf("--scenario %q: the plan has no such scenario", name)
 		}
 	}
 	for _, name := range o.Services {
-		if !hasService(p, name) {
+		if p.Service(name) == nil {
 			return usageErrorf("--service %q: the plan has no such service", name)
 		}
 	}
@@ -170,7 +171,7 @@ func (o *simulateOptions) Complete() error {
 		if err != nil {
 			return err
 		}
-		if !hasService(p, name) {
+		if p.Service(name) == nil {
 			return usageErrorf("--service-time %q: the plan has no service %q", v, name)
 		}
 		if o.serviceTimes == nil {
@@ -184,29 +185,11 @@ func (o *simulateOptions) Complete() error {
 	return nil
 }
 
-func hasScenario(p *scenarios.Plan, name string) bool {
-	for _, sc := range p.Scenarios {
-		if sc.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-func hasService(p *scenarios.Plan, name string) bool {
-	for _, s := range p.Services {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // selectedScenarios are the scenarios to run that cover a selected service.
 func selectedScenarios(p *scenarios.Plan, names, services []string) []string {
 	var out []string
 	for _, sc := range p.Scenarios {
-		if len(names) > 0 && !contains(names, sc.Name) {
+		if len(names) > 0 && !slices.Contains(names, sc.Name) {
 			continue
 		}
 		covers := len(services) == 0
@@ -220,22 +203,13 @@ func selectedScenarios(p *scenarios.Plan, names, services []string) []string {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Run simulates and prints.
 func (o *simulateOptions) Run(*cobra.Command) error {
 	var results []*sim.Result
 	for _, name := range selectedScenarios(o.plan, o.Scenarios, o.Services) {
 		var svcs []string
 		for _, s := range o.Services {
-			if sc := scenarioByName(o.plan, name); sc.AppliesTo(s) {
+			if sc := o.plan.Scenario(name); sc.AppliesTo(s) {
 				svcs = append(svcs, s)
 			}
 		}
@@ -271,15 +245,6 @@ func (o *simulateOptions) Run(*cobra.Command) error {
 	}
 	if len(bad) > 0 {
 		return &checkFailedError{msg: fmt.Sprintf("%d service run(s) violated their SLO\n  %s", len(bad), strings.Join(capLines(bad, 10), "\n  "))}
-	}
-	return nil
-}
-
-func scenarioByName(p *scenarios.Plan, name string) *scenarios.Scenario {
-	for i := range p.Scenarios {
-		if p.Scenarios[i].Name == name {
-			return &p.Scenarios[i]
-		}
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func (o *sizeOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	if o.Scenario != "" && !hasScenario(p, o.Scenario) {
+	if o.Scenario != "" && p.Scenario(o.Scenario) == nil {
 		return usageErrorf("--scenario %q: the plan has no such scenario", o.Scenario)
 	}
 	return nil

@@ -76,7 +76,7 @@ func (o *tuneOptions) Complete() error {
 	if err != nil {
 		return err
 	}
-	if !hasService(p, o.Service) {
+	if p.Service(o.Service) == nil {
 		return usageErrorf("--service %q: the plan has no such service", o.Service)
 	}
 	o.plan = p
