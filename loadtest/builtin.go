@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,10 +39,13 @@ type BuiltinOptions struct {
 	// LagBound and MaxDropFraction decide Result.Valid (defaults above).
 	LagBound        time.Duration
 	MaxDropFraction float64
-	// Sender is SenderRaw (default: headroom's own HTTP/1.1 sender, see
-	// rawSender) or SenderNetHTTP (net/http's client). The own sender costs
-	// less CPU per request and kept the send lag under 5 ms up to three
-	// times the rate net/http did in hack/bench/engine-vs-wrk.sh.
+	// Sender is SenderAuto (the default: SenderLoop for http targets on
+	// Linux, else SenderRaw), SenderLoop (one event loop on non-blocking
+	// sockets, see eventLoop), SenderRaw (a goroutine per request on
+	// headroom's own HTTP/1.1 client, see rawSender) or SenderNetHTTP
+	// (net/http's client). In hack/bench/engine-vs-wrk.sh the event loop
+	// costs the least CPU per request and keeps the send lag under 5 ms
+	// to the highest rate (docs/loadtest-engine.md).
 	Sender string
 	// Client, when set, sends the requests through net/http (implies
 	// SenderNetHTTP); default a client with keep-alive connections for
@@ -53,9 +57,14 @@ type BuiltinOptions struct {
 
 // Senders of the built-in engine.
 const (
+	SenderAuto    = "auto"
+	SenderLoop    = "loop"
 	SenderRaw     = "raw"
 	SenderNetHTTP = "nethttp"
 )
+
+// Senders lists the values BuiltinOptions.Sender takes.
+var Senders = []string{SenderAuto, SenderLoop, SenderRaw, SenderNetHTTP}
 
 // Builtin is headroom's own open-model load generator.
 //
@@ -98,7 +107,7 @@ func NewBuiltin(opts BuiltinOptions) *Builtin {
 		opts.Sender = SenderNetHTTP
 	}
 	if opts.Sender == "" {
-		opts.Sender = SenderRaw
+		opts.Sender = SenderAuto
 	}
 	return &Builtin{opts: opts}
 }
@@ -137,8 +146,8 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if arrivals == "" {
 		arrivals = ArrivalsPoisson
 	}
-	if b.opts.Sender != SenderRaw && b.opts.Sender != SenderNetHTTP {
-		return nil, fmt.Errorf("sender must be %q or %q, got %q", SenderRaw, SenderNetHTTP, b.opts.Sender)
+	if !slices.Contains(Senders, b.opts.Sender) {
+		return nil, fmt.Errorf("sender must be one of %s, got %q", strings.Join(Senders, ", "), b.opts.Sender)
 	}
 	pacer, err := NewSchedulePacer(spec.Schedule, arrivals, b.opts.Seed)
 	if err != nil {
@@ -166,9 +175,30 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
 	}
+	sender := b.opts.Sender
+	if sender == SenderAuto {
+		sender = SenderRaw
+		if loopSupported && probe.URL.Scheme == "http" {
+			sender = SenderLoop
+		}
+	}
+	if sender == SenderLoop && (!loopSupported || probe.URL.Scheme != "http") {
+		return nil, fmt.Errorf("target %q: the loop sender sends plain http on Linux only; use --sender raw", spec.Target)
+	}
 	client := b.client(timeout)
 
 	rec := newRecorder(spec.Schedule, pacer)
+	var progress *progressPrinter
+	if spec.Progress != nil {
+		progress = &progressPrinter{w: spec.Progress, rec: rec, every: time.Second}
+	}
+	if sender == SenderLoop {
+		start, end, interrupted, err := b.runLoop(ctx, spec, pacer, rec, progress, method, timeout, raw)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", spec.Target, err)
+		}
+		return b.result(spec, rec, start, end, interrupted), nil
+	}
 	// Requests outlive the schedule by up to their timeout (a graceful
 	// stop); an interrupt cancels them at once.
 	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
@@ -185,7 +215,7 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if b.opts.Sender == SenderRaw {
+				if sender == SenderRaw {
 					b.sendRaw(reqCtx, raw, start, j, rec)
 				} else {
 					b.send(reqCtx, client, method, spec.Target, start, j, rec)
@@ -195,10 +225,6 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}()
 	}
 
-	var progress *progressPrinter
-	if spec.Progress != nil {
-		progress = &progressPrinter{w: spec.Progress, rec: rec, every: time.Second}
-	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	interrupted := false

@@ -1,12 +1,14 @@
 package loadtest
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -28,13 +30,15 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 		url      string
 		arrivals string
 		errors   bool
-		raw      bool
+		sender   string
 	}{
-		{"constant", srv.URL + "/", ArrivalsConstant, false, false},
-		{"poisson", srv.URL + "/", ArrivalsPoisson, false, false},
-		{"5xx are errors", srv.URL + "/?fail=1", ArrivalsConstant, true, false},
-		{"raw sender", srv.URL + "/", ArrivalsPoisson, false, true},
-		{"raw sender, 5xx", srv.URL + "/?fail=1", ArrivalsConstant, true, true},
+		{"constant", srv.URL + "/", ArrivalsConstant, false, SenderNetHTTP},
+		{"poisson", srv.URL + "/", ArrivalsPoisson, false, SenderNetHTTP},
+		{"5xx are errors", srv.URL + "/?fail=1", ArrivalsConstant, true, SenderNetHTTP},
+		{"raw sender", srv.URL + "/", ArrivalsPoisson, false, SenderRaw},
+		{"raw sender, 5xx", srv.URL + "/?fail=1", ArrivalsConstant, true, SenderRaw},
+		{"default sender", srv.URL + "/", ArrivalsPoisson, false, ""},
+		{"default sender, 5xx", srv.URL + "/?fail=1", ArrivalsConstant, true, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,21 +48,20 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 			sched := constantSchedule(40, 1500*time.Millisecond)
 			p, _ := NewSchedulePacer(sched, tc.arrivals, 3)
 			want := int64(len(hits(t, p)))
-			sender := SenderNetHTTP
-			if tc.raw {
-				sender = SenderRaw
-			}
-			res, err := NewBuiltin(BuiltinOptions{Seed: 3, MaxWorkers: 50, Sender: sender}).Run(context.Background(),
+			res, err := NewBuiltin(BuiltinOptions{Seed: 3, MaxWorkers: 50, Sender: tc.sender}).Run(context.Background(),
 				RunSpec{Target: tc.url, Arrivals: tc.arrivals, Schedule: sched})
 			if err != nil {
 				t.Fatal(err)
 			}
 			tot := res.Totals
+			mu.Lock()
+			seen := got
+			mu.Unlock()
 			if tot.Sent+tot.Dropped != want {
 				t.Errorf("sent %d + dropped %d, want the pacer's %d arrivals", tot.Sent, tot.Dropped, want)
 			}
-			if tot.Completed != tot.Sent || int64(got) != tot.Sent {
-				t.Errorf("sent %d, completed %d, server saw %d", tot.Sent, tot.Completed, got)
+			if tot.Completed != tot.Sent || int64(seen) != tot.Sent {
+				t.Errorf("sent %d, completed %d, server saw %d", tot.Sent, tot.Completed, seen)
 			}
 			if (tot.Errors == tot.Completed) != tc.errors {
 				t.Errorf("errors %d of %d", tot.Errors, tot.Completed)
@@ -82,6 +85,20 @@ func TestBuiltin_SendsEveryArrival(t *testing.T) {
 // TestBuiltin_DropsWhenEveryWorkerIsBusy: a target that never answers
 // holds the two workers; every later arrival is dropped, not queued.
 func TestBuiltin_DropsWhenEveryWorkerIsBusy(t *testing.T) {
+	for _, sender := range testSenders() {
+		t.Run(sender, func(t *testing.T) { testDrops(t, sender) })
+	}
+}
+
+// testSenders are the senders this platform has.
+func testSenders() []string {
+	if loopSupported {
+		return []string{SenderLoop, SenderRaw, SenderNetHTTP}
+	}
+	return []string{SenderRaw, SenderNetHTTP}
+}
+
+func testDrops(t *testing.T, sender string) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -92,7 +109,7 @@ func TestBuiltin_DropsWhenEveryWorkerIsBusy(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	sched := constantSchedule(50, time.Second)
-	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 2}).Run(context.Background(),
+	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 2, Sender: sender}).Run(context.Background(),
 		RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: sched, Timeout: 1500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +127,12 @@ func TestBuiltin_DropsWhenEveryWorkerIsBusy(t *testing.T) {
 }
 
 func TestBuiltin_InterruptKeepsWhatWasMeasured(t *testing.T) {
+	for _, sender := range testSenders() {
+		t.Run(sender, func(t *testing.T) { testInterrupt(t, sender) })
+	}
+}
+
+func testInterrupt(t *testing.T, sender string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -118,7 +141,7 @@ func TestBuiltin_InterruptKeepsWhatWasMeasured(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		var err error
-		res, err = NewBuiltin(BuiltinOptions{}).Run(ctx, RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: sched})
+		res, err = NewBuiltin(BuiltinOptions{Sender: sender}).Run(ctx, RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: sched})
 		done <- err
 	}()
 	time.Sleep(300 * time.Millisecond)
@@ -209,9 +232,75 @@ func BenchmarkBuiltin_Loopback(b *testing.B) {
 // thousand idle workers still share a few keep-alive connections; they do
 // not dial per request.
 func TestBuiltin_ReusesWarmConnections(t *testing.T) {
+	for _, sender := range []string{SenderLoop, SenderRaw} {
+		if sender == SenderLoop && !loopSupported {
+			continue
+		}
+		t.Run(sender, func(t *testing.T) {
+			var mu sync.Mutex
+			conns := 0
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+				if st == http.StateNew {
+					mu.Lock()
+					conns++
+					mu.Unlock()
+				}
+			}
+			srv.Start()
+			defer srv.Close()
+			res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000, Sender: sender}).Run(context.Background(),
+				RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: constantSchedule(20, 2*time.Second)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if res.Totals.Completed != 40 || conns > 5 {
+				t.Errorf("%d requests over %d connections, want 40 over a few", res.Totals.Completed, conns)
+			}
+		})
+	}
+}
+
+// TestLoopSender plays a few requests at each kind of answer through the
+// event loop: how many complete, how many are errors, and whether the
+// connection was kept (counted by the server).
+func TestLoopSender(t *testing.T) {
+	if !loopSupported {
+		t.Skip("the loop sender is Linux only")
+	}
 	var mu sync.Mutex
 	conns := 0
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	var methods []string
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		methods = append(methods, r.Method)
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/close":
+			w.Header().Set("Connection", "close")
+		case "/chunked":
+			w.Write([]byte(strings.Repeat("x", 100000)))
+			w.(http.Flusher).Flush()
+			w.Write([]byte("end"))
+		case "/big":
+			w.Header().Set("Content-Length", "300000")
+			w.Write([]byte(strings.Repeat("y", 300000)))
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+		case "/missing":
+			http.NotFound(w, r)
+		case "/early-hints":
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+			w.Write([]byte("ok"))
+		}
+		if r.Header.Get("User-Agent") != "headroom-loadtest" {
+			http.Error(w, "unexpected request", http.StatusBadRequest)
+		}
+	})
+	srv := httptest.NewUnstartedServer(handler)
 	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			mu.Lock()
@@ -221,14 +310,154 @@ func TestBuiltin_ReusesWarmConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	res, err := NewBuiltin(BuiltinOptions{MaxWorkers: 1000, Sender: SenderRaw}).Run(context.Background(),
-		RunSpec{Target: srv.URL, Arrivals: ArrivalsConstant, Schedule: constantSchedule(20, 2*time.Second)})
+	tests := []struct {
+		path     string
+		method   string
+		timeout  time.Duration
+		errors   int64
+		maxConns int // at most this many connections for 10 requests
+		minConns int
+	}{
+		{"/", "", time.Second, 0, 2, 1},
+		{"/", http.MethodHead, time.Second, 0, 2, 1},
+		{"/close", "", time.Second, 0, 10, 10},
+		{"/chunked", "", time.Second, 0, 3, 1},
+		{"/big", "", time.Second, 0, 3, 1},
+		{"/missing", "", time.Second, 10, 2, 1},
+		{"/early-hints", "", time.Second, 0, 2, 1},
+		{"/slow", "", 50 * time.Millisecond, 10, 10, 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+tc.path, func(t *testing.T) {
+			mu.Lock()
+			conns, methods = 0, nil
+			mu.Unlock()
+			res, err := NewBuiltin(BuiltinOptions{Sender: SenderLoop}).Run(context.Background(), RunSpec{
+				Target: srv.URL + tc.path, Method: tc.method, Arrivals: ArrivalsConstant,
+				Schedule: constantSchedule(20, 500*time.Millisecond), Timeout: tc.timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tot := res.Totals
+			if tot.Sent != 10 || tot.Completed != 10 || tot.Errors != tc.errors {
+				t.Errorf("sent %d, completed %d, errors %d; want 10, 10, %d", tot.Sent, tot.Completed, tot.Errors, tc.errors)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if conns < tc.minConns || conns > tc.maxConns {
+				t.Errorf("%d connections, want %d to %d", conns, tc.minConns, tc.maxConns)
+			}
+			want := tc.method
+			if want == "" {
+				want = http.MethodGet
+			}
+			for _, m := range methods {
+				if m != want {
+					t.Fatalf("the server saw %s, want %s", m, want)
+				}
+			}
+			if tc.path == "/slow" {
+				if p50 := tot.Latency.Quantile(0.5); p50 < 0.05 || p50 > 0.08 {
+					t.Errorf("timed-out requests recorded at %v s, want their 50 ms timeout", p50)
+				}
+			}
+		})
+	}
+}
+
+// TestLoopSender_ReplaysOnDeadKeepAlive: a server that answers one request
+// per connection and drops the next unanswered. A GET on a kept-alive
+// connection that dies before any answer is sent again once on a new
+// connection (as net/http does), so no request fails.
+func TestLoopSender_ReplaysOnDeadKeepAlive(t *testing.T) {
+	for _, sender := range []string{SenderLoop, SenderRaw} {
+		if sender == SenderLoop && !loopSupported {
+			continue
+		}
+		t.Run(sender, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			var accepted atomic.Int64
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					accepted.Add(1)
+					go func() {
+						defer c.Close()
+						br := bufio.NewReader(c)
+						for i := 0; ; i++ {
+							req, err := http.ReadRequest(br)
+							if err != nil {
+								return
+							}
+							req.Body.Close()
+							if i == 1 {
+								return // the second request: hang up without an answer
+							}
+							c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+						}
+					}()
+				}
+			}()
+			res, err := NewBuiltin(BuiltinOptions{Sender: sender}).Run(context.Background(), RunSpec{
+				Target: "http://" + ln.Addr().String() + "/", Arrivals: ArrivalsConstant, Schedule: constantSchedule(10, 500*time.Millisecond)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tot := res.Totals; tot.Completed != 5 || tot.Errors != 0 {
+				t.Errorf("completed %d, errors %d; want 5 and 0", tot.Completed, tot.Errors)
+			}
+			if n := accepted.Load(); n != 5 {
+				t.Errorf("%d connections, want 5 (one per request)", n)
+			}
+		})
+	}
+}
+
+// TestLoopSender_RefusedAndMalformed: a port nobody listens on, and a
+// server that does not speak HTTP, give errors, not a stuck run.
+func TestLoopSender_RefusedAndMalformed(t *testing.T) {
+	if !loopSupported {
+		t.Skip("the loop sender is Linux only")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if res.Totals.Completed != 40 || conns > 5 {
-		t.Errorf("%d requests over %d connections, want 40 over a few", res.Totals.Completed, conns)
+	closed := ln.Addr().String()
+	ln.Close()
+	junk, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer junk.Close()
+	go func() {
+		for {
+			c, err := junk.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				c.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n"))
+				time.Sleep(100 * time.Millisecond)
+				c.Close()
+			}()
+		}
+	}()
+	for _, target := range []string{"http://" + closed + "/", "http://" + junk.Addr().String() + "/"} {
+		res, err := NewBuiltin(BuiltinOptions{Sender: SenderLoop}).Run(context.Background(), RunSpec{
+			Target: target, Arrivals: ArrivalsConstant, Schedule: constantSchedule(10, 500*time.Millisecond), Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tot := res.Totals; tot.Completed != 5 || tot.Errors != 5 {
+			t.Errorf("%s: completed %d, errors %d; want 5 failed requests", target, tot.Completed, tot.Errors)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package loadtest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -16,7 +15,7 @@ import (
 
 // rawSender sends the run's one request over keep-alive HTTP/1.1
 // connections: it writes the request serialised once and reads the answer
-// with http.ReadResponse on the calling worker's goroutine. net/http's
+// with respParser on the calling worker's goroutine. net/http's
 // Transport hands every request to two more goroutines per connection,
 // which costs the generator CPU and wake-ups it needs to stay on schedule.
 //
@@ -36,10 +35,11 @@ type rawSender struct {
 	idle []*rawConn
 }
 
-// rawConn is one keep-alive connection and its reader.
+// rawConn is one keep-alive connection and its response reader.
 type rawConn struct {
 	conn net.Conn
-	br   *bufio.Reader
+	buf  []byte
+	p    respParser
 }
 
 // newRawSender prepares the request bytes for target.
@@ -113,7 +113,7 @@ func (s *rawSender) dial(ctx context.Context) (*rawConn, error) {
 		}
 		c = tc
 	}
-	return &rawConn{conn: c, br: bufio.NewReaderSize(c, 4096)}, nil
+	return &rawConn{conn: c, buf: make([]byte, 4096)}, nil
 }
 
 // do sends the request and reads the whole answer; it returns the status.
@@ -139,7 +139,7 @@ func (s *rawSender) do(ctx context.Context) (int, error) {
 			return status, nil
 		}
 		c.conn.Close()
-		if fresh || attempt > 0 || ctx.Err() != nil || !idempotent(s.method) || isTimeout(err) {
+		if fresh || attempt > 0 || ctx.Err() != nil || !idempotent(s.method) || !errors.Is(err, errNoAnswer) {
 			return 0, err
 		}
 	}
@@ -156,17 +156,44 @@ func (s *rawSender) roundTrip(ctx context.Context, c *rawConn) (int, bool, error
 	if _, err := conn.Write(s.request); err != nil {
 		return 0, false, err
 	}
-	resp, err := http.ReadResponse(c.br, nil)
-	if err != nil {
+	c.p.reset(s.method == http.MethodHead)
+	for {
+		n, err := conn.Read(c.buf)
+		if n > 0 {
+			used, done, perr := c.p.feed(c.buf[:n])
+			if perr != nil {
+				return 0, false, perr
+			}
+			if done {
+				// Bytes beyond the answer: nothing asked for them, so
+				// the connection is not trusted again.
+				return c.p.status, used == n && c.p.reusable(), nil
+			}
+		}
+		if err == nil {
+			continue
+		}
+		nothing := c.p.state == psStatus && c.p.headBytes == 0 && !c.p.partial
+		if err == io.EOF {
+			done, perr := c.p.eof()
+			switch {
+			case done:
+				return c.p.status, false, nil
+			case nothing:
+				return 0, false, errNoAnswer
+			}
+			return 0, false, perr
+		}
+		if nothing && !isTimeout(err) {
+			return 0, false, fmt.Errorf("%w: %w", errNoAnswer, err)
+		}
 		return 0, false, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return 0, false, err
-	}
-	return resp.StatusCode, !resp.Close, nil
 }
+
+// errNoAnswer: the connection ended before any byte of the answer, which on
+// a kept-alive connection usually means the server had closed it.
+var errNoAnswer = errors.New("the connection closed before any answer")
 
 func idempotent(method string) bool {
 	switch method {

@@ -26,6 +26,9 @@ func TestRawSender(t *testing.T) {
 		case "/missing":
 			http.NotFound(w, r)
 			return
+		case "/early-hints":
+			w.Header().Set("Link", "</style.css>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
 		}
 		if r.Header.Get("User-Agent") != "headroom-loadtest" || r.Method != http.MethodGet {
 			http.Error(w, "unexpected request", http.StatusBadRequest)
@@ -47,6 +50,8 @@ func TestRawSender(t *testing.T) {
 		{"after the close, redials", "/", time.Second, 200, ""},
 		{"chunked body", "/chunked", time.Second, 200, ""},
 		{"404", "/missing", time.Second, 404, ""},
+		{"103 then 200", "/early-hints", time.Second, 200, ""},
+		{"after the 103, the connection still serves", "/", time.Second, 200, ""},
 		{"timeout", "/slow", 50 * time.Millisecond, 0, "timeout"},
 	}
 	// One sender per test case (paths differ), sharing the idle stack so

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -81,7 +82,7 @@ func newLoadtestRunCmd(streams ioStreams) *cobra.Command {
 	o := &loadtestRunOptions{
 		Speedup: 1, Step: time.Second, Method: "GET", Timeout: 30 * time.Second, Engine: "auto",
 		Arrivals: loadtest.ArrivalsPoisson, MaxRate: 1000, MaxDuration: 30 * time.Minute,
-		MaxWorkers: loadtest.DefaultMaxWorkers, Sender: loadtest.SenderRaw, Out: "loadtest-result.json", Buckets: 10, Output: "table",
+		MaxWorkers: loadtest.DefaultMaxWorkers, Sender: loadtest.SenderAuto, Out: "loadtest-result.json", Buckets: 10, Output: "table",
 		streams: streams,
 	}
 	cmd := &cobra.Command{
@@ -135,7 +136,7 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.Float64Var(&o.MaxRate, "max-rate", o.MaxRate, "refuse a schedule whose peak exceeds this rate (req/s)")
 	f.DurationVar(&o.MaxDuration, "max-duration", o.MaxDuration, "refuse a schedule longer than this")
 	f.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "requests in flight at most (built-in engine)")
-	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: raw (its own HTTP/1.1 sender, less CPU per request) or nethttp")
+	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: auto (loop for http:// on Linux, else raw), loop (one epoll event loop, least CPU per request), raw (a goroutine per request) or nethttp (net/http's client)")
 	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals (default: the plan's seed, else 1)")
 	f.BoolVar(&o.Watch, "watch", false, "every 15 s, record the target's HPA (desired, current, metrics) and workload (ready replicas) from the cluster (read-only)")
 	bindKubeFlags(f, &o.Kube)
@@ -202,8 +203,8 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return usageErrorf("--timeout must be > 0, got %s", o.Timeout)
 	}
-	if o.Sender != loadtest.SenderRaw && o.Sender != loadtest.SenderNetHTTP {
-		return usageErrorf("--sender must be raw or nethttp, got %q", o.Sender)
+	if !slices.Contains(loadtest.Senders, o.Sender) {
+		return usageErrorf("--sender must be one of %s, got %q", strings.Join(loadtest.Senders, ", "), o.Sender)
 	}
 	if o.Arrivals != loadtest.ArrivalsPoisson && o.Arrivals != loadtest.ArrivalsConstant {
 		return usageErrorf("--arrivals must be poisson or constant, got %q", o.Arrivals)

@@ -6,12 +6,12 @@
 # valid run (send-lag p99 < 5 ms, under 1 % dropped, ≥ 97 % of the offered
 # rate completed) is reported with its share of wrk's.
 # Usage: [SENDER=raw] hack/bench/engine-vs-wrk.sh [RATE ...]   (needs wrk: apt-get install wrk)
-# SENDER picks the engine's HTTP sender (raw, the default, or nethttp).
+# SENDER picks the engine's HTTP sender (auto, the default, loop, raw or nethttp).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 rates=("$@")
-[ ${#rates[@]} -gt 0 ] || rates=(500 1000 2000 3000 4000 6000 8000 12000 16000 24000)
+[ ${#rates[@]} -gt 0 ] || rates=(1000 2000 4000 8000 12000 16000 20000 24000 28000 32000)
 
 tmp=$(mktemp -d)
 server_pid=""
@@ -30,7 +30,7 @@ url="http://127.0.0.1:$port/"
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 wrk_rate=$(wrk -t2 -c64 -d10s "$url" | awk '/^Requests\/sec:/ { print $2 }')
-echo "wrk -t2 -c64 -d10s: ${wrk_rate} req/s; engine sender ${SENDER:-raw}"
+echo "wrk -t2 -c64 -d10s: ${wrk_rate} req/s; engine sender ${SENDER:-auto}"
 
 best=0
 top=0
@@ -39,7 +39,7 @@ misses=0
 for r in "${rates[@]}"; do
   set +e
   "$tmp/headroom" loadtest run --engine builtin --arrivals constant --target "$url" --rate "$r" --duration 5s \
-    --max-rate 1000000 --max-workers 1000 --sender "${SENDER:-raw}" --out "$tmp/run-$r.json" >"$tmp/out-$r.txt" 2>/dev/null
+    --max-rate 1000000 --max-workers 1000 --sender "${SENDER:-auto}" --out "$tmp/run-$r.json" >"$tmp/out-$r.txt" 2>/dev/null
   set -e
   completed=$(awk '/^offered/ { for (i = 1; i <= NF; i++) if ($i == "completed") print $(i+1) }' "$tmp/out-$r.txt")
   lag=$(grep '^send lag' "$tmp/out-$r.txt" | sed 's/.*: //')
