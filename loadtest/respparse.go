@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // maxResponseHead bounds a response's status line and headers (and a
@@ -260,13 +261,13 @@ func (p *respParser) onLine(raw []byte) error {
 				return fmt.Errorf("malformed MIME header initial line %q", clip(line))
 			}
 			p.field = append(p.field, ' ')
-			p.field = append(p.field, bytes.Trim(line, " \t")...)
+			p.field = append(p.field, trimOWS(line)...)
 			return nil
 		}
 		if err := p.flushField(); err != nil {
 			return err
 		}
-		p.field = append(p.field[:0], bytes.TrimRight(line, " \t")...)
+		p.field = append(p.field[:0], trimRightOWS(line)...)
 		return nil
 	}
 	return fmt.Errorf("response parser in state %d got a line", p.state)
@@ -307,10 +308,11 @@ func (p *respParser) flushField() error {
 	}
 	line := p.field
 	p.field = p.field[:0]
-	name, value, ok := bytes.Cut(line, []byte(":"))
-	if !ok || !validFieldName(name) {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 || !validFieldName(line[:i]) {
 		return fmt.Errorf("malformed MIME header line %q", clip(line))
 	}
+	name, value := line[:i], line[i+1:]
 	for _, c := range value {
 		if c < ' ' && c != '\t' || c == 0x7f {
 			return fmt.Errorf("malformed MIME header line %q", clip(line))
@@ -319,7 +321,7 @@ func (p *respParser) flushField() error {
 	if p.state == psTrailer {
 		return nil
 	}
-	value = bytes.Trim(value, " \t")
+	value = trimOWS(value)
 	switch {
 	case asciiEqualFold(name, "content-length"):
 		if p.hasCL {
@@ -351,7 +353,7 @@ func (p *respParser) flushField() error {
 		p.chunked = true
 	case asciiEqualFold(name, "connection"):
 		for tok := range bytes.SplitSeq(value, []byte(",")) {
-			tok = bytes.Trim(tok, " \t")
+			tok = trimOWS(tok)
 			if asciiEqualFold(tok, "close") {
 				p.close = true
 			} else if asciiEqualFold(tok, "keep-alive") {
@@ -360,7 +362,7 @@ func (p *respParser) flushField() error {
 		}
 	case asciiEqualFold(name, "trailer"):
 		for tok := range bytes.SplitSeq(value, []byte(",")) {
-			tok = bytes.Trim(tok, " \t")
+			tok = trimOWS(tok)
 			if asciiEqualFold(tok, "transfer-encoding") || asciiEqualFold(tok, "trailer") || asciiEqualFold(tok, "content-length") {
 				p.badTrail = true
 			}
@@ -410,7 +412,7 @@ func (p *respParser) onChunkSize(raw []byte) error {
 		return errors.New("malformed chunked encoding: chunk line too long")
 	}
 	p.excess += int64(len(line)) + 2
-	size, _, _ := bytes.Cut(bytes.TrimRight(line, " \t"), []byte(";"))
+	size, _, _ := bytes.Cut(trimRightOWS(line), []byte(";"))
 	if len(size) == 0 {
 		return errors.New("malformed chunked encoding: empty chunk size")
 	}
@@ -474,12 +476,20 @@ func validFieldName(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if c < ' ' || c >= 0x7f || bytes.IndexByte([]byte(`"(),/:;<=>?@[\]{}`), c) >= 0 {
+		if !fieldNameByte[c] {
 			return false
 		}
 	}
 	return true
 }
+
+// fieldNameByte: RFC 9110 tchar, and space.
+var fieldNameByte = func() (t [256]bool) {
+	for c := ' '; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c)
+	}
+	return t
+}()
 
 func asciiEqualFold(b []byte, s string) bool {
 	if len(b) != len(s) {
@@ -495,6 +505,21 @@ func asciiEqualFold(b []byte, s string) bool {
 		}
 	}
 	return true
+}
+
+// trimOWS and trimRightOWS drop spaces and tabs.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return trimRightOWS(b)
+}
+
+func trimRightOWS(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // clip shortens a quoted fragment of a malformed response for an error.
