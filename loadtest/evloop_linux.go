@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -34,6 +36,7 @@ const loopSupported = true
 // wait in a stack and the most recently used goes first, as in rawSender.
 type eventLoop struct {
 	b       *Builtin
+	ctx     context.Context
 	spec    RunSpec
 	pacer   *SchedulePacer
 	rec     *recorder
@@ -65,10 +68,11 @@ type eventLoop struct {
 	scheduled bool            // the schedule has hit number hits
 	last      time.Duration   // the intended time of the last hit played
 	gen       int32           // tags epoll registrations, see loopConn.gen
-	dialing   int             // dials asked for and not yet back
+	dialing   int             // dials asked for whose socket is not connected yet
 	dialReq   chan struct{}   // to the dialer: open one more connection
 	dialed    chan dialResult // from the dialer
 	wakefd    int             // eventfd the dialer wakes the loop with
+	stopping  atomic.Bool     // the run is over: the dialer opens nothing more
 	dialWG    sync.WaitGroup
 }
 
@@ -114,12 +118,13 @@ type loopConn struct {
 // run, the end of the played schedule and whether ctx interrupted it.
 func (b *Builtin) runLoop(ctx context.Context, spec RunSpec, pacer *SchedulePacer, rec *recorder, progress *progressPrinter,
 	method string, timeout time.Duration, raw *rawSender) (time.Time, time.Duration, bool, error) {
-	addr, err := net.ResolveTCPAddr("tcp", raw.addr)
+	addr, err := targetAddr(ctx, raw.addr)
 	if err != nil {
 		return time.Time{}, 0, false, err
 	}
-	l := &eventLoop{b: b, spec: spec, pacer: pacer, rec: rec, request: raw.request, head: method == "HEAD",
-		retry: idempotent(method), timeout: timeout, buf: make([]byte, 64<<10), events: make([]unix.EpollEvent, 256), pwait2: true}
+	l := &eventLoop{b: b, ctx: ctx, spec: spec, pacer: pacer, rec: rec, request: raw.request, head: method == "HEAD",
+		retry: idempotent(method), timeout: timeout, buf: make([]byte, 64<<10), events: make([]unix.EpollEvent, 256),
+		pwait2: true, wakefd: -1}
 	if ip4 := addr.IP.To4(); ip4 != nil {
 		sa := &unix.SockaddrInet4{Port: addr.Port}
 		copy(sa.Addr[:], ip4)
@@ -130,6 +135,10 @@ func (b *Builtin) runLoop(ctx context.Context, spec RunSpec, pacer *SchedulePace
 		if addr.Zone != "" {
 			if ifi, err := net.InterfaceByName(addr.Zone); err == nil {
 				sa.ZoneId = uint32(ifi.Index)
+			} else if n, err := strconv.ParseUint(addr.Zone, 10, 32); err == nil {
+				sa.ZoneId = uint32(n)
+			} else {
+				return time.Time{}, 0, false, fmt.Errorf("IPv6 zone %q: no such interface", addr.Zone)
 			}
 		}
 		l.sa, l.family = sa, unix.AF_INET6
@@ -164,6 +173,7 @@ func (b *Builtin) runLoop(ctx context.Context, spec RunSpec, pacer *SchedulePace
 			l.expire(now)
 			progress.maybe(now)
 			nextScan = now + scanEvery
+			now = time.Since(l.start)
 		}
 		wait := nextScan - now
 		if l.scheduled {
@@ -189,6 +199,22 @@ func (b *Builtin) runLoop(ctx context.Context, spec RunSpec, pacer *SchedulePace
 	return l.start, end, interrupted, nil
 }
 
+// targetAddr picks the address the loop connects to: the one a probe
+// connection reached, trying every address the name resolves to as net's
+// dialer does (a "localhost" server may listen on ::1 only). When the probe
+// fails the run still goes ahead, on the first address, and its requests
+// fail as they would with the other senders.
+func targetAddr(ctx context.Context, hostport string) (*net.TCPAddr, error) {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if c, err := d.DialContext(ctx, "tcp", hostport); err == nil {
+		defer c.Close()
+		if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			return a, nil
+		}
+	}
+	return net.ResolveTCPAddr("tcp", hostport)
+}
+
 // dispatchDue sends every hit due by now, and returns now.
 func (l *eventLoop) dispatchDue() time.Duration {
 	now := time.Since(l.start)
@@ -199,6 +225,9 @@ func (l *eventLoop) dispatchDue() time.Duration {
 		l.next, l.scheduled = l.pacer.At(l.hits)
 		if l.hits%64 == 0 {
 			now = time.Since(l.start)
+			if l.ctx.Err() != nil {
+				break
+			}
 		}
 	}
 	return now
@@ -285,6 +314,9 @@ func (l *eventLoop) startDialer() error {
 		defer l.dialWG.Done()
 		one := []byte{1, 0, 0, 0, 0, 0, 0, 0}
 		for range l.dialReq {
+			if l.stopping.Load() {
+				continue // the run is over: no more handshakes with the target
+			}
 			fd, err := l.openSocket()
 			l.dialed <- dialResult{fd, err}
 			unix.Write(l.wakefd, one)
@@ -309,8 +341,9 @@ func (l *eventLoop) openSocket() (int, error) {
 	return fd, nil
 }
 
-// adoptDialed takes the connections the dialer opened: each goes to the
-// oldest waiting hit, or, once connected, to the idle stack.
+// adoptDialed takes the sockets the dialer opened into the loop. A hit
+// waiting in pending goes to the first connection ready, new or kept
+// alive, as net/http's pool does.
 func (l *eventLoop) adoptDialed() {
 	var b [8]byte
 	unix.Read(l.wakefd, b[:])
@@ -321,30 +354,50 @@ func (l *eventLoop) adoptDialed() {
 		default:
 			return
 		}
-		l.dialing--
 		if r.err != nil {
-			if len(l.pending) > 0 {
-				h := l.pending[0]
-				l.pending = l.pending[1:]
-				l.rec.finished(h.intended, h.began, time.Since(l.start), outcomeError)
-			}
+			l.dialFailed()
 			continue
 		}
-		// A new socket watches EPOLLOUT until it is connected and the
-		// request is written.
+		// A new socket watches EPOLLOUT until it is connected and its
+		// first request is written.
 		l.gen++
-		c := &loopConn{fd: r.fd, state: csConnecting, out: true, busyAt: -1, gen: l.gen}
+		c := &loopConn{fd: r.fd, state: csConnecting, out: true, busyAt: -1, gen: l.gen,
+			deadline: time.Since(l.start) + l.timeout}
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(r.fd), Pad: c.gen}
 		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
 			unix.Close(r.fd)
+			l.dialFailed()
 			continue
 		}
 		for len(l.byFD) <= r.fd {
 			l.byFD = append(l.byFD, nil)
 		}
 		l.byFD[r.fd] = c
-		l.takePending(c)
 	}
+}
+
+// dialFailed ends a dial that did not give a connection: the oldest
+// waiting hit fails with it (the target refuses, say), as its request
+// would have with a sender that dials per request.
+func (l *eventLoop) dialFailed() {
+	l.dialing--
+	if len(l.pending) > 0 {
+		h := l.pending[0]
+		l.pending = l.pending[1:]
+		l.rec.finished(h.intended, h.began, time.Since(l.start), outcomeError)
+	}
+}
+
+// connected puts a socket whose connect completed to work.
+func (l *eventLoop) connected(c *loopConn) {
+	l.dialing--
+	c.state = csIdle
+	if l.takePending(c) {
+		return
+	}
+	c.out = false
+	l.watch(c, unix.EPOLLIN)
+	l.idle = append(l.idle, c)
 }
 
 // write sends what is left of the request; a full socket buffer waits for
@@ -352,7 +405,7 @@ func (l *eventLoop) adoptDialed() {
 func (l *eventLoop) write(c *loopConn) {
 	c.state = csWriting
 	for c.written < len(l.request) {
-		n, err := unix.Write(c.fd, l.request[c.written:])
+		n, err := unix.SendmsgN(c.fd, l.request[c.written:], nil, nil, unix.MSG_NOSIGNAL)
 		if errors.Is(err, unix.EAGAIN) {
 			if !c.out {
 				c.out = true
@@ -416,23 +469,11 @@ func (l *eventLoop) poll(wait time.Duration) error {
 				continue
 			}
 			if soErr, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || soErr != 0 {
-				if err == nil {
-					err = unix.Errno(soErr)
-				}
-				l.fail(c, fmt.Errorf("connect: %w", err))
+				l.close(c)
+				l.dialFailed()
 				continue
 			}
-			if c.busyAt < 0 && !l.takePending(c) {
-				// Connected, and no hit waits for it any more (a
-				// kept-alive connection took it meanwhile).
-				c.state = csIdle
-				c.out = false
-				l.watch(c, unix.EPOLLIN)
-				l.idle = append(l.idle, c)
-				continue
-			}
-			c.written = 0
-			l.write(c)
+			l.connected(c)
 		case csWriting:
 			if ev.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP|unix.EPOLLRDHUP) != 0 {
 				// The server answers (or hangs up) before it took the
@@ -462,9 +503,10 @@ func (l *eventLoop) epollWait(wait time.Duration) (int, error) {
 		if e == 0 {
 			return int(r), nil
 		}
-		if e != unix.ENOSYS {
+		if e != unix.ENOSYS && e != unix.EPERM {
 			return 0, e
 		}
+		// Kernels before 5.11, and seccomp profiles that do not know it.
 		l.pwait2 = false
 	}
 	ms := int((wait + time.Millisecond - 1) / time.Millisecond)
@@ -558,6 +600,14 @@ func (l *eventLoop) expire(now time.Duration) {
 		c.retried = true
 		l.fail(c, errors.New("timeout"))
 	}
+	for _, c := range l.byFD {
+		if c != nil && c.state == csConnecting && now >= c.deadline {
+			// The handshake took the whole timeout; the hit it was
+			// for has timed out in pending meanwhile.
+			l.close(c)
+			l.dialing--
+		}
+	}
 	for len(l.pending) > 0 && now >= l.pending[0].began+l.timeout {
 		h := l.pending[0]
 		l.pending = l.pending[1:]
@@ -589,6 +639,7 @@ func (l *eventLoop) close(c *loopConn) {
 
 func (l *eventLoop) closeAll() {
 	if l.dialReq != nil {
+		l.stopping.Store(true)
 		close(l.dialReq)
 		l.dialWG.Wait()
 		close(l.dialed)
@@ -597,6 +648,8 @@ func (l *eventLoop) closeAll() {
 				unix.Close(r.fd)
 			}
 		}
+	}
+	if l.wakefd >= 0 {
 		unix.Close(l.wakefd)
 	}
 	for _, c := range l.byFD {

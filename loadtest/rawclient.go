@@ -154,12 +154,18 @@ func (s *rawSender) roundTrip(ctx context.Context, c *rawConn) (int, bool, error
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if _, err := conn.Write(s.request); err != nil {
+		if !isTimeout(err) && ctx.Err() == nil {
+			// A kept-alive connection the server had reset.
+			err = fmt.Errorf("%w: %w", errNoAnswer, err)
+		}
 		return 0, false, err
 	}
 	c.p.reset(s.method == http.MethodHead)
+	got := false // a byte of the answer came (an interim 1xx counts)
 	for {
 		n, err := conn.Read(c.buf)
 		if n > 0 {
+			got = true
 			used, done, perr := c.p.feed(c.buf[:n])
 			if perr != nil {
 				return 0, false, perr
@@ -173,7 +179,7 @@ func (s *rawSender) roundTrip(ctx context.Context, c *rawConn) (int, bool, error
 		if err == nil {
 			continue
 		}
-		nothing := c.p.state == psStatus && c.p.headBytes == 0 && !c.p.partial
+		nothing := !got
 		if err == io.EOF {
 			done, perr := c.p.eof()
 			switch {

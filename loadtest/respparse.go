@@ -62,8 +62,7 @@ type respParser struct {
 	partial bool   // line holds the start of the current line
 	field   []byte // the pending header field (folded lines join it)
 	hasCL   bool
-	clRaw   [20]byte // the first Content-Length value, to compare repeats
-	clLen   int
+	clRaw   []byte // the first Content-Length value, to compare repeats
 }
 
 type parseState uint8
@@ -80,7 +79,8 @@ const (
 	psDone
 )
 
-// Limits as net/http's chunked reader has them.
+// Limits as net/http's chunked reader has them (a chunk line and its CRLF
+// must fit its 4 KiB read buffer).
 const (
 	maxChunkLine   = 4096
 	maxChunkExcess = 16 << 10
@@ -88,8 +88,8 @@ const (
 
 // reset prepares for the next response; head says the request was HEAD.
 func (p *respParser) reset(head bool) {
-	line, field := p.line[:0], p.field[:0]
-	*p = respParser{head: head, line: line, field: field}
+	line, field, cl := p.line[:0], p.field[:0], p.clRaw[:0]
+	*p = respParser{head: head, line: line, field: field, clRaw: cl}
 	p.startHead()
 }
 
@@ -191,7 +191,7 @@ func (p *respParser) eof() (bool, error) {
 func (p *respParser) nextLine(b []byte) (line []byte, used int, ok bool, err error) {
 	limit := maxResponseHead
 	if p.state == psChunkSize {
-		limit = maxChunkLine + 1
+		limit = maxChunkLine
 	}
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
@@ -267,6 +267,11 @@ func (p *respParser) onLine(raw []byte) error {
 		if err := p.flushField(); err != nil {
 			return err
 		}
+		if bytes.IndexByte(line, ':') < 0 {
+			// net/http checks the colon on a field's first line, before
+			// folding.
+			return fmt.Errorf("malformed MIME header: missing colon %q", clip(line))
+		}
 		p.field = append(p.field[:0], trimRightOWS(line)...)
 		return nil
 	}
@@ -325,20 +330,17 @@ func (p *respParser) flushField() error {
 	switch {
 	case asciiEqualFold(name, "content-length"):
 		if p.hasCL {
-			if string(value) != string(p.clRaw[:p.clLen]) {
-				return fmt.Errorf("conflicting Content-Length headers (%q and %q)", clip(p.clRaw[:p.clLen]), clip(value))
+			if string(value) != string(p.clRaw) {
+				return fmt.Errorf("conflicting Content-Length headers (%q and %q)", clip(p.clRaw), clip(value))
 			}
 			return nil
-		}
-		if len(value) > len(p.clRaw) {
-			return fmt.Errorf("bad Content-Length %q", clip(value))
 		}
 		n, err := parseContentLength(value)
 		if err != nil {
 			return err
 		}
 		p.hasCL, p.length = true, n
-		p.clLen = copy(p.clRaw[:], value)
+		p.clRaw = append(p.clRaw[:0], value...)
 	case asciiEqualFold(name, "transfer-encoding"):
 		if p.minor == 0 {
 			return nil // net/http ignores it in HTTP/1.0 (Go issue 12785)
@@ -408,7 +410,7 @@ func (p *respParser) onChunkSize(raw []byte) error {
 		return errors.New("malformed chunked encoding: CR inside a chunk line")
 	}
 	line := raw[:len(raw)-1]
-	if len(line) >= maxChunkLine {
+	if len(raw)+1 > maxChunkLine { // net/http's 4 KiB buffer holds the line and its CRLF
 		return errors.New("malformed chunked encoding: chunk line too long")
 	}
 	p.excess += int64(len(line)) + 2
