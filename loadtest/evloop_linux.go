@@ -414,7 +414,7 @@ func (l *eventLoop) write(c *loopConn) {
 			return
 		}
 		if err != nil {
-			l.fail(c, err)
+			l.fail(c)
 			return
 		}
 		c.written += n
@@ -430,7 +430,7 @@ func (l *eventLoop) write(c *loopConn) {
 func (l *eventLoop) watch(c *loopConn, events uint32) {
 	ev := unix.EpollEvent{Events: events | unix.EPOLLRDHUP, Fd: int32(c.fd), Pad: c.gen}
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
-		l.fail(c, err)
+		l.fail(c)
 	}
 }
 
@@ -520,13 +520,13 @@ func (l *eventLoop) read(c *loopConn) {
 		return
 	}
 	if err != nil {
-		l.fail(c, err)
+		l.fail(c)
 		return
 	}
 	if n == 0 {
 		done, perr := c.p.eof()
 		if perr != nil {
-			l.fail(c, perr)
+			l.fail(c)
 			return
 		}
 		if done {
@@ -537,7 +537,7 @@ func (l *eventLoop) read(c *loopConn) {
 	c.got = true
 	used, done, perr := c.p.feed(l.buf[:n])
 	if perr != nil {
-		l.fail(c, perr)
+		l.fail(c)
 		return
 	}
 	if done {
@@ -568,7 +568,7 @@ func (l *eventLoop) finish(c *loopConn, keep bool) {
 // fail ends a request with an error, or replays it once on a new
 // connection when a kept-alive connection turned out dead before any of
 // the answer came (idempotent methods only, as net/http does).
-func (l *eventLoop) fail(c *loopConn, err error) {
+func (l *eventLoop) fail(c *loopConn) {
 	if c.busyAt < 0 {
 		l.close(c)
 		return
@@ -585,7 +585,7 @@ func (l *eventLoop) fail(c *loopConn, err error) {
 		l.askDial()
 		return
 	}
-	_ = err // the result counts errors; it does not keep their text
+	// The result counts errors; it does not keep their text.
 	l.rec.finished(h.intended, h.began, time.Since(l.start), outcomeError)
 }
 
@@ -598,7 +598,7 @@ func (l *eventLoop) expire(now time.Duration) {
 			continue
 		}
 		c.retried = true
-		l.fail(c, errors.New("timeout"))
+		l.fail(c)
 	}
 	for _, c := range l.byFD {
 		if c != nil && c.state == csConnecting && now >= c.deadline {
