@@ -122,16 +122,10 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 		return l, errK6Slow
 	}
 	for {
-		s.ws()
-		key, ok := s.plainString()
+		key, ok := s.member()
 		if !ok {
 			return l, errK6Slow
 		}
-		s.ws()
-		if !s.eat(':') {
-			return l, errK6Slow
-		}
-		s.ws()
 		switch string(key) {
 		case "type":
 			if typ, ok = s.plainString(); !ok {
@@ -156,16 +150,10 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 			s.ws()
 			if !s.eat('}') {
 				for {
-					s.ws()
-					dk, ok := s.plainString()
+					dk, ok := s.member()
 					if !ok {
 						return l, errK6Slow
 					}
-					s.ws()
-					if !s.eat(':') {
-						return l, errK6Slow
-					}
-					s.ws()
 					switch string(dk) {
 					case "time":
 						if tm, ok = s.plainString(); !ok {
@@ -189,12 +177,10 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 							return l, errK6Slow
 						}
 					}
-					s.ws()
-					if s.eat('}') {
-						break
-					}
-					if !s.eat(',') {
+					if more, ok := s.more(); !ok {
 						return l, errK6Slow
+					} else if !more {
+						break
 					}
 				}
 			}
@@ -204,12 +190,10 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 				return l, errK6Slow
 			}
 		}
-		s.ws()
-		if s.eat('}') {
-			break
-		}
-		if !s.eat(',') {
+		if more, ok := s.more(); !ok {
 			return l, errK6Slow
+		} else if !more {
+			break
 		}
 	}
 	s.ws()
@@ -351,6 +335,31 @@ func (p *k6LineParser) stdTime(b []byte) (time.Time, bool) {
 type jscan struct {
 	b []byte
 	i int
+}
+
+// member reads an object member's `"key":` and the white space around it.
+func (s *jscan) member() ([]byte, bool) {
+	s.ws()
+	key, ok := s.plainString()
+	if !ok {
+		return nil, false
+	}
+	s.ws()
+	if !s.eat(':') {
+		return nil, false
+	}
+	s.ws()
+	return key, true
+}
+
+// more reads what follows a member's value: a comma (more members) or the
+// object's closing brace; ok is false for anything else.
+func (s *jscan) more() (more, ok bool) {
+	s.ws()
+	if s.eat('}') {
+		return false, true
+	}
+	return true, s.eat(',')
 }
 
 func (s *jscan) ws() {
