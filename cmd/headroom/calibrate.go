@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -111,11 +110,9 @@ func (o *calibrateOptions) Run(*cobra.Command) error {
 		return err
 	}
 	if o.Output == "json" {
-		b, err := json.MarshalIndent(cal, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, cal); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	} else {
 		printCalibration(o.streams.Out, cal)
 	}

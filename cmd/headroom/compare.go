@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -116,11 +115,9 @@ func (o *compareOptions) Run(*cobra.Command) error {
 		return fmt.Errorf("no scenario of the plan covers the services the proposed HPAs target")
 	}
 	if o.Output == "json" {
-		b, err := json.MarshalIndent(cs, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, cs); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	} else {
 		printComparison(o.streams.Out, cs)
 	}

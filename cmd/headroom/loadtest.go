@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -348,14 +347,12 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 		}
 	}
 	if o.Output == "json" {
-		b, err := json.MarshalIndent(struct {
+		if err := printJSON(o.streams.Out, struct {
 			Result     *loadtest.Result     `json:"result"`
 			Comparison *loadtest.Comparison `json:"comparison,omitempty"`
-		}{res, cmp}, "", "  ")
-		if err != nil {
+		}{res, cmp}); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	} else {
 		printRunSummary(o.streams.Out, res, o.Out)
 		if cmp != nil {
@@ -526,11 +523,9 @@ func (o *loadtestCompareOptions) Run(*cobra.Command) error {
 		return err
 	}
 	if o.Output == "json" {
-		b, err := json.MarshalIndent(cmp, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, cmp); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	} else {
 		printComparisonTable(o.streams.Out, cmp)
 	}

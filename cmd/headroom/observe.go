@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -272,11 +271,9 @@ func (o *observeOptions) Run(cmd *cobra.Command) error {
 		report = o.streams.ErrOut
 	}
 	if o.Report == "json" {
-		b, err := json.MarshalIndent(obs, "", "  ")
-		if err != nil {
+		if err := printJSON(report, obs); err != nil {
 			return err
 		}
-		fmt.Fprintln(report, string(b))
 	} else {
 		printObservations(report, obs, o.rate)
 	}

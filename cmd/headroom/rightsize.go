@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
@@ -261,17 +259,13 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 	}
 	switch o.Output {
 	case "json":
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, rep); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	case "yaml":
-		b, err := yaml.Marshal(rep)
-		if err != nil {
+		if err := printYAML(o.streams.Out, rep); err != nil {
 			return err
 		}
-		o.streams.Out.Write(b)
 	default:
 		printRightsize(o.streams.Out, &rep)
 	}

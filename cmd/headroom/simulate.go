@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -223,11 +222,9 @@ func (o *simulateOptions) Run(*cobra.Command) error {
 	}
 	switch o.Output {
 	case "json":
-		b, err := json.MarshalIndent(results, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, results); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	case "csv":
 		if err := writeSeriesCSV(o.streams.Out, results); err != nil {
 			return err

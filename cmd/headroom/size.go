@@ -1,14 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -117,17 +115,13 @@ func (o *sizeOptions) Run(*cobra.Command) error {
 	}
 	switch o.Output {
 	case "json":
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, rep); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	case "yaml":
-		b, err := yaml.Marshal(rep)
-		if err != nil {
+		if err := printYAML(o.streams.Out, rep); err != nil {
 			return err
 		}
-		o.streams.Out.Write(b)
 	default:
 		printSizing(o.streams.Out, rep)
 	}

@@ -190,16 +190,14 @@ func (o *sweepOptions) Run(cmd *cobra.Command) error {
 // writeJSON writes v as indented JSON to path (atomically: a temporary
 // file renamed into place) or to out for "-".
 func writeJSON(path string, out io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
 	if path == "-" {
-		_, err := out.Write(b)
+		return printJSON(out, v)
+	}
+	var buf bytes.Buffer
+	if err := printJSON(&buf, v); err != nil {
 		return err
 	}
-	return atomicfile.Write(path, b, 0)
+	return atomicfile.Write(path, buf.Bytes(), 0)
 }
 
 // sweepMergeOptions are the flags of `headroom sweep merge`.

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
@@ -109,17 +107,13 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 	}
 	switch o.Output {
 	case "json":
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
+		if err := printJSON(o.streams.Out, res); err != nil {
 			return err
 		}
-		fmt.Fprintln(o.streams.Out, string(b))
 	case "yaml":
-		b, err := yaml.Marshal(res.Best.Spec)
-		if err != nil {
+		if err := printYAML(o.streams.Out, res.Best.Spec); err != nil {
 			return err
 		}
-		o.streams.Out.Write(b)
 	default:
 		printTune(o.streams.Out, res)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -43,8 +42,7 @@ func newVersionCmd(streams ioStreams) *cobra.Command {
 			case "", "table":
 				fmt.Fprintf(streams.Out, "headroom %s (%s, %s)\n", v.Version, v.GoVersion, v.Platform)
 			case "json":
-				b, _ := json.MarshalIndent(v, "", "  ")
-				fmt.Fprintln(streams.Out, string(b))
+				return printJSON(streams.Out, v)
 			default:
 				return usageErrorf("--output must be table or json, got %q", output)
 			}
