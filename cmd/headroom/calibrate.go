@@ -96,8 +96,8 @@ func (o *calibrateOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	if p.Service(o.Service) == nil {
-		return usageErrorf("--service %q: the plan has no such service", o.Service)
+	if err := checkServices(p, "--service", o.Service); err != nil {
+		return err
 	}
 	o.res, err = loadtest.ReadResultFile(o.Result)
 	return err

@@ -127,11 +127,11 @@ func (f *k6ScriptFlags) complete(streams ioStreams) error {
 	if err != nil {
 		return err
 	}
-	if p.Service(f.Service) == nil {
-		return usageErrorf("--service %q: the plan has no such service", f.Service)
+	if err := checkServices(p, "--service", f.Service); err != nil {
+		return err
 	}
-	if p.Scenario(f.Scenario) == nil {
-		return usageErrorf("--scenario %q: the plan has no such scenario", f.Scenario)
+	if err := checkScenarios(p, "--scenario", f.Scenario); err != nil {
+		return err
 	}
 	f.plan = p
 	return nil

@@ -231,10 +231,8 @@ func (o *observeOptions) Complete() error {
 	if err != nil {
 		return err
 	}
-	for _, s := range o.Services {
-		if p.Service(s) == nil {
-			return usageErrorf("--service %q: the plan has no such service", s)
-		}
+	if err := checkServices(p, "--service", o.Services...); err != nil {
+		return err
 	}
 	o.plan, o.src = p, src
 	o.client, err = prom.NewClient(o.PrometheusURL, nil)

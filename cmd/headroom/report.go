@@ -193,10 +193,8 @@ func (o *reportOptions) Complete() error {
 	}
 	o.plan = p
 	if o.event != nil {
-		for _, s := range o.event.Services {
-			if p.Service(s) == nil {
-				return usageErrorf("--event-services %q: the plan has no such service", s)
-			}
+		if err := checkServices(p, "--event-services", o.event.Services...); err != nil {
+			return err
 		}
 		if p.Scenario(o.event.Scenario) != nil {
 			return usageErrorf("--event %q: the plan already has a scenario of that name", o.event.Name)

@@ -191,10 +191,8 @@ func (o *rightsizeOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	for _, name := range o.Services {
-		if p.Service(name) == nil {
-			return usageErrorf("--service %q: the plan has no such service", name)
-		}
+	if err := checkServices(p, "--service", o.Services...); err != nil {
+		return err
 	}
 	if o.PrometheusURL != "" {
 		src, err := newPrometheusUsage(o.PrometheusURL)

@@ -152,15 +152,11 @@ func (o *simulateOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	for _, name := range o.Scenarios {
-		if p.Scenario(name) == nil {
-			return usageErrorf("--scenario %q: the plan has no such scenario", name)
-		}
+	if err := checkScenarios(p, "--scenario", o.Scenarios...); err != nil {
+		return err
 	}
-	for _, name := range o.Services {
-		if p.Service(name) == nil {
-			return usageErrorf("--service %q: the plan has no such service", name)
-		}
+	if err := checkServices(p, "--service", o.Services...); err != nil {
+		return err
 	}
 	if len(selectedScenarios(p, o.Scenarios, o.Services)) == 0 {
 		return usageErrorf("no selected scenario covers the selected services (%s)", strings.Join(o.Services, ", "))

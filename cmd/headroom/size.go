@@ -101,10 +101,10 @@ func (o *sizeOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	if o.Scenario != "" && p.Scenario(o.Scenario) == nil {
-		return usageErrorf("--scenario %q: the plan has no such scenario", o.Scenario)
+	if o.Scenario == "" {
+		return nil
 	}
-	return nil
+	return checkScenarios(p, "--scenario", o.Scenario)
 }
 
 // Run sizes and prints.

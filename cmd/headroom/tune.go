@@ -74,8 +74,8 @@ func (o *tuneOptions) Complete() error {
 	if err != nil {
 		return err
 	}
-	if p.Service(o.Service) == nil {
-		return usageErrorf("--service %q: the plan has no such service", o.Service)
+	if err := checkServices(p, "--service", o.Service); err != nil {
+		return err
 	}
 	o.plan = p
 	return nil
