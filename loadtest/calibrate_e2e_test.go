@@ -20,21 +20,7 @@ import (
 // measured of itself (the estimate also carries loopback HTTP and the
 // generator's send lag, which the server does not see).
 func TestCalibrateAgainstMMc(t *testing.T) {
-	// An invalid run (the generator lagged) that misses is measured once
-	// more, as in TestBuiltinAgainstMMc.
-	for attempt := 1; ; attempt++ {
-		fails, valid := calibrateOnce(t)
-		if len(fails) == 0 {
-			return
-		}
-		if valid || attempt == 2 {
-			for _, f := range fails {
-				t.Error(f)
-			}
-			return
-		}
-		t.Logf("attempt %d: %v; the run was invalid, measuring again", attempt, fails)
-	}
+	retryInvalid(t, func() ([]string, bool) { return calibrateOnce(t) })
 }
 
 func calibrateOnce(t *testing.T) (fails []string, valid bool) {

@@ -57,24 +57,30 @@ func TestBuiltinAgainstMMc(t *testing.T) {
 	workers := envInt(t, "E2E_LOADTEST_WORKERS", 1, 1)
 	for _, rho := range []float64{0.5, 0.8, 0.9} {
 		t.Run(fmt.Sprintf("rho=%.1f", rho), func(t *testing.T) {
-			// A run the generator itself spoiled (send lag beyond its bound:
-			// the lag is part of what it measured, since latency counts from
-			// the intended time) that misses the model is run once more; a
-			// valid run that misses fails at once.
-			for attempt := 1; ; attempt++ {
-				fails, valid := measureMMc(t, workers, secs, rho)
-				if len(fails) == 0 {
-					return
-				}
-				if valid || attempt == 2 {
-					for _, f := range fails {
-						t.Error(f)
-					}
-					return
-				}
-				t.Logf("attempt %d: %v; the run was invalid, measuring again", attempt, fails)
-			}
+			retryInvalid(t, func() ([]string, bool) { return measureMMc(t, workers, secs, rho) })
 		})
+	}
+}
+
+// retryInvalid runs measure, which returns what missed and whether the
+// run was valid. A run the generator itself spoiled (send lag beyond its
+// bound: the lag is part of what it measured, since latency counts from
+// the intended time) that misses is measured once more; a valid run that
+// misses fails at once.
+func retryInvalid(t *testing.T, measure func() (fails []string, valid bool)) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		fails, valid := measure()
+		if len(fails) == 0 {
+			return
+		}
+		if valid || attempt == 2 {
+			for _, f := range fails {
+				t.Error(f)
+			}
+			return
+		}
+		t.Logf("attempt %d: %v; the run was invalid, measuring again", attempt, fails)
 	}
 }
 
