@@ -185,8 +185,6 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if sender == SenderLoop && (!loopSupported || probe.URL.Scheme != "http") {
 		return nil, fmt.Errorf("target %q: the loop sender sends plain http on Linux only; use --sender raw", spec.Target)
 	}
-	client := b.client(timeout)
-
 	rec := newRecorder(spec.Schedule, pacer)
 	var progress *progressPrinter
 	if spec.Progress != nil {
@@ -206,6 +204,7 @@ func (b *Builtin) Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	stopInterrupt := context.AfterFunc(ctx, cancelReqs)
 	defer stopInterrupt()
 
+	client := b.client(timeout)
 	jobs := make(chan job, b.opts.MaxWorkers)
 	var inflight atomic.Int64
 	var wg sync.WaitGroup

@@ -37,7 +37,6 @@ const loopSupported = true
 type eventLoop struct {
 	b       *Builtin
 	ctx     context.Context
-	spec    RunSpec
 	pacer   *SchedulePacer
 	rec     *recorder
 	request []byte
@@ -122,7 +121,7 @@ func (b *Builtin) runLoop(ctx context.Context, spec RunSpec, pacer *SchedulePace
 	if err != nil {
 		return time.Time{}, 0, false, err
 	}
-	l := &eventLoop{b: b, ctx: ctx, spec: spec, pacer: pacer, rec: rec, request: raw.request, head: method == "HEAD",
+	l := &eventLoop{b: b, ctx: ctx, pacer: pacer, rec: rec, request: raw.request, head: method == "HEAD",
 		retry: idempotent(method), timeout: timeout, buf: make([]byte, 64<<10), events: make([]unix.EpollEvent, 256),
 		pwait2: true, wakefd: -1}
 	if ip4 := addr.IP.To4(); ip4 != nil {
