@@ -1,6 +1,9 @@
 package main
 
-import "github.com/headroom-dev/headroom/scenarios"
+import (
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+)
 
 // checkServices refuses, as a usage error naming flag, a service the plan
 // does not have.
@@ -22,4 +25,15 @@ func checkScenarios(p *scenarios.Plan, flag string, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// parseMode reads --mode: queueing, or utilization (either spelling).
+func parseMode(s string) (model.Mode, error) {
+	switch s {
+	case "queueing":
+		return model.Queueing, nil
+	case "utilization", "utilisation":
+		return model.Utilization, nil
+	}
+	return 0, usageErrorf("--mode must be queueing or utilization, got %q", s)
 }

@@ -112,14 +112,11 @@ func (o *reportOptions) Validate() error {
 	default:
 		return usageErrorf("--plots must be auto, all, at-risk or none, got %q", o.Plots)
 	}
-	switch o.Mode {
-	case "queueing":
-		o.mode = model.Queueing
-	case "utilization", "utilisation":
-		o.mode = model.Utilization
-	default:
-		return usageErrorf("--mode must be queueing or utilization, got %q", o.Mode)
+	mode, err := parseMode(o.Mode)
+	if err != nil {
+		return err
 	}
+	o.mode = mode
 	given := 0
 	for _, v := range []string{o.EventName, o.EventStart, o.EventEnd, o.EventPeak} {
 		if v != "" {

@@ -78,14 +78,11 @@ func (o *sizeOptions) Validate() error {
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan to size (try scenarios/examples/noa.yaml)")
 	}
-	switch o.Mode {
-	case "queueing":
-		o.mode = model.Queueing
-	case "utilization", "utilisation":
-		o.mode = model.Utilization
-	default:
-		return usageErrorf("--mode must be queueing or utilization, got %q", o.Mode)
+	mode, err := parseMode(o.Mode)
+	if err != nil {
+		return err
 	}
+	o.mode = mode
 	switch o.Output {
 	case "table", "json", "yaml":
 	default:
