@@ -8,6 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/headroom-dev/headroom/internal/yamlmap"
+
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -63,9 +65,9 @@ func ApplyCalibration(file string, data []byte, cal *Calibration, shape, note st
 		return nil, err
 	}
 	for _, c := range changes {
-		m := ensureMap(svc, c.mapping)
+		m := yamlmap.Ensure(svc, c.mapping)
 		if c.del {
-			deleteKey(m, c.key)
+			yamlmap.Delete(m, c.key)
 		} else {
 			setScalarNote(m, c.key, c.value, scalarTag(c.value), note)
 		}
@@ -105,14 +107,14 @@ func findService(file string, data []byte, name string) (*yaml.Node, *yaml.Node,
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, nil, fmt.Errorf("%s: not a single YAML mapping (a CapacityPlan)", file)
 	}
-	services := mapValue(doc.Content[0], "services")
+	services := yamlmap.Value(doc.Content[0], "services")
 	if services == nil || services.Kind != yaml.SequenceNode {
 		return nil, nil, fmt.Errorf("%s: no services list", file)
 	}
 	var svc *yaml.Node
 	for _, item := range services.Content {
 		if item.Kind == yaml.MappingNode {
-			if n := mapValue(item, "name"); n != nil && n.Value == name {
+			if n := yamlmap.Value(item, "name"); n != nil && n.Value == name {
 				svc = item
 			}
 		}
@@ -161,11 +163,11 @@ func splice(data []byte, svc *yaml.Node, changes []planChange, note string) ([]b
 		comment = "# " + note
 	}
 	for _, c := range changes {
-		m := mapValue(svc, c.mapping)
+		m := yamlmap.Value(svc, c.mapping)
 		if m == nil || m.Kind != yaml.MappingNode || m.Style&yaml.FlowStyle != 0 || len(m.Content) == 0 {
 			return nil, false
 		}
-		k, v := mapEntry(m, c.key)
+		k, v := yamlmap.Entry(m, c.key)
 		switch {
 		case c.del && k == nil:
 			continue
@@ -251,43 +253,8 @@ func splice(data []byte, svc *yaml.Node, changes []planChange, note string) ([]b
 	return []byte(strings.Join(out, "\n")), true
 }
 
-// mapEntry returns the key and value nodes of key in mapping m.
-func mapEntry(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
 func roundSig(x float64, digits int) float64 {
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', digits, 64), 64)
-	return v
-}
-
-// mapValue returns the value node of key in mapping m, nil when absent.
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// ensureMap returns the mapping under key, creating it (block style) when
-// absent or null.
-func ensureMap(m *yaml.Node, key string) *yaml.Node {
-	if v := mapValue(m, key); v != nil && v.Kind == yaml.MappingNode {
-		return v
-	} else if v != nil {
-		*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		return v
-	}
-	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
-	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	m.Content = append(m.Content, k, v)
 	return v
 }
 
@@ -295,7 +262,7 @@ func ensureMap(m *yaml.Node, key string) *yaml.Node {
 // comments) or appends it; a non-empty note becomes the value's line
 // comment.
 func setScalarNote(m *yaml.Node, key, value, tag, note string) {
-	v := mapValue(m, key)
+	v := yamlmap.Value(m, key)
 	if v == nil {
 		v = &yaml.Node{}
 		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
@@ -303,14 +270,5 @@ func setScalarNote(m *yaml.Node, key, value, tag, note string) {
 	v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, tag, value, 0, nil
 	if note != "" {
 		v.LineComment = "# " + note
-	}
-}
-
-func deleteKey(m *yaml.Node, key string) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
-			return
-		}
 	}
 }

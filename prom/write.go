@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/headroom-dev/headroom/internal/yamlmap"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -87,14 +88,14 @@ func UpdatePlan(file string, src []byte, obs []*Observation, wo WriteOptions) ([
 		return nil, fmt.Errorf("plan %s: not a YAML mapping", file)
 	}
 	root := doc.Content[0]
-	services := mapGet(root, "services")
+	services := yamlmap.Value(root, "services")
 	if services == nil || services.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("plan %s: no services list", file)
 	}
 	for _, o := range obs {
 		var svc *yaml.Node
 		for _, item := range services.Content {
-			if n := mapGet(item, "name"); n != nil && n.Value == o.Service {
+			if n := yamlmap.Value(item, "name"); n != nil && n.Value == o.Service {
 				svc = item
 			}
 		}
@@ -108,10 +109,10 @@ func UpdatePlan(file string, src []byte, obs []*Observation, wo WriteOptions) ([
 			continue
 		}
 		base := o.Rate.Pick(wo.Rate)
-		scs := mapGet(root, "scenarios")
+		scs := yamlmap.Value(root, "scenarios")
 		if scs == nil {
 			scs = &yaml.Node{Kind: yaml.SequenceNode}
-			mapSet(root, "scenarios", scs)
+			yamlmap.Set(root, "scenarios", scs)
 		}
 		if sc := replayScenario(o, base); sc != nil {
 			if err := putScenario(scs, sc); err != nil {
@@ -152,43 +153,35 @@ func writeService(svc *yaml.Node, o *Observation, wo WriteOptions) error {
 	rate := scalar(strconv.FormatFloat(base, 'g', 6, 64) + "/s")
 	rate.LineComment = fmt.Sprintf("observed %s over %s to %s: peak %s/s, p99 %s/s, p95 %s/s, p50 %s/s, mean %s/s; %d points, %.1f h%s",
 		wo.Rate, FormatDuration(o.End.Sub(o.Start)), o.End.Format(time.RFC3339), g4(r.Peak), g4(r.P99), g4(r.P95), g4(r.P50), g4(r.Mean), r.Points, r.Hours, low)
-	mapSet(svc, "requestRate", rate)
+	yamlmap.Set(svc, "requestRate", rate)
 
 	if st := o.ServiceTime; st != nil && st.MeanSeconds > 0 {
-		stn := mapGet(svc, "serviceTime")
-		if stn == nil || stn.Kind != yaml.MappingNode {
-			stn = &yaml.Node{Kind: yaml.MappingNode}
-			mapSet(svc, "serviceTime", stn)
-		}
-		mapSet(stn, "mean", scalar(seconds(st.MeanSeconds)))
+		stn := yamlmap.Ensure(svc, "serviceTime")
+		yamlmap.Set(stn, "mean", scalar(seconds(st.MeanSeconds)))
 		note := fmt.Sprintf("request-weighted mean of _sum/_count over %d steps, %.1f h", st.Points, st.Hours)
 		if st.P95Seconds > st.MeanSeconds && !st.P95Beyond {
-			mapDelete(stn, "cv")
-			mapSet(stn, "p95", scalar(seconds(st.P95Seconds)))
+			yamlmap.Delete(stn, "cv")
+			yamlmap.Set(stn, "p95", scalar(seconds(st.P95Seconds)))
 			note += fmt.Sprintf("; p95 from %d histogram buckets over the window", st.Buckets)
 		} else {
-			mapDelete(stn, "p95")
+			yamlmap.Delete(stn, "p95")
 		}
-		setObservedComment(keyOf(svc, "serviceTime"), "observed (response time inside the pod; equals the service time while pods are not saturated): "+note)
+		setObservedComment(entryKey(svc, "serviceTime"), "observed (response time inside the pod; equals the service time while pods are not saturated): "+note)
 	}
 
 	if f := o.CPU; f != nil {
 		if f.Slope > 0 {
-			cpu := mapGet(svc, "cpu")
-			if cpu == nil || cpu.Kind != yaml.MappingNode {
-				cpu = &yaml.Node{Kind: yaml.MappingNode}
-				mapSet(svc, "cpu", cpu)
-			}
-			mapDelete(cpu, "observedPerPod")
-			mapSet(cpu, "perRequest", scalar(seconds(f.Slope)))
+			cpu := yamlmap.Ensure(svc, "cpu")
+			yamlmap.Delete(cpu, "observedPerPod")
+			yamlmap.Set(cpu, "perRequest", scalar(seconds(f.Slope)))
 			note := ""
 			if f.Intercept >= 0 {
-				mapSet(cpu, "idle", scalar(millicores(f.Intercept)))
+				yamlmap.Set(cpu, "idle", scalar(millicores(f.Intercept)))
 			} else {
-				mapDelete(cpu, "idle")
+				yamlmap.Delete(cpu, "idle")
 				note = fmt.Sprintf("; the intercept %.4g cores is negative, idle left out", f.Intercept)
 			}
-			setObservedComment(keyOf(svc, "cpu"), "observed: pod CPU = idle + perRequest × (requests/s per pod); "+fitNote(f, "cores", 1)+note)
+			setObservedComment(entryKey(svc, "cpu"), "observed: pod CPU = idle + perRequest × (requests/s per pod); "+fitNote(f, "cores", 1)+note)
 		} else {
 			o.problem("cpu per request: the slope %.4g is not positive; the plan's cpu is left as it was", f.Slope)
 		}
@@ -196,20 +189,16 @@ func writeService(svc *yaml.Node, o *Observation, wo WriteOptions) error {
 
 	if f := o.Memory; f != nil {
 		if f.Intercept > 0 {
-			mem := mapGet(svc, "memory")
-			if mem == nil || mem.Kind != yaml.MappingNode {
-				mem = &yaml.Node{Kind: yaml.MappingNode}
-				mapSet(svc, "memory", mem)
-			}
-			mapSet(mem, "base", scalar(bytesQuantity(f.Intercept)))
+			mem := yamlmap.Ensure(svc, "memory")
+			yamlmap.Set(mem, "base", scalar(bytesQuantity(f.Intercept)))
 			note := ""
 			if f.Slope >= 0 {
-				mapSet(mem, "perInFlight", scalar(bytesQuantity(f.Slope)))
+				yamlmap.Set(mem, "perInFlight", scalar(bytesQuantity(f.Slope)))
 			} else {
-				mapDelete(mem, "perInFlight")
+				yamlmap.Delete(mem, "perInFlight")
 				note = fmt.Sprintf("; the slope %.4g bytes per in-flight request is negative, perInFlight left out", f.Slope)
 			}
-			setObservedComment(keyOf(svc, "memory"), "observed: pod working set = base + perInFlight × (in-flight requests per pod, by Little's law: rate per pod × mean latency); "+fitNote(f, "MiB", 1<<20)+note)
+			setObservedComment(entryKey(svc, "memory"), "observed: pod working set = base + perInFlight × (in-flight requests per pod, by Little's law: rate per pod × mean latency); "+fitNote(f, "MiB", 1<<20)+note)
 		} else {
 			o.problem("memory: the intercept %.4g bytes is not positive; the plan's memory is left as it was", f.Intercept)
 		}
@@ -284,7 +273,7 @@ func putScenario(list *yaml.Node, sc *scenarios.Scenario) error {
 		return err
 	}
 	for i, item := range list.Content {
-		if nm := mapGet(item, "name"); nm != nil && nm.Value == sc.Name {
+		if nm := yamlmap.Value(item, "name"); nm != nil && nm.Value == sc.Name {
 			list.Content[i] = n
 			return nil
 		}
@@ -296,21 +285,21 @@ func putScenario(list *yaml.Node, sc *scenarios.Scenario) error {
 // scenarioNode builds the YAML of a scenario, one replay point per line.
 func scenarioNode(sc *scenarios.Scenario) (*yaml.Node, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	mapSet(m, "name", scalar(sc.Name))
+	yamlmap.Set(m, "name", scalar(sc.Name))
 	desc := scalar(sc.Description)
 	desc.Style = yaml.DoubleQuotedStyle
-	mapSet(m, "description", desc)
+	yamlmap.Set(m, "description", desc)
 	if sc.Start != 0 {
 		st := scalar(scenarios.TimeOfDay(sc.Start).String())
 		st.Style = yaml.DoubleQuotedStyle
-		mapSet(m, "start", st)
+		yamlmap.Set(m, "start", st)
 	}
-	mapSet(m, "duration", scalar(sc.Duration.String()))
+	yamlmap.Set(m, "duration", scalar(sc.Duration.String()))
 	svcs := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 	for _, s := range sc.Services {
 		svcs.Content = append(svcs.Content, scalar(s))
 	}
-	mapSet(m, "services", svcs)
+	yamlmap.Set(m, "services", svcs)
 	prof := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, c := range sc.Profile {
 		if c.Replay == nil {
@@ -319,17 +308,17 @@ func scenarioNode(sc *scenarios.Scenario) (*yaml.Node, error) {
 		pts := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, p := range c.Replay.Points {
 			pt := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
-			mapSet(pt, "at", scalar(p.At.String()))
-			mapSet(pt, "multiplier", scalar(strconv.FormatFloat(p.Multiplier, 'g', -1, 64)))
+			yamlmap.Set(pt, "at", scalar(p.At.String()))
+			yamlmap.Set(pt, "multiplier", scalar(strconv.FormatFloat(p.Multiplier, 'g', -1, 64)))
 			pts.Content = append(pts.Content, pt)
 		}
 		rep := &yaml.Node{Kind: yaml.MappingNode}
-		mapSet(rep, "points", pts)
+		yamlmap.Set(rep, "points", pts)
 		comp := &yaml.Node{Kind: yaml.MappingNode}
-		mapSet(comp, "replay", rep)
+		yamlmap.Set(comp, "replay", rep)
 		prof.Content = append(prof.Content, comp)
 	}
-	mapSet(m, "profile", prof)
+	yamlmap.Set(m, "profile", prof)
 	return m, nil
 }
 
@@ -345,52 +334,16 @@ func setObservedComment(key *yaml.Node, text string) {
 	key.HeadComment = strings.Join(append(keep, "# "+text), "\n")
 }
 
-func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
-
-func mapGet(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func keyOf(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i]
-		}
+// entryKey returns the key node of key in m (whose comments hold the
+// provenance), or a detached node when absent.
+func entryKey(m *yaml.Node, key string) *yaml.Node {
+	if k, _ := yamlmap.Entry(m, key); k != nil {
+		return k
 	}
 	return &yaml.Node{}
 }
 
-// mapSet replaces the value of key, keeping the key's comments, or appends
-// the pair.
-func mapSet(m *yaml.Node, key string, v *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			if v.LineComment == "" {
-				v.LineComment = m.Content[i+1].LineComment
-			}
-			m.Content[i+1] = v
-			return
-		}
-	}
-	m.Content = append(m.Content, scalar(key), v)
-}
-
-func mapDelete(m *yaml.Node, key string) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
-			return
-		}
-	}
-}
+func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
 
 // seconds writes a time in seconds as a Go duration rounded to 1 µs.
 func seconds(s float64) string {
