@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/headroom-dev/headroom/internal/yamlmap"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -86,19 +87,19 @@ func (d *Discovery) WritePlan() ([]byte, error) {
 		doc.HeadComment += "\n\nNotes:\n" + bulletLines(d.Notes)
 	}
 
-	services := mapValue(root, "services")
+	services := yamlmap.Value(root, "services")
 	for i, ds := range d.Services {
 		if services == nil || i >= len(services.Content) {
 			break
 		}
 		item := services.Content[i]
-		if k, _ := mapEntry(item, "name"); k != nil && len(ds.Notes) > 0 {
+		if k, _ := yamlmap.Entry(item, "name"); k != nil && len(ds.Notes) > 0 {
 			k.HeadComment = bulletLines(ds.Notes)
 		}
-		if k, _ := mapEntry(item, "resources"); k != nil && ds.VPA != nil {
+		if k, _ := yamlmap.Entry(item, "resources"); k != nil && ds.VPA != nil {
 			k.HeadComment = describeVPA(ds)
 		}
-		if k, _ := mapEntry(item, "hpa"); k != nil && ds.HPA != "" {
+		if k, _ := yamlmap.Entry(item, "hpa"); k != nil && ds.HPA != "" {
 			k.HeadComment = fmt.Sprintf("The spec of HPA %s, as the API server returns it (defaults filled in).", ds.HPA)
 		}
 		for _, ph := range Placeholders {
@@ -107,12 +108,12 @@ func (d *Discovery) WritePlan() ([]byte, error) {
 			}
 		}
 	}
-	if k, _ := mapEntry(root, "scenarios"); k != nil {
+	if k, _ := yamlmap.Entry(root, "scenarios"); k != nil {
 		k.HeadComment = "A constant load at each service's requestRate. Add the traffic to plan for\n" +
 			"(schedules, growth, spikes: see scenarios/examples/noa.yaml)."
 	}
-	if c := mapValue(root, "cluster"); c != nil {
-		if k, _ := mapEntry(c, "nodeTypes"); k != nil {
+	if c := yamlmap.Value(root, "cluster"); c != nil {
+		if k, _ := yamlmap.Entry(c, "nodeTypes"); k != nil {
 			k.HeadComment = "Example: - {name: m5.xlarge, allocatable: {cpu: 3920m, memory: 14Gi}, pricePerHour: 0.192}\n" +
 				todo + "the node types the pods run on, with what pods can use of each and its price"
 		}
@@ -188,32 +189,14 @@ func pruneEmpty(n *yaml.Node, keep map[string]bool) {
 	}
 }
 
-// mapEntry returns the key and value nodes of key in mapping m.
-func mapEntry(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
 // pathKey returns the key node of a dotted path of mapping keys under m.
 func pathKey(m *yaml.Node, path string) *yaml.Node {
 	var k *yaml.Node
 	for _, seg := range strings.Split(path, ".") {
-		k, m = mapEntry(m, seg)
+		k, m = yamlmap.Entry(m, seg)
 		if k == nil {
 			return nil
 		}
 	}
 	return k
-}
-
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	_, v := mapEntry(m, key)
-	return v
 }
