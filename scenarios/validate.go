@@ -451,6 +451,25 @@ func (v *validator) durations(path string, names []string, ds ...Duration) {
 	}
 }
 
+// MaxMultiplier bounds each traffic component's multiplier: a million
+// times today's traffic is far past any plan, and a bound keeps products of
+// components finite.
+const MaxMultiplier = 1e6
+
+// multiplier checks a traffic component's multiplier: finite, ≥ 0 (> 0
+// when positive is set) and at most MaxMultiplier.
+func (v *validator) multiplier(path string, x float64, positive bool) {
+	switch {
+	case !(x >= 0) || math.IsInf(x, 0) || (positive && x == 0):
+		v.nonNegative(path, x)
+		if positive && x == 0 {
+			v.add(path, "must be greater than 0, got 0")
+		}
+	case x > MaxMultiplier:
+		v.add(path, "must be at most %g (times today's traffic), got %g; check the unit", float64(MaxMultiplier), x)
+	}
+}
+
 func (v *validator) nonNegative(path string, x float64) {
 	if !(x >= 0) || math.IsInf(x, 0) {
 		v.add(path, "must be a finite number ≥ 0, got %g", x)
@@ -472,14 +491,14 @@ func (v *validator) component(path string, c *Component) {
 	case c.Schedule != nil:
 		s := c.Schedule
 		if s.Default != nil {
-			v.nonNegative(path+".schedule.default", *s.Default)
+			v.multiplier(path+".schedule.default", *s.Default, false)
 		}
 		if len(s.Windows) == 0 {
 			v.add(path+".schedule.windows", "a schedule needs at least one window")
 		}
 		for i, w := range s.Windows {
 			wp := fmt.Sprintf("%s.schedule.windows[%d]", path, i)
-			v.nonNegative(wp+".multiplier", w.Multiplier)
+			v.multiplier(wp+".multiplier", w.Multiplier, false)
 			if w.From == w.To {
 				v.add(wp, "from and to are both %s; a window must have a length", w.From)
 			}
@@ -491,31 +510,31 @@ func (v *validator) component(path string, c *Component) {
 		}
 	case c.Diurnal != nil:
 		d := c.Diurnal
-		v.nonNegative(path+".diurnal.min", d.Min)
-		v.positive(path+".diurnal.max", d.Max, "the diurnal maximum")
+		v.multiplier(path+".diurnal.min", d.Min, false)
+		v.multiplier(path+".diurnal.max", d.Max, true)
 		if d.Max < d.Min {
 			v.add(path+".diurnal", "max %g is below min %g", d.Max, d.Min)
 		}
 	case c.Ramp != nil:
 		r := c.Ramp
-		v.nonNegative(path+".ramp.from", r.From)
-		v.nonNegative(path+".ramp.to", r.To)
+		v.multiplier(path+".ramp.from", r.From, false)
+		v.multiplier(path+".ramp.to", r.To, false)
 		if r.Start < 0 || r.End <= r.Start {
 			v.add(path+".ramp", "needs 0 ≤ start < end, got start %s, end %s", r.Start, r.End)
 		}
 	case c.Step != nil:
-		v.nonNegative(path+".step.multiplier", c.Step.Multiplier)
+		v.multiplier(path+".step.multiplier", c.Step.Multiplier, false)
 		if c.Step.At < 0 {
 			v.add(path+".step.at", "must not be negative, got %s", c.Step.At)
 		}
 	case c.Spike != nil:
 		s := c.Spike
-		v.positive(path+".spike.multiplier", s.Multiplier, "the spike multiplier")
+		v.multiplier(path+".spike.multiplier", s.Multiplier, true)
 		v.durations(path+".spike", []string{"at", "rise", "hold", "fall"}, s.At, s.Rise, s.Hold, s.Fall)
 	case c.Growth != nil:
 		g := c.Growth
-		if !(g.Percent > -100) || math.IsInf(g.Percent, 0) {
-			v.add(path+".growth.percent", "must be above -100 (100 doubles the traffic), got %g", g.Percent)
+		if !(g.Percent > -100) || !(g.Percent <= (MaxMultiplier-1)*100) {
+			v.add(path+".growth.percent", "must be above -100 and at most %g (100 doubles the traffic), got %g", (MaxMultiplier-1)*100, g.Percent)
 		}
 		if g.Over != nil && *g.Over <= 0 {
 			v.add(path+".growth.over", "must be greater than 0, got %s", *g.Over)
