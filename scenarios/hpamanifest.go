@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // LoadHPAManifests reads HorizontalPodAutoscaler manifests (autoscaling/v2,
@@ -30,7 +32,7 @@ func ParseHPAManifests(file string, data []byte) ([]*autoscalingv2.HorizontalPod
 			continue
 		}
 		var h autoscalingv2.HorizontalPodAutoscaler
-		ix, err := DecodeYAML(file, []byte(doc.text), &h)
+		ix, err := strictyaml.Decode(file, []byte(doc.text), &h)
 		if err != nil {
 			var fes FieldErrors
 			var fe *FieldError

@@ -1,14 +1,19 @@
-package scenarios
+package strictyaml
 
 import (
 	"fmt"
 	"strings"
 )
 
-// FieldError is one problem with one field of a plan. Path is the field path
-// in the plan ("services[noa-mcp].hpa.maxReplicas"); File, Line and Column
-// locate it in the source when the plan was decoded from a file (Line 0 means
-// unknown). Msg says what is wrong and, where it can, what is allowed.
+// FieldError is one problem with one field of a document. Path is the field
+// path ("services[noa-mcp].hpa.maxReplicas", see Index); File, Line and
+// Column locate it in the source when the document was decoded from a file
+// (Line 0 means unknown). Msg says what is wrong and, where it can, what is
+// allowed.
+//
+// Decode returns these, and so may a caller's own validation of the decoded
+// value: Index.Locate fills in the positions from the paths, so that both
+// kinds of problem read the same (file:line:column: path: message).
 type FieldError struct {
 	File   string
 	Line   int
@@ -40,8 +45,8 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
-// FieldErrors is a list of problems found in one plan, reported together so a
-// user can fix them in one pass.
+// FieldErrors is a list of problems found in one document, reported
+// together so a user can fix them in one pass.
 type FieldErrors []*FieldError
 
 func (es FieldErrors) Error() string {
@@ -50,10 +55,4 @@ func (es FieldErrors) Error() string {
 		msgs[i] = e.Error()
 	}
 	return strings.Join(msgs, "\n")
-}
-
-// fieldErrorf is shorthand for a FieldError without a position; the decoder
-// fills in the position from the path.
-func fieldErrorf(path, format string, args ...any) *FieldError {
-	return &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)}
 }
