@@ -1,13 +1,17 @@
-// Package yamlmap reads and edits YAML mapping nodes in place, keeping the
-// comments and order of what it does not touch: how observe and calibrate
-// write their findings back into a user's plan file.
-package yamlmap
+package planfile
 
-import "go.yaml.in/yaml/v3"
+import (
+	"strings"
 
-// Entry returns the key and value nodes of key in mapping m, or nils when
+	"go.yaml.in/yaml/v3"
+)
+
+// The primitives every edit is made of: reading and editing YAML mapping
+// nodes in place, keeping the comments and order of what they do not touch.
+
+// entry returns the key and value nodes of key in mapping m, or nils when
 // m is not a mapping or has no such key.
-func Entry(m *yaml.Node, key string) (k, v *yaml.Node) {
+func entry(m *yaml.Node, key string) (k, v *yaml.Node) {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil, nil
 	}
@@ -19,15 +23,15 @@ func Entry(m *yaml.Node, key string) (k, v *yaml.Node) {
 	return nil, nil
 }
 
-// Value returns the value node of key in mapping m, nil when absent.
-func Value(m *yaml.Node, key string) *yaml.Node {
-	_, v := Entry(m, key)
+// value returns the value node of key in mapping m, nil when absent.
+func value(m *yaml.Node, key string) *yaml.Node {
+	_, v := entry(m, key)
 	return v
 }
 
-// Set replaces the value of key, keeping the old value's line comment
+// set replaces the value of key, keeping the old value's line comment
 // when v has none, or appends the pair.
-func Set(m *yaml.Node, key string, v *yaml.Node) {
+func set(m *yaml.Node, key string, v *yaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			if v.LineComment == "" {
@@ -40,10 +44,25 @@ func Set(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
 }
 
-// Ensure returns the mapping under key, creating it (block style) when
+// setScalar sets key to the scalar value in place, keeping the key's own
+// comments and the value node's position, or appends it; a non-empty note
+// becomes the value's line comment.
+func setScalar(m *yaml.Node, key, val, tag, note string) {
+	v := value(m, key)
+	if v == nil {
+		v = &yaml.Node{}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+	}
+	v.Kind, v.Tag, v.Value, v.Style, v.Content = yaml.ScalarNode, tag, val, 0, nil
+	if note != "" {
+		v.LineComment = "# " + note
+	}
+}
+
+// ensure returns the mapping under key, creating it (block style) when
 // absent, or turning a null or scalar value into an empty mapping.
-func Ensure(m *yaml.Node, key string) *yaml.Node {
-	if k, v := Entry(m, key); v != nil {
+func ensure(m *yaml.Node, key string) *yaml.Node {
+	if k, v := entry(m, key); v != nil {
 		if v.Kind != yaml.MappingNode {
 			// The old value's comment stays on its line, with the key.
 			if k.LineComment == "" {
@@ -54,12 +73,12 @@ func Ensure(m *yaml.Node, key string) *yaml.Node {
 		return v
 	}
 	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	Set(m, key, v)
+	set(m, key, v)
 	return v
 }
 
-// Delete removes key and its value from mapping m.
-func Delete(m *yaml.Node, key string) {
+// remove deletes key and its value from mapping m.
+func remove(m *yaml.Node, key string) {
 	if m == nil {
 		return
 	}
@@ -70,3 +89,18 @@ func Delete(m *yaml.Node, key string) {
 		}
 	}
 }
+
+// pathKey returns the key node of a dotted path of mapping keys under m,
+// nil when any is absent.
+func pathKey(m *yaml.Node, path string) *yaml.Node {
+	var k *yaml.Node
+	for _, seg := range strings.Split(path, ".") {
+		k, m = entry(m, seg)
+		if k == nil {
+			return nil
+		}
+	}
+	return k
+}
+
+func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
