@@ -99,7 +99,7 @@ scenarios:
 
 func TestParse_Errors(t *testing.T) {
 	for src, want := range map[string]string{
-		"- a\n- b\n":     "p.yaml: not a single YAML mapping (a CapacityPlan)",
+		"- a\n- b\n":      "p.yaml: not a single YAML mapping (a CapacityPlan)",
 		"apiVersion: x\n": "p.yaml: no services list",
 		"a: [\n":          "p.yaml: yaml:",
 	} {
