@@ -68,10 +68,10 @@ func readDecodeTestdata(t testing.TB, name string) []byte {
 	return data
 }
 
-func TestDecodeYAML_Valid(t *testing.T) {
+func TestDecode_Valid(t *testing.T) {
 	var got decodeTestPlan
 	if _, err := Decode("valid.yaml", readDecodeTestdata(t, "valid.yaml"), &got); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	want := decodeTestPlan{
 		APIVersion: "headroom.dev/v1alpha1",
@@ -140,18 +140,18 @@ func TestDecodeYAML_Valid(t *testing.T) {
 		}},
 	}
 	if diff := cmp.Diff(want, got, quantityComparer, cmp.AllowUnexported(decodeTestService{})); diff != "" {
-		t.Errorf("DecodeYAML(valid.yaml) mismatch (-want +got):\n%s", diff)
+		t.Errorf("Decode(valid.yaml) mismatch (-want +got):\n%s", diff)
 	}
 }
 
-// TestDecodeYAML_MatchesSigsYAML checks that a valid document means what
+// TestDecode_MatchesSigsYAML checks that a valid document means what
 // it means to Kubernetes: sigs.k8s.io/yaml (YAML → JSON → encoding/json)
 // decodes it to the same value.
-func TestDecodeYAML_MatchesSigsYAML(t *testing.T) {
+func TestDecode_MatchesSigsYAML(t *testing.T) {
 	data := readDecodeTestdata(t, "valid.yaml")
 	var got, want decodeTestPlan
 	if _, err := Decode("valid.yaml", data, &got); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	// Not UnmarshalStrict: its YAML 1.1 parser rejects a merge key whose
 	// keys are also set explicitly.
@@ -162,11 +162,11 @@ func TestDecodeYAML_MatchesSigsYAML(t *testing.T) {
 	// keeps integers as int64, as Kubernetes' own decoder does.
 	want.Extra.(map[string]any)["budget"] = int64(want.Extra.(map[string]any)["budget"].(float64))
 	if diff := cmp.Diff(want, got, quantityComparer, cmp.AllowUnexported(decodeTestService{})); diff != "" {
-		t.Errorf("DecodeYAML and sigs.k8s.io/yaml disagree (-sigs +DecodeYAML):\n%s", diff)
+		t.Errorf("Decode and sigs.k8s.io/yaml disagree (-sigs +Decode):\n%s", diff)
 	}
 }
 
-func TestDecodeYAML_Errors(t *testing.T) {
+func TestDecode_Errors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -408,20 +408,20 @@ extra: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
 			_, err := Decode("plan.yaml", []byte(tt.yaml), &p)
 			var fes FieldErrors
 			if !errors.As(err, &fes) {
-				t.Fatalf("DecodeYAML error = %v (%T), want FieldErrors", err, err)
+				t.Fatalf("Decode error = %v (%T), want FieldErrors", err, err)
 			}
 			var got []string
 			for _, e := range fes {
 				got = append(got, e.Error())
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("DecodeYAML errors mismatch (-want +got):\n%s", diff)
+				t.Errorf("Decode errors mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-func TestDecodeYAML_TooManyErrors(t *testing.T) {
+func TestDecode_TooManyErrors(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("services:\n")
 	for i := range 30 {
@@ -431,7 +431,7 @@ func TestDecodeYAML_TooManyErrors(t *testing.T) {
 	_, err := Decode("plan.yaml", []byte(b.String()), &p)
 	var fes FieldErrors
 	if !errors.As(err, &fes) {
-		t.Fatalf("DecodeYAML error = %v, want FieldErrors", err)
+		t.Fatalf("Decode error = %v, want FieldErrors", err)
 	}
 	if len(fes) != maxDecodeErrors+1 {
 		t.Fatalf("got %d errors, want %d and a last one saying so", len(fes), maxDecodeErrors+1)
@@ -444,7 +444,7 @@ func TestDecodeYAML_TooManyErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeYAML_SyntaxErrors(t *testing.T) {
+func TestDecode_SyntaxErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -502,23 +502,23 @@ func TestDecodeYAML_SyntaxErrors(t *testing.T) {
 			ix, err := Decode("plan.yaml", []byte(tt.yaml), &p)
 			var fe *FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("DecodeYAML error = %v (%T), want *FieldError", err, err)
+				t.Fatalf("Decode error = %v (%T), want *FieldError", err, err)
 			}
 			if got := fe.Error(); got != tt.want {
-				t.Errorf("DecodeYAML error\n got: %s\nwant: %s", got, tt.want)
+				t.Errorf("Decode error\n got: %s\nwant: %s", got, tt.want)
 			}
 			if ix != nil {
-				t.Errorf("DecodeYAML returned an Index with a syntax error")
+				t.Errorf("Decode returned an Index with a syntax error")
 			}
 		})
 	}
 }
 
-func TestDecodeYAML_Null(t *testing.T) {
+func TestDecode_Null(t *testing.T) {
 	p := decodeTestPlan{Seed: 9, Labels: map[string]string{"a": "b"}, Metadata: decodeTestMeta{Name: "keep"}}
 	data := "seed: null\nlabels: ~\nmetadata:\n  name:\nservices:\n  - name: a\n    hpa:\n    port: null\n"
 	if _, err := Decode("plan.yaml", []byte(data), &p); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	want := decodeTestPlan{Seed: 9, Metadata: decodeTestMeta{Name: "keep"}, Services: []decodeTestService{{Name: "a"}}}
 	if diff := cmp.Diff(want, p, quantityComparer, cmp.AllowUnexported(decodeTestService{})); diff != "" {
@@ -526,11 +526,11 @@ func TestDecodeYAML_Null(t *testing.T) {
 	}
 }
 
-func TestDecodeYAML_NotAPointer(t *testing.T) {
+func TestDecode_NotAPointer(t *testing.T) {
 	var p decodeTestPlan
 	for _, v := range []any{nil, p, (*decodeTestPlan)(nil)} {
 		if _, err := Decode("plan.yaml", []byte("seed: 1\n"), v); err == nil {
-			t.Errorf("DecodeYAML(%T) succeeded, want an error", v)
+			t.Errorf("Decode(%T) succeeded, want an error", v)
 		}
 	}
 }
@@ -566,7 +566,7 @@ type decodeTestInline struct {
 	Inlined string `json:"inlined"`
 }
 
-func TestDecodeYAML_FieldRules(t *testing.T) {
+func TestDecode_FieldRules(t *testing.T) {
 	data := `
 Plain: a
 renamed: b
@@ -584,7 +584,7 @@ float32: 1.5
 `
 	var got decodeTestRules
 	if _, err := Decode("rules.yaml", []byte(data), &got); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	want := decodeTestRules{
 		Plain: "a", Renamed: "b", Dash: "c",
@@ -600,7 +600,7 @@ float32: 1.5
 		Float32:            1.5,
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(decodeTestRules{})); diff != "" {
-		t.Errorf("DecodeYAML mismatch (-want +got):\n%s", diff)
+		t.Errorf("Decode mismatch (-want +got):\n%s", diff)
 	}
 
 	bad := `
@@ -617,7 +617,7 @@ intKeys: {1: a}
 	_, err := Decode("rules.yaml", []byte(bad), &got)
 	var fes FieldErrors
 	if !errors.As(err, &fes) {
-		t.Fatalf("DecodeYAML error = %v, want FieldErrors", err)
+		t.Fatalf("Decode error = %v, want FieldErrors", err)
 	}
 	var gotErrs []string
 	for _, e := range fes {
@@ -635,14 +635,14 @@ intKeys: {1: a}
 		`rules.yaml:10:10: intKeys: cannot decode into Go type map[int]string: map keys must be strings`,
 	}
 	if diff := cmp.Diff(wantErrs, gotErrs); diff != "" {
-		t.Errorf("DecodeYAML errors mismatch (-want +got):\n%s", diff)
+		t.Errorf("Decode errors mismatch (-want +got):\n%s", diff)
 	}
 }
 
-// FuzzDecodeYAML checks that no input panics, and that a decoded value
+// FuzzDecode checks that no input panics, and that a decoded value
 // round-trips: its JSON encoding, which is also YAML, decodes to a value
 // with the same encoding.
-func FuzzDecodeYAML(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	seeds, err := filepath.Glob(filepath.Join("testdata", "decode", "*.yaml"))
 	if err != nil {
 		f.Fatal(err)
@@ -677,7 +677,7 @@ func FuzzDecodeYAML(f *testing.F) {
 			var fe *FieldError
 			var fes FieldErrors
 			if !errors.As(err, &fe) && !errors.As(err, &fes) {
-				t.Fatalf("DecodeYAML error %v is %T, want *FieldError or FieldErrors", err, err)
+				t.Fatalf("Decode error %v is %T, want *FieldError or FieldErrors", err, err)
 			}
 			_ = err.Error()
 			return
@@ -755,7 +755,7 @@ func benchmarkPlan(n int) []byte {
 	return b.Bytes()
 }
 
-func BenchmarkDecodeYAML(b *testing.B) {
+func BenchmarkDecode(b *testing.B) {
 	data := benchmarkPlan(200)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()

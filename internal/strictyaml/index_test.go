@@ -28,7 +28,7 @@ func TestIndex_Position(t *testing.T) {
 	var p decodeTestPlan
 	ix, err := Decode("plan.yaml", []byte(indexTestYAML), &p)
 	if err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	tests := []struct {
 		path      string
@@ -81,7 +81,7 @@ func TestIndex_PositionAliases(t *testing.T) {
 	var p decodeTestPlan
 	ix, err := Decode("plan.yaml", []byte(data), &p)
 	if err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	tests := []struct {
 		path      string
@@ -107,7 +107,7 @@ func TestIndex_Locate(t *testing.T) {
 	var p decodeTestPlan
 	ix, err := Decode("plan.yaml", []byte(indexTestYAML), &p)
 	if err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+		t.Fatalf("Decode: %v", err)
 	}
 	errs := FieldErrors{
 		fieldErrorf("services[noa-mcp].hpa.maxReplicas", "10 is too many"),
