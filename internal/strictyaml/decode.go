@@ -381,6 +381,15 @@ func (d *yamlDecoder) decodeValue(at, n *yaml.Node, tag string, v reflect.Value,
 				v.Set(reflect.ValueOf(x))
 			}
 		}
+	default:
+		d.decodeScalar(at, n, tag, v)
+	}
+}
+
+// decodeScalar decodes the scalar n, resolved from the node at, into v, a
+// string, boolean or number, checking its range.
+func (d *yamlDecoder) decodeScalar(at, n *yaml.Node, tag string, v reflect.Value) {
+	switch v.Kind() {
 	case reflect.String:
 		if tag != yamlStrTag && tag != yamlTimestampTag {
 			d.mismatch(at, n, tag, "a string")

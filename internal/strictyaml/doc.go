@@ -36,7 +36,7 @@
 //		return ix.Locate(errs) // FieldErrors with paths get their positions
 //	}
 //
-// scenarios decodes plans with it (and re-exports FieldError as
-// scenarios.FieldError); sim's sweep grids and cluster's kustomization
-// files use it too.
+// scenarios decodes plans and HPA manifests with it (FieldError is
+// scenarios.FieldError too); the sweep grid files and cluster's
+// kustomization reader use it as well.
 package strictyaml
