@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // MaxHPAManifestBytes bounds an HPA manifest file (a few hundred HPAs).
@@ -32,7 +34,7 @@ func ParseHPAManifests(file string, data []byte) ([]*autoscalingv2.HorizontalPod
 			continue
 		}
 		var h autoscalingv2.HorizontalPodAutoscaler
-		ix, err := DecodeYAML(file, []byte(doc.text), &h)
+		ix, err := strictyaml.Decode(file, []byte(doc.text), &h)
 		if err != nil {
 			var fes FieldErrors
 			var fe *FieldError
