@@ -1,5 +1,6 @@
-// Package cluster is headroom's only code that talks to a Kubernetes API
-// server. It does two things:
+// Package cluster is headroom's Kubernetes adapter: the only code that
+// talks to a Kubernetes API server, and the renderer of the Job that runs a
+// sweep on one. It does three things:
 //
 //   - Discover reads the Deployments and StatefulSets of a namespace, the
 //     autoscaling/v2 HorizontalPodAutoscalers that target them and, when the
@@ -20,6 +21,11 @@
 //     object to say what would change. Only with Apply set, and only when
 //     every dry run was accepted, are the same requests sent for real
 //     (rbac/apply-clusterrole.yaml lists the permissions).
+//
+//   - RenderSweepJob writes, without contacting a cluster, the ConfigMap and
+//     batch/v1 Indexed Job that run the shards of a sweep (`headroom sweep
+//     job`): index i runs shard i/N and writes it to its log, which
+//     SweepCollectScript gathers for `headroom sweep merge`.
 //
 // Connection settings follow kubectl: Flags resolves --kubeconfig, --context
 // and -n with client-go's clientcmd loading rules (the KUBECONFIG variable,

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -186,7 +187,7 @@ func withComments(lines []string, body []byte) []byte {
 // first tests that index 0 is that container.
 const containerPath = "/spec/template/spec/containers/0"
 
-func workloadTarget(svc *scenarios.Service, rec scenarios.Recommendation) (patchTarget, bool) {
+func workloadTarget(svc *scenarios.Service, rec capacity.Recommendation) (patchTarget, bool) {
 	t := patchTarget{
 		apiVersion: "apps/v1", kind: svc.WorkloadRef.Kind, name: svc.WorkloadRef.Name, namespace: svc.Namespace,
 		strategic: map[string]any{},
@@ -238,7 +239,7 @@ func workloadTarget(svc *scenarios.Service, rec scenarios.Recommendation) (patch
 	return t, len(t.ops) > 0
 }
 
-func hpaTarget(svc *scenarios.Service, rec scenarios.Recommendation) patchTarget {
+func hpaTarget(svc *scenarios.Service, rec capacity.Recommendation) patchTarget {
 	t := patchTarget{
 		apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", name: scenarios.HPAName(svc), namespace: svc.Namespace,
 		strategic: map[string]any{}, rationale: rec.HPARationale,
@@ -297,7 +298,7 @@ func metricResourceName(m *autoscalingv2.MetricSpec) string {
 	return string(m.ContainerResource.Name)
 }
 
-func hpaManifest(svc *scenarios.Service, rec scenarios.Recommendation) (File, error) {
+func hpaManifest(svc *scenarios.Service, rec capacity.Recommendation) (File, error) {
 	hpa := autoscalingv2.HorizontalPodAutoscaler{Spec: *rec.HPA}
 	hpa.APIVersion, hpa.Kind = "autoscaling/v2", "HorizontalPodAutoscaler"
 	hpa.Name, hpa.Namespace = scenarios.HPAName(svc), svc.Namespace

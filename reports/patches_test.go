@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"sigs.k8s.io/yaml"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 )
@@ -212,7 +213,7 @@ func TestPatchesApply(t *testing.T) {
 func TestWorkloadPatchesApply(t *testing.T) {
 	plan, rep := noa(t)
 	svc := plan.Service("noa-claude-flow")
-	rec := scenarios.Recommendation{
+	rec := capacity.Recommendation{
 		Service:           svc.Name,
 		Replicas:          9,
 		Requests:          corev1.ResourceList{corev1.ResourceMemory: mustQuantity(t, "1536Mi")},
@@ -221,7 +222,7 @@ func TestWorkloadPatchesApply(t *testing.T) {
 		ResourceRationale: []string{"memory: test"},
 	}
 	r := *rep
-	r.Recommendations = []scenarios.Recommendation{rec}
+	r.Recommendations = []capacity.Recommendation{rec}
 	r.Events = nil
 	files, _, err := RenderPatches(plan, &r, PatchOptions{})
 	if err != nil {

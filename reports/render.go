@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/capacity"
 )
 
 // document lays the report out: executive summary, services, events,
@@ -157,7 +157,7 @@ func (rep *Report) serviceSection(d *document, s ServiceSection) {
 		switch {
 		case x.Current.SLOViolationMinutes > 0:
 			t.rowClass = append(t.rowClass, "high")
-		case sz.Status != scenarios.StatusOK:
+		case sz.Status != capacity.StatusOK:
 			t.rowClass = append(t.rowClass, "medium")
 		default:
 			t.rowClass = append(t.rowClass, "safe")

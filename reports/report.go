@@ -13,6 +13,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
@@ -41,12 +42,12 @@ type Report struct {
 	Scenarios []ScenarioSection `json:"scenarios"`
 	Events    []EventSection    `json:"events,omitempty"`
 
-	Recommendations []scenarios.Recommendation `json:"recommendations"`
-	Assumptions     []scenarios.Annotation     `json:"assumptions"`
-	ModelNotes      []string                   `json:"modelNotes"`
-	DependsOn       []Dependency               `json:"dependsOn"`
-	Patches         []PatchFile                `json:"patches,omitempty"`
-	Figures         []FigureRef                `json:"figures,omitempty"`
+	Recommendations []capacity.Recommendation `json:"recommendations"`
+	Assumptions     []scenarios.Annotation    `json:"assumptions"`
+	ModelNotes      []string                  `json:"modelNotes"`
+	DependsOn       []Dependency              `json:"dependsOn"`
+	Patches         []PatchFile               `json:"patches,omitempty"`
+	Figures         []FigureRef               `json:"figures,omitempty"`
 
 	// runs keeps the simulations for the plots, proposed the HPAs they
 	// simulated; neither is part of report.json.
@@ -119,9 +120,9 @@ type KV struct {
 
 // ServiceScenario is one service in one scenario.
 type ServiceScenario struct {
-	Scenario string                  `json:"scenario"`
-	PeakTime string                  `json:"peakTime"`
-	Sizing   scenarios.ServiceSizing `json:"sizing"`
+	Scenario string                 `json:"scenario"`
+	PeakTime string                 `json:"peakTime"`
+	Sizing   capacity.ServiceSizing `json:"sizing"`
 	// UtilisationOnly is the replica count a utilisation-only rule (the
 	// runbook's arithmetic) would give at the same peak.
 	UtilisationOnly int         `json:"utilizationOnlyReplicas"`
@@ -278,18 +279,18 @@ func Build(plan *scenarios.Plan, opts Options) (*Report, error) {
 		runs: map[runKey]*sim.Result{},
 	}
 	progress("sizing %d services over %d scenarios", len(plan.Services), len(plan.Scenarios))
-	sizing, err := plan.Size(opts.Mode, "")
+	sizing, err := capacity.Size(plan, opts.Mode, "")
 	if err != nil {
 		return nil, err
 	}
-	utilSizing, err := plan.Size(model.Utilization, "")
+	utilSizing, err := capacity.Size(plan, model.Utilization, "")
 	if err != nil {
 		return nil, err
 	}
-	rep.Recommendations = plan.Recommend(sizing)
+	rep.Recommendations = capacity.Recommend(plan, sizing)
 	proposed, source := opts.Proposed, opts.ProposedSource
 	if proposed == nil {
-		proposed, source = scenarios.ProposedHPAs(rep.Recommendations), "headroom"
+		proposed, source = capacity.ProposedHPAs(rep.Recommendations), "headroom"
 	}
 	if len(proposed) > 0 {
 		rep.ProposedHPASource = source
@@ -379,7 +380,7 @@ func sampleEvery(d, tick time.Duration) time.Duration {
 	return every
 }
 
-func scenarioSections(plan *scenarios.Plan, sizing *scenarios.SizingReport, rep *Report) []ScenarioSection {
+func scenarioSections(plan *scenarios.Plan, sizing *capacity.SizingReport, rep *Report) []ScenarioSection {
 	var out []ScenarioSection
 	for _, ss := range sizing.Scenarios {
 		sc := plan.Scenario(ss.Scenario)
@@ -398,7 +399,7 @@ func scenarioSections(plan *scenarios.Plan, sizing *scenarios.SizingReport, rep 
 	return out
 }
 
-func serviceSections(plan *scenarios.Plan, sizing, util *scenarios.SizingReport, rep *Report, series bool) []ServiceSection {
+func serviceSections(plan *scenarios.Plan, sizing, util *capacity.SizingReport, rep *Report, series bool) []ServiceSection {
 	var out []ServiceSection
 	for i := range plan.Services {
 		svc := &plan.Services[i]
@@ -436,7 +437,7 @@ func serviceSections(plan *scenarios.Plan, sizing, util *scenarios.SizingReport,
 				}
 			}
 			x.Verdict = serviceVerdict(x)
-			if x.Current.SLOViolationMinutes > 0 || sz.Status != scenarios.StatusOK {
+			if x.Current.SLOViolationMinutes > 0 || sz.Status != capacity.StatusOK {
 				s.Safe = false
 			}
 			s.Scenarios = append(s.Scenarios, x)
@@ -446,13 +447,13 @@ func serviceSections(plan *scenarios.Plan, sizing, util *scenarios.SizingReport,
 	return out
 }
 
-func findSizing(ss scenarios.ScenarioSizing, name string) (scenarios.ServiceSizing, bool) {
+func findSizing(ss capacity.ScenarioSizing, name string) (capacity.ServiceSizing, bool) {
 	for _, s := range ss.Services {
 		if s.Service == name {
 			return s, true
 		}
 	}
-	return scenarios.ServiceSizing{}, false
+	return capacity.ServiceSizing{}, false
 }
 
 // firstViolation is the UTC time of day at the start of the first sample
@@ -485,7 +486,7 @@ func serviceVerdict(x ServiceScenario) string {
 	sz := x.Sizing
 	slo := x.Current.SLOViolationMinutes
 	switch {
-	case sz.Status == scenarios.StatusInfeasible:
+	case sz.Status == capacity.StatusInfeasible:
 		return "unsafe: " + sz.Problem
 	case slo > 0 && x.Proposed != nil && x.Proposed.SLOViolationMinutes == 0:
 		return fmt.Sprintf("unsafe today (%.0f SLO-violation minutes from %s); safe with the proposed HPA", slo, x.FirstViolation)
@@ -493,9 +494,9 @@ func serviceVerdict(x ServiceScenario) string {
 		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s; %.0f with the proposed HPA)", slo, x.FirstViolation, x.Proposed.SLOViolationMinutes)
 	case slo > 0:
 		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s)", slo, x.FirstViolation)
-	case sz.Status == scenarios.StatusOverMax:
+	case sz.Status == capacity.StatusOverMax:
 		return fmt.Sprintf("at risk: the peak needs %d replicas, the HPA allows %d; the simulation held the SLO only because %s", sz.Required, sz.Max, overMaxReason(x))
-	case sz.Status == scenarios.StatusBreach:
+	case sz.Status == capacity.StatusBreach:
 		return "at risk: " + sz.Problem
 	}
 	return "safe"
@@ -568,7 +569,7 @@ func describeHPA(h *autoscalingv2.HorizontalPodAutoscalerSpec) string {
 	return strings.Join(parts, ", ")
 }
 
-func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, sizing *scenarios.SizingReport, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, progress func(string, ...any)) error {
+func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, sizing *capacity.SizingReport, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, progress func(string, ...any)) error {
 	var events []*scenarios.Event
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
@@ -586,17 +587,17 @@ func (rep *Report) buildEvents(plan *scenarios.Plan, opts Options, seed int64, s
 		if err != nil {
 			return err
 		}
-		today, err := qplan.Size(opts.Mode, quiet.Name)
+		today, err := capacity.Size(qplan, opts.Mode, quiet.Name)
 		if err != nil {
 			return err
 		}
-		var peak scenarios.ScenarioSizing
+		var peak capacity.ScenarioSizing
 		for _, ss := range sizing.Scenarios {
 			if ss.Scenario == ev.Scenario {
 				peak = ss
 			}
 		}
-		pss := plan.PreScales(ev, peak, today.Scenarios[0])
+		pss := capacity.PreScales(plan, ev, peak, today.Scenarios[0])
 		sec := EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{}}
 		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
 		with, err := sim.Run(qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed})
@@ -648,7 +649,7 @@ func summarise(plan *scenarios.Plan, rep *Report) Summary {
 			case x.Current.SLOViolationMinutes > 0:
 				r.Severity, r.When = "high", x.FirstViolation
 				r.What = fmt.Sprintf("%.0f SLO-violation minutes, worst p95 %s, %.2f %% errors", x.Current.SLOViolationMinutes, seconds(x.Current.WorstP95), x.Current.ErrorPercent)
-			case x.Sizing.Status != scenarios.StatusOK:
+			case x.Sizing.Status != capacity.StatusOK:
 				r.Severity, r.When = "medium", x.PeakTime
 				r.What = x.Sizing.Problem
 			default:

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/reports"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -279,7 +280,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		var atRisk []string
 		var today, proposed float64
 		for _, x := range s.Scenarios {
-			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != scenarios.StatusOK {
+			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != capacity.StatusOK {
 				atRisk = append(atRisk, x.Scenario)
 			}
 			today += x.Current.SLOViolationMinutes

@@ -1,4 +1,4 @@
-package sim
+package cluster
 
 import (
 	"bytes"
@@ -56,13 +56,16 @@ const (
 	// completionIndexAnnotation is where the Job controller puts a pod's
 	// index (batch/v1 Indexed completion mode).
 	completionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
+	// maxSweepShards is the most shards `headroom sweep --shard i/N`
+	// accepts (capacity.ParseShard).
+	maxSweepShards = 100_000
 )
 
 // RenderSweepJob renders the ConfigMap and Indexed Job that run every
-// shard of a sweep. Shard i writes its SweepShard JSON to standard output
-// and nothing else (the pod runs with --quiet), so `kubectl logs` of the
-// succeeded pod of index i is shard i's file; `headroom sweep merge` joins
-// them. Standard output needs no storage class or ReadWriteMany volume on
+// shard of a sweep. Shard i writes its shard file (capacity.SweepShard as
+// JSON) to standard output and nothing else (the pod runs with --quiet),
+// so `kubectl logs` of the succeeded pod of index i is shard i's file;
+// `headroom sweep merge` joins them. Standard output needs no storage class or ReadWriteMany volume on
 // the cluster; its limit is the kubelet's log rotation (10 MiB by default
 // per container), far above a shard's size for grids of up to ~30 000
 // candidates per shard.
@@ -79,8 +82,8 @@ func RenderSweepJob(o SweepJobOptions) (*SweepJob, error) {
 	if strings.TrimSpace(o.Image) == "" {
 		errs = append(errs, "image is required: a headroom container image")
 	}
-	if o.Shards < 1 || o.Shards > maxShards {
-		errs = append(errs, fmt.Sprintf("shards %d must be in [1, %d]", o.Shards, maxShards))
+	if o.Shards < 1 || o.Shards > maxSweepShards {
+		errs = append(errs, fmt.Sprintf("shards %d must be in [1, %d]", o.Shards, maxSweepShards))
 	}
 	if o.Parallelism == 0 {
 		o.Parallelism = o.Shards
