@@ -21,6 +21,7 @@ import (
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/reports"
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -245,7 +246,10 @@ func (o *rightsizeOptions) writePatches(changes []capacity.ResourceChange) error
 	if err != nil {
 		return err
 	}
-	rep := &reports.Report{Plan: o.plan.Metadata.Name, Recommendations: recs}
+	rep := &record.Review{Plan: o.plan.Metadata.Name}
+	for _, r := range recs {
+		rep.Recommendations = append(rep.Recommendations, record.Recommendation(r))
+	}
 	files, _, err := reports.RenderPatches(o.plan, rep, reports.PatchOptions{Generator: "headroom " + currentVersion().Version + " rightsize"})
 	if err != nil {
 		return err
