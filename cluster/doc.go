@@ -4,7 +4,7 @@
 // through narrow interfaces that this package implements, with fakes in
 // tests.
 //
-// It does two things, and writes nothing unless told to:
+// It does three things, and writes nothing to a cluster unless told to:
 //
 //   - Discover reads the Deployments and StatefulSets of a namespace, the
 //     autoscaling/v2 HorizontalPodAutoscalers that target them and, when the
@@ -28,6 +28,11 @@
 //     and only when every dry run was accepted; it sends the same requests
 //     for real (rbac/apply-clusterrole.yaml lists the permissions). Without
 //     --apply the command is read-only.
+//
+//   - RenderSweepJob writes, without contacting a cluster, the ConfigMap and
+//     batch/v1 Indexed Job that run the shards of a sweep (`headroom sweep
+//     job`): index i runs shard i/N and writes it to its log, which
+//     SweepCollectScript gathers for `headroom sweep merge`.
 //
 // Connection settings follow kubectl: Flags resolves --kubeconfig, --context
 // and -n with client-go's clientcmd loading rules (the KUBECONFIG variable,

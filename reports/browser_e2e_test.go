@@ -29,15 +29,15 @@ func TestReportRendersInChromium(t *testing.T) {
 	path := os.Getenv("HEADROOM_E2E_REPORT")
 	wantImages := -1
 	if path == "" {
-		plan, rep := noa(t)
-		_, figs, pngs, err := rep.RenderFigures(plan, nil)
+		_, rep := noa(t)
+		_, figs, pngs, err := RenderFigures(rep)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := *rep
 		r.Figures = figs
 		path = filepath.Join(t.TempDir(), "report.html")
-		if err := os.WriteFile(path, r.HTML(pngs), 0o644); err != nil {
+		if err := os.WriteFile(path, HTML(&r, pngs), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		wantImages = len(figs)

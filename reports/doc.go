@@ -1,6 +1,11 @@
-// Package reports renders what the model and the simulator return: plots
-// (gonum/plot, PNG and SVG), the review report (HTML, Markdown, JSON) and the
-// right-sizing patches. It computes nothing of its own beyond formatting.
+// Package reports renders a capacity review (a record.Review, which
+// package review builds): its figures (gonum/plot, PNG and SVG), the
+// report (report.html, report.md, report.json) and the patches directory
+// of its recommendations and event pre-scales. Render does all of it;
+// RenderFigures, RenderPatches, JSON, Markdown and HTML each one part, and
+// WriteDir writes the files. It reads the review and the plan and
+// computes nothing: no sizing, no simulation (it does not import package
+// sim, capacity or review, only review/record).
 //
 // # The patches directory
 //

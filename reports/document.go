@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/headroom-dev/headroom/review/record"
 )
 
 // A document is the report's content as a list of blocks, rendered once to
@@ -37,7 +39,7 @@ type table struct {
 
 type bullets struct{ items []string }
 
-type image struct{ ref FigureRef }
+type image struct{ ref record.FigureRef }
 
 type code struct {
 	lang, text string

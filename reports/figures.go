@@ -1,26 +1,31 @@
 package reports
 
 import (
-	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
+	"errors"
+
+	"github.com/headroom-dev/headroom/review/record"
 )
 
-// RenderFigures draws every plot of the report: the simulations of each
+// RenderFigures draws every plot of a review: the simulations of each
 // scenario with today's settings, each service's capacity curve, today's
 // against the proposed HPA where there is a proposal, and each event with
 // its pre-scale. It returns the files to write under plots/, their
 // references for the documents, and each PNG by name for report.html.
 //
-// Show limits the per-service figures to the (service, scenario) pairs it
-// accepts, scenario "" standing for the capacity curve (nil: all); cluster
-// figures are always drawn.
-func (rep *Report) RenderFigures(plan *scenarios.Plan, show func(service, scenario string) bool) ([]File, []FigureRef, map[string][]byte, error) {
-	if show == nil {
-		show = func(string, string) bool { return true }
+// The review's Shows limits the per-service figures (rep.Plots); cluster
+// figures are always drawn, unless it shows none at all.
+func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][]byte, error) {
+	plan := rep.Input
+	if plan == nil {
+		return nil, nil, nil, errors.New("plot: the review has no plan")
 	}
-	var results []*sim.Result
+	if rep.Plots == record.PlotsNone {
+		return nil, nil, nil, nil
+	}
+	show := rep.Shows
+	var results []*record.Run
 	for _, sc := range plan.Scenarios {
-		r := rep.Run(sc.Name, false)
+		r := rep.Run(sc.Name, record.Current)
 		if r == nil {
 			continue
 		}
@@ -40,13 +45,13 @@ func (rep *Report) RenderFigures(plan *scenarios.Plan, show func(service, scenar
 			shown.Services = append(shown.Services, s)
 		}
 	}
-	figs, err := PlanFigures(&shown, results)
+	figs, err := PlanFigures(&shown, results, rep.Curves)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var jobs []func() ([]Figure, error)
 	for _, cur := range results {
-		prop := rep.Run(cur.Scenario, true)
+		prop := rep.Run(cur.Scenario, record.Proposed)
 		if prop == nil {
 			continue
 		}
@@ -56,7 +61,7 @@ func (rep *Report) RenderFigures(plan *scenarios.Plan, show func(service, scenar
 			if !show(name, cur.Scenario) {
 				continue
 			}
-			spec, ok := rep.proposed[name]
+			spec, ok := rep.ProposedHPAs[name]
 			p := prop.Service(name)
 			if !ok || p == nil {
 				continue
@@ -70,7 +75,7 @@ func (rep *Report) RenderFigures(plan *scenarios.Plan, show func(service, scenar
 	}
 	prescaled := map[string]string{} // figure name → event
 	for _, ev := range rep.Events {
-		run := rep.Run(ev.Event.Scenario+"+prescale", false)
+		run := rep.Run(ev.Event.Scenario, record.PreScaled)
 		sc := plan.Scenario(ev.Event.Scenario)
 		if run == nil || sc == nil {
 			continue
@@ -108,11 +113,11 @@ func (rep *Report) RenderFigures(plan *scenarios.Plan, show func(service, scenar
 	figs = append(figs, more...)
 
 	var files []File
-	var refs []FigureRef
+	var refs []record.FigureRef
 	pngs := map[string][]byte{}
 	for _, f := range figs {
 		files = append(files, File{Path: f.Name + ".png", Data: f.PNG}, File{Path: f.Name + ".svg", Data: f.SVG})
-		refs = append(refs, FigureRef{
+		refs = append(refs, record.FigureRef{
 			Name: f.Name, Kind: f.Kind, Title: f.Title, Caption: f.Caption, Service: f.Service, Scenario: f.Scenario,
 			Event: prescaled[f.Name], PNG: "plots/" + f.Name + ".png", SVG: "plots/" + f.Name + ".svg",
 		})

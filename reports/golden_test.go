@@ -45,11 +45,11 @@ func TestGoldenNOA(t *testing.T) {
 	}
 	r := *rep
 	r.Patches = refs
-	js, err := r.JSON()
+	js, err := JSON(&r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "noa/report.md", r.Markdown())
+	checkGolden(t, "noa/report.md", Markdown(&r))
 	checkGolden(t, "noa/report.json", js)
 	var names []string
 	for _, f := range files {

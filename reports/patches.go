@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -53,14 +54,14 @@ type patchTarget struct {
 }
 
 // RenderPatches writes, in memory, the patches directory described in the
-// package documentation for the report's recommendations and events.
-func RenderPatches(plan *scenarios.Plan, rep *Report, opts PatchOptions) ([]File, []PatchFile, error) {
+// package documentation for the review's recommendations and events.
+func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) ([]File, []record.PatchFile, error) {
 	if opts.KubectlImage == "" {
 		opts.KubectlImage = DefaultKubectlImage
 	}
 	var targets []patchTarget
 	var manifests []File
-	var refs []PatchFile
+	var refs []record.PatchFile
 	for _, rec := range rep.Recommendations {
 		svc := plan.Service(rec.Service)
 		if svc == nil || !rec.Changed() {
@@ -76,14 +77,14 @@ func RenderPatches(plan *scenarios.Plan, rep *Report, opts PatchOptions) ([]File
 				return nil, nil, err
 			}
 			manifests = append(manifests, f)
-			refs = append(refs, PatchFile{Path: f.Path, Target: "HorizontalPodAutoscaler " + svc.Namespace + "/" + scenarios.HPAName(svc), Rationale: rec.HPARationale})
+			refs = append(refs, record.PatchFile{Path: f.Path, Target: "HorizontalPodAutoscaler " + svc.Namespace + "/" + scenarios.HPAName(svc), Rationale: rec.HPARationale})
 		}
 	}
 	for i := range plan.Services {
 		svc := &plan.Services[i]
 		f := vpaManifest(svc, opts.Generator)
 		manifests = append(manifests, f)
-		refs = append(refs, PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + svc.Namespace + "/" + svc.WorkloadRef.Name, Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
+		refs = append(refs, record.PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + svc.Namespace + "/" + svc.WorkloadRef.Name, Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
 	}
 	namespaces := map[string]bool{}
 	for _, ev := range rep.Events {
@@ -92,14 +93,14 @@ func RenderPatches(plan *scenarios.Plan, rep *Report, opts PatchOptions) ([]File
 			for _, raise := range []bool{true, false} {
 				f := cronJob(ev.Event, ps, raise, opts)
 				manifests = append(manifests, f)
-				refs = append(refs, PatchFile{Path: f.Path, Target: "CronJob " + ps.Namespace, Rationale: ps.Rationale})
+				refs = append(refs, record.PatchFile{Path: f.Path, Target: "CronJob " + ps.Namespace, Rationale: ps.Rationale})
 			}
 		}
 	}
 	for _, ns := range sortedKeys(namespaces) {
 		f := scheduledScalingRBAC(ns, opts.Generator)
 		manifests = append(manifests, f)
-		refs = append(refs, PatchFile{Path: f.Path, Target: "ServiceAccount, Role, RoleBinding " + ns, Rationale: []string{"lets the scheduled-scaling CronJobs patch HPAs and scale workloads in " + ns + ", nothing else"}})
+		refs = append(refs, record.PatchFile{Path: f.Path, Target: "ServiceAccount, Role, RoleBinding " + ns, Rationale: []string{"lets the scheduled-scaling CronJobs patch HPAs and scale workloads in " + ns + ", nothing else"}})
 	}
 
 	var files []File
@@ -131,13 +132,13 @@ func RenderPatches(plan *scenarios.Plan, rep *Report, opts PatchOptions) ([]File
 		p := path.Join("strategic", strings.ToLower(t.kind)+"-"+t.name+".yaml")
 		files = append(files, File{Path: p, Data: withComments(t.rationale, b)})
 		patchPaths = append(patchPaths, p)
-		refs = append(refs, PatchFile{Path: p, Target: t.kind + " " + t.namespace + "/" + t.name, Rationale: t.rationale})
+		refs = append(refs, record.PatchFile{Path: p, Target: t.kind + " " + t.namespace + "/" + t.name, Rationale: t.rationale})
 	}
 	if len(targets) == 0 {
 		script.WriteString("\n# Nothing to patch: every service is sized for every scenario.\n")
 	}
 	files = append(files, File{Path: "kubectl-patches.sh", Data: script.Bytes(), Mode: 0o755})
-	refs = append([]PatchFile{{Path: "kubectl-patches.sh", Target: "every workload and HPA above", Rationale: []string{"the same changes as kubectl JSON patches, in the runbook's form"}}}, refs...)
+	refs = append([]record.PatchFile{{Path: "kubectl-patches.sh", Target: "every workload and HPA above", Rationale: []string{"the same changes as kubectl JSON patches, in the runbook's form"}}}, refs...)
 
 	var resources []string
 	for _, m := range manifests {
@@ -186,7 +187,7 @@ func withComments(lines []string, body []byte) []byte {
 // first tests that index 0 is that container.
 const containerPath = "/spec/template/spec/containers/0"
 
-func workloadTarget(svc *scenarios.Service, rec scenarios.Recommendation) (patchTarget, bool) {
+func workloadTarget(svc *scenarios.Service, rec record.Recommendation) (patchTarget, bool) {
 	t := patchTarget{
 		apiVersion: "apps/v1", kind: svc.WorkloadRef.Kind, name: svc.WorkloadRef.Name, namespace: svc.Namespace,
 		strategic: map[string]any{},
@@ -238,7 +239,7 @@ func workloadTarget(svc *scenarios.Service, rec scenarios.Recommendation) (patch
 	return t, len(t.ops) > 0
 }
 
-func hpaTarget(svc *scenarios.Service, rec scenarios.Recommendation) patchTarget {
+func hpaTarget(svc *scenarios.Service, rec record.Recommendation) patchTarget {
 	t := patchTarget{
 		apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", name: scenarios.HPAName(svc), namespace: svc.Namespace,
 		strategic: map[string]any{}, rationale: rec.HPARationale,
@@ -297,7 +298,7 @@ func metricResourceName(m *autoscalingv2.MetricSpec) string {
 	return string(m.ContainerResource.Name)
 }
 
-func hpaManifest(svc *scenarios.Service, rec scenarios.Recommendation) (File, error) {
+func hpaManifest(svc *scenarios.Service, rec record.Recommendation) (File, error) {
 	hpa := autoscalingv2.HorizontalPodAutoscaler{Spec: *rec.HPA}
 	hpa.APIVersion, hpa.Kind = "autoscaling/v2", "HorizontalPodAutoscaler"
 	hpa.Name, hpa.Namespace = scenarios.HPAName(svc), svc.Namespace

@@ -21,25 +21,27 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/review"
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
 var (
 	noaOnce   sync.Once
 	noaPlan   *scenarios.Plan
-	noaReport *Report
+	noaReport *record.Review
 	noaErr    error
 )
 
 // noa builds the NOA example's report once for every test of the package.
-func noa(t testing.TB) (*scenarios.Plan, *Report) {
+func noa(t testing.TB) (*scenarios.Plan, *record.Review) {
 	t.Helper()
 	noaOnce.Do(func() {
 		noaPlan, noaErr = scenarios.Example("noa.yaml")
 		if noaErr != nil {
 			return
 		}
-		noaReport, noaErr = Build(noaPlan, Options{Mode: model.Queueing, Version: "test"})
+		noaReport, noaErr = review.Build(noaPlan, review.Options{Mode: model.Queueing, Version: "test"})
 	})
 	if noaErr != nil {
 		t.Fatal(noaErr)
@@ -47,7 +49,7 @@ func noa(t testing.TB) (*scenarios.Plan, *Report) {
 	return noaPlan, noaReport
 }
 
-func renderNOAPatches(t *testing.T) (*scenarios.Plan, *Report, map[string][]byte) {
+func renderNOAPatches(t *testing.T) (*scenarios.Plan, *record.Review, map[string][]byte) {
 	plan, rep := noa(t)
 	files, _, err := RenderPatches(plan, rep, PatchOptions{Generator: "headroom test"})
 	if err != nil {
@@ -212,7 +214,7 @@ func TestPatchesApply(t *testing.T) {
 func TestWorkloadPatchesApply(t *testing.T) {
 	plan, rep := noa(t)
 	svc := plan.Service("noa-claude-flow")
-	rec := scenarios.Recommendation{
+	rec := record.Recommendation{
 		Service:           svc.Name,
 		Replicas:          9,
 		Requests:          corev1.ResourceList{corev1.ResourceMemory: mustQuantity(t, "1536Mi")},
@@ -221,7 +223,7 @@ func TestWorkloadPatchesApply(t *testing.T) {
 		ResourceRationale: []string{"memory: test"},
 	}
 	r := *rep
-	r.Recommendations = []scenarios.Recommendation{rec}
+	r.Recommendations = []record.Recommendation{rec}
 	r.Events = nil
 	files, _, err := RenderPatches(plan, &r, PatchOptions{})
 	if err != nil {

@@ -6,15 +6,14 @@ import (
 	"math"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/plot"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
-	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
 // ErrFixedService is returned for the capacity curve of a fixed service,
@@ -25,12 +24,12 @@ var ErrFixedService = errors.New("a fixed service has no capacity curve: its cap
 // replicas, CPU utilisation against the HPA target, and latency against the
 // SLO (the last only when the service has a latency SLO or served
 // requests).
-func ServiceFigures(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.ServiceResult) ([]Figure, error) {
+func ServiceFigures(svc *scenarios.Service, sc *scenarios.Scenario, res *record.ServiceRun) ([]Figure, error) {
 	if err := checkService(svc, sc, res); err != nil {
 		return nil, err
 	}
 	var out []Figure
-	for _, build := range []func(*scenarios.Service, *scenarios.Scenario, *sim.ServiceResult) *figure{
+	for _, build := range []func(*scenarios.Service, *scenarios.Scenario, *record.ServiceRun) *figure{
 		trafficFigure, utilisationFigure, latencyFigure,
 	} {
 		f := build(svc, sc, res)
@@ -46,7 +45,7 @@ func ServiceFigures(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Ser
 	return out, nil
 }
 
-func checkService(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.ServiceResult) error {
+func checkService(svc *scenarios.Service, sc *scenarios.Scenario, res *record.ServiceRun) error {
 	switch {
 	case svc == nil || sc == nil || res == nil:
 		return errors.New("plot: service, scenario and result are all required")
@@ -56,7 +55,7 @@ func checkService(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Servi
 		return fmt.Errorf("plot: service %s, scenario %s: the result has no series to draw", svc.Name, sc.Name)
 	}
 	what := "service " + svc.Name + ", scenario " + sc.Name
-	if err := checkTimes(res.Series, func(s sim.Sample) time.Duration { return s.T }, what); err != nil {
+	if err := checkTimes(res.Series, func(s record.Sample) time.Duration { return s.T }, what); err != nil {
 		return err
 	}
 	for i := range res.Series {
@@ -106,11 +105,11 @@ func fileSafe(parts ...string) string {
 }
 
 // serviceAxis is the time axis of a service's run.
-func serviceAxis(sc *scenarios.Scenario, ss []sim.Sample) timeAxis {
+func serviceAxis(sc *scenarios.Scenario, ss []record.Sample) timeAxis {
 	return newTimeAxis(time.Duration(sc.Start), max(ss[len(ss)-1].T, sc.Duration.D()))
 }
 
-func sampleXs(a timeAxis, ss []sim.Sample) []float64 {
+func sampleXs(a timeAxis, ss []record.Sample) []float64 {
 	xs := make([]float64, len(ss))
 	for i, s := range ss {
 		xs[i] = a.x(s.T)
@@ -118,7 +117,7 @@ func sampleXs(a timeAxis, ss []sim.Sample) []float64 {
 	return xs
 }
 
-func sampleYs(ss []sim.Sample, f func(*sim.Sample) float64) []float64 {
+func sampleYs(ss []record.Sample, f func(*record.Sample) float64) []float64 {
 	ys := make([]float64, len(ss))
 	for i := range ss {
 		ys[i] = f(&ss[i])
@@ -136,13 +135,13 @@ func peak(ys []float64) float64 {
 	return m
 }
 
-func trafficFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.ServiceResult) *figure {
+func trafficFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.ServiceRun) *figure {
 	ss := res.Series
 	a := serviceAxis(sc, ss)
 	xs := sampleXs(a, ss)
-	rate := sampleYs(ss, func(s *sim.Sample) float64 { return s.Lambda })
-	desired := sampleYs(ss, func(s *sim.Sample) float64 { return float64(s.Desired) })
-	ready := sampleYs(ss, func(s *sim.Sample) float64 { return float64(s.Ready) })
+	rate := sampleYs(ss, func(s *record.Sample) float64 { return s.Lambda })
+	desired := sampleYs(ss, func(s *record.Sample) float64 { return float64(s.Desired) })
+	ready := sampleYs(ss, func(s *record.Sample) float64 { return float64(s.Ready) })
 
 	top := &panel{plot: newPanel("request rate (req/s)")}
 	top.add("offered request rate", newSeries(xs, rate, lineStyle(colBlue, 1.5, dashSolid), true))
@@ -207,11 +206,11 @@ func patchesBounds(svc *scenarios.Service) bool {
 	return false
 }
 
-func utilisationFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.ServiceResult) *figure {
+func utilisationFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.ServiceRun) *figure {
 	ss := res.Series
 	a := serviceAxis(sc, ss)
 	xs := sampleXs(a, ss)
-	cpu := sampleYs(ss, func(s *sim.Sample) float64 {
+	cpu := sampleYs(ss, func(s *record.Sample) float64 {
 		if s.Ready == 0 {
 			return math.NaN()
 		}
@@ -243,16 +242,16 @@ func utilisationFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.
 
 // latencyQuantile picks the sample quantile that matches the SLO (p95
 // without one, or for quantiles the samples do not keep).
-func latencyQuantile(svc *scenarios.Service) (name string, get func(*sim.Sample) float64) {
+func latencyQuantile(svc *scenarios.Service) (name string, get func(*record.Sample) float64) {
 	if l := svc.SLO.Latency; l != nil {
 		switch l.Quantile {
 		case 0.5:
-			return "p50", func(s *sim.Sample) float64 { return s.P50 }
+			return "p50", func(s *record.Sample) float64 { return s.P50 }
 		case 0.99:
-			return "p99", func(s *sim.Sample) float64 { return s.P99 }
+			return "p99", func(s *record.Sample) float64 { return s.P99 }
 		}
 	}
-	return "p95", func(s *sim.Sample) float64 { return s.P95 }
+	return "p95", func(s *record.Sample) float64 { return s.P95 }
 }
 
 // latencyUnit is seconds or milliseconds, whichever reads better next to
@@ -321,14 +320,14 @@ func mapYs(ys []float64, f func(float64) float64) []float64 {
 	return out
 }
 
-func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.ServiceResult) *figure {
+func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.ServiceRun) *figure {
 	ss := res.Series
 	q, get := latencyQuantile(svc)
 	target := 0.0
 	if l := svc.SLO.Latency; l != nil {
 		target = l.Target.D().Seconds()
 	}
-	raw := sampleYs(ss, func(s *sim.Sample) float64 {
+	raw := sampleYs(ss, func(s *record.Sample) float64 {
 		if v := get(s); v >= 0 {
 			return v
 		}
@@ -355,7 +354,7 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Serv
 		tgt = []float64{target * scale}
 	}
 	tr := latencyAxis(p.plot, logY, ys, tgt)
-	if spans := violationSpans(a, ss, func(s *sim.Sample) bool { return s.SLOViolated }); len(spans) > 0 {
+	if spans := violationSpans(a, ss, func(s *record.Sample) bool { return s.SLOViolated }); len(spans) > 0 {
 		p.add("SLO violated (latency or errors)", bands{spans: spans, color: colShade})
 	}
 	p.add(q+" of served requests", newSeries(xs, mapYs(ys, tr), lineStyle(colBlue, 1.5, dashSolid), true))
@@ -387,7 +386,7 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *sim.Serv
 
 // violationSpans are the axis intervals of the samples that violated the
 // SLO; a sample covers the interval ending at its T.
-func violationSpans(a timeAxis, ss []sim.Sample, bad func(*sim.Sample) bool) [][2]float64 {
+func violationSpans(a timeAxis, ss []record.Sample, bad func(*record.Sample) bool) [][2]float64 {
 	var spans [][2]float64
 	prev := time.Duration(0)
 	for i := range ss {
@@ -401,7 +400,7 @@ func violationSpans(a timeAxis, ss []sim.Sample, bad func(*sim.Sample) bool) [][
 
 // ClusterFigure draws the cluster's nodes and their cost per hour through
 // one scenario.
-func ClusterFigure(sc *scenarios.Scenario, res *sim.ClusterResult) (Figure, error) {
+func ClusterFigure(sc *scenarios.Scenario, res *record.ClusterSeries) (Figure, error) {
 	switch {
 	case sc == nil || res == nil:
 		return Figure{}, errors.New("plot: scenario and cluster result are both required")
@@ -409,7 +408,7 @@ func ClusterFigure(sc *scenarios.Scenario, res *sim.ClusterResult) (Figure, erro
 		return Figure{}, fmt.Errorf("plot: scenario %s: the cluster result has no series to draw", sc.Name)
 	}
 	ss := res.Series
-	if err := checkTimes(ss, func(s sim.NodeSample) time.Duration { return s.T }, "cluster, scenario "+sc.Name); err != nil {
+	if err := checkTimes(ss, func(s record.NodeSample) time.Duration { return s.T }, "cluster, scenario "+sc.Name); err != nil {
 		return Figure{}, err
 	}
 	for i, s := range ss {
@@ -455,80 +454,30 @@ func ClusterFigure(sc *scenarios.Scenario, res *sim.ClusterResult) (Figure, erro
 	return f.render()
 }
 
-// capacityPoints is how many request rates a capacity curve evaluates.
-const capacityPoints = 300
-
-// CapacityCurveFigure draws the replicas a service needs against its
-// request rate, by the utilisation ceiling alone and by queueing (the
-// latency SLO too), from zero to beyond the highest scenario peak, marking
-// today's rate, each scenario's peak and the HPA's maxReplicas.
-func CapacityCurveFigure(plan *scenarios.Plan, svc *scenarios.Service) (Figure, error) {
-	if plan == nil || svc == nil {
-		return Figure{}, errors.New("plot: plan and service are both required")
+// CapacityCurveFigure draws a service's capacity curve (review's
+// CapacityCurve): the replicas it needs against its request rate, by the
+// utilisation ceiling alone and by queueing (the latency SLO too), from
+// zero to beyond the highest scenario peak, marking today's rate, each
+// scenario's peak and the HPA's maxReplicas.
+func CapacityCurveFigure(svc *scenarios.Service, c *record.CapacityCurve) (Figure, error) {
+	if svc == nil {
+		return Figure{}, errors.New("plot: service is required")
 	}
 	if svc.Fixed {
 		return Figure{}, fmt.Errorf("service %s: %w", svc.Name, ErrFixedService)
 	}
-	type mark struct {
-		name string
-		rate float64
+	switch {
+	case c == nil:
+		return Figure{}, fmt.Errorf("plot: service %s: no capacity curve", svc.Name)
+	case c.Err != nil:
+		return Figure{}, c.Err
+	case c.Service != svc.Name:
+		return Figure{}, fmt.Errorf("plot: capacity curve is for service %q, not %q", c.Service, svc.Name)
+	case len(c.Rates) < 2 || len(c.Queueing) != len(c.Rates) || len(c.Utilization) != len(c.Rates):
+		return Figure{}, fmt.Errorf("plot: service %s: the capacity curve has %d rates, %d and %d replica counts", svc.Name, len(c.Rates), len(c.Utilization), len(c.Queueing))
 	}
-	marks := []mark{{"today", svc.RequestRate.PerSecond}}
-	// Peaks are labelled by scenario name; "today" may share a line too.
-	top := svc.RequestRate.PerSecond
-	for i := range plan.Scenarios {
-		sc := &plan.Scenarios[i]
-		if !sc.AppliesTo(svc.Name) {
-			continue
-		}
-		r := sc.BaseRate(svc) * sc.Peak(plan.Seed).Multiplier
-		top = math.Max(top, r)
-		// Scenarios peaking at the same rate share a line.
-		shared := false
-		for k := range marks {
-			if math.Abs(marks[k].rate-r) <= 1e-3*r {
-				marks[k].name += " / " + sc.Name
-				shared = true
-			}
-		}
-		if !shared {
-			marks = append(marks, mark{sc.Name, r})
-		}
-	}
-	if !(top > 0) || math.IsInf(top, 0) {
-		return Figure{}, fmt.Errorf("service %s: no positive request rate to draw a capacity curve over", svc.Name)
-	}
-	hi := top * 1.15
-	rates := make([]float64, capacityPoints+1)
-	for i := range rates {
-		rates[i] = hi * float64(i) / capacityPoints
-	}
-	curve := func(mode model.Mode) ([]float64, int, error) {
-		ys := make([]float64, len(rates))
-		infeasible := 0
-		for i, r := range rates {
-			sz, err := svc.SizeAt(r, mode)
-			var inf *model.InfeasibleError
-			switch {
-			case errors.As(err, &inf):
-				ys[i] = math.NaN()
-				infeasible++
-			case err != nil:
-				return nil, 0, fmt.Errorf("service %s at %g req/s (%s): %w", svc.Name, r, mode, err)
-			default:
-				ys[i] = float64(sz.Replicas)
-			}
-		}
-		return ys, infeasible, nil
-	}
-	util, _, err := curve(model.Utilization)
-	if err != nil {
-		return Figure{}, err
-	}
-	queue, infeasible, err := curve(model.Queueing)
-	if err != nil {
-		return Figure{}, err
-	}
+	rates, queue, util, marks, infeasible := c.Rates, c.Queueing, c.Utilization, c.Marks, c.Infeasible
+	hi := rates[len(rates)-1]
 	p := &panel{plot: newPanel("replicas required (pods)")}
 	p.plot.Y.Tick.Marker = niceTicks{integer: true}
 	p.add("queueing (utilisation ceiling and latency SLO)", newSeries(rates, queue, lineStyle(colBlue, 2, dashSolid), true))
@@ -545,11 +494,11 @@ func CapacityCurveFigure(plan *scenarios.Plan, svc *scenarios.Service) (Figure, 
 		if i == 0 {
 			sty = lineStyle(colBlack, 1, dashDotted)
 		}
-		label := m.name
+		label := m.Name
 		if i > 0 {
 			label += " peak"
 		}
-		p.add("", vline{m.rate, sty, label})
+		p.add("", vline{m.Rate, sty, label})
 	}
 	p.plot.X.Label.Text = "request rate (req/s)"
 	p.plot.X.Tick.Marker = niceTicks{}
@@ -578,7 +527,7 @@ func CapacityCurveFigure(plan *scenarios.Plan, svc *scenarios.Service) (Figure, 
 //
 // proposedHPA is the proposed autoscaler (nil to leave its bounds out); the
 // current one is svc.HPA.
-func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *autoscalingv2.HorizontalPodAutoscalerSpec, current, proposed *sim.ServiceResult) (Figure, error) {
+func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *autoscalingv2.HorizontalPodAutoscalerSpec, current, proposed *record.ServiceRun) (Figure, error) {
 	if err := checkService(svc, sc, current); err != nil {
 		return Figure{}, fmt.Errorf("current: %w", err)
 	}
@@ -588,7 +537,7 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 	cs, ps := current.Series, proposed.Series
 	a := newTimeAxis(time.Duration(sc.Start), max(cs[len(cs)-1].T, ps[len(ps)-1].T, sc.Duration.D()))
 	cx, px := sampleXs(a, cs), sampleXs(a, ps)
-	desired := func(s *sim.Sample) float64 { return float64(s.Desired) }
+	desired := func(s *record.Sample) float64 { return float64(s.Desired) }
 
 	top := &panel{plot: newPanel("desired replicas (pods)")}
 	top.plot.Y.Tick.Marker = niceTicks{integer: true}
@@ -610,8 +559,8 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 	if l := svc.SLO.Latency; l != nil {
 		target = l.Target.D().Seconds()
 	}
-	lat := func(ss []sim.Sample) []float64 {
-		return sampleYs(ss, func(s *sim.Sample) float64 {
+	lat := func(ss []record.Sample) []float64 {
+		return sampleYs(ss, func(s *record.Sample) float64 {
 			if v := get(s); v >= 0 {
 				return v
 			}
@@ -637,7 +586,7 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 		tgt = []float64{target * scale}
 	}
 	tr := latencyAxis(bottom.plot, logY, cl, pl, tgt)
-	violated := func(s *sim.Sample) bool { return s.SLOViolated }
+	violated := func(s *record.Sample) bool { return s.SLOViolated }
 	if spans := violationSpans(a, cs, violated); len(spans) > 0 {
 		bottom.add("current: SLO violated", bands{spans: spans, color: colShade})
 	}
@@ -669,11 +618,12 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 	return f.render()
 }
 
-// PlanFigures draws every figure of a plan's simulation results, in a fixed
-// order: per result (scenario) its services' figures then the cluster's,
-// then the capacity curve of each service that is not fixed. Figures are
-// drawn in parallel; the output does not depend on the scheduling.
-func PlanFigures(plan *scenarios.Plan, results []*sim.Result) ([]Figure, error) {
+// PlanFigures draws every figure of a plan's simulation runs, in a fixed
+// order: per run (scenario) its services' figures then the cluster's,
+// then the capacity curve of each service that is not fixed (from curves,
+// by service name). Figures are drawn in parallel; the output does not
+// depend on the scheduling.
+func PlanFigures(plan *scenarios.Plan, runs []*record.Run, curves []record.CapacityCurve) ([]Figure, error) {
 	if plan == nil {
 		return nil, errors.New("plot: plan is required")
 	}
@@ -684,7 +634,7 @@ func PlanFigures(plan *scenarios.Plan, results []*sim.Result) ([]Figure, error) 
 		}
 		return []Figure{f}, nil
 	}
-	for _, r := range results {
+	for _, r := range runs {
 		sc := plan.Scenario(r.Scenario)
 		if sc == nil {
 			return nil, fmt.Errorf("plot: result for scenario %q, which the plan does not have", r.Scenario)
@@ -705,43 +655,44 @@ func PlanFigures(plan *scenarios.Plan, results []*sim.Result) ([]Figure, error) 
 		if svc.Fixed {
 			continue
 		}
-		jobs = append(jobs, func() ([]Figure, error) { return one(CapacityCurveFigure(plan, svc)) })
+		var c *record.CapacityCurve
+		for k := range curves {
+			if curves[k].Service == svc.Name {
+				c = &curves[k]
+			}
+		}
+		jobs = append(jobs, func() ([]Figure, error) { return one(CapacityCurveFigure(svc, c)) })
 	}
 	return runJobs(jobs)
 }
 
-// runJobs runs jobs on a bounded pool and concatenates their figures in job
-// order; the first error in job order wins.
+// maxDrawing bounds how many figures are drawn at once (each holds its
+// canvases in memory).
+const maxDrawing = 8
+
+// runJobs runs jobs, at most min(GOMAXPROCS, maxDrawing) at a time, and
+// concatenates their figures in job order; each job writes its own slot,
+// and the first error in job order wins.
 func runJobs(jobs []func() ([]Figure, error)) ([]Figure, error) {
-	type result struct {
-		figs []Figure
-		err  error
+	figs := make([][]Figure, len(jobs))
+	errs := make([]error, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(min(runtime.GOMAXPROCS(0), maxDrawing))
+	for i, job := range jobs {
+		g.Go(func() error {
+			figs[i], errs[i] = job()
+			return nil
+		})
 	}
-	out := make([]result, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs), 8) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i].figs, out[i].err = jobs[i]()
-			}
-		}()
-	}
+	g.Wait()
+	var out []Figure
 	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	var figs []Figure
-	for _, r := range out {
-		if r.err != nil {
-			return nil, r.err
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		figs = append(figs, r.figs...)
+		out = append(out, figs[i]...)
 	}
-	return figs, nil
+	return out, nil
 }
 
 // headroom raises a linear y axis 5 % above its data, so that the highest

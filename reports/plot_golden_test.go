@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
 // synthetic is a two-hour run with a spike, built here rather than
 // simulated so that the golden files change only when the drawing does.
-func synthetic(t *testing.T) (*scenarios.Service, *scenarios.Scenario, *sim.ServiceResult) {
+func synthetic(t *testing.T) (*scenarios.Service, *scenarios.Scenario, *record.ServiceRun) {
 	t.Helper()
 	plan, err := scenarios.Example("noa.yaml")
 	if err != nil {
@@ -23,12 +23,12 @@ func synthetic(t *testing.T) (*scenarios.Service, *scenarios.Scenario, *sim.Serv
 	}
 	svc := plan.Service("noa-mcp")
 	sc := &scenarios.Scenario{Name: "spike", Start: scenarios.TimeOfDay(9 * time.Hour), Duration: scenarios.Duration(2 * time.Hour)}
-	res := &sim.ServiceResult{Service: svc.Name}
+	res := &record.ServiceRun{Service: svc.Name}
 	res.Summary.SLOViolationMinutes = 12
 	res.Summary.LongestViolation = 12 * time.Minute
 	res.Summary.MeanCPUUtilisation = 0.55
 	for i := range 120 {
-		s := sim.Sample{T: time.Duration(i+1) * time.Minute, Lambda: 16.7, Desired: 3, Ready: 3, CPUUtilisation: 0.6, P95: 0.7}
+		s := record.Sample{T: time.Duration(i+1) * time.Minute, Lambda: 16.7, Desired: 3, Ready: 3, CPUUtilisation: 0.6, P95: 0.7}
 		if i >= 40 && i < 70 {
 			s.Lambda = 50
 			s.Desired, s.Ready = int32(min(3+(i-40), 10)), min(3+max(i-42, 0), 10)
@@ -51,7 +51,7 @@ func TestFigures_Golden(t *testing.T) {
 		t.Fatal(err)
 	}
 	prop := *res
-	prop.Series = append([]sim.Sample(nil), res.Series...)
+	prop.Series = append([]record.Sample(nil), res.Series...)
 	for i := range prop.Series {
 		prop.Series[i].Desired = min(prop.Series[i].Desired+2, 14)
 		prop.Series[i].P95 *= 0.8
@@ -101,7 +101,7 @@ func TestServiceFigures_NoSLO(t *testing.T) {
 	}
 	// Nothing served and no SLO: no latency figure at all.
 	idle := *res
-	idle.Series = append([]sim.Sample(nil), res.Series...)
+	idle.Series = append([]record.Sample(nil), res.Series...)
 	for i := range idle.Series {
 		idle.Series[i].P95 = -1
 	}

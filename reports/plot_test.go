@@ -20,6 +20,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
+	"github.com/headroom-dev/headroom/review"
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -39,7 +41,13 @@ var noaSims = sync.OnceValues(func() (*noaRuns, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.results = append(r.results, res)
+		run := review.RecordRun(res, record.Current)
+		r.results = append(r.results, &run)
+	}
+	for i := range plan.Services {
+		if svc := &plan.Services[i]; !svc.Fixed {
+			r.curves = append(r.curves, review.CapacityCurve(plan, svc))
+		}
 	}
 	hs, err := scenarios.LoadHPAManifests("../scenarios/examples/noa-mcp-proposed-hpa.yaml")
 	if err != nil {
@@ -52,20 +60,22 @@ var noaSims = sync.OnceValues(func() (*noaRuns, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.proposed = append(r.proposed, prop)
+		run := review.RecordRun(prop, record.Proposed)
+		r.proposed = append(r.proposed, &run)
 	}
 	return r, nil
 })
 
 type noaRuns struct {
 	plan     *scenarios.Plan
-	results  []*sim.Result
-	proposed []*sim.Result // daily and daily-growth-2x with noa-mcp's proposed HPA
+	results  []*record.Run
+	proposed []*record.Run // daily and daily-growth-2x with noa-mcp's proposed HPA
+	curves   []record.CapacityCurve
 	// proposedHPA is noa-mcp's proposed HPA.
 	proposedHPA *autoscalingv2.HorizontalPodAutoscalerSpec
 }
 
-func (r *noaRuns) service(res *sim.Result, name string) *sim.ServiceResult {
+func (r *noaRuns) service(res *record.Run, name string) *record.ServiceRun {
 	for i := range res.Services {
 		if res.Services[i].Service == name {
 			return &res.Services[i]
@@ -74,7 +84,7 @@ func (r *noaRuns) service(res *sim.Result, name string) *sim.ServiceResult {
 	return nil
 }
 
-func (r *noaRuns) result(scenario string) *sim.Result {
+func (r *noaRuns) result(scenario string) *record.Run {
 	for _, res := range r.results {
 		if res.Scenario == scenario {
 			return res
@@ -85,7 +95,7 @@ func (r *noaRuns) result(scenario string) *sim.Result {
 
 // all renders every NOA figure: PlanFigures and the two comparisons.
 func (r *noaRuns) all() ([]Figure, error) {
-	figs, err := PlanFigures(r.plan, r.results)
+	figs, err := PlanFigures(r.plan, r.results, r.curves)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +244,7 @@ func TestFigures_Errors(t *testing.T) {
 	mcp := plan.Service("noa-mcp")
 	good := r.service(r.result("daily"), "noa-mcp")
 	swapped := *good
-	swapped.Series = append([]sim.Sample(nil), good.Series...)
+	swapped.Series = append([]record.Sample(nil), good.Series...)
 	swapped.Series[1].T = swapped.Series[0].T
 	empty := *good
 	empty.Series = nil
@@ -247,10 +257,10 @@ func TestFigures_Errors(t *testing.T) {
 		{"wrong service", func() error { _, err := ServiceFigures(plan.Service("noa-ui"), daily, good); return err }, `result is for service "noa-mcp"`},
 		{"no series", func() error { _, err := ServiceFigures(mcp, daily, &empty); return err }, "no series"},
 		{"time going back", func() error { _, err := ServiceFigures(mcp, daily, &swapped); return err }, "series[1].tNs"},
-		{"cluster without series", func() error { _, err := ClusterFigure(daily, &sim.ClusterResult{}); return err }, "no series"},
+		{"cluster without series", func() error { _, err := ClusterFigure(daily, &record.ClusterSeries{}); return err }, "no series"},
 		{"compare, bad proposal", func() error { _, err := CompareFigure(mcp, daily, nil, good, &empty); return err }, "proposed: plot: service noa-mcp"},
 		{"unknown scenario", func() error {
-			_, err := PlanFigures(plan, []*sim.Result{{Scenario: "nope"}})
+			_, err := PlanFigures(plan, []*record.Run{{Scenario: "nope"}}, nil)
 			return err
 		}, `scenario "nope"`},
 	}
@@ -262,7 +272,7 @@ func TestFigures_Errors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := CapacityCurveFigure(plan, plan.Service("noa-redis")); !errors.Is(err, ErrFixedService) {
+	if _, err := CapacityCurveFigure(plan.Service("noa-redis"), nil); !errors.Is(err, ErrFixedService) {
 		t.Errorf("capacity curve of a fixed service: got %v, want ErrFixedService", err)
 	}
 }
@@ -275,7 +285,7 @@ func TestFigures_LongSeries(t *testing.T) {
 	sc := *r.plan.Scenario("daily")
 	sc.Duration = scenarios.Duration(90 * day)
 	n := int(90 * day / time.Minute)
-	res := &sim.ServiceResult{Service: svc.Name, Series: make([]sim.Sample, n)}
+	res := &record.ServiceRun{Service: svc.Name, Series: make([]record.Sample, n)}
 	for i := range res.Series {
 		s := &res.Series[i]
 		s.T = time.Duration(i+1) * time.Minute

@@ -2,14 +2,15 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
-	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/review/record"
 )
 
-// document lays the report out: executive summary, services, events,
+// layout lays the review out: executive summary, services, events,
 // scenarios, patches, assumptions.
-func (rep *Report) document() *document {
+func layout(rep *record.Review) *document {
 	d := &document{}
 	d.h(1, "", "Capacity review: %s", rep.Plan)
 	d.p("Plan %s, seed %d, %s model; written by %s. The same plan and seed give the same report.", rep.PlanFile, rep.Seed, rep.Mode, rep.Generator)
@@ -55,13 +56,13 @@ func (rep *Report) document() *document {
 
 	d.h(2, "services", "Services")
 	for _, s := range rep.Services {
-		rep.serviceSection(d, s)
+		serviceSection(d, rep, s)
 	}
 
 	if len(rep.Events) > 0 {
 		d.h(2, "events", "Events")
 		for _, ev := range rep.Events {
-			rep.eventSection(d, ev)
+			eventSection(d, rep, ev)
 		}
 	}
 
@@ -117,7 +118,7 @@ func (rep *Report) document() *document {
 	return d
 }
 
-func (rep *Report) serviceSection(d *document, s ServiceSection) {
+func serviceSection(d *document, rep *record.Review, s record.ServiceSection) {
 	state := "safe in every scenario"
 	if !s.Safe {
 		state = "at risk"
@@ -157,7 +158,7 @@ func (rep *Report) serviceSection(d *document, s ServiceSection) {
 		switch {
 		case x.Current.SLOViolationMinutes > 0:
 			t.rowClass = append(t.rowClass, "high")
-		case sz.Status != scenarios.StatusOK:
+		case sz.Status != record.StatusOK:
 			t.rowClass = append(t.rowClass, "medium")
 		default:
 			t.rowClass = append(t.rowClass, "safe")
@@ -197,7 +198,7 @@ func (rep *Report) serviceSection(d *document, s ServiceSection) {
 	d.add(it)
 }
 
-func (rep *Report) eventSection(d *document, ev EventSection) {
+func eventSection(d *document, rep *record.Review, ev record.EventSection) {
 	e := ev.Event
 	when := fmt.Sprintf("%s to %s UTC", e.Start.Format("15:04"), e.End.Format("15:04"))
 	if e.Dated {
@@ -240,11 +241,11 @@ func (rep *Report) eventSection(d *document, ev EventSection) {
 }
 
 // Markdown renders report.md.
-func (rep *Report) Markdown() []byte { return rep.document().markdown() }
+func Markdown(rep *record.Review) []byte { return layout(rep).markdown() }
 
 // HTML renders report.html with the figures' PNGs embedded (by name).
-func (rep *Report) HTML(pngs map[string][]byte) []byte {
-	return rep.document().htmlPage("Capacity review: "+rep.Plan, pngs)
+func HTML(rep *record.Review, pngs map[string][]byte) []byte {
+	return layout(rep).htmlPage("Capacity review: "+rep.Plan, pngs)
 }
 
 func orDash(s string) string {
@@ -261,4 +262,16 @@ func signedMoney(v float64) string {
 		return fmt.Sprintf("−$%.2f", -v)
 	}
 	return fmt.Sprintf("+$%.2f", v)
+}
+
+// seconds writes a duration in seconds as "250 ms" or "1.50 s", "—" for
+// no value.
+func seconds(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	if v < 1 {
+		return fmt.Sprintf("%.0f ms", v*1000)
+	}
+	return fmt.Sprintf("%.2f s", v)
 }

@@ -8,11 +8,12 @@ import (
 	"path/filepath"
 
 	"github.com/headroom-dev/headroom/internal/atomicfile"
+	"github.com/headroom-dev/headroom/review/record"
 )
 
-// JSON renders report.json: the whole report, indented, with its schema
+// JSON renders report.json: the whole review, indented, with its schema
 // version first.
-func (rep *Report) JSON() ([]byte, error) {
+func JSON(rep *record.Review) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")

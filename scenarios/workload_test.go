@@ -8,34 +8,6 @@ import (
 	"github.com/headroom-dev/headroom/model"
 )
 
-func TestSizeAt(t *testing.T) {
-	p, err := Example("noa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mode := range []model.Mode{model.Utilization, model.Queueing} {
-		rep, err := p.Size(mode, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, sc := range rep.Scenarios {
-			for _, ss := range sc.Services {
-				if ss.Status == StatusInfeasible {
-					continue
-				}
-				got, err := p.Service(ss.Service).SizeAt(ss.PeakRate, mode)
-				if err != nil {
-					t.Fatalf("%s %s %s: %v", mode, sc.Scenario, ss.Service, err)
-				}
-				if got.Replicas != ss.Required || string(got.Binding) != ss.Binding {
-					t.Errorf("%s %s %s at %g/s: SizeAt %d (%s), Size %d (%s)", mode, sc.Scenario, ss.Service, ss.PeakRate,
-						got.Replicas, got.Binding, ss.Required, ss.Binding)
-				}
-			}
-		}
-	}
-}
-
 func TestSizeAt_Curve(t *testing.T) {
 	p, err := Example("noa.yaml")
 	if err != nil {

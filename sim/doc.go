@@ -34,12 +34,10 @@
 // interval; nothing is stored per request. Pods, metrics, the HPA and nodes
 // are the same code in both modes (the podModel interface).
 //
-// # Sweeps
+// # Searches
 //
-// Sweep evaluates a grid (SweepGrid) of HPA and resource settings with the
-// evaluation Tune uses; Shard splits it by candidate index modulo N and
-// MergeSweep joins shards in any order into the same bytes as the whole.
-// RenderSweepJob renders the Kubernetes Indexed Job that runs the shards.
+// The searches over runs (tune, sweep) are package capacity's; their
+// candidates share each scenario's traffic series through Options.Traffic.
 //
 // # Tick order
 //

@@ -42,8 +42,9 @@ type Options struct {
 	// cv 1, else gamma with the plan's mean and cv).
 	ServiceTimes map[string]ServiceTime
 
-	// traffic shares traffic series between the runs of a tune.
-	traffic *trafficCache
+	// Traffic shares traffic series between runs of the same scenarios
+	// (a search's candidates); nil computes them for this run alone.
+	Traffic *TrafficCache
 }
 
 const (
@@ -71,10 +72,10 @@ func Run(plan *scenarios.Plan, opts Options) (*Result, error) {
 // New builds the world at t = 0: every service at its current replicas,
 // all Ready, on as many nodes of the cheapest type as they need.
 func New(plan *scenarios.Plan, opts Options) (*World, error) {
-	if opts.traffic == nil {
+	if opts.Traffic == nil {
 		// The scenario's multiplier is the same for every service: compute
 		// its series once per run rather than once per service and tick.
-		opts.traffic = newTrafficCache()
+		opts.Traffic = NewTrafficCache()
 	}
 	var sc *scenarios.Scenario
 	for i := range plan.Scenarios {
@@ -229,7 +230,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 			return nil, err
 		}
 	}
-	s.lambda = opts.traffic.multipliers(sc, seed, w.tick)
+	s.lambda = opts.Traffic.multipliers(sc, seed, w.tick)
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -198,29 +197,6 @@ func BenchmarkRun90Days(b *testing.B) {
 	for b.Loop() {
 		if _, err := Run(p, Options{Scenario: "flat"}); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkTune1000x7Days is issue #3's tune target: 1000 candidates, each
-// a 7-day diurnal run of one service. Run it alone:
-//
-//	go test ./sim -run '^$' -bench Tune1000 -benchtime 1x
-func BenchmarkTune1000x7Days(b *testing.B) {
-	p := diurnalPlan(b, 7)
-	grid := TuneGrid{
-		CPUTargets:       []int32{40, 45, 50, 55, 60, 65, 70, 75, 80, 85},
-		MinReplicas:      []int32{1, 2, 3, 4, 5},
-		ScaleUpWindows:   []int32{0, 60, 120, 180},
-		ScaleDownWindows: []int32{60, 300, 600, 900, 1200},
-	}
-	for b.Loop() {
-		r, err := Tune(context.Background(), p, "api", grid, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if r.Candidates != 1000 {
-			b.Fatalf("%d candidates", r.Candidates)
 		}
 	}
 }

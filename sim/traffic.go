@@ -22,19 +22,21 @@ type trafficEntry struct {
 	m    []float64
 }
 
-// trafficCache shares each scenario's multiplier series between the runs
-// of one tune or compare. It is safe for concurrent use.
-type trafficCache struct {
+// TrafficCache shares each scenario's multiplier series between runs (the
+// candidates of a tune or a sweep; Options.Traffic). It is safe for
+// concurrent use.
+type TrafficCache struct {
 	mu sync.Mutex
 	m  map[trafficKey]*trafficEntry
 }
 
-func newTrafficCache() *trafficCache { return &trafficCache{m: map[trafficKey]*trafficEntry{}} }
+// NewTrafficCache returns an empty cache.
+func NewTrafficCache() *TrafficCache { return &TrafficCache{m: map[trafficKey]*trafficEntry{}} }
 
 // multipliers returns the scenario's multiplier at every tick, computed
 // once per scenario, seed and tick; nil without a cache or when the
 // scenario is too long to keep.
-func (c *trafficCache) multipliers(sc *scenarios.Scenario, seed int64, tick time.Duration) []float64 {
+func (c *TrafficCache) multipliers(sc *scenarios.Scenario, seed int64, tick time.Duration) []float64 {
 	n := int(sc.Duration.D()/tick) + 1
 	if c == nil || n > maxCachedTicks {
 		return nil

@@ -14,6 +14,8 @@ import (
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/reports"
+	"github.com/headroom-dev/headroom/review"
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -206,16 +208,22 @@ func (o *reportOptions) Complete() error {
 	return nil
 }
 
-// Run builds the report and writes it.
+// Run builds the review, renders it, writes it and prints its table.
 func (o *reportOptions) Run(cmd *cobra.Command) error {
 	started := time.Now()
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(o.streams.ErrOut, "%5.1fs  %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
 	}
-	generator := "headroom " + currentVersion().Version
-	rep, err := reports.Build(o.plan, reports.Options{
+	plots := record.PlotsAll
+	switch {
+	case o.Plots == "none":
+		plots = record.PlotsNone
+	case o.Plots == "at-risk" || (o.Plots == "auto" && len(o.plan.Services) > autoPlotServices):
+		plots = record.PlotsAtRisk
+	}
+	rev, err := review.Build(o.plan, review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
-		Version: currentVersion().Version, Progress: progress, Series: o.Series,
+		Version: currentVersion().Version, Progress: progress, Series: o.Series, Plots: plots,
 	})
 	if err != nil {
 		return err
@@ -223,97 +231,36 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	if err := cmd.Context().Err(); err != nil {
 		return fmt.Errorf("interrupted before writing: %w", err)
 	}
-	plan := o.plan
-	if o.event != nil {
-		if plan, err = o.plan.WithScenario(o.event.ScenarioFor()); err != nil {
-			return err
-		}
+	switch plots {
+	case record.PlotsAtRisk:
+		progress("drawing the figures of each service at risk in its worst scenario (--plots all draws everything)")
+	case record.PlotsAll:
+		progress("drawing the figures")
 	}
-	var plotFiles []reports.File
-	var figs []reports.FigureRef
-	pngs := map[string][]byte{}
-	if o.Plots != "none" {
-		var only func(service, scenario string) bool
-		if o.Plots == "at-risk" || (o.Plots == "auto" && len(plan.Services) > autoPlotServices) {
-			only = rep.WorstOnly
-			progress("drawing the figures of each service at risk in its worst scenario (--plots all draws everything)")
-		} else {
-			progress("drawing the figures")
-		}
-		plotFiles, figs, pngs, err = rep.RenderFigures(plan, only)
-		if err != nil {
-			return err
-		}
-	}
-	rep.Figures = figs
-	patchFiles, refs, err := reports.RenderPatches(plan, rep, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: generator})
+	out, err := reports.Render(rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version})
 	if err != nil {
 		return err
 	}
-	rep.Patches = refs
-	js, err := rep.JSON()
-	if err != nil {
+	progress("writing %d files to %s", len(out.Files), o.OutDir)
+	if err := reports.WriteDir(o.OutDir, out.Files, []string{"plots", "patches"}); err != nil {
 		return err
 	}
-	files := []reports.File{
-		{Path: "report.json", Data: js},
-		{Path: "report.md", Data: rep.Markdown()},
-		{Path: "report.html", Data: rep.HTML(pngs)},
-	}
-	for _, f := range plotFiles {
-		f.Path = "plots/" + f.Path
-		files = append(files, f)
-	}
-	for _, f := range patchFiles {
-		f.Path = "patches/" + f.Path
-		files = append(files, f)
-	}
-	progress("writing %d files to %s", len(files), o.OutDir)
-	if err := reports.WriteDir(o.OutDir, files, []string{"plots", "patches"}); err != nil {
-		return err
-	}
-	fmt.Fprintf(o.streams.Out, "%s\n\n", rep.Summary.Verdict)
+	fmt.Fprintf(o.streams.Out, "%s\n\n", rev.Summary.Verdict)
 	tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
-	for _, s := range rep.Services {
-		var atRisk []string
-		var today, proposed float64
-		for _, x := range s.Scenarios {
-			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != scenarios.StatusOK {
-				atRisk = append(atRisk, x.Scenario)
-			}
-			today += x.Current.SLOViolationMinutes
-			if x.Proposed != nil {
-				proposed += x.Proposed.SLOViolationMinutes
-			} else {
-				proposed += x.Current.SLOViolationMinutes
-			}
-		}
-		changes := 0
-		for _, r := range rep.Recommendations {
-			if r.Service == s.Name {
-				changes += len(r.HPARationale) + len(r.ResourceRationale)
-			}
-		}
-		for _, ev := range rep.Events {
-			for _, ps := range ev.PreScales {
-				if ps.Service == s.Name {
-					changes++
-				}
-			}
-		}
+	for _, r := range rev.Rows {
 		risk := "-"
-		if len(atRisk) > 0 {
-			risk = strings.Join(atRisk, ",")
+		if len(r.AtRisk) > 0 {
+			risk = strings.Join(r.AtRisk, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", s.Name, risk, today, proposed, changes)
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", r.Service, risk, r.Today, r.Proposed, r.Changes)
 	}
 	tw.Flush()
 	fmt.Fprintln(o.streams.Out)
 	fmt.Fprintf(o.streams.Out, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
-		filepath.Join(o.OutDir, "report.html"), len(figs), len(patchFiles))
+		filepath.Join(o.OutDir, "report.html"), out.Figures, out.Patches)
 	var risks []string
-	for _, r := range rep.Summary.Risks {
+	for _, r := range rev.Summary.Risks {
 		risks = append(risks, fmt.Sprintf("%s in %s (%s): %s", r.Service, r.Scenario, r.Severity, r.What))
 	}
 	if len(risks) > 0 {

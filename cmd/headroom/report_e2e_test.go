@@ -20,9 +20,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/headroom-dev/headroom/cluster"
 	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
 // createNOAPlatform creates every workload and HPA of the NOA example in
@@ -126,11 +126,11 @@ func TestClusterE2E_7_SweepJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grid, err := os.ReadFile("../../sim/testdata/sweep/grid.yaml")
+	grid, err := os.ReadFile("../../capacity/testdata/sweep/grid.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	job, err := sim.RenderSweepJob(sim.SweepJobOptions{Name: "headroom-sweep", Namespace: "noa-server", Image: "registry.example/headroom:test",
+	job, err := cluster.RenderSweepJob(cluster.SweepJobOptions{Name: "headroom-sweep", Namespace: "noa-server", Image: "registry.example/headroom:test",
 		Shards: 8, Parallelism: 4, PlanFile: planBytes, GridFile: grid})
 	if err != nil {
 		t.Fatal(err)

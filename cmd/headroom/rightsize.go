@@ -17,22 +17,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/reports"
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
-// usageSource returns a container's CPU (cores) and memory (working-set
-// bytes) usage over the last window, at the given step. The CSV reader
-// implements it; so does package prom's *Client.
-type usageSource interface {
-	ContainerUsage(ctx context.Context, namespace, workload, container string, window, step time.Duration) (cpu, mem []model.UsageSample, err error)
-}
-
 // newPrometheusUsage builds the usage source behind --prometheus-url: the
 // cAdvisor series of package prom's default queries.
-var newPrometheusUsage = func(url string) (usageSource, error) { return prom.NewClient(url, nil) }
+var newPrometheusUsage = func(url string) (capacity.UsageSource, error) { return prom.NewClient(url, nil) }
 
 // rightsizeOptions are the flags and state of `headroom rightsize`.
 type rightsizeOptions struct {
@@ -51,7 +46,7 @@ type rightsizeOptions struct {
 	plan       *scenarios.Plan
 	cfg        model.RightsizeConfig
 	window     time.Duration
-	source     usageSource
+	source     capacity.UsageSource
 	sourceName string
 	streams    ioStreams
 }
@@ -210,50 +205,17 @@ func (o *rightsizeOptions) Complete() error {
 	return nil
 }
 
-// rightsizeReport is what `headroom rightsize` prints.
-type rightsizeReport struct {
-	Plan     string         `json:"plan"`
-	Strategy model.Strategy `json:"strategy"`
-	Source   string         `json:"source"`
-	Window   string         `json:"window"`
-	// Recommendations has one entry per service with usage, in plan order.
-	Recommendations []scenarios.ServiceRecommendation `json:"recommendations"`
-	// Skipped names the services without usage data.
-	Skipped []string `json:"skipped,omitempty"`
-	// Changes is the change list for patches: confident recommendations
-	// that change something.
-	Changes []scenarios.ResourceChange `json:"changes"`
-}
-
 // Run reads each service's usage, right-sizes and prints.
 func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	rep := rightsizeReport{Plan: o.plan.Metadata.Name, Strategy: o.cfg.Strategy, Source: o.sourceName, Window: o.Window}
-	for i := range o.plan.Services {
-		s := &o.plan.Services[i]
-		if len(o.Services) > 0 && !slices.Contains(o.Services, s.Name) {
-			continue
-		}
-		cpu, mem, err := o.source.ContainerUsage(ctx, s.Namespace, s.WorkloadRef.Name, s.Container, o.window, o.Step)
-		if err != nil {
-			return fmt.Errorf("usage of %s/%s: %w", s.Name, s.Container, err)
-		}
-		if len(cpu) == 0 && len(mem) == 0 {
-			rep.Skipped = append(rep.Skipped, s.Name)
-			continue
-		}
-		rec, err := o.plan.Rightsize(s, o.cfg, cpu, mem)
-		if err != nil {
-			return fmt.Errorf("right-size %s: %w", s.Name, err)
-		}
-		rep.Recommendations = append(rep.Recommendations, rec)
-	}
-	rep.Changes = scenarios.ResourceChanges(rep.Recommendations)
-	if rep.Changes == nil {
-		rep.Changes = []scenarios.ResourceChange{}
+	rep, err := capacity.RightsizePlan(ctx, o.plan, o.source, capacity.RightsizeOptions{
+		Services: o.Services, Config: o.cfg, Window: o.window, Step: o.Step, SourceName: o.sourceName, WindowName: o.Window,
+	})
+	if err != nil {
+		return err
 	}
 	switch o.Output {
 	case "json":
@@ -265,7 +227,7 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 			return err
 		}
 	default:
-		printRightsize(o.streams.Out, &rep)
+		printRightsize(o.streams.Out, rep)
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(o.streams.ErrOut, "warning: no usage data for %s in %s; left out\n", strings.Join(rep.Skipped, ", "), o.sourceName)
@@ -279,16 +241,15 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 // writePatches writes the changes as a patches directory (the layout of
 // package reports: kubectl JSON patches, a kustomize component, whole HPAs,
 // VPAs in Off mode), replacing the directory whole.
-func (o *rightsizeOptions) writePatches(changes []scenarios.ResourceChange) error {
-	var recs []scenarios.Recommendation
-	for _, c := range changes {
-		r, err := c.Recommendation(o.plan)
-		if err != nil {
-			return err
-		}
-		recs = append(recs, r)
+func (o *rightsizeOptions) writePatches(changes []capacity.ResourceChange) error {
+	recs, err := capacity.Recommendations(o.plan, changes)
+	if err != nil {
+		return err
 	}
-	rep := &reports.Report{Plan: o.plan.Metadata.Name, Recommendations: recs}
+	rep := &record.Review{Plan: o.plan.Metadata.Name}
+	for _, r := range recs {
+		rep.Recommendations = append(rep.Recommendations, record.Recommendation(r))
+	}
 	files, _, err := reports.RenderPatches(o.plan, rep, reports.PatchOptions{Generator: "headroom " + currentVersion().Version + " rightsize"})
 	if err != nil {
 		return err
@@ -306,7 +267,7 @@ func (o *rightsizeOptions) writePatches(changes []scenarios.ResourceChange) erro
 }
 
 // printRightsize writes one table row per container, then the rationale.
-func printRightsize(w io.Writer, rep *rightsizeReport) {
+func printRightsize(w io.Writer, rep *capacity.RightsizeReport) {
 	fmt.Fprintf(w, "Plan %s: strategy %s, usage %s, window %s\n\n", rep.Plan, rep.Strategy, rep.Source, rep.Window)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tCONTAINER\tCPU REQUEST\tCPU LIMIT\tCPU RANGE\tMEMORY REQUEST\tMEMORY LIMIT\tMEMORY RANGE\tCONFIDENCE\tHPA")
@@ -517,7 +478,7 @@ type csvUsage struct {
 	service map[[2]string]string
 }
 
-var _ usageSource = (*csvUsage)(nil)
+var _ capacity.UsageSource = (*csvUsage)(nil)
 
 // openCSVUsage reads a usage file ("-" is stdin) and checks that every
 // series names a service of the plan and that service's container.

@@ -21,6 +21,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim/hpa"
@@ -173,8 +174,8 @@ func TestRightsize_NOAHPA(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	var rep struct {
-		Recommendations []scenarios.ServiceRecommendation `json:"recommendations"`
-		Changes         []scenarios.ResourceChange        `json:"changes"`
+		Recommendations []capacity.ServiceRecommendation `json:"recommendations"`
+		Changes         []capacity.ResourceChange        `json:"changes"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
@@ -454,7 +455,7 @@ func TestRightsize_MatchesUpstreamVPA(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	var rep struct {
-		Recommendations []scenarios.ServiceRecommendation `json:"recommendations"`
+		Recommendations []capacity.ServiceRecommendation `json:"recommendations"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 )
@@ -106,7 +107,7 @@ func (o *sizeOptions) Complete() error {
 
 // Run sizes and prints.
 func (o *sizeOptions) Run(*cobra.Command) error {
-	rep, err := o.plan.Size(o.mode, o.Scenario)
+	rep, err := capacity.Size(o.plan, o.mode, o.Scenario)
 	if err != nil {
 		return err
 	}
@@ -128,11 +129,11 @@ func (o *sizeOptions) Run(*cobra.Command) error {
 	return nil
 }
 
-func failureSummary(rep *scenarios.SizingReport) string {
+func failureSummary(rep *capacity.SizingReport) string {
 	var lines []string
 	for _, sc := range rep.Scenarios {
 		for _, s := range sc.Services {
-			if s.Status != scenarios.StatusOK {
+			if s.Status != capacity.StatusOK {
 				lines = append(lines, fmt.Sprintf("%s at %s peak: %s", s.Service, sc.Scenario, s.Problem))
 			}
 		}
@@ -141,7 +142,7 @@ func failureSummary(rep *scenarios.SizingReport) string {
 }
 
 // printSizing writes the sizing as one table per scenario.
-func printSizing(w io.Writer, rep *scenarios.SizingReport) {
+func printSizing(w io.Writer, rep *capacity.SizingReport) {
 	fmt.Fprintf(w, "Plan %s, %s mode\n", rep.Plan, rep.Mode)
 	approx := false
 	for _, sc := range rep.Scenarios {
@@ -151,7 +152,7 @@ func printSizing(w io.Writer, rep *scenarios.SizingReport) {
 		for _, s := range sc.Services {
 			need, binding := fmt.Sprint(s.Required), s.Binding
 			switch {
-			case s.Status == scenarios.StatusInfeasible:
+			case s.Status == capacity.StatusInfeasible:
 				need, binding = "—", "infeasible"
 			case s.Fixed:
 				need += " (fixed)"

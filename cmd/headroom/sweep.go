@@ -7,13 +7,14 @@ import (
 	"io"
 	"os"
 
+	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/cluster"
 	"github.com/headroom-dev/headroom/internal/atomicfile"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
 func init() { registerCommand("plan", newSweepCmd) }
@@ -30,8 +31,8 @@ type sweepOptions struct {
 	Quiet    bool
 
 	plan    *scenarios.Plan
-	grid    *sim.SweepGrid
-	shard   *sim.Shard
+	grid    *capacity.SweepGrid
+	shard   *capacity.Shard
 	streams ioStreams
 }
 
@@ -83,7 +84,7 @@ func (o *sweepOptions) Validate() error {
 		return usageErrorf("-o/--output must name a file or - for standard output")
 	}
 	if o.Shard != "" {
-		s, err := sim.ParseShard(o.Shard)
+		s, err := capacity.ParseShard(o.Shard)
 		if err != nil {
 			return usageErrorf("--shard: %v", err)
 		}
@@ -98,13 +99,13 @@ func (o *sweepOptions) Complete() error {
 	if o.plan, o.grid, _, _, err = loadSweepInputs(o.Filename, o.Grid, o.streams.In); err != nil {
 		return err
 	}
-	_, err = sim.SweepSize(o.plan, o.grid)
+	_, err = capacity.SweepSize(o.plan, o.grid)
 	return err
 }
 
 // loadSweepInputs reads and decodes the plan and the grid, returning
 // their bytes too (for the Job's ConfigMap).
-func loadSweepInputs(planPath, gridPath string, stdin io.Reader) (*scenarios.Plan, *sim.SweepGrid, []byte, []byte, error) {
+func loadSweepInputs(planPath, gridPath string, stdin io.Reader) (*scenarios.Plan, *capacity.SweepGrid, []byte, []byte, error) {
 	planBytes, err := readLimited(planPath, stdin, scenarios.MaxPlanBytes)
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("read plan: %w", err)
@@ -121,7 +122,7 @@ func loadSweepInputs(planPath, gridPath string, stdin io.Reader) (*scenarios.Pla
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("read grid: %w", err)
 	}
-	grid, err := sim.ParseSweepGrid(gridPath, gridBytes)
+	grid, err := capacity.ParseSweepGrid(gridPath, gridBytes)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -172,13 +173,13 @@ func (o *sweepOptions) Run(cmd *cobra.Command) error {
 	}
 	var out any
 	if o.shard != nil {
-		s, err := sim.Sweep(cmd.Context(), o.plan, o.grid, *o.shard, progress)
+		s, err := capacity.Sweep(cmd.Context(), o.plan, o.grid, *o.shard, progress)
 		if err != nil {
 			return err
 		}
 		out = s
 	} else {
-		r, err := sim.SweepAll(cmd.Context(), o.plan, o.grid, progress)
+		r, err := capacity.SweepAll(cmd.Context(), o.plan, o.grid, progress)
 		if err != nil {
 			return err
 		}
@@ -205,7 +206,7 @@ type sweepMergeOptions struct {
 	Files  []string
 	Output string
 
-	shards  []*sim.SweepShard
+	shards  []*capacity.SweepShard
 	streams ioStreams
 }
 
@@ -248,7 +249,7 @@ func (o *sweepMergeOptions) Complete() error {
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
-		var s sim.SweepShard
+		var s capacity.SweepShard
 		if err := dec.Decode(&s); err != nil {
 			return fmt.Errorf("shard file %s: %w", path, err)
 		}
@@ -262,7 +263,7 @@ func (o *sweepMergeOptions) Complete() error {
 
 // Run merges and writes.
 func (o *sweepMergeOptions) Run(*cobra.Command) error {
-	res, err := sim.MergeSweep(o.shards)
+	res, err := capacity.MergeSweep(o.shards)
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ type sweepJobOptions struct {
 	CPU         string
 	Memory      string
 
-	job     sim.SweepJobOptions
+	job     cluster.SweepJobOptions
 	streams ioStreams
 }
 
@@ -338,7 +339,7 @@ func (o *sweepJobOptions) Validate() error {
 	if err != nil || mem.Sign() <= 0 {
 		return usageErrorf("--memory %q must be a positive quantity such as 512Mi", o.Memory)
 	}
-	o.job = sim.SweepJobOptions{Name: o.Name, Namespace: o.Namespace, Image: o.Image, Shards: o.Shards,
+	o.job = cluster.SweepJobOptions{Name: o.Name, Namespace: o.Namespace, Image: o.Image, Shards: o.Shards,
 		Parallelism: o.Parallelism, CPU: cpu, Memory: mem}
 	return nil
 }
@@ -349,7 +350,7 @@ func (o *sweepJobOptions) Complete() error {
 	if err != nil {
 		return err
 	}
-	n, err := sim.SweepSize(plan, grid)
+	n, err := capacity.SweepSize(plan, grid)
 	if err != nil {
 		return err
 	}
@@ -362,13 +363,13 @@ func (o *sweepJobOptions) Complete() error {
 
 // Run renders the Job.
 func (o *sweepJobOptions) Run(*cobra.Command) error {
-	j, err := sim.RenderSweepJob(o.job)
+	j, err := cluster.RenderSweepJob(o.job)
 	if err != nil {
 		return usageErrorf("%v", err) // every error is about a flag's value
 	}
 	if _, err := o.streams.Out.Write(j.YAML); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.streams.ErrOut, "# Once applied, collect and merge the shards with:\n%s", sim.SweepCollectScript(o.Name, o.Namespace, o.Shards))
+	fmt.Fprintf(o.streams.ErrOut, "# Once applied, collect and merge the shards with:\n%s", cluster.SweepCollectScript(o.Name, o.Namespace, o.Shards))
 	return nil
 }

@@ -98,7 +98,7 @@ func TestSimulate_DESMode(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 	out, errOut, code = runCLI(t, "", "simulate", "-f", noaPlan, "--scenario", "growth-2x", "--service", "noa-ui", "--mode", "des",
-		"--service-time", "noa-ui=empirical:../../sim/testdata/sweep/histogram.csv", "-o", "json")
+		"--service-time", "noa-ui=empirical:../../sim/testdata/histogram.csv", "-o", "json")
 	if code != exitOK || !strings.Contains(out, `"mode": "des"`) {
 		t.Fatalf("empirical service time: exit %d: %s", code, errOut)
 	}

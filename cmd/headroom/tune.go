@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
 // tuneOptions are the flags and state of `headroom tune`.
@@ -92,7 +92,7 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 	if spec.HPA == nil {
 		return fmt.Errorf("service %s has no HPA to tune", o.Service)
 	}
-	grid := sim.DefaultTuneGrid(spec.HPA)
+	grid := capacity.DefaultTuneGrid(spec.HPA)
 	progress := func(done, total int) {
 		if done%25 == 0 || done == total {
 			fmt.Fprintf(o.streams.ErrOut, "\rtune %s: %d/%d candidates", o.Service, done, total)
@@ -101,7 +101,7 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 			}
 		}
 	}
-	res, err := sim.Tune(cmd.Context(), o.plan, o.Service, grid, progress)
+	res, err := capacity.Tune(cmd.Context(), o.plan, o.Service, grid, progress)
 	if err != nil {
 		return err
 	}
@@ -120,11 +120,11 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 	return nil
 }
 
-func printTune(w io.Writer, r *sim.TuneResult) {
+func printTune(w io.Writer, r *capacity.TuneResult) {
 	fmt.Fprintf(w, "Tuned %s over %d candidates × scenarios %v\n\n", r.Service, r.Candidates, r.Scenarios)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tCPU TARGET\tMIN\tUP WINDOW\tDOWN WINDOW\tUP %/60s\tSLO-MIN\tPOD-H\tCOST\tFLAPS")
-	row := func(label string, c sim.Candidate) {
+	row := func(label string, c capacity.Candidate) {
 		fmt.Fprintf(tw, "%s\t%d%%\t%d\t%ds\t%ds\t%d%%\t%.1f\t%.1f\t%s\t%d\n", label, c.CPUTarget, c.MinReplicas,
 			c.ScaleUpWindow, c.ScaleDownWindow, c.ScaleUpPercent, c.SLOViolationMinutes, c.PodHours, formatMoney(c.Cost), c.Flaps)
 	}

@@ -1,4 +1,4 @@
-package scenarios
+package capacity
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // Recommendation is what a capacity review proposes to change for one
@@ -48,7 +49,7 @@ func (r *Recommendation) Changed() bool {
 //     they set the scale point, and moving them is right-sizing's job.
 //
 // A fixed-size service in breach gets a note, not a patch.
-func (p *Plan) Recommend(r *SizingReport) []Recommendation {
+func Recommend(p *scenarios.Plan, r *SizingReport) []Recommendation {
 	var out []Recommendation
 	for i := range p.Services {
 		svc := &p.Services[i]
@@ -76,14 +77,14 @@ func (p *Plan) Recommend(r *SizingReport) []Recommendation {
 					}
 					continue
 				}
-				if scn != nil && EventFromScenario(scn) == nil && sz.Required > need && sz.Status != StatusInfeasible {
+				if scn != nil && scenarios.EventFromScenario(scn) == nil && sz.Required > need && sz.Status != StatusInfeasible {
 					need, needAt = sz.Required, fmt.Sprintf("%s at %s (%.0f req/s; %s)", sc.Scenario, sc.PeakTime, sz.PeakRate, sz.Binding)
 				}
 				// A CPU-utilisation HPA settles where CPU is at its target:
 				// when the SLO needs more replicas than that, lower the
 				// target so that one replica short of the need reads above
 				// the tolerance band: t ≤ u·N / ((N−1)(1+tol)).
-				if n := sz.Required; target > 0 && scn != nil && EventFromScenario(scn) == nil && n >= 2 &&
+				if n := sz.Required; target > 0 && scn != nil && scenarios.EventFromScenario(scn) == nil && n >= 2 &&
 					sz.Status != StatusInfeasible && sz.ByConstraint[string(model.ConstraintCPU)] < n {
 					t := int32(math.Floor(100 * sz.CPUUtilisation * float64(n) / (float64(n-1) * (1 + tol))))
 					if t >= 10 && t < newTarget {

@@ -1,4 +1,4 @@
-package sim
+package capacity
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/headroom-dev/headroom/internal/strictyaml"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // SweepGrid is a sweep's grid file: the settings to try for one service.
@@ -35,7 +36,7 @@ type SweepGrid struct {
 	Kind       string   `json:"kind"`
 	Service    string   `json:"service"`
 	Scenarios  []string `json:"scenarios,omitempty"`
-	Mode       Mode     `json:"mode,omitempty"`
+	Mode       sim.Mode `json:"mode,omitempty"`
 	// HPA are the HPA settings, as tune varies them.
 	HPA TuneGrid `json:"hpa"`
 	// Resources are the serving container's requests and limits.
@@ -92,7 +93,7 @@ func (g *SweepGrid) validate() strictyaml.FieldErrors {
 	if g.Service == "" {
 		add("service", "is required: the service whose settings the sweep varies")
 	}
-	if _, err := ParseMode(string(g.Mode)); err != nil {
+	if _, err := sim.ParseMode(string(g.Mode)); err != nil {
 		add("mode", "%v", err)
 	}
 	seen := map[string]bool{}

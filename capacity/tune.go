@@ -1,15 +1,18 @@
-package sim
+package capacity
 
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // TuneGrid lists the values a tune tries for each HPA setting; every
@@ -118,7 +121,7 @@ func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGr
 	res.Candidates = len(cands)
 	current := Candidate{Spec: svc.HPA}
 	describe(&current)
-	ev := evaluator{plan: plan, service: service, scenarios: res.Scenarios, traffic: newTrafficCache()}
+	ev := evaluator{plan: plan, service: service, scenarios: res.Scenarios, traffic: sim.NewTrafficCache()}
 	if err := ev.evaluate(&current); err != nil {
 		return nil, err
 	}
@@ -130,45 +133,33 @@ func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGr
 	return res, nil
 }
 
-// evaluateAll runs eval(0 … n−1) on GOMAXPROCS workers and returns the
-// first error, or the context's when it was cancelled. progress, if not
+// evaluateAll runs eval(0 … n−1), at most GOMAXPROCS at a time, and
+// returns the first error, or the context's when it was cancelled; no
+// new evaluation starts after either. eval writes its result into slot
+// i, so the outcome does not depend on the scheduling. progress, if not
 // nil, is called after each.
 func evaluateAll(ctx context.Context, n int, eval func(i int) error, progress func(done, total int)) error {
-	jobs := make(chan int)
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	var mu sync.Mutex
-	var firstErr error
 	done := 0
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				err := eval(i)
+	for i := range n {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			err := eval(i)
+			if progress != nil {
 				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
 				done++
-				if progress != nil {
-					progress(done, n)
-				}
+				progress(done, n)
 				mu.Unlock()
 			}
-		}()
+			return err
+		})
 	}
-feed:
-	for i := range n {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return ctx.Err()
 }
@@ -299,8 +290,8 @@ type evaluator struct {
 	plan      *scenarios.Plan
 	service   string
 	scenarios []string
-	traffic   *trafficCache
-	mode      Mode
+	traffic   *sim.TrafficCache
+	mode      sim.Mode
 }
 
 // evaluate simulates one candidate over the scenarios and sums its
@@ -308,7 +299,7 @@ type evaluator struct {
 func (e *evaluator) evaluate(c *Candidate) error {
 	override := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{e.service: c.Spec}
 	for _, sc := range e.scenarios {
-		r, err := Run(e.plan, Options{Scenario: sc, Services: []string{e.service}, HPA: override, traffic: e.traffic, Mode: e.mode})
+		r, err := sim.Run(e.plan, sim.Options{Scenario: sc, Services: []string{e.service}, HPA: override, Traffic: e.traffic, Mode: e.mode})
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc, err)
 		}
@@ -338,7 +329,7 @@ func choose(cands []Candidate) (Candidate, []Candidate) {
 
 // chooseIndex is choose by position in cands.
 func chooseIndex(cands []Candidate) (int, []int) {
-	sameCost := func(a, b float64) bool { return abs(a-b) <= costTolerance*max(abs(a), abs(b)) }
+	sameCost := func(a, b float64) bool { return math.Abs(a-b) <= costTolerance*max(math.Abs(a), math.Abs(b)) }
 	sorted := make([]int, len(cands))
 	for i := range sorted {
 		sorted[i] = i

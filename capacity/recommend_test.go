@@ -1,23 +1,23 @@
-package scenarios
+package capacity
 
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 func TestRecommendNOA(t *testing.T) {
-	p, err := Example("noa.yaml")
+	p, err := scenarios.Example("noa.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := p.Size(model.Queueing, "")
+	rep, err := Size(p, model.Queueing, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := p.Recommend(rep)
+	recs := Recommend(p, rep)
 	byName := map[string]Recommendation{}
 	for _, r := range recs {
 		byName[r.Service] = r
@@ -29,7 +29,7 @@ func TestRecommendNOA(t *testing.T) {
 	// The largest non-event need of noa-mcp decides its maximum.
 	want := 0
 	for _, sc := range rep.Scenarios {
-		if EventFromScenario(p.Scenario(sc.Scenario)) != nil {
+		if scenarios.EventFromScenario(p.Scenario(sc.Scenario)) != nil {
 			continue
 		}
 		for _, s := range sc.Services {
@@ -48,7 +48,7 @@ func TestRecommendNOA(t *testing.T) {
 	// stays inside the band.
 	target := float64(*mcp.HPA.Metrics[0].Resource.Target.AverageUtilization) / 100
 	for _, sc := range rep.Scenarios {
-		if EventFromScenario(p.Scenario(sc.Scenario)) != nil {
+		if scenarios.EventFromScenario(p.Scenario(sc.Scenario)) != nil {
 			continue
 		}
 		for _, s := range sc.Services {
@@ -80,28 +80,28 @@ func TestRecommendNOA(t *testing.T) {
 }
 
 func TestPreScalesForEvent(t *testing.T) {
-	p, err := Example("noa.yaml")
+	p, err := scenarios.Example("noa.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc := p.Scenario("event-spike")
-	ev := EventFromScenario(sc)
+	ev := scenarios.EventFromScenario(sc)
 	if ev == nil || ev.Peak != 3 {
 		t.Fatalf("event-spike read as %+v", ev)
 	}
-	peak, err := p.Size(model.Queueing, "event-spike")
+	peak, err := Size(p, model.Queueing, "event-spike")
 	if err != nil {
 		t.Fatal(err)
 	}
-	qp, err := p.WithScenario(QuietScenario(sc))
+	qp, err := p.WithScenario(scenarios.QuietScenario(sc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	today, err := qp.Size(model.Queueing, sc.Name+"-baseline")
+	today, err := Size(qp, model.Queueing, sc.Name+"-baseline")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pss := p.PreScales(ev, peak.Scenarios[0], today.Scenarios[0])
+	pss := PreScales(p, ev, peak.Scenarios[0], today.Scenarios[0])
 	if len(pss) == 0 {
 		t.Fatal("no pre-scale for a 3x event")
 	}
@@ -128,39 +128,4 @@ func TestPreScalesForEvent(t *testing.T) {
 	if err := q.Validate(); err != nil {
 		t.Errorf("plan with pre-scales: %v", err)
 	}
-}
-
-func TestCronSchedule(t *testing.T) {
-	ev, err := NewEvent("black-friday", mustTime(t, "2026-11-27T14:00:00Z"), mustTime(t, "2026-11-27T18:00:00Z"), 5, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := CronSchedule(ev.Start.Add(-25*60e9), 0); got != "35 13 27 11 *" {
-		t.Errorf("dated cron = %q", got)
-	}
-	if got := CronSchedule(time.Time{}, TimeOfDay(13*time.Hour+35*time.Minute)); got != "35 13 * * *" {
-		t.Errorf("undated cron = %q", got)
-	}
-	if _, err := NewEvent("Bad Name", ev.Start, ev.End, 5, 0, nil); err == nil {
-		t.Error("bad name accepted")
-	}
-	if _, err := NewEvent("x", ev.End, ev.Start, 5, 0, nil); err == nil {
-		t.Error("end before start accepted")
-	}
-	if _, err := NewEvent("x", ev.Start, ev.End, 0, 0, nil); err == nil {
-		t.Error("zero peak accepted")
-	}
-	sc := ev.ScenarioFor()
-	if time.Duration(sc.Start) != 11*time.Hour {
-		t.Errorf("scenario starts %s, want 11:00 (3 h lead-in)", sc.Start)
-	}
-}
-
-func mustTime(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

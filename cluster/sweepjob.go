@@ -1,4 +1,4 @@
-package sim
+package cluster
 
 import (
 	"bytes"
@@ -56,49 +56,25 @@ const (
 	// completionIndexAnnotation is where the Job controller puts a pod's
 	// index (batch/v1 Indexed completion mode).
 	completionIndexAnnotation = "batch.kubernetes.io/job-completion-index"
+	// maxSweepShards is the most shards `headroom sweep --shard i/N`
+	// accepts (capacity.ParseShard).
+	maxSweepShards = 100_000
 )
 
 // RenderSweepJob renders the ConfigMap and Indexed Job that run every
-// shard of a sweep. Shard i writes its SweepShard JSON to standard output
-// and nothing else (the pod runs with --quiet), so `kubectl logs` of the
-// succeeded pod of index i is shard i's file; `headroom sweep merge` joins
-// them. Standard output needs no storage class or ReadWriteMany volume on
+// shard of a sweep. Shard i writes its shard file (capacity.SweepShard as
+// JSON) to standard output and nothing else (the pod runs with --quiet),
+// so `kubectl logs` of the succeeded pod of index i is shard i's file;
+// `headroom sweep merge` joins them. Standard output needs no storage class or ReadWriteMany volume on
 // the cluster; its limit is the kubelet's log rotation (10 MiB by default
 // per container), far above a shard's size for grids of up to ~30 000
 // candidates per shard.
 func RenderSweepJob(o SweepJobOptions) (*SweepJob, error) {
-	var errs []string
-	if msgs := validation.IsDNS1123Label(o.Name); len(msgs) > 0 || len(o.Name) > 50 {
-		errs = append(errs, fmt.Sprintf("name %q must be a DNS-1123 label of at most 50 characters (lower-case letters, digits, '-')", o.Name))
-	}
-	if o.Namespace != "" {
-		if msgs := validation.IsDNS1123Label(o.Namespace); len(msgs) > 0 {
-			errs = append(errs, fmt.Sprintf("namespace %q is not a DNS-1123 label", o.Namespace))
-		}
-	}
-	if strings.TrimSpace(o.Image) == "" {
-		errs = append(errs, "image is required: a headroom container image")
-	}
-	if o.Shards < 1 || o.Shards > maxShards {
-		errs = append(errs, fmt.Sprintf("shards %d must be in [1, %d]", o.Shards, maxShards))
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	if o.Parallelism == 0 {
 		o.Parallelism = o.Shards
-	}
-	if o.Parallelism < 1 || o.Parallelism > o.Shards {
-		errs = append(errs, fmt.Sprintf("parallelism %d must be in [1, shards %d]", o.Parallelism, o.Shards))
-	}
-	if !utf8.Valid(o.PlanFile) || !utf8.Valid(o.GridFile) {
-		errs = append(errs, "the plan and the grid must be UTF-8 text")
-	}
-	if n := len(o.PlanFile) + len(o.GridFile); n > maxConfigMapBytes-1024 {
-		errs = append(errs, fmt.Sprintf("plan and grid are %d bytes together; a ConfigMap holds at most 1 MiB", n))
-	}
-	if o.BackoffLimitPerIndex < 0 {
-		errs = append(errs, fmt.Sprintf("backoff limit per index %d must be ≥ 0", o.BackoffLimitPerIndex))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("sweep job: %s", strings.Join(errs, "; "))
 	}
 	if o.CPU.IsZero() {
 		o.CPU = resource.MustParse("1")
@@ -209,4 +185,43 @@ for i in $(seq 0 %[3]d); do
 done
 headroom sweep merge shard-*.json -o sweep.json
 `, name, ns, shards-1, completionIndexAnnotation)
+}
+
+// check says everything wrong with the options at once.
+func (o SweepJobOptions) check() error {
+	var errs []string
+	if msgs := validation.IsDNS1123Label(o.Name); len(msgs) > 0 || len(o.Name) > 50 {
+		errs = append(errs, fmt.Sprintf("name %q must be a DNS-1123 label of at most 50 characters (lower-case letters, digits, '-')", o.Name))
+	}
+	if o.Namespace != "" {
+		if msgs := validation.IsDNS1123Label(o.Namespace); len(msgs) > 0 {
+			errs = append(errs, fmt.Sprintf("namespace %q is not a DNS-1123 label", o.Namespace))
+		}
+	}
+	if strings.TrimSpace(o.Image) == "" {
+		errs = append(errs, "image is required: a headroom container image")
+	}
+	if o.Shards < 1 || o.Shards > maxSweepShards {
+		errs = append(errs, fmt.Sprintf("shards %d must be in [1, %d]", o.Shards, maxSweepShards))
+	}
+	parallelism := o.Parallelism
+	if parallelism == 0 {
+		parallelism = o.Shards
+	}
+	if parallelism < 1 || parallelism > o.Shards {
+		errs = append(errs, fmt.Sprintf("parallelism %d must be in [1, shards %d]", parallelism, o.Shards))
+	}
+	if !utf8.Valid(o.PlanFile) || !utf8.Valid(o.GridFile) {
+		errs = append(errs, "the plan and the grid must be UTF-8 text")
+	}
+	if n := len(o.PlanFile) + len(o.GridFile); n > maxConfigMapBytes-1024 {
+		errs = append(errs, fmt.Sprintf("plan and grid are %d bytes together; a ConfigMap holds at most 1 MiB", n))
+	}
+	if o.BackoffLimitPerIndex < 0 {
+		errs = append(errs, fmt.Sprintf("backoff limit per index %d must be ≥ 0", o.BackoffLimitPerIndex))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("sweep job: %s", strings.Join(errs, "; "))
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package scenarios
+package capacity
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // Service sizing statuses.
@@ -37,10 +38,10 @@ type ScenarioSizing struct {
 	Scenario string `json:"scenario"`
 	// PeakMultiplier is the scenario's largest multiplier of the base rate,
 	// first reached PeakAt after the start (UTC wall clock PeakTime).
-	PeakMultiplier float64         `json:"peakMultiplier"`
-	PeakAt         Duration        `json:"peakAt"`
-	PeakTime       TimeOfDay       `json:"peakTime"`
-	Services       []ServiceSizing `json:"services"`
+	PeakMultiplier float64             `json:"peakMultiplier"`
+	PeakAt         scenarios.Duration  `json:"peakAt"`
+	PeakTime       scenarios.TimeOfDay `json:"peakTime"`
+	Services       []ServiceSizing     `json:"services"`
 	// CPUCores and MemoryBytes are the requests of all pods at the peak
 	// (services outside the scenario at their current replicas), which
 	// Nodes packs.
@@ -108,7 +109,7 @@ func (r *SizingReport) Failed() bool {
 
 // Size sizes every service of the plan at the peak of each scenario (or
 // only the named one). The plan must be validated.
-func (p *Plan) Size(mode model.Mode, scenario string) (*SizingReport, error) {
+func Size(p *scenarios.Plan, mode model.Mode, scenario string) (*SizingReport, error) {
 	rep := &SizingReport{Plan: p.Metadata.Name, Mode: mode.String()}
 	nodes := p.Cluster.NodeShapes()
 	found := false
@@ -118,19 +119,19 @@ func (p *Plan) Size(mode model.Mode, scenario string) (*SizingReport, error) {
 			continue
 		}
 		found = true
-		ss, err := p.sizeScenario(sc, mode, nodes)
+		ss, err := sizeScenario(p, sc, mode, nodes)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 		}
 		rep.Scenarios = append(rep.Scenarios, ss)
 	}
 	if !found {
-		return nil, fmt.Errorf("no scenario named %q in the plan; it has %s", scenario, p.scenarioNames())
+		return nil, fmt.Errorf("no scenario named %q in the plan; it has %s", scenario, scenarioNames(p))
 	}
 	return rep, nil
 }
 
-func (p *Plan) scenarioNames() string {
+func scenarioNames(p *scenarios.Plan) string {
 	s := ""
 	for i, sc := range p.Scenarios {
 		if i > 0 {
@@ -141,13 +142,13 @@ func (p *Plan) scenarioNames() string {
 	return s
 }
 
-func (p *Plan) sizeScenario(sc *Scenario, mode model.Mode, nodes []model.NodeShape) (ScenarioSizing, error) {
+func sizeScenario(p *scenarios.Plan, sc *scenarios.Scenario, mode model.Mode, nodes []model.NodeShape) (ScenarioSizing, error) {
 	peak := sc.Peak(p.Seed)
 	ss := ScenarioSizing{
 		Scenario:       sc.Name,
 		PeakMultiplier: peak.Multiplier,
-		PeakAt:         Duration(peak.At),
-		PeakTime:       TimeOfDay((time.Duration(sc.Start) + peak.At) % day),
+		PeakAt:         scenarios.Duration(peak.At),
+		PeakTime:       scenarios.TimeOfDay((time.Duration(sc.Start) + peak.At) % (24 * time.Hour)),
 	}
 	var pods []model.PodShape
 	for i := range p.Services {
@@ -161,8 +162,8 @@ func (p *Plan) sizeScenario(sc *Scenario, mode model.Mode, nodes []model.NodeSha
 			ss.Services = append(ss.Services, sz)
 			count = sz.At
 		}
-		cpu := Cores(svc.Resources.Requests[corev1.ResourceCPU])
-		mem := Bytes(svc.Resources.Requests[corev1.ResourceMemory])
+		cpu := scenarios.Cores(svc.Resources.Requests[corev1.ResourceCPU])
+		mem := scenarios.Bytes(svc.Resources.Requests[corev1.ResourceMemory])
 		pods = append(pods, model.PodShape{Name: svc.Name, CPU: cpu, Memory: mem, Count: count})
 		ss.CPUCores += cpu * float64(count)
 		ss.MemoryBytes += mem * float64(count)
@@ -194,14 +195,14 @@ func (p *Plan) sizeScenario(sc *Scenario, mode model.Mode, nodes []model.NodeSha
 }
 
 func finitePtr(x float64) *float64 {
-	if !finite(x) {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return nil
 	}
 	return &x
 }
 
 // sizeService sizes one service at one request rate.
-func sizeService(svc *Service, rate float64, mode model.Mode) (ServiceSizing, error) {
+func sizeService(svc *scenarios.Service, rate float64, mode model.Mode) (ServiceSizing, error) {
 	out := ServiceSizing{
 		Service:  svc.Name,
 		PeakRate: rate,

@@ -1,22 +1,26 @@
-package scenarios
+package capacity
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"slices"
+	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // ServiceRecommendation is a right-sizing recommendation for a service's
 // container, with what names the workload it runs as.
 type ServiceRecommendation struct {
-	Service   string      `json:"service"`
-	Namespace string      `json:"namespace,omitempty"`
-	Workload  WorkloadRef `json:"workload"`
+	Service   string                `json:"service"`
+	Namespace string                `json:"namespace,omitempty"`
+	Workload  scenarios.WorkloadRef `json:"workload"`
 	model.Recommendation
 }
 
@@ -41,13 +45,97 @@ type ResourceChange struct {
 	Rationale []string `json:"rationale"`
 }
 
+// UsageSource returns a container's CPU (cores) and memory (working-set
+// bytes) usage over the last window, at the given step. Package prom's
+// *Client implements it over cAdvisor's series; the CLI's usage-file
+// reader over a CSV file.
+type UsageSource interface {
+	ContainerUsage(ctx context.Context, namespace, workload, container string, window, step time.Duration) (cpu, mem []model.UsageSample, err error)
+}
+
+// RightsizeReport is a plan's right-sizing: what `headroom rightsize`
+// prints.
+type RightsizeReport struct {
+	Plan     string         `json:"plan"`
+	Strategy model.Strategy `json:"strategy"`
+	// Source names where the usage came from; Window how much of it was
+	// used, as given.
+	Source string `json:"source"`
+	Window string `json:"window"`
+	// Recommendations has one entry per service with usage, in plan order.
+	Recommendations []ServiceRecommendation `json:"recommendations"`
+	// Skipped names the services without usage data.
+	Skipped []string `json:"skipped,omitempty"`
+	// Changes is the change list for patches: confident recommendations
+	// that change something.
+	Changes []ResourceChange `json:"changes"`
+}
+
+// RightsizeOptions select the services and the history a plan's
+// right-sizing reads.
+type RightsizeOptions struct {
+	// Services limits it to these services (default: all of the plan's).
+	Services []string
+	Config   model.RightsizeConfig
+	// Window is how much history to read, Step its resolution (a usage
+	// file has its own).
+	Window, Step time.Duration
+	// SourceName and WindowName label the report.
+	SourceName, WindowName string
+}
+
+// RightsizePlan right-sizes each service of the plan (or those named) from
+// its container's usage history, in plan order. A service without usage
+// data is skipped and named in the report.
+func RightsizePlan(ctx context.Context, p *scenarios.Plan, src UsageSource, o RightsizeOptions) (*RightsizeReport, error) {
+	rep := &RightsizeReport{Plan: p.Metadata.Name, Strategy: o.Config.Strategy, Source: o.SourceName, Window: o.WindowName}
+	for i := range p.Services {
+		s := &p.Services[i]
+		if len(o.Services) > 0 && !slices.Contains(o.Services, s.Name) {
+			continue
+		}
+		cpu, mem, err := src.ContainerUsage(ctx, s.Namespace, s.WorkloadRef.Name, s.Container, o.Window, o.Step)
+		if err != nil {
+			return nil, fmt.Errorf("usage of %s/%s: %w", s.Name, s.Container, err)
+		}
+		if len(cpu) == 0 && len(mem) == 0 {
+			rep.Skipped = append(rep.Skipped, s.Name)
+			continue
+		}
+		rec, err := Rightsize(p, s, o.Config, cpu, mem)
+		if err != nil {
+			return nil, fmt.Errorf("right-size %s: %w", s.Name, err)
+		}
+		rep.Recommendations = append(rep.Recommendations, rec)
+	}
+	rep.Changes = ResourceChanges(rep.Recommendations)
+	if rep.Changes == nil {
+		rep.Changes = []ResourceChange{}
+	}
+	return rep, nil
+}
+
+// Recommendations turns right-sizing changes into the form the patch
+// writer takes (ResourceChange.Recommendation for each).
+func Recommendations(p *scenarios.Plan, changes []ResourceChange) ([]Recommendation, error) {
+	var recs []Recommendation
+	for _, c := range changes {
+		r, err := c.Recommendation(p)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
 // HPAScaling is the service's HPA as the right-sizer reads it: its replica
 // range, its tolerances (per-direction behavior tolerances, else the plan's
 // controller tolerance, else 0.1), its Utilization targets on CPU and
 // memory (Resource metrics, and ContainerResource metrics of the service's
 // container), and today's replicas as the count at the observed peak. Nil
 // when the service has no HPA.
-func (p *Plan) HPAScaling(s *Service) *model.HPAScaling {
+func HPAScaling(p *scenarios.Plan, s *scenarios.Service) *model.HPAScaling {
 	if s.HPA == nil {
 		return nil
 	}
@@ -96,21 +184,21 @@ func (p *Plan) HPAScaling(s *Service) *model.HPAScaling {
 // Rightsize recommends requests and limits for the service's container
 // from its CPU (cores) and memory (bytes) usage history, with the HPA
 // adjustment when the service has a Utilization HPA.
-func (p *Plan) Rightsize(s *Service, cfg model.RightsizeConfig, cpu, mem []model.UsageSample) (ServiceRecommendation, error) {
+func Rightsize(p *scenarios.Plan, s *scenarios.Service, cfg model.RightsizeConfig, cpu, mem []model.UsageSample) (ServiceRecommendation, error) {
 	in := model.ContainerUsage{Container: s.Container, CPU: cpu, Memory: mem}
 	if q, ok := s.Resources.Requests[corev1.ResourceCPU]; ok {
-		in.CPURequest = Cores(q)
+		in.CPURequest = scenarios.Cores(q)
 	}
 	if q, ok := s.Resources.Limits[corev1.ResourceCPU]; ok {
-		in.CPULimit = Cores(q)
+		in.CPULimit = scenarios.Cores(q)
 	}
 	if q, ok := s.Resources.Requests[corev1.ResourceMemory]; ok {
-		in.MemoryRequest = Bytes(q)
+		in.MemoryRequest = scenarios.Bytes(q)
 	}
 	if q, ok := s.Resources.Limits[corev1.ResourceMemory]; ok {
-		in.MemoryLimit = Bytes(q)
+		in.MemoryLimit = scenarios.Bytes(q)
 	}
-	rec, err := model.Rightsize(cfg, in, p.HPAScaling(s))
+	rec, err := model.Rightsize(cfg, in, HPAScaling(p, s))
 	if err != nil {
 		return ServiceRecommendation{}, err
 	}
@@ -180,7 +268,7 @@ func byteQuantity(bytes float64) resource.Quantity {
 // Recommendation turns a right-sizing change into the form the patch writer
 // takes: the changed requests and limits, and the service's HPA spec with
 // the adjustment applied (its utilisation targets, min and max replicas).
-func (c ResourceChange) Recommendation(p *Plan) (Recommendation, error) {
+func (c ResourceChange) Recommendation(p *scenarios.Plan) (Recommendation, error) {
 	rec := Recommendation{Service: c.Service, Requests: c.Requests, Limits: c.Limits, ResourceRationale: c.Rationale}
 	if c.HPA == nil {
 		return rec, nil

@@ -1,4 +1,4 @@
-package scenarios
+package capacity
 
 import (
 	"testing"
@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 func constantUsage(v float64, d time.Duration) []model.UsageSample {
@@ -22,7 +23,7 @@ func constantUsage(v float64, d time.Duration) []model.UsageSample {
 }
 
 func TestPlan_HPAScaling(t *testing.T) {
-	p, err := Example("noa.yaml")
+	p, err := scenarios.Example("noa.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestPlan_HPAScaling(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, p.HPAScaling(p.Service(tt.service))); diff != "" {
+			if diff := cmp.Diff(tt.want, HPAScaling(p, p.Service(tt.service))); diff != "" {
 				t.Errorf("HPAScaling (-want +got):\n%s", diff)
 			}
 		})
@@ -67,7 +68,7 @@ func TestPlan_HPAScaling(t *testing.T) {
 	zero := int32(0)
 	hpa.MinReplicas = &zero
 	s.HPA = hpa
-	h := p.HPAScaling(&s)
+	h := HPAScaling(p, &s)
 	if h.MinReplicas != 1 {
 		t.Errorf("minReplicas 0 gave a range from %d, want 1", h.MinReplicas)
 	}
@@ -81,14 +82,14 @@ func TestPlan_HPAScaling(t *testing.T) {
 }
 
 func TestServiceRecommendation_ResourceChange(t *testing.T) {
-	p, err := Example("noa.yaml")
+	p, err := scenarios.Example("noa.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mcp := p.Service("noa-mcp")
 	week := 8 * 24 * time.Hour
 
-	rec, err := p.Rightsize(mcp, model.DefaultRightsizeConfig(), constantUsage(0.3, week), constantUsage(400<<20, week))
+	rec, err := Rightsize(p, mcp, model.DefaultRightsizeConfig(), constantUsage(0.3, week), constantUsage(400<<20, week))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestServiceRecommendation_ResourceChange(t *testing.T) {
 	}
 
 	// Low confidence (one hour of history): shown, not proposed.
-	low, err := p.Rightsize(mcp, model.DefaultRightsizeConfig(), constantUsage(0.3, time.Hour), constantUsage(400<<20, time.Hour))
+	low, err := Rightsize(p, mcp, model.DefaultRightsizeConfig(), constantUsage(0.3, time.Hour), constantUsage(400<<20, time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

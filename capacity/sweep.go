@@ -1,4 +1,4 @@
-package sim
+package capacity
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // A sweep evaluates every combination of a grid (SweepGrid) of HPA and
@@ -41,7 +42,7 @@ type SweepShard struct {
 	SchemaVersion string   `json:"schemaVersion"`
 	Plan          string   `json:"plan"`
 	Service       string   `json:"service"`
-	Mode          Mode     `json:"mode"`
+	Mode          sim.Mode `json:"mode"`
 	Scenarios     []string `json:"scenarios"`
 	// Digest identifies the plan and grid: shards of different sweeps
 	// never merge.
@@ -58,7 +59,7 @@ type SweepResult struct {
 	SchemaVersion string   `json:"schemaVersion"`
 	Plan          string   `json:"plan"`
 	Service       string   `json:"service"`
-	Mode          Mode     `json:"mode"`
+	Mode          sim.Mode `json:"mode"`
 	Scenarios     []string `json:"scenarios"`
 	Digest        string   `json:"digest"`
 	Candidates    int      `json:"candidates"`
@@ -78,7 +79,7 @@ type sweepPlan struct {
 	grid      *SweepGrid
 	service   string
 	scenarios []string
-	mode      Mode
+	mode      sim.Mode
 	digest    string
 	// variants are the plan with each resource combination; cands[i] runs
 	// on variants[variant[i]].
@@ -93,7 +94,7 @@ func resolveSweep(plan *scenarios.Plan, grid *SweepGrid) (*sweepPlan, error) {
 	if svc == nil {
 		return nil, fmt.Errorf("grid service %q: the plan has no such service", grid.Service)
 	}
-	mode, err := ParseMode(string(grid.Mode))
+	mode, err := sim.ParseMode(string(grid.Mode))
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +249,7 @@ func Sweep(ctx context.Context, plan *scenarios.Plan, grid *SweepGrid, shard Sha
 		mine = append(mine, i)
 	}
 	out.Results = make([]SweepCandidate, len(mine))
-	traffic := newTrafficCache()
+	traffic := sim.NewTrafficCache()
 	evs := make([]evaluator, len(sp.variants))
 	for i, v := range sp.variants {
 		evs[i] = evaluator{plan: v, service: sp.service, scenarios: sp.scenarios, traffic: traffic, mode: sp.mode}

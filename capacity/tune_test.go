@@ -1,12 +1,45 @@
-package sim
+package capacity
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/headroom-dev/headroom/scenarios"
 )
+
+// steadyPlan is one service, api, at a constant rate through a two-hour
+// scenario on one node type (as sim's tests build it); extra is YAML
+// appended to the service.
+func steadyPlan(t testing.TB, rate, serviceTime, extra string) *scenarios.Plan {
+	t.Helper()
+	doc := fmt.Sprintf(`apiVersion: headroom.dev/v1alpha1
+kind: CapacityPlan
+metadata: {name: steady}
+services:
+  - name: api
+    replicas: 4
+    resources:
+      requests: {cpu: "1", memory: 1Gi}
+    requestRate: %s
+    serviceTime: {mean: 200ms%s}
+    concurrency: 4
+    cpu: {perRequest: 50ms}
+    memory: {base: 256Mi, perInFlight: 1Mi}
+%s
+scenarios:
+  - {name: flat, duration: 2h}
+cluster:
+  nodeTypes:
+    - {name: n, allocatable: {cpu: "16", memory: 64Gi}, pricePerHour: 1}
+`, rate, serviceTime, extra)
+	p, err := scenarios.Parse("steady.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 func TestTune_ParetoAndBest(t *testing.T) {
 	p := steadyPlan(t, "40/s", "", `    hpa:
@@ -81,5 +114,41 @@ func TestTune_Cancelled(t *testing.T) {
 	cancel()
 	if _, err := Tune(ctx, p, "api", TuneGrid{CPUTargets: []int32{40, 50, 60}}, nil); err != context.Canceled {
 		t.Errorf("error = %v, want context.Canceled", err)
+	}
+}
+
+// diurnalPlan is steadyPlan with a CPU HPA under a diurnal cycle for days.
+func diurnalPlan(b testing.TB, days int) *scenarios.Plan {
+	p := steadyPlan(b, "40/s", "", `    hpa:
+      minReplicas: 2
+      maxReplicas: 20
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
+	p.Scenarios[0].Duration = scenarios.Duration(time.Duration(days) * 24 * time.Hour)
+	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
+	return p
+}
+
+// BenchmarkTune1000x7Days is issue #3's tune target: 1000 candidates, each
+// a 7-day diurnal run of one service. Run it alone:
+//
+//	go test ./capacity -run '^$' -bench Tune1000 -benchtime 1x
+func BenchmarkTune1000x7Days(b *testing.B) {
+	p := diurnalPlan(b, 7)
+	grid := TuneGrid{
+		CPUTargets:       []int32{40, 45, 50, 55, 60, 65, 70, 75, 80, 85},
+		MinReplicas:      []int32{1, 2, 3, 4, 5},
+		ScaleUpWindows:   []int32{0, 60, 120, 180},
+		ScaleDownWindows: []int32{60, 300, 600, 900, 1200},
+	}
+	for b.Loop() {
+		r, err := Tune(context.Background(), p, "api", grid, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Candidates != 1000 {
+			b.Fatalf("%d candidates", r.Candidates)
+		}
 	}
 }

@@ -1,0 +1,33 @@
+// Package capacity makes headroom's decisions over a validated plan: how
+// many replicas and how much CPU and memory each service needs, and what
+// to change. It reads the plan (package scenarios), does the maths with
+// package model and, for the searches, runs package sim; it writes
+// nothing and renders nothing.
+//
+//   - Size sizes every service at each scenario's peak (a SizingReport:
+//     required replicas, the binding constraint, latency and utilisation at
+//     that size, suggested requests, a status) and packs the pods onto
+//     nodes.
+//   - Recommend turns a sizing into per-service changes with their reasons
+//     (a raised maxReplicas, a lowered CPU target, memory requests and CPU
+//     limits that fit the peak); ProposedHPAs collects their HPA specs.
+//   - PreScales plans an event's pre-scale: each floor raised early enough
+//     that pods and nodes are Ready before the rise, and restored after it.
+//   - Rightsize and RightsizePlan recommend requests and limits from usage
+//     history (model.Rightsize: VPA-compatible or krr-style), moving the
+//     HPA's utilisation targets so its scale point stays put;
+//     ResourceChange is the reviewable change that goes with each.
+//   - Tune searches a grid of HPA settings (TuneGrid) for one service by
+//     simulating every candidate over the scenarios that cover it, and
+//     returns the cheapest that holds the SLO and the Pareto front of cost
+//     against SLO-violation minutes.
+//   - Sweep does the same over a grid file (SweepGrid: HPA and resource
+//     settings, ParseSweepGrid) split into shards (Shard: candidate i
+//     belongs to shard i mod N) that run anywhere and merge (MergeSweep) in
+//     any order into the same bytes as the whole. Package cluster renders
+//     the Kubernetes Indexed Job that runs the shards.
+//
+// Candidates are simulated in parallel, at most GOMAXPROCS at a time
+// (golang.org/x/sync/errgroup); each writes its own slot, so the results do
+// not depend on the scheduling.
+package capacity

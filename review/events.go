@@ -1,0 +1,88 @@
+package review
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/review/record"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// buildEvents plans each event's pre-scale (the plan's event scenarios and
+// the command-line event): the floors to raise and when, from the sizing
+// at the event's peak and at today's traffic; then simulates the event
+// with the proposed HPAs and the pre-scale, and the same window at today's
+// traffic, to count the SLO-violation minutes it saves and what it costs.
+func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
+	plan, opts, seed, proposed, progress := b.plan, b.opts, b.seed, b.proposed, b.progress
+	var events []*scenarios.Event
+	for i := range plan.Scenarios {
+		sc := &plan.Scenarios[i]
+		if opts.Event != nil && sc.Name == opts.Event.Scenario {
+			events = append(events, opts.Event)
+		} else if ev := scenarios.EventFromScenario(sc); ev != nil {
+			events = append(events, ev)
+		}
+	}
+	for _, ev := range events {
+		progress("planning the pre-scale for event %s", ev.Name)
+		sc := plan.Scenario(ev.Scenario)
+		quiet := scenarios.QuietScenario(sc)
+		qplan, err := plan.WithScenario(quiet)
+		if err != nil {
+			return err
+		}
+		today, err := capacity.Size(qplan, opts.Mode, quiet.Name)
+		if err != nil {
+			return err
+		}
+		var peak capacity.ScenarioSizing
+		for _, ss := range sizing.Scenarios {
+			if ss.Scenario == ev.Scenario {
+				peak = ss
+			}
+		}
+		pss := capacity.PreScales(plan, ev, peak, today.Scenarios[0])
+		sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{}}
+		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
+		with, err := sim.Run(qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed})
+		if err != nil {
+			return fmt.Errorf("simulate event %s with its pre-scale: %w", ev.Name, err)
+		}
+		base, err := sim.Run(qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed})
+		if err != nil {
+			return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
+		}
+		b.runs[runKey{ev.Scenario, record.PreScaled}] = with
+		from, to := ev.RiseAt, ev.EndAt+ev.Ramp+scenarios.RestoreDelay
+		for _, ps := range pss {
+			from = min(from, ps.RaiseAt)
+		}
+		sec.WindowStart, sec.WindowEnd, sec.WindowResolution = clock(sc, from), clock(sc, to), every.String()
+		without := b.run(ev.Scenario, record.Current)
+		for _, s := range with.Services {
+			sec.With[s.Service] = violatedMinutes(s.Series, from, to, every)
+			if w := without.Service(s.Service); w != nil {
+				sec.Without[s.Service] = violatedMinutes(w.Series, from, to, every)
+			}
+		}
+		sec.Cost, sec.Baseline = with.Cluster.Cost, base.Cluster.Cost
+		sec.Extra = sec.Cost - sec.Baseline
+		b.rev.Events = append(b.rev.Events, sec)
+	}
+	return nil
+}
+
+// violatedMinutes counts the sample intervals inside [from, to] that saw an
+// SLO violation, in minutes.
+func violatedMinutes(series []sim.Sample, from, to, every time.Duration) float64 {
+	var n int
+	for _, smp := range series {
+		if smp.T-every >= from && smp.T <= to && smp.SLOViolated {
+			n++
+		}
+	}
+	return float64(n) * every.Minutes()
+}

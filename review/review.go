@@ -1,0 +1,196 @@
+package review
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/review/record"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// Options select what Build computes.
+type Options struct {
+	Mode model.Mode
+	// Seed overrides the plan's seed when not 0.
+	Seed int64
+	// Proposed replaces headroom's own HPA recommendations with the user's
+	// (by service name); ProposedSource names the file.
+	Proposed       map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
+	ProposedSource string
+	// Event adds a command-line event to the plan's own event scenarios.
+	Event *scenarios.Event
+	// Version is headroom's version, written as the generator.
+	Version string
+	// Progress, when set, receives one line per long step.
+	Progress func(format string, args ...any)
+	// Series keeps the time series in the JSON report.
+	Series bool
+	// Plots selects the figures the review shows; Build computes the
+	// capacity curves of the services it shows.
+	Plots record.Plots
+}
+
+// runKey names a simulation of Build: a scenario with today's HPAs, with
+// the proposed ones, or (the event's scenario) with the pre-scale.
+type runKey struct {
+	scenario string
+	variant  record.Variant
+}
+
+// builder carries what the steps of Build share.
+type builder struct {
+	plan     *scenarios.Plan
+	opts     Options
+	seed     int64
+	progress func(format string, args ...any)
+	// proposed are the proposed HPAs by service.
+	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
+	runs     map[runKey]*sim.Result
+	rev      *record.Review
+}
+
+// run returns the simulation of a scenario in a variant, nil when there is
+// none.
+func (b *builder) run(scenario string, v record.Variant) *sim.Result {
+	return b.runs[runKey{scenario, v}]
+}
+
+// Build makes a capacity review of a validated plan: it sizes every
+// service at each scenario's peak (in opts.Mode and by utilisation alone),
+// recommends changes, simulates every scenario with today's HPAs and the
+// proposed ones, plans each event's pre-scale and simulates it, and
+// summarises the risks, the changes and their cost.
+func Build(plan *scenarios.Plan, opts Options) (*record.Review, error) {
+	b := &builder{opts: opts, progress: func(string, ...any) {}, runs: map[runKey]*sim.Result{}}
+	if opts.Progress != nil {
+		var mu sync.Mutex // the simulations report from several goroutines
+		b.progress = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			opts.Progress(format, args...)
+		}
+	}
+	if opts.Event != nil {
+		p, err := plan.WithScenario(opts.Event.ScenarioFor())
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", opts.Event.Name, err)
+		}
+		plan = p
+	}
+	b.plan = plan
+	b.seed = plan.Seed
+	if opts.Seed != 0 {
+		b.seed = opts.Seed
+	}
+	rev := &record.Review{
+		SchemaVersion: record.SchemaVersion, Generator: "headroom " + opts.Version,
+		Plan: plan.Metadata.Name, PlanFile: plan.File(), Seed: b.seed, Mode: opts.Mode.String(),
+		Input: plan, Plots: opts.Plots,
+	}
+	b.rev = rev
+	b.progress("sizing %d services over %d scenarios", len(plan.Services), len(plan.Scenarios))
+	sizing, err := capacity.Size(plan, opts.Mode, "")
+	if err != nil {
+		return nil, err
+	}
+	utilSizing, err := capacity.Size(plan, model.Utilization, "")
+	if err != nil {
+		return nil, err
+	}
+	recs := capacity.Recommend(plan, sizing)
+	rev.Recommendations = convertAll(recs, func(r capacity.Recommendation) record.Recommendation { return record.Recommendation(r) })
+	proposed, source := opts.Proposed, opts.ProposedSource
+	if proposed == nil {
+		proposed, source = capacity.ProposedHPAs(recs), "headroom"
+	}
+	if len(proposed) > 0 {
+		rev.ProposedHPASource = source
+	}
+	b.proposed = proposed
+	rev.ProposedHPAs = proposed
+
+	if err := b.simulate(); err != nil {
+		return nil, err
+	}
+	rev.Scenarios = b.scenarioSections(sizing)
+	rev.Services = b.serviceSections(sizing, utilSizing)
+	if err := b.buildEvents(sizing); err != nil {
+		return nil, err
+	}
+	rev.Summary = summarise(plan, rev, b.run)
+	if anns, err := scenarios.Annotations(plan.Source()); err == nil {
+		rev.Assumptions = anns
+	}
+	rev.ModelNotes = modelNotes
+	rev.DependsOn = dependencies
+	rev.Rows = rows(rev)
+	rev.Runs = b.recordRuns()
+	rev.Curves = curves(plan, rev)
+	return rev, nil
+}
+
+// simulate runs every scenario with today's HPAs and, when there are any,
+// the proposed ones: independent runs, at most GOMAXPROCS at a time. Each
+// run is deterministic on its own and writes its own slot, so the review
+// does not depend on their order; the first error in job order wins.
+func (b *builder) simulate() error {
+	type job struct {
+		key  runKey
+		opts sim.Options
+	}
+	var jobs []job
+	for i := range b.plan.Scenarios {
+		sc := &b.plan.Scenarios[i]
+		every := sampleEvery(sc.Duration.D(), b.plan.Simulation.Tick.D())
+		jobs = append(jobs, job{runKey{sc.Name, record.Current}, sim.Options{Scenario: sc.Name, Seed: b.seed, SampleEvery: every}})
+		if len(b.proposed) > 0 {
+			jobs = append(jobs, job{runKey{sc.Name, record.Proposed}, sim.Options{Scenario: sc.Name, Seed: b.seed, SampleEvery: every, HPA: b.proposed}})
+		}
+	}
+	results := make([]*sim.Result, len(jobs))
+	errs := make([]error, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		g.Go(func() error {
+			what := "today's HPAs"
+			if j.key.variant == record.Proposed {
+				what = "the proposed HPAs"
+			}
+			b.progress("simulating %s with %s", j.key.scenario, what)
+			results[i], errs[i] = sim.Run(b.plan, j.opts)
+			return nil
+		})
+	}
+	g.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			what := ""
+			if j.key.variant == record.Proposed {
+				what = " with the proposed HPAs"
+			}
+			return fmt.Errorf("simulate %s%s: %w", j.key.scenario, what, errs[i])
+		}
+		b.runs[j.key] = results[i]
+	}
+	return nil
+}
+
+// sampleEvery picks the series resolution: about 300 points per run (5
+// minutes over a day), at least a minute, a multiple of the tick.
+func sampleEvery(d, tick time.Duration) time.Duration {
+	every := max(time.Minute, d/300)
+	every = every.Round(time.Minute)
+	if tick > 0 && every%tick != 0 {
+		every = (every/tick + 1) * tick
+	}
+	return every
+}

@@ -1,0 +1,152 @@
+package review
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/review/record"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// The record's sizing statuses are capacity's.
+func TestStatusesMatchCapacity(t *testing.T) {
+	for _, p := range [][2]string{
+		{record.StatusOK, capacity.StatusOK}, {record.StatusOverMax, capacity.StatusOverMax},
+		{record.StatusBreach, capacity.StatusBreach}, {record.StatusInfeasible, capacity.StatusInfeasible},
+	} {
+		if p[0] != p[1] {
+			t.Errorf("record status %q, capacity status %q", p[0], p[1])
+		}
+	}
+}
+
+// TestBuild_NOA builds the bundled example's review with a command-line
+// event twice, showing every figure and only those at risk: the JSON is
+// the same, the runs, rows and curves are what the CLI and the figures
+// read.
+func TestBuild_NOA(t *testing.T) {
+	plan, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	ev, err := scenarios.NewEvent("launch", start, start.Add(2*time.Hour), 5, 10*time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := Build(plan, Options{Mode: model.Queueing, Version: "test", Event: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	risky, err := Build(plan, Options{Mode: model.Queueing, Version: "test", Event: ev, Plots: record.PlotsAtRisk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := json.Marshal(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(risky)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) {
+		t.Error("two builds of the same plan differ in their JSON")
+	}
+
+	if all.Input == plan || all.Input.Scenario(ev.Scenario) == nil || plan.Scenario(ev.Scenario) != nil {
+		t.Fatalf("the review's plan should be a copy with the event's scenario %s", ev.Scenario)
+	}
+	for _, sc := range all.Input.Scenarios {
+		for _, v := range []record.Variant{record.Current, record.Proposed} {
+			if r := all.Run(sc.Name, v); r == nil || len(r.Services) == 0 || len(r.Cluster.Series) == 0 {
+				t.Errorf("scenario %s: no %s run", sc.Name, v)
+			}
+		}
+	}
+	for _, e := range all.Events {
+		if all.Run(e.Event.Scenario, record.PreScaled) == nil {
+			t.Errorf("event %s: no pre-scaled run", e.Event.Name)
+		}
+	}
+	if len(all.Events) < 2 {
+		t.Errorf("%d events, want the plan's event-spike and the launch", len(all.Events))
+	}
+
+	if len(all.Rows) != len(all.Services) {
+		t.Fatalf("%d rows for %d services", len(all.Rows), len(all.Services))
+	}
+	for i, s := range all.Services {
+		row := all.Rows[i]
+		var today float64
+		var atRisk []string
+		for _, x := range s.Scenarios {
+			today += x.Current.SLOViolationMinutes
+			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != record.StatusOK {
+				atRisk = append(atRisk, x.Scenario)
+			}
+		}
+		if row.Service != s.Name || row.Today != today || !cmp.Equal(row.AtRisk, atRisk) || s.Safe != (len(atRisk) == 0) {
+			t.Errorf("row %+v for service %s (today %g, at risk %v, safe %v)", row, s.Name, today, atRisk, s.Safe)
+		}
+	}
+
+	var scalable []string
+	for _, s := range plan.Services {
+		if !s.Fixed {
+			scalable = append(scalable, s.Name)
+		}
+	}
+	var drawn []string
+	for _, c := range all.Curves {
+		drawn = append(drawn, c.Service)
+		if c.Err != nil || len(c.Rates) != capacityPoints+1 || len(c.Queueing) != len(c.Rates) || c.Marks[0].Name != "today" {
+			t.Errorf("curve of %s: %d rates, error %v, marks %+v", c.Service, len(c.Rates), c.Err, c.Marks)
+		}
+	}
+	if !cmp.Equal(drawn, scalable) {
+		t.Errorf("curves of %v, want every scalable service %v", drawn, scalable)
+	}
+	for _, c := range risky.Curves {
+		if !risky.WorstOnly(c.Service, "") {
+			t.Errorf("at-risk figures: a curve of %s, which is not at risk", c.Service)
+		}
+	}
+	if len(risky.Curves) == 0 || len(risky.Curves) >= len(all.Curves) {
+		t.Errorf("at-risk figures: %d curves of %d", len(risky.Curves), len(all.Curves))
+	}
+}
+
+func TestBuild_NoPlots(t *testing.T) {
+	plan, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := Build(plan, Options{Mode: model.Utilization, Plots: record.PlotsNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rev.Curves) != 0 || rev.Shows("noa-mcp", "daily") {
+		t.Errorf("no figures asked for: %d curves, shows noa-mcp: %v", len(rev.Curves), rev.Shows("noa-mcp", "daily"))
+	}
+}
+
+func TestSampleEvery(t *testing.T) {
+	for _, tt := range []struct {
+		d, tick, want time.Duration
+	}{
+		{2 * time.Hour, time.Second, time.Minute},
+		{24 * time.Hour, time.Second, 5 * time.Minute},
+		{7 * 24 * time.Hour, time.Second, 34 * time.Minute},
+		{time.Hour, 7 * time.Second, 63 * time.Second},
+	} {
+		if got := sampleEvery(tt.d, tt.tick); got != tt.want {
+			t.Errorf("sampleEvery(%s, %s) = %s, want %s", tt.d, tt.tick, got, tt.want)
+		}
+	}
+}

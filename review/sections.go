@@ -1,0 +1,209 @@
+package review
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/review/record"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// scenarioSections are the scenarios cluster-wide: the peak, the nodes it
+// needs and the simulated cluster today and with the proposal.
+func (b *builder) scenarioSections(sizing *capacity.SizingReport) []record.ScenarioSection {
+	var out []record.ScenarioSection
+	for _, ss := range sizing.Scenarios {
+		sc := b.plan.Scenario(ss.Scenario)
+		s := record.ScenarioSection{
+			Name: sc.Name, Description: sc.Description, Duration: sc.Duration.D().String(), Start: sc.Start.String(),
+			PeakMultiplier: ss.PeakMultiplier, PeakTime: ss.PeakTime.String(), Nodes: ss.Nodes,
+		}
+		if r := b.run(sc.Name, record.Current); r != nil {
+			s.Cluster = record.ClusterRun{NodeType: r.Cluster.NodeType, PeakNodes: r.Cluster.PeakNodes, NodeHours: r.Cluster.NodeHours, Cost: r.Cluster.Cost, Unschedulable: r.Cluster.Unplaced.String()}
+		}
+		if r := b.run(sc.Name, record.Proposed); r != nil {
+			s.Cluster.ProposedCost, s.Cluster.ProposedPeak = r.Cluster.Cost, r.Cluster.PeakNodes
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// serviceSections are the services: inputs, and per scenario covering it
+// the sizing at its peak (in the review's mode and by utilisation alone)
+// and the simulated outcome today and with the proposal.
+func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.ServiceSection {
+	var out []record.ServiceSection
+	for i := range b.plan.Services {
+		svc := &b.plan.Services[i]
+		s := record.ServiceSection{
+			Name: svc.Name, Namespace: svc.Namespace, Fixed: svc.Fixed, Safe: true,
+			Workload: svc.WorkloadRef.Kind + "/" + svc.WorkloadRef.Name,
+			Inputs:   serviceInputs(svc),
+		}
+		if svc.HPA != nil {
+			s.HPA = scenarios.HPAName(svc)
+		}
+		for si, ss := range sizing.Scenarios {
+			sc := b.plan.Scenario(ss.Scenario)
+			sz, ok := findSizing(ss, svc.Name)
+			if !ok {
+				continue
+			}
+			x := record.ServiceScenario{Scenario: ss.Scenario, PeakTime: ss.PeakTime.String(), Sizing: record.ServiceSizing(sz)}
+			if u, ok := findSizing(util.Scenarios[si], svc.Name); ok {
+				x.UtilisationOnly = u.Required
+			}
+			if r := b.run(ss.Scenario, record.Current); r != nil {
+				if sr := r.Service(svc.Name); sr != nil {
+					x.Current = record.RunSummary(sr.Summary)
+					x.FirstViolation = firstViolation(sc, sr)
+					if b.opts.Series {
+						x.Series = recordSamples(sr.Series)
+					}
+				}
+			}
+			if r := b.run(ss.Scenario, record.Proposed); r != nil {
+				if sr := r.Service(svc.Name); sr != nil {
+					summary := record.RunSummary(sr.Summary)
+					x.Proposed = &summary
+				}
+			}
+			x.Verdict = serviceVerdict(x)
+			if x.Current.SLOViolationMinutes > 0 || sz.Status != capacity.StatusOK {
+				s.Safe = false
+			}
+			s.Scenarios = append(s.Scenarios, x)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func findSizing(ss capacity.ScenarioSizing, name string) (capacity.ServiceSizing, bool) {
+	for _, s := range ss.Services {
+		if s.Service == name {
+			return s, true
+		}
+	}
+	return capacity.ServiceSizing{}, false
+}
+
+// firstViolation is the UTC time of day at the start of the first sample
+// interval with an SLO violation.
+func firstViolation(sc *scenarios.Scenario, sr *sim.ServiceResult) string {
+	var prev time.Duration
+	for _, smp := range sr.Series {
+		if smp.SLOViolated {
+			return clock(sc, prev)
+		}
+		prev = smp.T
+	}
+	return ""
+}
+
+// clock turns an offset into a scenario into "HH:MM" UTC, with "+Nd" for
+// later days.
+func clock(sc *scenarios.Scenario, at time.Duration) string {
+	t := time.Duration(sc.Start) + at
+	days := int(t / (24 * time.Hour))
+	t %= 24 * time.Hour
+	s := fmt.Sprintf("%02d:%02d", int(t/time.Hour), int(t/time.Minute)%60)
+	if days > 0 {
+		s += fmt.Sprintf(" (+%dd)", days)
+	}
+	return s
+}
+
+func serviceVerdict(x record.ServiceScenario) string {
+	sz := x.Sizing
+	slo := x.Current.SLOViolationMinutes
+	switch {
+	case sz.Status == record.StatusInfeasible:
+		return "unsafe: " + sz.Problem
+	case slo > 0 && x.Proposed != nil && x.Proposed.SLOViolationMinutes == 0:
+		return fmt.Sprintf("unsafe today (%.0f SLO-violation minutes from %s); safe with the proposed HPA", slo, x.FirstViolation)
+	case slo > 0 && x.Proposed != nil:
+		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s; %.0f with the proposed HPA)", slo, x.FirstViolation, x.Proposed.SLOViolationMinutes)
+	case slo > 0:
+		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s)", slo, x.FirstViolation)
+	case sz.Status == record.StatusOverMax:
+		return fmt.Sprintf("at risk: the peak needs %d replicas, the HPA allows %d; the simulation held the SLO only because %s", sz.Required, sz.Max, overMaxReason(x))
+	case sz.Status == record.StatusBreach:
+		return "at risk: " + sz.Problem
+	}
+	return "safe"
+}
+
+func overMaxReason(x record.ServiceScenario) string {
+	if x.Current.PinnedAtMaxMinutes > 0 {
+		return fmt.Sprintf("pods ran hotter than the utilisation ceiling for %.0f minutes at maxReplicas", x.Current.PinnedAtMaxMinutes)
+	}
+	return "the peak is short or the model's ceiling is conservative"
+}
+
+func serviceInputs(s *scenarios.Service) []record.KV {
+	kv := []record.KV{
+		{Key: "request rate", Value: fmt.Sprintf("%.4g req/s", s.RequestRate.PerSecond)},
+		{Key: "replicas", Value: fmt.Sprint(s.Replicas)},
+		{Key: "service time (mean)", Value: s.ServiceTime.Mean.D().String()},
+	}
+	if s.ServiceTime.P95 != nil {
+		kv = append(kv, record.KV{Key: "service time (p95)", Value: s.ServiceTime.P95.D().String()})
+	}
+	if s.ServiceTime.CV != nil {
+		kv = append(kv, record.KV{Key: "service time (CV)", Value: fmt.Sprintf("%.3g", *s.ServiceTime.CV)})
+	}
+	kv = append(kv,
+		record.KV{Key: "concurrency (worker slots)", Value: fmt.Sprint(s.Concurrency)},
+		record.KV{Key: "CPU per request", Value: fmt.Sprintf("%.4g core-s", s.CPUPerRequest())},
+	)
+	for _, name := range []string{"cpu", "memory"} {
+		if q, ok := s.Resources.Requests[corev1.ResourceName(name)]; ok {
+			kv = append(kv, record.KV{Key: name + " request", Value: q.String()})
+		}
+		if q, ok := s.Resources.Limits[corev1.ResourceName(name)]; ok {
+			kv = append(kv, record.KV{Key: name + " limit", Value: q.String()})
+		}
+	}
+	kv = append(kv, record.KV{Key: "start-up", Value: s.Startup.Total().D().String()})
+	if s.HPA != nil {
+		kv = append(kv, record.KV{Key: "HPA", Value: describeHPA(s.HPA)})
+	}
+	if s.SLO.Latency != nil {
+		kv = append(kv, record.KV{Key: "SLO", Value: fmt.Sprintf("p%g ≤ %s", s.SLO.Latency.Quantile*100, s.SLO.Latency.Target.D())})
+	}
+	return kv
+}
+
+// describeHPA is an HPA spec on one line: "3–10 replicas, cpu 70 %, memory 80 %".
+func describeHPA(h *autoscalingv2.HorizontalPodAutoscalerSpec) string {
+	minR := int32(1)
+	if h.MinReplicas != nil {
+		minR = *h.MinReplicas
+	}
+	parts := []string{fmt.Sprintf("%d–%d replicas", minR, h.MaxReplicas)}
+	for _, m := range h.Metrics {
+		switch {
+		case m.Resource != nil && m.Resource.Target.AverageUtilization != nil:
+			parts = append(parts, fmt.Sprintf("%s %d %%", m.Resource.Name, *m.Resource.Target.AverageUtilization))
+		case m.Resource != nil:
+			parts = append(parts, string(m.Resource.Name))
+		case m.ContainerResource != nil:
+			parts = append(parts, "container "+string(m.ContainerResource.Name))
+		case m.Pods != nil:
+			parts = append(parts, "pods "+m.Pods.Metric.Name)
+		case m.Object != nil:
+			parts = append(parts, "object "+m.Object.Metric.Name)
+		case m.External != nil:
+			parts = append(parts, "external "+m.External.Metric.Name)
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,141 @@
+package review
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/review/record"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// summarise is the executive summary of a review: each service at risk in
+// each scenario, every change proposed, each scenario's cost today and
+// with the proposal, and a verdict.
+func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record.Variant) *sim.Result) record.Summary {
+	var s record.Summary
+	for _, svc := range rep.Services {
+		for _, x := range svc.Scenarios {
+			r := record.Risk{Service: svc.Name, Scenario: x.Scenario}
+			switch {
+			case x.Current.SLOViolationMinutes > 0:
+				r.Severity, r.When = "high", x.FirstViolation
+				r.What = fmt.Sprintf("%.0f SLO-violation minutes, worst p95 %s, %.2f %% errors", x.Current.SLOViolationMinutes, seconds(x.Current.WorstP95), x.Current.ErrorPercent)
+			case x.Sizing.Status != record.StatusOK:
+				r.Severity, r.When = "medium", x.PeakTime
+				r.What = x.Sizing.Problem
+			default:
+				continue
+			}
+			r.Minutes = x.Current.SLOViolationMinutes
+			if x.Proposed != nil {
+				m := x.Proposed.SLOViolationMinutes
+				r.ProposedMinutes = &m
+				r.ProposedLongest = x.Proposed.LongestViolation.String()
+			}
+			s.Risks = append(s.Risks, r)
+		}
+	}
+	sort.SliceStable(s.Risks, func(i, j int) bool { return s.Risks[i].Severity < s.Risks[j].Severity })
+	for _, rec := range rep.Recommendations {
+		for _, line := range slices.Concat(rec.HPARationale, rec.ResourceRationale) {
+			s.Changes = append(s.Changes, rec.Service+": "+line)
+		}
+	}
+	for _, ev := range rep.Events {
+		for _, ps := range ev.PreScales {
+			s.Changes = append(s.Changes, fmt.Sprintf("%s: for event %s, raise the floor %d → %d at %s UTC and restore it at %s UTC", ps.Service, ev.Event.Name, ps.From, ps.To, ps.RaiseClock, ps.RestoreClock))
+		}
+	}
+	for _, sc := range rep.Scenarios {
+		hours := plan.Scenario(sc.Name).Duration.D().Hours()
+		c := record.Cost{Scenario: sc.Name, Hours: hours, Current: sc.Cluster.Cost, Proposed: sc.Cluster.Cost}
+		if run(sc.Name, record.Proposed) != nil {
+			c.Proposed = sc.Cluster.ProposedCost
+		}
+		if hours >= 24 {
+			c.PerMonthDelta = (c.Proposed - c.Current) / hours * model.HoursPerMonth
+		}
+		s.Cost = append(s.Cost, c)
+	}
+	var high int
+	var today, proposed, fixed float64
+	for _, r := range s.Risks {
+		if r.Severity != "high" {
+			continue
+		}
+		high++
+		today += r.Minutes
+		left := r.Minutes
+		if r.ProposedMinutes != nil {
+			left = *r.ProposedMinutes
+		}
+		proposed += left
+		if svc := plan.Service(r.Service); svc != nil && svc.Fixed {
+			fixed += left
+		}
+	}
+	switch {
+	case len(s.Risks) == 0:
+		s.Verdict = "Every service holds its SLO in every scenario with today's settings."
+	case high == 0:
+		s.Verdict = fmt.Sprintf("No simulated SLO violation, but %d service-scenario(s) need more replicas than allowed at the peak.", len(s.Risks))
+	case rep.ProposedHPASource != "":
+		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all; with the proposed changes %.0f minutes remain", high, today, proposed)
+		if fixed > 0 {
+			s.Verdict += fmt.Sprintf(", %.0f of them in fixed-size services that need vertical scaling", fixed)
+		}
+		s.Verdict += "."
+	default:
+		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all, and no HPA change would help: see the notes per service.", high, today)
+	}
+	return s
+}
+
+func seconds(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	if v < 1 {
+		return fmt.Sprintf("%.0f ms", v*1000)
+	}
+	return fmt.Sprintf("%.2f s", v)
+}
+
+// rows are the CLI's table: per service the scenarios in which it is at
+// risk, its SLO-violation minutes today and with the proposal, and how
+// many changes are proposed for it.
+func rows(rev *record.Review) []record.ServiceRow {
+	var out []record.ServiceRow
+	for _, s := range rev.Services {
+		row := record.ServiceRow{Service: s.Name}
+		for _, x := range s.Scenarios {
+			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != record.StatusOK {
+				row.AtRisk = append(row.AtRisk, x.Scenario)
+			}
+			row.Today += x.Current.SLOViolationMinutes
+			if x.Proposed != nil {
+				row.Proposed += x.Proposed.SLOViolationMinutes
+			} else {
+				row.Proposed += x.Current.SLOViolationMinutes
+			}
+		}
+		for _, r := range rev.Recommendations {
+			if r.Service == s.Name {
+				row.Changes += len(r.HPARationale) + len(r.ResourceRationale)
+			}
+		}
+		for _, ev := range rev.Events {
+			for _, ps := range ev.PreScales {
+				if ps.Service == s.Name {
+					row.Changes++
+				}
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
