@@ -164,6 +164,12 @@ func evaluateAll(ctx context.Context, n int, eval func(i int) error, progress fu
 	return ctx.Err()
 }
 
+// Size is the number of candidates Tune evaluates for a service whose HPA
+// is base (besides base itself).
+func (g TuneGrid) Size(base *autoscalingv2.HorizontalPodAutoscalerSpec) int {
+	return len(expand(base, g))
+}
+
 // expand builds the grid's candidates in a fixed order.
 func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candidate {
 	cur := Candidate{Spec: base}

@@ -18,6 +18,7 @@ type compareOptions struct {
 	Filename string
 	HPAFile  string
 	Seed     int64
+	MaxWork  float64
 	Output   string
 
 	plan     *scenarios.Plan
@@ -48,12 +49,16 @@ Exits 3 when the proposal spends more minutes in SLO violation than today's HPA 
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
 	f.StringVar(&o.HPAFile, "hpa", "", "the proposed HorizontalPodAutoscaler manifest(s)")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
+	bindMaxWork(f, &o.MaxWork)
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *compareOptions) Validate() error {
+	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan")
 	}
@@ -106,6 +111,9 @@ func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2
 
 // Run compares and prints.
 func (o *compareOptions) Run(*cobra.Command) error {
+	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork); err != nil {
+		return err
+	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
 	cs, err := sim.Compare(o.plan, o.proposed, o.Seed)
 	if err != nil {

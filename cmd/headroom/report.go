@@ -17,6 +17,7 @@ import (
 	"github.com/headroom-dev/headroom/review"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // reportOptions are the flags and state of `headroom report`.
@@ -26,6 +27,7 @@ type reportOptions struct {
 	HPAFile      string
 	Mode         string
 	Seed         int64
+	MaxWork      float64
 	Series       bool
 	KubectlImage string
 	Plots        string
@@ -89,6 +91,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.StringVar(&o.HPAFile, "hpa", "", "proposed HorizontalPodAutoscaler manifest(s) to compare instead of headroom's recommendations")
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
+	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
@@ -103,6 +106,9 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 
 // Validate checks the flags.
 func (o *reportOptions) Validate() error {
+	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan to review (try scenarios/examples/noa.yaml)")
 	}
@@ -220,6 +226,9 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		plots = record.PlotsNone
 	case o.Plots == "at-risk" || (o.Plots == "auto" && len(o.plan.Services) > autoPlotServices):
 		plots = record.PlotsAtRisk
+	}
+	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork); err != nil {
+		return err
 	}
 	rev, err := review.Build(o.plan, review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,

@@ -27,6 +27,7 @@ type simulateOptions struct {
 	Mode        string
 	Arrivals    string
 	ServiceTime []string
+	MaxWork     float64
 
 	plan         *scenarios.Plan
 	mode         sim.Mode
@@ -83,6 +84,7 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.StringVar(&o.Mode, "mode", "fluid", "per-pod model: fluid or des (every request simulated)")
 	f.StringVar(&o.Arrivals, "arrivals", "poisson", "DES arrivals: poisson or deterministic (k6 arrival-rate style)")
 	f.StringArrayVar(&o.ServiceTime, "service-time", nil, "DES service-time distribution, SERVICE=exponential|gamma|lognormal|deterministic|empirical:FILE (repeatable)")
+	bindMaxWork(f, &o.MaxWork)
 	return cmd
 }
 
@@ -98,6 +100,9 @@ func (o *simulateOptions) Validate() error {
 	}
 	if o.SampleEvery <= 0 {
 		return usageErrorf("--sample-every must be positive, got %s", o.SampleEvery)
+	}
+	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
 	}
 	var err error
 	if o.mode, err = sim.ParseMode(o.Mode); err != nil {
@@ -200,7 +205,7 @@ func selectedScenarios(p *scenarios.Plan, names, services []string) []string {
 
 // Run simulates and prints.
 func (o *simulateOptions) Run(*cobra.Command) error {
-	var results []*sim.Result
+	var runs []sim.Options
 	for _, name := range selectedScenarios(o.plan, o.Scenarios, o.Services) {
 		var svcs []string
 		for _, s := range o.Services {
@@ -208,9 +213,17 @@ func (o *simulateOptions) Run(*cobra.Command) error {
 				svcs = append(svcs, s)
 			}
 		}
-		fmt.Fprintf(o.streams.ErrOut, "simulating %s…\n", name)
-		res, err := sim.Run(o.plan, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
+		runs = append(runs, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
 			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes})
+	}
+	if err := checkWork(o.plan, runs, 1, o.MaxWork); err != nil {
+		return err
+	}
+	var results []*sim.Result
+	for _, opts := range runs {
+		name := opts.Scenario
+		fmt.Fprintf(o.streams.ErrOut, "simulating %s…\n", name)
+		res, err := sim.Run(o.plan, opts)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", name, err)
 		}

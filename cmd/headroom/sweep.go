@@ -29,6 +29,7 @@ type sweepOptions struct {
 	Shard    string
 	Output   string
 	Quiet    bool
+	MaxWork  float64
 
 	plan    *scenarios.Plan
 	grid    *capacity.SweepGrid
@@ -68,6 +69,7 @@ The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with f
 	f.StringVar(&o.Shard, "shard", "", "evaluate only shard i of N (i/N, from 0) and write a shard file")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "the output file; - is standard output")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress on standard error")
+	bindMaxWork(f, &o.MaxWork)
 	cmd.AddCommand(newSweepMergeCmd(streams), newSweepJobCmd(streams))
 	return cmd
 }
@@ -79,6 +81,9 @@ func (o *sweepOptions) Validate() error {
 	}
 	if o.Grid == "" {
 		return usageErrorf("--grid is required: the grid file (kind SweepGrid)")
+	}
+	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
 	}
 	if o.Output == "" {
 		return usageErrorf("-o/--output must name a file or - for standard output")
@@ -99,8 +104,14 @@ func (o *sweepOptions) Complete() error {
 	if o.plan, o.grid, _, _, err = loadSweepInputs(o.Filename, o.Grid, o.streams.In); err != nil {
 		return err
 	}
-	_, err = capacity.SweepSize(o.plan, o.grid)
-	return err
+	n, err := capacity.SweepSize(o.plan, o.grid)
+	if err != nil {
+		return err
+	}
+	if o.shard != nil {
+		n = (n + o.shard.Count - 1) / o.shard.Count
+	}
+	return checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64(n), o.MaxWork)
 }
 
 // loadSweepInputs reads and decodes the plan and the grid, returning

@@ -9,6 +9,7 @@ import (
 
 	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // tuneOptions are the flags and state of `headroom tune`.
@@ -16,6 +17,7 @@ type tuneOptions struct {
 	Filename string
 	Service  string
 	Output   string
+	MaxWork  float64
 
 	plan    *scenarios.Plan
 	streams ioStreams
@@ -49,11 +51,15 @@ Each candidate simulates the service alone: its pods do not share nodes with oth
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
 	f.StringVar(&o.Service, "service", "", "the service whose HPA to tune")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json, or yaml (the recommended spec)")
+	bindMaxWork(f, &o.MaxWork)
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *tuneOptions) Validate() error {
+	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan")
 	}
@@ -93,6 +99,9 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 		return fmt.Errorf("service %s has no HPA to tune", o.Service)
 	}
 	grid := capacity.DefaultTuneGrid(spec.HPA)
+	if err := checkWork(o.plan, serviceRuns(o.plan, o.Service, nil, sim.ModeFluid), float64(grid.Size(spec.HPA)+1), o.MaxWork); err != nil {
+		return err
+	}
 	progress := func(done, total int) {
 		if done%25 == 0 || done == total {
 			fmt.Fprintf(o.streams.ErrOut, "\rtune %s: %d/%d candidates", o.Service, done, total)

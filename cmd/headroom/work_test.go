@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMaxWork: a run estimated above the work budget is refused before it
+// starts, with the estimate and the --max-work that would admit it; the
+// flag itself is bounded.
+func TestMaxWork(t *testing.T) {
+	src, err := os.ReadFile(noaPlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(big, []byte(strings.Replace(string(src), "requestRate: 1000/min", "requestRate: 1e9/s", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"simulate", "-f", big, "--mode", "des", "--scenario", "daily"}, exitError, "DES requests (budget 2e+09): more than 1000 times the default budget"},
+		{[]string{"simulate", "-f", noaPlan, "--scenario", "daily", "--sample-every", "1s", "--max-work", "0.01"}, exitError, "series samples (budget 5e+04); pass --max-work 0.2 to run it anyway"},
+		{[]string{"simulate", "-f", noaPlan, "--max-work", "0"}, exitUsage, "--max-work must be above 0 and at most 1000"},
+		{[]string{"simulate", "-f", noaPlan, "--max-work", "2e9"}, exitUsage, "--max-work must be above 0 and at most 1000"},
+		{[]string{"tune", "-f", noaPlan, "--service", "noa-mcp", "--max-work", "0.001"}, exitError, "pass --max-work"},
+		{[]string{"compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml", "--max-work", "0.0001"}, exitError, "pass --max-work"},
+		{[]string{"report", "-f", noaPlan, "-o", filepath.Join(t.TempDir(), "r"), "--max-work", "0.0001"}, exitError, "pass --max-work"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, errOut, code := runCLI(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d (want %d), stderr:\n%s\nwant %q", code, tc.code, errOut, tc.want)
+			}
+		})
+	}
+}
