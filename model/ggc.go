@@ -363,9 +363,9 @@ func smallShapeQ(k, x float64) float64 {
 // the quantile is below the smallest float64 (p = 10⁻⁶ at cs2 = 100).
 //
 // Because the response time T = W + S is never below S, no number of servers
-// brings the p-quantile of T below this value (queueing.md §0.4, §1.6). It
-// returns NaN when mu is not a positive finite number, cs2 is outside
-// [0, MaxCS2] or p is not strictly between 0 and 1.
+// brings the p-quantile of T below this value. It returns NaN when mu is
+// not a positive finite number, cs2 is outside [0, MaxCS2] or p is not
+// strictly between 0 and 1.
 func ServiceQuantile(mu, cs2, p float64) float64 {
 	if !isPositive(mu) || checkCS2(cs2) != nil || checkProb("p", p) != nil {
 		return math.NaN()
@@ -918,7 +918,7 @@ func MeanResponseGGc(lambda, mu float64, c int, ca2, cs2 float64) (float64, erro
 }
 
 // ResponseSurvivalGGc returns the two-moment approximation of P(T > t) for
-// the response time of a G/G/c FCFS queue (queueing.md §1.6):
+// the response time of a G/G/c FCFS queue:
 //
 //	P(T > t) ≈ P(S > t) + C(c, a) · ∫₀ᵗ g(s)·e^{−η(t−s)} ds,   η = 2(cμ − λ)/(c_a² + c_s²),
 //

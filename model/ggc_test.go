@@ -31,7 +31,7 @@ var ggcReductionCases = []MMc{
 
 // TestResponseQuantileGGc_ReducesToMMc checks that the two-moment
 // approximation, which integrates numerically, equals the exact M/M/c closed
-// form when ca2 = cs2 = 1 (to 1e−9, as queueing.md §1.6 requires).
+// form when ca2 = cs2 = 1 (to 1e−9).
 func TestResponseQuantileGGc_ReducesToMMc(t *testing.T) {
 	for _, q := range ggcReductionCases {
 		for _, p := range []float64{0.5, 0.9, 0.95, 0.99, 0.999} {
@@ -483,8 +483,7 @@ func simulateMGc(seed uint64, lambda, mu float64, c int, cs2 float64, n int) (me
 }
 
 // TestGGc_Simulation is a smoke test of the approximations against a seeded
-// M/G/c simulation (queueing.md §3: "a seeded-simulation smoke test for the
-// G/G/c approximations"). The tolerances are those of the approximations,
+// M/G/c simulation. The tolerances are those of the approximations,
 // not of the code: they catch gross mistakes, not percent-level bias.
 func TestGGc_Simulation(t *testing.T) {
 	if testing.Short() {
