@@ -34,8 +34,8 @@ func mmcMeanWait(mu, a float64, c int) float64 {
 }
 
 // MeanWaitMG1 returns the mean wait in queue of an M/G/1 FCFS queue by the
-// Pollaczek–Khinchine formula, which is exact (Gross and Harris §5.1;
-// queueing.md §1.8):
+// Pollaczek–Khinchine formula, which is exact (Gross and Harris,
+// Fundamentals of Queueing Theory, §5.1):
 //
 //	E[W] = ρ·E[S]·(1 + c_s²) / (2(1 − ρ)),  ρ = λ/μ, E[S] = 1/μ.
 //
@@ -52,8 +52,9 @@ func MeanWaitMG1(lambda, mu, cs2 float64) (float64, error) {
 	return rho / mu * (1 + cs2) / (2 * (1 - rho)), nil
 }
 
-// MeanWaitKingman returns Kingman's (1961) heavy-traffic approximation of the
-// mean wait in a G/G/1 queue (queueing.md §1.8):
+// MeanWaitKingman returns Kingman's heavy-traffic approximation of the mean
+// wait in a G/G/1 queue (J. F. C. Kingman, "The single server queue in heavy
+// traffic", Proc. Cambridge Philosophical Society 57(4):902–904, 1961):
 //
 //	E[W] ≈ (ρ/(1 − ρ)) · ((c_a² + c_s²)/2) · E[S].
 //
@@ -73,7 +74,7 @@ func MeanWaitKingman(lambda, mu, ca2, cs2 float64) (float64, error) {
 
 // MeanWaitAllenCunneen returns the Allen–Cunneen approximation of the mean
 // wait in a G/G/c queue (A. O. Allen, Probability, Statistics, and Queueing
-// Theory, 2nd ed., 1990; queueing.md §1.8):
+// Theory, 2nd ed., 1990):
 //
 //	E[W] ≈ E[W_{M/M/c}] · (c_a² + c_s²)/2 = (C(c, a)/(cμ − λ)) · (c_a² + c_s²)/2.
 //
@@ -94,7 +95,7 @@ func MeanWaitAllenCunneen(lambda, mu float64, c int, ca2, cs2 float64) (float64,
 
 // MeanWaitWhitt returns Whitt's (1993) approximation of the mean wait in a
 // GI/G/m queue (W. Whitt, "Approximations for the GI/G/m queue", Production
-// and Operations Management 2(2):114–161, eqs. 2.24–2.25; queueing.md §1.8):
+// and Operations Management 2(2):114–161, eqs. 2.24–2.25):
 //
 //	E[W] ≈ φ(ρ, c_a², c_s², m) · ((c_a² + c_s²)/2) · E[W_{M/M/m}]
 //
@@ -147,7 +148,7 @@ func whittPhi(rho, ca2, cs2, m float64) float64 {
 
 // MeanWaitCosmetatos returns Cosmetatos' (1975) approximation of the mean
 // wait in an M/D/c queue (constant service time 1/μ), as tabulated by Kimura
-// (1991, JORS 42:595–603, Table 1; queueing.md §1.8):
+// (1991, JORS 42:595–603, Table 1):
 //
 //	E[W_{M/D/c}] ≈ ½·[1 + (c−1)(√(4+5c) − 2)/(16c) · (1−ρ)/ρ] · E[W_{M/M/c}].
 //
@@ -176,7 +177,7 @@ func cosmetatosFactor(a float64, c int) float64 {
 // MeanWaitKimura returns Kimura's (1994) two-moment approximation of the mean
 // wait in an M/G/c queue, a harmonic interpolation in c_s² between M/M/c and
 // M/D/c (T. Kimura, "Approximations for multi-server queues: system interpolations",
-// Queueing Systems 17:347–382; queueing.md §1.8):
+// Queueing Systems 17:347–382):
 //
 //	E[W] ≈ (1 + c_s²) / (2c_s²/E[W_{M/M/c}] + (1 − c_s²)/E[W_{M/D/c}]),
 //
@@ -196,7 +197,7 @@ func MeanWaitKimura(lambda, mu float64, c int, cs2 float64) (float64, error) {
 
 // MeanWaitBjorklundElldin returns the Björklund–Elldin approximation of the
 // mean wait in an M/G/c queue, a linear interpolation in c_s² between M/M/c
-// and M/D/c (as compared by Kimura 1994, Table 1; queueing.md §1.8):
+// and M/D/c (as compared by Kimura 1994, Table 1):
 //
 //	E[W] ≈ c_s²·E[W_{M/M/c}] + (1 − c_s²)·E[W_{M/D/c}],
 //
@@ -216,7 +217,7 @@ func MeanWaitBjorklundElldin(lambda, mu float64, c int, cs2 float64) (float64, e
 // MeanResponseMG1PS returns the mean response time of an M/G/1
 // processor-sharing queue, which is insensitive to the service-time
 // distribution beyond its mean (Kleinrock 1976, Queueing Systems Vol. 2,
-// ch. 4; queueing.md §1.10):
+// ch. 4):
 //
 //	E[T] = E[S]/(1 − ρ),  E[T | S = x] = x/(1 − ρ).
 //

@@ -8,7 +8,9 @@ import (
 )
 
 // TestApprox_Reductions checks the identities the approximations are built
-// to satisfy (queueing.md §1.8, §3 "testing pattern").
+// to satisfy: each is exact for M/M/c, Kimura and Björklund–Elldin meet
+// Cosmetatos at c_s² = 0, and at c = 1 Allen–Cunneen, Kingman and Cosmetatos
+// reduce to the exact M/G/1 results (Pollaczek–Khinchine, M/D/1).
 func TestApprox_Reductions(t *testing.T) {
 	r := queueingRand()
 	for range 300 {
@@ -56,15 +58,15 @@ func TestApprox_Reductions(t *testing.T) {
 }
 
 // TestMeanWaitWhitt_MG1Caveat documents that Whitt's φ does not reduce to
-// Pollaczek–Khinchine at m = 1 when c_s² > c_a² (queueing.md §1.8: 9.54
-// instead of 10 for c_s² = 4, ρ = 0.8).
+// Pollaczek–Khinchine at m = 1 when c_s² > c_a² (Whitt 1993, eq. 2.25 gives
+// 9.54 instead of 10 for c_s² = 4, ρ = 0.8).
 func TestMeanWaitWhitt_MG1Caveat(t *testing.T) {
 	got, err := MeanWaitWhitt(0.8, 1, 1, 1, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(got-9.54) > 0.005 {
-		t.Errorf("MeanWaitWhitt(M/G/1, cs2=4, ρ=0.8) = %g, want 9.54 (queueing.md §1.8)", got)
+		t.Errorf("MeanWaitWhitt(M/G/1, cs2=4, ρ=0.8) = %g, want 9.54 (Whitt 1993 eq. 2.25)", got)
 	}
 }
 

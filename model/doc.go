@@ -21,6 +21,21 @@
 //   - the Universal Scalability Law (USL, FitUSL) for per-pod throughput
 //     against concurrency.
 //
+// The sizing part turns those into replica counts and resource requests:
+//
+//   - Size and Predict size a Workload (request rate, service time, one
+//     pod's slots, CPU and memory) for a Requirement (utilisation ceiling,
+//     latency SLO, zone losses, spare pods), in Queueing or Utilization mode;
+//   - Rightsize recommends requests and limits from a usage history
+//     (UsageSample) by a Strategy: the Kubernetes VPA recommender,
+//     re-implemented from kubernetes/autoscaler
+//     vertical-pod-autoscaler/pkg/recommender (RecommendVPA, VPAState), or
+//     krr-style percentile and max strategies, with the HPA target change
+//     that keeps the scale point (HPAUtilizationProposal mirrors the HPA
+//     controller's replica proposal);
+//   - Pack places pods on nodes by first-fit decreasing and prices the
+//     cheapest node type.
+//
 // The formulas and their numerics follow the queueing literature: H. C.
 // Tijms, A First Course in Stochastic Models (Wiley 2003), ch. 5, for Erlang
 // B and C, M/M/c and the staffing searches; A. O. Allen, Probability,
@@ -78,4 +93,24 @@
 // percentile, fit the squared coefficient of variation with FitServiceCS2,
 // and use ResponseQuantileGGc or MinServersResponseQuantileGGc, which are
 // approximations.
+//
+// # Files
+//
+//	erlang.go       Erlang B and C, in linear and log space
+//	mmc.go          the exact M/M/c queue (MMc)
+//	mmck.go         the finite M/M/c/K queue (MMcK)
+//	approx.go       mean-wait formulas for M/G/1, G/G/1, G/G/c, M/D/c, M/G/c, M/G/1-PS
+//	ggc.go          the two-moment G/G/c response-time distribution and its quantile
+//	service.go      the gamma service-time model: ServiceQuantile, FitServiceCS2
+//	gammainc.go     incomplete gamma functions and the other special functions behind them
+//	staffing.go     MinServers… searches and MaxTraffic… duals
+//	halfinwhitt.go  the Halfin–Whitt limit and square-root staffing
+//	usl.go          the Universal Scalability Law and its fit
+//	numeric.go      root finders shared by the quantile, staffing and fitting code
+//	errors.go       ErrUnstable, ErrInvalidInput, InputError and the argument checks
+//	sizing.go       Workload, Requirement, Size, Predict, InfeasibleError
+//	rightsize.go    Rightsize, its strategies and the HPA target adjustment
+//	vpa.go          the VPA recommender's histograms and estimator
+//	usage.go        UsageSample, one observation of a usage history
+//	packing.go      Pack: pods onto nodes, with cost
 package model

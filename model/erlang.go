@@ -8,8 +8,8 @@ import "math"
 //
 //	B(c, a) = (a^c/c!) / Σ_{k=0..c} a^k/k!
 //
-// It is computed by the forward recursion (queueing.md §1.2; Tijms 2003,
-// ch. 5)
+// It is computed by the forward recursion (H. C. Tijms, A First Course in
+// Stochastic Models, Wiley 2003, ch. 5)
 //
 //	B(0, a) = 1,  B(k, a) = a·B(k−1, a) / (k + a·B(k−1, a)),
 //
@@ -57,8 +57,7 @@ func erlangBStep(b float64, k int, a float64) float64 {
 
 // ErlangC returns the Erlang C (delay) formula C(c, a): the probability that
 // an arrival has to wait, P(W > 0), in an M/M/c queue with offered load
-// a = λ/μ erlangs. It is computed from Erlang B (queueing.md §1.3; Tijms
-// 2003, ch. 5):
+// a = λ/μ erlangs. It is computed from Erlang B (Tijms 2003, ch. 5):
 //
 //	C(c, a) = B(c, a) / (1 − ρ(1 − B(c, a))),  ρ = a/c,
 //
@@ -89,7 +88,7 @@ func erlangCFromB(b float64, c int, a float64) float64 {
 // LogErlangB returns ln B(c, a), the natural logarithm of the Erlang B
 // formula, for values of B far below the smallest float64 (1e−308). It runs
 // the recursion of ErlangB while 1/B stays below 1e300 and continues it in log
-// space after that (queueing.md §0.1):
+// space after that, where the same recursion reads
 //
 //	ln(1/B(k, a)) = softplus(ln(k/a) + ln(1/B(k−1, a))),  softplus(x) = ln(1 + eˣ),
 //

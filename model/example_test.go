@@ -58,7 +58,8 @@ func ExampleMMc_Validate() {
 	// offered load λ/μ = 12 erlangs on c = 10 servers: queue is unstable: offered load is not below the number of servers
 }
 
-// Sizing for a p95 latency SLO of 1 s (queueing.md §2.2), and an SLO that no
+// Sizing for a p95 latency SLO of 1 s (a case of
+// testdata/conformance/queueing_cases.json), and an SLO that no
 // number of servers can meet because the service time alone is too slow.
 func ExampleMinServersResponseQuantile() {
 	c, err := model.MinServersResponseQuantile(3000, 1/0.3, 0.95, 1.0)

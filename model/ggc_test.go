@@ -31,7 +31,7 @@ var ggcReductionCases = []MMc{
 
 // TestResponseQuantileGGc_ReducesToMMc checks that the two-moment
 // approximation, which integrates numerically, equals the exact M/M/c closed
-// form when ca2 = cs2 = 1 (to 1e−9, as queueing.md §1.6 requires).
+// form when ca2 = cs2 = 1 (to 1e−9).
 func TestResponseQuantileGGc_ReducesToMMc(t *testing.T) {
 	for _, q := range ggcReductionCases {
 		for _, p := range []float64{0.5, 0.9, 0.95, 0.99, 0.999} {
@@ -268,122 +268,6 @@ func TestConvolveExp_Reference(t *testing.T) {
 	}
 }
 
-// TestGammaPQ checks gammaP and gammaQ against 60-digit values (mpmath; the
-// lower tails below k as k·x^k·e^{−x}/Γ(k+1) times the integral of
-// TestConvolveExp_Reference) in each of their branches, including the band
-// where gonum's P is wrong (k ≥ 10⁶, 4.5 to 10 standard deviations below
-// the mean), to 1e−13 relative for each tail.
-func TestGammaPQ(t *testing.T) {
-	for _, c := range []struct{ k, x, p, q float64 }{
-		{0.25, 1.21, 0.94999172124574456401, 0.050008278754255435993}, // smallShapeQ
-		{0.01, 0.5, 0.99437324380603281597, 0.0056267561939671840293}, // smallShapeQ
-		{0.5, 2.8999999999999999, 0.98397382545201488835, 0.016026174547985111648},
-		{1.3999999999999999, 2.5, 0.84854552832601866102, 0.15145447167398133898},
-		{0.01, 2, 0.99950333546278147321, 0.00049666453721852679167}, // continued fraction
-		{0.10000000000000001, 3, 0.99843472825288564607, 0.0015652717471143539308},
-		{0.19, 1.5, 0.976138755585877152, 0.023861244414122848001},
-		{4, 7.75, 0.9498779454673347755, 0.050122054532665224503},
-		{19, 25, 0.90795914080114265122, 0.092040859198857348782},
-		{0.01, 1e-30, 0.50404727285999546013, 0.49595272714000453987},
-		{19, 10, 0.0071865046038543267259, 0.99281349539614567327}, // lowerScaled
-		{150, 100, 1.8842104660386700135e-6, 0.99999811578953396133},
-		{1000, 700, 1.0158583345333216375e-26, 1},                          // temmeLower
-		{10000, 9000, 2.0732992024339280144e-25, 1},                        // lowerAsymptotic
-		{100000, 97000, 4.7435268410334276993e-22, 1},                      // temmeLower
-		{1000000, 994500, 1.7963885979299173073e-8, 0.9999999820361140207}, // gonum: 6e−7 off
-		{100000000, 99950000, 2.854642139958626143e-7, 0.99999971453578600414},
-		{1000000000000, 999993000000, 1.2796663959363175023e-12, 0.9999999999987203336},
-		{1000000, 1006000, 0.99999999894026026472, 1.0597397352843813168e-9}, // gonum
-		{2.5, 0.001, 9.5085345986079493189e-9, 0.99999999049146540139},
-		{3, 300, 1, 2.332186182754866363e-126},
-	} {
-		if got := gammaP(c.k, c.x); relErr(got, c.p) > 1e-13 {
-			t.Errorf("P(%g, %g) = %.17g, want %.17g (rel err %.2g)", c.k, c.x, got, c.p, relErr(got, c.p))
-		}
-		if got := gammaQ(c.k, c.x); relErr(got, c.q) > 1e-13 {
-			t.Errorf("Q(%g, %g) = %.17g, want %.17g (rel err %.2g)", c.k, c.x, got, c.q, relErr(got, c.q))
-		}
-	}
-	// Lower tails below the smallest float64, in log space.
-	for _, c := range []struct{ k, x, lnP float64 }{
-		{1e6, 900000, -5366.0398566076870475},
-		{1e6, 300000, -503980.27434549981712},
-	} {
-		if got := gammaLogTail(c.k, c.x, logPoissonTerm(c.k, c.x), false); relErr(got, c.lnP) > 1e-14 {
-			t.Errorf("ln P(%g, %g) = %.17g, want %.17g", c.k, c.x, got, c.lnP)
-		}
-	}
-}
-
-// TestTemmeLower checks Temme's expansion against the series of
-// lowerScaled summed to convergence, which needs up to 9√k terms there,
-// across the band where convolveExp and gammaLogLower use it.
-func TestTemmeLower(t *testing.T) {
-	for _, k := range []float64{1000, 3000, 1e4, 1e5, 1e6} {
-		for _, z := range []float64{0, 1, 4.5, 6, 8, 9.99} {
-			x := k - z*math.Sqrt(k)
-			term, sum := 1/k, 1/k
-			for j := 1.0; term > 1e-18*sum; j++ {
-				term *= x / (k + j)
-				sum += term
-			}
-			want := k * math.Exp(logPoissonTerm(k, x)) * sum
-			if got := temmeLower(k, x); relErr(got, want) > 2e-14 {
-				t.Errorf("k=%g x=k−%g√k: Temme P = %.17g, series %.17g (rel err %.2g)", k, z, got, want, relErr(got, want))
-			}
-		}
-	}
-}
-
-// TestLogAny checks the logarithm of subnormal numbers, which math.Log gets
-// wrong on amd64.
-func TestLogAny(t *testing.T) {
-	for _, tt := range []struct{ x, want float64 }{
-		{5e-324, -744.44007192138126},
-		{1e-310, -713.80137882815404},
-		{minNormal, -708.39641853226408},
-		{0.5, -math.Ln2},
-	} {
-		if got := logAny(tt.x); relErr(got, tt.want) > 1e-15 {
-			t.Errorf("logAny(%g) = %.17g, want %.17g", tt.x, got, tt.want)
-		}
-	}
-}
-
-// TestServiceQuantile_Extremes checks that the quantile puts the tail it
-// inverts at the target, to the accuracy of the tail functions (1e−13) and
-// of its conditioning (rounding x by ε changes the tail by
-// ε·x·|d ln tail/dx|), for shapes from 0.01 to 10¹²
-// and probabilities from 10⁻¹² to 1 − 10⁻¹⁵, and that it is monotone in p.
-func TestServiceQuantile_Extremes(t *testing.T) {
-	for _, cs2 := range []float64{1e-12, 1e-9, 1e-6, 1e-4, 0.001, 0.01, 0.1, 0.25, 0.5, 0.9, 1.5, 2, 4, 10, 20, 50, 100} {
-		k := 1 / cs2
-		prev := 0.0
-		for _, p := range []float64{1e-12, 1e-6, 0.001, 0.05, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999, 1 - 1e-6, 1 - 1e-9, 1 - 1e-15} {
-			q := ServiceQuantile(1, cs2, p)
-			if q < prev || math.IsNaN(q) {
-				t.Errorf("cs2=%g p=%g: quantile %g below the previous %g", cs2, p, q, prev)
-			}
-			prev = q
-			if q == 0 { // below the smallest float64 (k = 0.01, p = 10⁻⁶: e^{−1380})
-				continue
-			}
-			x := q * k
-			lp := logPoissonTerm(k, x)
-			upper := p > 0.5
-			target := math.Log(p)
-			if upper {
-				target = math.Log1p(-p)
-			}
-			tail := gammaLogTail(k, x, lp, upper)
-			slope := k * math.Exp(lp-tail) // |d ln tail/d ln x|
-			if d := math.Abs(tail - target); d > 1e-13+4e-16*slope {
-				t.Errorf("cs2=%g p=%g: quantile %.17g has ln tail %.17g, want %.17g (slope %.3g)", cs2, p, q, tail, target, slope)
-			}
-		}
-	}
-}
-
 // TestResponseQuantileGGc_SmallCS2 checks continuity as the service time
 // becomes constant: the quantile tends to the c_s² = 0 value from above.
 func TestResponseQuantileGGc_SmallCS2(t *testing.T) {
@@ -483,8 +367,7 @@ func simulateMGc(seed uint64, lambda, mu float64, c int, cs2 float64, n int) (me
 }
 
 // TestGGc_Simulation is a smoke test of the approximations against a seeded
-// M/G/c simulation (queueing.md §3: "a seeded-simulation smoke test for the
-// G/G/c approximations"). The tolerances are those of the approximations,
+// M/G/c simulation. The tolerances are those of the approximations,
 // not of the code: they catch gross mistakes, not percent-level bias.
 func TestGGc_Simulation(t *testing.T) {
 	if testing.Short() {
@@ -512,82 +395,6 @@ func TestGGc_Simulation(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestServiceQuantile(t *testing.T) {
-	for _, tt := range []struct {
-		name         string
-		mu, cs2, p   float64
-		want, relTol float64
-	}{
-		{"exponential p95", 2, 1, 0.95, math.Log(20) / 2, 1e-15},
-		{"exponential median", 1, 1, 0.5, math.Ln2, 1e-15},
-		{"constant", 4, 0, 0.99, 0.25, 0},
-	} {
-		if got := ServiceQuantile(tt.mu, tt.cs2, tt.p); relErr(got, tt.want) > tt.relTol {
-			t.Errorf("%s: ServiceQuantile = %.17g, want %.17g", tt.name, got, tt.want)
-		}
-	}
-	// Erlang-2 (cs2 = 0.5): P(S > t) = e^{−x}(1 + x), x = 2μt.
-	for _, p := range []float64{0.1, 0.5, 0.95, 0.999} {
-		q := ServiceQuantile(1, 0.5, p)
-		if got := math.Exp(-2*q) * (1 + 2*q); relErr(got, 1-p) > 1e-12 {
-			t.Errorf("Erlang-2 p=%g: P(S > %g) = %.17g, want %g", p, q, got, 1-p)
-		}
-	}
-	// General shape: the distribution function at the quantile is p.
-	for _, cs2 := range []float64{0.001, 0.3, 2, 10, 100} {
-		for _, p := range []float64{0.05, 0.5, 0.95, 0.9999} {
-			k := 1 / cs2
-			q := ServiceQuantile(3, cs2, p)
-			if got := mathext.GammaIncReg(k, q*3*k); relErr(got, p) > 1e-10 {
-				t.Errorf("cs2=%g p=%g: P(S ≤ %g) = %.17g", cs2, p, q, got)
-			}
-		}
-	}
-	for _, bad := range [][3]float64{{0, 1, 0.5}, {1, -1, 0.5}, {1, MaxCS2 * 2, 0.5}, {1, 1, 0}, {1, 1, 1}, {math.NaN(), 1, 0.5}} {
-		if got := ServiceQuantile(bad[0], bad[1], bad[2]); !math.IsNaN(got) {
-			t.Errorf("ServiceQuantile(%v) = %g, want NaN", bad, got)
-		}
-	}
-}
-
-func TestFitServiceCS2(t *testing.T) {
-	for _, p := range []float64{0.9, 0.95, 0.99} {
-		for _, cs2 := range []float64{0.001, 0.05, 0.25, 1, 2.5, 4} {
-			q := ServiceQuantile(1/0.2, cs2, p)
-			got, err := FitServiceCS2(0.2, q, p)
-			if err != nil || relErr(got, cs2) > 1e-9 {
-				t.Errorf("p=%g cs2=%g: FitServiceCS2(0.2, %g) = %.17g, %v", p, cs2, q, got, err)
-			}
-		}
-	}
-	// Exponential: p95 = 3·mean gives cs2 = 1.
-	if got, err := FitServiceCS2(0.1, 0.1*math.Log(20), 0.95); err != nil || relErr(got, 1) > 1e-9 {
-		t.Errorf("FitServiceCS2(exponential p95) = %g, %v; want 1", got, err)
-	}
-	if got, err := FitServiceCS2(1, 1, 0.95); err != nil || got != 0 {
-		t.Errorf("FitServiceCS2(quantile = mean) = %g, %v; want 0", got, err)
-	}
-	// A p95 below the mean fits only a very skewed gamma (the falling
-	// branch); the result must still reproduce the quantile.
-	if got, err := FitServiceCS2(1, 0.8, 0.95); err != nil || relErr(ServiceQuantile(1, got, 0.95), 0.8) > 1e-9 {
-		t.Errorf("FitServiceCS2(1, 0.8, 0.95) = %g, %v", got, err)
-	}
-	// No gamma with mean 1 has a p95 of 10: the largest is about 5.82.
-	_, err := FitServiceCS2(1, 10, 0.95)
-	var inf *InfeasibleError
-	if !errors.As(err, &inf) || math.Abs(inf.Bound-5.82) > 0.01 {
-		t.Errorf("FitServiceCS2(1, 10, 0.95) error = %v, want *InfeasibleError with Bound ≈ 5.82", err)
-	}
-	if inf != nil && inf.Bound < ServiceQuantile(1, 11.9, 0.95) {
-		t.Errorf("Bound %g is below an attainable quantile %g", inf.Bound, ServiceQuantile(1, 11.9, 0.95))
-	}
-	for _, bad := range [][3]float64{{0, 1, 0.9}, {1, -1, 0.9}, {1, 2, 1}, {math.Inf(1), 2, 0.9}} {
-		if _, err := FitServiceCS2(bad[0], bad[1], bad[2]); !errors.Is(err, ErrInvalidInput) {
-			t.Errorf("FitServiceCS2(%v) error = %v, want ErrInvalidInput", bad, err)
-		}
 	}
 }
 
@@ -624,22 +431,6 @@ func BenchmarkResponseQuantileGGc(b *testing.B) {
 		b.Run(fmt.Sprintf("c=%d,cs2=%g", tt.c, tt.cs2), func(b *testing.B) {
 			for b.Loop() {
 				sink, _ = ResponseQuantileGGc(lambda, 1, tt.c, 1, tt.cs2, 0.95)
-			}
-		})
-	}
-}
-
-func BenchmarkFitServiceCS2(b *testing.B) {
-	for b.Loop() {
-		sink, _ = FitServiceCS2(0.2, 0.6, 0.95)
-	}
-}
-
-func BenchmarkServiceQuantile(b *testing.B) {
-	for _, cs2 := range []float64{0.01, 0.25, 1, 4, 50} {
-		b.Run(fmt.Sprintf("cs2=%g", cs2), func(b *testing.B) {
-			for b.Loop() {
-				sink = ServiceQuantile(1, cs2, 0.95)
 			}
 		})
 	}

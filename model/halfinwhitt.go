@@ -7,9 +7,10 @@ import (
 // This file holds the Halfin–Whitt (quality-and-efficiency-driven) limit of
 // the M/M/c queue and the square-root staffing rule built on it. Both are
 // asymptotic approximations: good near the knee (relative error under 1 % for
-// β ≤ 1 at a ≥ 1000), poor deep in the tail (−22 % at β = 3.3, a = 900).
-// headroom uses them for first guesses and explanations; the MinServers
-// searches give the exact answers (queueing.md §0.5, §1.9).
+// β ≤ 1 at a ≥ 1000), poor deep in the tail (−22 % at β = 3.3: c = 1000,
+// a = 900), both measured against exact Erlang C. headroom uses them for
+// first guesses and explanations; the MinServers searches give the exact
+// answers.
 
 // HalfinWhittDelayProb returns the Halfin–Whitt limit of the delay probability
 // for square-root staffing c = a + β√a as a → ∞ (S. Halfin and W. Whitt,

@@ -7,7 +7,8 @@ import (
 )
 
 func TestHalfinWhittBeta(t *testing.T) {
-	// queueing.md §1.9 (β solved there by three methods), Tijms 2003 §5.3.
+	// β solves α(β) = α (Halfin and Whitt 1981; Tijms 2003 §5.3); the same
+	// β are in testdata/conformance/queueing_cases.json.
 	for _, tt := range []struct{ alpha, beta float64 }{
 		{0.5, 0.50605}, {0.2, 1.06152}, {0.1, 1.42019}, {0.01, 2.37489},
 	} {
@@ -45,8 +46,8 @@ func TestHalfinWhittDelayProb(t *testing.T) {
 		}
 	}
 	// Log space keeps the deep tail: α(β) ~ φ(β)/β as β → ∞, and φ(40)
-	// is about 1e−348, below float64, yet α(33.33) ≈ 6.36e−244 (queueing.md
-	// §2.2: 6.35798e−244 at c = 100 000, ρ = 0.9).
+	// is about 1e−348, below float64, yet α(33.33) ≈ 6.36e−244 (6.35798e−244
+	// by mpmath at c = 100 000, ρ = 0.9).
 	if got := HalfinWhittDelayProb(100.0 / 3); relErr(got, 6.35798e-244) > 1e-5 {
 		t.Errorf("α(33.33) = %g, want 6.35798e-244", got)
 	}
@@ -61,7 +62,7 @@ func TestHalfinWhittDelayProb(t *testing.T) {
 }
 
 // TestHalfinWhittDelayProb_NearKnee checks the size of the approximation
-// error against exact Erlang C that queueing.md §0.5 reports.
+// error against exact Erlang C near the knee (β from 0.3 to 3.2).
 func TestHalfinWhittDelayProb_NearKnee(t *testing.T) {
 	for _, tt := range []struct {
 		c      int
@@ -76,8 +77,9 @@ func TestHalfinWhittDelayProb_NearKnee(t *testing.T) {
 	}
 }
 
-// TestSqrtStaffingServers checks Tijms' claim (Table 5.3.2, extended in
-// queueing.md §1.9) that the rounded square-root rule is exact or one short.
+// TestSqrtStaffingServers checks Tijms' observation (2003, §5.3, Table
+// 5.3.2) that the rounded square-root rule is exact or one short, on a grid
+// of loads up to 10 000.
 func TestSqrtStaffingServers(t *testing.T) {
 	for _, a := range []float64{1, 5, 10, 50, 100, 250, 500, 1000, 10000} {
 		for _, alpha := range []float64{0.5, 0.2, 0.1, 0.01} {

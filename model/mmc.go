@@ -14,8 +14,8 @@ import (
 // methods are in that unit (seconds when the rates are per second).
 //
 // The formulas are exact for M/M/c FCFS (Gross and Harris, Fundamentals of
-// Queueing Theory, §2.3; Tijms 2003, ch. 5; queueing.md §1.3–1.6). Every method
-// computes Erlang C afresh, which costs O(C).
+// Queueing Theory, §2.3; Tijms 2003, ch. 5). Every method computes Erlang C
+// afresh, which costs O(C).
 //
 // Call Validate first. On invalid fields (non-positive, NaN or infinite rates,
 // C < 1) the metric methods return NaN. On an unstable queue (λ/μ ≥ C) they
@@ -132,7 +132,7 @@ func (q MMc) EmptyProb() float64 {
 //
 //	E[W] = C(c, a) / (cμ − λ)
 //
-// (Gross and Harris §2.3; queueing.md §1.3).
+// (Gross and Harris §2.3).
 func (q MMc) MeanWait() float64 {
 	switch q.state() {
 	case mmcInvalid:
@@ -156,7 +156,7 @@ func (q MMc) MeanInSystem() float64 { return q.MeanQueueLen() + q.Offered() }
 
 // ConditionalMeanWait returns the mean wait of the arrivals that do wait,
 // E[W | W > 0] = 1/(cμ − λ); the conditional wait is exponential with this
-// mean (queueing.md §1.3).
+// mean (Gross and Harris §2.3).
 func (q MMc) ConditionalMeanWait() float64 {
 	switch q.state() {
 	case mmcInvalid:
@@ -183,7 +183,7 @@ func (q MMc) ConditionalWaitTail(t float64) float64 {
 //
 //	P(W > t) = C(c, a)·e^{−(cμ−λ)t},  t ≥ 0,
 //
-// and 1 for t < 0 (queueing.md §1.4).
+// and 1 for t < 0 (Gross and Harris §2.3).
 func (q MMc) WaitTail(t float64) float64 {
 	switch {
 	case q.state() == mmcInvalid || math.IsNaN(t):
@@ -207,8 +207,7 @@ func (q MMc) ServiceLevel(t float64) float64 { return 1 - q.WaitTail(t) }
 //
 //	t_p = max(0, ln(C(c, a)/(1 − p)) / (cμ − λ)),
 //
-// which is exactly 0 when C(c, a) ≤ 1 − p (queueing.md §1.4). It returns NaN
-// unless 0 < p < 1.
+// which is exactly 0 when C(c, a) ≤ 1 − p. It returns NaN unless 0 < p < 1.
 func (q MMc) WaitQuantile(p float64) float64 {
 	switch {
 	case q.state() == mmcInvalid || checkProb("p", p) != nil:
@@ -229,8 +228,7 @@ func mmcWaitQuantile(delayProb, theta, p float64) float64 {
 // ResponseSurvival returns P(T > t) for the response time T = W + S of an
 // M/M/c FCFS queue. W has an atom 1 − C at 0 and is exponential with rate
 // θ = cμ − λ otherwise; S is exponential with rate μ and independent of W.
-// Their convolution has the closed form (Gross and Harris §2.3;
-// queueing.md §1.6)
+// Their convolution has the closed form (Gross and Harris §2.3)
 //
 //	P(T > t) = e^{−μt} · [1 + C·μ·(1 − e^{−(θ−μ)t})/(θ − μ)],
 //

@@ -135,8 +135,7 @@ func TestMMc_Means(t *testing.T) {
 
 // TestMMc_ResponseSurvival_Convolution checks the closed form against a
 // numerical convolution of its parts, P(T > t) = (1 − C)e^{−μt} +
-// C·[e^{−θt} + ∫₀ᵗ θe^{−θu}e^{−μ(t−u)} du], including θ = μ and θ < μ
-// (queueing.md §1.6).
+// C·[e^{−θt} + ∫₀ᵗ θe^{−θu}e^{−μ(t−u)} du], including θ = μ and θ < μ.
 func TestMMc_ResponseSurvival_Convolution(t *testing.T) {
 	for _, tt := range []struct {
 		name string

@@ -14,8 +14,8 @@ import (
 //
 // The stationary distribution is p_n ∝ aⁿ/n! for n ≤ c and
 // p_n ∝ (aᶜ/c!)·ρ^{n−c} for c < n ≤ K, a = λ/μ, ρ = a/c (Gross and Harris
-// §2.5; queueing.md §1.7). Normalised so that p_c = 1, the first c + 1 terms
-// sum to 1/B(c, a) (Erlang B), which gives a form that is stable for any c:
+// §2.5). Normalised so that p_c = 1, the first c + 1 terms sum to 1/B(c, a)
+// (Erlang B), which gives a form that is stable for any c:
 //
 //	Z = 1/B(c, a) + Σ_{j=1..K−c} ρ^j,   P_K = ρ^{K−c}/Z,   L_q = Σ_{j=1..K−c} j·ρ^j / Z.
 //

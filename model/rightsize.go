@@ -584,8 +584,9 @@ func (h *HPAScaling) validate() error {
 
 // HPAUtilizationProposal is the HPA controller's replica proposal for one
 // Utilization metric when all current pods are ready, report usage and
-// request the same (GetResourceReplicas in the upstream
-// replica_calculator.go, the path without missing or unready pods):
+// request the same (ReplicaCalculator.GetResourceReplicas in kubernetes/kubernetes
+// pkg/controller/podautoscaler/replica_calculator.go, the path without
+// missing or unready pods):
 //
 //	utilisation = ⌊100 · Σusage / Σrequest⌋            integer percent, milli-units
 //	ratio       = utilisation / target

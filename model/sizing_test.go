@@ -35,7 +35,7 @@ func TestSize(t *testing.T) {
 		// Runbook, "Calculate Required Capacity": 2000 req/min needs 6 pods.
 		{"runbook 2x growth, utilisation arithmetic", runbookMCP(2000), Requirement{UtilisationCeiling: 0.7}, Utilization, 6, ConstraintCPU},
 		{"runbook today's load", runbookMCP(1000), Requirement{UtilisationCeiling: 0.7}, Utilization, 3, ConstraintCPU},
-		// queueing.md §1.12: λ = 5000/s, E[S] = 0.2 s, k = 1, ρ = 0.7 gives 1429.
+		// λ = 5000/s, E[S] = 0.2 s, k = 1, ρ = 0.7: ⌈5000·0.2/0.7⌉ = 1429.
 		{"slot utilisation target", Workload{ArrivalRate: 5000, ServiceMean: 0.2, ServiceCS2: 1, Concurrency: 1, CPURequest: 1},
 			Requirement{UtilisationCeiling: 0.7}, Utilization, 1429, ConstraintSlots},
 		{"zone loss: 6 needed over 3 zones survive 1", runbookMCP(2000), Requirement{UtilisationCeiling: 0.7, Zones: 3, ZoneLosses: 1}, Utilization, 9, ConstraintZoneLoss},
@@ -117,8 +117,8 @@ func TestSize_LatencySearchEqualsScan(t *testing.T) {
 }
 
 func TestSize_Infeasible(t *testing.T) {
-	// queueing.md §0.4: exponential service of mean 0.5 s has p95 1.50 s
-	// alone, so a 1 s p95 SLO is unreachable.
+	// Exponential service of mean 0.5 s has p95 ln(20)/2 = 1.50 s alone,
+	// so a 1 s p95 SLO is unreachable.
 	w := Workload{ArrivalRate: 10, ServiceMean: 0.5, ServiceCS2: 1, Concurrency: 4, CPURequest: 1}
 	_, err := Size(w, Requirement{UtilisationCeiling: 0.7, LatencyQuantile: 0.95, LatencyTarget: 1}, Queueing)
 	var inf *InfeasibleError

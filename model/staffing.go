@@ -18,7 +18,8 @@ import (
 // and deriving Erlang C from it in O(1). All the targets are monotone in c,
 // so the first c that meets the target is the answer, found in O(c*) time
 // (about 0.2 ms at c* = 100 000); square-root staffing (see SqrtStaffingServers)
-// is never trusted without this exact check (queueing.md §0.3, §1.5).
+// is never trusted without this exact check (Tijms 2003, §5.3, Table 5.3.2,
+// compares the rule with the exact counts).
 
 // MaxServers bounds the server counts the staffing searches will consider
 // (and the offered load they accept): beyond it a search returns an error
@@ -87,9 +88,8 @@ func MinServersDelayProb(lambda, mu, alpha float64) (int, error) {
 
 // MinServersServiceLevel returns the smallest c with service level
 // P(W ≤ t) = 1 − C(c, a)·e^{−(cμ−λ)t} ≥ sl for an M/M/c queue (the
-// call-centre "80 % answered within 20 s" target; queueing.md §1.5). t ≥ 0
-// is in the unit of 1/lambda and 0 < sl < 1. It returns an *InputError for
-// invalid arguments.
+// call-centre "80 % answered within 20 s" target). t ≥ 0 is in the unit of
+// 1/lambda and 0 < sl < 1. It returns an *InputError for invalid arguments.
 func MinServersServiceLevel(lambda, mu, t, sl float64) (int, error) {
 	if err := errors.Join(checkNonNegative("t", t), checkProb("sl", sl)); err != nil {
 		return 0, err
@@ -123,7 +123,7 @@ func MinServersMeanWait(lambda, mu, w float64) (int, error) {
 // MinServersResponseQuantile returns the smallest c for which the
 // p-quantile of the response time T = W + S of an M/M/c queue is at most
 // target, i.e. P(T > target) ≤ 1 − p with P(T > t) from
-// MMc.ResponseSurvival (exact, closed form; queueing.md §1.6).
+// MMc.ResponseSurvival (exact, closed form; Gross and Harris §2.3).
 //
 // Since T ≥ S, no c can meet a target at or below the p-quantile of the
 // exponential service time alone, −ln(1 − p)/μ: then it returns an

@@ -114,7 +114,8 @@ func TestMinServersResponseQuantileGGc_NaiveScan(t *testing.T) {
 }
 
 func TestMinServersResponseQuantile(t *testing.T) {
-	// queueing.md §2.2 "SLO staffing": mean service 0.3 s, p95 ≤ 1 s.
+	// Mean service 0.3 s, p95 ≤ 1 s; the first two are cases of
+	// testdata/conformance/queueing_cases.json.
 	for _, tt := range []struct {
 		lambda float64
 		want   int
@@ -128,7 +129,7 @@ func TestMinServersResponseQuantile(t *testing.T) {
 
 func TestMinServersResponseQuantile_Infeasible(t *testing.T) {
 	// Mean service 0.5 s: p95 of the service time alone is ln(20)/2 =
-	// 1.4979 s, so a 1 s p95 SLO is unreachable (queueing.md §0.4).
+	// 1.4979 s, so a 1 s p95 SLO is unreachable.
 	_, err := MinServersResponseQuantile(10, 2, 0.95, 1)
 	var inf *InfeasibleError
 	if !errors.As(err, &inf) {
@@ -157,7 +158,7 @@ func TestMinServersUtilisation_Exact(t *testing.T) {
 		want            int
 	}{
 		{7, 1, 0.7, 10},          // 7/0.7 is 10.000000000000002 in float64
-		{5000, 5, 0.7, 1429},     // queueing.md §1.12
+		{5000, 5, 0.7, 1429},     // ⌈1428.57⌉
 		{500000, 5, 0.7, 142858}, // conformance
 		{0.3, 1, 0.5, 1},
 		{2.1, 3, 0.7, 1},
@@ -171,7 +172,8 @@ func TestMinServersUtilisation_Exact(t *testing.T) {
 
 func TestMaxTraffic(t *testing.T) {
 	// Lucent Erlang-B 2 % table (garywagoner.tripod.com/traffic/ERLANG.HTML),
-	// with more digits from queueing.md §2.1; erlang.com manual for 1 %.
+	// which prints fewer digits (the others computed here); erlang.com manual
+	// for 1 %.
 	for _, tt := range []struct {
 		c      int
 		eps, a float64

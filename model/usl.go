@@ -13,7 +13,7 @@ import (
 // USL is Gunther's Universal Scalability Law for the throughput of one pod
 // (or one process) against its concurrency N (N. J. Gunther, Guerrilla
 // Capacity Planning, Springer 2007, ch. 4; B. Schwartz, Practical Scalability
-// Analysis with the Universal Scalability Law, 2015; queueing.md §1.11):
+// Analysis with the Universal Scalability Law, 2015):
 //
 //	X(N) = λ₁·N / (1 + σ(N − 1) + κN(N − 1)).
 //
@@ -55,8 +55,8 @@ func (u USL) PeakConcurrency() float64 {
 
 // MaxConcurrency returns ⌊N*⌋, the integer concurrency codahale/usl and the
 // conformance data report as the peak. X(⌈N*⌉) can be slightly larger; do
-// not run pods above N* (queueing.md §1.11). It returns 0 when κ ≤ 0 (no
-// peak).
+// not run pods above N*, where throughput falls (Gunther 2007). It returns 0
+// when κ ≤ 0 (no peak).
 func (u USL) MaxConcurrency() int {
 	n := u.PeakConcurrency()
 	if math.IsInf(n, 1) || n > MaxServers {
@@ -90,7 +90,7 @@ type USLMeasurement struct {
 // FitUSL fits σ, κ and λ₁ to measurements by nonlinear least squares on
 // throughput, minimising Σ (X_i − X(N_i))², with gonum's optimize.Newton and
 // the analytic gradient and Hessian. The start values are those of
-// codahale/usl (queueing.md §1.11): σ = 0.1, κ = 0.01, λ₁ = max X_i/N_i. It
+// codahale/usl (model.go, Build): σ = 0.1, κ = 0.01, λ₁ = max X_i/N_i. It
 // reproduces codahale/usl's fit of Schwartz's 32-point dataset
 // (σ = 0.0267159, κ = 7.69094e−4, λ₁ = 995.649) to 2e−6 relative, with a
 // slightly lower sum of squares than the published parameters.

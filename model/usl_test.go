@@ -41,7 +41,7 @@ func TestFitUSL_Codahale(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Published by codahale/usl; the fit is ill-conditioned and agrees only
-	// to about 5e−5 relative (queueing.md §1.11).
+	// to about 5e−5 relative.
 	published := USL{Sigma: 0.0277299, Kappa: 1.04343e-4, Lambda: 89.9878}
 	for _, tt := range []struct {
 		name      string
@@ -61,8 +61,8 @@ func TestFitUSL_Codahale(t *testing.T) {
 	if got.MaxConcurrency() != 96 {
 		t.Errorf("MaxConcurrency = %d, want 96", got.MaxConcurrency())
 	}
-	// Our optimum is at least as good as the published one (queueing.md:
-	// SSE 27310.0815 against 27310.0819).
+	// Our optimum is at least as good as the published one (SSE 27310.0815
+	// against 27310.0819).
 	if s, p := uslSSE(got, uslCSV), uslSSE(published, uslCSV); s > p {
 		t.Errorf("SSE of the fit %.6f is above the published fit's %.6f", s, p)
 	}
