@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -41,7 +42,7 @@ func noa(t testing.TB) (*scenarios.Plan, *record.Review) {
 		if noaErr != nil {
 			return
 		}
-		noaReport, noaErr = review.Build(noaPlan, review.Options{Mode: model.Queueing, Version: "test"})
+		noaReport, noaErr = review.Build(context.Background(), noaPlan, review.Options{Mode: model.Queueing, Version: "test"})
 	})
 	if noaErr != nil {
 		t.Fatal(noaErr)

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -47,6 +48,7 @@ type runKey struct {
 
 // builder carries what the steps of Build share.
 type builder struct {
+	ctx      context.Context
 	plan     *scenarios.Plan
 	opts     Options
 	seed     int64
@@ -67,9 +69,10 @@ func (b *builder) run(scenario string, v record.Variant) *sim.Result {
 // service at each scenario's peak (in opts.Mode and by utilisation alone),
 // recommends changes, simulates every scenario with today's HPAs and the
 // proposed ones, plans each event's pre-scale and simulates it, and
-// summarises the risks, the changes and their cost.
-func Build(plan *scenarios.Plan, opts Options) (*record.Review, error) {
-	b := &builder{opts: opts, progress: func(string, ...any) {}, runs: map[runKey]*sim.Result{}}
+// summarises the risks, the changes and their cost. It stops, with ctx's
+// error, when ctx is done.
+func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Review, error) {
+	b := &builder{ctx: ctx, opts: opts, progress: func(string, ...any) {}, runs: map[runKey]*sim.Result{}}
 	if opts.Progress != nil {
 		var mu sync.Mutex // the simulations report from several goroutines
 		b.progress = func(format string, args ...any) {
@@ -125,6 +128,9 @@ func Build(plan *scenarios.Plan, opts Options) (*record.Review, error) {
 	if err := b.buildEvents(sizing); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	rev.Summary = summarise(plan, rev, b.run)
 	if anns, err := scenarios.Annotations(plan.Source()); err == nil {
 		rev.Assumptions = anns
@@ -166,11 +172,14 @@ func (b *builder) simulate() error {
 				what = "the proposed HPAs"
 			}
 			b.progress("simulating %s with %s", j.key.scenario, what)
-			results[i], errs[i] = sim.Run(b.plan, j.opts)
+			results[i], errs[i] = sim.RunContext(b.ctx, b.plan, j.opts)
 			return nil
 		})
 	}
 	g.Wait()
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
 	for i, j := range jobs {
 		if errs[i] != nil {
 			what := ""

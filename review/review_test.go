@@ -1,6 +1,7 @@
 package review
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -39,11 +40,11 @@ func TestBuild_NOA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := Build(plan, Options{Mode: model.Queueing, Version: "test", Event: ev})
+	all, err := Build(context.Background(), plan, Options{Mode: model.Queueing, Version: "test", Event: ev})
 	if err != nil {
 		t.Fatal(err)
 	}
-	risky, err := Build(plan, Options{Mode: model.Queueing, Version: "test", Event: ev, Plots: record.PlotsAtRisk})
+	risky, err := Build(context.Background(), plan, Options{Mode: model.Queueing, Version: "test", Event: ev, Plots: record.PlotsAtRisk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestBuild_NoPlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev, err := Build(plan, Options{Mode: model.Utilization, Plots: record.PlotsNone})
+	rev, err := Build(context.Background(), plan, Options{Mode: model.Utilization, Plots: record.PlotsNone})
 	if err != nil {
 		t.Fatal(err)
 	}

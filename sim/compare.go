@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -35,8 +36,9 @@ func (c *Comparison) LosesSLO() bool {
 
 // Compare simulates every scenario covering each service in proposed (by
 // service name) twice, with the plan's HPA and with the proposed one, and
-// compares the service's summaries measure by measure.
-func Compare(plan *scenarios.Plan, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, seed int64) ([]Comparison, error) {
+// compares the service's summaries measure by measure. It stops with ctx's
+// error when ctx is done.
+func Compare(ctx context.Context, plan *scenarios.Plan, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, seed int64) ([]Comparison, error) {
 	var out []Comparison
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
@@ -49,11 +51,11 @@ func Compare(plan *scenarios.Plan, proposed map[string]*autoscalingv2.Horizontal
 		if len(names) == 0 {
 			continue
 		}
-		cur, err := Run(plan, Options{Scenario: sc.Name, Seed: seed})
+		cur, err := RunContext(ctx, plan, Options{Scenario: sc.Name, Seed: seed})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s, current HPA: %w", sc.Name, err)
 		}
-		prop, err := Run(plan, Options{Scenario: sc.Name, Seed: seed, HPA: proposed})
+		prop, err := RunContext(ctx, plan, Options{Scenario: sc.Name, Seed: seed, HPA: proposed})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s, proposed HPA: %w", sc.Name, err)
 		}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -86,5 +87,27 @@ func TestEstimateWork_Refuses(t *testing.T) {
 				t.Fatalf("Check = %v, want a WorkError naming %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRunContext_Cancelled: a cancelled context stops the run at once with
+// its error; an open one gives the same result as Run.
+func TestRunContext_Cancelled(t *testing.T) {
+	p := noa(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res, err := RunContext(ctx, p, Options{Scenario: "daily"}); !errors.Is(err, context.Canceled) || res != nil {
+		t.Fatalf("RunContext(cancelled) = %v, %v; want nil, context.Canceled", res, err)
+	}
+	a, err := RunContext(context.Background(), p, Options{Scenario: "growth-2x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Run(p, Options{Scenario: "growth-2x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Services[0].Summary != b.Services[0].Summary {
+		t.Errorf("RunContext and Run differ: %+v vs %+v", a.Services[0].Summary, b.Services[0].Summary)
 	}
 }

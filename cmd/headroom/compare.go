@@ -110,12 +110,12 @@ func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2
 }
 
 // Run compares and prints.
-func (o *compareOptions) Run(*cobra.Command) error {
+func (o *compareOptions) Run(cmd *cobra.Command) error {
 	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork); err != nil {
 		return err
 	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
-	cs, err := sim.Compare(o.plan, o.proposed, o.Seed)
+	cs, err := sim.Compare(cmd.Context(), o.plan, o.proposed, o.Seed)
 	if err != nil {
 		return err
 	}

@@ -230,7 +230,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork); err != nil {
 		return err
 	}
-	rev, err := review.Build(o.plan, review.Options{
+	rev, err := review.Build(cmd.Context(), o.plan, review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
 		Version: currentVersion().Version, Progress: progress, Series: o.Series, Plots: plots,
 	})

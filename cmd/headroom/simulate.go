@@ -204,7 +204,7 @@ func selectedScenarios(p *scenarios.Plan, names, services []string) []string {
 }
 
 // Run simulates and prints.
-func (o *simulateOptions) Run(*cobra.Command) error {
+func (o *simulateOptions) Run(cmd *cobra.Command) error {
 	var runs []sim.Options
 	for _, name := range selectedScenarios(o.plan, o.Scenarios, o.Services) {
 		var svcs []string
@@ -223,7 +223,7 @@ func (o *simulateOptions) Run(*cobra.Command) error {
 	for _, opts := range runs {
 		name := opts.Scenario
 		fmt.Fprintf(o.streams.ErrOut, "simulating %s…\n", name)
-		res, err := sim.Run(o.plan, opts)
+		res, err := sim.RunContext(cmd.Context(), o.plan, opts)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", name, err)
 		}
