@@ -180,6 +180,10 @@ func (h *Histogram) Freeze() error {
 	return nil
 }
 
+// Frozen reports whether the histogram holds only its compressed encoding
+// (after Freeze, or as read from JSON).
+func (h *Histogram) Frozen() bool { return h.h == nil && h.frozen != nil }
+
 // Record adds one latency in seconds; values beyond the range are clamped to
 // its ends and counted (an hour-long request is still a request).
 func (h *Histogram) Record(seconds float64) { h.RecordN(seconds, 1) }

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/k6"
 )
 
 func TestLoadtestK6Script(t *testing.T) {
@@ -136,13 +137,13 @@ func TestLoadtestOperator_Apply(t *testing.T) {
 		if a.GetSubresource() != "log" {
 			return false, nil, nil
 		}
-		return true, &runtime.Unknown{Raw: []byte(`{"level":"info","msg":"x"}` + "\n" + loadtest.K6SummaryMarker + summary + "\n")}, nil
+		return true, &runtime.Unknown{Raw: []byte(`{"level":"info","msg":"x"}` + "\n" + k6.SummaryMarker + summary + "\n")}, nil
 	})
 	var out, errOut bytes.Buffer
 	result := filepath.Join(t.TempDir(), "result.json")
 	o := &loadtestOperatorOptions{
 		k6ScriptFlags: k6ScriptFlags{Filename: noaPlan, Service: "noa-mcp", Scenario: "growth-2x", Target: "http://noa-mcp:8080/", Speedup: 3600},
-		Parallelism:   2, Apply: true, Namespace: "loadtest", Image: loadtest.K6RunnerImage, StartTimeout: time.Minute, Result: result,
+		Parallelism:   2, Apply: true, Namespace: "loadtest", Image: k6.RunnerImage, StartTimeout: time.Minute, Result: result,
 		streams: ioStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, dyn: dyn, client: client,
 	}
 	go func() {
@@ -221,7 +222,7 @@ func TestK6ForceStop(t *testing.T) {
 }
 
 // TestLoadtestRun_K6StandIn drives `headroom loadtest run --engine k6` end
-// to end against the stand-in k6 (loadtest/testdata/k6standin), which
+// to end against the stand-in k6 (loadtest/k6/testdata/k6standin), which
 // replays NDJSON and a summary in k6's documented formats: the result file
 // is written, and failed thresholds give exit 3.
 func TestLoadtestRun_K6StandIn(t *testing.T) {
@@ -229,11 +230,11 @@ func TestLoadtestRun_K6StandIn(t *testing.T) {
 		t.Skip("builds the stand-in k6")
 	}
 	bin := filepath.Join(t.TempDir(), "k6")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../loadtest/testdata/k6standin").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../loadtest/k6/testdata/k6standin").CombinedOutput(); err != nil {
 		t.Fatalf("build the stand-in: %v\n%s", err, out)
 	}
 	fixture := func(name string) string {
-		abs, _ := filepath.Abs(filepath.Join("..", "..", "loadtest", "testdata", "k6", name))
+		abs, _ := filepath.Abs(filepath.Join("..", "..", "loadtest", "k6", "testdata", "k6", name))
 		return abs
 	}
 	// The fixture's run drops 3 iterations for lack of VUs, so even a
