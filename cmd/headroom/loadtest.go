@@ -280,16 +280,17 @@ func (o *loadtestRunOptions) Complete() error {
 			return err
 		}
 		svc := o.plan.Service(o.Service)
-		w := loadtest.NewWatcher(clients.Kube, svc)
+		scale := cluster.NewWorkloadScale(clients.Kube, svc)
 		if o.Kube.Namespace != "" {
-			w.Namespace = o.Kube.Namespace
+			scale.Namespace = o.Kube.Namespace
 		}
+		w := &loadtest.Watcher{Scale: scale}
 		if o.PromURL != "" {
 			pc, err := prom.NewClient(o.PromURL, nil)
 			if err != nil {
 				return err
 			}
-			w.CPU = pc.WorkloadCPU(w.Namespace, w.Name, svc.Container)
+			w.CPU = pc.WorkloadCPU(scale.Namespace, scale.Name, svc.Container)
 		}
 		o.watcher = w
 	}

@@ -12,13 +12,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/headroom-dev/headroom/internal/atomicfile"
-
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/headroom-dev/headroom/cluster"
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/loadtest/k6"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -239,9 +236,10 @@ type loadtestOperatorOptions struct {
 	Watch        bool
 
 	streams ioStreams
-	// dyn and client are the cluster clients; tests set them.
-	dyn    dynamic.Interface
-	client kubernetes.Interface
+	// api reaches the cluster, and scale reads the service's workload
+	// for --watch; Complete connects them with --apply, tests set them.
+	api   k6.API
+	scale loadtest.ScaleReader
 }
 
 func newLoadtestOperatorCmd(streams ioStreams) *cobra.Command {
@@ -323,20 +321,18 @@ func (o *loadtestOperatorOptions) Complete() error {
 	if o.Namespace == "" {
 		o.Namespace = "default"
 	}
-	if !o.Apply || o.client != nil {
+	if !o.Apply || o.api != nil {
 		return nil
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = o.Kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context}).ClientConfig()
+	clients, err := cluster.NewClients(cluster.Flags{Kubeconfig: o.Kubeconfig, Context: o.Context})
 	if err != nil {
-		return fmt.Errorf("kubeconfig: %w", err)
-	}
-	if o.dyn, err = dynamic.NewForConfig(cfg); err != nil {
 		return err
 	}
-	o.client, err = kubernetes.NewForConfig(cfg)
-	return err
+	o.api = clients
+	if o.Watch {
+		o.scale = cluster.NewWorkloadScale(clients.Kube, o.plan.Service(o.Service))
+	}
+	return nil
 }
 
 // Run prints the objects or runs them.
@@ -361,14 +357,13 @@ func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
 	}
 
 	ctx := cmd.Context()
-	runner := &k6.OperatorRunner{Dynamic: o.dyn, Client: o.client, StartTimeout: o.StartTimeout, Progress: o.streams.ErrOut}
+	runner := &k6.OperatorRunner{API: o.api, StartTimeout: o.StartTimeout, Progress: o.streams.ErrOut}
 	var samples []loadtest.WatchSample
 	watchDone := make(chan struct{})
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	start := time.Now()
-	if o.Watch {
-		w := loadtest.NewWatcher(o.client, o.plan.Service(o.Service))
-		w.Warn = o.streams.ErrOut
+	if o.Watch && o.scale != nil {
+		w := &loadtest.Watcher{Scale: o.scale, Warn: o.streams.ErrOut}
 		go func() { defer close(watchDone); samples = w.Run(watchCtx, start) }()
 	} else {
 		close(watchDone)

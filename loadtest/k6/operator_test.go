@@ -15,14 +15,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/k6/k6test"
 )
 
 func operatorFixture(t *testing.T, parallelism int) (OperatorSpec, *OperatorObjects) {
@@ -178,33 +174,14 @@ func TestMergeK6Summaries_BucketsNotPercentiles(t *testing.T) {
 	}
 }
 
-// operatorFakeCluster is the API server, the k6-operator and the runners.
-type operatorFakeCluster struct {
-	dyn    *dynamicfake.FakeDynamicClient
-	client *fake.Clientset
-	logs   map[string]string
-}
+var _ API = (*k6test.API)(nil)
 
-func newOperatorFakeCluster() *operatorFakeCluster {
-	scheme := runtime.NewScheme()
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme, map[schema.GroupVersionResource]string{TestRunGVR: "TestRunList"})
-	return &operatorFakeCluster{dyn: dyn, client: fake.NewClientset(), logs: map[string]string{}}
-}
-
-func (f *operatorFakeCluster) Logs(_ context.Context, ns, pod string) (io.ReadCloser, error) {
-	l, ok := f.logs[ns+"/"+pod]
-	if !ok {
-		return nil, fmt.Errorf("pods %q not found", pod)
-	}
-	return io.NopCloser(strings.NewReader(l)), nil
-}
-
-// operate plays the operator: walks the TestRun through stages and, at the
-// end, creates runner pods with exit codes and logs.
-func (f *operatorFakeCluster) operate(t *testing.T, ns, name string, stages []string, exits []int, sums []*Summary) {
+// operate plays the operator on f: walks the TestRun through stages and,
+// at the end, creates runner pods with exit codes and logs.
+func operate(t *testing.T, f *k6test.API, ns, name string, stages []string, exits []int, sums []*Summary) {
 	ctx := context.Background()
 	for {
-		if _, err := f.dyn.Resource(TestRunGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
+		if _, err := f.GetObject(ctx, TestRunGVR, ns, name); err == nil {
 			break
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -212,7 +189,7 @@ func (f *operatorFakeCluster) operate(t *testing.T, ns, name string, stages []st
 	for _, st := range stages {
 		if st == stageFinished || st == "stuck" {
 			for i, code := range exits {
-				pod := &corev1.Pod{
+				pod := corev1.Pod{
 					ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d-abcde", name, i+1), Namespace: ns,
 						Labels: map[string]string{"app": "k6", "k6_cr": name, "runner": "true"}},
 					Status: corev1.PodStatus{Phase: corev1.PodSucceeded, ContainerStatuses: []corev1.ContainerStatus{{
@@ -222,26 +199,18 @@ func (f *operatorFakeCluster) operate(t *testing.T, ns, name string, stages []st
 					pod.Status.Phase = corev1.PodFailed
 					pod.Status.ContainerStatuses[0].State.Terminated.Reason = "OOMKilled"
 				}
-				if _, err := f.client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-					t.Error(err)
-				}
-				f.logs[ns+"/"+pod.Name] = `{"level":"info","msg":"starting"}` + "\n"
+				log := `{"level":"info","msg":"starting"}` + "\n"
 				if i < len(sums) {
 					b, _ := json.Marshal(sums[i])
-					f.logs[ns+"/"+pod.Name] += SummaryMarker + string(b) + "\n"
+					log += SummaryMarker + string(b) + "\n"
 				}
+				f.AddPod(pod, log)
 			}
 			if st == "stuck" {
 				return
 			}
 		}
-		obj, err := f.dyn.Resource(TestRunGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		_ = unstructured.SetNestedField(obj.Object, st, "status", "stage")
-		if _, err := f.dyn.Resource(TestRunGVR).Namespace(ns).UpdateStatus(ctx, obj, metav1.UpdateOptions{}); err != nil {
+		if err := f.SetNestedString(TestRunGVR, ns, name, st, "status", "stage"); err != nil {
 			t.Error(err)
 			return
 		}
@@ -280,12 +249,12 @@ func TestOperatorRunner(t *testing.T) {
 			// A short run so the stuck case times out quickly.
 			spec.Script.Schedule = loadtest.Schedule{Stages: []loadtest.Stage{{Duration: time.Millisecond, Target: 1}}}
 			spec.Script.Timeout = time.Millisecond
-			f := newOperatorFakeCluster()
-			r := &OperatorRunner{Dynamic: f.dyn, Client: f.client, Logs: f, PollInterval: 5 * time.Millisecond, StartTimeout: 300 * time.Millisecond}
+			f := k6test.New()
+			r := &OperatorRunner{API: f, PollInterval: 5 * time.Millisecond, StartTimeout: 300 * time.Millisecond}
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				f.operate(t, "loadtest", objs.TestRun.GetName(), tc.stages, tc.exits, tc.sums)
+				operate(t, f, "loadtest", objs.TestRun.GetName(), tc.stages, tc.exits, tc.sums)
 			}()
 			res, err := r.Run(context.Background(), spec, objs)
 			<-done
@@ -312,9 +281,8 @@ func TestOperatorRunner(t *testing.T) {
 			if !strings.Contains(res.ExitReason, tc.wantReasons) {
 				t.Errorf("exit reason %q, want %q", res.ExitReason, tc.wantReasons)
 			}
-			// The configmap was created through the typed client.
-			if _, err := f.client.CoreV1().ConfigMaps("loadtest").Get(context.Background(), objs.ConfigMap.GetName(), metav1.GetOptions{}); err != nil {
-				t.Error(err)
+			if _, ok := f.ConfigMap("loadtest", objs.ConfigMap.GetName()); !ok {
+				t.Error("no configmap")
 			}
 		})
 	}
@@ -322,11 +290,11 @@ func TestOperatorRunner(t *testing.T) {
 
 func TestOperatorRunner_CancelDeletesTheTestRun(t *testing.T) {
 	spec, objs := operatorFixture(t, 2)
-	f := newOperatorFakeCluster()
-	r := &OperatorRunner{Dynamic: f.dyn, Client: f.client, Logs: f, PollInterval: 5 * time.Millisecond}
+	f := k6test.New()
+	r := &OperatorRunner{API: f, PollInterval: 5 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		f.operate(t, "loadtest", objs.TestRun.GetName(), []string{"initialization", "created", "started"}, nil, nil)
+		operate(t, f, "loadtest", objs.TestRun.GetName(), []string{"initialization", "created", "started"}, nil, nil)
 		cancel()
 	}()
 	res, err := r.Run(ctx, spec, objs)
@@ -336,37 +304,18 @@ func TestOperatorRunner_CancelDeletesTheTestRun(t *testing.T) {
 	if !res.Interrupted {
 		t.Error("not interrupted")
 	}
-	if _, err := f.dyn.Resource(TestRunGVR).Namespace("loadtest").Get(context.Background(), objs.TestRun.GetName(), metav1.GetOptions{}); err == nil {
+	if _, err := f.GetObject(context.Background(), TestRunGVR, "loadtest", objs.TestRun.GetName()); err == nil {
 		t.Error("the TestRun is still there")
 	}
 }
 
 func TestOperatorRunner_ExistingConfigMap(t *testing.T) {
 	spec, objs := operatorFixture(t, 1)
-	f := newOperatorFakeCluster()
-	_, _ = f.client.CoreV1().ConfigMaps("loadtest").Create(context.Background(),
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: objs.ConfigMap.GetName(), Namespace: "loadtest"}}, metav1.CreateOptions{})
-	r := &OperatorRunner{Dynamic: f.dyn, Client: f.client}
+	f := k6test.New()
+	_ = f.CreateConfigMap(context.Background(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: objs.ConfigMap.GetName(), Namespace: "loadtest"}})
+	r := &OperatorRunner{API: f}
 	if _, err := r.Run(context.Background(), spec, objs); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("err = %v", err)
-	}
-}
-
-// The default log reader goes through the core API's pods/log.
-func TestClientsetLogs(t *testing.T) {
-	c := fake.NewClientset()
-	c.PrependReactor("get", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "log" {
-			return false, nil, nil
-		}
-		return true, &runtime.Unknown{Raw: []byte(SummaryMarker + `{"metrics":{"http_reqs":{"type":"counter","values":{"count":7}}}}` + "\n")}, nil
-	})
-	s, err := readRunnerSummary(context.Background(), clientsetLogs{c}, "ns", "pod-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := s.value("http_reqs", "count"); v != 7 {
-		t.Errorf("http_reqs count %v", v)
 	}
 }
 
