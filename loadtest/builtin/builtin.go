@@ -30,7 +30,7 @@ const (
 	defaultTimeout         = 30 * time.Second
 )
 
-// BuiltinOptions configure the built-in engine.
+// Options configure the built-in engine.
 type Options struct {
 	// MaxWorkers bounds the requests in flight. An arrival due while all
 	// are busy is dropped and counted (Window.Dropped), never delayed.
@@ -65,10 +65,10 @@ const (
 	SenderNetHTTP = "nethttp"
 )
 
-// Senders lists the values BuiltinOptions.Sender takes.
+// Senders lists the values Options.Sender takes.
 var Senders = []string{SenderAuto, SenderLoop, SenderRaw, SenderNetHTTP}
 
-// Builtin is headroom's own open-model load generator.
+// Engine is headroom's own open-model load generator.
 //
 // Why not vegeta's Attacker: its Result.Timestamp is the time a worker
 // began the hit, not the time the pacer meant it to go, and with a bounded
@@ -94,7 +94,7 @@ type Engine struct{ opts Options }
 
 var _ loadtest.Engine = (*Engine)(nil)
 
-// NewBuiltin returns the built-in engine.
+// New returns the built-in engine.
 func New(opts Options) *Engine {
 	if opts.MaxWorkers <= 0 {
 		opts.MaxWorkers = DefaultMaxWorkers
@@ -141,6 +141,38 @@ type job struct {
 // Run implements Engine. It returns the result so far when ctx is
 // cancelled, marked Interrupted.
 func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Result, error) {
+	r, err := b.prepare(spec)
+	if err != nil {
+		return nil, err
+	}
+	rec := newRecorder(spec.Schedule, r.pacer)
+	var progress *progressPrinter
+	if spec.Progress != nil {
+		progress = &progressPrinter{w: spec.Progress, rec: rec, every: time.Second}
+	}
+	if r.sender == SenderLoop {
+		start, end, interrupted, err := b.runLoop(ctx, spec, r.pacer, rec, progress, r.method, r.timeout, r.raw)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", spec.Target, err)
+		}
+		return b.result(spec, rec, start, end, interrupted), nil
+	}
+	start, end, interrupted := b.runWorkers(ctx, spec, r, rec, progress)
+	return b.result(spec, rec, start, end, interrupted), nil
+}
+
+// run is what Run settled before sending: the pacer, the request, and
+// the sender that sends it.
+type run struct {
+	pacer   *SchedulePacer
+	method  string
+	timeout time.Duration
+	sender  string // SenderLoop, SenderRaw or SenderNetHTTP, never SenderAuto
+	raw     *rawSender
+}
+
+// prepare checks the spec and the options and picks the sender.
+func (b *Engine) prepare(spec loadtest.RunSpec) (*run, error) {
 	if err := spec.CheckCaps(); err != nil {
 		return nil, err
 	}
@@ -155,15 +187,14 @@ func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Resu
 	if err != nil {
 		return nil, err
 	}
-	method := spec.Method
-	if method == "" {
-		method = http.MethodGet
+	r := &run{pacer: pacer, method: spec.Method, timeout: spec.Timeout}
+	if r.method == "" {
+		r.method = http.MethodGet
 	}
-	timeout := spec.Timeout
-	if timeout <= 0 {
-		timeout = defaultTimeout
+	if r.timeout <= 0 {
+		r.timeout = defaultTimeout
 	}
-	probe, err := http.NewRequest(method, spec.Target, nil)
+	probe, err := http.NewRequest(r.method, spec.Target, nil)
 	if err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
 	}
@@ -173,32 +204,26 @@ func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Resu
 	if probe.URL.Host == "" {
 		return nil, fmt.Errorf("target %q: no host", spec.Target)
 	}
-	raw, err := newRawSender(method, spec.Target, timeout)
-	if err != nil {
+	if r.raw, err = newRawSender(r.method, spec.Target, r.timeout); err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
 	}
-	sender := b.opts.Sender
-	if sender == SenderAuto {
-		sender = SenderRaw
+	r.sender = b.opts.Sender
+	if r.sender == SenderAuto {
+		r.sender = SenderRaw
 		if loopSupported && probe.URL.Scheme == "http" {
-			sender = SenderLoop
+			r.sender = SenderLoop
 		}
 	}
-	if sender == SenderLoop && (!loopSupported || probe.URL.Scheme != "http") {
+	if r.sender == SenderLoop && (!loopSupported || probe.URL.Scheme != "http") {
 		return nil, fmt.Errorf("target %q: the loop sender sends plain http on Linux only; use --sender raw", spec.Target)
 	}
-	rec := newRecorder(spec.Schedule, pacer)
-	var progress *progressPrinter
-	if spec.Progress != nil {
-		progress = &progressPrinter{w: spec.Progress, rec: rec, every: time.Second}
-	}
-	if sender == SenderLoop {
-		start, end, interrupted, err := b.runLoop(ctx, spec, pacer, rec, progress, method, timeout, raw)
-		if err != nil {
-			return nil, fmt.Errorf("target %q: %w", spec.Target, err)
-		}
-		return b.result(spec, rec, start, end, interrupted), nil
-	}
+	return r, nil
+}
+
+// runWorkers plays the schedule on a pool of MaxWorkers goroutines (the
+// raw and net/http senders) and returns the start, the intended offset
+// the run ended at, and whether it was interrupted.
+func (b *Engine) runWorkers(ctx context.Context, spec loadtest.RunSpec, r *run, rec *recorder, progress *progressPrinter) (time.Time, time.Duration, bool) {
 	// Requests outlive the schedule by up to their timeout (a graceful
 	// stop); an interrupt cancels them at once.
 	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
@@ -206,7 +231,7 @@ func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Resu
 	stopInterrupt := context.AfterFunc(ctx, cancelReqs)
 	defer stopInterrupt()
 
-	client := b.client(timeout)
+	client := b.client(r.timeout)
 	jobs := make(chan job, b.opts.MaxWorkers)
 	var inflight atomic.Int64
 	var wg sync.WaitGroup
@@ -216,26 +241,41 @@ func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Resu
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if sender == SenderRaw {
-					b.sendRaw(reqCtx, raw, start, j, rec)
+				if r.sender == SenderRaw {
+					b.sendRaw(reqCtx, r.raw, start, j, rec)
 				} else {
-					b.send(reqCtx, client, method, spec.Target, start, j, rec)
+					b.send(reqCtx, client, r.method, spec.Target, start, j, rec)
 				}
 				inflight.Add(-1)
 			}
 		}()
 	}
+	lastIntended, interrupted := b.schedule(ctx, r.pacer, start, rec, progress, &inflight, jobs)
+	close(jobs)
+	wg.Wait()
+	r.raw.closeIdle()
+	if ctx.Err() != nil {
+		interrupted = true
+	}
+	end := spec.Schedule.Duration()
+	if interrupted {
+		end = lastIntended
+	}
+	return start, end, interrupted
+}
 
+// schedule sleeps until each hit's intended offset and hands it to a free
+// worker, or drops it when all are busy, until the pacer stops or ctx is
+// done. It returns the last intended offset and whether ctx ended it.
+func (b *Engine) schedule(ctx context.Context, pacer *SchedulePacer, start time.Time, rec *recorder, progress *progressPrinter,
+	inflight *atomic.Int64, jobs chan<- job) (lastIntended time.Duration, interrupted bool) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	interrupted := false
-	var lastIntended time.Duration
-schedule:
 	for hits := uint64(0); ; hits++ {
 		elapsed := time.Since(start)
 		wait, stop := pacer.Pace(elapsed, hits)
 		if stop {
-			break
+			return lastIntended, false
 		}
 		intended := elapsed + wait
 		lastIntended = intended
@@ -246,15 +286,13 @@ schedule:
 			case <-timer.C:
 			case <-ctx.Done():
 				timer.Stop()
-				interrupted = true
-				break schedule
+				return lastIntended, true
 			}
 		} else if hits%256 == 0 {
 			// A long catch-up burst still notices an interrupt and lets
 			// the workers run on a small machine.
 			if ctx.Err() != nil {
-				interrupted = true
-				break
+				return lastIntended, true
 			}
 			runtime.Gosched()
 		}
@@ -266,17 +304,6 @@ schedule:
 		rec.sent(intended)
 		jobs <- job{intended: intended}
 	}
-	close(jobs)
-	wg.Wait()
-	raw.closeIdle()
-	if ctx.Err() != nil {
-		interrupted = true
-	}
-	end := spec.Schedule.Duration()
-	if interrupted {
-		end = lastIntended
-	}
-	return b.result(spec, rec, start, end, interrupted), nil
 }
 
 // sendRaw makes one request on the worker's own connection and records it.

@@ -19,7 +19,7 @@ import (
 	"github.com/headroom-dev/headroom/loadtest"
 )
 
-// K6Options configure the k6 engine.
+// Options configure the k6 engine.
 type Options struct {
 	// Binary is the k6 executable; empty looks "k6" up on PATH.
 	Binary string
@@ -27,7 +27,7 @@ type Options struct {
 	// temporary directory that Run removes afterwards.
 	WorkDir string
 	// Latency is the response time in seconds the VUs are sized on
-	// (SizeK6VUs), normally the model's predicted p95 at the peak
+	// (SizeVUs), normally the model's predicted p95 at the peak
 	// (PredictedLatency); 0 uses the RunSpec's p95 target, else 1 s.
 	// LatencyBasis says where it came from, for the script's header.
 	Latency      float64
@@ -48,8 +48,8 @@ type Options struct {
 	Stderr io.Writer
 }
 
-// NewK6Engine returns the engine that runs k6 as a subprocess (never
-// linked: k6 is AGPL). It writes the script for the RunSpec (K6ScriptForRun),
+// NewEngine returns the engine that runs k6 as a subprocess (never
+// linked: k6 is AGPL). It writes the script for the RunSpec (ScriptForRun),
 // runs
 //
 //	k6 run --quiet --no-color --no-usage-report --log-format=json --out json=- \
@@ -81,7 +81,7 @@ type k6Engine struct{ opts Options }
 
 func (e *k6Engine) Name() string { return "k6" }
 
-// K6ExitMeanings maps k6's exit codes to words (reference/k6.md §2.2, from
+// ExitMeanings maps k6's exit codes to words (reference/k6.md §2.2, from
 // k6's errext/exitcodes).
 var ExitMeanings = map[int]string{
 	97:  "the cloud test run failed",
@@ -101,7 +101,7 @@ var ExitMeanings = map[int]string{
 	255: "k6 failed without an exit code of its own (e.g. a bad command-line flag)",
 }
 
-// K6ExitError is k6 ending with an exit code that means the run failed.
+// ExitError is k6 ending with an exit code that means the run failed.
 type ExitError struct {
 	Code    int
 	Meaning string
@@ -117,7 +117,7 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// K6Version is what `k6 version --json` reports (reference/k6.md §0).
+// Version is what `k6 version --json` reports (reference/k6.md §0).
 type Version struct {
 	Version   string `json:"version"`
 	GoVersion string `json:"go_version"`
@@ -126,7 +126,7 @@ type Version struct {
 
 var k6VersionText = regexp.MustCompile(`\bv?(\d+\.\d+\.\d+[0-9A-Za-z.+-]*)`)
 
-// K6BinaryVersion runs `k6 version --json`, falling back to the plain
+// BinaryVersion runs `k6 version --json`, falling back to the plain
 // `k6 version` line of releases before v0.56.
 func BinaryVersion(ctx context.Context, binary string) (Version, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -149,7 +149,7 @@ func BinaryVersion(ctx context.Context, binary string) (Version, error) {
 	return Version{Version: "v" + string(m[1])}, nil
 }
 
-// FindK6 resolves the k6 binary: the given path, or "k6" on PATH.
+// FindBinary resolves the k6 binary: the given path, or "k6" on PATH.
 func FindBinary(binary string) (string, error) {
 	if binary != "" {
 		p, err := exec.LookPath(binary)
@@ -180,7 +180,7 @@ func k6Args(script, summary string) []string {
 	}
 }
 
-// Run runs the test; see NewK6Engine.
+// Run runs the test; see NewEngine.
 func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Result, error) {
 	if err := spec.CheckCaps(); err != nil {
 		return nil, err
@@ -193,18 +193,9 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 	if err != nil {
 		return nil, err
 	}
-	script, err := ScriptForRun(spec, e.opts.Latency, e.opts.LatencyBasis)
+	script, err := e.script(spec)
 	if err != nil {
 		return nil, err
-	}
-	if e.opts.PreAllocatedVUs > 0 {
-		script.PreAllocatedVUs = e.opts.PreAllocatedVUs
-		script.MaxVUs = max(script.MaxVUs, script.PreAllocatedVUs)
-		script.VUBasis = fmt.Sprintf("preAllocatedVUs = %d as given", script.PreAllocatedVUs)
-	}
-	if e.opts.MaxVUs > 0 {
-		script.MaxVUs = e.opts.MaxVUs
-		script.VUBasis += fmt.Sprintf("; maxVUs = %d as given", script.MaxVUs)
 	}
 	src, err := script.Render()
 	if err != nil {
@@ -223,20 +214,14 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 	}
 	_ = os.Remove(summaryPath) // a stale summary must not pass for this run's
 
-	var progress io.Writer
-	switch {
-	case e.opts.Stderr != nil:
-		progress = &lockedWriter{w: e.opts.Stderr}
-	case spec.Progress != nil:
-		progress = &lockedWriter{w: spec.Progress}
-	}
+	progress := e.progress(spec)
 	res := &loadtest.Result{
 		SchemaVersion: loadtest.ResultSchemaVersion, Engine: "k6", EngineVersion: ver.Version,
 		Target: spec.Target, Service: spec.Service, Scenario: spec.Scenario,
 		Speedup: max(spec.Schedule.Speedup, 1), Planned: loadtest.Duration{Duration: spec.Schedule.Duration()},
 		Valid: true,
 	}
-	if progress != nil && spec.Arrivals == "poisson" {
+	if progress != nil && spec.Arrivals == loadtest.ArrivalsPoisson {
 		fmt.Fprintln(progress, "note: k6's arrival-rate executors space arrivals evenly (D/G/k), not as a Poisson process (M/G/k)")
 	}
 	if progress != nil {
@@ -244,7 +229,61 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 			spec.Schedule.Duration(), fmtNum(spec.Schedule.Peak()), script.PreAllocatedVUs, script.MaxVUs)
 	}
 
-	cmd := exec.Command(bin, k6Args(scriptPath, summaryPath)...)
+	agg := newK6Windows(e.opts.Window, spec.Schedule)
+	p, err := startK6(bin, dir, k6Args(scriptPath, summaryPath), agg, progress)
+	if err != nil {
+		return nil, err
+	}
+	parseErr, waitErr := e.supervise(ctx, p, res, progress)
+	agg.finish(res)
+	readSummary(res, summaryPath, progress)
+	return judgeK6Run(res, parseErr, waitErr, p.logs)
+}
+
+// script is the k6 script for spec, with the VU overrides of the options.
+func (e *k6Engine) script(spec loadtest.RunSpec) (*Script, error) {
+	script, err := ScriptForRun(spec, e.opts.Latency, e.opts.LatencyBasis)
+	if err != nil {
+		return nil, err
+	}
+	if e.opts.PreAllocatedVUs > 0 {
+		script.PreAllocatedVUs = e.opts.PreAllocatedVUs
+		script.MaxVUs = max(script.MaxVUs, script.PreAllocatedVUs)
+		script.VUBasis = fmt.Sprintf("preAllocatedVUs = %d as given", script.PreAllocatedVUs)
+	}
+	if e.opts.MaxVUs > 0 {
+		script.MaxVUs = e.opts.MaxVUs
+		script.VUBasis += fmt.Sprintf("; maxVUs = %d as given", script.MaxVUs)
+	}
+	return script, nil
+}
+
+// progress is where the run reports: Stderr, else the RunSpec's Progress,
+// else nowhere (nil). Written to from several goroutines, so locked.
+func (e *k6Engine) progress(spec loadtest.RunSpec) io.Writer {
+	switch {
+	case e.opts.Stderr != nil:
+		return &lockedWriter{w: e.opts.Stderr}
+	case spec.Progress != nil:
+		return &lockedWriter{w: spec.Progress}
+	}
+	return nil
+}
+
+// k6Process is a running k6: streamErr delivers the NDJSON reader's
+// outcome, then exited the process's once its output is drained.
+type k6Process struct {
+	cmd       *exec.Cmd
+	logs      *k6Log
+	streamErr chan error
+	exited    chan error
+}
+
+// startK6 starts k6 in its own process group, reads its standard output
+// into agg (printing each closed window to progress) and its standard
+// error into a log.
+func startK6(bin, dir string, args []string, agg *k6Windows, progress io.Writer) (*k6Process, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	ownProcessGroup(cmd)
 	stdout, err := cmd.StdoutPipe()
@@ -258,17 +297,12 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-
-	logs := &k6Log{w: progress}
+	p := &k6Process{cmd: cmd, logs: &k6Log{w: progress}, streamErr: make(chan error, 1), exited: make(chan error, 1)}
 	var logDone sync.WaitGroup
 	logDone.Add(1)
-	go func() { defer logDone.Done(); logs.read(stderr) }()
-
-	agg := newK6Windows(e.opts.Window, spec.Schedule)
-	streamErr := make(chan error, 1)
-	exited := make(chan error, 1)
+	go func() { defer logDone.Done(); p.logs.read(stderr) }()
 	go func() {
-		streamErr <- readK6Stream(stdout, agg, func(ws []loadtest.Window) {
+		p.streamErr <- readK6Stream(stdout, agg, func(ws []loadtest.Window) {
 			if progress != nil {
 				for _, w := range ws {
 					fmt.Fprintln(progress, describeWindow(w))
@@ -277,23 +311,29 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 		})
 		_, _ = io.Copy(io.Discard, stdout) // after an error, let k6 finish writing
 		logDone.Wait()
-		exited <- cmd.Wait()
+		p.exited <- cmd.Wait()
 	}()
+	return p, nil
+}
 
-	var parseErr error
+// supervise waits for k6 to exit. A cancelled ctx or a malformed output
+// line sends it one interrupt (k6 stops and writes its summary); ForceStop,
+// or StopTimeout after the interrupt, kills it. It returns the NDJSON
+// reader's error and the process's.
+func (e *k6Engine) supervise(ctx context.Context, p *k6Process, res *loadtest.Result, progress io.Writer) (parseErr, waitErr error) {
 	var stopping bool
 	var stopTimer <-chan time.Time
 	done := ctx.Done()
 	stop := func() {
 		if !stopping {
 			stopping = true
-			_ = interruptProcess(cmd)
+			_ = interruptProcess(p.cmd)
 			stopTimer = time.After(e.opts.StopTimeout)
 		}
 	}
-	var waitErr error
+	streamErr := p.streamErr
 	force := e.opts.ForceStop
-	for waited := false; !waited; {
+	for {
 		select {
 		case <-done:
 			done = nil
@@ -310,26 +350,37 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 			}
 		case <-force:
 			force = nil // fires once (a closed channel would spin)
-			_ = cmd.Process.Kill()
+			_ = p.cmd.Process.Kill()
 			res.Interrupted = true
 			res.ExitReason = "k6 killed by a second interrupt: no summary"
 		case <-stopTimer:
 			stopTimer = nil
-			_ = cmd.Process.Kill()
+			_ = p.cmd.Process.Kill()
 			res.ExitReason = fmt.Sprintf("k6 did not stop within %s of the interrupt and was killed: no summary", e.opts.StopTimeout)
-		case waitErr = <-exited:
-			waited = true
+		case waitErr = <-p.exited:
+			return parseErr, waitErr
 		}
 	}
+}
 
-	agg.finish(res)
-	if b, err := os.ReadFile(summaryPath); err == nil {
-		if sum, err := ParseSummary(b); err == nil {
-			res.Thresholds = sum.Thresholds()
-		} else if progress != nil {
-			fmt.Fprintf(progress, "warning: %v\n", err)
-		}
+// readSummary puts the thresholds of k6's summary file, when it wrote one,
+// into res; a summary that does not parse is a warning.
+func readSummary(res *loadtest.Result, path string, progress io.Writer) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
 	}
+	if sum, err := ParseSummary(b); err == nil {
+		res.Thresholds = sum.Thresholds()
+	} else if progress != nil {
+		fmt.Fprintf(progress, "warning: %v\n", err)
+	}
+}
+
+// judgeK6Run decides the run's validity, exit reason and error from what
+// was measured and how k6 ended. The result is returned with an error only
+// when it holds windows.
+func judgeK6Run(res *loadtest.Result, parseErr, waitErr error, logs *k6Log) (*loadtest.Result, error) {
 	if res.Totals.Dropped > 0 {
 		res.Valid = false
 		res.InvalidReason = fmt.Sprintf("k6 dropped %d iteration(s) for lack of free VUs: the offered load fell short of the schedule (raise --max-vus)", res.Totals.Dropped)
@@ -351,6 +402,7 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 		// not written, or killed): the run must still fail.
 		res.Thresholds = append(res.Thresholds, loadtest.Threshold{Metric: "k6", Expression: "exit code 99 (no summary to say which threshold)", Passed: false})
 	}
+	var err error
 	switch {
 	case code == 0, code == 99:
 		return res, nil

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// K6RunnerImage is the k6 image the TestRun's runners use, pinned: the
+// RunnerImage is the k6 image the TestRun's runners use, pinned: the
 // operator's default is grafana/k6:latest, which floats across major
 // versions (reference/k6.md §5.1, k6-operator#452).
 const RunnerImage = "grafana/k6:2.2.0"
@@ -38,7 +38,7 @@ type OperatorSpec struct {
 	Parallelism int
 	// Separate puts runners on different nodes (podAntiAffinity).
 	Separate bool
-	// Image is the runner image; default K6RunnerImage.
+	// Image is the runner image; default RunnerImage.
 	Image string
 	// Script is the load test; Render turns on its latency buckets.
 	Script *Script
@@ -75,7 +75,7 @@ func operatorName(service, scenario string) string {
 // Render builds the ConfigMap holding the script and the TestRun. The
 // script's handleSummary prints the summary to standard output (runner env
 // HEADROOM_SUMMARY_STDOUT=1) so it is read from each runner pod's log, and
-// it counts latencies into buckets (K6LatencyBucketBounds) because k6's
+// it counts latencies into buckets (LatencyBucketBounds) because k6's
 // summary has only percentiles, which cannot be merged across runners;
 // bucket counts add up exactly. Raw NDJSON (--out json) would also merge
 // exactly but floods the pod logs (about 13 lines per request) or needs a

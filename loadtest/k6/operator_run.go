@@ -345,7 +345,7 @@ func readRunnerSummary(ctx context.Context, logs PodLogs, ns, pod string) (*Summ
 	return s, nil
 }
 
-// MergeK6Summaries adds runners' summaries: request, error and drop counts
+// MergeSummaries adds runners' summaries: request, error and drop counts
 // sum, and the latency histogram is rebuilt from the bucket counters each
 // runner's script kept, summed bucket by bucket — never by averaging
 // percentiles. Each bucket's count is recorded at the bucket's geometric

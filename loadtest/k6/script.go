@@ -14,7 +14,7 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
-// K6Script is everything a generated k6 script says: a ramping-arrival-rate
+// Script is everything a generated k6 script says: a ramping-arrival-rate
 // scenario that follows a Schedule, VUs sized by Little's law, and thresholds
 // from the plan's SLOs. Render writes it as JavaScript that imports only core
 // k6 modules (k6, k6/http, and k6/metrics for the latency buckets).
@@ -26,7 +26,7 @@ type Script struct {
 	Timeout time.Duration
 	// Schedule is the offered load in wall-clock time.
 	Schedule loadtest.Schedule
-	// PreAllocatedVUs and MaxVUs are the k6 VU pool (see SizeK6VUs).
+	// PreAllocatedVUs and MaxVUs are the k6 VU pool (see SizeVUs).
 	PreAllocatedVUs, MaxVUs int
 	// VUBasis explains where the VU numbers came from; it is written into
 	// the script's header comment.
@@ -40,19 +40,19 @@ type Script struct {
 	// Service, Scenario and Plan label the script.
 	Service, Scenario, Plan string
 	// LatencyBuckets adds one k6 Counter per latency bucket
-	// (K6LatencyBucketBounds), so runners' summaries merge into one exact
+	// (LatencyBucketBounds), so runners' summaries merge into one exact
 	// bucket histogram (used by the k6-operator mode).
 	LatencyBuckets bool
 }
 
 // Environment variables a generated script reads.
 const (
-	// K6EnvSummary is the path handleSummary writes the summary JSON to.
+	// EnvSummary is the path handleSummary writes the summary JSON to.
 	EnvSummary = "HEADROOM_SUMMARY"
-	// K6EnvSummaryStdout = "1" makes handleSummary print the summary JSON
-	// on standard output after K6SummaryMarker, one line, for pod logs.
+	// EnvSummaryStdout = "1" makes handleSummary print the summary JSON
+	// on standard output after SummaryMarker, one line, for pod logs.
 	EnvSummaryStdout = "HEADROOM_SUMMARY_STDOUT"
-	// K6SummaryMarker starts the summary line on standard output.
+	// SummaryMarker starts the summary line on standard output.
 	SummaryMarker = "headroom-summary "
 	// k6ScenarioName is the scenario key in the generated options.
 	k6ScenarioName = "load"
@@ -60,10 +60,10 @@ const (
 	k6LatencyCounterPrefix = "headroom_latency_bucket_"
 )
 
-// K6SummaryTrendStats are the trend statistics the script asks k6 to keep.
+// SummaryTrendStats are the trend statistics the script asks k6 to keep.
 var SummaryTrendStats = []string{"avg", "min", "med", "max", "p(50)", "p(90)", "p(95)", "p(99)", "p(99.9)", "count"}
 
-// K6LatencyBucketBounds are the upper bounds, in milliseconds, of the
+// LatencyBucketBounds are the upper bounds, in milliseconds, of the
 // latency buckets a script with LatencyBuckets counts into: 2^(i/8) ms for
 // i = 0 … 136 (1 ms to 131 s, each bucket 9.05 % wider than the last), plus
 // one overflow bucket above the last bound. A value v falls in the first
@@ -90,10 +90,10 @@ func k6LatencyBucketValue(bounds []float64, i int) float64 {
 	return math.Sqrt(bounds[i-1]*bounds[i]) / 1000
 }
 
-// K6ScriptFor builds the script for a service and scenario of a plan: the
+// ScriptFor builds the script for a service and scenario of a plan: the
 // schedule from ScheduleFor (time compressed by speedup, rates kept), the
 // per-request timeout and SLO thresholds from the service, and VUs from
-// SizeK6VUs on the model's predicted latency. step is the wall-clock width
+// SizeVUs on the model's predicted latency. step is the wall-clock width
 // of a stage; 0 picks one that keeps the script under about 600 stages.
 func ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup float64, step time.Duration) (*Script, error) {
 	if err := checkTarget(target); err != nil {
@@ -136,11 +136,11 @@ func ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup f
 }
 
 // PredictedLatency is the response time, in seconds, k6's VUs are sized on
-// (SizeK6VUs): the model's p95 at the peak rate on the replicas the HPA can
+// (SizeVUs): the model's p95 at the peak rate on the replicas the HPA can
 // reach (what the peak needs, between minReplicas and maxReplicas), or the
 // request timeout when the pods are predicted to be overloaded there. basis
 // says which, for the script's header. The run command passes it to the k6
-// engine as K6Options.Latency / LatencyBasis.
+// engine as Options.Latency / LatencyBasis.
 func PredictedLatency(svc *scenarios.Service, peak float64) (float64, string, error) {
 	w, err := svc.Workload(peak)
 	if err != nil {
@@ -171,7 +171,7 @@ func PredictedLatency(svc *scenarios.Service, peak float64) (float64, string, er
 	return pr.P95Response, fmt.Sprintf("the predicted p95 at the peak on %d replicas", n), nil
 }
 
-// SizeK6VUs sizes the VU pool of an arrival-rate executor by Little's law,
+// SizeVUs sizes the VU pool of an arrival-rate executor by Little's law,
 // in-flight requests L = λ·W, with λ the peak rate (req/s) and W a response
 // time (seconds):
 //
@@ -192,7 +192,7 @@ func SizeVUs(peak, latency float64, basis string, timeout time.Duration) (pre, m
 	return pre, maxVUs, explain
 }
 
-// K6ScriptForRun builds the script for an engine run: the RunSpec's
+// ScriptForRun builds the script for an engine run: the RunSpec's
 // schedule, target and thresholds, VUs sized on latency seconds (basis says
 // where it came from; the RunSpec's p95 target when latency is 0, else 1 s).
 func ScriptForRun(spec loadtest.RunSpec, latency float64, basis string) (*Script, error) {
@@ -340,7 +340,7 @@ func (s *Script) Validate() error {
 	return nil
 }
 
-// Render writes the script. The same K6Script gives the same bytes.
+// Render writes the script. The same Script gives the same bytes.
 func (s *Script) Render() ([]byte, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err

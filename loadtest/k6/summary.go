@@ -9,7 +9,7 @@ import (
 	"github.com/headroom-dev/headroom/loadtest"
 )
 
-// K6Summary is the part of k6's handleSummary data headroom reads
+// Summary is the part of k6's handleSummary data headroom reads
 // (reference/k6.md §3.3): per metric its type and values, and for metrics
 // with thresholds whether each passed.
 type Summary struct {
@@ -19,7 +19,7 @@ type Summary struct {
 	} `json:"state"`
 }
 
-// K6SummaryMetric is one metric of a summary. Values holds counter count
+// SummaryMetric is one metric of a summary. Values holds counter count
 // and rate, gauge value/min/max, rate rate/passes/fails, or the trend
 // statistics asked for (avg, p(95), …); trend values are milliseconds.
 type SummaryMetric struct {
@@ -29,12 +29,12 @@ type SummaryMetric struct {
 	Thresholds map[string]SummaryThreshold `json:"thresholds,omitempty"`
 }
 
-// K6SummaryThreshold is a threshold's outcome; OK is true when it passed.
+// SummaryThreshold is a threshold's outcome; OK is true when it passed.
 type SummaryThreshold struct {
 	OK bool `json:"ok"`
 }
 
-// ParseK6Summary decodes handleSummary's JSON.
+// ParseSummary decodes handleSummary's JSON.
 func ParseSummary(b []byte) (*Summary, error) {
 	var s Summary
 	if err := json.Unmarshal(b, &s); err != nil {

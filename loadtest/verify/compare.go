@@ -111,43 +111,74 @@ func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*
 	if len(res.Windows) == 0 {
 		return nil, fmt.Errorf("the result has no windows: nothing was measured")
 	}
-	buckets := opts.Buckets
-	if buckets <= 0 {
-		buckets = 10
+	n := opts.Buckets
+	if n <= 0 {
+		n = 10
 	}
 	total := sc.Duration.D()
-	width := max(total/time.Duration(buckets), time.Duration(math.Ceil(res.Speedup*res.Window.Seconds()))*time.Second)
+	width := max(total/time.Duration(n), time.Duration(math.Ceil(res.Speedup*res.Window.Seconds()))*time.Second)
 	width = max(width.Truncate(time.Second), time.Second)
-	n := int(math.Ceil(float64(total) / float64(width)))
 
 	sr, err := sim.Run(plan, sim.Options{Scenario: scName, Services: []string{svcName}, Seed: opts.Seed, SampleEvery: width})
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s/%s: %w", svcName, scName, err)
 	}
-	var series []sim.Sample
+	bs := newBuckets(total, width)
+	bs.addMeasured(res)
 	for _, s := range sr.Services {
 		if s.Service == svcName {
-			series = s.Series
+			bs.addPredicted(s.Series)
 		}
 	}
+	bs.addWatched(res)
 
-	type acc struct {
-		hist                           *loadtest.Histogram
-		ok, completed, errors, dropped int64
-		wall                           float64
-		predOK, predArr, predErr       float64
-		predP95w, predP95n             float64
-		predReady, predSamples         float64
-		watchReady, watchN             float64
-		seen                           bool
+	cmp := &Comparison{
+		Service: svcName, Scenario: scName, Speedup: res.Speedup, BucketSeconds: width.Seconds(),
+		Predicted: fmt.Sprintf("headroom sim, seed %d, sample %s", sr.Seed, width),
 	}
-	accs := make([]acc, n)
-	bucketOf := func(scenarioSeconds float64) int {
-		i := int(scenarioSeconds / width.Seconds())
-		return min(max(i, 0), n-1)
+	cmp.score(bs)
+	if len(cmp.Rows) == 0 {
+		return nil, fmt.Errorf("no measured window falls inside scenario %q (%s)", scName, total)
 	}
+	cmp.judge(res, svc.HPA != nil)
+	return cmp, nil
+}
+
+// bucket accumulates one row: what was measured (histogram and counts over
+// wall seconds), what the simulation predicted (per sample), and the ready
+// replicas watched.
+type bucket struct {
+	hist                           *loadtest.Histogram
+	ok, completed, errors, dropped int64
+	wall                           float64
+	predOK, predArr, predErr       float64
+	predP95w, predP95n             float64
+	predReady, predSamples         float64
+	watchReady, watchN             float64
+	seen                           bool
+}
+
+// buckets split the scenario into rows of width scenario seconds.
+type buckets struct {
+	total, width time.Duration
+	b            []bucket
+}
+
+func newBuckets(total, width time.Duration) *buckets {
+	return &buckets{total: total, width: width, b: make([]bucket, int(math.Ceil(float64(total)/float64(width))))}
+}
+
+// at is the bucket of an instant in scenario seconds; instants outside the
+// scenario go to the first or last.
+func (bs *buckets) at(scenarioSeconds float64) *bucket {
+	i := int(scenarioSeconds / bs.width.Seconds())
+	return &bs.b[min(max(i, 0), len(bs.b)-1)]
+}
+
+// addMeasured adds the result's windows by their scenario time.
+func (bs *buckets) addMeasured(res *loadtest.Result) {
 	for _, w := range res.Windows {
-		a := &accs[bucketOf(w.ScenarioTime)]
+		a := bs.at(w.ScenarioTime)
 		if a.hist == nil {
 			a.hist = loadtest.NewHistogram()
 		}
@@ -162,13 +193,18 @@ func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*
 	// The last window may be shorter than Window: the planned length says.
 	if last := res.Windows[len(res.Windows)-1]; !res.Interrupted {
 		if extra := last.Offset + res.Window.Seconds() - res.Planned.Seconds(); extra > 0 && extra < res.Window.Seconds() {
-			accs[bucketOf(last.ScenarioTime)].wall -= extra
+			bs.at(last.ScenarioTime).wall -= extra
 		}
 	}
+}
+
+// addPredicted adds the simulation's samples, each of which covers the
+// width before its instant.
+func (bs *buckets) addPredicted(series []sim.Sample) {
 	for _, s := range series {
-		from := s.T - width
-		a := &accs[bucketOf(from.Seconds())]
-		every := width.Seconds()
+		from := s.T - bs.width
+		a := bs.at(from.Seconds())
+		every := bs.width.Seconds()
 		arr := s.Lambda * every
 		a.predArr += arr
 		a.predErr += s.Errors
@@ -180,16 +216,53 @@ func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*
 		a.predReady += float64(s.Ready)
 		a.predSamples++
 	}
+}
+
+// addWatched adds the watch samples, their wall offsets mapped to
+// scenario time.
+func (bs *buckets) addWatched(res *loadtest.Result) {
 	for _, ws := range res.Watch {
-		a := &accs[bucketOf(ws.Offset*res.Speedup)]
+		a := bs.at(ws.Offset * res.Speedup)
 		a.watchReady += float64(ws.ReadyReplicas)
 		a.watchN++
 	}
+}
 
-	cmp := &Comparison{
-		Service: svcName, Scenario: scName, Speedup: res.Speedup, BucketSeconds: width.Seconds(),
-		Predicted: fmt.Sprintf("headroom sim, seed %d, sample %s", sr.Seed, width),
+// row is bucket i's measured and predicted values.
+func (bs *buckets) row(i int) CompareRow {
+	a, width := bs.b[i], bs.width.Seconds()
+	row := CompareRow{
+		FromSeconds: float64(i) * width,
+		ToSeconds:   math.Min(float64(i+1)*width, bs.total.Seconds()),
+		Requests:    a.completed,
 	}
+	row.MeasuredRate = float64(a.ok) / a.wall
+	row.MeasuredP95 = a.hist.Quantile(0.95)
+	if a.completed > 0 {
+		row.MeasuredErrorRate = float64(a.errors) / float64(a.completed)
+	}
+	scenarioSeconds := a.predSamples * width
+	if scenarioSeconds > 0 {
+		row.PredictedRate = a.predOK / scenarioSeconds
+		row.PredictedReplicas = a.predReady / a.predSamples
+	}
+	if a.predP95n > 0 {
+		row.PredictedP95 = a.predP95w / a.predP95n
+	}
+	if a.predArr > 0 {
+		row.PredictedErrorRate = a.predErr / a.predArr
+	}
+	if a.watchN > 0 {
+		m := a.watchReady / a.watchN
+		row.MeasuredReplicas = &m
+	}
+	return row
+}
+
+// score makes a row of every bucket that was measured, and the errors:
+// MAPE per metric, the error rate's largest difference, the worst
+// deviation.
+func (c *Comparison) score(bs *buckets) {
 	var tpErr, p95Err, repErr []float64
 	worst := Deviation{Relative: -1}
 	note := func(metric string, bucket int, rel float64) {
@@ -197,36 +270,12 @@ func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*
 			worst = Deviation{Metric: metric, Bucket: bucket, Relative: rel}
 		}
 	}
-	for i, a := range accs {
+	for i, a := range bs.b {
 		if !a.seen || a.wall <= 0 {
 			continue
 		}
-		row := CompareRow{
-			FromSeconds: float64(i) * width.Seconds(),
-			ToSeconds:   math.Min(float64(i+1)*width.Seconds(), total.Seconds()),
-			Requests:    a.completed,
-		}
-		row.MeasuredRate = float64(a.ok) / a.wall
-		row.MeasuredP95 = a.hist.Quantile(0.95)
-		if a.completed > 0 {
-			row.MeasuredErrorRate = float64(a.errors) / float64(a.completed)
-		}
-		scenarioSeconds := a.predSamples * width.Seconds()
-		if scenarioSeconds > 0 {
-			row.PredictedRate = a.predOK / scenarioSeconds
-			row.PredictedReplicas = a.predReady / a.predSamples
-		}
-		if a.predP95n > 0 {
-			row.PredictedP95 = a.predP95w / a.predP95n
-		}
-		if a.predArr > 0 {
-			row.PredictedErrorRate = a.predErr / a.predArr
-		}
-		if a.watchN > 0 {
-			m := a.watchReady / a.watchN
-			row.MeasuredReplicas = &m
-		}
-		b := len(cmp.Rows)
+		row := bs.row(i)
+		b := len(c.Rows)
 		if rel, ok := relErr(row.MeasuredRate, row.PredictedRate); ok {
 			tpErr = append(tpErr, rel)
 			note("throughput", b, rel)
@@ -241,25 +290,22 @@ func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*
 				note("replicas", b, rel)
 			}
 		}
-		cmp.ErrorRateMaxDiff = math.Max(cmp.ErrorRateMaxDiff, math.Abs(row.MeasuredErrorRate-row.PredictedErrorRate))
-		cmp.Rows = append(cmp.Rows, row)
+		c.ErrorRateMaxDiff = math.Max(c.ErrorRateMaxDiff, math.Abs(row.MeasuredErrorRate-row.PredictedErrorRate))
+		c.Rows = append(c.Rows, row)
 	}
-	if len(cmp.Rows) == 0 {
-		return nil, fmt.Errorf("no measured window falls inside scenario %q (%s)", scName, total)
-	}
-	cmp.ThroughputMAPE = mean(tpErr)
-	cmp.P95MAPE = mean(p95Err)
+	c.ThroughputMAPE = mean(tpErr)
+	c.P95MAPE = mean(p95Err)
 	if len(repErr) > 0 {
 		m := mean(repErr)
-		cmp.ReplicasMAPE = &m
+		c.ReplicasMAPE = &m
 	}
 	if worst.Relative >= 0 {
-		cmp.Worst = worst
+		c.Worst = worst
 	}
-	cmp.judge(res, svc.HPA != nil)
-	return cmp, nil
 }
 
+// judge gives the verdict: agree when every MAPE and the error-rate
+// difference are within the Agree* bounds and the run is valid.
 func (c *Comparison) judge(res *loadtest.Result, autoscaled bool) {
 	if c.ThroughputMAPE > AgreeThroughputMAPE {
 		c.Reasons = append(c.Reasons, fmt.Sprintf("throughput MAPE %.1f %% > %.0f %%", c.ThroughputMAPE*100, AgreeThroughputMAPE*100))
