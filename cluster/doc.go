@@ -1,5 +1,5 @@
 // Package cluster is headroom's only code that talks to a Kubernetes API
-// server. It does two things:
+// server. It does three things:
 //
 //   - Discover reads the Deployments and StatefulSets of a namespace, the
 //     autoscaling/v2 HorizontalPodAutoscalers that target them and, when the
@@ -20,6 +20,12 @@
 //     object to say what would change. Only with Apply set, and only when
 //     every dry run was accepted, are the same requests sent for real
 //     (rbac/apply-clusterrole.yaml lists the permissions).
+//
+//   - For load tests, WorkloadScale reads a workload's replicas and its
+//     HPA's status (loadtest.ScaleReader, for the watcher), and Clients'
+//     CreateConfigMap, CreateObject, GetObject, DeleteObject, ListPods and
+//     Logs are the object access a k6-operator run needs (k6.API). The
+//     loadtest packages reach the API server only through these.
 //
 // Connection settings follow kubectl: Flags resolves --kubeconfig, --context
 // and -n with client-go's clientcmd loading rules (the KUBECONFIG variable,

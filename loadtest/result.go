@@ -1,10 +1,3 @@
-// Package loadtest drives a plan's traffic scenario against a real service —
-// through k6 as a subprocess, the built-in open-model engine, or k6-operator —
-// and holds what it measured against what the simulator predicted.
-//
-// Every engine produces the same Result: per-second windows of offered and
-// achieved rate, errors, drops and a mergeable latency histogram, so a k6 run,
-// a built-in run and the sum of k6-operator runners compare alike.
 package loadtest
 
 import (

@@ -6,7 +6,8 @@ import (
 	"github.com/headroom-dev/headroom/loadtest"
 )
 
-// k6 metric names the windows are built from (reference/k6.md §1.5).
+// k6 metric names the windows are built from (k6 docs: Built-in metrics;
+// grafana/k6 metrics/builtin.go).
 const (
 	k6MetricDuration = "http_req_duration" // ms, one per request
 	k6MetricReqs     = "http_reqs"         // counter, 1 per request

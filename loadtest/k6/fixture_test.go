@@ -9,11 +9,12 @@ import (
 	"time"
 )
 
-// The k6 fixtures under testdata/k6 are NDJSON in the shapes of
-// reference/k6.md §3.1 (k6 v2.2.0: Point keys metric,type,data; Metric keys
-// type,data,metric; RFC 3339 times; ms values; a Metric line right before a
-// metric's first Point; the abortOnFail threshold object form; metadata on
-// some points). TestK6Fixtures rewrites them with -update.
+// The k6 fixtures under testdata/k6 are NDJSON in the shapes k6 v2.2.0
+// writes with --out json (k6 docs: Results output / JSON): Point keys
+// metric,type,data; Metric keys type,data,metric; RFC 3339 times; ms
+// values; a Metric line right before a metric's first Point; the
+// abortOnFail threshold object form; metadata on some points.
+// TestK6Fixtures rewrites them with -update.
 //
 // run.ndjson: 6 s at 10 requests/s to http://sut:8080/api, latency
 // 10 ms + 5 ms·(i mod 10) (+ 200 ms for every 20th), every 15th request

@@ -81,8 +81,8 @@ type k6Engine struct{ opts Options }
 
 func (e *k6Engine) Name() string { return "k6" }
 
-// ExitMeanings maps k6's exit codes to words (reference/k6.md §2.2, from
-// k6's errext/exitcodes).
+// ExitMeanings maps k6's exit codes to words (k6 docs: k6 exit codes;
+// grafana/k6 errext/exitcodes/codes.go).
 var ExitMeanings = map[int]string{
 	97:  "the cloud test run failed",
 	98:  "k6 could not sync progress with the cloud",
@@ -117,7 +117,8 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// Version is what `k6 version --json` reports (reference/k6.md §0).
+// Version is what `k6 version --json` reports (grafana/k6
+// internal/cmd/version.go, versionDetails).
 type Version struct {
 	Version   string `json:"version"`
 	GoVersion string `json:"go_version"`
@@ -166,7 +167,8 @@ func FindBinary(binary string) (string, error) {
 }
 
 // k6Args are the arguments of `k6 run`. Never --vus or --duration: they
-// replace the script's scenarios (reference/k6.md §4).
+// replace the script's scenarios (k6 docs: Scenarios; grafana/k6
+// lib/executor/execution_config_shortcuts.go, DeriveScenariosFromShortcuts).
 func k6Args(script, summary string) []string {
 	return []string{
 		"run", "--quiet", "--no-color", "--no-usage-report", "--log-format=json",

@@ -13,7 +13,7 @@ import (
 
 // k6Line is one line of k6's JSON output (--out json), as far as headroom
 // reads it: a Metric line (declared once per metric) or a Point line (one
-// sample). See reference/k6.md §3.1:
+// sample), as k6 docs: Results output / JSON describes them:
 //
 //	{"metric":"http_req_duration","type":"Point","data":{"time":"…","value":12.3,"tags":{…}}}
 //	{"type":"Metric","data":{"name":"http_req_duration","type":"trend",…},"metric":"http_req_duration"}

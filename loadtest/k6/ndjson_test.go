@@ -19,7 +19,7 @@ func TestK6LineParser(t *testing.T) {
 		want       k6Line
 		wantErr    string
 	}{
-		// reference/k6.md §3.1, verbatim shapes.
+		// Verbatim shapes of k6 v2.2.0's --out json (k6 docs: Results output / JSON).
 		{name: "point v2 key order", line: `{"metric":"http_req_duration","type":"Point","data":{"time":"2026-08-21T10:00:00.123456789Z","value":12.345,"tags":{"expected_response":"true","group":"","method":"GET","name":"http://sut:8080/api","proto":"HTTP/1.1","scenario":"open","status":"200","url":"http://sut:8080/api"}}}`,
 			want: k6Line{Metric: "http_req_duration", Point: true, Time: t0, Value: 12.345}},
 		{name: "point docs key order with metadata", line: `{"type":"Point","data":{"time":"2021-02-24T13:37:10Z","value":1,"tags":{"tag1":"val1"},"metadata":{"meta1":"foo","meta2":"bar"}},"metric":"my_metric1"}`,

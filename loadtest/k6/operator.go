@@ -15,8 +15,9 @@ import (
 )
 
 // RunnerImage is the k6 image the TestRun's runners use, pinned: the
-// operator's default is grafana/k6:latest, which floats across major
-// versions (reference/k6.md §5.1, k6-operator#452).
+// operator's default is grafana/k6:latest (grafana/k6-operator
+// pkg/resources/jobs/runner.go, NewRunnerJob), which floats across major
+// versions (k6-operator#452).
 const RunnerImage = "grafana/k6:2.2.0"
 
 // TestRunGVR is the k6-operator's TestRun resource (k6.io/v1alpha1).

@@ -9,8 +9,9 @@ import (
 	"github.com/headroom-dev/headroom/loadtest"
 )
 
-// Summary is the part of k6's handleSummary data headroom reads
-// (reference/k6.md §3.3): per metric its type and values, and for metrics
+// Summary is the part of k6's handleSummary data headroom reads (k6 docs:
+// End of test summary / Custom summary, and --summary-export for the same
+// shape): per metric its type and values, and for metrics
 // with thresholds whether each passed.
 type Summary struct {
 	Metrics map[string]SummaryMetric `json:"metrics"`

@@ -1,7 +1,8 @@
 // Command k6standin stands in for the k6 binary in headroom's tests, since
 // k6 itself cannot be installed where they run. It implements the two
-// invocations headroom makes, in the formats of the k6 reference notes
-// (shared/reference/k6.md, k6 v2.2.0):
+// invocations headroom makes, in the formats of k6 v2.2.0 (k6 docs:
+// Results output / JSON, End of test summary, k6 exit codes; grafana/k6
+// internal/cmd/version.go):
 //
 //	k6 version --json     {"version":"v2.2.0","go_version":…,"commit":…,…}
 //	k6 version            k6 v2.2.0 (commit/…, go1.…, linux/amd64)
