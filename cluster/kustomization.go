@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // KustomizationFile is the file ReadPatchDir looks for first.
@@ -158,17 +158,17 @@ func ReadPatchDir(fsys fs.FS, dir string) (*PatchSet, error) {
 // fields headroom apply supports.
 func parseKustomization(file string, data []byte) (*kustomization, error) {
 	var k kustomization
-	ix, err := scenarios.DecodeYAML(file, data, &k)
+	ix, err := strictyaml.Decode(file, data, &k)
 	if err != nil {
-		var fes scenarios.FieldErrors
-		if errors.As(err, &fes) && slices.ContainsFunc(fes, func(e *scenarios.FieldError) bool { return strings.Contains(e.Msg, "unknown field") }) {
+		var fes strictyaml.FieldErrors
+		if errors.As(err, &fes) && slices.ContainsFunc(fes, func(e *strictyaml.FieldError) bool { return strings.Contains(e.Msg, "unknown field") }) {
 			return nil, fmt.Errorf("%w\nheadroom apply reads resources, patches (path or patch) and patchesStrategicMerge only; use kubectl apply -k for the rest", err)
 		}
 		return nil, err
 	}
-	var fes scenarios.FieldErrors
+	var fes strictyaml.FieldErrors
 	bad := func(path, format string, args ...any) {
-		fes = append(fes, &scenarios.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+		fes = append(fes, &strictyaml.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	if k.APIVersion != "" && k.APIVersion != "kustomize.config.k8s.io/v1beta1" && k.APIVersion != "kustomize.config.k8s.io/v1alpha1" {
 		bad("apiVersion", "must be kustomize.config.k8s.io/v1beta1 or v1alpha1, got %q", k.APIVersion)

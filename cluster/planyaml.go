@@ -1,17 +1,14 @@
 package cluster
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/headroom-dev/headroom/internal/yamlmap"
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/scenarios/planfile"
 )
 
 // A discovered plan carries zero values where the cluster cannot know the
@@ -61,74 +58,40 @@ func (d *Discovery) Plan() *scenarios.Plan {
 // notes of each service, what its VPA recommends, and a TODO above every
 // placeholder. The output is deterministic.
 func (d *Discovery) WritePlan() ([]byte, error) {
-	js, err := json.Marshal(d.Plan())
-	if err != nil {
-		return nil, fmt.Errorf("encode plan: %w", err)
+	a := planfile.Annotations{
+		Header: strings.Join([]string{
+			fmt.Sprintf("Capacity plan discovered from namespace %s by `headroom discover`.", d.Namespace),
+			"",
+			"The cluster knows replicas, resources and autoscalers; it cannot know how the",
+			"services are used. Every line marked TODO holds a zero that headroom refuses:",
+			"fill them from measurements (`headroom observe`) before sizing or simulating.",
+			"`headroom size -f THIS_FILE` lists what is still missing, with line numbers.",
+		}, "\n"),
+		Scenarios: "A constant load at each service's requestRate. Add the traffic to plan for\n" +
+			"(schedules, growth, spikes: see scenarios/examples/noa.yaml).",
+		NodeTypes: "Example: - {name: m5.xlarge, allocatable: {cpu: 3920m, memory: 14Gi}, pricePerHour: 0.192}\n" +
+			todo + "the node types the pods run on, with what pods can use of each and its price",
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(js, &doc); err != nil {
-		return nil, fmt.Errorf("encode plan: %w", err)
-	}
-	root := doc.Content[0]
-	blockStyle(root)
-	// Empty mappings are defaults the JSON encoding cannot omit
-	// (simulation: {controller: {}}); cpu: {} is a placeholder and stays.
-	pruneEmpty(root, map[string]bool{"cpu": true})
-
-	doc.HeadComment = strings.Join([]string{
-		fmt.Sprintf("Capacity plan discovered from namespace %s by `headroom discover`.", d.Namespace),
-		"",
-		"The cluster knows replicas, resources and autoscalers; it cannot know how the",
-		"services are used. Every line marked TODO holds a zero that headroom refuses:",
-		"fill them from measurements (`headroom observe`) before sizing or simulating.",
-		"`headroom size -f THIS_FILE` lists what is still missing, with line numbers.",
-	}, "\n")
 	if len(d.Notes) > 0 {
-		doc.HeadComment += "\n\nNotes:\n" + bulletLines(d.Notes)
+		a.Header += "\n\nNotes:\n" + bulletLines(d.Notes)
 	}
-
-	services := yamlmap.Value(root, "services")
-	for i, ds := range d.Services {
-		if services == nil || i >= len(services.Content) {
-			break
+	for _, ds := range d.Services {
+		n := planfile.ServiceNotes{}
+		if len(ds.Notes) > 0 {
+			n.Name = bulletLines(ds.Notes)
 		}
-		item := services.Content[i]
-		if k, _ := yamlmap.Entry(item, "name"); k != nil && len(ds.Notes) > 0 {
-			k.HeadComment = bulletLines(ds.Notes)
+		if ds.VPA != nil {
+			n.Resources = describeVPA(ds)
 		}
-		if k, _ := yamlmap.Entry(item, "resources"); k != nil && ds.VPA != nil {
-			k.HeadComment = describeVPA(ds)
-		}
-		if k, _ := yamlmap.Entry(item, "hpa"); k != nil && ds.HPA != "" {
-			k.HeadComment = fmt.Sprintf("The spec of HPA %s, as the API server returns it (defaults filled in).", ds.HPA)
+		if ds.HPA != "" {
+			n.HPA = fmt.Sprintf("The spec of HPA %s, as the API server returns it (defaults filled in).", ds.HPA)
 		}
 		for _, ph := range Placeholders {
-			if k := pathKey(item, ph.Field); k != nil {
-				k.HeadComment = todo + ph.Hint
-			}
+			n.Fields = append(n.Fields, planfile.FieldNote{Path: ph.Field, Text: todo + ph.Hint})
 		}
+		a.Services = append(a.Services, n)
 	}
-	if k, _ := yamlmap.Entry(root, "scenarios"); k != nil {
-		k.HeadComment = "A constant load at each service's requestRate. Add the traffic to plan for\n" +
-			"(schedules, growth, spikes: see scenarios/examples/noa.yaml)."
-	}
-	if c := yamlmap.Value(root, "cluster"); c != nil {
-		if k, _ := yamlmap.Entry(c, "nodeTypes"); k != nil {
-			k.HeadComment = "Example: - {name: m5.xlarge, allocatable: {cpu: 3920m, memory: 14Gi}, pricePerHour: 0.192}\n" +
-				todo + "the node types the pods run on, with what pods can use of each and its price"
-		}
-	}
-
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, fmt.Errorf("encode plan: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode plan: %w", err)
-	}
-	return buf.Bytes(), nil
+	return planfile.Render(d.Plan(), a)
 }
 
 func describeVPA(ds DiscoveredService) string {
@@ -156,47 +119,4 @@ func bulletLines(notes []string) string {
 		lines[i] = "- " + n
 	}
 	return strings.Join(lines, "\n")
-}
-
-// blockStyle clears the flow and quoting styles the JSON source gave every
-// node; the encoder quotes a string only where YAML needs it.
-func blockStyle(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
-}
-
-// pruneEmpty drops mapping entries whose value is an empty mapping (after
-// pruning), except those whose key is in keep.
-func pruneEmpty(n *yaml.Node, keep map[string]bool) {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			pruneEmpty(c, keep)
-		}
-	case yaml.MappingNode:
-		out := n.Content[:0]
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			pruneEmpty(v, keep)
-			if v.Kind == yaml.MappingNode && len(v.Content) == 0 && !keep[k.Value] {
-				continue
-			}
-			out = append(out, k, v)
-		}
-		n.Content = out
-	}
-}
-
-// pathKey returns the key node of a dotted path of mapping keys under m.
-func pathKey(m *yaml.Node, path string) *yaml.Node {
-	var k *yaml.Node
-	for _, seg := range strings.Split(path, ".") {
-		k, m = yamlmap.Entry(m, seg)
-		if k == nil {
-			return nil
-		}
-	}
-	return k
 }

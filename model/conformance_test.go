@@ -15,9 +15,18 @@ import (
 	"github.com/headroom-dev/headroom/model"
 )
 
-// The conformance data: reference values for the queueing formulas from
-// published tables and from independent high-precision computations. The
-// schema is described in shared/reference/queueing.md §2.
+// The conformance data: reference values for the queueing formulas, one
+// JSON object per case (queueingCase below). A case names the model and
+// the quantity, which together select its evaluator in quantities; its
+// inputs lambda, mu, c (null when the quantity searches for it) and params;
+// the expected value with its tolerance ("abs" or "rel"); its kind and
+// source, and notes. Kind "published" cases come from printed tables and
+// worked examples (Tijms, A First Course in Stochastic Models, Wiley 2003,
+// §5.3; Gross and Harris, Fundamentals of Queueing Theory; Kimura 1991 and
+// 1994; Bronson 1982; Erlang B tables), "computed" ones from independent
+// high-precision computations (mpmath at 60 digits, math/big), "formula"
+// ones from a closed form evaluated by hand (Allen–Cunneen, Whitt 1993,
+// Kingman, Halfin–Whitt); each source field says which.
 const queueingCasesFile = "../testdata/conformance/queueing_cases.json"
 
 // extraCasesEnv names an optional second file with the same schema, for

@@ -21,9 +21,18 @@
 //   - the Universal Scalability Law (USL, FitUSL) for per-pod throughput
 //     against concurrency.
 //
-// The reference for the formulas, their numerics and the test data is
-// shared/reference/queueing.md; testdata/conformance/queueing_cases.json holds
-// the published and high-precision reference values that
+// The formulas and their numerics follow the queueing literature: H. C.
+// Tijms, A First Course in Stochastic Models (Wiley 2003), ch. 5, for Erlang
+// B and C, M/M/c and the staffing searches; A. O. Allen, Probability,
+// Statistics, and Queueing Theory (2nd ed., Academic Press 1990), for the
+// Allen–Cunneen G/G/c approximation; W. Whitt, "Approximations for the
+// GI/G/m queue" (Production and Operations Management 2(2), 1993), for the
+// two-moment approximations; S. Halfin and W. Whitt, "Heavy-traffic limits
+// for queues with many exponential servers" (Operations Research 29(3),
+// 1981), for square-root staffing; N. J. Gunther, Guerrilla Capacity
+// Planning (Springer 2007), for the USL. Each function's comment names its
+// source. testdata/conformance/queueing_cases.json holds the published and
+// high-precision reference values, each with its source, that
 // TestQueueingConformance checks.
 //
 // # The routing assumption

@@ -13,10 +13,11 @@ import (
 // util/histogram.go, util/histogram_options.go, util/decaying_histogram.go,
 // model/container.go, model/aggregate_container_state.go,
 // model/aggregations_config.go, model/types.go, logic/estimator.go,
-// logic/recommender.go) from the description in reference/peers.md §1.1 and
-// those files, so that a recommendation can be held against what a VPA in
-// recommendation mode would publish for the same history. Every constant
-// and rounding step below names the upstream one it mirrors.
+// logic/recommender.go) from those files and the recommender's flags
+// (vertical-pod-autoscaler/docs/flags.md), so that a recommendation can be
+// held against what a VPA in recommendation mode would publish for the same
+// history. Every constant and rounding step below names the upstream one it
+// mirrors.
 
 // VPA histogram and recommender constants (aggregations_config.go, types.go).
 const (
@@ -79,8 +80,10 @@ type VPAConfig struct {
 	// memory peak is kept per interval. Must be > 0.
 	MemoryAggregationInterval time.Duration
 	// CPUFirstBucketCores is the width of the first CPU histogram bucket,
-	// in cores: 0.01 upstream (a 2024 change to 0.001 never reached a
-	// release; reference/peers.md describes it). Must be > 0.
+	// in cores: 0.01 upstream (the firstBucketSize argument of
+	// NewExponentialHistogramOptions in aggregations_config.go
+	// cpuHistogramOptions; a 2024 change to 0.001 on master never reached
+	// a release). Must be > 0.
 	CPUFirstBucketCores float64
 	// CPUWeightByRequest weighs each CPU sample by the container's CPU
 	// request (at least 0.1 core), as VPA releases before 1.4 did. Default

@@ -2,8 +2,9 @@
 // through client_golang's api/prometheus/v1) and turns it into plan inputs:
 // request rates, service times, CPU per request, memory per in-flight
 // request, a replay of the observed traffic and a forecast of next
-// quarter's peak. It is one of the three adapters that touch the network
-// (DESIGN.md); everything it computes is then plain plan data.
+// quarter's peak. It is one of headroom's adapters to the outside world
+// (with cluster for the Kubernetes API server and loadtest for the services
+// themselves); everything it computes is then plain plan data.
 //
 // # What is fitted
 //
@@ -56,8 +57,10 @@
 //	obs, err := c.Observe(ctx, plan, prom.Options{Window: 14 * 24 * time.Hour})
 //	out, err := prom.UpdatePlan(plan.File(), src, obs, prom.WriteOptions{})
 //
-// UpdatePlan keeps the plan's comments, writes each value with a comment on
-// its fit, adds the replay scenario observed-<service> and the forecast
-// scenario forecast-<service>, and validates the result. ContainerUsage
-// gives the right-sizing recommenders per-pod CPU and memory histories.
+// UpdatePlan decides what to write and leaves the writing to
+// scenarios/planfile: it keeps the plan's comments, writes each value with
+// a comment on its fit, adds the replay scenario observed-<service> and the
+// forecast scenario forecast-<service>, and validates the result.
+// ContainerUsage gives the right-sizing recommenders per-pod CPU and memory
+// histories.
 package prom

@@ -102,9 +102,9 @@ func TestUpdatePlan_Errors(t *testing.T) {
 		obs  func(*Observation)
 		want string
 	}{
-		{"not a mapping", "- a\n- b\n", nil, "not a YAML mapping"},
+		{"not a mapping", "- a\n- b\n", nil, "not a single YAML mapping"},
 		{"no services", "apiVersion: x\n", nil, "no services list"},
-		{"unknown service", string(src), func(o *Observation) { o.Service = "web" }, `no service "web"`},
+		{"unknown service", string(src), func(o *Observation) { o.Service = "web" }, `no service named "web"`},
 		{"zero rate", string(src), func(o *Observation) { o.Rate.Peak = 0 }, "the peak request rate is 0"},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // Annotation is an input of a plan together with what its comment says of
@@ -31,7 +33,7 @@ var ProvenanceWords = []string{"assumed", "runbook", "measured"}
 // order. A comment on the line of a key, or the lines just above it, belongs
 // to that key.
 func Annotations(data []byte) ([]Annotation, error) {
-	docs, err := parseYAMLDocuments(data)
+	docs, err := strictyaml.ParseDocuments(data)
 	if err != nil {
 		return nil, err
 	}

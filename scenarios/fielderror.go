@@ -2,58 +2,25 @@ package scenarios
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // FieldError is one problem with one field of a plan. Path is the field path
 // in the plan ("services[noa-mcp].hpa.maxReplicas"); File, Line and Column
 // locate it in the source when the plan was decoded from a file (Line 0 means
 // unknown). Msg says what is wrong and, where it can, what is allowed.
-type FieldError struct {
-	File   string
-	Line   int
-	Column int
-	Path   string
-	Msg    string
-}
-
-func (e *FieldError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(":")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "%d:", e.Line)
-		if e.Column > 0 {
-			fmt.Fprintf(&b, "%d:", e.Column)
-		}
-	}
-	if b.Len() > 0 {
-		b.WriteString(" ")
-	}
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+//
+// It is the decoder's error type (internal/strictyaml): decoding and
+// validation report problems the same way.
+type FieldError = strictyaml.FieldError
 
 // FieldErrors is a list of problems found in one plan, reported together so a
 // user can fix them in one pass.
-type FieldErrors []*FieldError
+type FieldErrors = strictyaml.FieldErrors
 
-func (es FieldErrors) Error() string {
-	msgs := make([]string, len(es))
-	for i, e := range es {
-		msgs[i] = e.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
-
-// fieldErrorf is shorthand for a FieldError without a position; the decoder
-// fills in the position from the path.
+// fieldErrorf is shorthand for a FieldError without a position; the decoder's
+// Index fills in the position from the path.
 func fieldErrorf(path, format string, args ...any) *FieldError {
 	return &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)}
 }

@@ -3,20 +3,24 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
+
+// MaxHPAManifestBytes bounds an HPA manifest file (a few hundred HPAs).
+const MaxHPAManifestBytes = 4 << 20
 
 // LoadHPAManifests reads HorizontalPodAutoscaler manifests (autoscaling/v2,
 // one or more YAML documents separated by ---) as a user would paste them
 // from `kubectl get hpa -o yaml`, strictly, and validates each spec with the
 // API server's rules. Errors name the file, the line and the field.
 func LoadHPAManifests(path string) ([]*autoscalingv2.HorizontalPodAutoscaler, error) {
-	data, err := os.ReadFile(path)
+	_, data, err := ReadFile("HPA manifest", path, nil, MaxHPAManifestBytes)
 	if err != nil {
-		return nil, fmt.Errorf("read HPA manifest: %w", err)
+		return nil, err
 	}
 	return ParseHPAManifests(path, data)
 }
@@ -30,7 +34,7 @@ func ParseHPAManifests(file string, data []byte) ([]*autoscalingv2.HorizontalPod
 			continue
 		}
 		var h autoscalingv2.HorizontalPodAutoscaler
-		ix, err := DecodeYAML(file, []byte(doc.text), &h)
+		ix, err := strictyaml.Decode(file, []byte(doc.text), &h)
 		if err != nil {
 			var fes FieldErrors
 			var fe *FieldError

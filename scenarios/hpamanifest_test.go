@@ -1,6 +1,9 @@
 package scenarios
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,5 +41,16 @@ spec:
 	_, err = ParseHPAManifests("p.yaml", []byte("# nothing\n"))
 	if err == nil || err.Error() != "p.yaml: no HorizontalPodAutoscaler in the file" {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestLoadHPAManifests_SizeCap(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("# padding\n"), MaxHPAManifestBytes/10+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadHPAManifests(path)
+	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+		t.Fatalf("LoadHPAManifests of a %d-byte file = %v, want a size error", MaxHPAManifestBytes+10, err)
 	}
 }

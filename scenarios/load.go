@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // MaxPlanBytes bounds the size of a plan file.
@@ -41,7 +43,7 @@ func LoadFile(path string, stdin io.Reader) (*Plan, error) {
 // in messages.
 func Parse(file string, data []byte) (*Plan, error) {
 	var p Plan
-	ix, err := DecodeYAML(file, data, &p)
+	ix, err := strictyaml.Decode(file, data, &p)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -106,6 +105,38 @@ func ptrOf[T any](v T) *T { return &v }
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
+// pathName is a name that can stand in a field path (services[api]): short,
+// with nothing that reads as path syntax, whitespace or a control character.
+var pathName = regexp.MustCompile(`^[A-Za-z0-9][-A-Za-z0-9_]{0,62}$`)
+
+// label checks a name that becomes a file name, a label value, a
+// Kubernetes object name or a line of a generated manifest: a DNS-1123
+// label (RFC 1123; k8s.io/apimachinery/pkg/util/validation IsDNS1123Label),
+// so it cannot carry a path separator, "..", a newline or a quote.
+func (v *validator) label(path, name string) {
+	if !dnsLabel.MatchString(name) || len(name) > 63 {
+		v.add(path, "%s is not a valid name: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", quoteName(name))
+	}
+}
+
+// subdomain checks a name that may hold dots (a Kubernetes object name:
+// IsDNS1123Subdomain).
+func (v *validator) subdomain(path, name string) {
+	if msgs := k8svalidation.IsDNS1123Subdomain(name); len(msgs) > 0 {
+		v.add(path, "%s is not a valid name: %s", quoteName(name), msgs[0])
+	}
+}
+
+// quoteName quotes a rejected name for an error message, shortened so that
+// a 100 kB name does not flood the terminal.
+func quoteName(name string) string {
+	const max = 80
+	if len(name) > max {
+		return fmt.Sprintf("%q… (%d bytes)", name[:max], len(name))
+	}
+	return fmt.Sprintf("%q", name)
+}
+
 // Validate checks every field of a defaulted plan and returns all problems
 // found, each with its field path (FieldErrors), or nil.
 func (p *Plan) Validate() error {
@@ -115,6 +146,9 @@ func (p *Plan) Validate() error {
 	}
 	if p.Kind != Kind {
 		v.add("kind", "must be %q, got %q", Kind, p.Kind)
+	}
+	if p.Metadata.Name != "" {
+		v.subdomain("metadata.name", p.Metadata.Name)
 	}
 	if p.Seed < 0 {
 		v.add("seed", "must not be negative, got %d", p.Seed)
@@ -179,7 +213,7 @@ func duplicates(n int, name func(int) string) map[string]bool {
 // listPath names a list item by its name when that is unambiguous, by its
 // index otherwise.
 func listPath(list string, i int, name string, dup map[string]bool) string {
-	if name != "" && !dup[name] && !strings.ContainsAny(name, "[].") {
+	if !dup[name] && pathName.MatchString(name) {
 		return fmt.Sprintf("%s[%s]", list, name)
 	}
 	return fmt.Sprintf("%s[%d]", list, i)
@@ -195,8 +229,14 @@ func (v *validator) service(path string, s *Service) {
 	switch {
 	case s.Name == "":
 		v.add(path+".name", "is required")
-	case !dnsLabel.MatchString(s.Name) || len(s.Name) > 63:
-		v.add(path+".name", "%q is not a valid name: use lowercase letters, digits and '-', at most 63 characters", s.Name)
+	default:
+		v.label(path+".name", s.Name)
+	}
+	if s.Namespace != "" {
+		v.label(path+".namespace", s.Namespace)
+	}
+	if s.WorkloadRef.Name != "" {
+		v.subdomain(path+".workloadRef.name", s.WorkloadRef.Name)
 	}
 	if s.HPAName != "" {
 		for _, msg := range k8svalidation.IsDNS1123Subdomain(s.HPAName) {
@@ -371,6 +411,8 @@ func (v *validator) resources(path string, r *corev1.ResourceRequirements) {
 func (v *validator) scenario(path string, sc *Scenario, services map[string]bool) {
 	if sc.Name == "" {
 		v.add(path+".name", "is required")
+	} else {
+		v.label(path+".name", sc.Name)
 	}
 	if sc.Duration <= 0 || sc.Duration.D() > MaxScenarioDuration {
 		v.add(path+".duration", "must be greater than 0 and at most 400 days (9600h), got %s", sc.Duration)
@@ -409,6 +451,25 @@ func (v *validator) durations(path string, names []string, ds ...Duration) {
 	}
 }
 
+// MaxMultiplier bounds each traffic component's multiplier: a million
+// times today's traffic is far past any plan, and a bound keeps products of
+// components finite.
+const MaxMultiplier = 1e6
+
+// multiplier checks a traffic component's multiplier: finite, ≥ 0 (> 0
+// when positive is set) and at most MaxMultiplier.
+func (v *validator) multiplier(path string, x float64, positive bool) {
+	switch {
+	case !(x >= 0) || math.IsInf(x, 0) || (positive && x == 0):
+		v.nonNegative(path, x)
+		if positive && x == 0 {
+			v.add(path, "must be greater than 0, got 0")
+		}
+	case x > MaxMultiplier:
+		v.add(path, "must be at most %g (times today's traffic), got %g; check the unit", float64(MaxMultiplier), x)
+	}
+}
+
 func (v *validator) nonNegative(path string, x float64) {
 	if !(x >= 0) || math.IsInf(x, 0) {
 		v.add(path, "must be a finite number ≥ 0, got %g", x)
@@ -430,14 +491,14 @@ func (v *validator) component(path string, c *Component) {
 	case c.Schedule != nil:
 		s := c.Schedule
 		if s.Default != nil {
-			v.nonNegative(path+".schedule.default", *s.Default)
+			v.multiplier(path+".schedule.default", *s.Default, false)
 		}
 		if len(s.Windows) == 0 {
 			v.add(path+".schedule.windows", "a schedule needs at least one window")
 		}
 		for i, w := range s.Windows {
 			wp := fmt.Sprintf("%s.schedule.windows[%d]", path, i)
-			v.nonNegative(wp+".multiplier", w.Multiplier)
+			v.multiplier(wp+".multiplier", w.Multiplier, false)
 			if w.From == w.To {
 				v.add(wp, "from and to are both %s; a window must have a length", w.From)
 			}
@@ -449,31 +510,31 @@ func (v *validator) component(path string, c *Component) {
 		}
 	case c.Diurnal != nil:
 		d := c.Diurnal
-		v.nonNegative(path+".diurnal.min", d.Min)
-		v.positive(path+".diurnal.max", d.Max, "the diurnal maximum")
+		v.multiplier(path+".diurnal.min", d.Min, false)
+		v.multiplier(path+".diurnal.max", d.Max, true)
 		if d.Max < d.Min {
 			v.add(path+".diurnal", "max %g is below min %g", d.Max, d.Min)
 		}
 	case c.Ramp != nil:
 		r := c.Ramp
-		v.nonNegative(path+".ramp.from", r.From)
-		v.nonNegative(path+".ramp.to", r.To)
+		v.multiplier(path+".ramp.from", r.From, false)
+		v.multiplier(path+".ramp.to", r.To, false)
 		if r.Start < 0 || r.End <= r.Start {
 			v.add(path+".ramp", "needs 0 ≤ start < end, got start %s, end %s", r.Start, r.End)
 		}
 	case c.Step != nil:
-		v.nonNegative(path+".step.multiplier", c.Step.Multiplier)
+		v.multiplier(path+".step.multiplier", c.Step.Multiplier, false)
 		if c.Step.At < 0 {
 			v.add(path+".step.at", "must not be negative, got %s", c.Step.At)
 		}
 	case c.Spike != nil:
 		s := c.Spike
-		v.positive(path+".spike.multiplier", s.Multiplier, "the spike multiplier")
+		v.multiplier(path+".spike.multiplier", s.Multiplier, true)
 		v.durations(path+".spike", []string{"at", "rise", "hold", "fall"}, s.At, s.Rise, s.Hold, s.Fall)
 	case c.Growth != nil:
 		g := c.Growth
-		if !(g.Percent > -100) || math.IsInf(g.Percent, 0) {
-			v.add(path+".growth.percent", "must be above -100 (100 doubles the traffic), got %g", g.Percent)
+		if !(g.Percent > -100) || !(g.Percent <= (MaxMultiplier-1)*100) {
+			v.add(path+".growth.percent", "must be above -100 and at most %g (100 doubles the traffic), got %g", (MaxMultiplier-1)*100, g.Percent)
 		}
 		if g.Over != nil && *g.Over <= 0 {
 			v.add(path+".growth.over", "must be greater than 0, got %s", *g.Over)

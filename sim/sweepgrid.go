@@ -8,7 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
 
 // SweepGrid is a sweep's grid file: the settings to try for one service.
@@ -61,10 +61,10 @@ const maxSweepCandidates = 10_000_000
 
 // ParseSweepGrid decodes and checks a grid file strictly: unknown fields,
 // wrong types and bad values are errors carrying file:line:column and the
-// field path (scenarios.FieldErrors).
+// field path (strictyaml.FieldErrors).
 func ParseSweepGrid(file string, data []byte) (*SweepGrid, error) {
 	var g SweepGrid
-	ix, err := scenarios.DecodeYAML(file, data, &g)
+	ix, err := strictyaml.Decode(file, data, &g)
 	if err != nil {
 		return nil, err
 	}
@@ -78,10 +78,10 @@ func ParseSweepGrid(file string, data []byte) (*SweepGrid, error) {
 	return &g, nil
 }
 
-func (g *SweepGrid) validate() scenarios.FieldErrors {
-	var errs scenarios.FieldErrors
+func (g *SweepGrid) validate() strictyaml.FieldErrors {
+	var errs strictyaml.FieldErrors
 	add := func(path, format string, args ...any) {
-		errs = append(errs, &scenarios.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &strictyaml.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	if g.APIVersion != SweepGridAPIVersion {
 		add("apiVersion", "must be %s, got %q", SweepGridAPIVersion, g.APIVersion)

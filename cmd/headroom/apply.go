@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/headroom-dev/headroom/cluster"
 )
@@ -20,6 +21,9 @@ type applyOptions struct {
 	Filename       string
 	Apply          bool
 	ForceConflicts bool
+	AllowKinds     []string
+
+	allowed []schema.GroupKind
 
 	set     *cluster.PatchSet
 	clients *cluster.Clients
@@ -45,12 +49,21 @@ applied. Objects without a namespace go to -n (or the context's namespace).
 Nothing is written unless --apply is given; even then every object is dry-run first,
 and nothing is written if any dry run was rejected.
 
+Only the kinds headroom writes are sent (HorizontalPodAutoscaler, VerticalPodAutoscaler,
+CronJob with its ServiceAccount, Role and RoleBinding, Deployment and StatefulSet patches,
+KEDA ScaledObject); a directory holding any other kind is refused as a whole unless
+--allow-kind names it. Files are read only inside DIR: a symlink that leads out of it is
+an error.
+
 Exits 3 when the server rejected any object.`,
 		Example: `  # What would the report's patches change?
   headroom apply -f out/patches
 
   # Apply them (still dry-runs everything first)
-  headroom apply -f out/patches --apply`,
+  headroom apply -f out/patches --apply
+
+  # A directory that also creates a namespace
+  headroom apply -f shop/ --allow-kind Namespace --apply`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
@@ -59,6 +72,7 @@ Exits 3 when the server rejected any object.`,
 	f.StringVarP(&o.Filename, "filename", "f", "", "the patches directory")
 	f.BoolVar(&o.Apply, "apply", false, "write to the cluster after every dry run succeeded")
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "server-side apply: take over fields another field manager owns")
+	f.StringArrayVar(&o.AllowKinds, "allow-kind", nil, "also send objects of this kind (Kind, or Kind.group such as ClusterRole.rbac.authorization.k8s.io); repeatable")
 	return cmd
 }
 
@@ -66,6 +80,14 @@ Exits 3 when the server rejected any object.`,
 func (o *applyOptions) Validate() error {
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the patches directory (headroom report -o DIR writes DIR/patches)")
+	}
+	o.allowed = o.allowed[:0]
+	for _, k := range o.AllowKinds {
+		gk, err := cluster.ParseGroupKind(k)
+		if err != nil {
+			return usageErrorf("--allow-kind: %v", err)
+		}
+		o.allowed = append(o.allowed, gk)
 	}
 	return nil
 }
@@ -79,9 +101,20 @@ func (o *applyOptions) Complete() error {
 	if !st.IsDir() {
 		return usageErrorf("-f %s is a file; give the patches directory", o.Filename)
 	}
-	set, err := cluster.ReadPatchDir(os.DirFS(o.Filename), ".")
+	// os.Root confines every read to the directory: a symlinked file or
+	// kustomization entry that leads outside it fails instead of sending
+	// whatever it points at.
+	root, err := os.OpenRoot(o.Filename)
+	if err != nil {
+		return usageErrorf("-f %s: %v", o.Filename, err)
+	}
+	defer root.Close()
+	set, err := cluster.ReadPatchDir(root.FS(), ".")
 	if err != nil {
 		return fmt.Errorf("read %s:\n%w", o.Filename, err)
+	}
+	if err := cluster.CheckKinds(set, o.allowed); err != nil {
+		return fmt.Errorf("%s: %w", o.Filename, err)
 	}
 	o.set = set
 	c, err := newClusterClients(o.Kube)

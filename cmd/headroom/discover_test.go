@@ -189,3 +189,85 @@ func TestApplyCmd_Usage(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyCmd_Confined holds `apply` to the directory it is given and to
+// the kinds headroom writes: a symlink out of the directory is an error, a
+// ClusterRoleBinding is refused (nothing is sent) unless --allow-kind names
+// it.
+func TestApplyCmd_Confined(t *testing.T) {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	mapper.Add(schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding"}, meta.RESTScopeRoot)
+	mapper.Add(schema.GroupVersionKind{Version: "v1", Kind: "ServiceAccount"}, meta.RESTScopeNamespace)
+	crb := "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: pwn}\n" +
+		"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n" +
+		"subjects: [{kind: Group, name: 'system:authenticated', apiGroup: rbac.authorization.k8s.io}]\n"
+	sa := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ok}\n"
+
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.yaml"), []byte(sa), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		links  map[string]string
+		args   []string
+		code   int
+		want   string
+		writes int
+	}{{
+		name:  "symlinked file out of the directory",
+		files: map[string]string{"a.yaml": sa},
+		links: map[string]string{"b.yaml": filepath.Join(outside, "secret.yaml")},
+		code:  exitError, want: "b.yaml",
+	}, {
+		name:  "kustomization resource that is a symlink out",
+		files: map[string]string{"kustomization.yaml": "resources:\n- a.yaml\n- b.yaml\n", "a.yaml": sa},
+		links: map[string]string{"b.yaml": filepath.Join(outside, "secret.yaml")},
+		code:  exitError, want: "b.yaml",
+	}, {
+		name:  "a kind headroom does not write is refused",
+		files: map[string]string{"a.yaml": sa, "crb.yaml": crb},
+		code:  exitError, want: "refusing 1 object(s) of a kind headroom does not write:\n  ClusterRoleBinding.rbac.authorization.k8s.io pwn (crb.yaml:1)\nnothing was sent; if you mean to apply them, pass --allow-kind ClusterRoleBinding.rbac.authorization.k8s.io",
+	}, {
+		name:  "--allow-kind lets it through",
+		files: map[string]string{"a.yaml": sa, "crb.yaml": crb},
+		args:  []string{"--allow-kind", "ClusterRoleBinding.rbac.authorization.k8s.io", "--apply"},
+		code:  exitOK, want: "clusterrolebindings.rbac.authorization.k8s.io/pwn: created", writes: 2,
+	}, {
+		name: "--allow-kind must be a kind", files: map[string]string{"a.yaml": sa},
+		args: []string{"--allow-kind", "rbac/x"}, code: exitUsage, want: "--allow-kind: \"rbac/x\" is not a kind",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for name, target := range tc.links {
+				if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var writes []bool
+			fakeClusterClients(t, &cluster.Clients{Dynamic: acceptingServer("", &writes), Mapper: mapper, Namespace: "team"})
+			out, errOut, code := runCLI(t, "", append([]string{"apply", "-f", dir}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+				t.Fatalf("exit %d (want %d); want %q in\n%s\n%s", code, tc.code, tc.want, out, errOut)
+			}
+			n := 0
+			for _, w := range writes {
+				if w {
+					n++
+				}
+			}
+			if n != tc.writes {
+				t.Errorf("%d real writes, want %d", n, tc.writes)
+			}
+			if tc.code != exitOK && len(writes) > 0 {
+				t.Errorf("%d request(s) reached the API server", len(writes))
+			}
+		})
+	}
+}

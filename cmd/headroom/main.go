@@ -20,6 +20,9 @@ const (
 	exitError       = 1
 	exitUsage       = 2
 	exitCheckFailed = 3
+	// exitInterrupted is the shell's code for a process stopped by SIGINT
+	// (128 + 2): the command was cancelled by Ctrl-C or SIGTERM.
+	exitInterrupted = 130
 )
 
 func main() {
@@ -33,6 +36,10 @@ func main() {
 func exitCode(err error, stderr interface{ Write([]byte) (int, error) }) int {
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "interrupted:", err)
+		return exitInterrupted
 	}
 	var check *checkFailedError
 	if errors.As(err, &check) {

@@ -134,7 +134,7 @@ source hack/e2e/prometheus.sh
 start_prometheus "$work/prom"
 go build -o "$work/headroom" ./cmd/headroom
 hr="$work/headroom"
-"$hr" apply --kubeconfig "$kubeconfig" --context admin -f cluster/testdata/e2e/shop-namespace --apply >/dev/null
+"$hr" apply --kubeconfig "$kubeconfig" --context admin -f cluster/testdata/e2e/shop-namespace --allow-kind Namespace --apply >/dev/null
 "$hr" apply --kubeconfig "$kubeconfig" --context admin -f cluster/testdata/e2e/shop --apply >/dev/null
 "$hr" observe --prometheus-url "$prom_url" -f prom/testdata/shop.yaml --end "$prom_end" -o "$work/shop.yaml"
 rc=0

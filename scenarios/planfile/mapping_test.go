@@ -1,4 +1,4 @@
-package yamlmap
+package planfile
 
 import (
 	"strings"
@@ -14,15 +14,15 @@ func TestEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := doc.Content[0]
-	if Value(m, "keep").Value != "1" || Value(m, "nope") != nil || Value(Value(m, "keep"), "x") != nil {
+	if value(m, "keep").Value != "1" || value(m, "nope") != nil || value(value(m, "keep"), "x") != nil {
 		t.Fatal("Value")
 	}
-	cpu := Ensure(m, "cpu")
-	Set(cpu, "idle", &yaml.Node{Kind: yaml.ScalarNode, Value: "10m"})
-	Set(Ensure(m, "memory"), "base", &yaml.Node{Kind: yaml.ScalarNode, Value: "64Mi"})
-	Set(m, "name", &yaml.Node{Kind: yaml.ScalarNode, Value: "b"})
-	Delete(m, "drop")
-	Delete(m, "absent")
+	cpu := ensure(m, "cpu")
+	set(cpu, "idle", &yaml.Node{Kind: yaml.ScalarNode, Value: "10m"})
+	set(ensure(m, "memory"), "base", &yaml.Node{Kind: yaml.ScalarNode, Value: "64Mi"})
+	set(m, "name", &yaml.Node{Kind: yaml.ScalarNode, Value: "b"})
+	remove(m, "drop")
+	remove(m, "absent")
 	out, err := yaml.Marshal(&doc)
 	if err != nil {
 		t.Fatal(err)

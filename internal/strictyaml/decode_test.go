@@ -1,4 +1,4 @@
-package scenarios
+package strictyaml
 
 import (
 	"bytes"
@@ -68,10 +68,10 @@ func readDecodeTestdata(t testing.TB, name string) []byte {
 	return data
 }
 
-func TestDecodeYAML_Valid(t *testing.T) {
+func TestDecode_Valid(t *testing.T) {
 	var got decodeTestPlan
-	if _, err := DecodeYAML("valid.yaml", readDecodeTestdata(t, "valid.yaml"), &got); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+	if _, err := Decode("valid.yaml", readDecodeTestdata(t, "valid.yaml"), &got); err != nil {
+		t.Fatalf("Decode: %v", err)
 	}
 	want := decodeTestPlan{
 		APIVersion: "headroom.dev/v1alpha1",
@@ -140,18 +140,18 @@ func TestDecodeYAML_Valid(t *testing.T) {
 		}},
 	}
 	if diff := cmp.Diff(want, got, quantityComparer, cmp.AllowUnexported(decodeTestService{})); diff != "" {
-		t.Errorf("DecodeYAML(valid.yaml) mismatch (-want +got):\n%s", diff)
+		t.Errorf("Decode(valid.yaml) mismatch (-want +got):\n%s", diff)
 	}
 }
 
-// TestDecodeYAML_MatchesSigsYAML checks that a valid document means what
+// TestDecode_MatchesSigsYAML checks that a valid document means what
 // it means to Kubernetes: sigs.k8s.io/yaml (YAML → JSON → encoding/json)
 // decodes it to the same value.
-func TestDecodeYAML_MatchesSigsYAML(t *testing.T) {
+func TestDecode_MatchesSigsYAML(t *testing.T) {
 	data := readDecodeTestdata(t, "valid.yaml")
 	var got, want decodeTestPlan
-	if _, err := DecodeYAML("valid.yaml", data, &got); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+	if _, err := Decode("valid.yaml", data, &got); err != nil {
+		t.Fatalf("Decode: %v", err)
 	}
 	// Not UnmarshalStrict: its YAML 1.1 parser rejects a merge key whose
 	// keys are also set explicitly.
@@ -162,11 +162,11 @@ func TestDecodeYAML_MatchesSigsYAML(t *testing.T) {
 	// keeps integers as int64, as Kubernetes' own decoder does.
 	want.Extra.(map[string]any)["budget"] = int64(want.Extra.(map[string]any)["budget"].(float64))
 	if diff := cmp.Diff(want, got, quantityComparer, cmp.AllowUnexported(decodeTestService{})); diff != "" {
-		t.Errorf("DecodeYAML and sigs.k8s.io/yaml disagree (-sigs +DecodeYAML):\n%s", diff)
+		t.Errorf("Decode and sigs.k8s.io/yaml disagree (-sigs +Decode):\n%s", diff)
 	}
 }
 
-func TestDecodeYAML_Errors(t *testing.T) {
+func TestDecode_Errors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -405,33 +405,33 @@ extra: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var p decodeTestPlan
-			_, err := DecodeYAML("plan.yaml", []byte(tt.yaml), &p)
+			_, err := Decode("plan.yaml", []byte(tt.yaml), &p)
 			var fes FieldErrors
 			if !errors.As(err, &fes) {
-				t.Fatalf("DecodeYAML error = %v (%T), want FieldErrors", err, err)
+				t.Fatalf("Decode error = %v (%T), want FieldErrors", err, err)
 			}
 			var got []string
 			for _, e := range fes {
 				got = append(got, e.Error())
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("DecodeYAML errors mismatch (-want +got):\n%s", diff)
+				t.Errorf("Decode errors mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-func TestDecodeYAML_TooManyErrors(t *testing.T) {
+func TestDecode_TooManyErrors(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("services:\n")
 	for i := range 30 {
 		fmt.Fprintf(&b, "  - name: s%d\n    replicas: x\n", i)
 	}
 	var p decodeTestPlan
-	_, err := DecodeYAML("plan.yaml", []byte(b.String()), &p)
+	_, err := Decode("plan.yaml", []byte(b.String()), &p)
 	var fes FieldErrors
 	if !errors.As(err, &fes) {
-		t.Fatalf("DecodeYAML error = %v, want FieldErrors", err)
+		t.Fatalf("Decode error = %v, want FieldErrors", err)
 	}
 	if len(fes) != maxDecodeErrors+1 {
 		t.Fatalf("got %d errors, want %d and a last one saying so", len(fes), maxDecodeErrors+1)
@@ -444,7 +444,7 @@ func TestDecodeYAML_TooManyErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeYAML_SyntaxErrors(t *testing.T) {
+func TestDecode_SyntaxErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
@@ -499,26 +499,26 @@ func TestDecodeYAML_SyntaxErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var p decodeTestPlan
-			ix, err := DecodeYAML("plan.yaml", []byte(tt.yaml), &p)
+			ix, err := Decode("plan.yaml", []byte(tt.yaml), &p)
 			var fe *FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("DecodeYAML error = %v (%T), want *FieldError", err, err)
+				t.Fatalf("Decode error = %v (%T), want *FieldError", err, err)
 			}
 			if got := fe.Error(); got != tt.want {
-				t.Errorf("DecodeYAML error\n got: %s\nwant: %s", got, tt.want)
+				t.Errorf("Decode error\n got: %s\nwant: %s", got, tt.want)
 			}
 			if ix != nil {
-				t.Errorf("DecodeYAML returned an Index with a syntax error")
+				t.Errorf("Decode returned an Index with a syntax error")
 			}
 		})
 	}
 }
 
-func TestDecodeYAML_Null(t *testing.T) {
+func TestDecode_Null(t *testing.T) {
 	p := decodeTestPlan{Seed: 9, Labels: map[string]string{"a": "b"}, Metadata: decodeTestMeta{Name: "keep"}}
 	data := "seed: null\nlabels: ~\nmetadata:\n  name:\nservices:\n  - name: a\n    hpa:\n    port: null\n"
-	if _, err := DecodeYAML("plan.yaml", []byte(data), &p); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+	if _, err := Decode("plan.yaml", []byte(data), &p); err != nil {
+		t.Fatalf("Decode: %v", err)
 	}
 	want := decodeTestPlan{Seed: 9, Metadata: decodeTestMeta{Name: "keep"}, Services: []decodeTestService{{Name: "a"}}}
 	if diff := cmp.Diff(want, p, quantityComparer, cmp.AllowUnexported(decodeTestService{})); diff != "" {
@@ -526,11 +526,11 @@ func TestDecodeYAML_Null(t *testing.T) {
 	}
 }
 
-func TestDecodeYAML_NotAPointer(t *testing.T) {
+func TestDecode_NotAPointer(t *testing.T) {
 	var p decodeTestPlan
 	for _, v := range []any{nil, p, (*decodeTestPlan)(nil)} {
-		if _, err := DecodeYAML("plan.yaml", []byte("seed: 1\n"), v); err == nil {
-			t.Errorf("DecodeYAML(%T) succeeded, want an error", v)
+		if _, err := Decode("plan.yaml", []byte("seed: 1\n"), v); err == nil {
+			t.Errorf("Decode(%T) succeeded, want an error", v)
 		}
 	}
 }
@@ -566,7 +566,7 @@ type decodeTestInline struct {
 	Inlined string `json:"inlined"`
 }
 
-func TestDecodeYAML_FieldRules(t *testing.T) {
+func TestDecode_FieldRules(t *testing.T) {
 	data := `
 Plain: a
 renamed: b
@@ -583,8 +583,8 @@ int8: -128
 float32: 1.5
 `
 	var got decodeTestRules
-	if _, err := DecodeYAML("rules.yaml", []byte(data), &got); err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
+	if _, err := Decode("rules.yaml", []byte(data), &got); err != nil {
+		t.Fatalf("Decode: %v", err)
 	}
 	want := decodeTestRules{
 		Plain: "a", Renamed: "b", Dash: "c",
@@ -600,7 +600,7 @@ float32: 1.5
 		Float32:            1.5,
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(decodeTestRules{})); diff != "" {
-		t.Errorf("DecodeYAML mismatch (-want +got):\n%s", diff)
+		t.Errorf("Decode mismatch (-want +got):\n%s", diff)
 	}
 
 	bad := `
@@ -614,10 +614,10 @@ chan: 1
 stringer: x
 intKeys: {1: a}
 `
-	_, err := DecodeYAML("rules.yaml", []byte(bad), &got)
+	_, err := Decode("rules.yaml", []byte(bad), &got)
 	var fes FieldErrors
 	if !errors.As(err, &fes) {
-		t.Fatalf("DecodeYAML error = %v, want FieldErrors", err)
+		t.Fatalf("Decode error = %v, want FieldErrors", err)
 	}
 	var gotErrs []string
 	for _, e := range fes {
@@ -635,142 +635,14 @@ intKeys: {1: a}
 		`rules.yaml:10:10: intKeys: cannot decode into Go type map[int]string: map keys must be strings`,
 	}
 	if diff := cmp.Diff(wantErrs, gotErrs); diff != "" {
-		t.Errorf("DecodeYAML errors mismatch (-want +got):\n%s", diff)
+		t.Errorf("Decode errors mismatch (-want +got):\n%s", diff)
 	}
 }
 
-const indexTestYAML = `apiVersion: headroom.dev/v1alpha1
-services:
-  - name: noa-mcp
-    resources:
-      requests:
-        cpu: 500m
-        nvidia.com/gpu: 1
-    hpa:
-      maxReplicas: 10
-      behavior:
-        scaleUp:
-          policies:
-            - {type: Pods, value: 4, periodSeconds: 60}
-  - name: noa-ui
-    replicas: 2
-`
-
-func TestIndex_Position(t *testing.T) {
-	var p decodeTestPlan
-	ix, err := DecodeYAML("plan.yaml", []byte(indexTestYAML), &p)
-	if err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
-	}
-	tests := []struct {
-		path      string
-		line, col int
-		ok        bool
-	}{
-		{path: "", line: 1, col: 1, ok: true},
-		{path: "apiVersion", line: 1, col: 13, ok: true},
-		{path: "services", line: 2, col: 1, ok: true},          // block sequence: its key
-		{path: "services[0]", line: 3, col: 5, ok: true},       // item: its first key
-		{path: "services[noa-mcp]", line: 3, col: 5, ok: true}, // by name
-		{path: "services[0].hpa", line: 8, col: 5, ok: true},   // block mapping: its key
-		{path: "services[0].hpa.maxReplicas", line: 9, col: 20, ok: true},
-		{path: "services[noa-mcp].hpa.maxReplicas", line: 9, col: 20, ok: true},
-		{path: "services[noa-mcp].resources.requests.cpu", line: 6, col: 14, ok: true},
-		{path: "services[noa-mcp].resources.requests.nvidia.com/gpu", line: 7, col: 25, ok: true},
-		{path: "services[noa-mcp].hpa.behavior.scaleUp.policies[0]", line: 13, col: 15, ok: true},
-		{path: "services[noa-mcp].hpa.behavior.scaleUp.policies[0].value", line: 13, col: 35, ok: true},
-		{path: "services[1].replicas", line: 15, col: 15, ok: true},
-		{path: "services[noa-ui].replicas", line: 15, col: 15, ok: true},
-		// Absent: the nearest ancestor.
-		{path: "services[noa-mcp].hpa.minReplicas", line: 8, col: 5, ok: true},
-		{path: "services[noa-ui].hpa.behavior.scaleDown", line: 14, col: 5, ok: true},
-		{path: "services[noa-mcp].resources.limits.memory", line: 4, col: 5, ok: true},
-		{path: "services[nope].replicas", line: 2, col: 1, ok: true},
-		{path: "services[7]", line: 2, col: 1, ok: true},
-		{path: "cluster.nodeTypes[0].name", line: 1, col: 1, ok: true},
-	}
-	for _, tt := range tests {
-		line, col, ok := ix.Position(tt.path)
-		if line != tt.line || col != tt.col || ok != tt.ok {
-			t.Errorf("Position(%q) = %d, %d, %t; want %d, %d, %t", tt.path, line, col, ok, tt.line, tt.col, tt.ok)
-		}
-	}
-	if _, _, ok := (*Index)(nil).Position("services"); ok {
-		t.Errorf("nil Index: Position ok = true, want false")
-	}
-}
-
-func TestIndex_PositionAliases(t *testing.T) {
-	const data = `services:
-  - &a
-    name: a
-    resources:
-      requests: {cpu: 1}
-  - *a
-  - <<: *a
-    name: c
-`
-	var p decodeTestPlan
-	ix, err := DecodeYAML("plan.yaml", []byte(data), &p)
-	if err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
-	}
-	tests := []struct {
-		path      string
-		line, col int
-	}{
-		{path: "services[a].resources.requests.cpu", line: 5, col: 23},
-		// An alias is located where it is used, everything in it too.
-		{path: "services[1]", line: 6, col: 5},
-		{path: "services[1].resources.requests.cpu", line: 6, col: 5},
-		// Merged keys are located where they are written, in the anchor.
-		{path: "services[c].name", line: 8, col: 11},
-		{path: "services[c].resources.requests.cpu", line: 5, col: 23},
-	}
-	for _, tt := range tests {
-		line, col, ok := ix.Position(tt.path)
-		if line != tt.line || col != tt.col || !ok {
-			t.Errorf("Position(%q) = %d, %d, %t; want %d, %d, true", tt.path, line, col, ok, tt.line, tt.col)
-		}
-	}
-}
-
-func TestIndex_Locate(t *testing.T) {
-	var p decodeTestPlan
-	ix, err := DecodeYAML("plan.yaml", []byte(indexTestYAML), &p)
-	if err != nil {
-		t.Fatalf("DecodeYAML: %v", err)
-	}
-	errs := FieldErrors{
-		fieldErrorf("services[noa-mcp].hpa.maxReplicas", "10 is too many"),
-		fieldErrorf("services[noa-mcp].hpa.minReplicas", "is required"),
-		fieldErrorf("services[noa-ui].hpa", "is required"),
-		fieldErrorf("cluster", "is required"),
-		{File: "other.yaml", Line: 3, Column: 4, Path: "services", Msg: "already located"},
-	}
-	got := ix.Locate(errs)
-	want := FieldErrors{
-		{File: "plan.yaml", Line: 9, Column: 20, Path: "services[noa-mcp].hpa.maxReplicas", Msg: "10 is too many"},
-		{File: "plan.yaml", Line: 8, Column: 5, Path: "services[noa-mcp].hpa.minReplicas", Msg: "is required"},
-		{File: "plan.yaml", Line: 14, Column: 5, Path: "services[noa-ui].hpa", Msg: "is required"},
-		{File: "plan.yaml", Line: 1, Column: 1, Path: "cluster", Msg: "is required"},
-		{File: "other.yaml", Line: 3, Column: 4, Path: "services", Msg: "already located"},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Locate mismatch (-want +got):\n%s", diff)
-	}
-	if errs[0].Line != 0 {
-		t.Errorf("Locate changed its argument")
-	}
-	if got := (*Index)(nil).Locate(errs); len(got) != len(errs) || got[0].Line != 0 {
-		t.Errorf("nil Index: Locate changed the errors")
-	}
-}
-
-// FuzzDecodeYAML checks that no input panics, and that a decoded value
+// FuzzDecode checks that no input panics, and that a decoded value
 // round-trips: its JSON encoding, which is also YAML, decodes to a value
 // with the same encoding.
-func FuzzDecodeYAML(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	seeds, err := filepath.Glob(filepath.Join("testdata", "decode", "*.yaml"))
 	if err != nil {
 		f.Fatal(err)
@@ -785,7 +657,7 @@ func FuzzDecodeYAML(f *testing.F) {
 	// Valid documents in other shapes: mutations of these decode more often.
 	f.Add(benchmarkPlan(2))
 	var p decodeTestPlan
-	if _, err := DecodeYAML("valid.yaml", readDecodeTestdata(f, "valid.yaml"), &p); err != nil {
+	if _, err := Decode("valid.yaml", readDecodeTestdata(f, "valid.yaml"), &p); err != nil {
 		f.Fatal(err)
 	}
 	j, err := json.Marshal(&p) // JSON is YAML too
@@ -800,12 +672,12 @@ func FuzzDecodeYAML(f *testing.F) {
 	f.Add([]byte("seed: -0b101\nextra: {a: 1e3, b: .inf, c: 2001-12-14}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p decodeTestPlan
-		ix, err := DecodeYAML("fuzz.yaml", data, &p)
+		ix, err := Decode("fuzz.yaml", data, &p)
 		if err != nil {
 			var fe *FieldError
 			var fes FieldErrors
 			if !errors.As(err, &fe) && !errors.As(err, &fes) {
-				t.Fatalf("DecodeYAML error %v is %T, want *FieldError or FieldErrors", err, err)
+				t.Fatalf("Decode error %v is %T, want *FieldError or FieldErrors", err, err)
 			}
 			_ = err.Error()
 			return
@@ -818,7 +690,7 @@ func FuzzDecodeYAML(f *testing.F) {
 			t.Fatalf("json.Marshal: %v", err)
 		}
 		var p2 decodeTestPlan
-		if _, err := DecodeYAML("fuzz.json", j1, &p2); err != nil {
+		if _, err := Decode("fuzz.json", j1, &p2); err != nil {
 			t.Fatalf("decoding the JSON encoding %s: %v", j1, err)
 		}
 		j2, err := json.Marshal(&p2)
@@ -883,13 +755,13 @@ func benchmarkPlan(n int) []byte {
 	return b.Bytes()
 }
 
-func BenchmarkDecodeYAML(b *testing.B) {
+func BenchmarkDecode(b *testing.B) {
 	data := benchmarkPlan(200)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
 		var p decodeTestPlan
-		if _, err := DecodeYAML("bench.yaml", data, &p); err != nil {
+		if _, err := Decode("bench.yaml", data, &p); err != nil {
 			b.Fatal(err)
 		}
 	}
