@@ -4,7 +4,7 @@
 // through narrow interfaces that this package implements, with fakes in
 // tests.
 //
-// It does three things, and writes nothing to a cluster unless told to:
+// It does four things, and writes nothing to a cluster unless told to:
 //
 //   - Discover reads the Deployments and StatefulSets of a namespace, the
 //     autoscaling/v2 HorizontalPodAutoscalers that target them and, when the
@@ -33,6 +33,12 @@
 //     batch/v1 Indexed Job that run the shards of a sweep (`headroom sweep
 //     job`): index i runs shard i/N and writes it to its log, which
 //     SweepCollectScript gathers for `headroom sweep merge`.
+//
+//   - For load tests, WorkloadScale reads a workload's replicas and its
+//     HPA's status (it implements loadtest.ScaleReader, for the watcher),
+//     and Clients' CreateConfigMap, CreateObject, GetObject, DeleteObject,
+//     ListPods and Logs are the object access a k6-operator run needs
+//     (k6.API); they write only for headroom loadtest operator --apply.
 //
 // Connection settings follow kubectl: Flags resolves --kubeconfig, --context
 // and -n with client-go's clientcmd loading rules (the KUBECONFIG variable,

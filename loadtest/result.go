@@ -1,10 +1,3 @@
-// Package loadtest drives a plan's traffic scenario against a real service —
-// through k6 as a subprocess, the built-in open-model engine, or k6-operator —
-// and holds what it measured against what the simulator predicted.
-//
-// Every engine produces the same Result: per-second windows of offered and
-// achieved rate, errors, drops and a mergeable latency histogram, so a k6 run,
-// a built-in run and the sum of k6-operator runners compare alike.
 package loadtest
 
 import (
@@ -179,6 +172,10 @@ func (h *Histogram) Freeze() error {
 	h.frozen, h.h = b, nil
 	return nil
 }
+
+// Frozen reports whether the histogram holds only its compressed encoding
+// (after Freeze, or as read from JSON).
+func (h *Histogram) Frozen() bool { return h.h == nil && h.frozen != nil }
 
 // Record adds one latency in seconds; values beyond the range are clamped to
 // its ends and counted (an hour-long request is still a request).

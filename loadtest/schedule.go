@@ -60,6 +60,26 @@ func (s Schedule) Peak() float64 {
 	return p
 }
 
+// Validate refuses a schedule a pacer cannot play: no stages, a stage
+// that is not longer than zero, or a rate that is not finite and ≥ 0.
+func (s Schedule) Validate() error {
+	if !(s.StartRate >= 0) || math.IsInf(s.StartRate, 0) {
+		return fmt.Errorf("schedule: startRate must be a finite rate ≥ 0, got %v", s.StartRate)
+	}
+	if len(s.Stages) == 0 {
+		return fmt.Errorf("schedule: no stages")
+	}
+	for i, st := range s.Stages {
+		if st.Duration <= 0 {
+			return fmt.Errorf("schedule: stages[%d].duration must be > 0, got %s", i, st.Duration)
+		}
+		if !(st.Target >= 0) || math.IsInf(st.Target, 0) {
+			return fmt.Errorf("schedule: stages[%d].target must be a finite rate ≥ 0, got %v", i, st.Target)
+		}
+	}
+	return nil
+}
+
 // ScheduleFor samples a service's λ(t) in a plan scenario into a schedule,
 // compressed by speedup (≥ 1): the scenario's duration plays in
 // duration/speedup of wall time and every rate is kept, so the peak is the
@@ -97,6 +117,16 @@ func ScheduleFor(plan *scenarios.Plan, service, scenario string, speedup float64
 	return s, nil
 }
 
+// Arrival processes a schedule can be played with.
+const (
+	// ArrivalsPoisson: a non-homogeneous Poisson process with rate λ(t),
+	// the M of M/M/c.
+	ArrivalsPoisson = "poisson"
+	// ArrivalsConstant: evenly spaced in cumulative rate, as k6's
+	// arrival-rate executors (the D of D/M/c).
+	ArrivalsConstant = "constant"
+)
+
 // RunSpec is what an engine needs to run one load test.
 type RunSpec struct {
 	// Target is the URL every request goes to; required, printed before
@@ -104,7 +134,7 @@ type RunSpec struct {
 	Target  string
 	Method  string // default GET
 	Timeout time.Duration
-	// Arrivals is "poisson" or "constant" (evenly spaced, as k6's
+	// Arrivals is ArrivalsPoisson or ArrivalsConstant (evenly spaced, as k6's
 	// arrival-rate executors).
 	Arrivals string
 	Schedule Schedule

@@ -6,84 +6,46 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
 )
 
 type watchCPUFunc func(context.Context, time.Time) (float64, error)
 
 func (f watchCPUFunc) CPU(ctx context.Context, t time.Time) (float64, error) { return f(ctx, t) }
 
-func watchPtr[T any](v T) *T { return &v }
-
-func watchObjects() (*appsv1.Deployment, *autoscalingv2.HorizontalPodAutoscaler) {
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "noa-mcp", Namespace: "noa-server"},
-		Spec:       appsv1.DeploymentSpec{Replicas: watchPtr(int32(5))},
-		Status:     appsv1.DeploymentStatus{Replicas: 5, ReadyReplicas: 4},
-	}
-	h := &autoscalingv2.HorizontalPodAutoscaler{
-		ObjectMeta: metav1.ObjectMeta{Name: "noa-mcp-hpa", Namespace: "noa-server"},
-		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "noa-mcp"},
-			MaxReplicas:    10,
-		},
-		Status: autoscalingv2.HorizontalPodAutoscalerStatus{
-			CurrentReplicas: 5, DesiredReplicas: 7,
-			CurrentMetrics: []autoscalingv2.MetricStatus{
-				{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricStatus{
-					Name: corev1.ResourceCPU, Current: autoscalingv2.MetricValueStatus{AverageUtilization: watchPtr(int32(91)), AverageValue: watchPtr(resource.MustParse("455m"))}}},
-				{Type: autoscalingv2.PodsMetricSourceType, Pods: &autoscalingv2.PodsMetricStatus{
-					Metric: autoscalingv2.MetricIdentifier{Name: "http_requests_per_second"}, Current: autoscalingv2.MetricValueStatus{AverageValue: watchPtr(resource.MustParse("120500m"))}}},
-				{Type: autoscalingv2.ExternalMetricSourceType, External: &autoscalingv2.ExternalMetricStatus{
-					Metric: autoscalingv2.MetricIdentifier{Name: "queue_depth"}, Current: autoscalingv2.MetricValueStatus{Value: watchPtr(resource.MustParse("1k"))}}},
-			},
-		},
-	}
-	return d, h
+// watchScale is a ScaleReader that returns the same state (or error).
+type watchScale struct {
+	state ScaleState
+	err   error
 }
+
+func (s watchScale) ReadScale(context.Context) (ScaleState, error) { return s.state, s.err }
+
+// watchHPA is an autoscaled workload: 5 replicas, 4 ready, the HPA wants 7.
+var watchHPA = watchScale{state: ScaleState{DesiredReplicas: 7, CurrentReplicas: 5, ReadyReplicas: 4,
+	Metrics: map[string]float64{"resource/cpu": 91, "pods/http_requests_per_second": 120.5}}}
 
 func TestWatcher_Sample(t *testing.T) {
 	start := time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
-	d, h := watchObjects()
 	for _, tc := range []struct {
 		name    string
-		objects []any
 		w       Watcher
 		want    WatchSample
 		wantErr string
 	}{
-		{name: "hpa found by its target", objects: []any{d, h},
-			w: Watcher{Namespace: "noa-server", Name: "noa-mcp", CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) { return 2.25, nil })},
+		{name: "scale and cpu",
+			w: Watcher{Scale: watchHPA, CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) { return 2.25, nil })},
 			want: WatchSample{Offset: 30, DesiredReplicas: 7, CurrentReplicas: 5, ReadyReplicas: 4, CPUCores: 2.25,
-				Metrics: map[string]float64{"resource/cpu": 91, "pods/http_requests_per_second": 120.5, "external/queue_depth": 1000}}},
-		{name: "no hpa: the deployment's replicas", objects: []any{d},
-			w:    Watcher{Namespace: "noa-server", Name: "noa-mcp"},
+				Metrics: map[string]float64{"resource/cpu": 91, "pods/http_requests_per_second": 120.5}}},
+		{name: "no cpu source", w: Watcher{Scale: watchScale{state: ScaleState{DesiredReplicas: 5, CurrentReplicas: 5, ReadyReplicas: 4}}},
 			want: WatchSample{Offset: 30, DesiredReplicas: 5, CurrentReplicas: 5, ReadyReplicas: 4}},
-		{name: "named hpa missing", objects: []any{d}, w: Watcher{Namespace: "noa-server", Name: "noa-mcp", HPA: "nope"}, wantErr: "hpa noa-server/nope"},
-		{name: "deployment missing", objects: []any{h}, w: Watcher{Namespace: "noa-server", Name: "noa-mcp"}, wantErr: "deployment noa-server/noa-mcp"},
-		{name: "cpu source fails", objects: []any{d},
-			w:       Watcher{Namespace: "noa-server", Name: "noa-mcp", CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) { return 0, errors.New("prometheus down") })},
+		{name: "scale read fails", w: Watcher{Scale: watchScale{err: errors.New("deployment noa-server/noa-mcp: not found")}},
+			wantErr: "deployment noa-server/noa-mcp"},
+		{name: "cpu source fails",
+			w:       Watcher{Scale: watchHPA, CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) { return 0, errors.New("prometheus down") })},
 			wantErr: "cpu: prometheus down"},
-		{name: "bad kind", objects: []any{d}, w: Watcher{Namespace: "noa-server", Name: "noa-mcp", Kind: "DaemonSet"}, wantErr: "DaemonSet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := fake.NewClientset()
-			for _, o := range tc.objects {
-				switch o := o.(type) {
-				case *appsv1.Deployment:
-					_, _ = c.AppsV1().Deployments(o.Namespace).Create(context.Background(), o, metav1.CreateOptions{})
-				case *autoscalingv2.HorizontalPodAutoscaler:
-					_, _ = c.AutoscalingV2().HorizontalPodAutoscalers(o.Namespace).Create(context.Background(), o, metav1.CreateOptions{})
-				}
-			}
 			w := tc.w
-			w.Client = c
 			w.now = func() time.Time { return start.Add(30 * time.Second) }
 			got, err := w.Sample(context.Background(), start)
 			if tc.wantErr != "" {
@@ -109,11 +71,9 @@ func TestWatcher_Sample(t *testing.T) {
 }
 
 func TestWatcher_RunSamplesUntilCancelled(t *testing.T) {
-	d, h := watchObjects()
-	c := fake.NewClientset(d, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	w := &Watcher{Client: c, Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond,
+	w := &Watcher{Scale: watchHPA, Period: time.Millisecond,
 		CPU: watchCPUFunc(func(context.Context, time.Time) (float64, error) {
 			calls++
 			if calls == 3 {
@@ -137,8 +97,7 @@ func (watchEngineFunc) Name() string                                            
 func (f watchEngineFunc) Run(ctx context.Context, spec RunSpec) (*Result, error) { return f(ctx, spec) }
 
 func TestRunWatched(t *testing.T) {
-	d, h := watchObjects()
-	w := &Watcher{Client: fake.NewClientset(d, h), Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond}
+	w := &Watcher{Scale: watchHPA, Period: time.Millisecond}
 	before := time.Now()
 	eng := watchEngineFunc(func(ctx context.Context, _ RunSpec) (*Result, error) {
 		time.Sleep(20 * time.Millisecond)
@@ -163,8 +122,7 @@ func TestRunWatched(t *testing.T) {
 // TestRunWatched_EngineStartsLate: samples taken while the engine was still
 // starting are not given negative offsets; the latest describes the start.
 func TestRunWatched_EngineStartsLate(t *testing.T) {
-	d, h := watchObjects()
-	w := &Watcher{Client: fake.NewClientset(d, h), Namespace: "noa-server", Name: "noa-mcp", Period: time.Millisecond}
+	w := &Watcher{Scale: watchHPA, Period: time.Millisecond}
 	eng := watchEngineFunc(func(ctx context.Context, _ RunSpec) (*Result, error) {
 		time.Sleep(30 * time.Millisecond) // k6 takes a while to start
 		start := time.Now()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/verify"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -31,7 +32,7 @@ type calibrateOptions struct {
 func init() { registerCommand("load", newCalibrateCmd) }
 
 func newCalibrateCmd(streams ioStreams) *cobra.Command {
-	o := &calibrateOptions{Shape: loadtest.ShapeCV, Output: "table", streams: streams}
+	o := &calibrateOptions{Shape: verify.ShapeCV, Output: "table", streams: streams}
 	cmd := &cobra.Command{
 		Use:   "calibrate -f PLAN --result RUN.json --service S [-o plan.yaml]",
 		Short: "Fit a service's service time (and CPU per request) from a load-test result into the plan",
@@ -75,7 +76,7 @@ func (o *calibrateOptions) Validate() error {
 	if o.Filename == "-" {
 		return usageErrorf("-f must name a file: calibrate rewrites it")
 	}
-	if o.Shape != loadtest.ShapeCV && o.Shape != loadtest.ShapeP95 {
+	if o.Shape != verify.ShapeCV && o.Shape != verify.ShapeP95 {
 		return usageErrorf("--shape must be cv or p95, got %q", o.Shape)
 	}
 	if o.Output != "table" && o.Output != "json" {
@@ -105,7 +106,7 @@ func (o *calibrateOptions) Complete() error {
 
 // Run estimates, prints and writes.
 func (o *calibrateOptions) Run(*cobra.Command) error {
-	cal, err := loadtest.Calibrate(o.plan, o.res, o.Service)
+	cal, err := verify.Calibrate(o.plan, o.res, o.Service)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (o *calibrateOptions) Run(*cobra.Command) error {
 		return nil
 	}
 	note := "calibrated from " + filepath.Base(o.Result)
-	out, err := loadtest.ApplyCalibration(o.Filename, o.planBytes, cal, o.Shape, note)
+	out, err := verify.ApplyCalibration(o.Filename, o.planBytes, cal, o.Shape, note)
 	if err != nil {
 		return err
 	}
@@ -131,11 +132,11 @@ func (o *calibrateOptions) Run(*cobra.Command) error {
 	return nil
 }
 
-func printCalibration(w io.Writer, c *loadtest.Calibration) {
+func printCalibration(w io.Writer, c *verify.Calibration) {
 	fmt.Fprintf(w, "service %s: %d low-load windows (ρ ≤ %.2f) of %d usable\n", c.Service, c.Windows, c.MaxUtilisation, c.WindowsSeen)
 	fmt.Fprintf(w, "service time: mean %s  p95 %s  cv %.2f\n", formatSeconds(c.MeanService), formatSeconds(c.P95Service), c.CV)
 	if c.CPUPerRequest != nil {
-		fmt.Fprintf(w, "CPU per request: %s (from %d samples)", loadtest.DurationText(*c.CPUPerRequest), c.CPUSamples)
+		fmt.Fprintf(w, "CPU per request: %s (from %d samples)", verify.DurationText(*c.CPUPerRequest), c.CPUSamples)
 		if c.IdleCoresPerPod != nil {
 			fmt.Fprintf(w, ", idle %s per pod", formatCores(*c.IdleCoresPerPod))
 		}

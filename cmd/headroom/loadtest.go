@@ -15,6 +15,9 @@ import (
 
 	"github.com/headroom-dev/headroom/cluster"
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/builtin"
+	"github.com/headroom-dev/headroom/loadtest/k6"
+	"github.com/headroom-dev/headroom/loadtest/verify"
 	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/scenarios"
 )
@@ -72,7 +75,7 @@ type loadtestRunOptions struct {
 	plan    *scenarios.Plan
 	spec    loadtest.RunSpec
 	engine  loadtest.Engine
-	k6      *loadtest.K6Options
+	k6      *k6.Options
 	watcher *loadtest.Watcher
 	streams ioStreams
 }
@@ -81,7 +84,7 @@ func newLoadtestRunCmd(streams ioStreams) *cobra.Command {
 	o := &loadtestRunOptions{
 		Speedup: 1, Step: time.Second, Method: "GET", Timeout: 30 * time.Second, Engine: "auto",
 		Arrivals: loadtest.ArrivalsPoisson, MaxRate: 1000, MaxDuration: 30 * time.Minute,
-		MaxWorkers: loadtest.DefaultMaxWorkers, Sender: loadtest.SenderAuto, Out: "loadtest-result.json", Buckets: 10, Output: "table",
+		MaxWorkers: builtin.DefaultMaxWorkers, Sender: builtin.SenderAuto, Out: "loadtest-result.json", Buckets: 10, Output: "table",
 		streams: streams,
 	}
 	cmd := &cobra.Command{
@@ -202,8 +205,8 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return usageErrorf("--timeout must be > 0, got %s", o.Timeout)
 	}
-	if !slices.Contains(loadtest.Senders, o.Sender) {
-		return usageErrorf("--sender must be one of %s, got %q", strings.Join(loadtest.Senders, ", "), o.Sender)
+	if !slices.Contains(builtin.Senders, o.Sender) {
+		return usageErrorf("--sender must be one of %s, got %q", strings.Join(builtin.Senders, ", "), o.Sender)
 	}
 	if o.Arrivals != loadtest.ArrivalsPoisson && o.Arrivals != loadtest.ArrivalsConstant {
 		return usageErrorf("--arrivals must be poisson or constant, got %q", o.Arrivals)
@@ -277,24 +280,25 @@ func (o *loadtestRunOptions) Complete() error {
 			return err
 		}
 		svc := o.plan.Service(o.Service)
-		w := loadtest.NewWatcher(clients.Kube, svc)
+		scale := cluster.NewWorkloadScale(clients.Kube, svc)
 		if o.Kube.Namespace != "" {
-			w.Namespace = o.Kube.Namespace
+			scale.Namespace = o.Kube.Namespace
 		}
+		w := &loadtest.Watcher{Scale: scale}
 		if o.PromURL != "" {
 			pc, err := prom.NewClient(o.PromURL, nil)
 			if err != nil {
 				return err
 			}
-			w.CPU = pc.WorkloadCPU(w.Namespace, w.Name, svc.Container)
+			w.CPU = pc.WorkloadCPU(scale.Namespace, scale.Name, svc.Container)
 		}
 		o.watcher = w
 	}
 	switch name {
 	case "k6":
-		k := loadtest.K6Options{Binary: o.K6Binary, Stderr: o.streams.ErrOut, PreAllocatedVUs: o.VUs, MaxVUs: o.MaxVUs}
+		k := k6.Options{Binary: o.K6Binary, Stderr: o.streams.ErrOut, PreAllocatedVUs: o.VUs, MaxVUs: o.MaxVUs}
 		if o.plan != nil {
-			lat, basis, err := loadtest.PredictedLatency(o.plan.Service(o.Service), spec.Schedule.Peak())
+			lat, basis, err := k6.PredictedLatency(o.plan.Service(o.Service), spec.Schedule.Peak())
 			if err != nil {
 				return err
 			}
@@ -302,7 +306,7 @@ func (o *loadtestRunOptions) Complete() error {
 		}
 		o.k6 = &k
 	default:
-		o.engine = loadtest.NewBuiltin(loadtest.BuiltinOptions{
+		o.engine = builtin.New(builtin.Options{
 			MaxWorkers: o.MaxWorkers, Seed: seed, Sender: o.Sender,
 			Version: "headroom " + currentVersion().Version + " (pacing: vegeta/v12 Pacer)",
 		})
@@ -319,7 +323,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 		defer stop()
 		k := *o.k6
 		k.ForceStop = force
-		o.engine = loadtest.NewK6Engine(k)
+		o.engine = k6.NewEngine(k)
 	}
 	s := o.spec.Schedule
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
@@ -338,18 +342,18 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 		}
 		return err
 	}
-	var cmp *loadtest.Comparison
+	var cmp *verify.Comparison
 	if o.Compare {
 		fmt.Fprintln(o.streams.ErrOut, "simulating the same scenario for comparison…")
-		cmp, err = loadtest.Compare(o.plan, res, loadtest.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
+		cmp, err = verify.Compare(o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
 		if err != nil {
 			return err
 		}
 	}
 	if o.Output == "json" {
 		if err := printJSON(o.streams.Out, struct {
-			Result     *loadtest.Result     `json:"result"`
-			Comparison *loadtest.Comparison `json:"comparison,omitempty"`
+			Result     *loadtest.Result   `json:"result"`
+			Comparison *verify.Comparison `json:"comparison,omitempty"`
 		}{res, cmp}); err != nil {
 			return err
 		}
@@ -368,7 +372,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 
 // runVerdict turns an invalid run, a failed threshold or a disagreeing
 // comparison into exit 3.
-func runVerdict(res *loadtest.Result, cmp *loadtest.Comparison) error {
+func runVerdict(res *loadtest.Result, cmp *verify.Comparison) error {
 	var fails []string
 	if !res.Valid {
 		fails = append(fails, "invalid run: "+res.InvalidReason)
@@ -417,7 +421,7 @@ func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
 	}
 }
 
-func printComparisonTable(w io.Writer, c *loadtest.Comparison) {
+func printComparisonTable(w io.Writer, c *verify.Comparison) {
 	fmt.Fprintf(w, "MEASURED vs PREDICTED: %s, scenario %s (speedup %g, buckets of %s scenario time; %s)\n",
 		c.Service, c.Scenario, c.Speedup, time.Duration(c.BucketSeconds*float64(time.Second)), c.Predicted)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -444,7 +448,7 @@ func printComparisonTable(w io.Writer, c *loadtest.Comparison) {
 		fmt.Fprintf(w, "worst deviation: %s in bucket %d, %.1f %%\n", c.Worst.Metric, c.Worst.Bucket+1, c.Worst.Relative*100)
 	}
 	fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
-		strings.ToUpper(c.Verdict), loadtest.AgreeThroughputMAPE*100, loadtest.AgreeP95MAPE*100, loadtest.AgreeReplicasMAPE*100, loadtest.AgreeErrorRatePoints*100)
+		strings.ToUpper(c.Verdict), verify.AgreeThroughputMAPE*100, verify.AgreeP95MAPE*100, verify.AgreeReplicasMAPE*100, verify.AgreeErrorRatePoints*100)
 	for _, r := range c.Reasons {
 		fmt.Fprintln(w, "  ✗", r)
 	}
@@ -518,7 +522,7 @@ func (o *loadtestCompareOptions) Complete() error {
 
 // Run compares and prints.
 func (o *loadtestCompareOptions) Run(*cobra.Command) error {
-	cmp, err := loadtest.Compare(o.plan, o.res, loadtest.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
+	cmp, err := verify.Compare(o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
 	if err != nil {
 		return err
 	}

@@ -12,14 +12,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/headroom-dev/headroom/internal/atomicfile"
-
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/headroom-dev/headroom/cluster"
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/k6"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -32,14 +30,14 @@ func addK6Commands(parent *cobra.Command, streams ioStreams) {
 // k6CheckError turns failed thresholds of a k6 or k6-operator result into
 // the error that exits 3; nil when every threshold passed.
 func k6CheckError(res *loadtest.Result) error {
-	var failed *loadtest.ThresholdsFailedError
-	if err := loadtest.CheckThresholds(res); errors.As(err, &failed) {
+	var failed *k6.ThresholdsFailedError
+	if err := k6.CheckThresholds(res); errors.As(err, &failed) {
 		return &checkFailedError{msg: err.Error()}
 	}
 	return nil
 }
 
-// k6ForceStop returns a channel for loadtest.K6Options.ForceStop that
+// k6ForceStop returns a channel for k6.Options.ForceStop that
 // fires on the second interrupt: the first cancels the command's context
 // (main's signal.NotifyContext) and makes the k6 engine send k6 one SIGINT;
 // the next one kills k6. It listens from the start, so a second Ctrl-C is
@@ -137,8 +135,8 @@ func (f *k6ScriptFlags) complete(streams ioStreams) error {
 	return nil
 }
 
-func (f *k6ScriptFlags) script() (*loadtest.K6Script, error) {
-	s, err := loadtest.K6ScriptFor(f.plan, f.Service, f.Scenario, f.Target, f.Speedup, f.Step)
+func (f *k6ScriptFlags) script() (*k6.Script, error) {
+	s, err := k6.ScriptFor(f.plan, f.Service, f.Scenario, f.Target, f.Speedup, f.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -238,9 +236,10 @@ type loadtestOperatorOptions struct {
 	Watch        bool
 
 	streams ioStreams
-	// dyn and client are the cluster clients; tests set them.
-	dyn    dynamic.Interface
-	client kubernetes.Interface
+	// api reaches the cluster, and scale reads the service's workload
+	// for --watch; Complete connects them with --apply, tests set them.
+	api   k6.API
+	scale loadtest.ScaleReader
 }
 
 func newLoadtestOperatorCmd(streams ioStreams) *cobra.Command {
@@ -265,7 +264,7 @@ A run that does not finish within the schedule plus --start-timeout is reported
 as stuck with what its runner pods are doing (OOM-killed, unschedulable).
 Ctrl-C deletes the TestRun: the operator has no graceful stop.
 
-The runner image is pinned (` + loadtest.K6RunnerImage + `), never latest.
+The runner image is pinned (` + k6.RunnerImage + `), never latest.
 Exits 3 when a merged threshold failed.`,
 		Example: `  # Look at what would be created
   headroom loadtest operator -f scenarios/examples/noa.yaml --service noa-mcp --scenario event-spike \
@@ -284,7 +283,7 @@ Exits 3 when a merged threshold failed.`,
 	f.BoolVar(&o.Apply, "apply", false, "create the objects and follow the run (default: print them)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of the TestRun (default: the service's namespace)")
 	f.StringVar(&o.Name, "name", "", "name of the ConfigMap and TestRun (default headroom-<service>-<scenario>)")
-	f.StringVar(&o.Image, "image", loadtest.K6RunnerImage, "k6 runner image")
+	f.StringVar(&o.Image, "image", k6.RunnerImage, "k6 runner image")
 	f.BoolVar(&o.Separate, "separate", false, "put each runner on its own node")
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "path to the kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&o.Context, "context", "", "kubeconfig context to use")
@@ -322,20 +321,18 @@ func (o *loadtestOperatorOptions) Complete() error {
 	if o.Namespace == "" {
 		o.Namespace = "default"
 	}
-	if !o.Apply || o.client != nil {
+	if !o.Apply || o.api != nil {
 		return nil
 	}
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = o.Kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context}).ClientConfig()
+	clients, err := cluster.NewClients(cluster.Flags{Kubeconfig: o.Kubeconfig, Context: o.Context})
 	if err != nil {
-		return fmt.Errorf("kubeconfig: %w", err)
-	}
-	if o.dyn, err = dynamic.NewForConfig(cfg); err != nil {
 		return err
 	}
-	o.client, err = kubernetes.NewForConfig(cfg)
-	return err
+	o.api = clients
+	if o.Watch {
+		o.scale = cluster.NewWorkloadScale(clients.Kube, o.plan.Service(o.Service))
+	}
+	return nil
 }
 
 // Run prints the objects or runs them.
@@ -344,7 +341,7 @@ func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	spec := loadtest.OperatorSpec{Name: o.Name, Namespace: o.Namespace, Parallelism: o.Parallelism,
+	spec := k6.OperatorSpec{Name: o.Name, Namespace: o.Namespace, Parallelism: o.Parallelism,
 		Separate: o.Separate, Image: o.Image, Script: s}
 	objs, err := spec.Render()
 	if err != nil {
@@ -360,14 +357,13 @@ func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
 	}
 
 	ctx := cmd.Context()
-	runner := &loadtest.OperatorRunner{Dynamic: o.dyn, Client: o.client, StartTimeout: o.StartTimeout, Progress: o.streams.ErrOut}
+	runner := &k6.OperatorRunner{API: o.api, StartTimeout: o.StartTimeout, Progress: o.streams.ErrOut}
 	var samples []loadtest.WatchSample
 	watchDone := make(chan struct{})
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	start := time.Now()
-	if o.Watch {
-		w := loadtest.NewWatcher(o.client, o.plan.Service(o.Service))
-		w.Warn = o.streams.ErrOut
+	if o.Watch && o.scale != nil {
+		w := &loadtest.Watcher{Scale: o.scale, Warn: o.streams.ErrOut}
 		go func() { defer close(watchDone); samples = w.Run(watchCtx, start) }()
 	} else {
 		close(watchDone)

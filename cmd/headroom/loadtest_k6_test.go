@@ -17,14 +17,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/k6"
+	"github.com/headroom-dev/headroom/loadtest/k6/k6test"
 )
 
 func TestLoadtestK6Script(t *testing.T) {
@@ -123,48 +120,37 @@ func TestLoadtestOperator_Render(t *testing.T) {
 // exit 0 and log a summary whose merged p95 breaks the SLO, so the
 // command writes the result and exits 3.
 func TestLoadtestOperator_Apply(t *testing.T) {
-	gvr := schema.GroupVersionResource{Group: "k6.io", Version: "v1alpha1", Resource: "testruns"}
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gvr: "TestRunList"})
-	client := fake.NewClientset()
+	api := k6test.New()
 	// Each runner: 10 requests, 5 in the 1 ms bucket and 5 above 131 s.
 	summary := `{"state":{"testRunDurationMs":60000},"metrics":{` +
 		`"http_reqs":{"type":"counter","values":{"count":10}},` +
 		`"http_req_failed":{"type":"rate","values":{"rate":0,"passes":0,"fails":10}},` +
 		`"headroom_latency_bucket_000":{"type":"counter","values":{"count":5}},` +
 		`"headroom_latency_bucket_137":{"type":"counter","values":{"count":5}}}}`
-	client.PrependReactor("get", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		if a.GetSubresource() != "log" {
-			return false, nil, nil
-		}
-		return true, &runtime.Unknown{Raw: []byte(`{"level":"info","msg":"x"}` + "\n" + loadtest.K6SummaryMarker + summary + "\n")}, nil
-	})
 	var out, errOut bytes.Buffer
 	result := filepath.Join(t.TempDir(), "result.json")
 	o := &loadtestOperatorOptions{
 		k6ScriptFlags: k6ScriptFlags{Filename: noaPlan, Service: "noa-mcp", Scenario: "growth-2x", Target: "http://noa-mcp:8080/", Speedup: 3600},
-		Parallelism:   2, Apply: true, Namespace: "loadtest", Image: loadtest.K6RunnerImage, StartTimeout: time.Minute, Result: result,
-		streams: ioStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, dyn: dyn, client: client,
+		Parallelism:   2, Apply: true, Namespace: "loadtest", Image: k6.RunnerImage, StartTimeout: time.Minute, Result: result,
+		streams: ioStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, api: api,
 	}
 	go func() {
 		ctx := context.Background()
 		name := "headroom-noa-mcp-growth-2x"
-		var obj *unstructured.Unstructured
 		for {
-			var err error
-			if obj, err = dyn.Resource(gvr).Namespace("loadtest").Get(ctx, name, metav1.GetOptions{}); err == nil {
+			if _, err := api.GetObject(ctx, k6.TestRunGVR, "loadtest", name); err == nil {
 				break
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 		for i := 1; i <= 2; i++ {
-			client.CoreV1().Pods("loadtest").Create(ctx, &corev1.Pod{
+			api.AddPod(corev1.Pod{
 				ObjectMeta: metav1.ObjectMeta{Name: name + "-" + string(rune('0'+i)), Namespace: "loadtest", Labels: map[string]string{"k6_cr": name, "runner": "true"}},
 				Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: "k6",
 					State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}}}},
-			}, metav1.CreateOptions{})
+			}, `{"level":"info","msg":"x"}`+"\n"+k6.SummaryMarker+summary+"\n")
 		}
-		unstructured.SetNestedField(obj.Object, "finished", "status", "stage")
-		dyn.Resource(gvr).Namespace("loadtest").UpdateStatus(ctx, obj, metav1.UpdateOptions{})
+		_ = api.SetNestedString(k6.TestRunGVR, "loadtest", name, "finished", "status", "stage")
 	}()
 	cmd := &cobra.Command{}
 	cmd.SetContext(context.Background())
@@ -221,7 +207,7 @@ func TestK6ForceStop(t *testing.T) {
 }
 
 // TestLoadtestRun_K6StandIn drives `headroom loadtest run --engine k6` end
-// to end against the stand-in k6 (loadtest/testdata/k6standin), which
+// to end against the stand-in k6 (loadtest/k6/testdata/k6standin), which
 // replays NDJSON and a summary in k6's documented formats: the result file
 // is written, and failed thresholds give exit 3.
 func TestLoadtestRun_K6StandIn(t *testing.T) {
@@ -229,11 +215,11 @@ func TestLoadtestRun_K6StandIn(t *testing.T) {
 		t.Skip("builds the stand-in k6")
 	}
 	bin := filepath.Join(t.TempDir(), "k6")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../loadtest/testdata/k6standin").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../loadtest/k6/testdata/k6standin").CombinedOutput(); err != nil {
 		t.Fatalf("build the stand-in: %v\n%s", err, out)
 	}
 	fixture := func(name string) string {
-		abs, _ := filepath.Abs(filepath.Join("..", "..", "loadtest", "testdata", "k6", name))
+		abs, _ := filepath.Abs(filepath.Join("..", "..", "loadtest", "k6", "testdata", "k6", name))
 		return abs
 	}
 	// The fixture's run drops 3 iterations for lack of VUs, so even a

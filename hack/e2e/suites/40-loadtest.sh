@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Load tests against a real M/M/c server on loopback: the built-in engine
-# against model.MMc at ρ = 0.5, 0.8, 0.9 (go test -tags e2e ./loadtest/),
+# against model.MMc at ρ = 0.5, 0.8, 0.9 (go test -tags e2e ./loadtest/builtin/),
 # its throughput against hey, and `headroom loadtest run --compare` against
 # the server with loadtest/testdata/mmc-plan.yaml, and calibrate against the
-# server's own measured service time.
+# server's own measured service time (./loadtest/verify/).
 # E2E_LOADTEST_SECONDS (default 30) sets each queueing run's length.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -19,7 +19,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "e2e loadtest: the engine against M/M/c and hey"
-go test -tags e2e -count=1 -v -run 'TestBuiltinAgainstMMc|TestBuiltinThroughputMatchesHey|TestCalibrateAgainstMMc' -timeout 10m ./loadtest/ 2>&1 \
+# -p 1: the two packages measure timing on loopback, one after the other.
+go test -tags e2e -count=1 -p 1 -v -run 'TestBuiltinAgainstMMc|TestBuiltinThroughputMatchesHey|TestCalibrateAgainstMMc' -timeout 10m ./loadtest/builtin/ ./loadtest/verify/ 2>&1 \
   | grep -E '^(=== RUN|--- |\s+\S+_test.go:|PASS|FAIL|ok )'
 test "${PIPESTATUS[0]}" -eq 0
 

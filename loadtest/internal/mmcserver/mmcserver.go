@@ -1,7 +1,3 @@
-// Package mmcserver is an HTTP server that is an M/M/c queue: c worker
-// slots, one FCFS queue in front of them, and exponential service times
-// from a seeded source. Load tests run against it on loopback to check the
-// built-in engine against model.MMc.
 package mmcserver
 
 import (

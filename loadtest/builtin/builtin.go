@@ -1,0 +1,566 @@
+package builtin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/headroom-dev/headroom/loadtest"
+)
+
+// Defaults of the built-in engine.
+const (
+	DefaultMaxWorkers = 1000
+	// DefaultLagBound is the send-lag p99 beyond which a run is invalid:
+	// the generator, not the target, set the latencies.
+	DefaultLagBound = 5 * time.Millisecond
+	// DefaultMaxDropFraction is the share of dropped arrivals beyond which
+	// a run is invalid: the latencies describe only the requests that were
+	// sent.
+	DefaultMaxDropFraction = 0.01
+	defaultTimeout         = 30 * time.Second
+)
+
+// Options configure the built-in engine.
+type Options struct {
+	// MaxWorkers bounds the requests in flight. An arrival due while all
+	// are busy is dropped and counted (Window.Dropped), never delayed.
+	// Default DefaultMaxWorkers.
+	MaxWorkers int
+	// Seed seeds Poisson arrivals.
+	Seed int64
+	// LagBound and MaxDropFraction decide Result.Valid (defaults above).
+	LagBound        time.Duration
+	MaxDropFraction float64
+	// Sender is SenderAuto (the default: SenderLoop for http targets on
+	// Linux, else SenderRaw), SenderLoop (one event loop on non-blocking
+	// sockets, see eventLoop), SenderRaw (a goroutine per request on
+	// headroom's own HTTP/1.1 client, see rawSender) or SenderNetHTTP
+	// (net/http's client). In hack/bench/engine-vs-wrk.sh the event loop
+	// costs the least CPU per request and keeps the send lag under 5 ms
+	// to the highest rate (docs/loadtest-engine.md).
+	Sender string
+	// Client, when set, sends the requests through net/http (implies
+	// SenderNetHTTP); default a client with keep-alive connections for
+	// every worker.
+	Client *http.Client
+	// Version labels Result.EngineVersion.
+	Version string
+}
+
+// Senders of the built-in engine.
+const (
+	SenderAuto    = "auto"
+	SenderLoop    = "loop"
+	SenderRaw     = "raw"
+	SenderNetHTTP = "nethttp"
+)
+
+// Senders lists the values Options.Sender takes.
+var Senders = []string{SenderAuto, SenderLoop, SenderRaw, SenderNetHTTP}
+
+// Engine is headroom's own open-model load generator.
+//
+// Why not vegeta's Attacker: its Result.Timestamp is the time a worker
+// began the hit, not the time the pacer meant it to go, and with a bounded
+// MaxWorkers its scheduler blocks on the tick channel until a worker is
+// free, so the schedule slips and then bursts (coordinated omission comes
+// back, unmeasured). vegeta avoids that only with unbounded workers. So the
+// built-in engine paces with vegeta's Pacer interface (SchedulePacer) but
+// sends on net/http itself:
+//
+//   - one scheduler goroutine sleeps until each hit's intended offset t_n
+//     (absolute from one monotonic start, never chained sleeps) and, on
+//     waking, dispatches every hit that is due;
+//   - a fixed pool of MaxWorkers workers sends; when all are busy a due hit
+//     is dropped and counted, so the scheduler never blocks;
+//   - latency is measured from the intended time t_n, so a stalled
+//     generator shows up as latency and as send lag (actual start − t_n),
+//     which has its own histogram and decides Result.Valid.
+//
+// Every request is attributed to the one-second window of its intended
+// send time: its Sent, Completed, Errors and latency, so a window's Rate is
+// the completions of the load offered in it.
+type Engine struct{ opts Options }
+
+var _ loadtest.Engine = (*Engine)(nil)
+
+// New returns the built-in engine.
+func New(opts Options) *Engine {
+	if opts.MaxWorkers <= 0 {
+		opts.MaxWorkers = DefaultMaxWorkers
+	}
+	if opts.LagBound <= 0 {
+		opts.LagBound = DefaultLagBound
+	}
+	if opts.MaxDropFraction <= 0 {
+		opts.MaxDropFraction = DefaultMaxDropFraction
+	}
+	if opts.Client != nil {
+		opts.Sender = SenderNetHTTP
+	}
+	if opts.Sender == "" {
+		opts.Sender = SenderAuto
+	}
+	return &Engine{opts: opts}
+}
+
+func (b *Engine) client(timeout time.Duration) *http.Client {
+	if b.opts.Client != nil {
+		return b.opts.Client
+	}
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			Proxy:               nil, // the target is the only host a run talks to
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        b.opts.MaxWorkers,
+			MaxIdleConnsPerHost: b.opts.MaxWorkers, // Go's default of 2 would reconnect per request
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		},
+	}
+}
+
+// Name implements Engine.
+func (*Engine) Name() string { return "builtin" }
+
+type job struct {
+	intended time.Duration
+}
+
+// Run implements Engine. It returns the result so far when ctx is
+// cancelled, marked Interrupted.
+func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Result, error) {
+	r, err := b.prepare(spec)
+	if err != nil {
+		return nil, err
+	}
+	rec := newRecorder(spec.Schedule, r.pacer)
+	var progress *progressPrinter
+	if spec.Progress != nil {
+		progress = &progressPrinter{w: spec.Progress, rec: rec, every: time.Second}
+	}
+	if r.sender == SenderLoop {
+		start, end, interrupted, err := b.runLoop(ctx, spec, r.pacer, rec, progress, r.method, r.timeout, r.raw)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", spec.Target, err)
+		}
+		return b.result(spec, rec, start, end, interrupted), nil
+	}
+	start, end, interrupted := b.runWorkers(ctx, spec, r, rec, progress)
+	return b.result(spec, rec, start, end, interrupted), nil
+}
+
+// run is what Run settled before sending: the pacer, the request, and
+// the sender that sends it.
+type run struct {
+	pacer   *SchedulePacer
+	method  string
+	timeout time.Duration
+	sender  string // SenderLoop, SenderRaw or SenderNetHTTP, never SenderAuto
+	raw     *rawSender
+}
+
+// prepare checks the spec and the options and picks the sender.
+func (b *Engine) prepare(spec loadtest.RunSpec) (*run, error) {
+	if err := spec.CheckCaps(); err != nil {
+		return nil, err
+	}
+	arrivals := spec.Arrivals
+	if arrivals == "" {
+		arrivals = loadtest.ArrivalsPoisson
+	}
+	if !slices.Contains(Senders, b.opts.Sender) {
+		return nil, fmt.Errorf("sender must be one of %s, got %q", strings.Join(Senders, ", "), b.opts.Sender)
+	}
+	pacer, err := NewSchedulePacer(spec.Schedule, arrivals, b.opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{pacer: pacer, method: spec.Method, timeout: spec.Timeout}
+	if r.method == "" {
+		r.method = http.MethodGet
+	}
+	if r.timeout <= 0 {
+		r.timeout = defaultTimeout
+	}
+	probe, err := http.NewRequest(r.method, spec.Target, nil)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
+	}
+	if probe.URL.Scheme != "http" && probe.URL.Scheme != "https" {
+		return nil, fmt.Errorf("target %q: the scheme must be http or https", spec.Target)
+	}
+	if probe.URL.Host == "" {
+		return nil, fmt.Errorf("target %q: no host", spec.Target)
+	}
+	if r.raw, err = newRawSender(r.method, spec.Target, r.timeout); err != nil {
+		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
+	}
+	r.sender = b.opts.Sender
+	if r.sender == SenderAuto {
+		r.sender = SenderRaw
+		if loopSupported && probe.URL.Scheme == "http" {
+			r.sender = SenderLoop
+		}
+	}
+	if r.sender == SenderLoop && (!loopSupported || probe.URL.Scheme != "http") {
+		return nil, fmt.Errorf("target %q: the loop sender sends plain http on Linux only; use --sender raw", spec.Target)
+	}
+	return r, nil
+}
+
+// runWorkers plays the schedule on a pool of MaxWorkers goroutines (the
+// raw and net/http senders) and returns the start, the intended offset
+// the run ended at, and whether it was interrupted.
+func (b *Engine) runWorkers(ctx context.Context, spec loadtest.RunSpec, r *run, rec *recorder, progress *progressPrinter) (time.Time, time.Duration, bool) {
+	// Requests outlive the schedule by up to their timeout (a graceful
+	// stop); an interrupt cancels them at once.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	stopInterrupt := context.AfterFunc(ctx, cancelReqs)
+	defer stopInterrupt()
+
+	client := b.client(r.timeout)
+	jobs := make(chan job, b.opts.MaxWorkers)
+	var inflight atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range b.opts.MaxWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if r.sender == SenderRaw {
+					b.sendRaw(reqCtx, r.raw, start, j, rec)
+				} else {
+					b.send(reqCtx, client, r.method, spec.Target, start, j, rec)
+				}
+				inflight.Add(-1)
+			}
+		}()
+	}
+	lastIntended, interrupted := b.schedule(ctx, r.pacer, start, rec, progress, &inflight, jobs)
+	close(jobs)
+	wg.Wait()
+	r.raw.closeIdle()
+	if ctx.Err() != nil {
+		interrupted = true
+	}
+	end := spec.Schedule.Duration()
+	if interrupted {
+		end = lastIntended
+	}
+	return start, end, interrupted
+}
+
+// schedule sleeps until each hit's intended offset and hands it to a free
+// worker, or drops it when all are busy, until the pacer stops or ctx is
+// done. It returns the last intended offset and whether ctx ended it.
+func (b *Engine) schedule(ctx context.Context, pacer *SchedulePacer, start time.Time, rec *recorder, progress *progressPrinter,
+	inflight *atomic.Int64, jobs chan<- job) (lastIntended time.Duration, interrupted bool) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for hits := uint64(0); ; hits++ {
+		elapsed := time.Since(start)
+		wait, stop := pacer.Pace(elapsed, hits)
+		if stop {
+			return lastIntended, false
+		}
+		intended := elapsed + wait
+		lastIntended = intended
+		if wait > 0 {
+			progress.maybe(elapsed)
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return lastIntended, true
+			}
+		} else if hits%256 == 0 {
+			// A long catch-up burst still notices an interrupt and lets
+			// the workers run on a small machine.
+			if ctx.Err() != nil {
+				return lastIntended, true
+			}
+			runtime.Gosched()
+		}
+		if inflight.Load() >= int64(b.opts.MaxWorkers) {
+			rec.dropped(intended)
+			continue
+		}
+		inflight.Add(1)
+		rec.sent(intended)
+		jobs <- job{intended: intended}
+	}
+}
+
+// sendRaw makes one request on the worker's own connection and records it.
+func (b *Engine) sendRaw(ctx context.Context, s *rawSender, start time.Time, j job, rec *recorder) {
+	began := time.Since(start)
+	status, err := s.do(ctx)
+	done := time.Since(start)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		rec.interrupted(j.intended, began)
+	case err != nil || status >= 400:
+		rec.finished(j.intended, began, done, outcomeError)
+	default:
+		rec.finished(j.intended, began, done, outcomeOK)
+	}
+}
+
+// send makes one request through net/http and records it.
+func (b *Engine) send(ctx context.Context, client *http.Client, method, url string, start time.Time, j job, rec *recorder) {
+	began := time.Since(start)
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	if err != nil {
+		rec.finished(j.intended, began, began, outcomeError)
+		return
+	}
+	resp, err := client.Do(req)
+	out := outcomeOK
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			out = outcomeError
+		}
+	}
+	done := time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			rec.interrupted(j.intended, began)
+			return
+		}
+		out = outcomeError
+	}
+	rec.finished(j.intended, began, done, out)
+}
+
+type outcome int
+
+const (
+	outcomeOK outcome = iota
+	outcomeError
+)
+
+// recorder accumulates per-window counts and histograms; it is shared by
+// the scheduler and every worker.
+type recorder struct {
+	mu      sync.Mutex
+	windows []loadtest.Window
+	widths  []float64
+	lag     *loadtest.Histogram
+	done    atomic.Int64 // completions, for progress
+	// cur is the window the scheduler is in; earlier windows whose every
+	// request has finished are frozen (Histogram.Freeze) to keep a long
+	// run's memory flat.
+	cur int
+}
+
+func newRecorder(s loadtest.Schedule, p *SchedulePacer) *recorder {
+	total := s.Duration()
+	n := int(math.Ceil(total.Seconds()))
+	r := &recorder{windows: make([]loadtest.Window, n), widths: make([]float64, n), lag: loadtest.NewHistogram()}
+	speedup := s.Speedup
+	if speedup == 0 {
+		speedup = 1
+	}
+	for i := range r.windows {
+		from := time.Duration(i) * time.Second
+		to := min(from+time.Second, total)
+		w := &r.windows[i]
+		w.Offset = float64(i)
+		w.ScenarioTime = float64(i) * speedup
+		r.widths[i] = (to - from).Seconds()
+		w.TargetRate = (p.Expected(to) - p.Expected(from)) / r.widths[i]
+	}
+	return r
+}
+
+func (r *recorder) index(intended time.Duration) int {
+	return min(max(int(intended/time.Second), 0), len(r.windows)-1)
+}
+
+func (r *recorder) window(intended time.Duration) *loadtest.Window {
+	w := &r.windows[r.index(intended)]
+	if w.Latency == nil {
+		w.Latency = loadtest.NewHistogram()
+	}
+	return w
+}
+
+// advance moves the scheduler's window to that of intended, freezing the
+// windows it leaves that are complete.
+func (r *recorder) advance(intended time.Duration) {
+	for i := r.index(intended); r.cur < i; {
+		r.cur++
+		r.freezeIfDone(r.cur - 1)
+	}
+}
+
+func (r *recorder) freezeIfDone(i int) {
+	w := &r.windows[i]
+	if i < r.cur && w.Completed == w.Sent && w.Latency != nil {
+		_ = w.Latency.Freeze() // encoding into memory does not fail
+	}
+}
+
+func (r *recorder) sent(intended time.Duration) {
+	r.mu.Lock()
+	r.advance(intended)
+	r.window(intended).Sent++
+	r.mu.Unlock()
+}
+
+func (r *recorder) dropped(intended time.Duration) {
+	r.mu.Lock()
+	r.advance(intended)
+	r.window(intended).Dropped++
+	r.mu.Unlock()
+}
+
+// interrupted undoes the Sent of a request an interrupt cancelled: it was
+// neither answered nor failed.
+func (r *recorder) interrupted(intended, began time.Duration) {
+	r.mu.Lock()
+	r.lag.Record((began - intended).Seconds())
+	r.window(intended).Sent--
+	r.freezeIfDone(r.index(intended))
+	r.mu.Unlock()
+}
+
+// finished records a request that got an answer or failed: latency from
+// the intended send time, send lag from the actual one.
+func (r *recorder) finished(intended, began, done time.Duration, out outcome) {
+	r.mu.Lock()
+	w := r.window(intended)
+	w.Completed++
+	if out == outcomeError {
+		w.Errors++
+	}
+	w.Latency.Record((done - intended).Seconds())
+	r.lag.Record((began - intended).Seconds())
+	r.freezeIfDone(r.index(intended))
+	r.mu.Unlock()
+	r.done.Add(1)
+}
+
+// result assembles the Result of windows up to end.
+func (b *Engine) result(spec loadtest.RunSpec, rec *recorder, start time.Time, end time.Duration, interrupted bool) *loadtest.Result {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	n := len(rec.windows)
+	if interrupted {
+		n = min(n, int(end/time.Second)+1)
+	}
+	res := &loadtest.Result{
+		SchemaVersion: loadtest.ResultSchemaVersion,
+		Engine:        b.Name(),
+		EngineVersion: b.opts.Version,
+		Target:        spec.Target,
+		Service:       spec.Service,
+		Scenario:      spec.Scenario,
+		Speedup:       spec.Schedule.Speedup,
+		Start:         start.UTC(),
+		Planned:       loadtest.Duration{Duration: spec.Schedule.Duration()},
+		Interrupted:   interrupted,
+		Window:        loadtest.Duration{Duration: time.Second},
+		Windows:       rec.windows[:n],
+		SendLag:       rec.lag,
+		Valid:         true,
+	}
+	if res.Speedup == 0 {
+		res.Speedup = 1
+	}
+	res.Totals.Latency = loadtest.NewHistogram()
+	var seconds float64
+	for i := range res.Windows {
+		w := &res.Windows[i]
+		w.Summarise(rec.widths[i])
+		res.Totals.Add(*w)
+		seconds += rec.widths[i]
+		res.Totals.TargetRate += w.TargetRate * rec.widths[i]
+	}
+	if seconds > 0 {
+		res.Totals.TargetRate /= seconds
+	}
+	res.Totals.Summarise(seconds)
+	res.Valid, res.InvalidReason = judge(res, b.opts.LagBound, b.opts.MaxDropFraction)
+	res.Thresholds = thresholds(res.Totals, spec)
+	return res
+}
+
+// judge decides whether a run's latencies can be trusted.
+func judge(res *loadtest.Result, lagBound time.Duration, maxDrop float64) (bool, string) {
+	var reasons []string
+	if res.SendLag != nil && res.SendLag.Count() > 0 {
+		if p99 := res.SendLag.Quantile(0.99); p99 > lagBound.Seconds() {
+			reasons = append(reasons, fmt.Sprintf("the generator fell behind its schedule: send-lag p99 %.1f ms > %.0f ms (lower the rate, or run the generator on a machine of its own)",
+				p99*1e3, lagBound.Seconds()*1e3))
+		}
+	}
+	offered := res.Totals.Sent + res.Totals.Dropped
+	if offered > 0 {
+		if f := float64(res.Totals.Dropped) / float64(offered); f > maxDrop {
+			reasons = append(reasons, fmt.Sprintf("%.1f %% of arrivals were dropped because every worker was busy (raise --max-workers; the target may be saturated)", f*100))
+		}
+	}
+	if len(reasons) == 0 {
+		return true, ""
+	}
+	return false, strings.Join(reasons, "; ")
+}
+
+// thresholds evaluates the plan's SLO over the whole run.
+func thresholds(t loadtest.Window, spec loadtest.RunSpec) []loadtest.Threshold {
+	var out []loadtest.Threshold
+	if spec.P95Target > 0 {
+		out = append(out, loadtest.Threshold{Metric: "latency", Expression: fmt.Sprintf("p(95)<%gs", spec.P95Target), Passed: t.P95 < spec.P95Target})
+	}
+	if spec.ErrorRateTarget > 0 {
+		rate := 0.0
+		if t.Completed > 0 {
+			rate = float64(t.Errors) / float64(t.Completed)
+		}
+		out = append(out, loadtest.Threshold{Metric: "errors", Expression: fmt.Sprintf("rate<%g", spec.ErrorRateTarget), Passed: rate < spec.ErrorRateTarget})
+	}
+	return out
+}
+
+// progressPrinter writes one line per second to the progress stream.
+type progressPrinter struct {
+	w     io.Writer
+	rec   *recorder
+	every time.Duration
+	next  time.Duration
+}
+
+func (p *progressPrinter) maybe(elapsed time.Duration) {
+	if p == nil || elapsed < p.next {
+		return
+	}
+	p.next = elapsed.Truncate(p.every) + p.every
+	p.rec.mu.Lock()
+	var sent, dropped int64
+	for _, w := range p.rec.windows {
+		sent += w.Sent
+		dropped += w.Dropped
+	}
+	lag := p.rec.lag.Quantile(0.99)
+	p.rec.mu.Unlock()
+	fmt.Fprintf(p.w, "t=%4.0fs  sent %d  done %d  dropped %d  send-lag p99 %.2f ms\n",
+		elapsed.Seconds(), sent, p.rec.done.Load(), dropped, lag*1e3)
+}
