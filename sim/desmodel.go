@@ -242,13 +242,14 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	*st = tickStats{lambda: lam1, errors: s.lostOnDelete, served: -s.lostOnDelete, byCount: true}
 	s.lostOnDelete = 0
 
+	queues := m.queues[:len(s.pods)]
 	m.ready = m.ready[:0]
 	for i, p := range s.pods {
 		if p.phase == podReady {
-			if m.queues[i] == nil {
-				m.queues[i] = m.queue(t0)
+			if queues[i] == nil {
+				queues[i] = m.queue(t0)
 			}
-			m.ready = append(m.ready, m.queues[i])
+			m.ready = append(m.ready, queues[i])
 		}
 	}
 	ready := len(m.ready)
@@ -272,7 +273,7 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 			continue
 		}
 		cpu, mem := wl.CPUIdle, wl.MemoryBase
-		if q := m.queues[i]; p.phase == podReady {
+		if q := queues[i]; p.phase == podReady {
 			q.advance(t1, &m.req)
 			// workArea is full-speed request-seconds of work done, each
 			// using cpuRate cores.

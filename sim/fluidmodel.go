@@ -18,10 +18,9 @@ type fluidModel struct {
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
 
-	// The stationary state at the per-pod rate memoRate, memoised: it only
-	// changes when the traffic or the Ready pods do.
+	// memoPoint is the stationary state at the per-pod rate memoRate (NaN
+	// before the first lookup).
 	memoRate  float64
-	memoOK    bool
 	memoPoint point
 }
 
@@ -29,7 +28,7 @@ type fluidModel struct {
 // latency table of its workload.
 func newFluidModel(s *service) (*fluidModel, error) {
 	wl := &s.w
-	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean}
+	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean, memoRate: math.NaN()}
 	if wl.CPULimit > 0 && wl.CPUPerRequest > 0 {
 		m.mu = math.Min(m.mu, (wl.CPULimit-wl.CPUIdle)/wl.CPUPerRequest)
 	}
@@ -59,9 +58,10 @@ type fluidTick struct {
 	dt     float64 // the tick, seconds
 	perPod float64 // each Ready pod's arrival rate, requests per second
 	// stationary says perPod is below capacity: a Ready pod without backlog
-	// is then a stationary queue in state pt, with the figures steady.
+	// is then a stationary queue in state pt (the model's memo), with the
+	// figures steady.
 	stationary bool
-	pt         point
+	pt         *point
 	steady     steadyPod
 
 	// steadyPods counts the pods with the figures steady, added once after
@@ -86,14 +86,41 @@ type steadyPod struct{ queued, inFlight, cpu, mem float64 }
 // the only errors are requests dropped once the backlog would make them
 // wait longer than the timeout.
 //
-// The steps keep the order of every floating-point sum, so the results do
-// not depend on how the work is split between them.
+// The steps keep the order of every floating-point sum. The loop over the
+// pods stays in serve, and the small steps inline, because this is the
+// simulator's hot path.
 func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	t := fluidTick{dt: w.tick.Seconds()}
-	m.route(w, s, st, &t)
-	m.settle(s, &t)
-	m.advancePods(s, st, &t)
+	// Arrivals and routing.
+	m.route(s, st, &t, s.base*s.multiplier(w.now, w.tick))
+	// Below capacity: the stationary state, and a steady pod's figures.
+	if t.stationary = t.perPod < m.mu; t.stationary {
+		t.pt = m.stationaryAt(t.perPod)
+		t.steady = steadyAt(s, t.perPod, t.pt)
+	}
+	// Every running pod advances by the tick: one not yet Ready idles, a
+	// steady one is counted (and added once, below), the others work off
+	// their backlog.
+	wl := &s.w
+	backlog := m.backlog[:len(s.pods)]
+	for i, p := range s.pods {
+		if p.phase == podPending || p.phase == podStarting {
+			continue
+		}
+		cpu, mem := wl.CPUIdle, wl.MemoryBase
+		switch {
+		case p.phase != podReady:
+		case t.stationary && backlog[i] == 0:
+			t.steadyPods++
+			cpu, mem = t.steady.cpu, t.steady.mem
+			p.lastInFlight = t.steady.inFlight
+		default:
+			cpu, mem = m.queuePod(s, st, &t, &backlog[i], p)
+		}
+		p.use(cpu, mem)
+	}
 	t.addSteadyPods(st)
+	// Latency and timeouts, the quantiles weighed by the arrivals.
 	m.addStationaryLatency(s, st, &t)
 	if t.weightSum > 0 {
 		st.p50 /= t.weightSum
@@ -104,10 +131,9 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	s.finishTick(st, t.cpuSum, t.memSum)
 }
 
-// route starts the tick's stats and spreads the arrivals evenly over the
-// Ready pods; with none, every arrival fails.
-func (m *fluidModel) route(w *World, s *service, st *tickStats, t *fluidTick) {
-	lam := s.base * s.multiplier(w.now, w.tick)
+// route starts the tick's stats and spreads the arrivals, at rate lam,
+// evenly over the Ready pods; with none, every arrival fails.
+func (m *fluidModel) route(s *service, st *tickStats, t *fluidTick, lam float64) {
 	// Requests lost with deleted pods were counted as served when they
 	// arrived; they move to the errors.
 	*st = tickStats{lambda: lam, arrivals: lam * t.dt, errors: s.lostOnDelete, served: -s.lostOnDelete}
@@ -120,24 +146,26 @@ func (m *fluidModel) route(w *World, s *service, st *tickStats, t *fluidTick) {
 	t.perPod = lam / float64(s.ready)
 }
 
-// settle looks up the stationary state at the per-pod rate, when it is
-// below capacity, and the figures of a Ready pod without backlog in it,
-// its CPU throttled at the limit.
-func (m *fluidModel) settle(s *service, t *fluidTick) {
-	t.stationary = t.perPod < m.mu
-	if !t.stationary {
-		return
+// stationaryAt is the stationary state at per-pod rate perPod, below
+// capacity, memoised: it only changes when the traffic or the Ready pods
+// do.
+func (m *fluidModel) stationaryAt(perPod float64) *point {
+	if perPod != m.memoRate {
+		m.memoPoint = m.lat.at(perPod / m.mu)
+		m.memoRate = perPod
 	}
-	if t.perPod != m.memoRate || !m.memoOK {
-		m.memoPoint = m.lat.at(t.perPod / m.mu)
-		m.memoRate, m.memoOK = t.perPod, true
-	}
-	t.pt = m.memoPoint
+	return &m.memoPoint
+}
+
+// steadyAt is the figures of a Ready pod without backlog in stationary
+// state pt at rate perPod, its CPU throttled at the limit.
+func steadyAt(s *service, perPod float64, pt *point) steadyPod {
 	wl := &s.w
-	sp := &t.steady
-	sp.queued, sp.inFlight = t.perPod*t.pt.meanWait, t.perPod*t.pt.row[latMean]
-	sp.cpu = s.throttle(t.perPod*wl.CPUPerRequest + wl.CPUIdle)
+	var sp steadyPod
+	sp.queued, sp.inFlight = perPod*pt.meanWait, perPod*pt.row[latMean]
+	sp.cpu = s.throttle(perPod*wl.CPUPerRequest + wl.CPUIdle)
 	sp.mem = wl.MemoryBase + wl.MemoryPerInFlight*sp.inFlight
+	return sp
 }
 
 // throttle caps a pod's CPU use at its limit, if it has one.
@@ -146,33 +174,6 @@ func (s *service) throttle(cpu float64) float64 {
 		return s.cpuLimit
 	}
 	return cpu
-}
-
-// advancePods advances every running pod by the tick and records its CPU
-// and memory use: a pod not yet Ready idles, a Ready pod without backlog at
-// a stationary load is counted as steady, the others work off their
-// backlog (queuePod).
-func (m *fluidModel) advancePods(s *service, st *tickStats, t *fluidTick) {
-	wl := &s.w
-	backlog := m.backlog
-	steadyPods := 0
-	for i, p := range s.pods {
-		if p.phase == podPending || p.phase == podStarting {
-			continue
-		}
-		cpu, mem := wl.CPUIdle, wl.MemoryBase
-		switch {
-		case p.phase != podReady:
-		case t.stationary && backlog[i] == 0:
-			steadyPods++
-			cpu, mem = t.steady.cpu, t.steady.mem
-			p.lastInFlight = t.steady.inFlight
-		default:
-			cpu, mem = m.queuePod(s, st, t, &backlog[i], p)
-		}
-		p.use(cpu, mem)
-	}
-	t.steadyPods = steadyPods
 }
 
 // queuePod advances a Ready pod that has a backlog or a load at or above
@@ -258,7 +259,7 @@ func (m *fluidModel) addStationaryLatency(s *service, st *tickStats, t *fluidTic
 	if !(w > 0) {
 		return
 	}
-	pt := &t.pt
+	pt := t.pt
 	timedOut := pt.timedOut * w
 	st.errors += timedOut
 	st.served += w - timedOut
