@@ -635,8 +635,26 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 		OldMinReplicas: h.MinReplicas, NewMinReplicas: h.MinReplicas,
 		OldMaxReplicas: h.MaxReplicas, NewMaxReplicas: h.MaxReplicas,
 	}
-	peakN := min(max(h.PeakReplicas, h.MinReplicas), h.MaxReplicas)
-	lo, hi := h.MinReplicas, h.MaxReplicas
+	peakN, lo, hi := checkedReplicas(h)
+	targets := slices.Clone(h.Targets)
+	slices.SortStableFunc(targets, func(a, b HPAUtilizationTarget) int { return cmp.Compare(a.MetricIndex, b.MetricIndex) })
+	for _, t := range targets {
+		s := targetSearch{h: h, maxTarget: cfg.MaxTargetUtilization, peakN: peakN, lo: lo, hi: hi, T: int64(t.TargetUtilization)}
+		r.adjustHPATarget(&s, adj, t)
+	}
+	if len(adj.Targets) == 0 && len(adj.Why) == 0 {
+		return
+	}
+	r.HPA = adj
+	r.Rationale = append(r.Rationale, adj.Why...)
+}
+
+// checkedReplicas are the peak's replica count, clamped to [min, max], and
+// the replica counts [lo, hi] whose proposals adjustHPA compares: all of
+// [min, max], or hpaCheckedCounts of them around the peak's.
+func checkedReplicas(h *HPAScaling) (peakN, lo, hi int32) {
+	peakN = min(max(h.PeakReplicas, h.MinReplicas), h.MaxReplicas)
+	lo, hi = h.MinReplicas, h.MaxReplicas
 	if int64(hi)-int64(lo) >= hpaCheckedCounts {
 		lo = max(h.MinReplicas, peakN-hpaCheckedCounts/2)
 		hi = lo + hpaCheckedCounts - 1
@@ -645,135 +663,176 @@ func (r *Recommendation) adjustHPA(cfg RightsizeConfig, h *HPAScaling) {
 			lo = hi - hpaCheckedCounts + 1
 		}
 	}
-	targets := slices.Clone(h.Targets)
-	slices.SortStableFunc(targets, func(a, b HPAUtilizationTarget) int { return cmp.Compare(a.MetricIndex, b.MetricIndex) })
-	for _, t := range targets {
-		res, unit, format := &r.CPU, 1000.0, formatCores
-		if t.Resource == ResourceMemory {
-			res, unit, format = &r.Memory, 1, formatBytes
-		}
-		// raise moves the target up, and a point estimate's bounds with it.
-		point := res.LowerBound == res.UpperBound
-		raise := func(to float64) {
-			res.Target = to
-			res.UpperBound = max(res.UpperBound, to)
-			if point {
-				res.LowerBound, res.UpperBound = to, to
-			}
-		}
-		if res.Request == 0 {
-			adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%%: the container has no %s request, so the HPA cannot compute utilisation; set a request first",
-				t.Resource, t.TargetUtilization, t.Resource))
-			continue
-		}
-		if res.Target == res.Request || res.Samples == 0 {
-			continue
-		}
-		oldReq := milliOf(res.Request)
-		newReq := milliOf(res.Target)
-		T := int64(t.TargetUtilization)
-		if float64(T)*float64(oldReq) > float64(cfg.MaxTargetUtilization)*float64(newReq) {
-			raised := (T*oldReq + int64(cfg.MaxTargetUtilization) - 1) / int64(cfg.MaxTargetUtilization)
-			if unit == 1 {
-				const mi = 1000 << 20 // whole MiB, in milli-bytes
-				raised = (raised + mi - 1) / mi * mi
-			}
-			adj.Why = append(adj.Why, fmt.Sprintf("%s request raised from %s to %s: keeping the HPA's scale point (%s × %d%% = %s per pod) with a smaller request needs a target above %d%%",
-				t.Resource, format(res.Target), format(float64(raised)/1000), format(res.Request), T, format(res.Request*float64(T)/100), cfg.MaxTargetUtilization))
-			raise(float64(raised) / 1000)
-			newReq = raised
-		}
-		peak := milliOf(res.PeakUsage)
-		c := HPATargetChange{HPAUtilizationTarget: t, OldRequest: res.Request, NewRequest: res.Target, PeakUsage: res.PeakUsage, PeakReplicas: peakN}
-		exact := float64(T) * float64(oldReq) / float64(newReq)
-		step := int64(1) // whole millicores
-		if unit == 1 {
-			step = 1000 << 20 // whole MiB, in milli-bytes
-		}
-		proposals := func(req int64, target int32) (atPeak bool, score int) {
-			for n := lo; n <= hi; n++ {
-				before := HPAUtilizationProposal(n, peak, oldReq, int32(T), h.ScaleUpTolerance, h.ScaleDownTolerance)
-				after := HPAUtilizationProposal(n, peak, req, target, h.ScaleUpTolerance, h.ScaleDownTolerance)
-				if before == after {
-					score++
-					atPeak = atPeak || n == peakN
-				}
-			}
-			return atPeak, score
-		}
-		type choice struct {
-			target int32
-			req    int64
-			atPeak bool
-			score  int
-			dist   float64
-		}
-		better := func(a, b choice) bool {
-			switch {
-			case a.atPeak != b.atPeak:
-				return a.atPeak
-			case a.score != b.score:
-				return a.score > b.score
-			case a.req != b.req:
-				return a.req < b.req
-			}
-			return a.dist < b.dist
-		}
-		best := choice{score: -1}
-		for cand := int32(math.Floor(exact)) - 3; cand <= int32(math.Ceil(exact))+3; cand++ {
-			if cand < 1 || cand > cfg.MaxTargetUtilization {
-				continue
-			}
-			// The request itself, and the request nudged up (by at most
-			// hpaRequestNudge) to where request × target is the old scale
-			// point, rounded up to the resource's unit.
-			reqs := []int64{newReq}
-			ideal := (T*oldReq + int64(cand) - 1) / int64(cand)
-			ideal = (ideal + step - 1) / step * step
-			for _, q := range []int64{ideal, ideal + step} {
-				if q > newReq && float64(q) <= float64(newReq)*(1+hpaRequestNudge) {
-					reqs = append(reqs, q)
-				}
-			}
-			for _, q := range reqs {
-				at, score := proposals(q, cand)
-				ch := choice{target: cand, req: q, atPeak: at, score: score, dist: math.Abs(float64(cand) - float64(T)*float64(oldReq)/float64(q))}
-				if better(ch, best) {
-					best = ch
-				}
-			}
-		}
-		if best.req != newReq {
-			adj.Why = append(adj.Why, fmt.Sprintf("%s request nudged from %s to %s (+%.1f%%) so that request × target lands on the HPA's scale point",
-				t.Resource, format(res.Target), format(float64(best.req)/1000), 100*(float64(best.req)/float64(newReq)-1)))
-			newReq = best.req
-			raise(float64(newReq) / 1000)
-			c.NewRequest = res.Target
-		}
-		bestScore := best.score
-		c.NewTargetUtilization = best.target
-		c.Preserved, c.Checked = bestScore, int(hi-lo+1)
-		c.DesiredBefore = HPAUtilizationProposal(peakN, peak, oldReq, int32(T), h.ScaleUpTolerance, h.ScaleDownTolerance)
-		c.DesiredAfter = HPAUtilizationProposal(peakN, peak, newReq, best.target, h.ScaleUpTolerance, h.ScaleDownTolerance)
-		adj.Targets = append(adj.Targets, c)
-		adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%% → %d%%: the scale point stays at %s per pod (%s × %d%%; now %s × %d%% = %s); at the observed peak of %s per pod on %d pods the HPA proposes %d replicas before and %d after (the same for %d of %d replica counts in [%d, %d])",
-			t.Resource, T, best.target, format(res.Request*float64(T)/100), format(res.Request), T,
-			format(res.Target), best.target, format(res.Target*float64(best.target)/100),
-			format(res.PeakUsage), peakN, c.DesiredBefore, c.DesiredAfter, c.Preserved, c.Checked, lo, hi))
-		if c.DesiredAfter != c.DesiredBefore {
-			adj.Why = append(adj.Why, fmt.Sprintf("no integer %s target keeps the HPA's proposal at the observed peak exactly (integer percents and the tolerance band): %d replicas instead of %d",
-				t.Resource, c.DesiredAfter, c.DesiredBefore))
-		}
-		if c.DesiredAfter > c.DesiredBefore && c.DesiredAfter > adj.NewMaxReplicas && c.DesiredBefore <= h.MaxReplicas {
-			adj.NewMaxReplicas = c.DesiredAfter
-			adj.Why = append(adj.Why, fmt.Sprintf("maxReplicas %d → %d so the HPA can still reach the peak's proposal", h.MaxReplicas, c.DesiredAfter))
-		}
+	return peakN, lo, hi
+}
+
+// targetSearch is adjustHPA's search for one Utilization target. Requests
+// and usage are per pod in the HPA's milli-units.
+type targetSearch struct {
+	h         *HPAScaling
+	maxTarget int32 // RightsizeConfig.MaxTargetUtilization
+	// peakN is the peak's replica count; [lo, hi] the counts compared.
+	peakN, lo, hi int32
+	T             int64 // the target today, percent
+	oldReq, peak  int64 // the request today and the observed peak usage
+	// step is the resource's unit: a whole millicore, or a whole MiB in
+	// milli-bytes.
+	step int64
+}
+
+// targetChoice is one candidate of a targetSearch: a target and request,
+// whether they keep the HPA's proposal at the peak's replica count, for how
+// many of the counts checked they do, and how far the target is from the
+// exact T·R/R'.
+type targetChoice struct {
+	target int32
+	req    int64
+	atPeak bool
+	score  int
+	dist   float64
+}
+
+// better ranks candidates: keeping the peak's proposal, then the most
+// counts kept, then the smaller request, then the target nearer the exact.
+func (a targetChoice) better(b targetChoice) bool {
+	switch {
+	case a.atPeak != b.atPeak:
+		return a.atPeak
+	case a.score != b.score:
+		return a.score > b.score
+	case a.req != b.req:
+		return a.req < b.req
 	}
-	if len(adj.Targets) == 0 && len(adj.Why) == 0 {
+	return a.dist < b.dist
+}
+
+// adjustHPATarget moves target t (see adjustHPA), appending its change and
+// the reasons to adj; the request it settles on becomes the resource's
+// target.
+func (r *Recommendation) adjustHPATarget(s *targetSearch, adj *HPAAdjustment, t HPAUtilizationTarget) {
+	res, unit, format := &r.CPU, 1000.0, formatCores
+	if t.Resource == ResourceMemory {
+		res, unit, format = &r.Memory, 1, formatBytes
+	}
+	if res.Request == 0 {
+		adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%%: the container has no %s request, so the HPA cannot compute utilisation; set a request first",
+			t.Resource, t.TargetUtilization, t.Resource))
 		return
 	}
-	r.HPA = adj
-	r.Rationale = append(r.Rationale, adj.Why...)
+	if res.Target == res.Request || res.Samples == 0 {
+		return
+	}
+	// A point estimate's bounds move with its target.
+	point := res.LowerBound == res.UpperBound
+	s.oldReq = milliOf(res.Request)
+	s.step = 1 // whole millicores
+	if unit == 1 {
+		s.step = 1000 << 20 // whole MiB, in milli-bytes
+	}
+	newReq := milliOf(res.Target)
+	T := s.T
+	if float64(T)*float64(s.oldReq) > float64(s.maxTarget)*float64(newReq) {
+		raised := (T*s.oldReq + int64(s.maxTarget) - 1) / int64(s.maxTarget)
+		if unit == 1 {
+			raised = (raised + s.step - 1) / s.step * s.step
+		}
+		adj.Why = append(adj.Why, fmt.Sprintf("%s request raised from %s to %s: keeping the HPA's scale point (%s × %d%% = %s per pod) with a smaller request needs a target above %d%%",
+			t.Resource, format(res.Target), format(float64(raised)/1000), format(res.Request), T, format(res.Request*float64(T)/100), s.maxTarget))
+		res.raiseTarget(float64(raised)/1000, point)
+		newReq = raised
+	}
+	s.peak = milliOf(res.PeakUsage)
+	c := HPATargetChange{HPAUtilizationTarget: t, OldRequest: res.Request, NewRequest: res.Target, PeakUsage: res.PeakUsage, PeakReplicas: s.peakN}
+	best := s.best(newReq)
+	if best.req != newReq {
+		adj.Why = append(adj.Why, fmt.Sprintf("%s request nudged from %s to %s (+%.1f%%) so that request × target lands on the HPA's scale point",
+			t.Resource, format(res.Target), format(float64(best.req)/1000), 100*(float64(best.req)/float64(newReq)-1)))
+		newReq = best.req
+		res.raiseTarget(float64(newReq)/1000, point)
+		c.NewRequest = res.Target
+	}
+	h := s.h
+	c.NewTargetUtilization = best.target
+	c.Preserved, c.Checked = best.score, int(s.hi-s.lo+1)
+	c.DesiredBefore = HPAUtilizationProposal(s.peakN, s.peak, s.oldReq, int32(T), h.ScaleUpTolerance, h.ScaleDownTolerance)
+	c.DesiredAfter = HPAUtilizationProposal(s.peakN, s.peak, newReq, best.target, h.ScaleUpTolerance, h.ScaleDownTolerance)
+	adj.Targets = append(adj.Targets, c)
+	adj.explain(h, res, c, format, s.lo, s.hi)
+}
+
+// raiseTarget moves the recommended request up to v, and the bounds of a
+// point estimate with it.
+func (res *ResourceRecommendation) raiseTarget(v float64, point bool) {
+	res.Target = v
+	res.UpperBound = max(res.UpperBound, v)
+	if point {
+		res.LowerBound, res.UpperBound = v, v
+	}
+}
+
+// best is the best candidate (targetChoice.better) among the integer
+// targets within 3 of the exact one, each with the request newReq itself
+// and nudged up (by at most hpaRequestNudge) to where request × target is
+// the old scale point, rounded up to the resource's unit.
+func (s *targetSearch) best(newReq int64) targetChoice {
+	T, oldReq, step := s.T, s.oldReq, s.step
+	exact := float64(T) * float64(oldReq) / float64(newReq)
+	best := targetChoice{score: -1}
+	for cand := int32(math.Floor(exact)) - 3; cand <= int32(math.Ceil(exact))+3; cand++ {
+		if cand < 1 || cand > s.maxTarget {
+			continue
+		}
+		reqs := []int64{newReq}
+		ideal := (T*oldReq + int64(cand) - 1) / int64(cand)
+		ideal = (ideal + step - 1) / step * step
+		for _, q := range []int64{ideal, ideal + step} {
+			if q > newReq && float64(q) <= float64(newReq)*(1+hpaRequestNudge) {
+				reqs = append(reqs, q)
+			}
+		}
+		for _, q := range reqs {
+			at, score := s.proposals(q, cand)
+			ch := targetChoice{target: cand, req: q, atPeak: at, score: score, dist: math.Abs(float64(cand) - float64(T)*float64(oldReq)/float64(q))}
+			if ch.better(best) {
+				best = ch
+			}
+		}
+	}
+	return best
+}
+
+// proposals compares the HPA's proposals at the peak usage before and with
+// request req and target: atPeak says they agree at the peak's replica
+// count, score for how many counts of [lo, hi] they do.
+func (s *targetSearch) proposals(req int64, target int32) (atPeak bool, score int) {
+	h := s.h
+	for n := s.lo; n <= s.hi; n++ {
+		before := HPAUtilizationProposal(n, s.peak, s.oldReq, int32(s.T), h.ScaleUpTolerance, h.ScaleDownTolerance)
+		after := HPAUtilizationProposal(n, s.peak, req, target, h.ScaleUpTolerance, h.ScaleDownTolerance)
+		if before == after {
+			score++
+			atPeak = atPeak || n == s.peakN
+		}
+	}
+	return atPeak, score
+}
+
+// explain says what a target change keeps and what it cannot, and raises
+// maxReplicas when the new target's proposal at the peak needs it.
+func (adj *HPAAdjustment) explain(h *HPAScaling, res *ResourceRecommendation, c HPATargetChange, format func(float64) string, lo, hi int32) {
+	T := c.TargetUtilization
+	adj.Why = append(adj.Why, fmt.Sprintf("%s target %d%% → %d%%: the scale point stays at %s per pod (%s × %d%%; now %s × %d%% = %s); at the observed peak of %s per pod on %d pods the HPA proposes %d replicas before and %d after (the same for %d of %d replica counts in [%d, %d])",
+		c.Resource, T, c.NewTargetUtilization, format(res.Request*float64(T)/100), format(res.Request), T,
+		format(res.Target), c.NewTargetUtilization, format(res.Target*float64(c.NewTargetUtilization)/100),
+		format(res.PeakUsage), c.PeakReplicas, c.DesiredBefore, c.DesiredAfter, c.Preserved, c.Checked, lo, hi))
+	if c.DesiredAfter != c.DesiredBefore {
+		adj.Why = append(adj.Why, fmt.Sprintf("no integer %s target keeps the HPA's proposal at the observed peak exactly (integer percents and the tolerance band): %d replicas instead of %d",
+			c.Resource, c.DesiredAfter, c.DesiredBefore))
+	}
+	if c.DesiredAfter > c.DesiredBefore && c.DesiredAfter > adj.NewMaxReplicas && c.DesiredBefore <= h.MaxReplicas {
+		adj.NewMaxReplicas = c.DesiredAfter
+		adj.Why = append(adj.Why, fmt.Sprintf("maxReplicas %d → %d so the HPA can still reach the peak's proposal", h.MaxReplicas, c.DesiredAfter))
+	}
 }
 
 // Formatting for rationale lines, in Kubernetes units.

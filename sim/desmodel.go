@@ -142,6 +142,10 @@ func newEmpirical(buckets []ServiceBucket) (*empiricalSampler, error) {
 // pod has a desQueue; the service's requests share one random stream and
 // one histogram per sample interval.
 type desModel struct {
+	// queues holds each pod's queue, index for index with service.pods:
+	// set when the pod is first Ready, nil before.
+	queues podState[*desQueue]
+
 	req      desRequests
 	arrivals Arrivals
 	workers  int
@@ -157,10 +161,10 @@ type desModel struct {
 	sloPos           int
 	sloDone, sloOver int64
 
-	prevLambda float64 // λ at the previous tick's end
-	cum        float64 // deterministic arrivals: ∫λ since the last request
-	rr         int     // deterministic arrivals: round-robin position
-	ready      []*pod
+	prevLambda float64     // λ at the previous tick's end
+	cum        float64     // deterministic arrivals: ∫λ since the last request
+	rr         int         // deterministic arrivals: round-robin position
+	ready      []*desQueue // the Ready pods' queues, this tick
 	pool       []*desQueue
 }
 
@@ -238,13 +242,14 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	*st = tickStats{lambda: lam1, errors: s.lostOnDelete, served: -s.lostOnDelete, byCount: true}
 	s.lostOnDelete = 0
 
+	queues := m.queues[:len(s.pods)]
 	m.ready = m.ready[:0]
-	for _, p := range s.pods {
+	for i, p := range s.pods {
 		if p.phase == podReady {
-			if p.q == nil {
-				p.q = m.queue(t0)
+			if queues[i] == nil {
+				queues[i] = m.queue(t0)
 			}
-			m.ready = append(m.ready, p)
+			m.ready = append(m.ready, queues[i])
 		}
 	}
 	ready := len(m.ready)
@@ -263,12 +268,12 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 
 	wl := &s.w
 	var cpuSum, memSum float64
-	for _, p := range s.pods {
+	for i, p := range s.pods {
 		if p.phase == podPending || p.phase == podStarting {
 			continue
 		}
 		cpu, mem := wl.CPUIdle, wl.MemoryBase
-		if q := p.q; p.phase == podReady {
+		if q := queues[i]; p.phase == podReady {
 			q.advance(t1, &m.req)
 			// workArea is full-speed request-seconds of work done, each
 			// using cpuRate cores.
@@ -313,15 +318,15 @@ func (m *desModel) arrive(t0, t1, lam0, lam1 float64) int {
 		if len(m.ready) == 0 {
 			return
 		}
-		var p *pod
+		var q *desQueue
 		if m.arrivals == ArrivalsDeterministic {
 			m.rr = (m.rr + 1) % len(m.ready)
-			p = m.ready[m.rr]
+			q = m.ready[m.rr]
 		} else {
-			p = m.ready[rng.IntN(len(m.ready))]
+			q = m.ready[rng.IntN(len(m.ready))]
 		}
-		p.q.advance(t, &m.req)
-		p.q.arrive(t, &m.req)
+		q.advance(t, &m.req)
+		q.arrive(t, &m.req)
 	}
 	if m.arrivals == ArrivalsDeterministic {
 		// Λ(x) = lam0·x + (lam1−lam0)·x²/(2dt) over the tick; a request
@@ -366,16 +371,17 @@ func (m *desModel) arrive(t0, t1, lam0, lam1 float64) int {
 	}
 }
 
-// remove lets a deleted pod work off its queue for the grace period with
-// no new requests; requests not done by then fail.
-func (m *desModel) remove(w *World, s *service, p *pod) {
-	q := p.q
+func (m *desModel) add() { m.queues.add() }
+
+// remove lets a deleted Ready pod work off its queue for the grace period
+// with no new requests; requests not done by then fail.
+func (m *desModel) remove(w *World, s *service, i int) {
+	q := m.queues.remove(i)
 	if q == nil {
 		return
 	}
 	// The requests still there were counted as served when they arrived.
 	s.lostOnDelete += float64(q.drain(w.now.Seconds()+gracePeriod.Seconds(), &m.req))
-	p.q = nil
 	m.pool = append(m.pool, q)
 }
 

@@ -7,15 +7,20 @@
 // # The per-pod model (fluid)
 //
 // Every tick each Ready pod receives λ(t)/N of the service's traffic. A
-// pod's capacity is μ = min(k/E[S], cpuLimit/cpuPerRequest) requests per
-// second (worker slots, or the CPU limit when it throttles first). Load
-// beyond μ accumulates as a backlog that drains at μ; requests that would
-// wait longer than the service's timeout are dropped and count as errors,
-// as are requests that arrive while no pod is Ready. A request's response
-// time is the pod's stationary queueing response time at its current load
-// (the same M/M/k, or G/G/k approximation, that package model sizes with)
-// plus the time to drain the backlog ahead of it. At constant traffic below
-// capacity the backlog is empty and the simulator agrees with the model.
+// pod's capacity is μ = min(k/E[S], (cpuLimit − cpuIdle)/cpuPerRequest)
+// requests per second (worker slots, or the CPU limit when it throttles
+// first). Below μ with no backlog a pod is a stationary queue at its load:
+// its response-time quantiles are the stationary ones (the same M/M/k, or
+// G/G/k approximation, that package model sizes with, interpolated from a
+// table), and the requests whose wait would leave less than the mean
+// service time before the timeout count as errors. Load beyond μ accumulates as a
+// backlog that drains at μ; while it is there every worker slot is busy, a
+// request's response time is its service time plus the time to drain the
+// backlog ahead of it, and requests that would wait longer than the
+// timeout are dropped and count as errors. Requests that arrive while no
+// pod is Ready fail, and so does what a deleted pod's backlog holds beyond
+// what it serves in the grace period. At constant traffic below capacity
+// the backlog is empty and the simulator agrees with the model.
 //
 // # The per-pod model (DES)
 //
@@ -31,8 +36,10 @@
 // mode's capacity and a quiet one is not slowed. A client gives up at the
 // timeout: a request still waiting then is skipped, one finishing later
 // counts as an error. Response times go into an HDR histogram per sample
-// interval; nothing is stored per request. Pods, metrics, the HPA and nodes
-// are the same code in both modes (the podModel interface).
+// interval; nothing is stored per request, and the latency SLO is judged
+// on the last minute's completions. Pods, metrics, the HPA and nodes are
+// the same code in both modes (the podModel interface); each model owns
+// its per-pod state.
 //
 // # Searches
 //
@@ -47,24 +54,52 @@
 //  1. scheduled actions whose time of day is reached run (kubectl scale, HPA
 //     min/max patches);
 //  2. nodes whose provisioning finished become Ready; empty nodes unneeded
-//     for the scale-down delay are removed;
+//     for the scale-down delay are removed (never the last Ready one, nor
+//     while a pod waits for a node);
 //  3. the scheduler binds Pending pods to Ready nodes with room (first fit
 //     in node order, which packs pods onto the fewest nodes);
 //  4. pods advance: bound pods start their containers after the image pull
 //     and container start, and become Ready after the readiness delay;
+//
+// then, service by service:
+//
 //  5. traffic λ(t) is spread over Ready pods and every pod's queue advances
-//     by Δ; CPU and memory use are recorded;
+//     by Δ (the per-pod model's serve); each pod's CPU and memory use and
+//     this tick's values of the custom metrics (into their lag lines) are
+//     recorded;
 //  6. at every metrics-resolution boundary metrics-server takes a sample of
-//     each running pod (its average over the metrics window); custom
-//     metrics are recorded with their lag;
-//  7. at every sync-period boundary each HPA reconciles on what the
-//     metrics pipeline shows, and the ReplicaSet creates or deletes pods at
-//     once (deleting unscheduled, then unready, then the newest pods first);
-//  8. every 10 s the cluster autoscaler asks for nodes for Pending pods that
-//     fit no Ready or provisioning node;
-//  9. the tick's measurements go into the series and the summary.
+//     each running pod (its average over the metrics window);
+//  7. at every sync-period boundary the HPA reconciles on what the metrics
+//     pipeline shows, and the ReplicaSet creates or deletes pods at once
+//     (deleting unscheduled, then unready, then the newest pods first);
+//  8. the service's tick goes into its series and summary;
+//
+// and last:
+//
+//  9. every 10 s the cluster autoscaler binds what it can and asks for
+//     nodes for the Pending pods that fit no Ready or provisioning node;
+//  10. the nodes' count and cost, and each service's pod-hours and cost,
+//     are recorded.
 //
 // Services share the cluster's nodes and nothing else. Nothing reads a wall
 // clock or a global random source: the same plan and seed give the same
 // output, byte for byte.
+//
+// # Files
+//
+//   - sim.go: Options, Run, and New, which builds the World at t = 0.
+//   - world.go: the World and the service, pod and node it is made of.
+//   - tick.go: World.Tick in the order above, and what every service shares
+//     in it: scheduling, pod start-up, the metrics pipeline, the HPA
+//     reconcile, the ReplicaSet, the cluster autoscaler and the recording.
+//   - podmodel.go: Mode and the podModel interface the two per-pod models
+//     implement; podState, a model's per-pod state.
+//   - fluidmodel.go: the fluid model; latency.go and cache.go its table of
+//     stationary response times by load, shared between runs.
+//   - desmodel.go: the DES model (arrivals, service-time distributions);
+//     des.go its kernel, one pod's request-level FCFS queue.
+//   - traffic.go: the scenario's traffic multiplier per tick, shared between
+//     runs; result.go: the Result and the recorder that fills it.
+//   - tune.go, compare.go, sweep.go, sweepgrid.go, sweepjob.go: the tune,
+//     compare and sweep searches over runs, and the sweep's Job.
 package sim

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -204,14 +203,9 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	if spec.SLO.ErrorRate != nil {
 		s.errorBudget = *spec.SLO.ErrorRate
 	}
-	s.capacity = float64(wl.Concurrency) / wl.ServiceMean
-	if wl.CPULimit > 0 && wl.CPUPerRequest > 0 {
-		s.capacity = math.Min(s.capacity, (wl.CPULimit-wl.CPUIdle)/wl.CPUPerRequest)
-	}
-	if !(s.capacity > 0) {
-		return nil, fmt.Errorf("a pod can serve no request: its CPU limit %.3g cores is at or below its idle CPU", wl.CPULimit)
-	}
-	if s.lat, err = latencyTableFor(wl, s.sloQuantile, s.timeout); err != nil {
+	// DES mode builds the fluid model too: its capacity and latency table
+	// check the workload, so a plan fails alike in both modes.
+	if s.model, err = newFluidModel(s); err != nil {
 		return nil, err
 	}
 	hpaSpec := spec.HPA
@@ -234,7 +228,6 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
-	s.model = fluidModel{}
 	if opts.Mode == ModeDES {
 		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.ServiceTimes[spec.Name]); err != nil {
 			return nil, err
@@ -308,6 +301,7 @@ func (w *World) newPod(s *service) *pod {
 	p.created = w.now
 	p.phase = podPending
 	s.pods = append(s.pods, p)
+	s.model.add()
 	return p
 }
 

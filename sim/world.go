@@ -40,9 +40,6 @@ type pod struct {
 	runningAt time.Duration
 	readyAt   time.Duration
 
-	backlog float64   // fluid mode
-	q       *desQueue // DES mode, while Ready
-
 	cpuRing, memRing []float64
 	ringPos, ringLen int
 	cpuSum, memSum   float64
@@ -75,9 +72,7 @@ type service struct {
 	traffic scenarios.Traffic
 	base    float64
 	w       model.Workload
-	lat     *latencyTable
 
-	capacity     float64 // μ per pod, requests per second
 	cpuRequest   float64 // cores
 	memRequest   float64 // bytes
 	cpuLimit     float64 // cores, 0 = none
@@ -112,17 +107,13 @@ type service struct {
 	custom []lagRing
 
 	rec recorder
-	// model is the per-pod model, fluid or DES.
+	// model is the per-pod model, fluid or DES, and holds the pods' queues.
 	model podModel
 
 	snapshotContainers []hpa.Container
 
-	// The tick's stats, reused; the stationary state memoised by per-pod
-	// rate (constant between traffic changes).
+	// The tick's stats, reused.
 	tickStats tickStats
-	memoRate  float64
-	memoOK    bool
-	memoPoint point
 	ratioBuf  []float64
 }
 

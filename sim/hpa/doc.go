@@ -2,13 +2,37 @@
 // controller (autoscaling/v2), decision for decision, as a pure function of
 // its inputs: no clocks, no goroutines, no I/O.
 //
-// The upstream controller lives in pkg/controller/podautoscaler
-// (horizontal.go, replica_calculator.go) of kubernetes/kubernetes; the API
-// defaults in pkg/apis/autoscaling/v2/defaults.go. This package re-implements
-// their behaviour from the description in reference/hpa.md; every piece cites
-// the upstream function it mirrors. The conformance cases in
-// testdata/conformance/hpa_cases.json (taken from the upstream unit tests)
-// run against it in TestHPAConformance.
+// It re-implements the upstream controller of kubernetes/kubernetes (most
+// conformance cases cite commit 003e86297d18), and each piece names the
+// upstream function it mirrors. The files, by upstream source:
+//
+//   - pkg/controller/podautoscaler/horizontal.go: reconcileAutoscaler
+//     (Controller.Reconcile), computeReplicasForMetrics, the
+//     computeStatusFor…Metric functions and setCondition (controller.go);
+//     the legacy path normalizeDesiredReplicas, stabilizeRecommendation,
+//     convertDesiredReplicasWithRules and calculateScaleUpLimit (legacy.go);
+//     the behavior path normalizeDesiredReplicasWithBehaviors,
+//     stabilizeRecommendationWithBehaviors,
+//     convertDesiredReplicasWithBehaviorRate,
+//     calculateScaleUpLimitWithScalingRules,
+//     calculateScaleDownLimitWithBehaviors and the scale-event bookkeeping
+//     (behavior.go); the condition reasons and error texts (decision.go).
+//   - pkg/controller/podautoscaler/replica_calculator.go: ReplicaCalculator,
+//     Tolerances, groupPods, calculatePodRequests, GetResourceReplicas,
+//     calcPlainMetricReplicas, getUsageRatioReplicaCount and the Object and
+//     External metric functions (replica_calculator.go).
+//   - pkg/apis/autoscaling/v2/defaults.go: SetDefaults_HorizontalPodAutoscaler
+//     and SetDefaults_HorizontalPodAutoscalerBehavior (behavior.go:
+//     DefaultSpec, DefaultScaleUpRules, DefaultScaleDownRules);
+//     pkg/controller/podautoscaler/config/v1alpha1/defaults.go, the
+//     kube-controller-manager flag defaults (config.go: DefaultConfig).
+//
+// snapshot.go holds the inputs (Snapshot: the scale, the pods, the metric
+// samples), decision.go the output (Decision, conditions, errors).
+// TestHPAConformance runs the cases of testdata/conformance/hpa_cases.json
+// at the repository root, taken from the upstream unit tests
+// (horizontal_test.go, replica_calculator_test.go, defaults_test.go), each
+// naming its source test.
 //
 // # Time
 //
