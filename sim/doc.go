@@ -87,7 +87,8 @@
 //
 // # Files
 //
-//   - sim.go: Options, Run, and New, which builds the World at t = 0.
+//   - sim.go: Options, Run, and New, which builds the World at t = 0;
+//     cancel.go: RunContext, Run that stops when its context is done.
 //   - world.go: the World and the service, pod and node it is made of.
 //   - tick.go: World.Tick in the order above, and what every service shares
 //     in it: scheduling, pod start-up, the metrics pipeline, the HPA
@@ -100,6 +101,8 @@
 //     des.go its kernel, one pod's request-level FCFS queue.
 //   - traffic.go: the scenario's traffic multiplier per tick, shared between
 //     runs; result.go: the Result and the recorder that fills it.
-//   - tune.go, compare.go, sweep.go, sweepgrid.go, sweepjob.go: the tune,
-//     compare and sweep searches over runs, and the sweep's Job.
+//   - compare.go: Compare, today's HPAs against proposed ones over every
+//     scenario, measure by measure.
+//   - work.go: EstimateWork and Budget, the cost of a run counted before it
+//     starts, so that commands refuse what would not finish.
 package sim

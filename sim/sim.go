@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -58,14 +59,7 @@ const (
 
 // Run simulates one scenario of a validated plan.
 func Run(plan *scenarios.Plan, opts Options) (*Result, error) {
-	w, err := New(plan, opts)
-	if err != nil {
-		return nil, err
-	}
-	for w.now < w.end {
-		w.Tick()
-	}
-	return w.result(), nil
+	return RunContext(context.Background(), plan, opts)
 }
 
 // New builds the world at t = 0: every service at its current replicas,
