@@ -35,8 +35,8 @@
 //     SweepCollectScript gathers for `headroom sweep merge`.
 //
 //   - For load tests, WorkloadScale reads a workload's replicas and its
-//     HPA's status (it implements loadtest.ScaleReader, for the watcher),
-//     and Clients' CreateConfigMap, CreateObject, GetObject, DeleteObject,
+//     HPA's status (the command adapts it to loadtest.ScaleReader for the
+//     watcher), and Clients' CreateConfigMap, CreateObject, GetObject, DeleteObject,
 //     ListPods and Logs are the object access a k6-operator run needs
 //     (k6.API); they write only for headroom loadtest operator --apply.
 //

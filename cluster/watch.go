@@ -8,13 +8,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // WorkloadScale reads a Deployment's or StatefulSet's replicas and the
 // autoscaling/v2 HorizontalPodAutoscaler that targets it, for the load-test
-// watcher (it implements loadtest.ScaleReader). It only gets and lists.
+// watcher (the command adapts it to loadtest.ScaleReader; cluster does not
+// import loadtest). It only gets and lists.
 type WorkloadScale struct {
 	Client    kubernetes.Interface
 	Namespace string
@@ -26,7 +26,18 @@ type WorkloadScale struct {
 	HPA string
 }
 
-var _ loadtest.ScaleReader = (*WorkloadScale)(nil)
+// ScaleState is what ReadScale reads: the same fields as
+// loadtest.ScaleState, so the command converts one to the other.
+type ScaleState struct {
+	// DesiredReplicas and CurrentReplicas are the HPA's status, or the
+	// workload's spec.replicas and status.replicas when no HPA targets it.
+	DesiredReplicas, CurrentReplicas int32
+	// ReadyReplicas is the workload's status.readyReplicas.
+	ReadyReplicas int32
+	// Metrics are the HPA's status.currentMetrics, flattened as hpaMetrics
+	// says; nil without an HPA.
+	Metrics map[string]float64
+}
 
 // NewWorkloadScale reads a plan service's workload (its workloadRef, else
 // a Deployment named as the service) in its namespace ("default" when the
@@ -45,8 +56,8 @@ func NewWorkloadScale(client kubernetes.Interface, svc *scenarios.Service) *Work
 // ReadScale reads the workload, then its HPA. Without an HPA the desired
 // and current replicas are the workload's spec.replicas and
 // status.replicas.
-func (w *WorkloadScale) ReadScale(ctx context.Context) (loadtest.ScaleState, error) {
-	var s loadtest.ScaleState
+func (w *WorkloadScale) ReadScale(ctx context.Context) (ScaleState, error) {
+	var s ScaleState
 	var specReplicas, statusReplicas int32
 	switch w.Kind {
 	case "", "Deployment":
@@ -112,7 +123,7 @@ func (w *WorkloadScale) findHPA(ctx context.Context) (*autoscalingv2.HorizontalP
 	return nil, nil
 }
 
-// hpaMetrics flattens the HPA's currentMetrics as loadtest.ScaleState.Metrics
+// hpaMetrics flattens the HPA's currentMetrics as ScaleState.Metrics
 // names them.
 func hpaMetrics(ms []autoscalingv2.MetricStatus) map[string]float64 {
 	if len(ms) == 0 {

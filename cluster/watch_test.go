@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -57,21 +56,21 @@ func TestWorkloadScale_ReadScale(t *testing.T) {
 		name    string
 		objects []runtime.Object
 		w       WorkloadScale
-		want    loadtest.ScaleState
+		want    ScaleState
 		wantHPA string
 		wantErr string
 	}{
 		{name: "hpa found by its target", objects: []runtime.Object{d, h},
 			w: WorkloadScale{Namespace: "noa-server", Name: "noa-mcp"},
-			want: loadtest.ScaleState{DesiredReplicas: 7, CurrentReplicas: 5, ReadyReplicas: 4,
+			want: ScaleState{DesiredReplicas: 7, CurrentReplicas: 5, ReadyReplicas: 4,
 				Metrics: map[string]float64{"resource/cpu": 91, "pods/http_requests_per_second": 120.5, "external/queue_depth": 1000}},
 			wantHPA: "noa-mcp-hpa"},
 		{name: "no hpa: the deployment's replicas", objects: []runtime.Object{d},
 			w:    WorkloadScale{Namespace: "noa-server", Name: "noa-mcp"},
-			want: loadtest.ScaleState{DesiredReplicas: 5, CurrentReplicas: 5, ReadyReplicas: 4}},
+			want: ScaleState{DesiredReplicas: 5, CurrentReplicas: 5, ReadyReplicas: 4}},
 		{name: "statefulset without hpa", objects: []runtime.Object{st, h},
 			w:    WorkloadScale{Namespace: "noa-server", Kind: "StatefulSet", Name: "db"},
-			want: loadtest.ScaleState{DesiredReplicas: 3, CurrentReplicas: 3, ReadyReplicas: 2}},
+			want: ScaleState{DesiredReplicas: 3, CurrentReplicas: 3, ReadyReplicas: 2}},
 		{name: "named hpa missing", objects: []runtime.Object{d}, w: WorkloadScale{Namespace: "noa-server", Name: "noa-mcp", HPA: "nope"}, wantErr: "hpa noa-server/nope"},
 		{name: "deployment missing", objects: []runtime.Object{h}, w: WorkloadScale{Namespace: "noa-server", Name: "noa-mcp"}, wantErr: "deployment noa-server/noa-mcp"},
 		{name: "bad kind", objects: []runtime.Object{d}, w: WorkloadScale{Namespace: "noa-server", Name: "noa-mcp", Kind: "DaemonSet"}, wantErr: "DaemonSet"},

@@ -27,12 +27,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/headroom-dev/headroom/cluster"
+	"github.com/headroom-dev/headroom/cluster/clustertest"
 )
 
 const (
@@ -42,8 +39,7 @@ const (
 
 var (
 	e2eKubeconfig string
-	adminDyn      dynamic.Interface
-	adminMapper   meta.ResettableRESTMapper
+	admin         *cluster.Clients
 	setupOnce     sync.Once
 	setupErr      error
 )
@@ -58,13 +54,12 @@ func setupCluster(t *testing.T) {
 			setupErr = errors.New("HEADROOM_E2E_KUBECONFIG is not set; run hack/e2e/suites/30-apiserver.sh")
 			return
 		}
-		cfg, _, err := cluster.Flags{Kubeconfig: e2eKubeconfig, Context: "admin"}.RESTConfig()
+		c, err := cluster.NewClients(cluster.Flags{Kubeconfig: e2eKubeconfig, Context: "admin"})
 		if err != nil {
 			setupErr = err
 			return
 		}
-		adminDyn = dynamic.NewForConfigOrDie(cfg)
-		adminMapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cfg)))
+		admin = c
 		if err := createFromFile(context.Background(), clusterTestdata+"/e2e/noa-server.yaml"); err != nil {
 			setupErr = fmt.Errorf("create the runbook's noa-mcp: %w", err)
 		}
@@ -94,7 +89,7 @@ func createFromFile(ctx context.Context, path string) error {
 		if len(u.Object) == 0 {
 			continue
 		}
-		ri, err := resourceFor(u.GroupVersionKind(), u.GetNamespace())
+		ri, err := clustertest.Resource(admin, u.GroupVersionKind(), u.GetNamespace())
 		if err != nil {
 			return err
 		}
@@ -104,23 +99,10 @@ func createFromFile(ctx context.Context, path string) error {
 	}
 }
 
-func resourceFor(gvk schema.GroupVersionKind, ns string) (dynamic.ResourceInterface, error) {
-	m, err := adminMapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		adminMapper.Reset()
-		if m, err = adminMapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
-			return nil, err
-		}
-	}
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		return adminDyn.Resource(m.Resource).Namespace(ns), nil
-	}
-	return adminDyn.Resource(m.Resource), nil
-}
 
 func get(t *testing.T, gvk schema.GroupVersionKind, ns, name string) *unstructured.Unstructured {
 	t.Helper()
-	ri, err := resourceFor(gvk, ns)
+	ri, err := clustertest.Resource(admin, gvk, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +218,7 @@ func waitForVPAResource(t *testing.T) {
 	gvk := schema.GroupVersionKind{Group: "autoscaling.k8s.io", Version: "v1", Kind: "VerticalPodAutoscaler"}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ri, err := resourceFor(gvk, "noa-server")
+		ri, err := clustertest.Resource(admin, gvk, "noa-server")
 		if err == nil {
 			if _, err = ri.List(context.Background(), metav1.ListOptions{}); err == nil {
 				return
@@ -245,7 +227,7 @@ func waitForVPAResource(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the VPA CRD is not served after 60s: %v", err)
 		}
-		adminMapper.Reset()
+		admin.Mapper.(meta.ResettableRESTMapper).Reset()
 		time.Sleep(500 * time.Millisecond)
 	}
 }
@@ -260,7 +242,7 @@ func bind(t *testing.T, user, role string) {
 		"roleRef":    map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
 		"subjects":   []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}},
 	}}
-	ri, err := resourceFor(rb.GroupVersionKind(), "noa-server")
+	ri, err := clustertest.Resource(admin, rb.GroupVersionKind(), "noa-server")
 	if err != nil {
 		t.Fatal(err)
 	}

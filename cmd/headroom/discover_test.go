@@ -8,19 +8,13 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
-	kubefake "k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/headroom-dev/headroom/cluster"
+	"github.com/headroom-dev/headroom/cluster/clustertest"
 )
 
 // fakeClusterClients makes the CLI talk to fakes for the rest of the test.
@@ -36,11 +30,6 @@ func fakeClusterClients(t *testing.T, c *cluster.Clients) {
 	t.Cleanup(func() { newClusterClients = orig })
 }
 
-func fakeDynamicWithVPAs() *dynamicfake.FakeDynamicClient {
-	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{cluster.VPAResource: "VerticalPodAutoscalerList"})
-}
-
 func TestDiscoverCmd(t *testing.T) {
 	q := resource.MustParse
 	dep := &appsv1.Deployment{
@@ -49,7 +38,7 @@ func TestDiscoverCmd(t *testing.T) {
 			Name: "cart", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{"cpu": q("200m"), "memory": q("128Mi")}},
 		}}}}},
 	}
-	fakeClusterClients(t, &cluster.Clients{Kube: kubefake.NewClientset(dep), Dynamic: fakeDynamicWithVPAs(), Namespace: "default"})
+	fakeClusterClients(t, clustertest.Fake("default", dep))
 
 	out, errOut, code := runCLI(t, "", "discover", "-n", "shop")
 	if code != exitOK {
@@ -91,30 +80,6 @@ func TestDiscoverCmd(t *testing.T) {
 	}
 }
 
-// acceptingServer answers get with NotFound (everything is new) and patch
-// with the object sent, rejecting the object named reject.
-func acceptingServer(reject string, writes *[]bool) *dynamicfake.FakeDynamicClient {
-	dyn := dynamicfake.NewSimpleDynamicClient(runtime.NewScheme())
-	dyn.PrependReactor("get", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		g := a.(k8stesting.GetAction)
-		return true, nil, apierrors.NewNotFound(g.GetResource().GroupResource(), g.GetName())
-	})
-	dyn.PrependReactor("patch", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		p := a.(k8stesting.PatchActionImpl)
-		*writes = append(*writes, len(p.PatchOptions.DryRun) == 0)
-		if p.GetName() == reject {
-			return true, nil, apierrors.NewInvalid(schema.GroupKind{Kind: "ServiceAccount"}, reject,
-				field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), reject, "test rejection")})
-		}
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(p.GetPatch()); err != nil {
-			return true, nil, err
-		}
-		return true, u, nil
-	})
-	return dyn
-}
-
 func TestApplyCmd(t *testing.T) {
 	dir := t.TempDir()
 	sa := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: %s}\n"
@@ -147,7 +112,7 @@ func TestApplyCmd(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var writes []bool
-			fakeClusterClients(t, &cluster.Clients{Dynamic: acceptingServer(tc.reject, &writes), Mapper: mapper, Namespace: "team"})
+			fakeClusterClients(t, clustertest.AcceptingServer("team", mapper, tc.reject, &writes))
 			out, errOut, code := runCLI(t, "", append([]string{"apply"}, tc.args...)...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, out, errOut)
@@ -251,7 +216,7 @@ func TestApplyCmd_Confined(t *testing.T) {
 				}
 			}
 			var writes []bool
-			fakeClusterClients(t, &cluster.Clients{Dynamic: acceptingServer("", &writes), Mapper: mapper, Namespace: "team"})
+			fakeClusterClients(t, clustertest.AcceptingServer("team", mapper, "", &writes))
 			out, errOut, code := runCLI(t, "", append([]string{"apply", "-f", dir}, tc.args...)...)
 			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 				t.Fatalf("exit %d (want %d); want %q in\n%s\n%s", code, tc.code, tc.want, out, errOut)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -284,7 +285,7 @@ func (o *loadtestRunOptions) Complete() error {
 		if o.Kube.Namespace != "" {
 			scale.Namespace = o.Kube.Namespace
 		}
-		w := &loadtest.Watcher{Scale: scale}
+		w := &loadtest.Watcher{Scale: workloadScale{scale}}
 		if o.PromURL != "" {
 			pc, err := prom.NewClient(o.PromURL, nil)
 			if err != nil {
@@ -542,3 +543,13 @@ func (o *loadtestCompareOptions) Run(*cobra.Command) error {
 // formatMillis prints seconds as milliseconds with two decimals: a send
 // lag or a loopback latency is often below one.
 func formatMillis(s float64) string { return fmt.Sprintf("%.2fms", s*1e3) }
+
+// workloadScale adapts cluster.WorkloadScale to loadtest.ScaleReader: the
+// two packages do not import each other, and their ScaleState types have
+// the same fields.
+type workloadScale struct{ *cluster.WorkloadScale }
+
+func (w workloadScale) ReadScale(ctx context.Context) (loadtest.ScaleState, error) {
+	s, err := w.WorkloadScale.ReadScale(ctx)
+	return loadtest.ScaleState(s), err
+}

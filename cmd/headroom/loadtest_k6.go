@@ -330,7 +330,7 @@ func (o *loadtestOperatorOptions) Complete() error {
 	}
 	o.api = clients
 	if o.Watch {
-		o.scale = cluster.NewWorkloadScale(clients.Kube, o.plan.Service(o.Service))
+		o.scale = workloadScale{cluster.NewWorkloadScale(clients.Kube, o.plan.Service(o.Service))}
 	}
 	return nil
 }

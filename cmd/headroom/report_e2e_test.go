@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/headroom-dev/headroom/cluster"
+	"github.com/headroom-dev/headroom/cluster/clustertest"
 	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/scenarios"
 )
@@ -40,7 +41,7 @@ func createNOAPlatform(t *testing.T) *scenarios.Plan {
 			t.Fatal(err)
 		}
 		u := &unstructured.Unstructured{Object: m}
-		ri, err := resourceFor(u.GroupVersionKind(), u.GetNamespace())
+		ri, err := clustertest.Resource(admin, u.GroupVersionKind(), u.GetNamespace())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func TestClusterE2E_7_SweepJob(t *testing.T) {
 			t.Fatal(err)
 		}
 		u := &unstructured.Unstructured{Object: m}
-		ri, err := resourceFor(u.GroupVersionKind(), "noa-server")
+		ri, err := clustertest.Resource(admin, u.GroupVersionKind(), "noa-server")
 		if err != nil {
 			t.Fatal(err)
 		}
