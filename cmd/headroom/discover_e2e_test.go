@@ -99,7 +99,6 @@ func createFromFile(ctx context.Context, path string) error {
 	}
 }
 
-
 func get(t *testing.T, gvk schema.GroupVersionKind, ns, name string) *unstructured.Unstructured {
 	t.Helper()
 	ri, err := clustertest.Resource(admin, gvk, ns)
