@@ -12,6 +12,7 @@ import (
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // The record's sizing statuses are capacity's.
@@ -149,5 +150,34 @@ func TestSampleEvery(t *testing.T) {
 		if got := sampleEvery(tt.d, tt.tick); got != tt.want {
 			t.Errorf("sampleEvery(%s, %s) = %s, want %s", tt.d, tt.tick, got, tt.want)
 		}
+	}
+}
+
+// TestEstimateWork: the estimate counts the runs Build makes, and a
+// 400-day scenario is not refused for samples Build would never keep (it
+// samples about 300 points a run).
+func TestEstimateWork(t *testing.T) {
+	plan, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := EstimateWork(plan, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 scenarios × 2 runs, and event-spike's two event runs: 10 runs of
+	// about 300 samples for each service a scenario covers.
+	if w.Samples < 10*300 || w.Samples > 10*6*301 {
+		t.Errorf("estimated %g samples for 10 runs of at most 6 services × ~300 samples", w.Samples)
+	}
+	long := *plan
+	long.Scenarios = append([]scenarios.Scenario(nil), plan.Scenarios...)
+	long.Scenarios[0].Duration = scenarios.Duration(400 * 24 * time.Hour)
+	w, err = EstimateWork(&long, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.DefaultBudget.Check(w); err != nil {
+		t.Errorf("a 400-day scenario is over the default budget: %v", err)
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/headroom-dev/headroom/review"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
 // reportOptions are the flags and state of `headroom report`.
@@ -227,13 +226,18 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	case o.Plots == "at-risk" || (o.Plots == "auto" && len(o.plan.Services) > autoPlotServices):
 		plots = record.PlotsAtRisk
 	}
-	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork); err != nil {
-		return err
-	}
-	rev, err := review.Build(cmd.Context(), o.plan, review.Options{
+	ropts := review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
 		Version: currentVersion().Version, Progress: progress, Series: o.Series, Plots: plots,
-	})
+	}
+	w, err := review.EstimateWork(o.plan, ropts)
+	if err != nil {
+		return err
+	}
+	if err := checkBudget(w, o.MaxWork); err != nil {
+		return err
+	}
+	rev, err := review.Build(cmd.Context(), o.plan, ropts)
 	if err != nil {
 		return err
 	}

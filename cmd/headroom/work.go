@@ -41,7 +41,12 @@ func checkWork(plan *scenarios.Plan, runs []sim.Options, times, maxWork float64)
 		}
 		w = w.Add(e)
 	}
-	err := sim.DefaultBudget.Scale(maxWork).Check(w.Scale(times))
+	return checkBudget(w.Scale(times), maxWork)
+}
+
+// checkBudget refuses w when it exceeds maxWork times the default budget.
+func checkBudget(w sim.Work, maxWork float64) error {
+	err := sim.DefaultBudget.Scale(maxWork).Check(w)
 	var we *sim.WorkError
 	if !errors.As(err, &we) {
 		return err

@@ -1,0 +1,37 @@
+package review
+
+import (
+	"fmt"
+
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// EstimateWork estimates the simulations Build would run for plan and
+// opts, before any starts: every scenario with today's HPAs and with the
+// proposed ones, and each event's run with its pre-scale and its baseline
+// at today's traffic (counted as two more runs of the event's scenario).
+func EstimateWork(plan *scenarios.Plan, opts Options) (sim.Work, error) {
+	if opts.Event != nil {
+		p, err := plan.WithScenario(opts.Event.ScenarioFor())
+		if err != nil {
+			return sim.Work{}, fmt.Errorf("event %s: %w", opts.Event.Name, err)
+		}
+		plan = p
+	}
+	var w sim.Work
+	for i := range plan.Scenarios {
+		sc := &plan.Scenarios[i]
+		e, err := sim.EstimateWork(plan, sim.Options{Scenario: sc.Name, Seed: opts.Seed,
+			SampleEvery: sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())})
+		if err != nil {
+			return sim.Work{}, err
+		}
+		runs := 2.0
+		if (opts.Event != nil && sc.Name == opts.Event.Scenario) || scenarios.EventFromScenario(sc) != nil {
+			runs += 2
+		}
+		w = w.Add(e.Scale(runs))
+	}
+	return w, nil
+}
