@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/headroom-dev/headroom/cluster"
 	"github.com/headroom-dev/headroom/loadtest"
@@ -346,7 +347,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	var cmp *verify.Comparison
 	if o.Compare {
 		fmt.Fprintln(o.streams.ErrOut, "simulating the same scenario for comparison…")
-		cmp, err = verify.Compare(o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
+		cmp, err = verify.Compare(cmd.Context(), o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
 		if err != nil {
 			return err
 		}
@@ -467,6 +468,7 @@ type loadtestCompareOptions struct {
 	Seed     int64
 	Buckets  int
 	Output   string
+	MaxBytes int64
 
 	plan    *scenarios.Plan
 	res     *loadtest.Result
@@ -474,7 +476,7 @@ type loadtestCompareOptions struct {
 }
 
 func newLoadtestCompareCmd(streams ioStreams) *cobra.Command {
-	o := &loadtestCompareOptions{Buckets: 10, Output: "table", streams: streams}
+	o := &loadtestCompareOptions{Buckets: 10, Output: "table", MaxBytes: loadtest.MaxResultFileBytes, streams: streams}
 	cmd := &cobra.Command{
 		Use:   "compare -f PLAN --result RUN.json [--service S --scenario SC]",
 		Short: "Hold a saved load-test result against the simulation of its scenario",
@@ -493,6 +495,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
+	bindMaxResultBytes(f, &o.MaxBytes)
 	return cmd
 }
 
@@ -501,8 +504,11 @@ func (o *loadtestCompareOptions) Validate() error {
 	if o.Filename == "" || o.Result == "" {
 		return usageErrorf("-f/--filename and --result are required")
 	}
-	if o.Buckets < 1 {
-		return usageErrorf("--buckets must be ≥ 1, got %d", o.Buckets)
+	if o.Buckets < 1 || o.Buckets > maxBuckets {
+		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
+	}
+	if err := validateMaxResultBytes(o.MaxBytes); err != nil {
+		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
@@ -517,13 +523,17 @@ func (o *loadtestCompareOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	o.res, err = loadtest.ReadResultFile(o.Result)
+	o.res, err = loadtest.ReadResultFileLimit(o.Result, o.MaxBytes)
 	return err
 }
 
-// Run compares and prints.
-func (o *loadtestCompareOptions) Run(*cobra.Command) error {
-	cmp, err := verify.Compare(o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
+// Run compares and prints; Ctrl-C stops the simulation.
+func (o *loadtestCompareOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cmp, err := verify.Compare(ctx, o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
 	if err != nil {
 		return err
 	}
@@ -536,6 +546,25 @@ func (o *loadtestCompareOptions) Run(*cobra.Command) error {
 	}
 	if !cmp.Agree {
 		return &checkFailedError{msg: "measurement and simulation disagree: " + strings.Join(cmp.Reasons, "; ")}
+	}
+	return nil
+}
+
+// maxBuckets bounds --buckets: rows of a table a person reads.
+const maxBuckets = 10000
+
+// maxResultBytesLimit bounds --max-result-bytes.
+const maxResultBytesLimit = 4 << 30
+
+// bindMaxResultBytes binds --max-result-bytes, the size cap of a result
+// file read (loadtest.MaxResultFileBytes by default).
+func bindMaxResultBytes(f *pflag.FlagSet, p *int64) {
+	f.Int64Var(p, "max-result-bytes", *p, fmt.Sprintf("refuse a result file larger than this many bytes (at most %d)", int64(maxResultBytesLimit)))
+}
+
+func validateMaxResultBytes(v int64) error {
+	if v < 1 || v > maxResultBytesLimit {
+		return usageErrorf("--max-result-bytes must be from 1 to %d, got %d", int64(maxResultBytesLimit), v)
 	}
 	return nil
 }

@@ -124,3 +124,61 @@ func TestCalibrate_WritesPlan(t *testing.T) {
 		t.Errorf("unknown service: exit %d %q", code, errOut)
 	}
 }
+
+// TestLoadtestCompare_HostileResults: a result file whose histogram would
+// panic, loop or inflate without bound in the HDR library, or with a
+// negative latency, is an error (exit 1) naming the window, from both
+// commands that read results; never a panic (exit 2) or a hang.
+func TestLoadtestCompare_HostileResults(t *testing.T) {
+	dir := "../../loadtest/testdata/hostile"
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) < 8 {
+		t.Fatalf("hostile results: %v (%d)", err, len(ents))
+	}
+	for _, e := range ents {
+		path := filepath.Join(dir, e.Name())
+		for _, args := range [][]string{
+			{"loadtest", "compare", "-f", mmcPlan, "--result", path, "--service", "mmc", "--scenario", "steps"},
+			{"calibrate", "-f", mmcPlan, "--result", path, "--service", "mmc"},
+		} {
+			t.Run(args[0]+" "+e.Name(), func(t *testing.T) {
+				_, errOut, code := runCLI(t, "", args...)
+				if code != exitError || !strings.Contains(errOut, path+":") || !strings.Contains(errOut, "windows[3]") {
+					t.Errorf("exit %d, stderr %q; want exit 1 naming %s and windows[3]", code, errOut, path)
+				}
+			})
+		}
+	}
+	_, errOut, code := runCLI(t, "", "loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json", "--max-result-bytes", "1000")
+	if code != exitError || !strings.Contains(errOut, "larger than 1000") {
+		t.Errorf("size cap: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "--max-result-bytes", "0")
+	if code != exitUsage || !strings.Contains(errOut, "--max-result-bytes must be from 1") {
+		t.Errorf("--max-result-bytes 0: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestLoadtestCompare_Interrupted: loadtest compare and calibrate stop on
+// a cancelled context (Ctrl-C) with exit 130, and calibrate writes no plan.
+func TestLoadtestCompare_Interrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "plan.yaml")
+	for _, args := range [][]string{
+		{"loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json"},
+		{"calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "-o", out},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var stdout, stderr strings.Builder
+			cmd := newRootCmd(ioStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr})
+			cmd.SetArgs(args)
+			if code := exitCode(cmd.ExecuteContext(ctx), &stderr); code != exitInterrupted {
+				t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr.String())
+			}
+		})
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the interrupted calibrate wrote %s (%v)", out, err)
+	}
+}
