@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -162,7 +163,10 @@ func (o *loadtestRunOptions) Validate() error {
 	}
 	u, err := url.Parse(o.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageErrorf("--target must be an http:// or https:// URL with a host, got %q", o.Target)
+		return usageErrorf("--target must be an http:// or https:// URL with a host, got %q", loadtest.RedactURL(o.Target))
+	}
+	if err := loadtest.CheckTarget(o.Target); err != nil {
+		return usageErrorf("--target: %v", err)
 	}
 	if o.Watch && (o.Filename == "" || o.Service == "") {
 		return usageErrorf("--watch needs -f and --service: the plan says which workload and HPA to watch")
@@ -179,15 +183,18 @@ func (o *loadtestRunOptions) Validate() error {
 		if o.Filename == "" || o.Service == "" || o.Scenario == "" {
 			return usageErrorf("playing a plan scenario needs -f, --service and --scenario")
 		}
-		if !(o.Speedup >= 1) || math.IsInf(o.Speedup, 0) {
-			return usageErrorf("--speedup must be ≥ 1, got %v", o.Speedup)
+		if !(o.Speedup >= 1) || o.Speedup > loadtest.LimitSpeedup {
+			return usageErrorf("--speedup must be from 1 to %g, got %v", float64(loadtest.LimitSpeedup), o.Speedup)
+		}
+		if o.Step > loadtest.LimitDuration {
+			return usageErrorf("--step must be at most %s, got %s", loadtest.LimitDuration, o.Step)
 		}
 	case constant:
-		if !(o.Rate > 0) || math.IsInf(o.Rate, 0) {
-			return usageErrorf("--rate must be a positive number of requests per second, got %v", o.Rate)
+		if !(o.Rate > 0) || o.Rate > loadtest.LimitRate {
+			return usageErrorf("--rate must be a positive number of requests per second up to %g, got %v", float64(loadtest.LimitRate), o.Rate)
 		}
-		if o.Duration < time.Second {
-			return usageErrorf("--duration must be at least 1s, got %s", o.Duration)
+		if o.Duration < time.Second || o.Duration > loadtest.LimitDuration {
+			return usageErrorf("--duration must be from 1s to %s, got %s", loadtest.LimitDuration, o.Duration)
 		}
 	default:
 		return usageErrorf("say what to play: -f PLAN --service S --scenario SC, or --rate R --duration D")
@@ -195,17 +202,22 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Compare && !fromPlan {
 		return usageErrorf("--compare needs a plan scenario (-f, --service, --scenario) to simulate")
 	}
-	if !(o.MaxRate > 0) {
-		return usageErrorf("--max-rate must be > 0, got %v", o.MaxRate)
+	// Finite upper bounds: +Inf, NaN or a huge value would switch the
+	// safety caps off or exhaust memory (loadtest.Limit*).
+	if !(o.MaxRate > 0) || o.MaxRate > loadtest.LimitRate {
+		return usageErrorf("--max-rate must be above 0 and at most %g req/s, got %v", float64(loadtest.LimitRate), o.MaxRate)
 	}
-	if o.MaxDuration <= 0 {
-		return usageErrorf("--max-duration must be > 0, got %s", o.MaxDuration)
+	if o.MaxDuration <= 0 || o.MaxDuration > loadtest.LimitDuration {
+		return usageErrorf("--max-duration must be above 0 and at most %s, got %s", loadtest.LimitDuration, o.MaxDuration)
 	}
-	if o.MaxWorkers < 1 {
-		return usageErrorf("--max-workers must be ≥ 1, got %d", o.MaxWorkers)
+	if o.MaxWorkers < 1 || o.MaxWorkers > builtin.LimitMaxWorkers {
+		return usageErrorf("--max-workers must be from 1 to %d, got %d", builtin.LimitMaxWorkers, o.MaxWorkers)
 	}
-	if o.Timeout <= 0 {
-		return usageErrorf("--timeout must be > 0, got %s", o.Timeout)
+	if o.Timeout <= 0 || o.Timeout > loadtest.LimitTimeout {
+		return usageErrorf("--timeout must be above 0 and at most %s, got %s", loadtest.LimitTimeout, o.Timeout)
+	}
+	if o.VUs < 0 || o.VUs > k6.LimitVUs || o.MaxVUs < 0 || o.MaxVUs > k6.LimitVUs {
+		return usageErrorf("--pre-allocated-vus and --max-vus must be from 0 to %d, got %d and %d", k6.LimitVUs, o.VUs, o.MaxVUs)
 	}
 	if !slices.Contains(builtin.Senders, o.Sender) {
 		return usageErrorf("--sender must be one of %s, got %q", strings.Join(builtin.Senders, ", "), o.Sender)
@@ -221,8 +233,8 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Out == "" {
 		return usageErrorf("--out must name a file")
 	}
-	if o.Buckets < 1 {
-		return usageErrorf("--buckets must be ≥ 1, got %d", o.Buckets)
+	if o.Buckets < 1 || o.Buckets > maxBuckets {
+		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
@@ -230,9 +242,12 @@ func (o *loadtestRunOptions) Validate() error {
 	return nil
 }
 
-// Complete reads the plan, builds the schedule, checks the caps and picks
-// the engine.
+// Complete checks that --out can be written, reads the plan, builds the
+// schedule, checks the caps and picks the engine: all before any request.
 func (o *loadtestRunOptions) Complete() error {
+	if err := checkWritable("--out", o.Out); err != nil {
+		return err
+	}
 	spec := loadtest.RunSpec{
 		Target: o.Target, Method: o.Method, Timeout: o.Timeout, Arrivals: o.Arrivals,
 		MaxRate: o.MaxRate, MaxDuration: o.MaxDuration, Progress: o.streams.ErrOut,
@@ -548,6 +563,23 @@ func (o *loadtestCompareOptions) Run(cmd *cobra.Command) error {
 		return &checkFailedError{msg: "measurement and simulation disagree: " + strings.Join(cmp.Reasons, "; ")}
 	}
 	return nil
+}
+
+// checkWritable finds out before a long run, not after it, that path
+// cannot be written as atomicfile writes it (a temporary file beside it,
+// renamed over it): its directory must exist and take a new file, and path
+// must not be a directory. Nothing is left behind.
+func checkWritable(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s is a directory: name a file", flag, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".headroom-probe-*")
+	if err != nil {
+		return fmt.Errorf("%s %s cannot be written: %w", flag, path, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // maxBuckets bounds --buckets: rows of a table a person reads.
