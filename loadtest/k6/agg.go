@@ -36,7 +36,7 @@ type k6Windows struct {
 	origin     time.Time
 	originLine int
 	started    bool
-	windows  []loadtest.Window
+	windows    []loadtest.Window
 	// latest is the latest sample time seen; closed the number of leading
 	// windows already reported.
 	latest time.Time
