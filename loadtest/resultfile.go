@@ -13,8 +13,14 @@ import (
 
 // WriteResultFile writes r as indented JSON to path atomically: a temporary
 // file in the same directory, synced, then renamed over path, so an
-// interrupted run never leaves half a file.
+// interrupted run never leaves half a file. A target with credentials
+// (which CheckTarget refuses before a run) is stored redacted.
 func WriteResultFile(path string, r *Result) error {
+	if red := RedactURL(r.Target); red != r.Target {
+		c := *r
+		c.Target = red
+		r = &c
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode result: %w", err)

@@ -174,3 +174,19 @@ func TestReadResultFile_SizeCap(t *testing.T) {
 		t.Errorf("err = %v, want the size cap", err)
 	}
 }
+
+func TestWriteResultFile_RedactsTheTarget(t *testing.T) {
+	res, err := ReadResultFile("testdata/run-low.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Target = "http://u:s3cret@127.0.0.1:18081/work"
+	path := filepath.Join(t.TempDir(), "r.json")
+	if err := WriteResultFile(path, res); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), "s3cret") || !strings.Contains(string(b), "u:xxxxx@127.0.0.1") {
+		t.Errorf("the stored target is not redacted")
+	}
+}

@@ -108,7 +108,9 @@ Engines:
   auto     k6 when it is on PATH, else builtin.
 
 Safety: the target is printed before the start; a schedule above --max-rate or longer than
---max-duration is refused, never clipped. Ctrl-C stops the run and still writes the
+--max-duration is refused, never clipped. The caps can be raised to 1e6 req/s and 24h, no
+further (--max-workers to 100000, --timeout to 1h). --out is checked for writability before
+the first request. Ctrl-C stops the run and still writes the
 measured part, marked interrupted.
 
 --compare simulates the same scenario with the plan and prints measured against predicted
@@ -133,7 +135,7 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.DurationVar(&o.Step, "step", o.Step, "wall-clock resolution of the sampled λ(t) (≥ 1s)")
 	f.Float64Var(&o.Rate, "rate", 0, "a constant rate in requests per second, instead of a plan scenario")
 	f.DurationVar(&o.Duration, "duration", 0, "how long to play --rate")
-	f.StringVar(&o.Target, "target", "", "the URL every request goes to (required)")
+	f.StringVar(&o.Target, "target", "", "the URL every request goes to (required; a URL with user:password@ is refused: headroom prints and stores the target and sends no credentials)")
 	f.StringVar(&o.Method, "method", o.Method, "HTTP method")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout; a timed-out request counts as an error")
 	f.StringVar(&o.Engine, "engine", o.Engine, "builtin, k6 or auto")
