@@ -6,6 +6,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/headroom-dev/headroom/internal/hdrcodec"
 )
 
 // ResultSchemaVersion names the layout of a result file. Bump it when a field
@@ -132,6 +134,14 @@ const (
 	histDigits  = 3
 )
 
+// histLimits bound a histogram read from a result file: its base64 text,
+// and the buckets its declared range and precision need. headroom writes
+// 23,552 buckets (1 µs to 1 h at 3 significant figures); a histogram of
+// another range from another HDR tool is accepted up to 65,536 (512 KiB
+// when decoded), so that a file of many tiny encodings of a huge range
+// cannot expand to gigabytes.
+var histLimits = hdrcodec.Limits{MaxEncodedBytes: 1 << 20, MaxCounts: 1 << 16}
+
 // NewHistogram returns an empty latency histogram.
 func NewHistogram() *Histogram {
 	return &Histogram{h: hdrhistogram.New(histLowest, histHighest, histDigits)}
@@ -144,7 +154,8 @@ func (h *Histogram) view() *hdrhistogram.Histogram {
 		return h.h
 	}
 	if h.frozen != nil {
-		if d, err := hdrhistogram.Decode(h.frozen); err == nil {
+		// Checked when it was read (UnmarshalJSON) or written (Freeze).
+		if d, err := histLimits.Decode(h.frozen); err == nil {
 			return d
 		}
 	}
@@ -246,25 +257,29 @@ func (h *Histogram) MarshalJSON() ([]byte, error) {
 	return json.Marshal(string(b))
 }
 
-// UnmarshalJSON checks the encoding and keeps the histogram frozen.
+// UnmarshalJSON checks the encoding (internal/hdrcodec: every length and
+// range checked before anything is allocated) and keeps the histogram
+// frozen; a decoding error is a *HistogramError.
 func (h *Histogram) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("latency histogram must be an HDR V2 compressed base64 string: %w", err)
+		return &HistogramError{Err: fmt.Errorf("must be an HDR V2 compressed base64 string: %w", err)}
 	}
-	d, err := hdrhistogram.Decode([]byte(s))
-	if err != nil {
-		return fmt.Errorf("latency histogram: %w", err)
+	if _, err := histLimits.Decode([]byte(s)); err != nil {
+		return &HistogramError{Err: err}
 	}
-	if d.LowestTrackableValue() != histLowest || d.HighestTrackableValue() != histHighest || d.SignificantFigures() != histDigits {
-		// Another range or precision: keep it live rather than re-decode
-		// it on every read.
-		h.h, h.frozen = d, nil
-		return nil
-	}
+	// Frozen whatever its range: a histogram of another range or precision
+	// is decoded on each read like headroom's own, never held expanded.
 	h.h, h.frozen = nil, []byte(s)
 	return nil
 }
+
+// HistogramError is a latency histogram of a result file that does not
+// decode.
+type HistogramError struct{ Err error }
+
+func (e *HistogramError) Error() string { return "HDR histogram: " + e.Err.Error() }
+func (e *HistogramError) Unwrap() error { return e.Err }
 
 // Summarise fills the window's quantiles and rate from its histogram, for a
 // window of the given width in seconds.

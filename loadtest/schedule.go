@@ -10,6 +10,23 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
+// Hard limits of a load test, whatever the caps say: --max-rate and
+// --max-duration can be raised up to them, never beyond, so a typo, +Inf or
+// NaN cannot switch the safety caps off, and a run's windows (one a second)
+// and schedule stages fit in memory.
+const (
+	// LimitRate bounds every rate of a run, requests per second.
+	LimitRate = 1e6
+	// LimitDuration bounds a run's wall-clock length: a day of one-second
+	// windows.
+	LimitDuration = 24 * time.Hour
+	// LimitSpeedup bounds the time compression of a scenario.
+	LimitSpeedup = 1e6
+	// LimitTimeout bounds the per-request timeout: the latency histogram
+	// ends at one hour.
+	LimitTimeout = time.Hour
+)
+
 // Stage is one piece of an offered-load schedule: the rate ramps linearly
 // from the previous stage's Target (or the schedule's StartRate) to Target
 // over Duration, as in k6's ramping-arrival-rate executor.
@@ -85,11 +102,14 @@ func (s Schedule) Validate() error {
 // duration/speedup of wall time and every rate is kept, so the peak is the
 // plan's peak. One stage per step of wall time (at least 1 s).
 func ScheduleFor(plan *scenarios.Plan, service, scenario string, speedup float64, step time.Duration) (Schedule, error) {
-	if !(speedup >= 1) || math.IsInf(speedup, 0) {
-		return Schedule{}, fmt.Errorf("speedup must be a number ≥ 1, got %v", speedup)
+	if !(speedup >= 1) || speedup > LimitSpeedup {
+		return Schedule{}, fmt.Errorf("speedup must be a number from 1 to %g, got %v", float64(LimitSpeedup), speedup)
 	}
 	if step < time.Second {
 		step = time.Second
+	}
+	if step > LimitDuration {
+		return Schedule{}, fmt.Errorf("step must be at most %s, got %s", LimitDuration, step)
 	}
 	svc := plan.Service(service)
 	if svc == nil {
@@ -108,6 +128,12 @@ func ScheduleFor(plan *scenarios.Plan, service, scenario string, speedup float64
 		return base * tr.Multiplier(time.Duration(float64(wall)*speedup))
 	}
 	total := time.Duration(float64(sc.Duration.D()) / speedup)
+	if total > LimitDuration {
+		// Refused before its stages are built: a 400-day scenario played
+		// in real time would be 35 million of them.
+		return Schedule{}, fmt.Errorf("scenario %q lasts %s, %s at speedup %g: longer than a load test may run (%s); raise --speedup",
+			scenario, sc.Duration.D(), total, speedup, LimitDuration)
+	}
 	s := Schedule{StartRate: rate(0), Speedup: speedup}
 	for at := time.Duration(0); at < total; {
 		d := min(step, total-at)
@@ -151,16 +177,37 @@ type RunSpec struct {
 	Progress io.Writer
 }
 
-// CheckCaps refuses a schedule that exceeds the user's caps.
+// CheckCaps refuses a schedule that exceeds the user's caps, or the hard
+// limits (LimitRate, LimitDuration, LimitTimeout) whatever the caps, and a
+// target that is missing or carries credentials (see CheckTarget; the
+// engines check the rest of the URL themselves).
 func (r RunSpec) CheckCaps() error {
 	if r.Target == "" {
 		return fmt.Errorf("a target URL is required")
+	}
+	if err := checkCredentials(r.Target); err != nil {
+		return err
+	}
+	if math.IsNaN(r.MaxRate) || r.MaxRate < 0 || r.MaxRate > LimitRate {
+		return fmt.Errorf("--max-rate must be from 0 to %g req/s, got %v", float64(LimitRate), r.MaxRate)
+	}
+	if r.MaxDuration < 0 || r.MaxDuration > LimitDuration {
+		return fmt.Errorf("--max-duration must be from 0 to %s, got %s", LimitDuration, r.MaxDuration)
+	}
+	if r.Timeout < 0 || r.Timeout > LimitTimeout {
+		return fmt.Errorf("the request timeout must be from 0 to %s, got %s", LimitTimeout, r.Timeout)
 	}
 	if r.MaxRate > 0 && r.Schedule.Peak() > r.MaxRate {
 		return fmt.Errorf("the schedule peaks at %.1f req/s, above --max-rate %.1f: lower the scenario or raise the cap", r.Schedule.Peak(), r.MaxRate)
 	}
 	if r.MaxDuration > 0 && r.Schedule.Duration() > r.MaxDuration {
 		return fmt.Errorf("the schedule runs %s, longer than --max-duration %s: raise --speedup or the cap", r.Schedule.Duration(), r.MaxDuration)
+	}
+	if p := r.Schedule.Peak(); !(p <= LimitRate) {
+		return fmt.Errorf("the schedule peaks at %.1f req/s, above the limit of %g req/s of a load test", p, float64(LimitRate))
+	}
+	if d := r.Schedule.Duration(); d > LimitDuration || d < 0 {
+		return fmt.Errorf("the schedule runs %s, longer than the limit of %s of a load test", d, LimitDuration)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -22,6 +21,7 @@ type calibrateOptions struct {
 	Out      string
 	Shape    string
 	Output   string
+	MaxBytes int64
 
 	planBytes []byte
 	plan      *scenarios.Plan
@@ -32,7 +32,7 @@ type calibrateOptions struct {
 func init() { registerCommand("load", newCalibrateCmd) }
 
 func newCalibrateCmd(streams ioStreams) *cobra.Command {
-	o := &calibrateOptions{Shape: verify.ShapeCV, Output: "table", streams: streams}
+	o := &calibrateOptions{Shape: verify.ShapeCV, Output: "table", MaxBytes: loadtest.MaxResultFileBytes, streams: streams}
 	cmd := &cobra.Command{
 		Use:   "calibrate -f PLAN --result RUN.json --service S [-o plan.yaml]",
 		Short: "Fit a service's service time (and CPU per request) from a load-test result into the plan",
@@ -65,6 +65,7 @@ carry a comment naming the result. The output is validated before it is written 
 	f.StringVarP(&o.Out, "out", "o", "", "write the calibrated plan here (default: print the estimates only)")
 	f.StringVar(&o.Shape, "shape", o.Shape, "how to write the service-time spread: cv or p95 (a plan takes one)")
 	f.StringVar(&o.Output, "output", o.Output, "format of the estimates on stdout: table or json")
+	bindMaxResultBytes(f, &o.MaxBytes)
 	return cmd
 }
 
@@ -82,12 +83,12 @@ func (o *calibrateOptions) Validate() error {
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
 	}
-	return nil
+	return validateMaxResultBytes(o.MaxBytes)
 }
 
 // Complete reads the plan and the result.
 func (o *calibrateOptions) Complete() error {
-	b, err := os.ReadFile(o.Filename)
+	_, b, err := scenarios.ReadFile("plan", o.Filename, nil, scenarios.MaxPlanBytes)
 	if err != nil {
 		return err
 	}
@@ -100,13 +101,18 @@ func (o *calibrateOptions) Complete() error {
 	if err := checkServices(p, "--service", o.Service); err != nil {
 		return err
 	}
-	o.res, err = loadtest.ReadResultFile(o.Result)
+	o.res, err = loadtest.ReadResultFileLimit(o.Result, o.MaxBytes)
 	return err
 }
 
-// Run estimates, prints and writes.
-func (o *calibrateOptions) Run(*cobra.Command) error {
-	cal, err := verify.Calibrate(o.plan, o.res, o.Service)
+// Run estimates, prints and writes; Ctrl-C stops it between windows and
+// before the plan is written.
+func (o *calibrateOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cal, err := verify.Calibrate(ctx, o.plan, o.res, o.Service)
 	if err != nil {
 		return err
 	}
@@ -123,6 +129,9 @@ func (o *calibrateOptions) Run(*cobra.Command) error {
 	note := "calibrated from " + filepath.Base(o.Result)
 	out, err := verify.ApplyCalibration(o.Filename, o.planBytes, cal, o.Shape, note)
 	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(o.Out, out, 0); err != nil {

@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/headroom-dev/headroom/cluster"
 	"github.com/headroom-dev/headroom/loadtest"
@@ -106,7 +108,9 @@ Engines:
   auto     k6 when it is on PATH, else builtin.
 
 Safety: the target is printed before the start; a schedule above --max-rate or longer than
---max-duration is refused, never clipped. Ctrl-C stops the run and still writes the
+--max-duration is refused, never clipped. The caps can be raised to 1e6 req/s and 24h, no
+further (--max-workers to 100000, --timeout to 1h). --out is checked for writability before
+the first request. Ctrl-C stops the run and still writes the
 measured part, marked interrupted.
 
 --compare simulates the same scenario with the plan and prints measured against predicted
@@ -131,7 +135,7 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.DurationVar(&o.Step, "step", o.Step, "wall-clock resolution of the sampled λ(t) (≥ 1s)")
 	f.Float64Var(&o.Rate, "rate", 0, "a constant rate in requests per second, instead of a plan scenario")
 	f.DurationVar(&o.Duration, "duration", 0, "how long to play --rate")
-	f.StringVar(&o.Target, "target", "", "the URL every request goes to (required)")
+	f.StringVar(&o.Target, "target", "", "the URL every request goes to (required; a URL with user:password@ is refused: headroom prints and stores the target and sends no credentials)")
 	f.StringVar(&o.Method, "method", o.Method, "HTTP method")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "per-request timeout; a timed-out request counts as an error")
 	f.StringVar(&o.Engine, "engine", o.Engine, "builtin, k6 or auto")
@@ -161,7 +165,10 @@ func (o *loadtestRunOptions) Validate() error {
 	}
 	u, err := url.Parse(o.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageErrorf("--target must be an http:// or https:// URL with a host, got %q", o.Target)
+		return usageErrorf("--target must be an http:// or https:// URL with a host, got %q", loadtest.RedactURL(o.Target))
+	}
+	if err := loadtest.CheckTarget(o.Target); err != nil {
+		return usageErrorf("--target: %v", err)
 	}
 	if o.Watch && (o.Filename == "" || o.Service == "") {
 		return usageErrorf("--watch needs -f and --service: the plan says which workload and HPA to watch")
@@ -178,15 +185,18 @@ func (o *loadtestRunOptions) Validate() error {
 		if o.Filename == "" || o.Service == "" || o.Scenario == "" {
 			return usageErrorf("playing a plan scenario needs -f, --service and --scenario")
 		}
-		if !(o.Speedup >= 1) || math.IsInf(o.Speedup, 0) {
-			return usageErrorf("--speedup must be ≥ 1, got %v", o.Speedup)
+		if !(o.Speedup >= 1) || o.Speedup > loadtest.LimitSpeedup {
+			return usageErrorf("--speedup must be from 1 to %g, got %v", float64(loadtest.LimitSpeedup), o.Speedup)
+		}
+		if o.Step > loadtest.LimitDuration {
+			return usageErrorf("--step must be at most %s, got %s", loadtest.LimitDuration, o.Step)
 		}
 	case constant:
-		if !(o.Rate > 0) || math.IsInf(o.Rate, 0) {
-			return usageErrorf("--rate must be a positive number of requests per second, got %v", o.Rate)
+		if !(o.Rate > 0) || o.Rate > loadtest.LimitRate {
+			return usageErrorf("--rate must be a positive number of requests per second up to %g, got %v", float64(loadtest.LimitRate), o.Rate)
 		}
-		if o.Duration < time.Second {
-			return usageErrorf("--duration must be at least 1s, got %s", o.Duration)
+		if o.Duration < time.Second || o.Duration > loadtest.LimitDuration {
+			return usageErrorf("--duration must be from 1s to %s, got %s", loadtest.LimitDuration, o.Duration)
 		}
 	default:
 		return usageErrorf("say what to play: -f PLAN --service S --scenario SC, or --rate R --duration D")
@@ -194,17 +204,22 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Compare && !fromPlan {
 		return usageErrorf("--compare needs a plan scenario (-f, --service, --scenario) to simulate")
 	}
-	if !(o.MaxRate > 0) {
-		return usageErrorf("--max-rate must be > 0, got %v", o.MaxRate)
+	// Finite upper bounds: +Inf, NaN or a huge value would switch the
+	// safety caps off or exhaust memory (loadtest.Limit*).
+	if !(o.MaxRate > 0) || o.MaxRate > loadtest.LimitRate {
+		return usageErrorf("--max-rate must be above 0 and at most %g req/s, got %v", float64(loadtest.LimitRate), o.MaxRate)
 	}
-	if o.MaxDuration <= 0 {
-		return usageErrorf("--max-duration must be > 0, got %s", o.MaxDuration)
+	if o.MaxDuration <= 0 || o.MaxDuration > loadtest.LimitDuration {
+		return usageErrorf("--max-duration must be above 0 and at most %s, got %s", loadtest.LimitDuration, o.MaxDuration)
 	}
-	if o.MaxWorkers < 1 {
-		return usageErrorf("--max-workers must be ≥ 1, got %d", o.MaxWorkers)
+	if o.MaxWorkers < 1 || o.MaxWorkers > builtin.LimitMaxWorkers {
+		return usageErrorf("--max-workers must be from 1 to %d, got %d", builtin.LimitMaxWorkers, o.MaxWorkers)
 	}
-	if o.Timeout <= 0 {
-		return usageErrorf("--timeout must be > 0, got %s", o.Timeout)
+	if o.Timeout <= 0 || o.Timeout > loadtest.LimitTimeout {
+		return usageErrorf("--timeout must be above 0 and at most %s, got %s", loadtest.LimitTimeout, o.Timeout)
+	}
+	if o.VUs < 0 || o.VUs > k6.LimitVUs || o.MaxVUs < 0 || o.MaxVUs > k6.LimitVUs {
+		return usageErrorf("--pre-allocated-vus and --max-vus must be from 0 to %d, got %d and %d", k6.LimitVUs, o.VUs, o.MaxVUs)
 	}
 	if !slices.Contains(builtin.Senders, o.Sender) {
 		return usageErrorf("--sender must be one of %s, got %q", strings.Join(builtin.Senders, ", "), o.Sender)
@@ -220,8 +235,8 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Out == "" {
 		return usageErrorf("--out must name a file")
 	}
-	if o.Buckets < 1 {
-		return usageErrorf("--buckets must be ≥ 1, got %d", o.Buckets)
+	if o.Buckets < 1 || o.Buckets > maxBuckets {
+		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
@@ -229,9 +244,12 @@ func (o *loadtestRunOptions) Validate() error {
 	return nil
 }
 
-// Complete reads the plan, builds the schedule, checks the caps and picks
-// the engine.
+// Complete checks that --out can be written, reads the plan, builds the
+// schedule, checks the caps and picks the engine: all before any request.
 func (o *loadtestRunOptions) Complete() error {
+	if err := checkWritable("--out", o.Out); err != nil {
+		return err
+	}
 	spec := loadtest.RunSpec{
 		Target: o.Target, Method: o.Method, Timeout: o.Timeout, Arrivals: o.Arrivals,
 		MaxRate: o.MaxRate, MaxDuration: o.MaxDuration, Progress: o.streams.ErrOut,
@@ -346,7 +364,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	var cmp *verify.Comparison
 	if o.Compare {
 		fmt.Fprintln(o.streams.ErrOut, "simulating the same scenario for comparison…")
-		cmp, err = verify.Compare(o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
+		cmp, err = verify.Compare(cmd.Context(), o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
 		if err != nil {
 			return err
 		}
@@ -467,6 +485,7 @@ type loadtestCompareOptions struct {
 	Seed     int64
 	Buckets  int
 	Output   string
+	MaxBytes int64
 
 	plan    *scenarios.Plan
 	res     *loadtest.Result
@@ -474,7 +493,7 @@ type loadtestCompareOptions struct {
 }
 
 func newLoadtestCompareCmd(streams ioStreams) *cobra.Command {
-	o := &loadtestCompareOptions{Buckets: 10, Output: "table", streams: streams}
+	o := &loadtestCompareOptions{Buckets: 10, Output: "table", MaxBytes: loadtest.MaxResultFileBytes, streams: streams}
 	cmd := &cobra.Command{
 		Use:   "compare -f PLAN --result RUN.json [--service S --scenario SC]",
 		Short: "Hold a saved load-test result against the simulation of its scenario",
@@ -493,6 +512,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
+	bindMaxResultBytes(f, &o.MaxBytes)
 	return cmd
 }
 
@@ -501,8 +521,11 @@ func (o *loadtestCompareOptions) Validate() error {
 	if o.Filename == "" || o.Result == "" {
 		return usageErrorf("-f/--filename and --result are required")
 	}
-	if o.Buckets < 1 {
-		return usageErrorf("--buckets must be ≥ 1, got %d", o.Buckets)
+	if o.Buckets < 1 || o.Buckets > maxBuckets {
+		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
+	}
+	if err := validateMaxResultBytes(o.MaxBytes); err != nil {
+		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
@@ -517,13 +540,17 @@ func (o *loadtestCompareOptions) Complete() error {
 		return err
 	}
 	o.plan = p
-	o.res, err = loadtest.ReadResultFile(o.Result)
+	o.res, err = loadtest.ReadResultFileLimit(o.Result, o.MaxBytes)
 	return err
 }
 
-// Run compares and prints.
-func (o *loadtestCompareOptions) Run(*cobra.Command) error {
-	cmp, err := verify.Compare(o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
+// Run compares and prints; Ctrl-C stops the simulation.
+func (o *loadtestCompareOptions) Run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cmp, err := verify.Compare(ctx, o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
 	if err != nil {
 		return err
 	}
@@ -536,6 +563,42 @@ func (o *loadtestCompareOptions) Run(*cobra.Command) error {
 	}
 	if !cmp.Agree {
 		return &checkFailedError{msg: "measurement and simulation disagree: " + strings.Join(cmp.Reasons, "; ")}
+	}
+	return nil
+}
+
+// checkWritable finds out before a long run, not after it, that path
+// cannot be written as atomicfile writes it (a temporary file beside it,
+// renamed over it): its directory must exist and take a new file, and path
+// must not be a directory. Nothing is left behind.
+func checkWritable(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s is a directory: name a file", flag, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".headroom-probe-*")
+	if err != nil {
+		return fmt.Errorf("%s %s cannot be written: %w", flag, path, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// maxBuckets bounds --buckets: rows of a table a person reads.
+const maxBuckets = 10000
+
+// maxResultBytesLimit bounds --max-result-bytes.
+const maxResultBytesLimit = 4 << 30
+
+// bindMaxResultBytes binds --max-result-bytes, the size cap of a result
+// file read (loadtest.MaxResultFileBytes by default).
+func bindMaxResultBytes(f *pflag.FlagSet, p *int64) {
+	f.Int64Var(p, "max-result-bytes", *p, fmt.Sprintf("refuse a result file larger than this many bytes (at most %d)", int64(maxResultBytesLimit)))
+}
+
+func validateMaxResultBytes(v int64) error {
+	if v < 1 || v > maxResultBytesLimit {
+		return usageErrorf("--max-result-bytes must be from 1 to %d, got %d", int64(maxResultBytesLimit), v)
 	}
 	return nil
 }

@@ -107,13 +107,16 @@ func (f *k6ScriptFlags) validate() error {
 	case f.Target == "":
 		return usageErrorf("--target is required: the URL to send requests to")
 	case !strings.HasPrefix(f.Target, "http://") && !strings.HasPrefix(f.Target, "https://"):
-		return usageErrorf("--target must be an http:// or https:// URL, got %q", f.Target)
-	case !(f.Speedup >= 1) || f.Speedup > 1e6:
+		return usageErrorf("--target must be an http:// or https:// URL, got %q", loadtest.RedactURL(f.Target))
+	case loadtest.CheckTarget(f.Target) != nil:
+		// The script and its ConfigMap carry the target in clear.
+		return usageErrorf("--target: %v", loadtest.CheckTarget(f.Target))
+	case !(f.Speedup >= 1) || f.Speedup > loadtest.LimitSpeedup:
 		return usageErrorf("--speedup must be a number from 1 to 1e6, got %v", f.Speedup)
-	case f.Step != 0 && f.Step < time.Second:
-		return usageErrorf("--step must be at least 1s, got %s", f.Step)
-	case f.PreVUs < 0 || f.MaxVUs < 0:
-		return usageErrorf("--pre-allocated-vus and --max-vus must not be negative")
+	case f.Step != 0 && (f.Step < time.Second || f.Step > loadtest.LimitDuration):
+		return usageErrorf("--step must be from 1s to %s, got %s", loadtest.LimitDuration, f.Step)
+	case f.PreVUs < 0 || f.MaxVUs < 0 || f.PreVUs > k6.LimitVUs || f.MaxVUs > k6.LimitVUs:
+		return usageErrorf("--pre-allocated-vus and --max-vus must be from 0 to %d, got %d and %d", k6.LimitVUs, f.PreVUs, f.MaxVUs)
 	case f.PreVUs > 0 && f.MaxVUs > 0 && f.MaxVUs < f.PreVUs:
 		return usageErrorf("--max-vus must be ≥ --pre-allocated-vus, got %d < %d", f.MaxVUs, f.PreVUs)
 	}
@@ -298,11 +301,11 @@ func (o *loadtestOperatorOptions) Validate() error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if o.Parallelism < 1 {
-		return usageErrorf("--parallelism is required and must be at least 1, got %d", o.Parallelism)
+	if o.Parallelism < 1 || o.Parallelism > maxParallelism {
+		return usageErrorf("--parallelism is required and must be from 1 to %d, got %d", maxParallelism, o.Parallelism)
 	}
-	if o.StartTimeout <= 0 {
-		return usageErrorf("--start-timeout must be greater than 0, got %s", o.StartTimeout)
+	if o.StartTimeout <= 0 || o.StartTimeout > loadtest.LimitDuration {
+		return usageErrorf("--start-timeout must be above 0 and at most %s, got %s", loadtest.LimitDuration, o.StartTimeout)
 	}
 	if o.Result != "" && !o.Apply {
 		return usageErrorf("--result needs --apply: without it nothing runs")
@@ -310,8 +313,17 @@ func (o *loadtestOperatorOptions) Validate() error {
 	return nil
 }
 
-// Complete reads the plan and, with --apply, builds the cluster clients.
+// maxParallelism bounds --parallelism: runner pods of one TestRun.
+const maxParallelism = 1000
+
+// Complete checks that --result can be written, reads the plan and, with
+// --apply, builds the cluster clients.
 func (o *loadtestOperatorOptions) Complete() error {
+	if o.Result != "" {
+		if err := checkWritable("--result", o.Result); err != nil {
+			return err
+		}
+	}
 	if err := o.complete(o.streams); err != nil {
 		return err
 	}

@@ -76,6 +76,11 @@ func TestLoadtestK6_UsageErrors(t *testing.T) {
 		{"max below pre", append([]string{"loadtest", "script", "--pre-allocated-vus", "10", "--max-vus", "5"}, base...), "--max-vus must be"},
 		{"max below derived pre", append([]string{"loadtest", "script", "--max-vus", "5"}, base...), "--max-vus 5 is below preAllocatedVUs"},
 		{"no parallelism", append([]string{"loadtest", "operator"}, base...), "--parallelism is required"},
+		{"credentials in the target", append([]string{"loadtest", "script"}, append(base[:6:6], "--target", "http://u:s3cret@x/")...), "u:xxxxx@x"},
+		{"too many VUs", append([]string{"loadtest", "script", "--max-vus", "2000000000"}, base...), "--pre-allocated-vus and --max-vus must be from 0 to 100000"},
+		{"step of years", append([]string{"loadtest", "script", "--step", "2562047h"}, base...), "--step must be from 1s to 24h0m0s"},
+		{"parallelism", append([]string{"loadtest", "operator", "--parallelism", "2000000"}, base...), "--parallelism is required and must be from 1 to 1000"},
+		{"start timeout", append([]string{"loadtest", "operator", "--parallelism", "2", "--start-timeout", "2562047h"}, base...), "--start-timeout must be above 0 and at most 24h0m0s"},
 		{"result without apply", append([]string{"loadtest", "operator", "--parallelism", "2", "--result", "x.json"}, base...), "--result needs --apply"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

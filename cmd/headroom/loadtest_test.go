@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,16 @@ func TestLoadtestRun_Refuses(t *testing.T) {
 		{"scenario too long uncompressed", []string{"--target", "http://127.0.0.1:1/", "-f", mmcPlan, "--service", "mmc", "--scenario", "steps", "--max-duration", "1m"}, "raise --speedup"},
 		{"unknown service", []string{"--target", "http://127.0.0.1:1/", "-f", mmcPlan, "--service", "nope", "--scenario", "steps"}, `no service "nope"`},
 		{"compare without a plan", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--compare"}, "--compare needs"},
+		{"max-workers 2e9", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--max-workers", "2000000000"}, "--max-workers must be from 1 to 100000"},
+		{"max-rate +Inf", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--max-rate", "+Inf"}, "--max-rate must be above 0 and at most 1e+06"},
+		{"max-rate NaN", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--max-rate", "NaN"}, "--max-rate must be above 0 and at most 1e+06"},
+		{"max-duration 2562047h", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--max-duration", "2562047h"}, "--max-duration must be above 0 and at most 24h0m0s"},
+		{"rate 1e300", []string{"--target", "http://127.0.0.1:1/", "--rate", "1e300", "--duration", "1s"}, "--rate must be a positive number"},
+		{"duration of years", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "2562047h"}, "--duration must be from 1s to 24h0m0s"},
+		{"timeout of years", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--timeout", "2562047h"}, "--timeout must be above 0 and at most 1h0m0s"},
+		{"speedup 1e300", []string{"--target", "http://127.0.0.1:1/", "-f", mmcPlan, "--service", "mmc", "--scenario", "steps", "--speedup", "1e300"}, "--speedup must be from 1 to 1e+06"},
+		{"buckets", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--buckets", "2000000000"}, "--buckets must be from 1 to 10000"},
+		{"credentials in the target", []string{"--target", "http://u:s3cret@127.0.0.1:1/", "--rate", "1", "--duration", "1s"}, "http://u:xxxxx@127.0.0.1:1/ carries credentials"},
 		{"bad arrivals", []string{"--target", "http://127.0.0.1:1/", "--rate", "1", "--duration", "1s", "--arrivals", "burst"}, "--arrivals"},
 	}
 	for _, tc := range tests {
@@ -38,7 +49,43 @@ func TestLoadtestRun_Refuses(t *testing.T) {
 			if code != exitUsage || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit 2 mentioning %q", code, errOut, tc.want)
 			}
+			if strings.Contains(errOut, "s3cret") {
+				t.Errorf("the password is printed: %q", errOut)
+			}
 		})
+	}
+}
+
+// TestLoadtestRun_UnwritableOut: an --out that cannot be written is found
+// before the run, and no request reaches the target.
+func TestLoadtestRun_UnwritableOut(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ out, want string }{
+		{filepath.Join(dir, "missing", "run.json"), "no such file or directory"},
+		{filepath.Join(file, "run.json"), "not a directory"},
+		{dir, "is a directory"},
+	} {
+		start := time.Now()
+		_, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL, "--rate", "50", "--duration", "5s", "--out", tc.out)
+		if code != exitError || !strings.Contains(errOut, "--out "+tc.out) || !strings.Contains(errOut, tc.want) {
+			t.Errorf("--out %s: exit %d, stderr %q; want exit 1 naming --out and %q", tc.out, code, errOut, tc.want)
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("--out %s: found after %s, not before the run", tc.out, time.Since(start))
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d requests were sent", n)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the probe left files behind: %v", ents)
 	}
 }
 
@@ -122,5 +169,63 @@ func TestCalibrate_WritesPlan(t *testing.T) {
 	_, errOut, code = runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json", "--service", "other")
 	if code != exitUsage || !strings.Contains(errOut, `--service "other"`) {
 		t.Errorf("unknown service: exit %d %q", code, errOut)
+	}
+}
+
+// TestLoadtestCompare_HostileResults: a result file whose histogram would
+// panic, loop or inflate without bound in the HDR library, or with a
+// negative latency, is an error (exit 1) naming the window, from both
+// commands that read results; never a panic (exit 2) or a hang.
+func TestLoadtestCompare_HostileResults(t *testing.T) {
+	dir := "../../loadtest/testdata/hostile"
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) < 8 {
+		t.Fatalf("hostile results: %v (%d)", err, len(ents))
+	}
+	for _, e := range ents {
+		path := filepath.Join(dir, e.Name())
+		for _, args := range [][]string{
+			{"loadtest", "compare", "-f", mmcPlan, "--result", path, "--service", "mmc", "--scenario", "steps"},
+			{"calibrate", "-f", mmcPlan, "--result", path, "--service", "mmc"},
+		} {
+			t.Run(args[0]+" "+e.Name(), func(t *testing.T) {
+				_, errOut, code := runCLI(t, "", args...)
+				if code != exitError || !strings.Contains(errOut, path+":") || !strings.Contains(errOut, "windows[3]") {
+					t.Errorf("exit %d, stderr %q; want exit 1 naming %s and windows[3]", code, errOut, path)
+				}
+			})
+		}
+	}
+	_, errOut, code := runCLI(t, "", "loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json", "--max-result-bytes", "1000")
+	if code != exitError || !strings.Contains(errOut, "larger than 1000") {
+		t.Errorf("size cap: exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "--max-result-bytes", "0")
+	if code != exitUsage || !strings.Contains(errOut, "--max-result-bytes must be from 1") {
+		t.Errorf("--max-result-bytes 0: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestLoadtestCompare_Interrupted: loadtest compare and calibrate stop on
+// a cancelled context (Ctrl-C) with exit 130, and calibrate writes no plan.
+func TestLoadtestCompare_Interrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "plan.yaml")
+	for _, args := range [][]string{
+		{"loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json"},
+		{"calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "-o", out},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var stdout, stderr strings.Builder
+			cmd := newRootCmd(ioStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr})
+			cmd.SetArgs(args)
+			if code := exitCode(cmd.ExecuteContext(ctx), &stderr); code != exitInterrupted {
+				t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr.String())
+			}
+		})
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the interrupted calibrate wrote %s (%v)", out, err)
 	}
 }

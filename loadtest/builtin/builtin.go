@@ -20,6 +20,10 @@ import (
 // Defaults of the built-in engine.
 const (
 	DefaultMaxWorkers = 1000
+	// LimitMaxWorkers bounds MaxWorkers (--max-workers): each worker is a
+	// goroutine or a connection with its buffers, and 100,000 requests in
+	// flight carry 1e6 req/s (loadtest.LimitRate) at 100 ms.
+	LimitMaxWorkers = 100_000
 	// DefaultLagBound is the send-lag p99 beyond which a run is invalid:
 	// the generator, not the target, set the latencies.
 	DefaultLagBound = 5 * time.Millisecond
@@ -175,6 +179,9 @@ type run struct {
 func (b *Engine) prepare(spec loadtest.RunSpec) (*run, error) {
 	if err := spec.CheckCaps(); err != nil {
 		return nil, err
+	}
+	if b.opts.MaxWorkers > LimitMaxWorkers {
+		return nil, fmt.Errorf("--max-workers must be at most %d, got %d", LimitMaxWorkers, b.opts.MaxWorkers)
 	}
 	arrivals := spec.Arrivals
 	if arrivals == "" {

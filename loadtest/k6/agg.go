@@ -1,6 +1,8 @@
 package k6
 
 import (
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/headroom-dev/headroom/loadtest"
@@ -21,12 +23,20 @@ const (
 // (the vus gauge, or the first request) comes at the scenario's start.
 // Samples stamped before the origin (k6 flushes every 200 ms, so lines of
 // one flush may be out of order) count in the first window.
+//
+// A sample must lie within the run: at most k6EarlySlack before the
+// origin, at most the schedule's length plus late after it. One outside
+// (a clock jump, a corrupt or hostile line dated 9999-12-31) is an error
+// naming its line, not a window per second up to it.
 type k6Windows struct {
 	width    time.Duration
 	schedule loadtest.Schedule
-	origin   time.Time
-	started  bool
-	windows  []loadtest.Window
+	// late is how long after the schedule's end samples may still come.
+	late       time.Duration
+	origin     time.Time
+	originLine int
+	started    bool
+	windows    []loadtest.Window
 	// latest is the latest sample time seen; closed the number of leading
 	// windows already reported.
 	latest time.Time
@@ -37,25 +47,55 @@ type k6Windows struct {
 // it is reported: two of k6's 200 ms flushes and a margin.
 const k6CloseLag = 2 * time.Second
 
+// k6EarlySlack is how far before the first sample a sample may be
+// stamped: far more than the order within one of k6's 200 ms flushes.
+const k6EarlySlack = time.Minute
+
+// k6DefaultLate is how long after the schedule's end samples may come by
+// default: the engine sets the graceful stop (the request timeout) plus its
+// own stop timeout and a minute.
+const k6DefaultLate = 5 * time.Minute
+
+// k6MaxCount bounds the value of a counter sample (http_reqs,
+// dropped_iterations): k6 writes 1 per request or dropped iteration.
+const k6MaxCount = 1 << 30
+
 func newK6Windows(width time.Duration, s loadtest.Schedule) *k6Windows {
-	return &k6Windows{width: width, schedule: s}
+	return &k6Windows{width: width, schedule: s, late: k6DefaultLate}
 }
 
-// add folds one Point in.
-func (a *k6Windows) add(l k6Line) {
+// add folds one Point, read from the given line, in.
+func (a *k6Windows) add(l k6Line, line int) error {
 	if !a.started {
-		a.origin, a.started = l.Time, true
+		a.origin, a.originLine, a.started = l.Time, line, true
+	}
+	d := l.Time.Sub(a.origin) // saturates: never overflows
+	if d < -k6EarlySlack {
+		return fmt.Errorf("sample dated %s is %s before the first sample (line %d, %s): outside the run",
+			l.Time.Format(time.RFC3339Nano), a.origin.Sub(l.Time), a.originLine, a.origin.Format(time.RFC3339Nano))
+	}
+	if end := a.schedule.Duration() + a.late; d > end {
+		return fmt.Errorf("sample dated %s is %s after the first sample (line %d, %s): outside the run, which ends within %s",
+			l.Time.Format(time.RFC3339Nano), d, a.originLine, a.origin.Format(time.RFC3339Nano), end)
 	}
 	if l.Time.After(a.latest) {
 		a.latest = l.Time
 	}
 	switch l.Metric {
-	case k6MetricDuration, k6MetricReqs, k6MetricFailed, k6MetricDropped:
+	case k6MetricDuration:
+		if !(l.Value >= 0) || math.IsInf(l.Value, 0) {
+			return fmt.Errorf("%s %v: a latency must be a finite number of milliseconds ≥ 0", l.Metric, l.Value)
+		}
+	case k6MetricReqs, k6MetricDropped:
+		if !(l.Value >= 0) || l.Value > k6MaxCount {
+			return fmt.Errorf("%s %v: a count must be from 0 to %d", l.Metric, l.Value, k6MaxCount)
+		}
+	case k6MetricFailed:
 	default:
-		return // other metrics only move the clock
+		return nil // other metrics only move the clock
 	}
 	i := 0
-	if d := l.Time.Sub(a.origin); d > 0 {
+	if d > 0 {
 		i = int(d / a.width)
 	}
 	w := a.window(i)
@@ -72,6 +112,7 @@ func (a *k6Windows) add(l k6Line) {
 	case k6MetricDropped:
 		w.Dropped += int64(l.Value)
 	}
+	return nil
 }
 
 // window returns window i, growing the list; a window reported already is

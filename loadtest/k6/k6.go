@@ -232,13 +232,21 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 	}
 
 	agg := newK6Windows(e.opts.Window, spec.Schedule)
+	// Iterations end within the graceful stop (the request timeout) after
+	// the schedule, k6 within StopTimeout of an interrupt.
+	agg.late = script.Timeout + e.opts.StopTimeout + time.Minute
 	p, err := startK6(bin, dir, k6Args(scriptPath, summaryPath), agg, progress)
 	if err != nil {
 		return nil, err
 	}
 	parseErr, waitErr := e.supervise(ctx, p, res, progress)
 	agg.finish(res)
-	readSummary(res, summaryPath, progress)
+	summary := readSummary(res, summaryPath, progress)
+	if parseErr == nil && !agg.started && !summary && !res.Interrupted && exitCodeOf(waitErr) == 0 {
+		// k6 exited 0 having printed nothing: not a run that measured
+		// nothing, but a run that did not happen (or whose output was lost).
+		return nil, fmt.Errorf("k6 exited 0 but printed no samples and wrote no summary: nothing was measured (is %s a k6 binary?)", bin)
+	}
 	return judgeK6Run(res, parseErr, waitErr, p.logs)
 }
 
@@ -366,17 +374,19 @@ func (e *k6Engine) supervise(ctx context.Context, p *k6Process, res *loadtest.Re
 }
 
 // readSummary puts the thresholds of k6's summary file, when it wrote one,
-// into res; a summary that does not parse is a warning.
-func readSummary(res *loadtest.Result, path string, progress io.Writer) {
+// into res, and says whether it did; a summary that does not parse is a
+// warning.
+func readSummary(res *loadtest.Result, path string, progress io.Writer) bool {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return
+		return false
 	}
 	if sum, err := ParseSummary(b); err == nil {
 		res.Thresholds = sum.Thresholds()
 	} else if progress != nil {
 		fmt.Fprintf(progress, "warning: %v\n", err)
 	}
+	return true
 }
 
 // judgeK6Run decides the run's validity, exit reason and error from what
@@ -388,6 +398,10 @@ func judgeK6Run(res *loadtest.Result, parseErr, waitErr error, logs *k6Log) (*lo
 		res.InvalidReason = fmt.Sprintf("k6 dropped %d iteration(s) for lack of free VUs: the offered load fell short of the schedule (raise --max-vus)", res.Totals.Dropped)
 	}
 	measured := len(res.Windows) > 0
+	if !measured && !res.Interrupted && res.Valid {
+		res.Valid = false
+		res.InvalidReason = "k6 reported no request: nothing was measured"
+	}
 	if parseErr != nil {
 		if measured {
 			return res, parseErr
@@ -462,7 +476,9 @@ func readK6Stream(r io.Reader, agg *k6Windows, onWindows func([]loadtest.Window)
 					return fmt.Errorf("k6 output line %d: %w: %.200q", n, perr, trimmed)
 				}
 				if l.Point {
-					agg.add(l)
+					if err := agg.add(l, n); err != nil {
+						return fmt.Errorf("k6 output line %d: %w", n, err)
+					}
 					if ws := agg.ready(); len(ws) > 0 {
 						onWindows(ws)
 					}

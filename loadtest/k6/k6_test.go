@@ -335,3 +335,14 @@ func TestK6Engine_ThresholdsFailedWithoutSummary(t *testing.T) {
 		t.Errorf("CheckThresholds = %v, want the exit-99 failure", err)
 	}
 }
+
+// A k6 that exits 0 having printed nothing (no sample, no summary) did not
+// run: an error, not a valid empty result.
+func TestK6Engine_PrintedNothing(t *testing.T) {
+	bin := k6StandIn(t)
+	k6StandInEnv(t, "empty.ndjson", "", 0, "50")
+	res, err := NewEngine(Options{Binary: bin}).Run(context.Background(), k6FixtureSpec())
+	if err == nil || !strings.Contains(err.Error(), "printed no samples and wrote no summary") || res != nil {
+		t.Errorf("res %v, err %v; want no result and the error", res, err)
+	}
+}

@@ -3,6 +3,8 @@ package k6
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,4 +164,85 @@ func BenchmarkK6LineParser(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// k6Point is one Point line.
+func k6Point(metric, at string, value float64) string {
+	return fmt.Sprintf(`{"metric":%q,"type":"Point","data":{"time":%q,"value":%v,"tags":null}}`, metric, at, value) + "\n"
+}
+
+// TestK6Stream_RefusesSamplesOutsideTheRun: a sample dated far outside the
+// run (9999-12-31 allocated a window per second up to it: gigabytes), a
+// negative latency or an absurd count is an error naming its line.
+func TestK6Stream_RefusesSamplesOutsideTheRun(t *testing.T) {
+	sched := loadtest.Schedule{StartRate: 10, Stages: []loadtest.Stage{{Duration: 6 * time.Second, Target: 10}}, Speedup: 1}
+	const t0 = "2026-08-21T10:00:00Z"
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"year 9999", k6Point("vus", t0, 1) + k6Point("http_req_duration", "9999-12-31T23:59:59Z", 12),
+			"k6 output line 2: sample dated 9999-12-31T23:59:59Z is 2562047h47m16.854775807s after the first sample (line 1, 2026-08-21T10:00:00Z): outside the run, which ends within 5m6s"},
+		{"first sample in 9999", k6Point("http_reqs", "9999-12-31T23:59:59Z", 1) + k6Point("http_reqs", t0, 1),
+			"k6 output line 2: sample dated 2026-08-21T10:00:00Z is 2562047h47m16.854775807s before the first sample (line 1, 9999-12-31T23:59:59Z)"},
+		{"year 1", k6Point("http_reqs", t0, 1) + k6Point("http_reqs", "0001-01-01T00:00:00Z", 1), "k6 output line 2: sample dated 0001-01-01T00:00:00Z"},
+		{"an hour late", k6Point("http_reqs", t0, 1) + k6Point("http_reqs", "2026-08-21T11:00:00Z", 1), "k6 output line 2: sample dated 2026-08-21T11:00:00Z is 1h0m0s after"},
+		{"negative latency", k6Point("http_reqs", t0, 1) + k6Point("http_req_duration", t0, -5), "k6 output line 2: http_req_duration -5: a latency must be a finite number of milliseconds ≥ 0"},
+		{"huge count", k6Point("http_reqs", t0, 1e300), "k6 output line 1: http_reqs 1e+300: a count must be from 0 to"},
+		{"negative drops", k6Point("dropped_iterations", t0, -1), "k6 output line 1: dropped_iterations -1: a count must be"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			agg := newK6Windows(time.Second, sched)
+			err := readK6Stream(strings.NewReader(tc.in), agg, func([]loadtest.Window) {})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v\nwant %q", err, tc.want)
+			}
+			if len(agg.windows) > 1 {
+				t.Errorf("%d windows allocated", len(agg.windows))
+			}
+		})
+	}
+	// Within the run, a little before the first sample (one flush out of
+	// order) and after the schedule (the graceful stop) are fine.
+	in := k6Point("http_reqs", t0, 1) + k6Point("http_reqs", "2026-08-21T09:59:59.9Z", 1) + k6Point("http_req_duration", "2026-08-21T10:00:40Z", 3)
+	agg := newK6Windows(time.Second, sched)
+	if err := readK6Stream(strings.NewReader(in), agg, func([]loadtest.Window) {}); err != nil || len(agg.windows) != 41 {
+		t.Errorf("err %v, %d windows, want nil and 41", err, len(agg.windows))
+	}
+}
+
+// FuzzK6Stream: whatever k6 prints, with any sample times, reading it
+// never panics and never allocates more windows than the run can have.
+func FuzzK6Stream(f *testing.F) {
+	data, err := os.ReadFile(filepath.Join("testdata", "k6", "run.ndjson"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data[:min(len(data), 4000)])
+	const t0 = "2026-08-21T10:00:00Z"
+	for _, s := range []string{
+		k6Point("vus", t0, 1) + k6Point("http_req_duration", "9999-12-31T23:59:59Z", 12),
+		k6Point("http_reqs", "9999-12-31T23:59:59Z", 1) + k6Point("http_reqs", t0, 1),
+		k6Point("http_reqs", t0, 1) + k6Point("http_reqs", "0001-01-01T00:00:00Z", 1),
+		k6Point("http_reqs", t0, 1) + k6Point("http_req_duration", t0, -5),
+		k6Point("http_reqs", t0, 1e300) + k6Point("dropped_iterations", "2026-08-21T10:00:05.5+02:00", 3),
+		k6Point("http_req_failed", "2026-08-21T10:00:00.123456789-07:00", 1) + k6Point("http_req_duration", "2026-08-21T10:00:01Z", 1e308),
+	} {
+		f.Add([]byte(s))
+	}
+	sched := loadtest.Schedule{StartRate: 10, Stages: []loadtest.Stage{{Duration: 6 * time.Second, Target: 10}}, Speedup: 1}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		agg := newK6Windows(time.Second, sched)
+		agg.late = time.Minute
+		_ = readK6Stream(bytes.NewReader(in), agg, func([]loadtest.Window) {})
+		if limit := int((sched.Duration()+agg.late)/time.Second) + 1; len(agg.windows) > limit {
+			t.Fatalf("%d windows, more than the %d the run can have", len(agg.windows), limit)
+		}
+		var res loadtest.Result
+		agg.finish(&res)
+		for i, w := range res.Windows {
+			if w.Sent < 0 || w.Dropped < 0 || w.P95 < 0 || math.IsNaN(w.Mean) {
+				t.Fatalf("window %d: %+v", i, w)
+			}
+		}
+	})
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
+// LimitVUs bounds the VU pool a user may ask for (--pre-allocated-vus,
+// --max-vus): a k6 VU is a JavaScript runtime of a few MB.
+const LimitVUs = 100_000
+
 // Script is everything a generated k6 script says: a ramping-arrival-rate
 // scenario that follows a Schedule, VUs sized by Little's law, and thresholds
 // from the plan's SLOs. Render writes it as JavaScript that imports only core

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -72,7 +73,9 @@ type Calibration struct {
 // samples (rate: the completions per second of the window holding the
 // sample) gives k CPU-seconds per request and a ÷ mean Ready the idle cores
 // per pod.
-func Calibrate(plan *scenarios.Plan, res *loadtest.Result, service string) (*Calibration, error) {
+//
+// A cancelled ctx stops it between windows and returns ctx's error.
+func Calibrate(ctx context.Context, plan *scenarios.Plan, res *loadtest.Result, service string) (*Calibration, error) {
 	svc := plan.Service(service)
 	if svc == nil {
 		return nil, fmt.Errorf("plan %s has no service %q", plan.File(), service)
@@ -91,7 +94,11 @@ func Calibrate(plan *scenarios.Plan, res *loadtest.Result, service string) (*Cal
 		w      *loadtest.Window
 	}
 	var ests []est
-	for _, b := range blocks(res.Windows, width) {
+	bs, err := blocks(ctx, res.Windows, width)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bs {
 		w := b.w
 		if float64(w.Errors) > 0.01*float64(w.Completed) {
 			continue
@@ -158,11 +165,16 @@ type block struct {
 // blocks joins consecutive windows until each block has at least
 // calibrateMinRequests completions (a slow service at low load may answer
 // only a few requests a second); a short remainder is dropped.
-func blocks(windows []loadtest.Window, width float64) []block {
+func blocks(ctx context.Context, windows []loadtest.Window, width float64) ([]block, error) {
 	var out []block
 	var cur *loadtest.Window
 	n := 0
 	for i := range windows {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		w := &windows[i]
 		if cur == nil {
 			cur = &loadtest.Window{Offset: w.Offset, ScenarioTime: w.ScenarioTime, Latency: loadtest.NewHistogram()}
@@ -175,7 +187,7 @@ func blocks(windows []loadtest.Window, width float64) []block {
 			cur = nil
 		}
 	}
-	return out
+	return out, nil
 }
 
 // invertMMc solves W_MMc(λ, 1/s, c) + s = R for s.

@@ -43,7 +43,7 @@ func calibrateOnce(t *testing.T) (fails []string, valid bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := Calibrate(mmcPlan(t), res, "mmc")
+	cal, err := Calibrate(context.Background(), mmcPlan(t), res, "mmc")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -60,7 +61,7 @@ func TestCalibrate_RecoversServiceTimeAndCPU(t *testing.T) {
 	for i := range rates {
 		rates[i] = 40 + i // ρ from 0.1 to 0.25
 	}
-	cal, err := Calibrate(mmcPlan(t), syntheticRun(rates, 5), "mmc")
+	cal, err := Calibrate(context.Background(), mmcPlan(t), syntheticRun(rates, 5), "mmc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestCalibrate_Refuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Calibrate(mmcPlan(t), tc.res, tc.service)
+			_, err := Calibrate(context.Background(), mmcPlan(t), tc.res, tc.service)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want %q", err, tc.want)
 			}
@@ -209,7 +210,7 @@ func TestCalibrate_JoinsSparseWindows(t *testing.T) {
 	for i := range rates {
 		rates[i] = 4
 	}
-	cal, err := Calibrate(mmcPlan(t), syntheticRun(rates, 9), "mmc")
+	cal, err := Calibrate(context.Background(), mmcPlan(t), syntheticRun(rates, 9), "mmc")
 	if err != nil {
 		t.Fatal(err)
 	}

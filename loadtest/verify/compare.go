@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"time"
@@ -88,8 +89,9 @@ type CompareRow struct {
 // time; measured windows map onto it by Window.ScenarioTime. With a
 // speedup above 1 the real cluster saw the traffic compressed while its
 // pods started and its HPA synced in real time, which the simulator does
-// not reproduce: the comparison says so (Caveats).
-func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*Comparison, error) {
+// not reproduce: the comparison says so (Caveats). A cancelled ctx stops
+// the simulation and returns ctx's error.
+func Compare(ctx context.Context, plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*Comparison, error) {
 	svcName, scName := opts.Service, opts.Scenario
 	if svcName == "" {
 		svcName = res.Service
@@ -119,9 +121,12 @@ func Compare(plan *scenarios.Plan, res *loadtest.Result, opts CompareOptions) (*
 	width := max(total/time.Duration(n), time.Duration(math.Ceil(res.Speedup*res.Window.Seconds()))*time.Second)
 	width = max(width.Truncate(time.Second), time.Second)
 
-	sr, err := sim.Run(plan, sim.Options{Scenario: scName, Services: []string{svcName}, Seed: opts.Seed, SampleEvery: width})
+	sr, err := sim.RunContext(ctx, plan, sim.Options{Scenario: scName, Services: []string{svcName}, Seed: opts.Seed, SampleEvery: width})
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s/%s: %w", svcName, scName, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	bs := newBuckets(total, width)
 	bs.addMeasured(res)

@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -50,7 +52,7 @@ func TestCompare_LoopbackRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmp, err := Compare(mmcPlan(t), res, CompareOptions{})
+	cmp, err := Compare(context.Background(), mmcPlan(t), res, CompareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func TestCompare_Disagrees(t *testing.T) {
 	for i := range res.Windows {
 		res.Windows[i].Errors = res.Windows[i].Completed / 2
 	}
-	cmp, err := Compare(mmcPlan(t), res, CompareOptions{Buckets: 5})
+	cmp, err := Compare(context.Background(), mmcPlan(t), res, CompareOptions{Buckets: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +105,27 @@ func TestCompare_Refuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Compare(p, res, tc.opts)
+			_, err := Compare(context.Background(), p, res, tc.opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCompareCalibrate_Cancelled: a cancelled context stops both with its
+// error (the CLI exits 130 on it).
+func TestCompareCalibrate_Cancelled(t *testing.T) {
+	res, err := loadtest.ReadResultFile("../testdata/run-steps.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Compare(ctx, mmcPlan(t), res, CompareOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Compare = %v, want context.Canceled", err)
+	}
+	if _, err := Calibrate(ctx, mmcPlan(t), res, "mmc"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Calibrate = %v, want context.Canceled", err)
 	}
 }
