@@ -230,9 +230,11 @@ func BenchmarkBuiltin_Loopback(b *testing.B) {
 	b.ReportMetric(res.SendLag.Quantile(0.99)*1e3, "lag-p99-ms")
 }
 
-// TestBuiltin_ReusesWarmConnections: with the raw sender at a low rate a
-// thousand idle workers still share a few keep-alive connections; they do
-// not dial per request.
+// TestBuiltin_ReusesWarmConnections: at a low rate a thousand idle workers
+// share keep-alive connections; they do not dial per request. (On an idle
+// machine 40 requests use one or two connections; a loaded one stretches
+// responses past the 50 ms between sends and opens a few more, so the bound
+// is "far fewer than one per request", not an exact count.)
 func TestBuiltin_ReusesWarmConnections(t *testing.T) {
 	for _, sender := range []string{SenderLoop, SenderRaw} {
 		if sender == SenderLoop && !loopSupported {
@@ -258,8 +260,8 @@ func TestBuiltin_ReusesWarmConnections(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if res.Totals.Completed != 40 || conns > 5 {
-				t.Errorf("%d requests over %d connections, want 40 over a few", res.Totals.Completed, conns)
+			if res.Totals.Completed != 40 || conns > 15 {
+				t.Errorf("%d requests over %d connections, want 40 over at most 15", res.Totals.Completed, conns)
 			}
 		})
 	}
@@ -321,13 +323,16 @@ func TestLoopSender(t *testing.T) {
 		maxConns int // at most this many connections for 10 requests (one is the loop's address probe)
 		minConns int
 	}{
-		{"/", "", time.Second, 0, 2, 1},
-		{"/", http.MethodHead, time.Second, 0, 2, 1},
+		// Kept-alive answers share connections: on an idle machine one or
+		// two, on a loaded one (a response slower than the 50 ms between
+		// sends) a few more, far from /close's one per request.
+		{"/", "", time.Second, 0, 5, 1},
+		{"/", http.MethodHead, time.Second, 0, 5, 1},
 		{"/close", "", time.Second, 0, 11, 10},
-		{"/chunked", "", time.Second, 0, 3, 1},
-		{"/big", "", time.Second, 0, 3, 1},
-		{"/missing", "", time.Second, 10, 2, 1},
-		{"/early-hints", "", time.Second, 0, 2, 1},
+		{"/chunked", "", time.Second, 0, 5, 1},
+		{"/big", "", time.Second, 0, 5, 1},
+		{"/missing", "", time.Second, 10, 5, 1},
+		{"/early-hints", "", time.Second, 0, 5, 1},
 		{"/slow", "", 50 * time.Millisecond, 10, 11, 10},
 	}
 	for _, tc := range tests {
