@@ -15,6 +15,7 @@ import (
 func TestInterrupted(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report")
 	for _, args := range [][]string{
+		{"size", "-f", noaPlan},
 		{"simulate", "-f", noaPlan},
 		{"simulate", "-f", noaPlan, "--mode", "des", "--scenario", "daily"},
 		{"compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml"},
