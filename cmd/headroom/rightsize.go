@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/reports"
@@ -107,7 +108,7 @@ WINDOW of the data (of the file's own data for --usage).`,
 	f.Float64Var(&o.CPUPercentile, "cpu-percentile", o.CPUPercentile, "CPU usage percentile of the percentile strategy, in (0, 100]")
 	f.Float64Var(&o.Buffer, "buffer", o.Buffer, "percent added to maximum usage by the percentile (memory) and max strategies")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or yaml")
-	f.StringVar(&o.Patches, "patches", "", "also write the changes as a patches directory (replaced whole), for headroom apply or a kustomize overlay")
+	f.StringVar(&o.Patches, "patches", "", "also write the changes as a patches directory, for headroom apply or a kustomize overlay (headroom's files of an earlier run are replaced, other files stay)")
 	return cmd
 }
 
@@ -123,6 +124,11 @@ func (o *rightsizeOptions) Validate() error {
 		return usageErrorf("one of --usage FILE or --prometheus-url URL is required: where the usage history comes from (try --usage testdata/noa-usage.csv)")
 	case o.Usage == "-" && o.Filename == "-":
 		return usageErrorf("-f - and --usage - cannot both read standard input")
+	}
+	if o.Patches != "" {
+		if err := atomicfile.CheckOutputDir(o.Patches); err != nil {
+			return usageErrorf("--patches: %v", err)
+		}
 	}
 	st, err := model.ParseStrategy(o.Strategy)
 	if err != nil {
@@ -233,15 +239,16 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 		fmt.Fprintf(o.streams.ErrOut, "warning: no usage data for %s in %s; left out\n", strings.Join(rep.Skipped, ", "), o.sourceName)
 	}
 	if o.Patches != "" {
-		return o.writePatches(rep.Changes)
+		return o.writePatches(ctx, rep.Changes)
 	}
 	return nil
 }
 
 // writePatches writes the changes as a patches directory (the layout of
 // package reports: kubectl JSON patches, a kustomize component, whole HPAs,
-// VPAs in Off mode), replacing the directory whole.
-func (o *rightsizeOptions) writePatches(changes []capacity.ResourceChange) error {
+// VPAs in Off mode) as one set: headroom's files of an earlier run are
+// replaced, the user's own files in the directory kept.
+func (o *rightsizeOptions) writePatches(ctx context.Context, changes []capacity.ResourceChange) error {
 	recs, err := capacity.Recommendations(o.plan, changes)
 	if err != nil {
 		return err
@@ -255,11 +262,7 @@ func (o *rightsizeOptions) writePatches(changes []capacity.ResourceChange) error
 		return err
 	}
 	dir := filepath.Clean(o.Patches)
-	base := filepath.Base(dir)
-	for i := range files {
-		files[i].Path = base + "/" + files[i].Path
-	}
-	if err := reports.WriteDir(filepath.Dir(dir), files, []string{base}); err != nil {
+	if err := reports.WriteDir(ctx, dir, files); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "wrote %d change(s) to %s (check them with: headroom apply -f %s)\n", len(recs), dir, dir)

@@ -545,3 +545,50 @@ func TestRightsize_Patches(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsize_PatchesDirIsNotReplacedWhole: --patches writes its own
+// files and keeps the user's; a regular file, /, .., the current and the
+// home directory are refused.
+func TestRightsize_PatchesDirIsNotReplacedWhole(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "patches")
+	os.MkdirAll(filepath.Join(dir, "strategic"), 0o755)
+	user := map[string]string{"README": "mine", "strategic/mine.yaml": "kind: Mine\n"}
+	for p, data := range user {
+		os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), []byte(data), 0o644)
+	}
+	sibling := filepath.Join(parent, "sibling.txt")
+	os.WriteFile(sibling, []byte("s"), 0o644)
+	args := []string{"rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--patches"}
+	for range 2 {
+		if _, errOut, code := runCLI(t, "", append(args, dir)...); code != exitOK {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+	}
+	for p, data := range user {
+		if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err != nil || string(b) != data {
+			t.Errorf("the user's %s: %q %v", p, b, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kubectl-patches.sh")); err != nil {
+		t.Error(err)
+	}
+	if es, _ := os.ReadDir(parent); len(es) != 2 {
+		t.Errorf("beside the patches: %v", es)
+	}
+	for _, tc := range []struct{ dir, want string }{
+		{sibling, "not a directory"},
+		{"/", "root directory"},
+		{"..", "parent of the current directory"},
+		{".", "is the current directory"},
+		{os.Getenv("HOME"), "home directory"},
+	} {
+		_, errOut, code := runCLI(t, "", append(args, tc.dir)...)
+		if code == exitOK || !strings.Contains(errOut, tc.want) {
+			t.Errorf("--patches %s: exit %d, stderr %q; want %q", tc.dir, code, errOut, tc.want)
+		}
+	}
+	if b, _ := os.ReadFile(sibling); string(b) != "s" {
+		t.Errorf("the regular file changed: %q", b)
+	}
+}
