@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -29,13 +30,44 @@ type names struct {
 	plan, event, service, namespace, workload, container, rationale string
 }
 
+var (
+	recordedOnce sync.Once
+	recordedPlan *scenarios.Plan
+	recordedRev  *record.Review
+	recordedErr  error
+)
+
+// noaRecorded is the NOA example's review as its golden report.json holds
+// it (recommendations and events round-trip through JSON): the fuzz
+// workers start without simulating.
+func noaRecorded(t testing.TB) (*scenarios.Plan, *record.Review) {
+	t.Helper()
+	recordedOnce.Do(func() {
+		recordedPlan, recordedErr = scenarios.Example("noa.yaml")
+		if recordedErr != nil {
+			return
+		}
+		var b []byte
+		b, recordedErr = os.ReadFile(filepath.Join("testdata", "golden", "noa", "report.json"))
+		if recordedErr != nil {
+			return
+		}
+		recordedRev = &record.Review{}
+		recordedErr = json.Unmarshal(b, recordedRev)
+	})
+	if recordedErr != nil {
+		t.Fatal(recordedErr)
+	}
+	return recordedPlan, recordedRev
+}
+
 // hostileReview is the NOA review with every name replaced: services
 // service-0, service-1 …, workloads workload-0 …, one namespace, one event
 // name, one container, and rationale appended to every rationale. The
 // first recommendation also changes the CPU request, so the container
 // name reaches a JSON patch.
 func hostileReview(t testing.TB, n names) (*scenarios.Plan, *record.Review) {
-	plan, rev := noa(t)
+	plan, rev := noaRecorded(t)
 	p := *plan
 	p.Metadata.Name = n.plan
 	p.Services = slices.Clone(plan.Services)
@@ -410,11 +442,35 @@ func FuzzPatchNames(f *testing.F) {
 		p, rev := hostileReview(t, n)
 		files, _, err := RenderPatches(p, rev, PatchOptions{Generator: "headroom fuzz"})
 		if err != nil {
-			if !strings.Contains(err.Error(), "cannot name a file") {
+			if !strings.Contains(err.Error(), "cannot name a file") && !strings.Contains(err.Error(), "is not UTF-8") {
 				t.Fatalf("unexpected error: %v", err)
 			}
 			return
 		}
 		checkPatchSet(t, files, n)
 	})
+}
+
+// TestOpsText_StringsUntouched: the runbook spacing of a JSON patch does
+// not change the text inside its strings (a container named "," or ":").
+func TestOpsText_StringsUntouched(t *testing.T) {
+	ops := []jsonOp{
+		{Op: "test", Path: containerPath + "/name", Value: `a","b":c`},
+		{Op: "add", Path: "/x", Value: map[string]any{"cpu": "1", "k\":": []any{1, true, nil}}},
+	}
+	got, err := opsText(ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[
+    {"op": "test", "path": "/spec/template/spec/containers/0/name", "value": "a\",\"b\":c"},
+    {"op": "add", "path": "/x", "value": {"cpu": "1", "k\":": [1, true, null]}}
+  ]`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	var back []jsonOp
+	if err := json.Unmarshal([]byte(got), &back); err != nil || back[0].Value != ops[0].Value {
+		t.Errorf("round trip: %v %v", back, err)
+	}
 }

@@ -59,6 +59,9 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 	if opts.KubectlImage == "" {
 		opts.KubectlImage = DefaultKubectlImage
 	}
+	if err := checkUTF8(plan, rep); err != nil {
+		return nil, nil, err
+	}
 	var targets []patchTarget
 	var manifests []File
 	var refs []record.PatchFile
@@ -181,7 +184,9 @@ func opsText(ops []jsonOp) (string, error) {
 			return "", err
 		}
 		b.WriteString("    ")
-		b.Write(bytes.ReplaceAll(bytes.ReplaceAll(line, []byte(`":`), []byte(`": `)), []byte(`","`), []byte(`", "`)))
+		if err := spaced(&b, line); err != nil {
+			return "", err
+		}
 		if i < len(ops)-1 {
 			b.WriteString(",")
 		}

@@ -1,11 +1,18 @@
 package reports
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/headroom-dev/headroom/review/record"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // commentText makes s safe as the text of a "# …" line in YAML or sh: every
@@ -102,6 +109,96 @@ func checkFileName(p string) error {
 				q = fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(q[:80], ""), len(p))
 			}
 			return fmt.Errorf("patch file %q: a name of the plan (service, workload, scenario, event or namespace) cannot name a file; names must be DNS labels", q)
+		}
+	}
+	return nil
+}
+
+// spaced writes the JSON text js to b with a space after each ':' and ','
+// between tokens (the runbook's spacing), leaving strings as the encoder
+// wrote them: it re-emits tokens, so text inside a string is never touched.
+func spaced(b *strings.Builder, js []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	type level struct {
+		object bool
+		n      int // tokens written at this level
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			b.WriteRune(rune(d))
+			continue
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			switch {
+			case top.object && top.n%2 == 1:
+				b.WriteString(": ")
+			case top.n > 0:
+				b.WriteString(", ")
+			}
+			top.n++
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			b.WriteRune(rune(v))
+			stack = append(stack, level{object: v == '{'})
+		case string:
+			q, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			b.Write(q)
+		case json.Number:
+			b.WriteString(v.String())
+		case bool:
+			fmt.Fprint(b, v)
+		case nil:
+			b.WriteString("null")
+		}
+	}
+}
+
+// checkUTF8 refuses a name that JSON and YAML cannot carry: their encoders
+// would replace its invalid bytes, and a patch would name another object or
+// container than the plan's.
+func checkUTF8(plan *scenarios.Plan, rep *record.Review) error {
+	check := func(what, s string) error {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("%s %q is not UTF-8", what, s)
+		}
+		return nil
+	}
+	for i := range plan.Services {
+		s := &plan.Services[i]
+		for _, f := range []struct{ what, v string }{
+			{"service", s.Name}, {"namespace", s.Namespace}, {"workload", s.WorkloadRef.Name},
+			{"workload kind", s.WorkloadRef.Kind}, {"HPA name", s.HPAName}, {"container", s.Container},
+		} {
+			if err := check(f.what, f.v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ev := range rep.Events {
+		if err := check("event", ev.Event.Name); err != nil {
+			return err
+		}
+		for _, ps := range ev.PreScales {
+			for _, v := range []string{ps.Service, ps.Namespace, ps.TargetKind, ps.TargetName} {
+				if err := check("event "+ev.Event.Name+" pre-scale", v); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

@@ -363,6 +363,26 @@ var usageCSVHeader = []string{"time", "service", "container", "resource", "value
 // maxUsageBytes bounds a usage file.
 const maxUsageBytes = 1 << 30
 
+// The largest usage a sample may give: more cores or memory than any
+// machine has (the largest instance types are a few hundred cores and tens
+// of TiB) is a unit mistake or a corrupt file, not a usage.
+const (
+	maxUsageCores  = 10_000  // cores
+	maxUsageMemory = 1 << 50 // bytes, 1 PiB
+)
+
+// maxEchoBytes bounds a value quoted back in an error.
+const maxEchoBytes = 80
+
+// echo quotes s for an error message, cut to maxEchoBytes bytes with its
+// length when longer.
+func echo(s string) string {
+	if len(s) <= maxEchoBytes {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(strings.ToValidUTF8(s[:maxEchoBytes], "")), len(s))
+}
+
 // usageKey names one series of a usage file.
 type usageKey struct{ service, container, resource string }
 
@@ -381,8 +401,10 @@ type usageTable struct {
 
 // parseUsageCSV reads a usage file strictly: the exact header, five fields a
 // row, RFC 3339 times, a non-empty service and container, resource cpu or
-// memory, a finite value ≥ 0, and no two rows for the same series and
-// time. Errors are "name:line: field: problem".
+// memory, a finite value in [0, maxUsageCores] cores or [0, maxUsageMemory]
+// bytes, and no two rows for the same series and time. Errors are
+// "name:line:column: field: problem" ("name:line:" for a whole row), and
+// quote at most maxEchoBytes of a value.
 func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 	cr := csv.NewReader(&capReader{r: r, left: maxUsageBytes})
 	cr.FieldsPerRecord = -1
@@ -401,14 +423,18 @@ func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d: %v", name, pe.Line, pe.Err)
+				return nil, fmt.Errorf("%s:%d:%d: %v", name, pe.Line, pe.Column, pe.Err)
 			}
 			return nil, fmt.Errorf("read usage %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
+		pos := func(field int) string {
+			l, c := cr.FieldPos(field)
+			return fmt.Sprintf("%s:%d:%d", name, l, c)
+		}
 		if row == 0 {
 			if !slices.Equal(rec, usageCSVHeader) {
-				return nil, fmt.Errorf("%s:%d: header must be %q, got %q", name, line, strings.Join(usageCSVHeader, ","), strings.Join(rec, ","))
+				return nil, fmt.Errorf("%s:%d: header must be %q, got %s", name, line, strings.Join(usageCSVHeader, ","), echo(strings.Join(rec, ",")))
 			}
 			continue
 		}
@@ -417,28 +443,31 @@ func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 		}
 		ts, err := time.Parse(time.RFC3339, rec[0])
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: time: %q is not an RFC 3339 time such as 2026-11-02T14:00:00Z", name, line, rec[0])
+			return nil, fmt.Errorf("%s: time: %s is not an RFC 3339 time such as 2026-11-02T14:00:00Z", pos(0), echo(rec[0]))
 		}
 		key := usageKey{service: rec[1], container: rec[2], resource: rec[3]}
 		switch {
 		case key.service == "":
-			return nil, fmt.Errorf("%s:%d: service: empty", name, line)
+			return nil, fmt.Errorf("%s: service: empty", pos(1))
 		case key.container == "":
-			return nil, fmt.Errorf("%s:%d: container: empty", name, line)
+			return nil, fmt.Errorf("%s: container: empty", pos(2))
 		case key.resource != model.ResourceCPU && key.resource != model.ResourceMemory:
-			return nil, fmt.Errorf("%s:%d: resource: must be cpu or memory, got %q", name, line, key.resource)
+			return nil, fmt.Errorf("%s: resource: must be cpu or memory, got %s", pos(3), echo(key.resource))
+		}
+		unit, limit := "cores", float64(maxUsageCores)
+		if key.resource == model.ResourceMemory {
+			unit, limit = "bytes", maxUsageMemory
 		}
 		v, err := strconv.ParseFloat(rec[4], 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			unit := "cores"
-			if key.resource == model.ResourceMemory {
-				unit = "bytes"
-			}
-			return nil, fmt.Errorf("%s:%d: value: %q is not a finite number ≥ 0 (%s)", name, line, rec[4], unit)
+			return nil, fmt.Errorf("%s: value: %s is not a finite number ≥ 0 (%s)", pos(4), echo(rec[4]), unit)
+		}
+		if v > limit {
+			return nil, fmt.Errorf("%s: value: %s is more %s than any machine has (at most %g %s)", pos(4), echo(rec[4]), key.resource, limit, unit)
 		}
 		k := at{key, ts.UnixNano()}
 		if first, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%s:%d: a second %s sample for %s/%s at %s (the first is on line %d)", name, line, key.resource, key.service, key.container, rec[0], first)
+			return nil, fmt.Errorf("%s:%d: a second %s sample for %s/%s at %s (the first is on line %d)", name, line, key.resource, echo(key.service), echo(key.container), rec[0], first)
 		}
 		seen[k] = line
 		s := t.series[key]
@@ -505,9 +534,9 @@ func openCSVUsage(path string, stdin io.Reader, p *scenarios.Plan) (*csvUsage, e
 		line := t.series[key].line
 		switch {
 		case s == nil:
-			return nil, fmt.Errorf("%s:%d: service: %q is not a service of the plan", name, line, key.service)
+			return nil, fmt.Errorf("%s:%d: service: %s is not a service of the plan", name, line, echo(key.service))
 		case s.Container != key.container:
-			return nil, fmt.Errorf("%s:%d: container: service %s runs container %q, not %q", name, line, s.Name, s.Container, key.container)
+			return nil, fmt.Errorf("%s:%d: container: service %s runs container %q, not %s", name, line, s.Name, s.Container, echo(key.container))
 		}
 	}
 	for _, s := range p.Services {

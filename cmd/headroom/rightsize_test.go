@@ -325,7 +325,7 @@ func TestRightsize_Errors(t *testing.T) {
 		{"missing file", []string{"rightsize", "-f", noaPlan, "--usage", filepath.Join(dir, "nope.csv")}, exitError, "read usage: open"},
 		{"unknown service in file", []string{"rightsize", "-f", noaPlan, "--usage", unknown}, exitError, unknown + `:3: service: "noa-api" is not a service of the plan`},
 		{"wrong container", []string{"rightsize", "-f", noaPlan, "--usage", wrongContainer}, exitError, wrongContainer + `:2: container: service noa-mcp runs container "noa-mcp", not "sidecar"`},
-		{"negative value", []string{"rightsize", "-f", noaPlan, "--usage", badValue}, exitError, badValue + `:2: value: "-5" is not a finite number ≥ 0 (bytes)`},
+		{"negative value", []string{"rightsize", "-f", noaPlan, "--usage", badValue}, exitError, badValue + `:2:46: value: "-5" is not a finite number ≥ 0 (bytes)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,20 +346,31 @@ func TestParseUsageCSV(t *testing.T) {
 		{"header only", h, "u.csv: no samples after the header"},
 		{"wrong header", "time,service,resource,value\n", `u.csv:1: header must be "time,service,container,resource,value"`},
 		{"short row", h + "2026-11-02T00:00:00Z,a,a,cpu\n", "u.csv:2: want 5 fields"},
-		{"bad time", h + "2026-11-02 00:00,a,a,cpu,1\n", `u.csv:2: time: "2026-11-02 00:00" is not an RFC 3339 time`},
-		{"empty service", h + "2026-11-02T00:00:00Z,,a,cpu,1\n", "u.csv:2: service: empty"},
-		{"empty container", h + "2026-11-02T00:00:00Z,a,,cpu,1\n", "u.csv:2: container: empty"},
-		{"bad resource", h + "2026-11-02T00:00:00Z,a,a,gpu,1\n", `u.csv:2: resource: must be cpu or memory, got "gpu"`},
-		{"NaN", h + "2026-11-02T00:00:00Z,a,a,cpu,NaN\n", `u.csv:2: value: "NaN" is not a finite number ≥ 0 (cores)`},
-		{"Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,+Inf\n", `u.csv:2: value: "+Inf"`},
+		{"bad time", h + "2026-11-02 00:00,a,a,cpu,1\n", `u.csv:2:1: time: "2026-11-02 00:00" is not an RFC 3339 time`},
+		{"empty service", h + "2026-11-02T00:00:00Z,,a,cpu,1\n", "u.csv:2:22: service: empty"},
+		{"empty container", h + "2026-11-02T00:00:00Z,a,,cpu,1\n", "u.csv:2:24: container: empty"},
+		{"bad resource", h + "2026-11-02T00:00:00Z,a,a,gpu,1\n", `u.csv:2:26: resource: must be cpu or memory, got "gpu"`},
+		{"NaN", h + "2026-11-02T00:00:00Z,a,a,cpu,NaN\n", `u.csv:2:30: value: "NaN" is not a finite number ≥ 0 (cores)`},
+		{"Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,+Inf\n", `u.csv:2:30: value: "+Inf"`},
 		{"duplicate", h + "2026-11-02T00:00:00Z,a,a,cpu,1\n2026-11-02T01:00:00+01:00,a,a,cpu,2\n", "u.csv:3: a second cpu sample for a/a at 2026-11-02T01:00:00+01:00 (the first is on line 2)"},
-		{"bare quote", h + "2026-11-02T00:00:00Z,a\"b,a,cpu,1\n", `u.csv:2: bare " in non-quoted-field`},
+		{"1e308 cores", h + "2026-11-02T00:00:00Z,a,a,cpu,1e308\n", `u.csv:2:30: value: "1e308" is more cpu than any machine has (at most 10000 cores)`},
+		{"1e308 bytes", h + "2026-11-02T00:00:00Z,a,a,memory,1e308\n", `u.csv:2:33: value: "1e308" is more memory than any machine has (at most 1.1259e+15 bytes)`},
+		{"negative", h + "2026-11-02T00:00:00Z,a,a,memory,-1\n", `u.csv:2:33: value: "-1" is not a finite number ≥ 0 (bytes)`},
+		{"-Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,-Inf\n", `u.csv:2:30: value: "-Inf" is not`},
+		{"60 MB value", h + "2026-11-02T00:00:00Z,a,a,cpu," + strings.Repeat("9", 60<<20) + "x\n", `u.csv:2:30: value: "` + strings.Repeat("9", 80) + `"… (62914561 bytes) is not a finite number`},
+		{"60 MB time", h + strings.Repeat("2", 60<<20) + ",a,a,cpu,1\n", `u.csv:2:1: time: "` + strings.Repeat("2", 80) + `"… (62914560 bytes) is not`},
+		{"60 MB resource", h + "2026-11-02T00:00:00Z,a,a," + strings.Repeat("g", 60<<20) + ",1\n", `(62914560 bytes)`},
+		{"bare quote", h + "2026-11-02T00:00:00Z,a\"b,a,cpu,1\n", `u.csv:2:23: bare " in non-quoted-field`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseUsageCSV("u.csv", strings.NewReader(tt.in))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(err.Error()) > 400 {
+				msg := fmt.Sprint(err)
+				if len(msg) > 400 {
+					msg = msg[:400] + "…"
+				}
+				t.Errorf("err = %s (%d bytes), want one containing %q, at most 400 bytes", msg, len(fmt.Sprint(err)), tt.want)
 			}
 		})
 	}
