@@ -374,6 +374,14 @@ const (
 // maxEchoBytes bounds a value quoted back in an error.
 const maxEchoBytes = 80
 
+// cut is s, or its first maxEchoBytes bytes and its length.
+func cut(s string) string {
+	if len(s) <= maxEchoBytes {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(s[:maxEchoBytes], ""), len(s))
+}
+
 // echo quotes s for an error message, cut to maxEchoBytes bytes with its
 // length when longer.
 func echo(s string) string {
@@ -454,20 +462,20 @@ func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 		case key.resource != model.ResourceCPU && key.resource != model.ResourceMemory:
 			return nil, fmt.Errorf("%s: resource: must be cpu or memory, got %s", pos(3), echo(key.resource))
 		}
-		unit, limit := "cores", float64(maxUsageCores)
+		unit, limit, most := "cores", float64(maxUsageCores), "10000 cores"
 		if key.resource == model.ResourceMemory {
-			unit, limit = "bytes", maxUsageMemory
+			unit, limit, most = "bytes", maxUsageMemory, "1 PiB"
 		}
 		v, err := strconv.ParseFloat(rec[4], 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return nil, fmt.Errorf("%s: value: %s is not a finite number ≥ 0 (%s)", pos(4), echo(rec[4]), unit)
 		}
 		if v > limit {
-			return nil, fmt.Errorf("%s: value: %s is more %s than any machine has (at most %g %s)", pos(4), echo(rec[4]), key.resource, limit, unit)
+			return nil, fmt.Errorf("%s: value: %s is more %s than any machine has (at most %s)", pos(4), echo(rec[4]), key.resource, most)
 		}
 		k := at{key, ts.UnixNano()}
 		if first, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%s:%d: a second %s sample for %s/%s at %s (the first is on line %d)", name, line, key.resource, echo(key.service), echo(key.container), rec[0], first)
+			return nil, fmt.Errorf("%s:%d: a second %s sample for %s/%s at %s (the first is on line %d)", name, line, key.resource, cut(key.service), cut(key.container), rec[0], first)
 		}
 		seen[k] = line
 		s := t.series[key]

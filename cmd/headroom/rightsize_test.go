@@ -325,7 +325,7 @@ func TestRightsize_Errors(t *testing.T) {
 		{"missing file", []string{"rightsize", "-f", noaPlan, "--usage", filepath.Join(dir, "nope.csv")}, exitError, "read usage: open"},
 		{"unknown service in file", []string{"rightsize", "-f", noaPlan, "--usage", unknown}, exitError, unknown + `:3: service: "noa-api" is not a service of the plan`},
 		{"wrong container", []string{"rightsize", "-f", noaPlan, "--usage", wrongContainer}, exitError, wrongContainer + `:2: container: service noa-mcp runs container "noa-mcp", not "sidecar"`},
-		{"negative value", []string{"rightsize", "-f", noaPlan, "--usage", badValue}, exitError, badValue + `:2:46: value: "-5" is not a finite number ≥ 0 (bytes)`},
+		{"negative value", []string{"rightsize", "-f", noaPlan, "--usage", badValue}, exitError, badValue + `:2:45: value: "-5" is not a finite number ≥ 0 (bytes)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -354,12 +354,13 @@ func TestParseUsageCSV(t *testing.T) {
 		{"Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,+Inf\n", `u.csv:2:30: value: "+Inf"`},
 		{"duplicate", h + "2026-11-02T00:00:00Z,a,a,cpu,1\n2026-11-02T01:00:00+01:00,a,a,cpu,2\n", "u.csv:3: a second cpu sample for a/a at 2026-11-02T01:00:00+01:00 (the first is on line 2)"},
 		{"1e308 cores", h + "2026-11-02T00:00:00Z,a,a,cpu,1e308\n", `u.csv:2:30: value: "1e308" is more cpu than any machine has (at most 10000 cores)`},
-		{"1e308 bytes", h + "2026-11-02T00:00:00Z,a,a,memory,1e308\n", `u.csv:2:33: value: "1e308" is more memory than any machine has (at most 1.1259e+15 bytes)`},
+		{"1e308 bytes", h + "2026-11-02T00:00:00Z,a,a,memory,1e308\n", `u.csv:2:33: value: "1e308" is more memory than any machine has (at most 1 PiB)`},
 		{"negative", h + "2026-11-02T00:00:00Z,a,a,memory,-1\n", `u.csv:2:33: value: "-1" is not a finite number ≥ 0 (bytes)`},
 		{"-Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,-Inf\n", `u.csv:2:30: value: "-Inf" is not`},
 		{"60 MB value", h + "2026-11-02T00:00:00Z,a,a,cpu," + strings.Repeat("9", 60<<20) + "x\n", `u.csv:2:30: value: "` + strings.Repeat("9", 80) + `"… (62914561 bytes) is not a finite number`},
-		{"60 MB time", h + strings.Repeat("2", 60<<20) + ",a,a,cpu,1\n", `u.csv:2:1: time: "` + strings.Repeat("2", 80) + `"… (62914560 bytes) is not`},
-		{"60 MB resource", h + "2026-11-02T00:00:00Z,a,a," + strings.Repeat("g", 60<<20) + ",1\n", `(62914560 bytes)`},
+		{"1 MB time", h + strings.Repeat("2", 1<<20) + ",a,a,cpu,1\n", `u.csv:2:1: time: "` + strings.Repeat("2", 80) + `"… (1048576 bytes) is not`},
+		{"1 MB resource", h + "2026-11-02T00:00:00Z,a,a," + strings.Repeat("g", 1<<20) + ",1\n", `(1048576 bytes)`},
+		{"1 MB header", strings.Repeat("h", 1<<20) + "\n", `(1048576 bytes)`},
 		{"bare quote", h + "2026-11-02T00:00:00Z,a\"b,a,cpu,1\n", `u.csv:2:23: bare " in non-quoted-field`},
 	}
 	for _, tt := range tests {
@@ -399,8 +400,9 @@ func TestParseWindow(t *testing.T) {
 	}
 }
 
-// FuzzParseUsageCSV: any input gives samples that are finite and ≥ 0 with
-// their series non-empty, or an error that names the file; never a panic.
+// FuzzParseUsageCSV: any input gives samples in [0, the resource's bound] with
+// their series non-empty, or an error that names the file and echoes at
+// most a few hundred bytes of it; never a panic.
 func FuzzParseUsageCSV(f *testing.F) {
 	data, err := os.ReadFile(filepath.Join("..", "..", noaUsage))
 	if err != nil {
@@ -411,11 +413,17 @@ func FuzzParseUsageCSV(f *testing.F) {
 	f.Add(lines[0] + "2026-11-02T00:00:00Z,a,a,cpu,1\n2026-11-02T00:00:00Z,a,a,cpu,2\n")
 	f.Add(lines[0] + "\"2026-11-02T00:00:00Z\",\"a\",\"a\",\"memory\",\"1e9\"\n")
 	f.Add("time,service,container,resource,value\r\n2026-11-02T00:00:00+02:00,x,y,cpu,0x1p-2\r\n")
+	for _, v := range []string{"1e308", "NaN", "-Inf", "-0", "-1e-300", "10000.000001", "1125899906842625", strings.Repeat("9", 4096)} {
+		f.Add(lines[0] + "2026-11-02T00:00:00Z,a,a,cpu," + v + "\n2026-11-02T00:00:00Z,a,a,memory," + v + "\n")
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		tab, err := parseUsageCSV("f.csv", strings.NewReader(in))
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "f.csv") && !strings.HasPrefix(err.Error(), "read usage f.csv") {
 				t.Fatalf("error does not name the file: %v", err)
+			}
+			if len(err.Error()) > 1024 {
+				t.Fatalf("an error of %d bytes echoes the input", len(err.Error()))
 			}
 			return
 		}
@@ -424,7 +432,11 @@ func FuzzParseUsageCSV(f *testing.F) {
 				t.Fatalf("empty series or name: %+v", k)
 			}
 			for _, u := range s.samples {
-				if !(u.Value >= 0) || math.IsInf(u.Value, 0) {
+				limit := float64(maxUsageCores)
+				if k.resource == "memory" {
+					limit = maxUsageMemory
+				}
+				if !(u.Value >= 0) || u.Value > limit {
 					t.Fatalf("value %v accepted", u.Value)
 				}
 			}
