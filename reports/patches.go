@@ -59,7 +59,7 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 	if opts.KubectlImage == "" {
 		opts.KubectlImage = DefaultKubectlImage
 	}
-	if err := checkUTF8(plan, rep); err != nil {
+	if err := checkNames(plan, rep); err != nil {
 		return nil, nil, err
 	}
 	var targets []patchTarget

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -168,13 +169,16 @@ func spaced(b *strings.Builder, js []byte) error {
 	}
 }
 
-// checkUTF8 refuses a name that JSON and YAML cannot carry: their encoders
-// would replace its invalid bytes, and a patch would name another object or
-// container than the plan's.
-func checkUTF8(plan *scenarios.Plan, rep *record.Review) error {
+// checkNames refuses a name that JSON and YAML cannot carry: invalid UTF-8
+// (the encoders would replace it, and a patch would name another object or
+// container than the plan's) or a control character JSON leaves unescaped
+// (DEL, C1) or U+FEFF, which a YAML stream may not hold (YAML 1.2 §5.1).
+// Other control characters (a newline) are escaped by the encoders and in
+// comments; the name then names no file (checkFileName).
+func checkNames(plan *scenarios.Plan, rep *record.Review) error {
 	check := func(what, s string) error {
-		if !utf8.ValidString(s) {
-			return fmt.Errorf("%s %q is not UTF-8", what, s)
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0xfeff }) {
+			return fmt.Errorf("%s %s is not UTF-8 or holds a control character", what, strconv.QuoteToASCII(cutName(s)))
 		}
 		return nil
 	}
@@ -202,4 +206,12 @@ func checkUTF8(plan *scenarios.Plan, rep *record.Review) error {
 		}
 	}
 	return nil
+}
+
+// cutName shortens a name for an error message.
+func cutName(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return s[:80] + "…"
 }
