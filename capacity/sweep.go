@@ -52,6 +52,39 @@ type SweepShard struct {
 	// Total is the number of candidates in the whole grid.
 	Total   int              `json:"total"`
 	Results []SweepCandidate `json:"results"`
+	// ResultsDigest covers everything above (the sweep's Digest, the
+	// shard's place and its results): a shard whose values were edited or
+	// damaged after the sweep wrote it does not merge. It detects edits
+	// and corruption; it is not a signature (whoever edits the file can
+	// recompute it).
+	ResultsDigest string `json:"resultsDigest"`
+}
+
+// Verify checks the shard against its ResultsDigest.
+func (s *SweepShard) Verify() error {
+	if s.ResultsDigest == "" {
+		return fmt.Errorf("shard %d/%d has no resultsDigest (written by an older headroom?): run the shard again", s.Shard, s.Shards)
+	}
+	d, err := s.resultsDigest()
+	if err != nil {
+		return fmt.Errorf("shard %d/%d: %w", s.Shard, s.Shards, err)
+	}
+	if d != s.ResultsDigest {
+		return fmt.Errorf("shard %d/%d: its contents do not match its resultsDigest (edited or damaged after the sweep wrote it): run the shard again", s.Shard, s.Shards)
+	}
+	return nil
+}
+
+// resultsDigest is the SHA-256 of the shard's JSON without ResultsDigest.
+func (s *SweepShard) resultsDigest() (string, error) {
+	c := *s
+	c.ResultsDigest = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "", fmt.Errorf("digest results: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
 // SweepResult is a whole sweep, merged.
@@ -266,12 +299,16 @@ func Sweep(ctx context.Context, plan *scenarios.Plan, grid *SweepGrid, shard Sha
 	if err != nil {
 		return nil, err
 	}
+	if out.ResultsDigest, err = out.resultsDigest(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
 // MergeSweep joins the shards of one sweep, given in any order, into the
 // whole: every shard 0 … N−1 exactly once, from the same plan and grid,
-// every candidate exactly once. The result depends only on the candidates,
+// each as the sweep wrote it (its ResultsDigest), every candidate exactly
+// once. The result depends only on the candidates,
 // not on the split.
 func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 	if len(shards) == 0 {
@@ -294,6 +331,9 @@ func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 			return nil, fmt.Errorf("shard %d/%d is out of range", s.Shard, s.Shards)
 		case seen[s.Shard]:
 			return nil, fmt.Errorf("shard %d/%d is given twice", s.Shard, s.Shards)
+		}
+		if err := s.Verify(); err != nil {
+			return nil, err
 		}
 		seen[s.Shard] = true
 	}

@@ -129,6 +129,14 @@ func TestMergeSweep_Errors(t *testing.T) {
 	moved := *s[1]
 	moved.Results = append([]SweepCandidate(nil), s[1].Results...)
 	moved.Results[0].Index = 0
+	moved.ResultsDigest, _ = moved.resultsDigest() // a forger who recomputes it
+	edited := *s[1]
+	edited.Results = append([]SweepCandidate(nil), s[1].Results...)
+	edited.Results[0].Cost /= 2
+	old := *s[1]
+	old.ResultsDigest = ""
+	renumbered := *s[1]
+	renumbered.Total++
 	for _, tt := range []struct {
 		name   string
 		shards []*SweepShard
@@ -139,6 +147,9 @@ func TestMergeSweep_Errors(t *testing.T) {
 		{"twice", []*SweepShard{s[0], s[1], s[1], s[2]}, "given twice"},
 		{"other sweep", []*SweepShard{s[0], s[1], &other}, "different sweeps"},
 		{"wrong shard's candidate", []*SweepShard{s[0], &moved, s[2]}, "belongs to shard 0"},
+		{"edited results", []*SweepShard{s[0], &edited, s[2]}, "shard 1/3: its contents do not match its resultsDigest"},
+		{"edited header", []*SweepShard{&renumbered}, "its contents do not match its resultsDigest"},
+		{"no results digest", []*SweepShard{s[0], &old, s[2]}, "shard 1/3 has no resultsDigest"},
 		{"forged", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: -1}}, "is not a sweep"},
 		{"empty", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: 1}}, "is not a sweep"},
 	} {

@@ -3,7 +3,7 @@
 // report (report.html, report.md, report.json) and the patches directory
 // of its recommendations and event pre-scales. Render does all of it;
 // RenderFigures, RenderPatches, JSON, Markdown and HTML each one part, and
-// WriteDir writes the files. It reads the review and the plan and
+// WriteDir writes them as one set. It reads the review and the plan and
 // computes nothing: no sizing, no simulation (it does not import package
 // sim, capacity or review, only review/record).
 //

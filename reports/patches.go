@@ -59,6 +59,9 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 	if opts.KubectlImage == "" {
 		opts.KubectlImage = DefaultKubectlImage
 	}
+	if err := checkNames(plan, rep); err != nil {
+		return nil, nil, err
+	}
 	var targets []patchTarget
 	var manifests []File
 	var refs []record.PatchFile
@@ -77,14 +80,14 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 				return nil, nil, err
 			}
 			manifests = append(manifests, f)
-			refs = append(refs, record.PatchFile{Path: f.Path, Target: "HorizontalPodAutoscaler " + svc.Namespace + "/" + scenarios.HPAName(svc), Rationale: rec.HPARationale})
+			refs = append(refs, record.PatchFile{Path: f.Path, Target: "HorizontalPodAutoscaler " + nsName(svc.Namespace, scenarios.HPAName(svc)), Rationale: rec.HPARationale})
 		}
 	}
 	for i := range plan.Services {
 		svc := &plan.Services[i]
 		f := vpaManifest(svc, opts.Generator)
 		manifests = append(manifests, f)
-		refs = append(refs, record.PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + svc.Namespace + "/" + svc.WorkloadRef.Name, Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
+		refs = append(refs, record.PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + nsName(svc.Namespace, svc.WorkloadRef.Name), Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
 	}
 	namespaces := map[string]bool{}
 	for _, ev := range rep.Events {
@@ -93,19 +96,23 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 			for _, raise := range []bool{true, false} {
 				f := cronJob(ev.Event, ps, raise, opts)
 				manifests = append(manifests, f)
-				refs = append(refs, record.PatchFile{Path: f.Path, Target: "CronJob " + ps.Namespace, Rationale: ps.Rationale})
+				refs = append(refs, record.PatchFile{Path: f.Path, Target: strings.TrimSpace("CronJob " + ps.Namespace), Rationale: ps.Rationale})
 			}
 		}
 	}
 	for _, ns := range sortedKeys(namespaces) {
 		f := scheduledScalingRBAC(ns, opts.Generator)
 		manifests = append(manifests, f)
-		refs = append(refs, record.PatchFile{Path: f.Path, Target: "ServiceAccount, Role, RoleBinding " + ns, Rationale: []string{"lets the scheduled-scaling CronJobs patch HPAs and scale workloads in " + ns + ", nothing else"}})
+		where := ns
+		if where == "" {
+			where = "the namespace they are applied to"
+		}
+		refs = append(refs, record.PatchFile{Path: f.Path, Target: strings.TrimSpace("ServiceAccount, Role, RoleBinding " + ns), Rationale: []string{"lets the scheduled-scaling CronJobs patch HPAs and scale workloads in " + where + ", nothing else"}})
 	}
 
 	var files []File
 	var script bytes.Buffer
-	fmt.Fprintf(&script, "#!/bin/sh\n# kubectl JSON patches for plan %s, written by %s.\n", rep.Plan, opts.Generator)
+	fmt.Fprintf(&script, "#!/bin/sh\n# kubectl JSON patches for plan %s, written by %s.\n", commentText(rep.Plan), commentText(opts.Generator))
 	script.WriteString("# Each command carries its reason. Review, then run: sh kubectl-patches.sh\n")
 	script.WriteString("# The \"test\" operations make a patch fail, changing nothing, when container 0 is not\n# the one the plan names.\nset -eu\n")
 	var patchPaths []string
@@ -116,13 +123,22 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 		}
 		script.WriteString("\n")
 		for _, r := range t.rationale {
-			fmt.Fprintf(&script, "# %s/%s: %s\n", strings.ToLower(t.kind), t.name, r)
+			fmt.Fprintf(&script, "# %s/%s: %s\n", commentText(strings.ToLower(t.kind)), commentText(t.name), commentText(r))
 		}
-		fmt.Fprintf(&script, "kubectl patch %s %s -n %s --type='json' \\\n  -p='%s'\n", strings.ToLower(t.kind), t.name, t.namespace, ops)
+		// Every argument is quoted for sh; -n is left out without a
+		// namespace, so kubectl uses its current one, as headroom apply
+		// gives such objects its -n or the context's namespace.
+		ns := ""
+		if t.namespace != "" {
+			ns = " -n " + shellQuote(t.namespace)
+		} else {
+			script.WriteString("# No namespace in the plan: kubectl's current namespace (-n or the context's).\n")
+		}
+		fmt.Fprintf(&script, "kubectl patch %s %s%s --type='json' \\\n  -p=%s\n", shellQuote(strings.ToLower(t.kind)), shellQuote(t.name), ns, shellQuote(ops))
 
 		obj := map[string]any{
 			"apiVersion": t.apiVersion, "kind": t.kind,
-			"metadata": map[string]any{"name": t.name, "namespace": t.namespace},
+			"metadata": meta(t.name, t.namespace, nil),
 			"spec":     t.strategic,
 		}
 		b, err := yaml.Marshal(obj)
@@ -132,7 +148,7 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 		p := path.Join("strategic", strings.ToLower(t.kind)+"-"+t.name+".yaml")
 		files = append(files, File{Path: p, Data: withComments(t.rationale, b)})
 		patchPaths = append(patchPaths, p)
-		refs = append(refs, record.PatchFile{Path: p, Target: t.kind + " " + t.namespace + "/" + t.name, Rationale: t.rationale})
+		refs = append(refs, record.PatchFile{Path: p, Target: t.kind + " " + nsName(t.namespace, t.name), Rationale: t.rationale})
 	}
 	if len(targets) == 0 {
 		script.WriteString("\n# Nothing to patch: every service is sized for every scenario.\n")
@@ -148,6 +164,11 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 		}
 	}
 	files = append(files, kustomization(rep.Plan, opts.Generator, patchPaths, resources))
+	for _, f := range files {
+		if err := checkFileName(f.Path); err != nil {
+			return nil, nil, err
+		}
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Path < refs[j].Path })
 	return files, refs, nil
@@ -163,7 +184,9 @@ func opsText(ops []jsonOp) (string, error) {
 			return "", err
 		}
 		b.WriteString("    ")
-		b.Write(bytes.ReplaceAll(bytes.ReplaceAll(line, []byte(`":`), []byte(`": `)), []byte(`","`), []byte(`", "`)))
+		if err := spaced(&b, line); err != nil {
+			return "", err
+		}
 		if i < len(ops)-1 {
 			b.WriteString(",")
 		}
@@ -176,7 +199,7 @@ func opsText(ops []jsonOp) (string, error) {
 func withComments(lines []string, body []byte) []byte {
 	var b bytes.Buffer
 	for _, l := range lines {
-		fmt.Fprintf(&b, "# %s\n", l)
+		fmt.Fprintf(&b, "# %s\n", commentText(l))
 	}
 	b.Write(body)
 	return b.Bytes()
@@ -325,8 +348,7 @@ func hpaManifest(svc *scenarios.Service, rec record.Recommendation) (File, error
 func vpaManifest(svc *scenarios.Service, generator string) File {
 	obj := map[string]any{
 		"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
-		"metadata": map[string]any{"name": svc.WorkloadRef.Name, "namespace": svc.Namespace,
-			"labels": map[string]any{"app.kubernetes.io/managed-by": "headroom"}},
+		"metadata": meta(svc.WorkloadRef.Name, svc.Namespace, map[string]any{"app.kubernetes.io/managed-by": "headroom"}),
 		"spec": map[string]any{
 			"targetRef":    map[string]any{"apiVersion": "apps/v1", "kind": svc.WorkloadRef.Kind, "name": svc.WorkloadRef.Name},
 			"updatePolicy": map[string]any{"updateMode": "Off"},
@@ -355,15 +377,16 @@ func cronJob(ev scenarios.Event, ps scenarios.PreScale, raise bool, opts PatchOp
 			spec["maxReplicas"] = maxR
 		}
 		patch, _ := json.Marshal(map[string]any{"spec": spec})
-		args = []string{"kubectl", "patch", "horizontalpodautoscaler", ps.TargetName, "-n", ps.Namespace, "--type=merge", "-p", string(patch)}
+		args = append([]string{"kubectl", "patch", "horizontalpodautoscaler", ps.TargetName}, namespaceArgs(ps.Namespace)...)
+		args = append(args, "--type=merge", "-p", string(patch))
 	} else {
-		args = []string{"kubectl", "scale", strings.ToLower(ps.TargetKind), ps.TargetName, "-n", ps.Namespace, fmt.Sprintf("--replicas=%d", floor)}
+		args = append([]string{"kubectl", "scale", strings.ToLower(ps.TargetKind), ps.TargetName}, namespaceArgs(ps.Namespace)...)
+		args = append(args, fmt.Sprintf("--replicas=%d", floor))
 	}
 	suspend := !ev.Dated
 	obj := map[string]any{
 		"apiVersion": "batch/v1", "kind": "CronJob",
-		"metadata": map[string]any{"name": name, "namespace": ps.Namespace,
-			"labels": map[string]any{"app.kubernetes.io/managed-by": "headroom", "headroom.dev/event": ev.Name}},
+		"metadata": meta(name, ps.Namespace, map[string]any{"app.kubernetes.io/managed-by": "headroom", "headroom.dev/event": ev.Name}),
 		"spec": map[string]any{
 			"schedule": scenarios.CronSchedule(at, clock), "timeZone": "Etc/UTC",
 			"concurrencyPolicy": "Forbid", "startingDeadlineSeconds": 300, "suspend": suspend,
@@ -410,18 +433,21 @@ func jobName(base, verb string) string {
 
 func scheduledScalingRBAC(namespace, generator string) File {
 	sa := map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
-		"metadata": map[string]any{"name": ScheduledScalingAccount, "namespace": namespace}}
+		"metadata": meta(ScheduledScalingAccount, namespace, nil)}
 	role := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-		"metadata": map[string]any{"name": ScheduledScalingAccount, "namespace": namespace},
+		"metadata": meta(ScheduledScalingAccount, namespace, nil),
 		"rules": []any{
 			map[string]any{"apiGroups": []any{"autoscaling"}, "resources": []any{"horizontalpodautoscalers"}, "verbs": []any{"get", "patch"}},
 			map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments/scale", "statefulsets/scale"}, "verbs": []any{"get", "patch", "update"}},
 			map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments", "statefulsets"}, "verbs": []any{"get"}},
 		}}
+	// A ServiceAccount subject without a namespace is the RoleBinding's.
+	subject := meta(ScheduledScalingAccount, namespace, nil)
+	subject["kind"] = "ServiceAccount"
 	binding := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-		"metadata": map[string]any{"name": ScheduledScalingAccount, "namespace": namespace},
+		"metadata": meta(ScheduledScalingAccount, namespace, nil),
 		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ScheduledScalingAccount},
-		"subjects": []any{map[string]any{"kind": "ServiceAccount", "name": ScheduledScalingAccount, "namespace": namespace}}}
+		"subjects": []any{subject}}
 	var b bytes.Buffer
 	b.WriteString("# The identity of the scheduled-scaling CronJobs: it may patch HPAs and scale workloads in this namespace, nothing else.\n")
 	for i, obj := range []map[string]any{sa, role, binding} {
@@ -431,12 +457,16 @@ func scheduledScalingRBAC(namespace, generator string) File {
 		y, _ := yaml.Marshal(obj)
 		b.Write(y)
 	}
-	return File{Path: "manifests/rbac-" + ScheduledScalingAccount + "-" + namespace + ".yaml", Data: b.Bytes()}
+	name := "manifests/rbac-" + ScheduledScalingAccount + ".yaml"
+	if namespace != "" {
+		name = "manifests/rbac-" + ScheduledScalingAccount + "-" + namespace + ".yaml"
+	}
+	return File{Path: name, Data: b.Bytes()}
 }
 
 func kustomization(plan, generator string, patches, resources []string) File {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Right-sizing for plan %s, written by %s.\n", plan, generator)
+	fmt.Fprintf(&b, "# Right-sizing for plan %s, written by %s.\n", commentText(plan), commentText(generator))
 	b.WriteString("# A kustomize Component: add it to the overlay that deploys these workloads with\n#   components: [path/to/patches]\n")
 	b.WriteString("# patches change existing objects; resources are new ones (VPAs in Off mode, event CronJobs).\n")
 	b.WriteString("# The manifests/hpa-*.yaml files are whole HPAs for repositories without kustomize; they are not listed.\n")

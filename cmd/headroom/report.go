@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/reports"
 	"github.com/headroom-dev/headroom/review"
@@ -86,7 +87,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
-	f.StringVarP(&o.OutDir, "output-dir", "o", o.OutDir, "directory to write the report into (created; its plots/ and patches/ are replaced)")
+	f.StringVarP(&o.OutDir, "output-dir", "o", o.OutDir, "directory to write the report into (created, or replaced as a set: headroom's files of an earlier report go, other files stay; not /, home or the current directory)")
 	f.StringVar(&o.HPAFile, "hpa", "", "proposed HorizontalPodAutoscaler manifest(s) to compare instead of headroom's recommendations")
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
@@ -113,6 +114,9 @@ func (o *reportOptions) Validate() error {
 	}
 	if o.OutDir == "" {
 		return usageErrorf("-o/--output-dir must name a directory")
+	}
+	if err := atomicfile.CheckOutputDir(o.OutDir); err != nil {
+		return usageErrorf("-o/--output-dir: %v", err)
 	}
 	switch o.Plots {
 	case "auto", "all", "at-risk", "none":
@@ -255,7 +259,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	progress("writing %d files to %s", len(out.Files), o.OutDir)
-	if err := reports.WriteDir(o.OutDir, out.Files, []string{"plots", "patches"}); err != nil {
+	if err := reports.WriteDir(cmd.Context(), o.OutDir, out.Files); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.Out, "%s\n\n", rev.Summary.Verdict)

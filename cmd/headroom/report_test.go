@@ -31,16 +31,16 @@ func TestReport_NOA(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil || rep.SchemaVersion != "headroom.dev/report/v1" || len(rep.Events) != 1 {
 		t.Errorf("report.json: %v, schema %q, %d events", err, rep.SchemaVersion, len(rep.Events))
 	}
-	// A second report replaces the patches whole: a stale file does not survive.
-	stale := filepath.Join(dir, "patches", "strategic", "stale.yaml")
-	if err := os.WriteFile(stale, []byte("kind: Stale\n"), 0o644); err != nil {
+	// A second report keeps the user's own files, in DIR and in patches/.
+	mine := filepath.Join(dir, "patches", "strategic", "mine.yaml")
+	if err := os.WriteFile(mine, []byte("kind: Mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false"); code != exitCheckFailed {
 		t.Fatalf("second run: exit %d\n%s", code, errOut)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Error("a stale patch survived the second report")
+	if b, err := os.ReadFile(mine); err != nil || string(b) != "kind: Mine\n" {
+		t.Errorf("the user's file in patches/ did not survive the second report: %q %v", b, err)
 	}
 	again, _ := os.ReadFile(filepath.Join(dir, "report.json"))
 	if !bytes.Equal(b, again) {
@@ -86,6 +86,10 @@ func TestReport_Usage(t *testing.T) {
 		{[]string{"report", "-f", noaPlan, "--event", "x", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T17:00:00Z", "--event-peak", "2"}, "must end after it starts"},
 		{[]string{"report", "-f", noaPlan, "--event", "daily", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "2"}, "already has a scenario"},
 		{[]string{"report", "-f", noaPlan, "--mode", "guess"}, "--mode must be"},
+		{[]string{"report", "-f", noaPlan, "-o", "/"}, "is the root directory"},
+		{[]string{"report", "-f", noaPlan, "-o", "."}, "is the current directory"},
+		{[]string{"report", "-f", noaPlan, "-o", ".."}, "is a parent of the current directory"},
+		{[]string{"report", "-f", noaPlan, "-o", os.Getenv("HOME")}, "home directory"},
 	} {
 		_, errOut, code := runCLI(t, "", tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
@@ -104,4 +108,45 @@ func FuzzParseMultiplier(f *testing.F) {
 			t.Errorf("%q → %v without error", s, v)
 		}
 	})
+}
+
+// TestReport_RerunRemovesOnlyItsOwnFiles: a second report removes the
+// files the first wrote and it does not (the CronJobs of an event no longer
+// given), and keeps the user's files beside them; nothing is left beside
+// the directory.
+func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "review")
+	event := []string{"--event", "launch", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x"}
+	args := []string{"report", "-f", noaPlan, "-o", dir, "--series=false", "--plots", "none"}
+	if _, errOut, code := runCLI(t, "", append(args, event...)...); code != exitCheckFailed && code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	launch, _ := filepath.Glob(filepath.Join(dir, "patches", "manifests", "cronjob-prescale-launch-*"))
+	if len(launch) == 0 {
+		t.Fatal("no launch CronJobs")
+	}
+	user := map[string]string{"notes.md": "mine", "patches/manifests/my-cronjob.yaml": "kind: Mine\n", "plots/by-hand.svg": "<svg/>"}
+	for p, data := range user {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, filepath.FromSlash(p))), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, errOut, code := runCLI(t, "", args...); code != exitCheckFailed {
+		t.Fatalf("second run: exit %d\n%s", code, errOut)
+	}
+	for _, m := range launch {
+		if _, err := os.Stat(m); !os.IsNotExist(err) {
+			t.Errorf("%s (the first run's) survived the second", m)
+		}
+	}
+	for p, data := range user {
+		if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err != nil || string(b) != data {
+			t.Errorf("the user's %s: %q %v", p, b, err)
+		}
+	}
+	if es, _ := os.ReadDir(parent); len(es) != 1 {
+		t.Errorf("beside the report: %v", es)
+	}
 }

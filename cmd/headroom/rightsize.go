@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/reports"
@@ -107,7 +108,7 @@ WINDOW of the data (of the file's own data for --usage).`,
 	f.Float64Var(&o.CPUPercentile, "cpu-percentile", o.CPUPercentile, "CPU usage percentile of the percentile strategy, in (0, 100]")
 	f.Float64Var(&o.Buffer, "buffer", o.Buffer, "percent added to maximum usage by the percentile (memory) and max strategies")
 	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or yaml")
-	f.StringVar(&o.Patches, "patches", "", "also write the changes as a patches directory (replaced whole), for headroom apply or a kustomize overlay")
+	f.StringVar(&o.Patches, "patches", "", "also write the changes as a patches directory, for headroom apply or a kustomize overlay (headroom's files of an earlier run are replaced, other files stay)")
 	return cmd
 }
 
@@ -123,6 +124,11 @@ func (o *rightsizeOptions) Validate() error {
 		return usageErrorf("one of --usage FILE or --prometheus-url URL is required: where the usage history comes from (try --usage testdata/noa-usage.csv)")
 	case o.Usage == "-" && o.Filename == "-":
 		return usageErrorf("-f - and --usage - cannot both read standard input")
+	}
+	if o.Patches != "" {
+		if err := atomicfile.CheckOutputDir(o.Patches); err != nil {
+			return usageErrorf("--patches: %v", err)
+		}
 	}
 	st, err := model.ParseStrategy(o.Strategy)
 	if err != nil {
@@ -233,15 +239,16 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 		fmt.Fprintf(o.streams.ErrOut, "warning: no usage data for %s in %s; left out\n", strings.Join(rep.Skipped, ", "), o.sourceName)
 	}
 	if o.Patches != "" {
-		return o.writePatches(rep.Changes)
+		return o.writePatches(ctx, rep.Changes)
 	}
 	return nil
 }
 
 // writePatches writes the changes as a patches directory (the layout of
 // package reports: kubectl JSON patches, a kustomize component, whole HPAs,
-// VPAs in Off mode), replacing the directory whole.
-func (o *rightsizeOptions) writePatches(changes []capacity.ResourceChange) error {
+// VPAs in Off mode) as one set: headroom's files of an earlier run are
+// replaced, the user's own files in the directory kept.
+func (o *rightsizeOptions) writePatches(ctx context.Context, changes []capacity.ResourceChange) error {
 	recs, err := capacity.Recommendations(o.plan, changes)
 	if err != nil {
 		return err
@@ -255,11 +262,7 @@ func (o *rightsizeOptions) writePatches(changes []capacity.ResourceChange) error
 		return err
 	}
 	dir := filepath.Clean(o.Patches)
-	base := filepath.Base(dir)
-	for i := range files {
-		files[i].Path = base + "/" + files[i].Path
-	}
-	if err := reports.WriteDir(filepath.Dir(dir), files, []string{base}); err != nil {
+	if err := reports.WriteDir(ctx, dir, files); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "wrote %d change(s) to %s (check them with: headroom apply -f %s)\n", len(recs), dir, dir)
@@ -360,6 +363,34 @@ var usageCSVHeader = []string{"time", "service", "container", "resource", "value
 // maxUsageBytes bounds a usage file.
 const maxUsageBytes = 1 << 30
 
+// The largest usage a sample may give: more cores or memory than any
+// machine has (the largest instance types are a few hundred cores and tens
+// of TiB) is a unit mistake or a corrupt file, not a usage.
+const (
+	maxUsageCores  = 10_000  // cores
+	maxUsageMemory = 1 << 50 // bytes, 1 PiB
+)
+
+// maxEchoBytes bounds a value quoted back in an error.
+const maxEchoBytes = 80
+
+// cut is s, or its first maxEchoBytes bytes and its length.
+func cut(s string) string {
+	if len(s) <= maxEchoBytes {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strings.ToValidUTF8(s[:maxEchoBytes], ""), len(s))
+}
+
+// echo quotes s for an error message, cut to maxEchoBytes bytes with its
+// length when longer.
+func echo(s string) string {
+	if len(s) <= maxEchoBytes {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(strings.ToValidUTF8(s[:maxEchoBytes], "")), len(s))
+}
+
 // usageKey names one series of a usage file.
 type usageKey struct{ service, container, resource string }
 
@@ -378,8 +409,10 @@ type usageTable struct {
 
 // parseUsageCSV reads a usage file strictly: the exact header, five fields a
 // row, RFC 3339 times, a non-empty service and container, resource cpu or
-// memory, a finite value ≥ 0, and no two rows for the same series and
-// time. Errors are "name:line: field: problem".
+// memory, a finite value in [0, maxUsageCores] cores or [0, maxUsageMemory]
+// bytes, and no two rows for the same series and time. Errors are
+// "name:line:column: field: problem" ("name:line:" for a whole row), and
+// quote at most maxEchoBytes of a value.
 func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 	cr := csv.NewReader(&capReader{r: r, left: maxUsageBytes})
 	cr.FieldsPerRecord = -1
@@ -398,14 +431,18 @@ func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d: %v", name, pe.Line, pe.Err)
+				return nil, fmt.Errorf("%s:%d:%d: %v", name, pe.Line, pe.Column, pe.Err)
 			}
 			return nil, fmt.Errorf("read usage %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
+		pos := func(field int) string {
+			l, c := cr.FieldPos(field)
+			return fmt.Sprintf("%s:%d:%d", name, l, c)
+		}
 		if row == 0 {
 			if !slices.Equal(rec, usageCSVHeader) {
-				return nil, fmt.Errorf("%s:%d: header must be %q, got %q", name, line, strings.Join(usageCSVHeader, ","), strings.Join(rec, ","))
+				return nil, fmt.Errorf("%s:%d: header must be %q, got %s", name, line, strings.Join(usageCSVHeader, ","), echo(strings.Join(rec, ",")))
 			}
 			continue
 		}
@@ -414,28 +451,31 @@ func parseUsageCSV(name string, r io.Reader) (*usageTable, error) {
 		}
 		ts, err := time.Parse(time.RFC3339, rec[0])
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: time: %q is not an RFC 3339 time such as 2026-11-02T14:00:00Z", name, line, rec[0])
+			return nil, fmt.Errorf("%s: time: %s is not an RFC 3339 time such as 2026-11-02T14:00:00Z", pos(0), echo(rec[0]))
 		}
 		key := usageKey{service: rec[1], container: rec[2], resource: rec[3]}
 		switch {
 		case key.service == "":
-			return nil, fmt.Errorf("%s:%d: service: empty", name, line)
+			return nil, fmt.Errorf("%s: service: empty", pos(1))
 		case key.container == "":
-			return nil, fmt.Errorf("%s:%d: container: empty", name, line)
+			return nil, fmt.Errorf("%s: container: empty", pos(2))
 		case key.resource != model.ResourceCPU && key.resource != model.ResourceMemory:
-			return nil, fmt.Errorf("%s:%d: resource: must be cpu or memory, got %q", name, line, key.resource)
+			return nil, fmt.Errorf("%s: resource: must be cpu or memory, got %s", pos(3), echo(key.resource))
+		}
+		unit, limit, most := "cores", float64(maxUsageCores), "10000 cores"
+		if key.resource == model.ResourceMemory {
+			unit, limit, most = "bytes", maxUsageMemory, "1 PiB"
 		}
 		v, err := strconv.ParseFloat(rec[4], 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			unit := "cores"
-			if key.resource == model.ResourceMemory {
-				unit = "bytes"
-			}
-			return nil, fmt.Errorf("%s:%d: value: %q is not a finite number ≥ 0 (%s)", name, line, rec[4], unit)
+			return nil, fmt.Errorf("%s: value: %s is not a finite number ≥ 0 (%s)", pos(4), echo(rec[4]), unit)
+		}
+		if v > limit {
+			return nil, fmt.Errorf("%s: value: %s is more %s than any machine has (at most %s)", pos(4), echo(rec[4]), key.resource, most)
 		}
 		k := at{key, ts.UnixNano()}
 		if first, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%s:%d: a second %s sample for %s/%s at %s (the first is on line %d)", name, line, key.resource, key.service, key.container, rec[0], first)
+			return nil, fmt.Errorf("%s:%d: a second %s sample for %s/%s at %s (the first is on line %d)", name, line, key.resource, cut(key.service), cut(key.container), rec[0], first)
 		}
 		seen[k] = line
 		s := t.series[key]
@@ -502,9 +542,9 @@ func openCSVUsage(path string, stdin io.Reader, p *scenarios.Plan) (*csvUsage, e
 		line := t.series[key].line
 		switch {
 		case s == nil:
-			return nil, fmt.Errorf("%s:%d: service: %q is not a service of the plan", name, line, key.service)
+			return nil, fmt.Errorf("%s:%d: service: %s is not a service of the plan", name, line, echo(key.service))
 		case s.Container != key.container:
-			return nil, fmt.Errorf("%s:%d: container: service %s runs container %q, not %q", name, line, s.Name, s.Container, key.container)
+			return nil, fmt.Errorf("%s:%d: container: service %s runs container %q, not %s", name, line, s.Name, s.Container, echo(key.container))
 		}
 	}
 	for _, s := range p.Services {

@@ -325,7 +325,7 @@ func TestRightsize_Errors(t *testing.T) {
 		{"missing file", []string{"rightsize", "-f", noaPlan, "--usage", filepath.Join(dir, "nope.csv")}, exitError, "read usage: open"},
 		{"unknown service in file", []string{"rightsize", "-f", noaPlan, "--usage", unknown}, exitError, unknown + `:3: service: "noa-api" is not a service of the plan`},
 		{"wrong container", []string{"rightsize", "-f", noaPlan, "--usage", wrongContainer}, exitError, wrongContainer + `:2: container: service noa-mcp runs container "noa-mcp", not "sidecar"`},
-		{"negative value", []string{"rightsize", "-f", noaPlan, "--usage", badValue}, exitError, badValue + `:2: value: "-5" is not a finite number ≥ 0 (bytes)`},
+		{"negative value", []string{"rightsize", "-f", noaPlan, "--usage", badValue}, exitError, badValue + `:2:45: value: "-5" is not a finite number ≥ 0 (bytes)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,20 +346,32 @@ func TestParseUsageCSV(t *testing.T) {
 		{"header only", h, "u.csv: no samples after the header"},
 		{"wrong header", "time,service,resource,value\n", `u.csv:1: header must be "time,service,container,resource,value"`},
 		{"short row", h + "2026-11-02T00:00:00Z,a,a,cpu\n", "u.csv:2: want 5 fields"},
-		{"bad time", h + "2026-11-02 00:00,a,a,cpu,1\n", `u.csv:2: time: "2026-11-02 00:00" is not an RFC 3339 time`},
-		{"empty service", h + "2026-11-02T00:00:00Z,,a,cpu,1\n", "u.csv:2: service: empty"},
-		{"empty container", h + "2026-11-02T00:00:00Z,a,,cpu,1\n", "u.csv:2: container: empty"},
-		{"bad resource", h + "2026-11-02T00:00:00Z,a,a,gpu,1\n", `u.csv:2: resource: must be cpu or memory, got "gpu"`},
-		{"NaN", h + "2026-11-02T00:00:00Z,a,a,cpu,NaN\n", `u.csv:2: value: "NaN" is not a finite number ≥ 0 (cores)`},
-		{"Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,+Inf\n", `u.csv:2: value: "+Inf"`},
+		{"bad time", h + "2026-11-02 00:00,a,a,cpu,1\n", `u.csv:2:1: time: "2026-11-02 00:00" is not an RFC 3339 time`},
+		{"empty service", h + "2026-11-02T00:00:00Z,,a,cpu,1\n", "u.csv:2:22: service: empty"},
+		{"empty container", h + "2026-11-02T00:00:00Z,a,,cpu,1\n", "u.csv:2:24: container: empty"},
+		{"bad resource", h + "2026-11-02T00:00:00Z,a,a,gpu,1\n", `u.csv:2:26: resource: must be cpu or memory, got "gpu"`},
+		{"NaN", h + "2026-11-02T00:00:00Z,a,a,cpu,NaN\n", `u.csv:2:30: value: "NaN" is not a finite number ≥ 0 (cores)`},
+		{"Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,+Inf\n", `u.csv:2:30: value: "+Inf"`},
 		{"duplicate", h + "2026-11-02T00:00:00Z,a,a,cpu,1\n2026-11-02T01:00:00+01:00,a,a,cpu,2\n", "u.csv:3: a second cpu sample for a/a at 2026-11-02T01:00:00+01:00 (the first is on line 2)"},
-		{"bare quote", h + "2026-11-02T00:00:00Z,a\"b,a,cpu,1\n", `u.csv:2: bare " in non-quoted-field`},
+		{"1e308 cores", h + "2026-11-02T00:00:00Z,a,a,cpu,1e308\n", `u.csv:2:30: value: "1e308" is more cpu than any machine has (at most 10000 cores)`},
+		{"1e308 bytes", h + "2026-11-02T00:00:00Z,a,a,memory,1e308\n", `u.csv:2:33: value: "1e308" is more memory than any machine has (at most 1 PiB)`},
+		{"negative", h + "2026-11-02T00:00:00Z,a,a,memory,-1\n", `u.csv:2:33: value: "-1" is not a finite number ≥ 0 (bytes)`},
+		{"-Inf", h + "2026-11-02T00:00:00Z,a,a,cpu,-Inf\n", `u.csv:2:30: value: "-Inf" is not`},
+		{"60 MB value", h + "2026-11-02T00:00:00Z,a,a,cpu," + strings.Repeat("9", 60<<20) + "x\n", `u.csv:2:30: value: "` + strings.Repeat("9", 80) + `"… (62914561 bytes) is not a finite number`},
+		{"1 MB time", h + strings.Repeat("2", 1<<20) + ",a,a,cpu,1\n", `u.csv:2:1: time: "` + strings.Repeat("2", 80) + `"… (1048576 bytes) is not`},
+		{"1 MB resource", h + "2026-11-02T00:00:00Z,a,a," + strings.Repeat("g", 1<<20) + ",1\n", `(1048576 bytes)`},
+		{"1 MB header", strings.Repeat("h", 1<<20) + "\n", `(1048576 bytes)`},
+		{"bare quote", h + "2026-11-02T00:00:00Z,a\"b,a,cpu,1\n", `u.csv:2:23: bare " in non-quoted-field`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseUsageCSV("u.csv", strings.NewReader(tt.in))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || len(err.Error()) > 400 {
+				msg := fmt.Sprint(err)
+				if len(msg) > 400 {
+					msg = msg[:400] + "…"
+				}
+				t.Errorf("err = %s (%d bytes), want one containing %q, at most 400 bytes", msg, len(fmt.Sprint(err)), tt.want)
 			}
 		})
 	}
@@ -388,8 +400,9 @@ func TestParseWindow(t *testing.T) {
 	}
 }
 
-// FuzzParseUsageCSV: any input gives samples that are finite and ≥ 0 with
-// their series non-empty, or an error that names the file; never a panic.
+// FuzzParseUsageCSV: any input gives samples in [0, the resource's bound] with
+// their series non-empty, or an error that names the file and echoes at
+// most a few hundred bytes of it; never a panic.
 func FuzzParseUsageCSV(f *testing.F) {
 	data, err := os.ReadFile(filepath.Join("..", "..", noaUsage))
 	if err != nil {
@@ -400,11 +413,17 @@ func FuzzParseUsageCSV(f *testing.F) {
 	f.Add(lines[0] + "2026-11-02T00:00:00Z,a,a,cpu,1\n2026-11-02T00:00:00Z,a,a,cpu,2\n")
 	f.Add(lines[0] + "\"2026-11-02T00:00:00Z\",\"a\",\"a\",\"memory\",\"1e9\"\n")
 	f.Add("time,service,container,resource,value\r\n2026-11-02T00:00:00+02:00,x,y,cpu,0x1p-2\r\n")
+	for _, v := range []string{"1e308", "NaN", "-Inf", "-0", "-1e-300", "10000.000001", "1125899906842625", strings.Repeat("9", 4096)} {
+		f.Add(lines[0] + "2026-11-02T00:00:00Z,a,a,cpu," + v + "\n2026-11-02T00:00:00Z,a,a,memory," + v + "\n")
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		tab, err := parseUsageCSV("f.csv", strings.NewReader(in))
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "f.csv") && !strings.HasPrefix(err.Error(), "read usage f.csv") {
 				t.Fatalf("error does not name the file: %v", err)
+			}
+			if len(err.Error()) > 1024 {
+				t.Fatalf("an error of %d bytes echoes the input", len(err.Error()))
 			}
 			return
 		}
@@ -413,7 +432,11 @@ func FuzzParseUsageCSV(f *testing.F) {
 				t.Fatalf("empty series or name: %+v", k)
 			}
 			for _, u := range s.samples {
-				if !(u.Value >= 0) || math.IsInf(u.Value, 0) {
+				limit := float64(maxUsageCores)
+				if k.resource == "memory" {
+					limit = maxUsageMemory
+				}
+				if !(u.Value >= 0) || u.Value > limit {
 					t.Fatalf("value %v accepted", u.Value)
 				}
 			}
@@ -543,5 +566,52 @@ func TestRightsize_Patches(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestRightsize_PatchesDirIsNotReplacedWhole: --patches writes its own
+// files and keeps the user's; a regular file, /, .., the current and the
+// home directory are refused.
+func TestRightsize_PatchesDirIsNotReplacedWhole(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "patches")
+	os.MkdirAll(filepath.Join(dir, "strategic"), 0o755)
+	user := map[string]string{"README": "mine", "strategic/mine.yaml": "kind: Mine\n"}
+	for p, data := range user {
+		os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), []byte(data), 0o644)
+	}
+	sibling := filepath.Join(parent, "sibling.txt")
+	os.WriteFile(sibling, []byte("s"), 0o644)
+	args := []string{"rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--patches"}
+	for range 2 {
+		if _, errOut, code := runCLI(t, "", append(args, dir)...); code != exitOK {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+	}
+	for p, data := range user {
+		if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err != nil || string(b) != data {
+			t.Errorf("the user's %s: %q %v", p, b, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kubectl-patches.sh")); err != nil {
+		t.Error(err)
+	}
+	if es, _ := os.ReadDir(parent); len(es) != 2 {
+		t.Errorf("beside the patches: %v", es)
+	}
+	for _, tc := range []struct{ dir, want string }{
+		{sibling, "not a directory"},
+		{"/", "root directory"},
+		{"..", "parent of the current directory"},
+		{".", "is the current directory"},
+		{os.Getenv("HOME"), "home directory"},
+	} {
+		_, errOut, code := runCLI(t, "", append(args, tc.dir)...)
+		if code == exitOK || !strings.Contains(errOut, tc.want) {
+			t.Errorf("--patches %s: exit %d, stderr %q; want %q", tc.dir, code, errOut, tc.want)
+		}
+	}
+	if b, _ := os.ReadFile(sibling); string(b) != "s" {
+		t.Errorf("the regular file changed: %q", b)
 	}
 }

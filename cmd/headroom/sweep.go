@@ -267,6 +267,9 @@ func (o *sweepMergeOptions) Complete() error {
 		if dec.More() {
 			return fmt.Errorf("shard file %s: more than one JSON document (a log of two pods?)", path)
 		}
+		if err := s.Verify(); err != nil {
+			return fmt.Errorf("shard file %s: %w", path, err)
+		}
 		o.shards = append(o.shards, &s)
 	}
 	return nil

@@ -40,6 +40,21 @@ func TestSweep_ShardedMergeIsByteIdentical(t *testing.T) {
 	if !strings.Contains(out, `"candidates": 12`) {
 		t.Errorf("want 12 candidates (2 requests × (today's HPA + 3×2 − the one equal to it)):\n%.400s", out)
 	}
+	// A shard whose values were edited does not merge.
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"cost": `)) {
+		t.Fatalf("no cost in %s", files[0])
+	}
+	edited := filepath.Join(dir, "edited.json")
+	if err := os.WriteFile(edited, bytes.Replace(b, []byte(`"cost": `), []byte(`"cost": 1`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI(t, "", "sweep", "merge", edited, files[1], files[2], files[3]); code != exitError || !strings.Contains(errOut, "edited.json: shard 3/4: its contents do not match its resultsDigest") {
+		t.Errorf("merge with an edited shard: exit %d, %s", code, errOut)
+	}
 	// Three shards of four do not merge.
 	if _, errOut, code := runCLI(t, "", "sweep", "merge", files[0], files[1], files[2]); code != exitError || !strings.Contains(errOut, "missing shard(s) [2] of 4") {
 		t.Errorf("merge of 3 of 4 shards: exit %d, %s", code, errOut)
