@@ -21,8 +21,9 @@ type Observe struct {
 
 // ObserveService overrides query templates for one service.
 type ObserveService struct {
-	// Name is the service's name in the plan.
-	Name    string         `json:"name"`
+	// Name is the service's name in the plan. Required.
+	Name string `json:"name"`
+	// Queries replace the templates for this service.
 	Queries ObserveQueries `json:"queries"`
 }
 

@@ -14,15 +14,23 @@ const (
 // Plan is a capacity plan: the services to size, the traffic scenarios to
 // size and simulate them for, and the cluster they run on.
 type Plan struct {
-	APIVersion string   `json:"apiVersion"`
-	Kind       string   `json:"kind"`
-	Metadata   Metadata `json:"metadata"`
+	// APIVersion is the schema's version. Required. One of:
+	// `headroom.dev/v1alpha1`.
+	APIVersion string `json:"apiVersion"`
+	// Kind is the document's kind. Required. One of: `CapacityPlan`.
+	Kind string `json:"kind"`
+	// Metadata names the plan.
+	Metadata Metadata `json:"metadata"`
 	// Seed seeds every random element (noise profiles, simulation). The same
-	// plan and seed give byte-identical output. Default 1.
-	Seed      int64      `json:"seed,omitempty"`
-	Services  []Service  `json:"services"`
+	// plan and seed give byte-identical output. Default: 1. Range: at least 0.
+	Seed int64 `json:"seed,omitempty"`
+	// Services are the workloads to size, at least one. Required.
+	Services []Service `json:"services"`
+	// Scenarios are the traffic patterns to size and simulate for, at least
+	// one. Required.
 	Scenarios []Scenario `json:"scenarios"`
-	Cluster   Cluster    `json:"cluster"`
+	// Cluster is the node types the services run on. Required.
+	Cluster Cluster `json:"cluster"`
 	// Simulation tunes the simulator; every field has a default.
 	Simulation Simulation `json:"simulation,omitempty"`
 	// Observe overrides the PromQL that `headroom observe` runs; nil uses
@@ -43,42 +51,57 @@ func (p *Plan) Source() []byte { return p.source }
 
 // Metadata names the plan.
 type Metadata struct {
-	Name        string `json:"name"`
+	// Name names the plan in reports: a DNS-1123 subdomain (lowercase
+	// letters, digits, '-' and '.'). Example: `noa-server`.
+	Name string `json:"name"`
+	// Description is free text shown in reports.
 	Description string `json:"description,omitempty"`
 }
 
 // Service is one workload to size: what it runs as, how each request loads a
 // pod, how it scales and what it must deliver.
 type Service struct {
-	// Name identifies the service in the plan and in reports.
-	Name      string `json:"name"`
+	// Name identifies the service in the plan and in reports: a DNS-1123
+	// label (lowercase letters, digits and '-', at most 63 characters),
+	// unique in the plan. Required. Example: `checkout-api`.
+	Name string `json:"name"`
+	// Namespace is the service's Kubernetes namespace, a DNS-1123 label.
+	// Example: `shop`.
 	Namespace string `json:"namespace,omitempty"`
 	// WorkloadRef is the Deployment or StatefulSet that runs the service.
 	// Default: a Deployment named after the service.
 	WorkloadRef WorkloadRef `json:"workloadRef,omitempty"`
-	// Container is the name of the serving container; default the service name.
+	// Container is the name of the serving container. Default: the service
+	// name.
 	Container string `json:"container,omitempty"`
-	// Replicas is the current replica count (spec.replicas).
+	// Replicas is the current replica count (spec.replicas). Required.
+	// Range: at least 1. Example: `3`.
 	Replicas int32 `json:"replicas"`
 	// Fixed marks a service whose capacity does not grow with replicas (a
 	// single-primary database, a cache): sizing reports its utilisation and
 	// latency at Replicas instead of a replica count.
 	Fixed bool `json:"fixed,omitempty"`
-	// Resources are the serving container's requests and limits (cpu, memory).
+	// Resources are the serving container's requests and limits, as in a
+	// pod spec. Requests of cpu and memory are required (the model sizes
+	// against them); a limit must be at least its request; other resources
+	// and claims are refused. Required.
 	Resources corev1.ResourceRequirements `json:"resources"`
 
 	// RequestRate is the observed request rate over all replicas, e.g.
-	// "1000/min" or "16.7/s". Scenarios multiply it.
+	// "1000/min" or "16.7/s". Scenarios multiply it. Required. Range:
+	// greater than 0, at most 1e9/s.
 	RequestRate Rate `json:"requestRate"`
 	// ServiceTime is the time one request holds a worker slot, excluding
-	// queueing.
+	// queueing. Required.
 	ServiceTime ServiceTime `json:"serviceTime"`
 	// Concurrency is the number of requests one pod serves at once (worker
-	// slots); further requests queue in the pod.
+	// slots); further requests queue in the pod. Required. Range: [1, 100000].
+	// Example: `8`.
 	Concurrency int `json:"concurrency"`
-	// CPU says how much CPU a request costs.
+	// CPU says how much CPU a request costs: perRequest or observedPerPod.
+	// Required.
 	CPU CPUModel `json:"cpu"`
-	// Memory says how much memory a pod uses.
+	// Memory says how much memory a pod uses. Required.
 	Memory MemoryModel `json:"memory"`
 	// Startup says how long a new pod takes to serve.
 	Startup Startup `json:"startup,omitempty"`
@@ -86,8 +109,8 @@ type Service struct {
 	// HPA is the autoscaler as it runs today, pasted from the cluster's
 	// HorizontalPodAutoscaler spec. Nil for a service without one.
 	HPA *autoscalingv2.HorizontalPodAutoscalerSpec `json:"hpa,omitempty"`
-	// HPAName is the HPA object's name, for patches; default
-	// "<workload name>-hpa".
+	// HPAName is the HPA object's name, for patches, a DNS-1123 subdomain.
+	// Default: the workload's name followed by -hpa.
 	HPAName string `json:"hpaName,omitempty"`
 	// SLO is what the service must deliver.
 	SLO SLO `json:"slo,omitempty"`
@@ -95,7 +118,7 @@ type Service struct {
 	Redundancy Redundancy `json:"redundancy,omitempty"`
 
 	// Timeout is how long a request may wait and run before the client
-	// gives up and counts an error. Default 30s.
+	// gives up and counts an error. Default: 30s. Range: greater than 0.
 	Timeout Duration `json:"timeout,omitempty"`
 	// MetricSources says what each custom (Pods, Object, External) metric
 	// of the HPA measures, so the simulator can produce it.
@@ -107,18 +130,21 @@ type Service struct {
 
 // MetricSource maps a custom metric name to a simulated quantity.
 type MetricSource struct {
-	// Name is the metric name as the HPA spec writes it.
+	// Name is the metric name as the HPA spec writes it, unique among the
+	// service's metric sources. Required. Example: `http_requests_per_second`.
 	Name string `json:"name"`
 	// Source is what the metric measures, per pod: requestRate (requests
 	// per second), inFlight (requests in the pod, served or queued),
 	// queueDepth (requests waiting, for the whole service), cpu (cores) or
-	// memory (bytes).
+	// memory (bytes). Required. One of: `requestRate`, `inFlight`,
+	// `queueDepth`, `cpu` or `memory`.
 	Source string `json:"source"`
 	// Factor multiplies the source (e.g. open connections per request per
-	// second). Default 1.
+	// second). Default: 1. Range: greater than 0.
 	Factor *float64 `json:"factor,omitempty"`
 	// Lag is the delay from the quantity to the value the HPA reads (scrape
-	// interval plus adapter and rate windows). Default 30s.
+	// interval plus adapter and rate windows), a whole number of ticks.
+	// Default: 30s. Range: 0 to 1h.
 	Lag *Duration `json:"lag,omitempty"`
 }
 
@@ -132,63 +158,86 @@ const (
 )
 
 // ScheduledAction changes the workload or its HPA every day at At (UTC).
+// At least one of Replicas, MinReplicas and MaxReplicas is set.
 type ScheduledAction struct {
-	Name string    `json:"name,omitempty"`
-	At   TimeOfDay `json:"at"`
+	// Name labels the action in reports. Example: `morning-scale-up`.
+	Name string `json:"name,omitempty"`
+	// At is when the action runs every day, UTC. Default: 00:00.
+	At TimeOfDay `json:"at"`
 	// Replicas sets the workload's spec.replicas (`kubectl scale`); with an
-	// HPA the controller takes it from there on its next sync.
+	// HPA the controller takes it from there on its next sync. Range: at
+	// least 0.
 	Replicas *int32 `json:"replicas,omitempty"`
-	// MinReplicas and MaxReplicas patch the HPA.
+	// MinReplicas patches the HPA's minReplicas; the service needs an HPA.
+	// Range: at least 1.
 	MinReplicas *int32 `json:"minReplicas,omitempty"`
+	// MaxReplicas patches the HPA's maxReplicas; the service needs an HPA.
+	// Range: at least 1.
 	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
 }
 
 // WorkloadRef names the workload that runs a service.
 type WorkloadRef struct {
-	// Kind is Deployment or StatefulSet.
+	// Kind is the workload's kind. Default: Deployment. One of:
+	// `Deployment` or `StatefulSet`.
 	Kind string `json:"kind,omitempty"`
+	// Name is the workload's name, a DNS-1123 subdomain. Default: the
+	// service's name.
 	Name string `json:"name,omitempty"`
 }
 
 // ServiceTime is the per-request service-time distribution, given by its
 // mean and either a high percentile or its coefficient of variation. With
 // neither, service times are taken as exponential (CV 1).
+// Give at most one of P95 and CV.
 type ServiceTime struct {
+	// Mean is the mean service time. Required. Range: greater than 0.
+	// Example: `120ms`.
 	Mean Duration `json:"mean"`
 	// P95 is the observed 95th percentile of the service time alone.
+	// Range: above mean. Example: `400ms`.
 	P95 *Duration `json:"p95,omitempty"`
 	// CV is the coefficient of variation (standard deviation / mean).
+	// Default: 1 (exponential). Range: (0, 10]. Example: `0.8`.
 	CV *float64 `json:"cv,omitempty"`
 }
 
 // CPUModel gives the CPU cost of requests, either directly or from an
-// observation at the observed request rate.
+// observation at the observed request rate: exactly one of PerRequest and
+// ObservedPerPod.
 type CPUModel struct {
 	// PerRequest is the CPU time one request uses, as a duration ("60ms" is
-	// 0.06 core-seconds).
+	// 0.06 core-seconds). Range: greater than 0. Example: `20ms`.
 	PerRequest *Duration `json:"perRequest,omitempty"`
 	// ObservedPerPod is the average CPU usage of one pod at RequestRate with
 	// Replicas pods, as a quantity ("350m"); CPU per request is derived from it.
+	// Range: greater than 0. Example: `350m`.
 	ObservedPerPod *Quantity `json:"observedPerPod,omitempty"`
-	// Idle is the CPU a pod uses with no traffic. Default 0.
+	// Idle is the CPU a pod uses with no traffic. Default: 0. Range: at
+	// least 0, below observedPerPod. Example: `20m`.
 	Idle *Quantity `json:"idle,omitempty"`
 }
 
 // MemoryModel is a pod's memory: a base plus a slope per in-flight request.
 type MemoryModel struct {
-	Base        Quantity  `json:"base"`
+	// Base is a pod's memory with no request in flight. Required. Range:
+	// greater than 0. Example: `256Mi`.
+	Base Quantity `json:"base"`
+	// PerInFlight is the memory each request in the pod adds. Default: 0.
+	// Range: at least 0. Example: `2Mi`.
 	PerInFlight *Quantity `json:"perInFlight,omitempty"`
 }
 
 // Startup is the delay between a pod being scheduled and it serving.
 type Startup struct {
-	// ImagePull is the time to pull the image on a new node. Default 0.
+	// ImagePull is the time to pull the image on a new node. Default: 0s.
+	// Range: at least 0.
 	ImagePull Duration `json:"imagePull,omitempty"`
 	// ContainerStart is the time from container start to the process
-	// listening. Default 0.
+	// listening. Default: 0s. Range: at least 0.
 	ContainerStart Duration `json:"containerStart,omitempty"`
 	// Readiness is the time from listening to passing the readiness probe.
-	// Default 0.
+	// Default: 0s. Range: at least 0.
 	Readiness Duration `json:"readiness,omitempty"`
 }
 
@@ -201,36 +250,45 @@ func (s Startup) Total() Duration {
 type SLO struct {
 	// Latency bounds a quantile of the response time (queueing + service).
 	Latency *LatencySLO `json:"latency,omitempty"`
-	// ErrorRate is the largest tolerated fraction of failed requests, in (0, 1).
+	// ErrorRate is the largest tolerated fraction of failed requests, a
+	// fraction (0.01 is 1 %). Range: (0, 1). Example: `0.01`.
 	ErrorRate *float64 `json:"errorRate,omitempty"`
-	// MaxUtilization is the utilisation ceiling in percent (0, 100): of CPU
+	// MaxUtilization is the utilisation ceiling in percent: of CPU
 	// against its request and of worker slots. Default: the HPA's CPU
-	// utilisation target, else 80.
+	// utilisation target, else 80. Range: [1, 99]. Example: `70`.
 	MaxUtilization *int32 `json:"maxUtilization,omitempty"`
 }
 
 // LatencySLO is "the Quantile of response time stays below Target".
 type LatencySLO struct {
-	// Quantile in (0, 1), e.g. 0.95.
-	Quantile float64  `json:"quantile"`
-	Target   Duration `json:"target"`
+	// Quantile is the fraction of requests that must be within Target
+	// (0.95 for p95). Required. Range: (0, 1). Example: `0.95`.
+	Quantile float64 `json:"quantile"`
+	// Target is the response-time bound. Required. Range: greater than 0.
+	// Example: `500ms`.
+	Target Duration `json:"target"`
 }
 
 // Redundancy is the spare capacity a service must keep beyond its load.
 type Redundancy struct {
-	// Zones the replicas are spread over (evenly). Default 1.
+	// Zones the replicas are spread over (evenly); 0 is taken as 1.
+	// Default: 1. Range: at least 0. Example: `3`.
 	Zones int `json:"zones,omitempty"`
 	// ZoneLosses is how many zones the service must survive losing with its
-	// SLO intact. Must be below Zones.
+	// SLO intact. Default: 0. Range: at least 0, below zones. Example: `1`.
 	ZoneLosses int `json:"zoneLosses,omitempty"`
-	// Spare is k in N+k: replicas kept beyond the need. Default 0.
+	// Spare is k in N+k: replicas kept beyond the need. Default: 0. Range:
+	// at least 0.
 	Spare int `json:"spare,omitempty"`
-	// MinReplicas is a floor on the replica count. Default 1.
+	// MinReplicas is a floor on the replica count. Default: 1. Range: at
+	// least 0.
 	MinReplicas int `json:"minReplicas,omitempty"`
 }
 
 // Cluster is where the services run.
 type Cluster struct {
+	// NodeTypes are the kinds of node pods are packed onto, at least one.
+	// Required.
 	NodeTypes []NodeType `json:"nodeTypes"`
 	// Autoscaler is the cluster-autoscaler's timing.
 	Autoscaler AutoscalerTiming `json:"autoscaler,omitempty"`
@@ -238,34 +296,42 @@ type Cluster struct {
 
 // NodeType is one kind of node the cluster can add.
 type NodeType struct {
+	// Name names the node type, unique in the plan. Required. Example:
+	// `m5.xlarge`.
 	Name string `json:"name"`
 	// Allocatable is what pods can request on one node (cpu, memory), after
-	// system reservations and daemonsets.
+	// system reservations and daemonsets; both are required. Required.
 	Allocatable corev1.ResourceList `json:"allocatable"`
 	// PricePerHour is the on-demand price of one node, in the plan's currency.
+	// Range: at least 0. Example: `0.192`.
 	PricePerHour float64 `json:"pricePerHour"`
-	// MaxNodes caps the node group; 0 means no cap.
+	// MaxNodes caps the node group; 0 means no cap. Default: 0. Range: at
+	// least 0.
 	MaxNodes int `json:"maxNodes,omitempty"`
 }
 
 // AutoscalerTiming is the cluster-autoscaler's reaction times.
 type AutoscalerTiming struct {
 	// ProvisioningDelay is from a pod going Pending for lack of room to the
-	// new node being Ready. Default 3m.
+	// new node being Ready. Default: 3m. Range: at least 0.
 	ProvisioningDelay Duration `json:"provisioningDelay,omitempty"`
 	// ScaleDownUnneeded is how long a node must be unneeded before removal.
-	// Default 10m (cluster-autoscaler's --scale-down-unneeded-time).
+	// Default: 10m (cluster-autoscaler's --scale-down-unneeded-time). Range:
+	// at least 0.
 	ScaleDownUnneeded Duration `json:"scaleDownUnneeded,omitempty"`
 }
 
 // Simulation holds the simulator's clocks and the HPA controller's flags.
 type Simulation struct {
-	// Tick is the virtual-clock step. Default 1s.
+	// Tick is the virtual-clock step; it must divide 10s and the HPA's sync
+	// period. Default: 1s. Range: 10ms to 1m.
 	Tick Duration `json:"tick,omitempty"`
 	// MetricsResolution is metrics-server's scrape interval
-	// (--metric-resolution). Default 15s.
+	// (--metric-resolution), a whole number of ticks. Default: 15s. Range:
+	// at least the tick.
 	MetricsResolution Duration `json:"metricsResolution,omitempty"`
-	// MetricsWindow is the averaging window of a CPU/memory sample. Default 30s.
+	// MetricsWindow is the averaging window of a CPU/memory sample, a whole
+	// number of ticks. Default: 30s. Range: the tick to 10m.
 	MetricsWindow Duration `json:"metricsWindow,omitempty"`
 	// Controller are kube-controller-manager's HPA flags.
 	Controller ControllerFlags `json:"controller,omitempty"`
@@ -274,15 +340,23 @@ type Simulation struct {
 // ControllerFlags are the kube-controller-manager HPA flags; zero means the
 // upstream default.
 type ControllerFlags struct {
-	// SyncPeriod: --horizontal-pod-autoscaler-sync-period, default 15s.
+	// SyncPeriod is --horizontal-pod-autoscaler-sync-period, a whole number
+	// of ticks. Default: 15s. Range: at least the tick.
 	SyncPeriod Duration `json:"syncPeriod,omitempty"`
-	// Tolerance: --horizontal-pod-autoscaler-tolerance, default 0.1.
+	// Tolerance is --horizontal-pod-autoscaler-tolerance, a fraction of the
+	// target. Default: 0.1. Range: [0, 1).
 	Tolerance *float64 `json:"tolerance,omitempty"`
-	// CPUInitializationPeriod: default 5m.
+	// CPUInitializationPeriod is
+	// --horizontal-pod-autoscaler-cpu-initialization-period. Default: 5m.
+	// Range: at least 0.
 	CPUInitializationPeriod Duration `json:"cpuInitializationPeriod,omitempty"`
-	// InitialReadinessDelay: default 30s.
+	// InitialReadinessDelay is
+	// --horizontal-pod-autoscaler-initial-readiness-delay. Default: 30s.
+	// Range: at least 0.
 	InitialReadinessDelay Duration `json:"initialReadinessDelay,omitempty"`
-	// DownscaleStabilization: default 5m.
+	// DownscaleStabilization is
+	// --horizontal-pod-autoscaler-downscale-stabilization, used when the HPA
+	// has no behavior. Default: 5m. Range: at least 0.
 	DownscaleStabilization Duration `json:"downscaleStabilization,omitempty"`
 }
 

@@ -13,21 +13,30 @@ import (
 // where the base is each service's observed RequestRate (Mode "multiplier",
 // the default) or the scenario's own Rate (Mode "absolute").
 type Scenario struct {
-	Name        string `json:"name"`
+	// Name identifies the scenario: a DNS-1123 label, unique in the plan.
+	// Required. Example: `black-friday`.
+	Name string `json:"name"`
+	// Description is free text shown in reports.
 	Description string `json:"description,omitempty"`
 	// Start is the UTC time of day at t = 0; schedules and diurnal profiles
-	// read the wall clock from it. Default 00:00.
+	// read the wall clock from it. Default: 00:00.
 	Start TimeOfDay `json:"start,omitempty"`
-	// Duration is how long the scenario runs, at most 400 days.
+	// Duration is how long the scenario runs, a whole number of simulation
+	// ticks. Required. Range: greater than 0, at most 400 days (9600h).
+	// Example: `24h`.
 	Duration Duration `json:"duration"`
-	// Services limits the scenario to these services; default all.
+	// Services limits the scenario to these services, by name. Default: all
+	// services. Example: `[checkout-api, search]`.
 	Services []string `json:"services,omitempty"`
-	// Mode is "multiplier" (components scale each service's observed rate)
-	// or "absolute" (components scale Rate, for the listed Services).
+	// Mode says what the profile multiplies: "multiplier" (each service's
+	// observed rate) or "absolute" (Rate, for the listed Services). Default:
+	// multiplier. One of: `multiplier` or `absolute`.
 	Mode string `json:"mode,omitempty"`
-	// Rate is the base rate in absolute mode.
+	// Rate is the base rate in absolute mode, where it is required; refused
+	// in multiplier mode. Range: greater than 0.
 	Rate *Rate `json:"rate,omitempty"`
 	// Profile is the list of components; an empty profile is a constant 1.
+	// Default: a constant 1.
 	Profile []Component `json:"profile,omitempty"`
 }
 
@@ -39,80 +48,129 @@ const (
 
 // Component is one factor of a traffic profile; exactly one field is set.
 type Component struct {
+	// Schedule sets a multiplier by hour of day.
 	Schedule *Schedule `json:"schedule,omitempty"`
-	Diurnal  *Diurnal  `json:"diurnal,omitempty"`
-	Ramp     *Ramp     `json:"ramp,omitempty"`
-	Step     *Step     `json:"step,omitempty"`
-	Spike    *Spike    `json:"spike,omitempty"`
-	Growth   *Growth   `json:"growth,omitempty"`
-	Noise    *Noise    `json:"noise,omitempty"`
-	Replay   *Replay   `json:"replay,omitempty"`
+	// Diurnal is a smooth daily cycle.
+	Diurnal *Diurnal `json:"diurnal,omitempty"`
+	// Ramp moves linearly between two multipliers.
+	Ramp *Ramp `json:"ramp,omitempty"`
+	// Step jumps to a multiplier at an offset.
+	Step *Step `json:"step,omitempty"`
+	// Spike is a trapezoidal burst (an event).
+	Spike *Spike `json:"spike,omitempty"`
+	// Growth is a constant or compounding growth factor.
+	Growth *Growth `json:"growth,omitempty"`
+	// Noise is seeded log-normal noise.
+	Noise *Noise `json:"noise,omitempty"`
+	// Replay is an observed traffic shape.
+	Replay *Replay `json:"replay,omitempty"`
 }
 
 // Schedule sets a multiplier by UTC hour of day, as a runbook's
 // low/medium/high traffic windows do. Windows may wrap midnight
 // ("20:00"–"02:00") and must not overlap; hours no window covers get Default.
 type Schedule struct {
-	// Default multiplier outside every window. Default 1.
+	// Default is the multiplier outside every window. Default: 1. Range:
+	// [0, 1e6].
 	Default *float64 `json:"default,omitempty"`
+	// Windows are the hours with their own multiplier, at least one.
+	// Required.
 	Windows []Window `json:"windows"`
 }
 
 // Window is [From, To) of the day at Multiplier.
 type Window struct {
-	Name       string    `json:"name,omitempty"`
-	From       TimeOfDay `json:"from"`
-	To         TimeOfDay `json:"to"`
-	Multiplier float64   `json:"multiplier"`
+	// Name labels the window. Example: `peak`.
+	Name string `json:"name,omitempty"`
+	// From is the window's first minute (UTC). Default: 00:00.
+	From TimeOfDay `json:"from"`
+	// To is the end of the window (UTC), not equal to From; a To before
+	// From wraps midnight. Default: 00:00. Example: `17:00`.
+	To TimeOfDay `json:"to"`
+	// Multiplier applies inside the window. Range: [0, 1e6]. Example: `3`.
+	Multiplier float64 `json:"multiplier"`
 }
 
 // Diurnal is a smooth daily cycle, a raised cosine between Min and Max with
 // its maximum at Peak (UTC) and its minimum twelve hours away.
 type Diurnal struct {
-	Min  float64   `json:"min"`
-	Max  float64   `json:"max"`
+	// Min is the multiplier at the trough. Range: [0, 1e6]. Example: `0.3`.
+	Min float64 `json:"min"`
+	// Max is the multiplier at the peak, at least Min. Required. Range:
+	// (0, 1e6]. Example: `1.5`.
+	Max float64 `json:"max"`
+	// Peak is the time of day of the maximum (UTC). Default: 00:00.
+	// Example: `14:00`.
 	Peak TimeOfDay `json:"peak"`
 }
 
 // Ramp moves linearly from From to To between Start and End (offsets from
 // the scenario start); it is From before Start and To after End.
 type Ramp struct {
-	From  float64  `json:"from"`
-	To    float64  `json:"to"`
+	// From is the multiplier before Start. Range: [0, 1e6]. Example: `1`.
+	From float64 `json:"from"`
+	// To is the multiplier after End. Range: [0, 1e6]. Example: `2`.
+	To float64 `json:"to"`
+	// Start is the offset where the ramp begins. Default: 0s. Range: at
+	// least 0. Example: `1h`.
 	Start Duration `json:"start"`
-	End   Duration `json:"end"`
+	// End is the offset where the ramp ends, after Start. Required.
+	// Example: `3h`.
+	End Duration `json:"end"`
 }
 
 // Step is 1 before At and Multiplier from At on.
 type Step struct {
-	At         Duration `json:"at"`
-	Multiplier float64  `json:"multiplier"`
+	// At is the offset of the step. Default: 0s. Range: at least 0.
+	// Example: `2h`.
+	At Duration `json:"at"`
+	// Multiplier applies from At on. Range: [0, 1e6]. Example: `2`.
+	Multiplier float64 `json:"multiplier"`
 }
 
 // Spike is a trapezoid from 1 up to Multiplier: it starts rising at At,
 // reaches Multiplier after Rise, holds for Hold, and falls back to 1 over
 // Fall.
 type Spike struct {
-	At         Duration `json:"at"`
-	Rise       Duration `json:"rise,omitempty"`
-	Hold       Duration `json:"hold"`
-	Fall       Duration `json:"fall,omitempty"`
-	Multiplier float64  `json:"multiplier"`
+	// At is the offset where the spike starts rising. Default: 0s. Range:
+	// at least 0. Example: `10h`.
+	At Duration `json:"at"`
+	// Rise is the time from 1 to Multiplier. Default: 0s. Range: at least
+	// 0. Example: `5m`.
+	Rise Duration `json:"rise,omitempty"`
+	// Hold is how long the spike stays at Multiplier. Default: 0s. Range:
+	// at least 0. Example: `1h`.
+	Hold Duration `json:"hold"`
+	// Fall is the time from Multiplier back to 1. Default: 0s. Range: at
+	// least 0. Example: `15m`.
+	Fall Duration `json:"fall,omitempty"`
+	// Multiplier is the spike's height, times the base. Required. Range:
+	// (0, 1e6]. Example: `5`.
+	Multiplier float64 `json:"multiplier"`
 }
 
 // Growth scales traffic by (1 + Percent/100). Without Over the factor is
 // constant ("2x growth" is Percent 100); with Over it compounds, reaching
 // the full factor after Over: (1 + Percent/100)^(t/Over).
 type Growth struct {
-	Percent float64   `json:"percent"`
-	Over    *Duration `json:"over,omitempty"`
+	// Percent is the growth in percent: 100 doubles the traffic, -50
+	// halves it. Range: (-100, 99999900]. Example: `100`.
+	Percent float64 `json:"percent"`
+	// Over is the time over which the growth compounds to the full
+	// factor. Default: none, a constant factor. Range: greater than 0.
+	// Example: `720h`.
+	Over *Duration `json:"over,omitempty"`
 }
 
 // Noise multiplies traffic by independent log-normal factors of mean 1 and
 // coefficient of variation CV, one per Interval, drawn from the plan's seed
 // and the scenario's name, so a run is repeatable.
 type Noise struct {
-	CV       float64  `json:"cv"`
+	// CV is the noise's coefficient of variation. Range: [0, 2]. Example:
+	// `0.1`.
+	CV float64 `json:"cv"`
+	// Interval is how long each drawn factor holds. Required. Range: at
+	// least 1s. Example: `1m`.
 	Interval Duration `json:"interval"`
 }
 
@@ -121,14 +179,18 @@ type Noise struct {
 // multiplier is the first point's, after the last point the last one's.
 // `headroom observe` writes one from a Prometheus range query.
 type Replay struct {
-	// Points are the samples, in strictly increasing At order.
+	// Points are the samples, in strictly increasing At order, at most
+	// 600000. Required.
 	Points []ReplayPoint `json:"points"`
 }
 
 // ReplayPoint is the multiplier at offset At.
 type ReplayPoint struct {
-	At         Duration `json:"at"`
-	Multiplier float64  `json:"multiplier"`
+	// At is the sample's offset from the scenario start. Range: at least 0.
+	// Example: `5m`.
+	At Duration `json:"at"`
+	// Multiplier is the sample's value. Range: [0, 1e6]. Example: `1.2`.
+	Multiplier float64 `json:"multiplier"`
 }
 
 // MaxReplayPoints bounds a replay component (a year at one-minute steps).

@@ -164,11 +164,32 @@ func dominantYAMLField(all []yamlField, name string) (yamlField, bool) {
 // close, else the allowed names when there are few.
 func (fs *yamlFields) unknown(key string) string {
 	msg := fmt.Sprintf("unknown field %q", key)
+	names := make([]string, len(fs.list))
+	for i, f := range fs.list {
+		names[i] = f.name
+	}
+	if best, ok := Closest(key, names); ok {
+		return msg + fmt.Sprintf("; did you mean %q?", best)
+	}
+	switch {
+	case len(fs.list) == 0:
+		return msg + "; this mapping takes no fields"
+	case len(fs.list) <= 12:
+		return msg + "; allowed fields are " + strings.Join(names, ", ")
+	}
+	return msg
+}
+
+// Closest returns the name among names closest to key, ignoring case, when
+// it is close enough to be what the writer meant: within 1 edit for keys of
+// up to 5 runes, 2 up to 10, 3 beyond. The decoder's "did you mean" and
+// `headroom explain` use it.
+func Closest(key string, names []string) (string, bool) {
 	best, bestDist := "", math.MaxInt
 	lk := strings.ToLower(key)
-	for _, f := range fs.list {
-		if dist := editDistanceYAML(lk, strings.ToLower(f.name)); dist < bestDist {
-			best, bestDist = f.name, dist
+	for _, name := range names {
+		if dist := editDistanceYAML(lk, strings.ToLower(name)); dist < bestDist {
+			best, bestDist = name, dist
 		}
 	}
 	limit := 1
@@ -178,20 +199,7 @@ func (fs *yamlFields) unknown(key string) string {
 	case n > 5:
 		limit = 2
 	}
-	if best != "" && bestDist <= limit {
-		return msg + fmt.Sprintf("; did you mean %q?", best)
-	}
-	switch {
-	case len(fs.list) == 0:
-		return msg + "; this mapping takes no fields"
-	case len(fs.list) <= 12:
-		names := make([]string, len(fs.list))
-		for i, f := range fs.list {
-			names[i] = f.name
-		}
-		return msg + "; allowed fields are " + strings.Join(names, ", ")
-	}
-	return msg
+	return best, best != "" && bestDist <= limit
 }
 
 // editDistanceYAML is the optimal string alignment distance between a and
