@@ -77,18 +77,22 @@ var resourceKeys = []struct{ name, doc string }{
 type builder struct {
 	docs  docs
 	depth int
+	// oneOf holds the object types of which exactly one field is set (their
+	// doc comment says "exactly one field is set").
+	oneOf map[string]bool
 }
 
-// build returns the field tree of scenarios.Plan.
-func build(d docs) (*scenarios.FieldDoc, error) {
-	b := &builder{docs: d}
+// build returns the field tree of scenarios.Plan and the object types of
+// which exactly one field is set.
+func build(d docs) (*scenarios.FieldDoc, map[string]bool, error) {
+	b := &builder{docs: d, oneOf: map[string]bool{}}
 	t := reflect.TypeFor[scenarios.Plan]()
 	root := &scenarios.FieldDoc{Name: scenarios.Kind, Type: t.Name(), Kind: "object"}
 	root.Description = parseComment(d.typeDoc(t)).text
 	if err := b.fields(root, t, ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return root, nil
+	return root, b.oneOf, nil
 }
 
 func (d docs) typeDoc(t reflect.Type) string {
@@ -181,6 +185,9 @@ func (b *builder) typ(f *scenarios.FieldDoc, t reflect.Type) error {
 	switch t.Kind() {
 	case reflect.Struct:
 		f.Type, f.Kind = t.Name(), "object"
+		if strings.Contains(parseComment(b.docs.typeDoc(t)).text, "exactly one field is set") {
+			b.oneOf[t.Name()] = true
+		}
 		return b.fields(f, t, f.Path)
 	case reflect.Slice:
 		e := deref(t.Elem())

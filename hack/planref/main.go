@@ -63,12 +63,12 @@ func Generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, err := build(docs)
+	tree, oneOf, err := build(docs)
 	if err != nil {
 		return nil, err
 	}
 	md := markdown(tree)
-	schema, err := jsonSchema(tree)
+	schema, err := jsonSchema(tree, oneOf)
 	if err != nil {
 		return nil, err
 	}

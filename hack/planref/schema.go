@@ -21,8 +21,9 @@ const schemaID = "https://raw.githubusercontent.com/headroom-dev/headroom/main/d
 // required fields, enumerations, numeric ranges and the units' patterns.
 // Semantic rules between fields (minReplicas ≤ maxReplicas, p95 above the
 // mean) are the decoder's alone.
-func jsonSchema(root *scenarios.FieldDoc) ([]byte, error) {
-	s, err := schemaOf(root, true)
+func jsonSchema(root *scenarios.FieldDoc, oneOf map[string]bool) ([]byte, error) {
+	sc := schemaConv{oneOf: oneOf}
+	s, err := sc.schemaOf(root, true)
 	if err != nil {
 		return nil, err
 	}
@@ -39,9 +40,12 @@ func jsonSchema(root *scenarios.FieldDoc) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// schemaConv converts the field tree to a schema.
+type schemaConv struct{ oneOf map[string]bool }
+
 // schemaOf returns the schema of f's value; whole is false for a list's
 // item or a map's value, which take the element's part of f.
-func schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
+func (sc schemaConv) schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
 	s := map[string]any{}
 	if whole {
 		if d := schemaDescription(f); d != "" {
@@ -50,7 +54,7 @@ func schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
 	}
 	switch f.Kind {
 	case "array":
-		item, err := element(f)
+		item, err := sc.element(f)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +62,7 @@ func schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
 		s["items"] = item
 		return s, nil
 	case "map":
-		item, err := element(f)
+		item, err := sc.element(f)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +75,7 @@ func schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
 		props := map[string]any{}
 		var required []string
 		for _, c := range f.Fields {
-			cs, err := schemaOf(c, true)
+			cs, err := sc.schemaOf(c, true)
 			if err != nil {
 				return nil, err
 			}
@@ -84,7 +88,7 @@ func schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
 		if len(required) > 0 {
 			s["required"] = required
 		}
-		if strings.Contains(f.Description, "exactly one field is set") {
+		if sc.oneOf[f.Type] {
 			s["minProperties"], s["maxProperties"] = 1, 1
 		}
 		return s, nil
@@ -116,7 +120,7 @@ func schemaOf(f *scenarios.FieldDoc, whole bool) (map[string]any, error) {
 
 // element is the schema of a list's items or a map's values: f without its
 // own description, as the element's type.
-func element(f *scenarios.FieldDoc) (map[string]any, error) {
+func (sc schemaConv) element(f *scenarios.FieldDoc) (map[string]any, error) {
 	e := *f
 	switch {
 	case strings.HasPrefix(f.Type, "[]"):
@@ -127,7 +131,7 @@ func element(f *scenarios.FieldDoc) (map[string]any, error) {
 	}
 	e.Kind = kindOfType(e.Type, f)
 	e.Range, e.Values = "", nil
-	return schemaOf(&e, false)
+	return sc.schemaOf(&e, false)
 }
 
 func kindOfType(t string, f *scenarios.FieldDoc) string {
