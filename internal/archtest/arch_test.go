@@ -122,6 +122,15 @@ func TestDependencies(t *testing.T) {
 				}
 			}
 		}
+		// hack/ holds build-time tools (the reference generator parses Go
+		// source); nothing else may depend on them.
+		if !strings.HasPrefix(name, "hack/") {
+			for _, d := range p.Deps {
+				if strings.HasPrefix(d, module+"/hack/") {
+					t.Errorf("%s depends on %s: hack/ tools stay out of the project's packages", name, rel(d))
+				}
+			}
+		}
 		if name == "cluster" || strings.HasPrefix(name, "cluster/") || strings.HasPrefix(name, "hack/") {
 			continue
 		}
