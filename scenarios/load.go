@@ -74,3 +74,16 @@ func Example(name string) (*Plan, error) {
 	}
 	return Parse("scenarios/examples/"+name, data)
 }
+
+// DecodeDraft decodes a plan strictly (unknown fields, wrong types and
+// syntax are errors, with file:line:column) without defaulting or
+// validating it: for a plan whose placeholders are not filled yet, as
+// `headroom discover` writes it, that `headroom plan init` rewrites.
+func DecodeDraft(file string, data []byte) (*Plan, error) {
+	var p Plan
+	if _, err := strictyaml.Decode(file, data, &p); err != nil {
+		return nil, err
+	}
+	p.file, p.source = file, data
+	return &p, nil
+}
