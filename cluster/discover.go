@@ -242,8 +242,8 @@ type workload struct {
 	kind      string
 	namespace string
 	meta      metav1.ObjectMeta
-	replicas *int32
-	pod      corev1.PodSpec
+	replicas  *int32
+	pod       corev1.PodSpec
 }
 
 // service builds the plan entry. names holds the service names taken so
