@@ -47,9 +47,11 @@ func Parse(file string, data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.file, p.source = file, data
+	p.file, p.source, p.present = file, data, ix.Has
 	p.SetDefaults()
-	if err := p.Validate(); err != nil {
+	err = p.Validate()
+	p.present = nil // only validation asks; a parsed plan compares by value
+	if err != nil {
 		var fes FieldErrors
 		if errors.As(err, &fes) {
 			located := ix.Locate(fes)

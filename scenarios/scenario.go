@@ -53,51 +53,54 @@ type Component struct {
 // low/medium/high traffic windows do. Windows may wrap midnight
 // ("20:00"–"02:00") and must not overlap; hours no window covers get Default.
 type Schedule struct {
-	// Default multiplier outside every window. Default 1.
-	Default *float64 `json:"default,omitempty"`
-	Windows []Window `json:"windows"`
+	// Default multiplier outside every window: 3x (canonical), 3 or 300%.
+	// Default 1.
+	Default *Multiplier `json:"default,omitempty"`
+	Windows []Window    `json:"windows"`
 }
 
-// Window is [From, To) of the day at Multiplier.
+// Window is [From, To) of the day at Multiplier (3x, 3 or 300%).
 type Window struct {
-	Name       string    `json:"name,omitempty"`
-	From       TimeOfDay `json:"from"`
-	To         TimeOfDay `json:"to"`
-	Multiplier float64   `json:"multiplier"`
+	Name       string     `json:"name,omitempty"`
+	From       TimeOfDay  `json:"from"`
+	To         TimeOfDay  `json:"to"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // Diurnal is a smooth daily cycle, a raised cosine between Min and Max with
-// its maximum at Peak (UTC) and its minimum twelve hours away.
+// its maximum at Peak (UTC) and its minimum twelve hours away. Min and Max
+// are multipliers: 3x (canonical), 3 or 300%.
 type Diurnal struct {
-	Min  float64   `json:"min"`
-	Max  float64   `json:"max"`
-	Peak TimeOfDay `json:"peak"`
+	Min  Multiplier `json:"min"`
+	Max  Multiplier `json:"max"`
+	Peak TimeOfDay  `json:"peak"`
 }
 
 // Ramp moves linearly from From to To between Start and End (offsets from
-// the scenario start); it is From before Start and To after End.
+// the scenario start); it is From before Start and To after End. From and
+// To are multipliers: 3x (canonical), 3 or 300%.
 type Ramp struct {
-	From  float64  `json:"from"`
-	To    float64  `json:"to"`
-	Start Duration `json:"start"`
-	End   Duration `json:"end"`
+	From  Multiplier `json:"from"`
+	To    Multiplier `json:"to"`
+	Start Duration   `json:"start"`
+	End   Duration   `json:"end"`
 }
 
-// Step is 1 before At and Multiplier from At on.
+// Step is 1 before At and Multiplier (3x, 3 or 300%) from At on.
 type Step struct {
-	At         Duration `json:"at"`
-	Multiplier float64  `json:"multiplier"`
+	At         Duration   `json:"at"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // Spike is a trapezoid from 1 up to Multiplier: it starts rising at At,
 // reaches Multiplier after Rise, holds for Hold, and falls back to 1 over
-// Fall.
+// Fall. Multiplier is written 3x (canonical), 3 or 300%.
 type Spike struct {
-	At         Duration `json:"at"`
-	Rise       Duration `json:"rise,omitempty"`
-	Hold       Duration `json:"hold"`
-	Fall       Duration `json:"fall,omitempty"`
-	Multiplier float64  `json:"multiplier"`
+	At         Duration   `json:"at"`
+	Rise       Duration   `json:"rise,omitempty"`
+	Hold       Duration   `json:"hold"`
+	Fall       Duration   `json:"fall,omitempty"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // Growth scales traffic by (1 + Percent/100). Without Over the factor is
@@ -125,10 +128,10 @@ type Replay struct {
 	Points []ReplayPoint `json:"points"`
 }
 
-// ReplayPoint is the multiplier at offset At.
+// ReplayPoint is the multiplier (3x, 3 or 300%) at offset At.
 type ReplayPoint struct {
-	At         Duration `json:"at"`
-	Multiplier float64  `json:"multiplier"`
+	At         Duration   `json:"at"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // MaxReplayPoints bounds a replay component (a year at one-minute steps).
@@ -144,11 +147,11 @@ func (r *Replay) at(t time.Duration) float64 {
 	i := sort.Search(len(pts), func(i int) bool { return pts[i].At.D() >= t })
 	switch {
 	case i == 0:
-		return pts[0].Multiplier
+		return float64(pts[0].Multiplier)
 	case i == len(pts):
-		return pts[len(pts)-1].Multiplier
+		return float64(pts[len(pts)-1].Multiplier)
 	}
 	a, b := pts[i-1], pts[i]
 	f := float64(t-a.At.D()) / float64(b.At-a.At)
-	return a.Multiplier + (b.Multiplier-a.Multiplier)*f
+	return float64(a.Multiplier) + float64(b.Multiplier-a.Multiplier)*f
 }
