@@ -36,6 +36,12 @@ type Discovery struct {
 	// Notes are things skipped or ambiguous in the namespace as a whole
 	// (an absent VPA CRD, an HPA whose target does not exist), sorted.
 	Notes []string
+
+	// unusedHPAs are the HPAs assemble matched to no workload.
+	unusedHPAs []autoscalingv2.HorizontalPodAutoscaler
+	// fromFiles is set when the objects came from manifests or a plan, not
+	// from the API server.
+	fromFiles bool
 }
 
 // DiscoveredService is one workload with what targets it.
@@ -83,7 +89,7 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		return nil, fmt.Errorf("list deployments in %s: %w", namespace, err)
 	}
 	for i := range deps {
-		workloads = append(workloads, workload{kind: "Deployment", meta: deps[i].ObjectMeta, replicas: deps[i].Spec.Replicas, pod: deps[i].Spec.Template.Spec})
+		workloads = append(workloads, workload{kind: "Deployment", namespace: namespace, meta: deps[i].ObjectMeta, replicas: deps[i].Spec.Replicas, pod: deps[i].Spec.Template.Spec})
 	}
 	sets, err := listAll(ctx, func(opts metav1.ListOptions) ([]appsv1.StatefulSet, string, error) {
 		l, err := kube.AppsV1().StatefulSets(namespace).List(ctx, opts)
@@ -96,7 +102,7 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		return nil, fmt.Errorf("list statefulsets in %s: %w", namespace, err)
 	}
 	for i := range sets {
-		workloads = append(workloads, workload{kind: "StatefulSet", meta: sets[i].ObjectMeta, replicas: sets[i].Spec.Replicas, pod: sets[i].Spec.Template.Spec})
+		workloads = append(workloads, workload{kind: "StatefulSet", namespace: namespace, meta: sets[i].ObjectMeta, replicas: sets[i].Spec.Replicas, pod: sets[i].Spec.Template.Spec})
 	}
 	hpas, err := listAll(ctx, func(opts metav1.ListOptions) ([]autoscalingv2.HorizontalPodAutoscaler, string, error) {
 		l, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).List(ctx, opts)
@@ -116,36 +122,55 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		d.Notes = append(d.Notes, note)
 	}
 
+	d.assemble(workloads, hpas, vpas)
+	for _, h := range d.unusedHPAs {
+		ref := h.Spec.ScaleTargetRef
+		d.Notes = append(d.Notes, fmt.Sprintf("HPA %s targets %s %s, which is not a Deployment or StatefulSet in %s; skipped", h.Name, ref.Kind, ref.Name, namespace))
+	}
+	d.unusedHPAs = nil
+	sort.Strings(d.Notes)
+	return d, nil
+}
+
+// assemble builds d.Services from workloads, the HPAs and the VPAs, as
+// Discover reads them from a namespace and FromManifests from files: one
+// service per workload (sorted by name, a Deployment before a StatefulSet
+// of the same name), the HPA and VPA that target it (same namespace, where
+// an empty namespace matches any: a manifest without one is applied to the
+// current namespace). HPAs that target no workload are left in
+// d.unusedHPAs; unused VPAs become notes.
+func (d *Discovery) assemble(workloads []workload, hpas []autoscalingv2.HorizontalPodAutoscaler, vpas []vpaObject) {
 	sort.SliceStable(workloads, func(i, j int) bool {
 		if workloads[i].meta.Name != workloads[j].meta.Name {
 			return workloads[i].meta.Name < workloads[j].meta.Name
 		}
 		return workloads[i].kind < workloads[j].kind // Deployment before StatefulSet
 	})
-	sort.Slice(hpas, func(i, j int) bool { return hpas[i].Name < hpas[j].Name })
-	usedHPA := map[string]bool{}
+	sort.SliceStable(hpas, func(i, j int) bool { return hpas[i].Name < hpas[j].Name })
+	usedHPA := map[int]bool{}
 	usedVPA := map[string]bool{}
 	names := map[string]bool{}
 	for _, w := range workloads {
-		ds := w.service(namespace, names)
+		ds := w.service(names)
 		matched := matchingHPAs(hpas, w)
 		if len(matched) > 0 {
-			h := matched[0]
+			h := hpas[matched[0]]
 			spec := h.Spec.DeepCopy()
 			ds.Service.HPA = spec
 			ds.HPA = h.Name
 			for _, m := range matched {
-				usedHPA[m.Name] = true
+				usedHPA[m] = true
 			}
 			if len(matched) > 1 {
 				others := make([]string, 0, len(matched)-1)
 				for _, m := range matched[1:] {
-					others = append(others, m.Name)
+					others = append(others, hpas[m].Name)
 				}
 				ds.Notes = append(ds.Notes, fmt.Sprintf("HPAs %s and %s all target %s %s; the controller refuses to scale such a workload (AmbiguousSelector); copied %s only",
 					h.Name, strings.Join(others, ", "), w.kind, w.meta.Name, h.Name))
 			}
 			ds.pickContainerFromHPA(w)
+			ds.Service.MetricSources = customMetricPlaceholders(spec)
 		}
 		for _, v := range vpas {
 			if v.targetKind == w.kind && v.targetName == w.meta.Name && !usedVPA[v.name] {
@@ -156,19 +181,40 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		}
 		d.Services = append(d.Services, ds)
 	}
-	for _, h := range hpas {
-		if !usedHPA[h.Name] {
-			ref := h.Spec.ScaleTargetRef
-			d.Notes = append(d.Notes, fmt.Sprintf("HPA %s targets %s %s, which is not a Deployment or StatefulSet in %s; skipped", h.Name, ref.Kind, ref.Name, namespace))
+	for i, h := range hpas {
+		if !usedHPA[i] {
+			d.unusedHPAs = append(d.unusedHPAs, h)
 		}
 	}
 	for _, v := range vpas {
 		if !usedVPA[v.name] {
-			d.Notes = append(d.Notes, fmt.Sprintf("VPA %s targets %s %s, which is not a Deployment or StatefulSet in %s; skipped", v.name, v.targetKind, v.targetName, namespace))
+			d.Notes = append(d.Notes, fmt.Sprintf("VPA %s targets %s %s, which is not a Deployment or StatefulSet in %s; skipped", v.name, v.targetKind, v.targetName, d.Namespace))
 		}
 	}
-	sort.Strings(d.Notes)
-	return d, nil
+}
+
+// customMetricPlaceholders lists the Pods, Object and External metrics of
+// the HPA, each with an empty source for the user to fill: the cluster
+// does not say what a custom metric measures.
+func customMetricPlaceholders(spec *autoscalingv2.HorizontalPodAutoscalerSpec) []scenarios.MetricSource {
+	var out []scenarios.MetricSource
+	seen := map[string]bool{}
+	for _, m := range spec.Metrics {
+		var name string
+		switch {
+		case m.Pods != nil:
+			name = m.Pods.Metric.Name
+		case m.Object != nil:
+			name = m.Object.Metric.Name
+		case m.External != nil:
+			name = m.External.Metric.Name
+		}
+		if name != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, scenarios.MetricSource{Name: name})
+		}
+	}
+	return out
 }
 
 // listAll follows continue tokens.
@@ -193,15 +239,16 @@ func listAll[T any](ctx context.Context, list func(metav1.ListOptions) ([]T, str
 
 // workload is a Deployment or StatefulSet reduced to what a plan needs.
 type workload struct {
-	kind     string
-	meta     metav1.ObjectMeta
-	replicas *int32
-	pod      corev1.PodSpec
+	kind      string
+	namespace string
+	meta      metav1.ObjectMeta
+	replicas  *int32
+	pod       corev1.PodSpec
 }
 
 // service builds the plan entry. names holds the service names taken so
 // far: a StatefulSet named like a Deployment becomes "<name>-sts".
-func (w workload) service(namespace string, names map[string]bool) DiscoveredService {
+func (w workload) service(names map[string]bool) DiscoveredService {
 	var ds DiscoveredService
 	name := w.meta.Name
 	if names[name] {
@@ -211,7 +258,7 @@ func (w workload) service(namespace string, names map[string]bool) DiscoveredSer
 	names[name] = true
 	s := scenarios.Service{
 		Name:        name,
-		Namespace:   namespace,
+		Namespace:   w.namespace,
 		WorkloadRef: scenarios.WorkloadRef{Kind: w.kind, Name: w.meta.Name},
 		Replicas:    1, // the API default of spec.replicas
 	}
@@ -314,15 +361,17 @@ func cpuMemory(l corev1.ResourceList, list string, dropped *[]string) corev1.Res
 	return out
 }
 
-// matchingHPAs returns the HPAs (sorted by name) whose scaleTargetRef names
-// w: same kind, same name, and the apps group (an empty apiVersion is taken
-// as apps/v1, as kubectl autoscale writes it).
-func matchingHPAs(hpas []autoscalingv2.HorizontalPodAutoscaler, w workload) []autoscalingv2.HorizontalPodAutoscaler {
-	var out []autoscalingv2.HorizontalPodAutoscaler
-	for _, h := range hpas {
+// matchingHPAs returns the indexes of the HPAs (sorted by name) whose
+// scaleTargetRef names w: same kind, same name, the apps group (an empty
+// apiVersion is taken as apps/v1, as kubectl autoscale writes it), and the
+// same namespace (an empty one matches any).
+func matchingHPAs(hpas []autoscalingv2.HorizontalPodAutoscaler, w workload) []int {
+	var out []int
+	for i, h := range hpas {
 		ref := h.Spec.ScaleTargetRef
-		if ref.Kind == w.kind && ref.Name == w.meta.Name && isAppsGroup(ref.APIVersion) {
-			out = append(out, h)
+		if ref.Kind == w.kind && ref.Name == w.meta.Name && isAppsGroup(ref.APIVersion) &&
+			(h.Namespace == "" || w.namespace == "" || h.Namespace == w.namespace) {
+			out = append(out, i)
 		}
 	}
 	return out

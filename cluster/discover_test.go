@@ -201,7 +201,7 @@ func TestDiscoveredPlan_Parse(t *testing.T) {
 	// Every error lands on a line whose comment above says TODO.
 	lines := strings.Split(string(data), "\n")
 	for _, e := range fes {
-		if e.Line < 2 || !strings.Contains(lines[e.Line-2], "TODO(headroom observe)") {
+		if e.Line < 2 || !strings.Contains(lines[e.Line-2], "TODO: measure (headroom observe)") {
 			t.Errorf("%v: the line above is %q, want the TODO comment", e, lines[e.Line-2])
 		}
 	}

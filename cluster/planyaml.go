@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,27 +29,38 @@ var Placeholders = []struct{ Field, Hint string }{
 	{"memory.base", "the memory of an idle pod, e.g. 300Mi (and perInFlight, memory per request in flight, if known)"},
 }
 
-// todo starts every placeholder comment, so that `grep TODO plan.yaml`
+// Todo starts every placeholder comment, so that `grep TODO plan.yaml`
 // lists what is left to fill.
-const todo = "TODO(headroom observe): "
+const Todo = "TODO: measure (headroom observe): "
+
+// metricSourcesHint is written above the metricSources of a service whose
+// HPA reads custom (Pods, Object or External) metrics.
+const metricSourcesHint = "what each custom metric of the HPA measures per pod: set source to requestRate, inFlight, queueDepth, cpu or memory (and factor, lag if known)"
 
 // Plan returns the discovered plan: every service with placeholders for
 // what the cluster cannot know, one constant scenario ("steady", 1h) and no
 // node types. scenarios.Parse rejects it until the placeholders are filled.
 func (d *Discovery) Plan() *scenarios.Plan {
+	return d.plan(scenarios.Metadata{
+		Name:        d.Namespace,
+		Description: fmt.Sprintf("discovered from namespace %s by headroom discover", d.Namespace),
+	}, []scenarios.Scenario{{Name: "steady", Duration: scenarios.Duration(time.Hour)}})
+}
+
+// plan is d's services with the given metadata and scenarios, and no node
+// types.
+func (d *Discovery) plan(meta scenarios.Metadata, sc []scenarios.Scenario) *scenarios.Plan {
 	p := &scenarios.Plan{
 		APIVersion: scenarios.APIVersion,
 		Kind:       scenarios.Kind,
-		Metadata: scenarios.Metadata{
-			Name:        d.Namespace,
-			Description: fmt.Sprintf("discovered from namespace %s by headroom discover", d.Namespace),
-		},
-		Scenarios: []scenarios.Scenario{{Name: "steady", Duration: scenarios.Duration(time.Hour)}},
-		Cluster:   scenarios.Cluster{NodeTypes: []scenarios.NodeType{}},
+		Metadata:   meta,
+		Scenarios:  sc,
+		Cluster:    scenarios.Cluster{NodeTypes: []scenarios.NodeType{}},
 	}
 	for _, ds := range d.Services {
 		s := ds.Service
 		s.HPA = ds.Service.HPA.DeepCopy()
+		s.MetricSources = slices.Clone(ds.Service.MetricSources)
 		p.Services = append(p.Services, s)
 	}
 	return p
@@ -58,7 +70,7 @@ func (d *Discovery) Plan() *scenarios.Plan {
 // notes of each service, what its VPA recommends, and a TODO above every
 // placeholder. The output is deterministic.
 func (d *Discovery) WritePlan() ([]byte, error) {
-	a := planfile.Annotations{
+	return d.render(d.Plan(), planfile.Annotations{
 		Header: strings.Join([]string{
 			fmt.Sprintf("Capacity plan discovered from namespace %s by `headroom discover`.", d.Namespace),
 			"",
@@ -69,9 +81,15 @@ func (d *Discovery) WritePlan() ([]byte, error) {
 		}, "\n"),
 		Scenarios: "A constant load at each service's requestRate. Add the traffic to plan for\n" +
 			"(schedules, growth, spikes: see scenarios/examples/noa.yaml).",
-		NodeTypes: "Example: - {name: m5.xlarge, allocatable: {cpu: 3920m, memory: 14Gi}, pricePerHour: 0.192}\n" +
-			todo + "the node types the pods run on, with what pods can use of each and its price",
-	}
+	})
+}
+
+// render writes p (d's plan with its scenarios) with the comments of a
+// and, per service, its notes, VPA, HPA and the TODO above every
+// placeholder. The node types get an example and a TODO.
+func (d *Discovery) render(p *scenarios.Plan, a planfile.Annotations) ([]byte, error) {
+	a.NodeTypes = "Example: - {name: m5.xlarge, allocatable: {cpu: 3920m, memory: 14Gi}, pricePerHour: 0.192}\n" +
+		Todo + "the node types the pods run on, with what pods can use of each and its price"
 	if len(d.Notes) > 0 {
 		a.Header += "\n\nNotes:\n" + bulletLines(d.Notes)
 	}
@@ -83,15 +101,23 @@ func (d *Discovery) WritePlan() ([]byte, error) {
 		if ds.VPA != nil {
 			n.Resources = describeVPA(ds)
 		}
-		if ds.HPA != "" {
+		switch {
+		case ds.HPA != "" && d.fromFiles:
+			n.HPA = fmt.Sprintf("The spec of HPA %s, as its manifest gives it.", ds.HPA)
+		case ds.HPA != "":
 			n.HPA = fmt.Sprintf("The spec of HPA %s, as the API server returns it (defaults filled in).", ds.HPA)
 		}
 		for _, ph := range Placeholders {
-			n.Fields = append(n.Fields, planfile.FieldNote{Path: ph.Field, Text: todo + ph.Hint})
+			if unset(&ds.Service, ph.Field) {
+				n.Fields = append(n.Fields, planfile.FieldNote{Path: ph.Field, Text: Todo + ph.Hint})
+			}
+		}
+		if slices.ContainsFunc(ds.Service.MetricSources, func(m scenarios.MetricSource) bool { return m.Source == "" }) {
+			n.Fields = append(n.Fields, planfile.FieldNote{Path: "metricSources", Text: Todo + metricSourcesHint})
 		}
 		a.Services = append(a.Services, n)
 	}
-	return planfile.Render(d.Plan(), a)
+	return planfile.Render(p, a)
 }
 
 func describeVPA(ds DiscoveredService) string {
@@ -119,4 +145,21 @@ func bulletLines(notes []string) string {
 		lines[i] = "- " + n
 	}
 	return strings.Join(lines, "\n")
+}
+
+// unset says whether the placeholder field of s still holds its zero.
+func unset(s *scenarios.Service, field string) bool {
+	switch field {
+	case "requestRate":
+		return s.RequestRate.PerSecond == 0
+	case "serviceTime.mean":
+		return s.ServiceTime.Mean == 0
+	case "concurrency":
+		return s.Concurrency == 0
+	case "cpu":
+		return s.CPU.PerRequest == nil && s.CPU.ObservedPerPod == nil
+	case "memory.base":
+		return s.Memory.Base.IsZero()
+	}
+	return true
 }

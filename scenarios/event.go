@@ -68,7 +68,7 @@ func (e *Event) ScenarioFor() Scenario {
 		Duration:    Duration(eventLeadIn + e.End.Sub(e.Start) + e.Ramp + eventTail),
 		Services:    e.Services,
 		Profile: []Component{{Spike: &Spike{
-			At: Duration(eventLeadIn), Rise: Duration(e.Ramp), Hold: Duration(hold), Fall: Duration(e.Ramp), Multiplier: e.Peak,
+			At: Duration(eventLeadIn), Rise: Duration(e.Ramp), Hold: Duration(hold), Fall: Duration(e.Ramp), Multiplier: Multiplier(e.Peak),
 		}}},
 	}
 }
@@ -86,7 +86,7 @@ func EventFromScenario(sc *Scenario) *Event {
 		day := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 		return &Event{
 			Name: sc.Name, Start: day.Add(rise), End: day.Add(rise + s.Rise.D() + s.Hold.D()),
-			Peak: s.Multiplier, Ramp: s.Rise.D(), Services: sc.Services, Scenario: sc.Name,
+			Peak: float64(s.Multiplier), Ramp: s.Rise.D(), Services: sc.Services, Scenario: sc.Name,
 			RiseAt: s.At.D(), EndAt: s.At.D() + s.Rise.D() + s.Hold.D(),
 		}
 	}

@@ -47,9 +47,11 @@ func Parse(file string, data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.file, p.source = file, data
+	p.file, p.source, p.present = file, data, ix.Has
 	p.SetDefaults()
-	if err := p.Validate(); err != nil {
+	err = p.Validate()
+	p.present = nil // only validation asks; a parsed plan compares by value
+	if err != nil {
 		var fes FieldErrors
 		if errors.As(err, &fes) {
 			located := ix.Locate(fes)
@@ -73,4 +75,17 @@ func Example(name string) (*Plan, error) {
 		return nil, fmt.Errorf("no bundled example %q", name)
 	}
 	return Parse("scenarios/examples/"+name, data)
+}
+
+// DecodeDraft decodes a plan strictly (unknown fields, wrong types and
+// syntax are errors, with file:line:column) without defaulting or
+// validating it: for a plan whose placeholders are not filled yet, as
+// `headroom discover` writes it, that `headroom plan init` rewrites.
+func DecodeDraft(file string, data []byte) (*Plan, error) {
+	var p Plan
+	if _, err := strictyaml.Decode(file, data, &p); err != nil {
+		return nil, err
+	}
+	p.file, p.source = file, data
+	return &p, nil
 }

@@ -251,7 +251,7 @@ func (v *validator) replay(path string, r *Replay) {
 		if i > 0 && pt.At <= r.Points[i-1].At {
 			msgs = append(msgs, fmt.Sprintf("at %s is not after the previous point's %s; points must be in increasing time order", pt.At, r.Points[i-1].At))
 		}
-		if !(pt.Multiplier >= 0) || math.IsInf(pt.Multiplier, 0) {
+		if !(pt.Multiplier >= 0) || math.IsInf(float64(pt.Multiplier), 0) {
 			msgs = append(msgs, fmt.Sprintf("multiplier must be a finite number ≥ 0, got %g", pt.Multiplier))
 		}
 		for _, m := range msgs {

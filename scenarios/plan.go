@@ -40,6 +40,9 @@ type Plan struct {
 	// file is the path the plan was read from, for messages; source its bytes.
 	file   string
 	source []byte
+	// present says whether a field path was given in the source; nil for
+	// a plan built in code.
+	present func(path string) bool
 }
 
 // File returns the path the plan was read from, or "" for a plan built in code.
@@ -250,13 +253,14 @@ func (s Startup) Total() Duration {
 type SLO struct {
 	// Latency bounds a quantile of the response time (queueing + service).
 	Latency *LatencySLO `json:"latency,omitempty"`
-	// ErrorRate is the largest tolerated fraction of failed requests, a
-	// fraction (0.01 is 1 %). Range: (0, 1). Example: `0.01`.
-	ErrorRate *float64 `json:"errorRate,omitempty"`
-	// MaxUtilization is the utilisation ceiling in percent: of CPU
-	// against its request and of worker slots. Default: the HPA's CPU
-	// utilisation target, else 80. Range: [1, 99]. Example: `70`.
-	MaxUtilization *int32 `json:"maxUtilization,omitempty"`
+	// ErrorRate is the largest tolerated fraction of failed requests:
+	// "1%" (canonical) or 0.01. Range: (0, 1). Example: `1%`.
+	ErrorRate *Ratio `json:"errorRate,omitempty"`
+	// MaxUtilization is the utilisation ceiling: of CPU against its request
+	// and of worker slots. Written "80%" (canonical), 0.8, or 80 (a bare
+	// number of 1 or more is percent). Default: the HPA's CPU utilisation
+	// target, else 80%. Range: [1, 99] percent. Example: `70%`.
+	MaxUtilization *Percent `json:"maxUtilization,omitempty"`
 }
 
 // LatencySLO is "the Quantile of response time stays below Target".

@@ -72,7 +72,7 @@ type Component struct {
 type Schedule struct {
 	// Default is the multiplier outside every window. Default: 1. Range:
 	// [0, 1e6].
-	Default *float64 `json:"default,omitempty"`
+	Default *Multiplier `json:"default,omitempty"`
 	// Windows are the hours with their own multiplier, at least one.
 	// Required.
 	Windows []Window `json:"windows"`
@@ -88,17 +88,17 @@ type Window struct {
 	// From wraps midnight. Default: 00:00. Example: `17:00`.
 	To TimeOfDay `json:"to"`
 	// Multiplier applies inside the window. Range: [0, 1e6]. Example: `3`.
-	Multiplier float64 `json:"multiplier"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // Diurnal is a smooth daily cycle, a raised cosine between Min and Max with
 // its maximum at Peak (UTC) and its minimum twelve hours away.
 type Diurnal struct {
 	// Min is the multiplier at the trough. Range: [0, 1e6]. Example: `0.3`.
-	Min float64 `json:"min"`
+	Min Multiplier `json:"min"`
 	// Max is the multiplier at the peak, at least Min. Required. Range:
 	// (0, 1e6]. Example: `1.5`.
-	Max float64 `json:"max"`
+	Max Multiplier `json:"max"`
 	// Peak is the time of day of the maximum (UTC). Default: 00:00.
 	// Example: `14:00`.
 	Peak TimeOfDay `json:"peak"`
@@ -108,9 +108,9 @@ type Diurnal struct {
 // the scenario start); it is From before Start and To after End.
 type Ramp struct {
 	// From is the multiplier before Start. Range: [0, 1e6]. Example: `1`.
-	From float64 `json:"from"`
+	From Multiplier `json:"from"`
 	// To is the multiplier after End. Range: [0, 1e6]. Example: `2`.
-	To float64 `json:"to"`
+	To Multiplier `json:"to"`
 	// Start is the offset where the ramp begins. Default: 0s. Range: at
 	// least 0. Example: `1h`.
 	Start Duration `json:"start"`
@@ -125,7 +125,7 @@ type Step struct {
 	// Example: `2h`.
 	At Duration `json:"at"`
 	// Multiplier applies from At on. Range: [0, 1e6]. Example: `2`.
-	Multiplier float64 `json:"multiplier"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // Spike is a trapezoid from 1 up to Multiplier: it starts rising at At,
@@ -146,7 +146,7 @@ type Spike struct {
 	Fall Duration `json:"fall,omitempty"`
 	// Multiplier is the spike's height, times the base. Required. Range:
 	// (0, 1e6]. Example: `5`.
-	Multiplier float64 `json:"multiplier"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // Growth scales traffic by (1 + Percent/100). Without Over the factor is
@@ -190,7 +190,7 @@ type ReplayPoint struct {
 	// Example: `5m`.
 	At Duration `json:"at"`
 	// Multiplier is the sample's value. Range: [0, 1e6]. Example: `1.2`.
-	Multiplier float64 `json:"multiplier"`
+	Multiplier Multiplier `json:"multiplier"`
 }
 
 // MaxReplayPoints bounds a replay component (a year at one-minute steps).
@@ -206,11 +206,11 @@ func (r *Replay) at(t time.Duration) float64 {
 	i := sort.Search(len(pts), func(i int) bool { return pts[i].At.D() >= t })
 	switch {
 	case i == 0:
-		return pts[0].Multiplier
+		return float64(pts[0].Multiplier)
 	case i == len(pts):
-		return pts[len(pts)-1].Multiplier
+		return float64(pts[len(pts)-1].Multiplier)
 	}
 	a, b := pts[i-1], pts[i]
 	f := float64(t-a.At.D()) / float64(b.At-a.At)
-	return a.Multiplier + (b.Multiplier-a.Multiplier)*f
+	return float64(a.Multiplier) + float64(b.Multiplier-a.Multiplier)*f
 }

@@ -43,20 +43,20 @@ func (p Traffic) component(i int, t time.Duration) float64 {
 	case c.Diurnal != nil:
 		d := c.Diurnal
 		phase := 2 * math.Pi * float64(wall-time.Duration(d.Peak)) / float64(day)
-		return d.Min + (d.Max-d.Min)*(1+math.Cos(phase))/2
+		return float64(d.Min) + float64(d.Max-d.Min)*(1+math.Cos(phase))/2
 	case c.Ramp != nil:
 		r := c.Ramp
 		switch {
 		case t <= r.Start.D():
-			return r.From
+			return float64(r.From)
 		case t >= r.End.D():
-			return r.To
+			return float64(r.To)
 		}
 		f := float64(t-r.Start.D()) / float64(r.End-r.Start)
-		return r.From + (r.To-r.From)*f
+		return float64(r.From) + float64(r.To-r.From)*f
 	case c.Step != nil:
 		if t >= c.Step.At.D() {
-			return c.Step.Multiplier
+			return float64(c.Step.Multiplier)
 		}
 		return 1
 	case c.Spike != nil:
@@ -83,20 +83,20 @@ func (s *Schedule) at(wall time.Duration) float64 {
 		from, to := time.Duration(w.From), time.Duration(w.To)
 		if from <= to {
 			if wall >= from && wall < to {
-				return w.Multiplier
+				return float64(w.Multiplier)
 			}
 		} else if wall >= from || wall < to {
-			return w.Multiplier
+			return float64(w.Multiplier)
 		}
 	}
 	if s.Default != nil {
-		return *s.Default
+		return float64(*s.Default)
 	}
 	return 1
 }
 
 func (s *Spike) at(t time.Duration) float64 {
-	top := s.Multiplier
+	top := float64(s.Multiplier)
 	rel := t - s.At.D()
 	switch {
 	case rel < 0:

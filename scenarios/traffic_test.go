@@ -14,7 +14,7 @@ func TestTraffic_Multiplier(t *testing.T) {
 		{From: tod(t, "02:00"), To: tod(t, "08:00"), Multiplier: 0.4},
 		{From: tod(t, "12:00"), To: tod(t, "20:00"), Multiplier: 2},
 		{From: tod(t, "20:00"), To: tod(t, "02:00"), Multiplier: 1},
-	}, Default: ptr(1.0)}
+	}, Default: ptr(Multiplier(1))}
 	tests := []struct {
 		name  string
 		start string

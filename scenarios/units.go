@@ -148,3 +148,119 @@ func Cores(q Quantity) float64 { return float64(q.MilliValue()) / 1000 }
 
 // Bytes returns a memory quantity in bytes.
 func Bytes(q Quantity) float64 { return q.AsApproximateFloat64() }
+
+// ParseMultiplier reads a multiplier of today's traffic as the command line
+// and the plan write it: "3x" (the canonical spelling), "3" or "300%".
+// The number must be finite; ranges are the caller's to check.
+func ParseMultiplier(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	switch {
+	case strings.HasSuffix(t, "x"), strings.HasSuffix(t, "X"):
+		t = t[:len(t)-1]
+	case strings.HasSuffix(t, "%"):
+		t, scale = t[:len(t)-1], 0.01
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a multiplier: write 3x, 3 or 300%%", s)
+	}
+	return v * scale, nil
+}
+
+// ParseRatio reads a ratio written as a fraction ("0.8") or a percentage
+// ("80%", the canonical spelling). The number must be finite; ranges are
+// the caller's to check.
+func ParseRatio(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	if strings.HasSuffix(t, "%") {
+		t, scale = t[:len(t)-1], 0.01
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a ratio: write 80%% or 0.8", s)
+	}
+	return v * scale, nil
+}
+
+// Multiplier is a factor of today's traffic, written 3x (canonical), 3 or
+// 300%; a YAML number is read as is. It is written back as a number.
+type Multiplier float64
+
+// UnmarshalJSON reads a number or a string "3x", "3" or "300%".
+func (m *Multiplier) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err == nil {
+		*m = Multiplier(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a multiplier is 3x, 3 or 300%%, got %s", b)
+	}
+	v, err := ParseMultiplier(s)
+	if err != nil {
+		return err
+	}
+	*m = Multiplier(v)
+	return nil
+}
+
+// Ratio is a fraction written as a percentage ("1%", canonical) or as a
+// fraction (0.01). It is written back as a fraction.
+type Ratio float64
+
+// UnmarshalJSON reads a number (a fraction) or a string "1%" or "0.01".
+func (r *Ratio) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err == nil {
+		*r = Ratio(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a ratio is 1%% or 0.01, got %s", b)
+	}
+	v, err := ParseRatio(s)
+	if err != nil {
+		return err
+	}
+	*r = Ratio(v)
+	return nil
+}
+
+// Percent is a ratio held in percent, written "80%" (canonical), 0.8 (a
+// fraction, below 1) or 80 (a bare number of 1 or more is percent, the
+// plan's first spelling, kept). It is written back as a number of percent.
+type Percent float64
+
+// UnmarshalJSON reads "80%", 0.8 or 80.
+func (p *Percent) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err == nil {
+		if f > 0 && f < 1 {
+			f *= 100
+		}
+		*p = Percent(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a percentage is 80%% or 0.8, got %s", b)
+	}
+	t := strings.TrimSpace(s)
+	if !strings.HasSuffix(t, "%") {
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%q is not a percentage: write 80%% or 0.8", s)
+		}
+		return p.UnmarshalJSON([]byte(strconv.FormatFloat(v, 'g', -1, 64)))
+	}
+	v, err := ParseRatio(t)
+	if err != nil {
+		return err
+	}
+	*p = Percent(v * 100)
+	return nil
+}

@@ -140,7 +140,7 @@ func quoteName(name string) string {
 // Validate checks every field of a defaulted plan and returns all problems
 // found, each with its field path (FieldErrors), or nil.
 func (p *Plan) Validate() error {
-	v := &validator{}
+	v := &validator{present: p.present}
 	if p.APIVersion != APIVersion {
 		v.add("apiVersion", "must be %q, got %q", APIVersion, p.APIVersion)
 	}
@@ -192,7 +192,22 @@ func (p *Plan) Validate() error {
 	return v.errs
 }
 
-type validator struct{ errs FieldErrors }
+type validator struct {
+	errs FieldErrors
+	// present, when set, says whether a path was given in the source (the
+	// decoder's index), so that an absent required field reads "is
+	// required" rather than a complaint about its zero.
+	present func(path string) bool
+}
+
+// absent reports, and says, that a required field was not given.
+func (v *validator) absent(path, hint string) bool {
+	if v.present == nil || v.present(path) {
+		return false
+	}
+	v.add(path, "is required (%s)", hint)
+	return true
+}
 
 func (v *validator) add(path, format string, args ...any) {
 	v.errs = append(v.errs, fieldErrorf(path, format, args...))
@@ -317,10 +332,10 @@ func (v *validator) service(path string, s *Service) {
 		v.positive(path+".slo.latency.target", l.Target.Seconds(), "the latency target")
 	}
 	if e := s.SLO.ErrorRate; e != nil && !(*e > 0 && *e < 1) {
-		v.add(path+".slo.errorRate", "must be a fraction between 0 and 1 exclusive (0.01 for 1 %%), got %g", *e)
+		v.add(path+".slo.errorRate", "must be between 0%% and 100%% exclusive (1%% or 0.01), got %g", float64(*e))
 	}
 	if u := s.SLO.MaxUtilization; u != nil && (*u <= 0 || *u >= 100) {
-		v.add(path+".slo.maxUtilization", "must be a percentage between 1 and 99, got %d", *u)
+		v.add(path+".slo.maxUtilization", "must be between 0%% and 100%% exclusive (80%% or 0.8), got %g%%", float64(*u))
 	}
 	if s.Timeout <= 0 {
 		v.add(path+".timeout", "must be greater than 0, got %s", s.Timeout)
@@ -458,7 +473,8 @@ const MaxMultiplier = 1e6
 
 // multiplier checks a traffic component's multiplier: finite, ≥ 0 (> 0
 // when positive is set) and at most MaxMultiplier.
-func (v *validator) multiplier(path string, x float64, positive bool) {
+func (v *validator) multiplier(path string, m Multiplier, positive bool) {
+	x := float64(m)
 	switch {
 	case !(x >= 0) || math.IsInf(x, 0) || (positive && x == 0):
 		v.nonNegative(path, x)
@@ -544,7 +560,7 @@ func (v *validator) component(path string, c *Component) {
 		if !(n.CV >= 0 && n.CV <= 2) {
 			v.add(path+".noise.cv", "must be between 0 and 2, got %g", n.CV)
 		}
-		if n.Interval.D() < time.Second {
+		if !v.absent(path+".noise.interval", "how long each random factor holds, e.g. 1m") && n.Interval.D() < time.Second {
 			v.add(path+".noise.interval", "must be at least 1s, got %s", n.Interval)
 		}
 	case c.Replay != nil:

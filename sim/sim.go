@@ -195,7 +195,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		s.sloQuantile, s.sloTarget = l.Quantile, l.Target.Seconds()
 	}
 	if spec.SLO.ErrorRate != nil {
-		s.errorBudget = *spec.SLO.ErrorRate
+		s.errorBudget = float64(*spec.SLO.ErrorRate)
 	}
 	// DES mode builds the fluid model too: its capacity and latency table
 	// check the workload, so a plan fails alike in both modes.

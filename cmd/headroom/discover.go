@@ -48,7 +48,7 @@ memory requests and limits, and the HPA spec as the API server holds it.
 
 What the cluster cannot tell, the request rate, service time, concurrency, CPU per
 request and memory model of each service and the node types, is written as a zero
-under a "TODO(headroom observe)" comment. headroom refuses such a plan and names
+under a "TODO: measure (headroom observe)" comment. headroom refuses such a plan and names
 every field left to fill, with its line; discover prints that list on stderr.
 
 Only reads: get and list on deployments, statefulsets, horizontalpodautoscalers and

@@ -271,7 +271,7 @@ func (o *loadtestRunOptions) Complete() error {
 			spec.P95Target = svc.SLO.Latency.Target.Seconds()
 		}
 		if svc.SLO.ErrorRate != nil {
-			spec.ErrorRateTarget = *svc.SLO.ErrorRate
+			spec.ErrorRateTarget = float64(*svc.SLO.ErrorRate)
 		}
 		if seed == 0 {
 			seed = p.Seed

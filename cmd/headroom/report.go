@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -148,7 +146,7 @@ func (o *reportOptions) Validate() error {
 	if err != nil {
 		return usageErrorf("--event-end: %v", err)
 	}
-	peak, err := parseMultiplier(o.EventPeak)
+	peak, err := scenarios.ParseMultiplier(o.EventPeak)
 	if err != nil {
 		return usageErrorf("--event-peak: %v", err)
 	}
@@ -174,23 +172,6 @@ func parseEventTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time: use RFC 3339 like 2026-12-01T18:00:00Z", s)
-}
-
-// parseMultiplier reads "5x", "5" or "500%".
-func parseMultiplier(s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	scale := 1.0
-	switch {
-	case strings.HasSuffix(t, "x"), strings.HasSuffix(t, "X"):
-		t = t[:len(t)-1]
-	case strings.HasSuffix(t, "%"):
-		t, scale = t[:len(t)-1], 0.01
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a multiplier: use 5x, 5 or 500%%", s)
-	}
-	return v * scale, nil
 }
 
 // Complete reads the plan and the proposed HPAs.

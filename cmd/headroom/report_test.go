@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 func TestReport_NOA(t *testing.T) {
@@ -103,7 +105,7 @@ func FuzzParseMultiplier(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := parseMultiplier(s)
+		v, err := scenarios.ParseMultiplier(s)
 		if err == nil && (v != v || v > 1e308 || v < -1e308) {
 			t.Errorf("%q → %v without error", s, v)
 		}

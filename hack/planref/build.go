@@ -43,6 +43,24 @@ var units = map[reflect.Type]unit{
 		// ParseTimeOfDay: hours 0-24 (24 only with :00), two-digit minutes.
 		pattern: `^(0?[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$|^24:00$`,
 	},
+	reflect.TypeFor[scenarios.Multiplier](): {
+		name: "Multiplier", kind: "quantity", example: "3x",
+		text: "a factor of today's traffic: `3x` (canonical), `3` or `300%`; a YAML number is read as is",
+		// ParseMultiplier: strconv.ParseFloat of the number, then x or %.
+		pattern: `^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*[xX%]?\s*$`,
+	},
+	reflect.TypeFor[scenarios.Ratio](): {
+		name: "Ratio", kind: "quantity", example: "1%",
+		text: "a fraction written as a percentage (`1%`, canonical) or as a fraction (`0.01`)",
+		// ParseRatio: strconv.ParseFloat of the number, then an optional %.
+		pattern: `^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*%?\s*$`,
+	},
+	reflect.TypeFor[scenarios.Percent](): {
+		name: "Percent", kind: "quantity", example: "80%",
+		text: "a ratio held in percent: `80%` (canonical), `0.8` (a fraction, below 1) or `80` (a bare number of 1 or more is percent)",
+		// Percent.UnmarshalJSON: ParseRatio for strings; numbers below 1 are fractions.
+		pattern: `^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*%?\s*$`,
+	},
 	reflect.TypeFor[resource.Quantity](): {
 		name: "Quantity", kind: "quantity", example: "500m",
 		text: "a Kubernetes quantity (resource.Quantity): CPU in cores, `500m` is half a core, `2` two cores; memory in bytes with a binary (`Ki`, `Mi`, `Gi`) or decimal (`k`, `M`, `G`) suffix, `512Mi`",

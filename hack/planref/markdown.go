@@ -36,7 +36,7 @@ func markdown(root *scenarios.FieldDoc) []byte {
 		u, _ := unitByName(n)
 		p("| %s | %s | `%s` |\n", u.name, escapeMD(u.text), u.example)
 	}
-	p("\nRatios are fractions (`0.95`) unless a field says percent. Multipliers of traffic are plain numbers (`3` is three times the base).\n\n")
+	p("\nA ratio typed Ratio or Percent takes `80%%` or `0.8`; a multiplier of traffic takes `3x`, `3` or `300%%`, in the plan as on the command line (`--event-peak 5x`). Other fractions (`quantile`, `cv`) are plain numbers (`0.95`).\n\n")
 	p("## Fields\n\n")
 	for _, c := range root.Fields {
 		p("- [`%s`](#%s) %s\n", c.Path, anchor(c.Path), typeLabel(c))

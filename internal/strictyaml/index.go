@@ -47,6 +47,39 @@ func (ix *Index) Position(path string) (line, col int, ok bool) {
 	if p, ok := ix.pos[path]; ok {
 		return p.line, p.col, true
 	}
+	prefixes := ix.prefixes(path)
+	for i := len(prefixes) - 1; i >= 0; i-- {
+		if p, ok := ix.pos[prefixes[i]]; ok {
+			return p.line, p.col, true
+		}
+	}
+	if p, ok := ix.pos[""]; ok {
+		return p.line, p.col, true
+	}
+	return 0, 0, false
+}
+
+// Has reports whether the value at path is present in the source (not
+// merely an ancestor of it): a field that was absent, rather than given as
+// zero. A nil *Index has nothing.
+func (ix *Index) Has(path string) bool {
+	if ix == nil {
+		return false
+	}
+	if _, ok := ix.pos[path]; ok {
+		return true
+	}
+	p := ix.prefixes(path)
+	if len(p) == 0 {
+		return false
+	}
+	_, ok := ix.pos[p[len(p)-1]]
+	return ok
+}
+
+// prefixes returns the canonical paths of path and its ancestors, outermost
+// first, named list items replaced by their index.
+func (ix *Index) prefixes(path string) []string {
 	// Rebuild the canonical path segment by segment, replacing named items
 	// by their index, and remember every prefix as a candidate ancestor.
 	// Keys may themselves contain dots ("nvidia.com/gpu"): splitting them
@@ -87,15 +120,7 @@ func (ix *Index) Position(path string) (line, col int, ok bool) {
 		}
 		prefixes = append(prefixes, cur)
 	}
-	for i := len(prefixes) - 1; i >= 0; i-- {
-		if p, ok := ix.pos[prefixes[i]]; ok {
-			return p.line, p.col, true
-		}
-	}
-	if p, ok := ix.pos[""]; ok {
-		return p.line, p.col, true
-	}
-	return 0, 0, false
+	return prefixes
 }
 
 // Locate returns copies of errs with File, Line and Column filled from each

@@ -129,7 +129,7 @@ func ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup f
 		s.LatencyQuantile, s.LatencyTarget = l.Quantile, l.Target.Seconds()
 	}
 	if svc.SLO.ErrorRate != nil {
-		s.ErrorRate = *svc.SLO.ErrorRate
+		s.ErrorRate = float64(*svc.SLO.ErrorRate)
 	}
 	lat, basis, err := PredictedLatency(svc, sched.Peak())
 	if err != nil {
