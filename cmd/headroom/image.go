@@ -41,11 +41,25 @@ func validImage(flag, ref string) error {
 	if strings.TrimSpace(ref) == "" {
 		return usageErrorf("%s is empty: want an image reference such as %s:v1.0.0", flag, imageRepository)
 	}
-	if _, err := name.ParseReference(ref); err != nil {
+	r, err := name.ParseReference(ref)
+	if err != nil {
 		return usageErrorf("%s %q is not an image reference (registry/repository:tag or @sha256:digest): %v", flag, ref, err)
+	}
+	// go-containerregistry checks the repository's characters only; a
+	// registry also wants each path component to be alphanumerics joined
+	// by single separators (distribution/reference, regexp.go,
+	// pathComponent), so "a//b" or "-x" fail at the pull, after the Job ran.
+	for _, c := range strings.Split(r.Context().RepositoryStr(), "/") {
+		if !pathComponent.MatchString(c) {
+			return usageErrorf("%s %q is not an image reference: the repository path component %q must be lowercase letters and digits joined by '.', '_', '__' or '-'", flag, ref, c)
+		}
 	}
 	return nil
 }
+
+// pathComponent is a repository path component (distribution/reference,
+// regexp.go: alphanumeric (separator alphanumeric)*, separator [_.]|__|[-]+).
+var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 
 // warnDevImage tells the user of a development build that the default image
 // is not a released one, unless --image was given.
