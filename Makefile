@@ -18,8 +18,9 @@ build:
 # the same image where there is a daemon.
 IMAGE_REPO ?= ghcr.io/headroom-dev/headroom
 IMAGE_TAR  ?= bin/headroom-image.tar
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
 image:
-	@GO="$(GO)" VERSION="$(VERSION)" IMAGE_REPO="$(IMAGE_REPO)" IMAGE_TAR="$(IMAGE_TAR)" bash hack/image/build.sh
+	@GO="$(GO)" VERSION="$(VERSION)" IMAGE_REPO="$(IMAGE_REPO)" IMAGE_TAR="$(IMAGE_TAR)" GOARCH="$(IMAGE_ARCH)" bash hack/image/build.sh
 
 # The test command the README and CI run: vet, formatting, and every unit,
 # conformance and golden test with the race detector off (the model is pure).

@@ -6,7 +6,7 @@
 #   VERSION     the version stamped into the binary and the image's label
 #   IMAGE_REPO  the repository in the image's name (ghcr.io/headroom-dev/headroom)
 #   IMAGE_TAR   the tarball (bin/headroom-image.tar)
-#   GOARCH      the image's architecture (default: this machine's)
+#   GOARCH      the image's architecture (make's IMAGE_ARCH; default: this machine's)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GO=${GO:-go}
