@@ -5,12 +5,22 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PLAN    ?= scenarios/examples/noa.yaml
 
-.PHONY: all build test bench e2e demo vet fmt fuzz clean
+.PHONY: all build test bench e2e demo vet fmt fuzz clean image
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/headroom
+
+# The container image as a tarball, without a container daemon (README
+# "Container image"): the static binary, CA certificates and a non-root user
+# on an empty base, for `crane push` or `docker load`. The Dockerfile builds
+# the same image where there is a daemon.
+IMAGE_REPO ?= ghcr.io/headroom-dev/headroom
+IMAGE_TAR  ?= bin/headroom-image.tar
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+image:
+	@GO="$(GO)" VERSION="$(VERSION)" IMAGE_REPO="$(IMAGE_REPO)" IMAGE_TAR="$(IMAGE_TAR)" GOARCH="$(IMAGE_ARCH)" bash hack/image/build.sh
 
 # The test command the README and CI run: vet, formatting, and every unit,
 # conformance and golden test with the race detector off (the model is pure).

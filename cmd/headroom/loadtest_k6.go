@@ -286,7 +286,7 @@ Exits 3 when a merged threshold failed.`,
 	f.BoolVar(&o.Apply, "apply", false, "create the objects and follow the run (default: print them)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of the TestRun (default: the service's namespace)")
 	f.StringVar(&o.Name, "name", "", "name of the ConfigMap and TestRun (default headroom-<service>-<scenario>)")
-	f.StringVar(&o.Image, "image", k6.RunnerImage, "k6 runner image")
+	f.StringVar(&o.Image, "image", k6.RunnerImage, "k6 runner image (the runners run k6, not headroom)")
 	f.BoolVar(&o.Separate, "separate", false, "put each runner on its own node")
 	f.StringVar(&o.Kubeconfig, "kubeconfig", "", "path to the kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&o.Context, "context", "", "kubeconfig context to use")
@@ -310,7 +310,7 @@ func (o *loadtestOperatorOptions) Validate() error {
 	if o.Result != "" && !o.Apply {
 		return usageErrorf("--result needs --apply: without it nothing runs")
 	}
-	return nil
+	return validImage("--image", o.Image)
 }
 
 // maxParallelism bounds --parallelism: runner pods of one TestRun.

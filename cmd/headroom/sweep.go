@@ -301,11 +301,8 @@ type sweepJobOptions struct {
 }
 
 func newSweepJobCmd(streams ioStreams) *cobra.Command {
-	tag := version
-	if tag == "" {
-		tag = "latest"
-	}
-	o := &sweepJobOptions{Name: "headroom-sweep", Image: "ghcr.io/headroom-dev/headroom:" + tag, CPU: "1", Memory: "1Gi", streams: streams}
+	image, _ := defaultImage(currentVersion().Version)
+	o := &sweepJobOptions{Name: "headroom-sweep", Image: image, CPU: "1", Memory: "1Gi", streams: streams}
 	cmd := &cobra.Command{
 		Use:   "job -f PLAN --grid GRID.yaml --shards N [--parallelism P] [--image IMAGE] [-n NAMESPACE]",
 		Short: "Render a Kubernetes Indexed Job that runs a sweep's shards on a cluster",
@@ -323,7 +320,7 @@ commands that collect the logs and merge them once the Job completes.`,
 	f.StringVar(&o.Grid, "grid", "", "the grid file (YAML, kind SweepGrid)")
 	f.StringVar(&o.Name, "name", o.Name, "the Job's name (the ConfigMap is NAME-input)")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "the namespace (default: kubectl's)")
-	f.StringVar(&o.Image, "image", o.Image, "the headroom container image")
+	f.StringVar(&o.Image, "image", o.Image, "the headroom container image (the default is the tag of this version; make image builds one)")
 	f.IntVar(&o.Shards, "shards", 0, "the number of shards (the Job's completions)")
 	f.IntVar(&o.Parallelism, "parallelism", 0, "shards running at once (default: all)")
 	f.StringVar(&o.CPU, "cpu", o.CPU, "each pod's CPU request")
@@ -344,6 +341,9 @@ func (o *sweepJobOptions) Validate() error {
 	}
 	if o.Parallelism < 0 || o.Parallelism > o.Shards {
 		return usageErrorf("--parallelism must be in [1, --shards %d], got %d", o.Shards, o.Parallelism)
+	}
+	if err := validImage("--image", o.Image); err != nil {
+		return err
 	}
 	cpu, err := resource.ParseQuantity(o.CPU)
 	if err != nil || cpu.Sign() <= 0 {
@@ -376,7 +376,8 @@ func (o *sweepJobOptions) Complete() error {
 }
 
 // Run renders the Job.
-func (o *sweepJobOptions) Run(*cobra.Command) error {
+func (o *sweepJobOptions) Run(cmd *cobra.Command) error {
+	warnDevImage(o.streams.ErrOut, cmd.Flags().Changed("image"), o.Image)
 	j, err := cluster.RenderSweepJob(o.job)
 	if err != nil {
 		return usageErrorf("%v", err) // every error is about a flag's value
