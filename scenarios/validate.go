@@ -265,13 +265,17 @@ func (v *validator) service(path string, s *Service) {
 		v.add(path+".replicas", "must be at least 1, got %d", s.Replicas)
 	}
 	v.resources(path+".resources", &s.Resources)
-	if !(s.RequestRate.PerSecond > 0) {
+	switch {
+	case v.absent(path+".requestRate", "the observed request rate, e.g. \"1000/min\""):
+	case !(s.RequestRate.PerSecond > 0):
 		v.add(path+".requestRate", "must be greater than 0, got %s; give the observed rate, e.g. \"1000/min\"", s.RequestRate)
-	} else if s.RequestRate.PerSecond > MaxRatePerSecond {
+	case s.RequestRate.PerSecond > MaxRatePerSecond:
 		v.add(path+".requestRate", "%s is more than a billion requests per second; check the unit", s.RequestRate)
 	}
 	st := &s.ServiceTime
-	v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
+	if !v.absent(path+".serviceTime.mean", "the mean time one request takes to serve, e.g. 200ms") {
+		v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
+	}
 	if st.P95 != nil && st.CV != nil {
 		v.add(path+".serviceTime", "give either p95 or cv, not both")
 	}
@@ -281,7 +285,9 @@ func (v *validator) service(path string, s *Service) {
 	if st.CV != nil && (!(*st.CV > 0) || *st.CV > 10) {
 		v.add(path+".serviceTime.cv", "must be in (0, 10], got %g", *st.CV)
 	}
-	if s.Concurrency < 1 || s.Concurrency > MaxConcurrency {
+	switch {
+	case v.absent(path+".concurrency", "requests one pod serves at once, e.g. 4"):
+	case s.Concurrency < 1 || s.Concurrency > MaxConcurrency:
 		v.add(path+".concurrency", "must be between 1 and %d (requests one pod serves at once), got %d", MaxConcurrency, s.Concurrency)
 	}
 	switch c := &s.CPU; {
@@ -300,7 +306,9 @@ func (v *validator) service(path string, s *Service) {
 	if s.CPU.ObservedPerPod != nil && s.CPU.Idle != nil && s.CPU.ObservedPerPod.Cmp(*s.CPU.Idle) <= 0 {
 		v.add(path+".cpu.idle", "must be below observedPerPod %s, got %s", s.CPU.ObservedPerPod.String(), s.CPU.Idle.String())
 	}
-	if s.Memory.Base.Sign() <= 0 {
+	switch {
+	case v.absent(path+".memory.base", "an idle pod's memory, e.g. 256Mi"):
+	case s.Memory.Base.Sign() <= 0:
 		v.add(path+".memory.base", "must be greater than 0, got %s", s.Memory.Base.String())
 	}
 	if m := s.Memory.PerInFlight; m != nil && m.Sign() < 0 {
@@ -326,10 +334,14 @@ func (v *validator) service(path string, s *Service) {
 		v.errs = append(v.errs, ValidateHPASpec(s.HPA, path+".hpa")...)
 	}
 	if l := s.SLO.Latency; l != nil {
-		if !(l.Quantile > 0 && l.Quantile < 1) {
+		switch {
+		case v.absent(path+".slo.latency.quantile", "the fraction of requests within target, e.g. 0.95"):
+		case !(l.Quantile > 0 && l.Quantile < 1):
 			v.add(path+".slo.latency.quantile", "must be between 0 and 1 exclusive (0.95 for p95), got %g", l.Quantile)
 		}
-		v.positive(path+".slo.latency.target", l.Target.Seconds(), "the latency target")
+		if !v.absent(path+".slo.latency.target", "the response time the quantile must stay below, e.g. 1s") {
+			v.positive(path+".slo.latency.target", l.Target.Seconds(), "the latency target")
+		}
 	}
 	if e := s.SLO.ErrorRate; e != nil && !(*e > 0 && *e < 1) {
 		v.add(path+".slo.errorRate", "must be between 0%% and 100%% exclusive (1%% or 0.01), got %g", float64(*e))
@@ -429,7 +441,9 @@ func (v *validator) scenario(path string, sc *Scenario, services map[string]bool
 	} else {
 		v.label(path+".name", sc.Name)
 	}
-	if sc.Duration <= 0 || sc.Duration.D() > MaxScenarioDuration {
+	switch {
+	case v.absent(path+".duration", "how long the scenario runs, e.g. 24h"):
+	case sc.Duration <= 0 || sc.Duration.D() > MaxScenarioDuration:
 		v.add(path+".duration", "must be greater than 0 and at most 400 days (9600h), got %s", sc.Duration)
 	}
 	for j, name := range sc.Services {

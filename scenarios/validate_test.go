@@ -116,6 +116,12 @@ func TestParse_BadInput(t *testing.T) {
 			`bad.yaml:38:48: scenarios[peak].profile[0].spike.multiplier: must be at most 1e+06 (times today's traffic), got 1e+308; check the unit`},
 		{"growth of 1e308 percent", "- spike: {at: 1h, hold: 30m, multiplier: 3}", "- growth: {percent: 1e308}",
 			`scenarios[peak].profile[0].growth.percent: must be above -100 and at most 9.99999e+07 (100 doubles the traffic), got 1e+308`},
+		{"missing request rate", "    requestRate: 1000/min\n", "",
+			`services[api].requestRate: is required (the observed request rate, e.g. "1000/min")`},
+		{"missing scenario duration", "    duration: 1h\n", "",
+			`scenarios[steady].duration: is required (how long the scenario runs, e.g. 24h)`},
+		{"missing concurrency", "    concurrency: 4\n", "",
+			`services[api].concurrency: is required (requests one pod serves at once, e.g. 4)`},
 		{"no node types", "  nodeTypes:\n    - name: small\n      allocatable: {cpu: \"4\", memory: 16Gi}\n      pricePerHour: 0.2\n", "  nodeTypes: []\n",
 			`bad.yaml:40:14: cluster.nodeTypes: a plan needs at least one node type to pack pods onto`},
 	}
