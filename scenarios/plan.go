@@ -265,9 +265,10 @@ type SLO struct {
 
 // LatencySLO is "the Quantile of response time stays below Target".
 type LatencySLO struct {
-	// Quantile is the fraction of requests that must be within Target
-	// (0.95 for p95). Required. Range: (0, 1). Example: `0.95`.
-	Quantile float64 `json:"quantile"`
+	// Quantile is the fraction of requests that must be within Target:
+	// 0.95 (canonical) or "95%" for p95. Required. Range: (0, 1).
+	// Example: `0.95`.
+	Quantile Ratio `json:"quantile"`
 	// Target is the response-time bound. Required. Range: greater than 0.
 	// Example: `500ms`.
 	Target Duration `json:"target"`

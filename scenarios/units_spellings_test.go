@@ -42,6 +42,10 @@ func TestParseRatio_Spellings(t *testing.T) {
 // the same plan, and an absent noise interval is "required".
 func TestPlan_UnitSpellings(t *testing.T) {
 	plan := func(maxUtil, errRate, mult string) string {
+		q := "0.95"
+		if strings.HasSuffix(errRate, `%"`) {
+			q = `"95%"`
+		}
 		return `apiVersion: headroom.dev/v1alpha1
 kind: CapacityPlan
 metadata: {name: t}
@@ -54,7 +58,7 @@ services:
     concurrency: 4
     cpu: {perRequest: 10ms}
     memory: {base: 100Mi}
-    slo: {maxUtilization: ` + maxUtil + `, errorRate: ` + errRate + `}
+    slo: {maxUtilization: ` + maxUtil + `, errorRate: ` + errRate + `, latency: {quantile: ` + q + `, target: 1s}}
 scenarios:
   - name: s
     duration: 1h
@@ -76,6 +80,9 @@ cluster:
 			t.Fatalf("%v: %v", sp, err)
 		}
 		s := p.Services[0]
+		if math.Abs(float64(s.SLO.Latency.Quantile)-0.95) > 1e-12 {
+			t.Errorf("%v: latency quantile %v, want 0.95", sp, s.SLO.Latency.Quantile)
+		}
 		if float64(*s.SLO.MaxUtilization) != 80 || math.Abs(float64(*s.SLO.ErrorRate)-0.01) > 1e-12 || s.UtilisationCeiling() != 0.8 {
 			t.Errorf("%v: maxUtilization %v, errorRate %v", sp, *s.SLO.MaxUtilization, *s.SLO.ErrorRate)
 		}

@@ -337,7 +337,7 @@ func (v *validator) service(path string, s *Service) {
 		switch {
 		case v.absent(path+".slo.latency.quantile", "the fraction of requests within target, e.g. 0.95"):
 		case !(l.Quantile > 0 && l.Quantile < 1):
-			v.add(path+".slo.latency.quantile", "must be between 0 and 1 exclusive (0.95 for p95), got %g", l.Quantile)
+			v.add(path+".slo.latency.quantile", "must be between 0 and 1 exclusive (0.95 or 95%% for p95), got %g", l.Quantile)
 		}
 		if !v.absent(path+".slo.latency.target", "the response time the quantile must stay below, e.g. 1s") {
 			v.positive(path+".slo.latency.target", l.Target.Seconds(), "the latency target")

@@ -60,7 +60,7 @@ func TestParse_BadInput(t *testing.T) {
 		{"utilisation ceiling 100", "errorRate: 0.01", "errorRate: 0.01\n      maxUtilization: 100",
 			`bad.yaml:32:23: services[api].slo.maxUtilization: must be between 0% and 100% exclusive (80% or 0.8), got 100%`},
 		{"quantile outside (0,1)", "quantile: 0.95", "quantile: 95",
-			`bad.yaml:30:27: services[api].slo.latency.quantile: must be between 0 and 1 exclusive (0.95 for p95), got 95`},
+			`bad.yaml:30:27: services[api].slo.latency.quantile: must be between 0 and 1 exclusive (0.95 or 95% for p95), got 95`},
 		{"error rate", "errorRate: 0.01", "errorRate: 2",
 			`bad.yaml:31:18: services[api].slo.errorRate: must be between 0% and 100% exclusive (1% or 0.01), got 2`},
 		{"p95 below mean", "p95: 500ms", "p95: 100ms",

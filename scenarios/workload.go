@@ -120,7 +120,7 @@ func (s *Service) Requirement() model.Requirement {
 		MinReplicas:        s.Redundancy.MinReplicas,
 	}
 	if l := s.SLO.Latency; l != nil {
-		r.LatencyQuantile, r.LatencyTarget = l.Quantile, l.Target.Seconds()
+		r.LatencyQuantile, r.LatencyTarget = float64(l.Quantile), l.Target.Seconds()
 	}
 	return r
 }

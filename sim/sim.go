@@ -192,7 +192,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		specReplicas: spec.Replicas,
 	}
 	if l := spec.SLO.Latency; l != nil {
-		s.sloQuantile, s.sloTarget = l.Quantile, l.Target.Seconds()
+		s.sloQuantile, s.sloTarget = float64(l.Quantile), l.Target.Seconds()
 	}
 	if spec.SLO.ErrorRate != nil {
 		s.errorBudget = float64(*spec.SLO.ErrorRate)

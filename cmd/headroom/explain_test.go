@@ -59,7 +59,7 @@ DESCRIPTION:
 	}
 
 	out, _, _ = runCLI(t, "", "explain", "services.slo", "--recursive")
-	if !strings.Contains(out, "  latency\t<LatencySLO>\n    quantile\t<number> -required-\n") {
+	if !strings.Contains(out, "  latency\t<LatencySLO>\n    quantile\t<Ratio> -required-\n") {
 		t.Errorf("explain --recursive is not a tree:\n%s", out)
 	}
 

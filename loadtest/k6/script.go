@@ -126,7 +126,7 @@ func ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup f
 		Service:  service, Scenario: scenario, Plan: plan.Metadata.Name,
 	}
 	if l := svc.SLO.Latency; l != nil {
-		s.LatencyQuantile, s.LatencyTarget = l.Quantile, l.Target.Seconds()
+		s.LatencyQuantile, s.LatencyTarget = float64(l.Quantile), l.Target.Seconds()
 	}
 	if svc.SLO.ErrorRate != nil {
 		s.ErrorRate = float64(*svc.SLO.ErrorRate)
