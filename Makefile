@@ -34,7 +34,7 @@ e2e:
 # of the demo.
 REPORT ?= report
 demo: build
-	@./$(BIN) report -f $(PLAN) -o $(REPORT); rc=$$?; \
+	@./$(BIN) report -f $(PLAN) --out-dir $(REPORT); rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "(exit 3: the review flags the risks above; open $(REPORT)/report.html)"; exit 0; fi; exit $$rc
 
 # Run every fuzz target for FUZZTIME each. Each new input the fuzzer keeps is
