@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PLAN    ?= scenarios/examples/noa.yaml
 
-.PHONY: all build test bench e2e demo vet fmt fuzz clean
+.PHONY: all build test bench e2e demo vet fmt fuzz clean schemas
 
 all: build
 
@@ -53,3 +53,7 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# Regenerate docs/schema/*.json from the Go types (review the diff).
+schemas:
+	$(GO) test ./cmd/headroom -run TestSchemas_UpToDate -update-schemas
