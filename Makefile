@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PLAN    ?= scenarios/examples/noa.yaml
 
-.PHONY: all build test bench e2e demo vet fmt fuzz clean image
+.PHONY: all build test bench e2e demo vet fmt fuzz clean image schemas
 
 all: build
 
@@ -44,7 +44,7 @@ e2e:
 # of the demo.
 REPORT ?= report
 demo: build
-	@./$(BIN) report -f $(PLAN) -o $(REPORT); rc=$$?; \
+	@./$(BIN) report -f $(PLAN) --out-dir $(REPORT); rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "(exit 3: the review flags the risks above; open $(REPORT)/report.html)"; exit 0; fi; exit $$rc
 
 # Run every fuzz target for FUZZTIME each. Each new input the fuzzer keeps is
@@ -63,3 +63,7 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# Regenerate docs/schema/*.json from the Go types (review the diff).
+schemas:
+	$(GO) test ./cmd/headroom -run TestSchemas_UpToDate -update-schemas

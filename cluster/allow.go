@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// WrittenKinds are the kinds `headroom report` and `rightsize --patches`
+// WrittenKinds are the kinds `headroom report` and `rightsize --out-dir`
 // write, and so the kinds `headroom apply` sends without being told:
 // HorizontalPodAutoscalers, VerticalPodAutoscalers, the pre-scale CronJobs
 // with their ServiceAccount, Role and RoleBinding, patches of the

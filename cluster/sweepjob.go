@@ -121,7 +121,7 @@ func RenderSweepJob(o SweepJobOptions) (*SweepJob, error) {
 						Name:  "sweep",
 						Image: o.Image,
 						Args: []string{"sweep", "-f", sweepInputDir + "/plan.yaml", "--grid", sweepInputDir + "/grid.yaml",
-							"--shard", fmt.Sprintf("$(SHARD_INDEX)/%d", o.Shards), "-o", "-", "--quiet"},
+							"--shard", fmt.Sprintf("$(SHARD_INDEX)/%d", o.Shards), "--out-file", "-", "--quiet"},
 						Env: []corev1.EnvVar{{
 							Name: "SHARD_INDEX",
 							ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{
@@ -183,7 +183,7 @@ for i in $(seq 0 %[3]d); do
   pod=$(kubectl get pods%[2]s -l job-name=%[1]s,%[4]s=$i --field-selector=status.phase=Succeeded -o name | head -n 1)
   kubectl logs%[2]s "$pod" -c sweep > shard-$i.json
 done
-headroom sweep merge shard-*.json -o sweep.json
+headroom sweep merge shard-*.json --out-file sweep.json
 `, name, ns, shards-1, completionIndexAnnotation)
 }
 

@@ -52,7 +52,7 @@ func TestRenderSweepJob(t *testing.T) {
 		t.Fatalf("pod spec %+v", ps)
 	}
 	c := ps.Containers[0]
-	wantArgs := []string{"sweep", "-f", "/etc/headroom/plan.yaml", "--grid", "/etc/headroom/grid.yaml", "--shard", "$(SHARD_INDEX)/8", "-o", "-", "--quiet"}
+	wantArgs := []string{"sweep", "-f", "/etc/headroom/plan.yaml", "--grid", "/etc/headroom/grid.yaml", "--shard", "$(SHARD_INDEX)/8", "--out-file", "-", "--quiet"}
 	if strings.Join(c.Args, " ") != strings.Join(wantArgs, " ") || c.Image != "ghcr.io/headroom-dev/headroom:v1" {
 		t.Errorf("container %s %q", c.Image, c.Args)
 	}

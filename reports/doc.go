@@ -9,7 +9,7 @@
 //
 // # The patches directory
 //
-// `headroom report -o DIR` writes DIR/patches, laid out so that both a human
+// `headroom report --out-dir DIR` writes DIR/patches, laid out so that both a human
 // and `headroom apply` can use it:
 //
 //	patches/

@@ -37,7 +37,7 @@ func newApplyCmd(streams ioStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply -f DIR [--apply] [-n NAMESPACE] [--kubeconfig FILE] [--context NAME]",
 		Short: "Server-side dry-run a patches directory, and apply it with --apply",
-		Long: `Send every object of a patches directory (headroom report -o DIR writes DIR/patches)
+		Long: `Send every object of a patches directory (headroom report --out-dir DIR writes DIR/patches)
 to the API server as a server-side dry run, and print per object what would change, or
 the server's message when it rejects the object.
 
@@ -79,7 +79,7 @@ Exits 3 when the server rejected any object.`,
 // Validate checks the flags; it reads nothing.
 func (o *applyOptions) Validate() error {
 	if o.Filename == "" {
-		return usageErrorf("-f/--filename is required: the patches directory (headroom report -o DIR writes DIR/patches)")
+		return usageErrorf("-f/--filename is required: the patches directory (headroom report --out-dir DIR writes DIR/patches)")
 	}
 	o.allowed = o.allowed[:0]
 	for _, k := range o.AllowKinds {

@@ -34,7 +34,7 @@ func init() { registerCommand("load", newCalibrateCmd) }
 func newCalibrateCmd(streams ioStreams) *cobra.Command {
 	o := &calibrateOptions{Shape: verify.ShapeCV, Output: "table", MaxBytes: loadtest.MaxResultFileBytes, streams: streams}
 	cmd := &cobra.Command{
-		Use:   "calibrate -f PLAN --result RUN.json --service S [-o plan.yaml]",
+		Use:   "calibrate -f PLAN --result RUN.json --service S [--out-file plan.yaml] [-o table|json]",
 		Short: "Fit a service's service time (and CPU per request) from a load-test result into the plan",
 		Long: `Estimate a service's service time from the low-load windows of a measured run and,
 when the run watched CPU, its CPU per request, and write them into the plan.
@@ -53,8 +53,8 @@ is cpu.perRequest, its intercept per Ready pod cpu.idle.
 The plan is rewritten as a YAML node tree, so comments and layout stay; the written values
 carry a comment naming the result. The output is validated before it is written (atomically).`,
 		Example: `  # Measure at a low rate, then calibrate noa-mcp's service time into a copy of the plan
-  headroom loadtest run --target http://noa-mcp.staging:8080/api --rate 5 --duration 2m --out low.json
-  headroom calibrate -f plan.yaml --result low.json --service noa-mcp -o plan-calibrated.yaml`,
+  headroom loadtest run --target http://noa-mcp.staging:8080/api --rate 5 --duration 2m --out-file low.json
+  headroom calibrate -f plan.yaml --result low.json --service noa-mcp --out-file plan-calibrated.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
@@ -62,9 +62,10 @@ carry a comment naming the result. The output is validated before it is written 
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
 	f.StringVar(&o.Result, "result", "", "the result file written by headroom loadtest run")
 	f.StringVar(&o.Service, "service", "", "the service the run measured")
-	f.StringVarP(&o.Out, "out", "o", "", "write the calibrated plan here (default: print the estimates only)")
+	f.StringVar(&o.Out, "out-file", "", "write the calibrated plan to this file (default: print the estimates only)")
 	f.StringVar(&o.Shape, "shape", o.Shape, "how to write the service-time spread: cv or p95 (a plan takes one)")
-	f.StringVar(&o.Output, "output", o.Output, "format of the estimates on stdout: table or json")
+	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the calibrated plan")
+	bindMoved(cmd, "out", "--out-file")
 	bindMaxResultBytes(f, &o.MaxBytes)
 	return cmd
 }
@@ -79,9 +80,6 @@ func (o *calibrateOptions) Validate() error {
 	}
 	if o.Shape != verify.ShapeCV && o.Shape != verify.ShapeP95 {
 		return usageErrorf("--shape must be cv or p95, got %q", o.Shape)
-	}
-	if o.Output != "table" && o.Output != "json" {
-		return usageErrorf("--output must be table or json, got %q", o.Output)
 	}
 	return validateMaxResultBytes(o.MaxBytes)
 }

@@ -95,7 +95,7 @@ func TestUsageAndInputErrors(t *testing.T) {
 	}{
 		{"no plan", []string{"size"}, exitUsage, "-f/--filename is required"},
 		{"bad mode", []string{"size", "-f", noaPlan, "--mode", "linear"}, exitUsage, `--mode must be queueing or utilization, got "linear"`},
-		{"bad output", []string{"size", "-f", noaPlan, "-o", "xml"}, exitUsage, `--output must be table, json or yaml, got "xml"`},
+		{"bad output", []string{"size", "-f", noaPlan, "-o", "xml"}, exitUsage, `-o is the output format (table|json|yaml), got "xml"`},
 		{"unknown flag", []string{"size", "--frobnicate"}, exitUsage, "unknown flag: --frobnicate"},
 		{"missing file", []string{"size", "-f", filepath.Join(dir, "nope.yaml")}, exitError, "read plan: open"},
 		{"unknown field", []string{"size", "-f", bad}, exitError, bad + `:6:1: surprise: unknown field "surprise"`},

@@ -50,7 +50,7 @@ Exits 3 when the proposal spends more minutes in SLO violation than today's HPA 
 	f.StringVar(&o.HPAFile, "hpa", "", "the proposed HorizontalPodAutoscaler manifest(s)")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
+	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	return cmd
 }
 

@@ -26,8 +26,8 @@ func bindKubeFlags(f *pflag.FlagSet, k *cluster.Flags) {
 
 // discoverOptions are the flags and state of `headroom discover`.
 type discoverOptions struct {
-	Kube   cluster.Flags
-	Output string
+	Kube    cluster.Flags
+	OutFile string
 
 	clients *cluster.Clients
 	streams ioStreams
@@ -38,7 +38,7 @@ func init() { registerCommand("observe", newDiscoverCmd) }
 func newDiscoverCmd(streams ioStreams) *cobra.Command {
 	o := &discoverOptions{streams: streams}
 	cmd := &cobra.Command{
-		Use:   "discover [-n NAMESPACE] [-o PLAN] [--kubeconfig FILE] [--context NAME]",
+		Use:   "discover [-n NAMESPACE] [--out-file PLAN] [--kubeconfig FILE] [--context NAME]",
 		Short: "Write a plan from the Deployments, StatefulSets, HPAs and VPAs of a namespace",
 		Long: `Read the Deployments and StatefulSets of a namespace, the autoscaling/v2
 HorizontalPodAutoscalers that target them and their VerticalPodAutoscalers
@@ -54,7 +54,7 @@ every field left to fill, with its line; discover prints that list on stderr.
 Only reads: get and list on deployments, statefulsets, horizontalpodautoscalers and
 verticalpodautoscalers (cluster/rbac/discover-clusterrole.yaml).`,
 		Example: `  # The plan of the noa-server namespace, to a file
-  headroom discover -n noa-server -o noa-plan.yaml
+  headroom discover -n noa-server --out-file noa-plan.yaml
 
   # Another cluster of the kubeconfig, to standard output
   headroom discover --context staging -n noa-server`,
@@ -63,14 +63,16 @@ verticalpodautoscalers (cluster/rbac/discover-clusterrole.yaml).`,
 	}
 	f := cmd.Flags()
 	bindKubeFlags(f, &o.Kube)
-	f.StringVarP(&o.Output, "output", "o", "", "write the plan to this file (default: standard output)")
+	f.StringVar(&o.OutFile, "out-file", "", "write the plan to this file (default: standard output)")
+	format := "yaml"
+	bindFormat(cmd, &format, []string{"yaml"}, "--out-file", "the plan to a file")
 	return cmd
 }
 
 // Validate checks the flags; it reads nothing.
 func (o *discoverOptions) Validate() error {
-	if o.Output != "" && strings.HasSuffix(o.Output, string(os.PathSeparator)) {
-		return usageErrorf("-o/--output %q is a directory; give a file name such as plan.yaml", o.Output)
+	if o.OutFile != "" && strings.HasSuffix(o.OutFile, string(os.PathSeparator)) {
+		return usageErrorf("--out-file %q is a directory; give a file name such as plan.yaml", o.OutFile)
 	}
 	return nil
 }
@@ -102,13 +104,13 @@ func (o *discoverOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	name := "<stdout>"
-	if o.Output == "" {
+	if o.OutFile == "" {
 		if _, err := o.streams.Out.Write(data); err != nil {
 			return err
 		}
 	} else {
-		name = o.Output
-		if err := atomicfile.Write(o.Output, data, 0); err != nil {
+		name = o.OutFile
+		if err := atomicfile.Write(o.OutFile, data, 0); err != nil {
 			return err
 		}
 	}

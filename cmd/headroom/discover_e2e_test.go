@@ -186,7 +186,7 @@ func TestClusterE2E_2_DiscoverReadOnly(t *testing.T) {
 
 	t.Setenv("KUBECONFIG", e2eKubeconfig)
 	plan := filepath.Join(t.TempDir(), "plan.yaml")
-	_, errOut, code = runCLI(t, "", "discover", "--context", "reader", "-n", "noa-server", "-o", plan)
+	_, errOut, code = runCLI(t, "", "discover", "--context", "reader", "-n", "noa-server", "--out-file", plan)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}

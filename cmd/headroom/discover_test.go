@@ -62,7 +62,7 @@ func TestDiscoverCmd(t *testing.T) {
 	}
 
 	path := filepath.Join(t.TempDir(), "plan.yaml")
-	out2, errOut, code := runCLI(t, "", "discover", "-n", "shop", "-o", path)
+	out2, errOut, code := runCLI(t, "", "discover", "-n", "shop", "--out-file", path)
 	if code != exitOK || out2 != "" {
 		t.Fatalf("exit %d, stdout %q\n%s", code, out2, errOut)
 	}

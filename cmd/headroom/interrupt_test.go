@@ -21,7 +21,7 @@ func TestInterrupted(t *testing.T) {
 		{"compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml"},
 		{"tune", "-f", noaPlan, "--service", "noa-mcp"},
 		{"sweep", "-f", noaPlan, "--grid", sweepGrid, "--quiet"},
-		{"report", "-f", noaPlan, "-o", out},
+		{"report", "-f", noaPlan, "--out-dir", out},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())

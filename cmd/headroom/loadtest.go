@@ -109,7 +109,7 @@ Engines:
 
 Safety: the target is printed before the start; a schedule above --max-rate or longer than
 --max-duration is refused, never clipped. The caps can be raised to 1e6 req/s and 24h, no
-further (--max-workers to 100000, --timeout to 1h). --out is checked for writability before
+further (--max-workers to 100000, --timeout to 1h). --out-file is checked for writability before
 the first request. Ctrl-C stops the run and still writes the
 measured part, marked interrupted.
 
@@ -120,7 +120,7 @@ deviation and a verdict.
 Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagrees.`,
 		Example: `  # Play noa-mcp's daily scenario 60x compressed (24 minutes) against a staging URL
   headroom loadtest run -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily \
-    --speedup 60 --target http://noa-mcp.staging:8080/api --out daily.json --compare
+    --speedup 60 --target http://noa-mcp.staging:8080/api --out-file daily.json --compare
 
   # A constant 200 req/s for 30 s with Poisson arrivals
   headroom loadtest run --target http://127.0.0.1:8080/ --rate 200 --duration 30s`,
@@ -151,10 +151,11 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.StringVar(&o.K6Binary, "k6-binary", "", "the k6 executable (default: k6 on PATH)")
 	f.IntVar(&o.VUs, "pre-allocated-vus", 0, "k6 preAllocatedVUs (default: Little's law on the predicted p95 at the peak)")
 	f.IntVar(&o.MaxVUs, "max-vus", 0, "k6 maxVUs (default: Little's law on the request timeout)")
-	f.StringVar(&o.Out, "out", o.Out, "where to write the result (JSON)")
+	f.StringVar(&o.Out, "out-file", o.Out, "where to write the result (JSON)")
+	bindMoved(cmd, "out", "--out-file")
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "summary format on stdout: table or json")
+	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the result")
 	return cmd
 }
 
@@ -233,7 +234,7 @@ func (o *loadtestRunOptions) Validate() error {
 		return usageErrorf("--engine must be builtin, k6 or auto, got %q", o.Engine)
 	}
 	if o.Out == "" {
-		return usageErrorf("--out must name a file")
+		return usageErrorf("--out-file must name a file")
 	}
 	if o.Buckets < 1 || o.Buckets > maxBuckets {
 		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
@@ -244,10 +245,10 @@ func (o *loadtestRunOptions) Validate() error {
 	return nil
 }
 
-// Complete checks that --out can be written, reads the plan, builds the
+// Complete checks that --out-file can be written, reads the plan, builds the
 // schedule, checks the caps and picks the engine: all before any request.
 func (o *loadtestRunOptions) Complete() error {
-	if err := checkWritable("--out", o.Out); err != nil {
+	if err := checkWritable("--out-file", o.Out); err != nil {
 		return err
 	}
 	spec := loadtest.RunSpec{
@@ -511,7 +512,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	f.StringVar(&o.Scenario, "scenario", "", "the scenario (default: the one the result names)")
 	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table or json")
+	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	bindMaxResultBytes(f, &o.MaxBytes)
 	return cmd
 }

@@ -161,7 +161,7 @@ func (f *k6ScriptFlags) script() (*k6.Script, error) {
 // loadtestScriptOptions are the flags of `headroom loadtest script`.
 type loadtestScriptOptions struct {
 	k6ScriptFlags
-	Output string
+	OutFile string
 
 	streams ioStreams
 }
@@ -169,7 +169,7 @@ type loadtestScriptOptions struct {
 func newLoadtestScriptCmd(streams ioStreams) *cobra.Command {
 	o := &loadtestScriptOptions{streams: streams}
 	cmd := &cobra.Command{
-		Use:   "script -f PLAN --service S --scenario NAME --target URL [--speedup N] [-o script.js]",
+		Use:   "script -f PLAN --service S --scenario NAME --target URL [--speedup N] [--out-file script.js]",
 		Short: "Write the k6 script that plays a scenario's traffic against a service",
 		Long: `Write a k6 script for a plan's service and scenario, to run with k6 yourself.
 
@@ -185,13 +185,15 @@ Only core k6 modules are imported. Never run it with --vus or --duration: k6 wou
 replace the scenario with a closed-model one.`,
 		Example: `  # A day of noa-mcp traffic in 24 minutes
   headroom loadtest script -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily \
-    --target http://noa-mcp.noa-server:8080/health --speedup 60 -o noa-mcp-daily.js
+    --target http://noa-mcp.noa-server:8080/health --speedup 60 --out-file noa-mcp-daily.js
   k6 run -e HEADROOM_SUMMARY=summary.json noa-mcp-daily.js`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	o.bind(cmd)
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write the script to this file (default: standard output)")
+	cmd.Flags().StringVar(&o.OutFile, "out-file", "", "write the script to this file (default: standard output)")
+	var format string
+	bindFormat(cmd, &format, nil, "--out-file", "the script to a file")
 	return cmd
 }
 
@@ -211,15 +213,15 @@ func (o *loadtestScriptOptions) Run(*cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if o.Output == "" || o.Output == "-" {
+	if o.OutFile == "" || o.OutFile == "-" {
 		_, err = o.streams.Out.Write(b)
 		return err
 	}
-	if err := atomicfile.Write(o.Output, b, 0); err != nil {
+	if err := atomicfile.Write(o.OutFile, b, 0); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "wrote %s: %s from %s, peak %.4g req/s, %d–%d VUs\n",
-		o.Output, s.Schedule.Duration(), o.Scenario, s.Schedule.Peak(), s.PreAllocatedVUs, s.MaxVUs)
+		o.OutFile, s.Schedule.Duration(), o.Scenario, s.Schedule.Peak(), s.PreAllocatedVUs, s.MaxVUs)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func TestLoadtestK6Script(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "noa.js")
 	_, errOut, code = runCLI(t, "", "loadtest", "script", "-f", noaPlan, "--service", "noa-mcp", "--scenario", "daily",
-		"--target", "http://noa-mcp.noa-server:8080/health", "--speedup", "60", "-o", path)
+		"--target", "http://noa-mcp.noa-server:8080/health", "--speedup", "60", "--out-file", path)
 	b, err := os.ReadFile(path)
 	if code != exitOK || err != nil || !bytes.Equal(b, []byte(out)) {
 		t.Errorf("-o: exit %d, err %v, same bytes as stdout: %v", code, err, bytes.Equal(b, []byte(out)))
@@ -248,7 +248,7 @@ func TestLoadtestRun_K6StandIn(t *testing.T) {
 			t.Setenv("K6STANDIN_STDERR", "")
 			out := filepath.Join(t.TempDir(), "result.json")
 			_, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "k6", "--k6-binary", bin,
-				"--target", "http://127.0.0.1:1/api", "--rate", "10", "--duration", "6s", "--out", out)
+				"--target", "http://127.0.0.1:1/api", "--rate", "10", "--duration", "6s", "--out-file", out)
 			if code != tc.code || !strings.Contains(errOut, tc.want) {
 				t.Fatalf("exit %d, want %d with %q\n%s", code, tc.code, tc.want, errOut)
 			}

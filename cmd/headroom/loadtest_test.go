@@ -56,7 +56,7 @@ func TestLoadtestRun_Refuses(t *testing.T) {
 	}
 }
 
-// TestLoadtestRun_UnwritableOut: an --out that cannot be written is found
+// TestLoadtestRun_UnwritableOut: an --out-file that cannot be written is found
 // before the run, and no request reaches the target.
 func TestLoadtestRun_UnwritableOut(t *testing.T) {
 	var hits atomic.Int64
@@ -73,12 +73,12 @@ func TestLoadtestRun_UnwritableOut(t *testing.T) {
 		{dir, "is a directory"},
 	} {
 		start := time.Now()
-		_, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL, "--rate", "50", "--duration", "5s", "--out", tc.out)
-		if code != exitError || !strings.Contains(errOut, "--out "+tc.out) || !strings.Contains(errOut, tc.want) {
-			t.Errorf("--out %s: exit %d, stderr %q; want exit 1 naming --out and %q", tc.out, code, errOut, tc.want)
+		_, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL, "--rate", "50", "--duration", "5s", "--out-file", tc.out)
+		if code != exitError || !strings.Contains(errOut, "--out-file "+tc.out) || !strings.Contains(errOut, tc.want) {
+			t.Errorf("--out-file %s: exit %d, stderr %q; want exit 1 naming --out-file and %q", tc.out, code, errOut, tc.want)
 		}
 		if time.Since(start) > 2*time.Second {
-			t.Errorf("--out %s: found after %s, not before the run", tc.out, time.Since(start))
+			t.Errorf("--out-file %s: found after %s, not before the run", tc.out, time.Since(start))
 		}
 	}
 	if n := hits.Load(); n != 0 {
@@ -94,7 +94,7 @@ func TestLoadtestRun_WritesTheResult(t *testing.T) {
 	defer srv.Close()
 	out := filepath.Join(t.TempDir(), "run.json")
 	stdout, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL+"/x",
-		"--rate", "20", "--duration", "2s", "--arrivals", "constant", "--out", out)
+		"--rate", "20", "--duration", "2s", "--arrivals", "constant", "--out-file", out)
 	if code != exitOK && code != exitCheckFailed { // a loaded machine may lag: exit 3, still a result
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -121,7 +121,7 @@ func TestLoadtestRun_InterruptWritesPartial(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run.json")
 	var sink strings.Builder
 	cmd := newRootCmd(ioStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink})
-	cmd.SetArgs([]string{"loadtest", "run", "--engine", "builtin", "--target", srv.URL, "--rate", "10", "--duration", "1m", "--out", out})
+	cmd.SetArgs([]string{"loadtest", "run", "--engine", "builtin", "--target", srv.URL, "--rate", "10", "--duration", "1m", "--out-file", out})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(500*time.Millisecond, cancel)
 	err := cmd.ExecuteContext(ctx)
@@ -152,7 +152,7 @@ func TestLoadtestCompare_SavedRun(t *testing.T) {
 
 func TestCalibrate_WritesPlan(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "plan.yaml")
-	stdout, errOut, code := runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "-o", out)
+	stdout, errOut, code := runCLI(t, "", "calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "--out-file", out)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -212,7 +212,7 @@ func TestLoadtestCompare_Interrupted(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "plan.yaml")
 	for _, args := range [][]string{
 		{"loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json"},
-		{"calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "-o", out},
+		{"calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "--out-file", out},
 	} {
 		t.Run(args[0], func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())

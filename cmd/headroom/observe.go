@@ -20,7 +20,7 @@ import (
 type observeOptions struct {
 	PrometheusURL string
 	Filename      string
-	Output        string
+	OutFile       string
 	Report        string
 	Namespace     string
 	Services      []string
@@ -108,30 +108,31 @@ and $window placeholders:
         queries:
           cpu: avg(rate(container_cpu_usage_seconds_total{namespace="$namespace",pod=~"$pods",container="$container"}[$rate]))
 
-Without -o the observed plan is not written; the table goes to standard output (to standard
-error with -o -). Exits 1 if any service could not be observed (the others are still written).`,
+Without --out-file the observed plan is not written; the table (-o table, or -o json) goes to
+standard output (to standard error with --out-file -). Exits 1 if any service could not be observed (the others are still written).`,
 		Example: `  # Fill a plan from the last 14 days and write the result beside it
-  headroom observe --prometheus-url http://prometheus.monitoring:9090 -f plan.yaml -o plan.observed.yaml
+  headroom observe --prometheus-url http://prometheus.monitoring:9090 -f plan.yaml --out-file plan.observed.yaml
 
   # Only print the fits for one service over the last week, at 5-minute resolution
   headroom observe --prometheus-url http://localhost:9090 -f plan.yaml --service api --window 7d --step 5m
 
   # A quarterly review: a 30-day window, sized for the p99 rate, forecast half a year ahead
-  headroom observe --prometheus-url $PROM -f plan.yaml --window 30d --rate p99 --horizon 180d -o q3.yaml
+  headroom observe --prometheus-url $PROM -f plan.yaml --window 30d --rate p99 --horizon 180d --out-file q3.yaml
 
   # Reproducible: pin the end of the window; JSON for a pipeline
-  headroom observe --prometheus-url $PROM -f plan.yaml --end 2026-11-27T00:00:00Z --report json
+  headroom observe --prometheus-url $PROM -f plan.yaml --end 2026-11-27T00:00:00Z -o json
 
   # Pipe the observed plan straight into sizing
-  headroom observe --prometheus-url $PROM -f plan.yaml -o - | headroom size -f -`,
+  headroom observe --prometheus-url $PROM -f plan.yaml --out-file - | headroom size -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.PrometheusURL, "prometheus-url", "", "base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090")
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
-	f.StringVarP(&o.Output, "output", "o", "", "write the observed plan to this file (- for standard output)")
-	f.StringVar(&o.Report, "report", o.Report, "report format: table or json")
+	f.StringVar(&o.OutFile, "out-file", "", "write the observed plan to this file (- for standard output)")
+	bindFormat(cmd, &o.Report, []string{"table", "json"}, "--out-file", "the observed plan")
+	bindMoved(cmd, "report", "-o/--output")
 	f.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of services that do not name one (default \"default\")")
 	f.StringSliceVar(&o.Services, "service", nil, "observe only these services (repeatable; default all)")
 	f.Var(&o.Window, "window", "how far back to look: 14d, 2w, 72h")
@@ -257,7 +258,7 @@ func (o *observeOptions) Run(cmd *cobra.Command) error {
 		return obsErr
 	}
 	var written []byte
-	if o.Output != "" {
+	if o.OutFile != "" {
 		out, err := prom.UpdatePlan(o.plan.File(), o.src, obs, prom.WriteOptions{Rate: o.rate, Source: o.PrometheusURL, NoScenarios: o.NoScenarios})
 		if err != nil {
 			return err
@@ -265,7 +266,7 @@ func (o *observeOptions) Run(cmd *cobra.Command) error {
 		written = out
 	}
 	report := o.streams.Out
-	if o.Output == "-" {
+	if o.OutFile == "-" {
 		report = o.streams.ErrOut
 	}
 	if o.Report == "json" {
@@ -275,17 +276,17 @@ func (o *observeOptions) Run(cmd *cobra.Command) error {
 	} else {
 		printObservations(report, obs, o.rate)
 	}
-	switch o.Output {
+	switch o.OutFile {
 	case "":
 	case "-":
 		if _, err := o.streams.Out.Write(written); err != nil {
 			return err
 		}
 	default:
-		if err := atomicfile.Write(o.Output, written, 0); err != nil {
+		if err := atomicfile.Write(o.OutFile, written, 0); err != nil {
 			return err
 		}
-		fmt.Fprintf(o.streams.ErrOut, "wrote %s\n", o.Output)
+		fmt.Fprintf(o.streams.ErrOut, "wrote %s\n", o.OutFile)
 	}
 	return obsErr
 }

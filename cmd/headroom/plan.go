@@ -81,7 +81,7 @@ whose scaleTargetRef names no Deployment or StatefulSet given is an error.`,
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.Manifests, "filename", "f", nil, `a manifest file of Deployments, StatefulSets and HPAs ("-" is standard input); repeatable`)
 	f.StringVar(&o.FromDiscover, "from-discover", "", "a plan written by headroom discover, placeholders unfilled or not")
-	f.StringVarP(&o.OutFile, "out-file", "o", "", "write the plan to this file (default: standard output)")
+	f.StringVar(&o.OutFile, "out-file", "", "write the plan to this file (default: standard output)")
 	f.BoolVar(&o.Force, "force", false, "overwrite --out-file if it exists")
 	return cmd
 }

@@ -182,7 +182,7 @@ items: []
 		{"a List", []string{"-f", cm}, exitError, cm + ":7: kind: is List"},
 		{"no input", nil, exitUsage, "give the manifests with -f"},
 		{"both inputs", []string{"-f", deploy, "--from-discover", deploy}, exitUsage, "exclude each other"},
-		{"existing output", []string{"-f", deploy, "-o", existing}, exitError, "exists; give --force"},
+		{"existing output", []string{"-f", deploy, "--out-file", existing}, exitError, "exists; give --force"},
 		{"missing file", []string{"-f", filepath.Join(dir, "nope.yaml")}, exitError, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +201,7 @@ items: []
 		t.Errorf("stderr lacks %q:\n%s", want, errOut)
 	}
 	// --force overwrites; the written plan round-trips through --from-discover.
-	if _, errOut, code := runCLI(t, "", "plan", "init", "-f", deploy, "-o", existing, "--force"); code != 0 {
+	if _, errOut, code := runCLI(t, "", "plan", "init", "-f", deploy, "--out-file", existing, "--force"); code != 0 {
 		t.Fatalf("--force: exit %d\n%s", code, errOut)
 	}
 	first, _ := os.ReadFile(existing)

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
-	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/reports"
 	"github.com/headroom-dev/headroom/review"
@@ -22,6 +21,8 @@ import (
 type reportOptions struct {
 	Filename     string
 	OutDir       string
+	Output       string
+	Force        bool
 	HPAFile      string
 	Mode         string
 	Seed         int64
@@ -49,7 +50,7 @@ func init() { registerCommand("plan", newReportCmd) }
 func newReportCmd(streams ioStreams) *cobra.Command {
 	o := &reportOptions{OutDir: "report", Mode: "queueing", Plots: "auto", Series: true, EventRamp: 10 * time.Minute, streams: streams}
 	cmd := &cobra.Command{
-		Use:   "report -f PLAN [-o DIR] [--hpa PROPOSED.yaml] [--event NAME --event-start T --event-end T --event-peak 5x]",
+		Use:   "report -f PLAN [--out-dir DIR] [-o table|json|md] [--hpa PROPOSED.yaml] [--event NAME --event-start T --event-end T --event-peak 5x]",
 		Short: "The capacity review: plots, report.html/.md/.json and right-sizing patches",
 		Long: `Size every service at each scenario's peak, simulate every scenario with today's HPAs and
 with the proposed ones, plan the pre-scale of each event, and write a review to DIR:
@@ -67,12 +68,20 @@ need) unless --hpa gives yours. An event is a scenario of the plan with a spike,
 with --event: headroom then says when to raise each floor (minReplicas) so pods and nodes are
 Ready before the rise, writes the CronJobs that raise and restore it, and prices the event.
 
+DIR (--out-dir, default report) is written as a set, with DIR/.headroom-manifest listing
+headroom's files: a rerun replaces those and keeps every other file. A non-empty directory
+without that manifest is refused unless --force. -o picks what goes to standard output: the
+table (default), report.json (json) or report.md (md); DIR is written either way.
+
 Nothing touches a cluster: check the patches with 'headroom apply -f DIR/patches' (a
 server-side dry run). The same plan and seed give byte-identical files.
 
 Exits 3 when a service is at risk in some scenario (the report is still written).`,
 		Example: `  # The review of the bundled example
-  headroom report -f scenarios/examples/noa.yaml -o report
+  headroom report -f scenarios/examples/noa.yaml --out-dir report
+
+  # The same, with report.json on standard output
+  headroom report -f scenarios/examples/noa.yaml -o json | jq .summary
 
   # With a proposed HPA of your own
   headroom report -f scenarios/examples/noa.yaml --hpa scenarios/examples/noa-mcp-proposed-hpa.yaml
@@ -85,7 +94,9 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
-	f.StringVarP(&o.OutDir, "output-dir", "o", o.OutDir, "directory to write the report into (created, or replaced as a set: headroom's files of an earlier report go, other files stay; not /, home or the current directory)")
+	bindOutDir(cmd, &o.OutDir, &o.Force, o.OutDir, "directory to write the report into (created, or replaced as a set: headroom's files of an earlier report go, other files stay; not /, home or the current directory)")
+	bindFormat(cmd, &o.Output, []string{"table", "json", "md"}, "--out-dir", "the report directory")
+	bindMoved(cmd, "output-dir", "--out-dir")
 	f.StringVar(&o.HPAFile, "hpa", "", "proposed HorizontalPodAutoscaler manifest(s) to compare instead of headroom's recommendations")
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
@@ -110,11 +121,8 @@ func (o *reportOptions) Validate() error {
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan to review (try scenarios/examples/noa.yaml)")
 	}
-	if o.OutDir == "" {
-		return usageErrorf("-o/--output-dir must name a directory")
-	}
-	if err := atomicfile.CheckOutputDir(o.OutDir); err != nil {
-		return usageErrorf("-o/--output-dir: %v", err)
+	if err := checkOutDir(o.OutDir, o.Force); err != nil {
+		return err
 	}
 	switch o.Plots {
 	case "auto", "all", "at-risk", "none":
@@ -243,20 +251,34 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	if err := reports.WriteDir(cmd.Context(), o.OutDir, out.Files); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.streams.Out, "%s\n\n", rev.Summary.Verdict)
-	tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
-	for _, r := range rev.Rows {
-		risk := "-"
-		if len(r.AtRisk) > 0 {
-			risk = strings.Join(r.AtRisk, ",")
+	switch o.Output {
+	case "json", "md":
+		name := "report." + o.Output
+		for _, f := range out.Files {
+			if f.Path == name {
+				if _, err := o.streams.Out.Write(f.Data); err != nil {
+					return err
+				}
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", r.Service, risk, r.Today, r.Proposed, r.Changes)
+		fmt.Fprintf(o.streams.ErrOut, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
+			filepath.Join(o.OutDir, "report.html"), out.Figures, out.Patches)
+	default:
+		fmt.Fprintf(o.streams.Out, "%s\n\n", rev.Summary.Verdict)
+		tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
+		for _, r := range rev.Rows {
+			risk := "-"
+			if len(r.AtRisk) > 0 {
+				risk = strings.Join(r.AtRisk, ",")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", r.Service, risk, r.Today, r.Proposed, r.Changes)
+		}
+		tw.Flush()
+		fmt.Fprintln(o.streams.Out)
+		fmt.Fprintf(o.streams.Out, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
+			filepath.Join(o.OutDir, "report.html"), out.Figures, out.Patches)
 	}
-	tw.Flush()
-	fmt.Fprintln(o.streams.Out)
-	fmt.Fprintf(o.streams.Out, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
-		filepath.Join(o.OutDir, "report.html"), out.Figures, out.Patches)
 	var risks []string
 	for _, r := range rev.Summary.Risks {
 		risks = append(risks, fmt.Sprintf("%s in %s (%s): %s", r.Service, r.Scenario, r.Severity, r.What))

@@ -86,7 +86,7 @@ func TestClusterE2E_6_ReportPatches(t *testing.T) {
 	setupCluster(t)
 	createNOAPlatform(t)
 	dir := filepath.Join(t.TempDir(), "report")
-	if _, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--plots", "none", "--series=false"); code != exitCheckFailed {
+	if _, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--plots", "none", "--series=false"); code != exitCheckFailed {
 		t.Fatalf("report: exit %d\n%s", code, errOut)
 	}
 	patches := filepath.Join(dir, "patches")
@@ -163,7 +163,7 @@ func TestClusterE2E_8_LoadtestWatch(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run.json")
 	_, errOut, code := runCLI(t, "", "loadtest", "run", "--engine", "builtin", "--target", srv.URL+"/api",
 		"-f", noaPlan, "--service", "noa-mcp", "--scenario", "growth-2x", "--speedup", "180",
-		"--watch", "--kubeconfig", e2eKubeconfig, "--context", "reader", "--out", out)
+		"--watch", "--kubeconfig", e2eKubeconfig, "--context", "reader", "--out-file", out)
 	if code != exitOK && code != exitCheckFailed {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}

@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
 func TestReport_NOA(t *testing.T) {
 	dir := t.TempDir()
-	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false")
+	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false")
 	if code != exitCheckFailed {
 		t.Fatalf("exit %d, want 3 (noa-mcp is at risk)\n%s", code, errOut)
 	}
@@ -38,7 +39,7 @@ func TestReport_NOA(t *testing.T) {
 	if err := os.WriteFile(mine, []byte("kind: Mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false"); code != exitCheckFailed {
+	if _, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false"); code != exitCheckFailed {
 		t.Fatalf("second run: exit %d\n%s", code, errOut)
 	}
 	if b, err := os.ReadFile(mine); err != nil || string(b) != "kind: Mine\n" {
@@ -52,7 +53,7 @@ func TestReport_NOA(t *testing.T) {
 
 func TestReport_Event(t *testing.T) {
 	dir := t.TempDir()
-	_, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "-o", dir, "--series=false",
+	_, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false",
 		"--event", "launch", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x")
 	if code != exitCheckFailed && code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
@@ -88,10 +89,10 @@ func TestReport_Usage(t *testing.T) {
 		{[]string{"report", "-f", noaPlan, "--event", "x", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T17:00:00Z", "--event-peak", "2"}, "must end after it starts"},
 		{[]string{"report", "-f", noaPlan, "--event", "daily", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "2"}, "already has a scenario"},
 		{[]string{"report", "-f", noaPlan, "--mode", "guess"}, "--mode must be"},
-		{[]string{"report", "-f", noaPlan, "-o", "/"}, "is the root directory"},
-		{[]string{"report", "-f", noaPlan, "-o", "."}, "is the current directory"},
-		{[]string{"report", "-f", noaPlan, "-o", ".."}, "is a parent of the current directory"},
-		{[]string{"report", "-f", noaPlan, "-o", os.Getenv("HOME")}, "home directory"},
+		{[]string{"report", "-f", noaPlan, "--out-dir", "/"}, "is the root directory"},
+		{[]string{"report", "-f", noaPlan, "--out-dir", "."}, "is the current directory"},
+		{[]string{"report", "-f", noaPlan, "--out-dir", ".."}, "is a parent of the current directory"},
+		{[]string{"report", "-f", noaPlan, "--out-dir", os.Getenv("HOME")}, "home directory"},
 	} {
 		_, errOut, code := runCLI(t, "", tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
@@ -120,7 +121,7 @@ func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "review")
 	event := []string{"--event", "launch", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x"}
-	args := []string{"report", "-f", noaPlan, "-o", dir, "--series=false", "--plots", "none"}
+	args := []string{"report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none"}
 	if _, errOut, code := runCLI(t, "", append(args, event...)...); code != exitCheckFailed && code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -150,5 +151,212 @@ func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
 	}
 	if es, _ := os.ReadDir(parent); len(es) != 1 {
 		t.Errorf("beside the report: %v", es)
+	}
+}
+
+// TestReport_ForeignDirNeedsForce: a non-empty directory headroom did not
+// write is refused (exit 1, --force named) with nothing written; --force
+// writes the report into it and keeps the foreign files; a rerun then finds
+// the manifest and needs no --force.
+func TestReport_ForeignDirNeedsForce(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "docs")
+	if err := os.MkdirAll(filepath.Join(dir, "patches"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	foreign := map[string]string{"index.md": "# the team's docs\n", "patches/my-overlay.yaml": "kind: Mine\n", "report.html": "<p>the team's own</p>"}
+	for p, data := range foreign {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none"}
+	start := time.Now()
+	_, errOut, code := runCLI(t, "", args...)
+	if code != exitError || !strings.Contains(errOut, "headroom did not write it") || !strings.Contains(errOut, "--force") || !strings.Contains(errOut, `"index.md"`) {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming the directory's files and --force", code, errOut)
+	}
+	if strings.Contains(errOut, "writing") || time.Since(start) > 5*time.Second {
+		t.Errorf("refused only after the work (%s):\n%s", time.Since(start), errOut)
+	}
+	assertTree(t, dir, foreign)
+	if es, _ := os.ReadDir(parent); len(es) != 1 {
+		t.Errorf("beside the directory: %v", es)
+	}
+	// --force never replaces a foreign file at a path the report writes.
+	_, errOut, code = runCLI(t, "", append(args, "--force")...)
+	if code != exitError || !strings.Contains(errOut, `report.html is not headroom's`) {
+		t.Fatalf("--force over a foreign report.html: exit %d, stderr %q; want exit 1 naming it", code, errOut)
+	}
+	assertTree(t, dir, foreign)
+	if err := os.Rename(filepath.Join(dir, "report.html"), filepath.Join(parent, "old.html")); err != nil {
+		t.Fatal(err)
+	}
+	delete(foreign, "report.html")
+	for _, extra := range [][]string{{"--force"}, nil} {
+		if _, errOut, code := runCLI(t, "", append(args, extra...)...); code != exitCheckFailed {
+			t.Fatalf("%v: exit %d\n%s", extra, code, errOut)
+		}
+		for p, data := range foreign {
+			if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err != nil || string(b) != data {
+				t.Errorf("%v: the foreign %s: %q %v", extra, p, b, err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "report.json")); err != nil {
+			t.Errorf("%v: %v", extra, err)
+		}
+	}
+	if m := mustRead(t, filepath.Join(dir, ".headroom-manifest")); strings.Contains(m, "index.md") {
+		t.Errorf("the manifest claims a foreign file:\n%s", m)
+	}
+}
+
+// TestReport_BadOutDir: a file, a directory that cannot be written, a
+// directory whose parent is a file: exit 1 before the work, a clear
+// message, nothing written.
+func TestReport_BadOutDir(t *testing.T) {
+	parent := t.TempDir()
+	file := filepath.Join(parent, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ dir, want string }{
+		{file, "exists and is not a directory"},
+		{filepath.Join(file, "r"), "is not a directory"},
+	}
+	if os.Geteuid() == 0 {
+		// root passes permission bits; sysfs refuses even root a new directory.
+		if _, err := os.Stat("/sys/kernel"); err == nil {
+			cases = append(cases, struct{ dir, want string }{"/sys/headroom-report", "cannot be written"})
+		}
+	} else {
+		ro := filepath.Join(parent, "ro")
+		if err := os.MkdirAll(filepath.Join(ro, "r"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(ro, 0o555)
+		os.Chmod(filepath.Join(ro, "r"), 0o555)
+		t.Cleanup(func() { os.Chmod(ro, 0o755) })
+		cases = append(cases,
+			struct{ dir, want string }{filepath.Join(ro, "new"), "cannot be written"},
+			struct{ dir, want string }{filepath.Join(ro, "r"), "cannot be written"})
+	}
+	for _, tc := range cases {
+		_, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", tc.dir, "--plots", "none")
+		if code != exitError || !strings.Contains(errOut, "--out-dir "+tc.dir) || !strings.Contains(errOut, tc.want) {
+			t.Errorf("--out-dir %s: exit %d, stderr %q; want exit 1 and %q", tc.dir, code, errOut, tc.want)
+		}
+	}
+	if b, _ := os.ReadFile(file); string(b) != "x" {
+		t.Errorf("the file changed: %q", b)
+	}
+	if es, _ := os.ReadDir(parent); len(es) > 2 {
+		t.Errorf("written beside: %v", es)
+	}
+}
+
+// TestOutputFlags: -o is a format in every command; a path given to it,
+// and the replaced spellings, are refused with the new flag named.
+func TestOutputFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "-f", noaPlan, "-o", "out"}, "-o is the output format (table|json|md); write the report directory with --out-dir out"},
+		{[]string{"report", "-f", noaPlan, "-o", "json/"}, "--out-dir json/"},
+		{[]string{"report", "-f", noaPlan, "--output-dir", "out"}, "--output-dir is now --out-dir: use --out-dir out"},
+		{[]string{"sweep", "-f", noaPlan, "--grid", "g.yaml", "-o", "sweep.json"}, "-o is the output format (json); write the results to a file with --out-file sweep.json"},
+		{[]string{"sweep", "merge", "a.json", "-o", "s.json"}, "--out-file s.json"},
+		{[]string{"calibrate", "-f", noaPlan, "-o", "plan.yaml"}, "-o is the output format (table|json); write the calibrated plan with --out-file plan.yaml"},
+		{[]string{"calibrate", "-f", noaPlan, "--out", "plan.yaml"}, "--out is now --out-file"},
+		{[]string{"discover", "-o", "plan.yaml"}, "--out-file plan.yaml"},
+		{[]string{"observe", "-o", "my plan.yaml"}, `--out-file "my plan.yaml"`},
+		{[]string{"observe", "--report", "json"}, "--report is now -o/--output"},
+		{[]string{"loadtest", "run", "--out", "run.json"}, "--out is now --out-file"},
+		{[]string{"loadtest", "script", "-o", "s.js"}, "no output formats; write the script to a file with --out-file s.js"},
+		{[]string{"rightsize", "-f", noaPlan, "--patches", "p"}, "--patches is now --out-dir"},
+		{[]string{"simulate", "-f", noaPlan, "-o", "yaml"}, "-o is the output format (table|json|csv)"},
+	} {
+		_, errOut, code := runCLI(t, "", tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestOutputFlags_Completion: the shell completion of every -o offers the
+// command's formats and no file names.
+func TestOutputFlags_Completion(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  []string
+		want []string
+	}{
+		{[]string{"report"}, []string{"table", "json", "md"}},
+		{[]string{"size"}, []string{"table", "json", "yaml"}},
+		{[]string{"simulate"}, []string{"table", "json", "csv"}},
+		{[]string{"compare"}, []string{"table", "json"}},
+		{[]string{"tune"}, []string{"table", "json", "yaml"}},
+		{[]string{"rightsize"}, []string{"table", "json", "yaml"}},
+		{[]string{"sweep"}, []string{"json"}},
+		{[]string{"calibrate"}, []string{"table", "json"}},
+		{[]string{"observe"}, []string{"table", "json"}},
+		{[]string{"discover"}, []string{"yaml"}},
+		{[]string{"loadtest", "run"}, []string{"table", "json"}},
+		{[]string{"version"}, []string{"table", "json"}},
+	} {
+		out, errOut, code := runCLI(t, "", append(append([]string{"__complete"}, tc.cmd...), "-o", "")...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d\n%s", tc.cmd, code, errOut)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if got := strings.Join(lines[:len(lines)-1], " "); got != strings.Join(tc.want, " ") || lines[len(lines)-1] != ":4" {
+			t.Errorf("%v -o: completes %q; want %q and :4 (no files)", tc.cmd, out, tc.want)
+		}
+	}
+}
+
+// TestReport_JSONToStdout: -o json prints report.json, byte for byte the
+// file in --out-dir; the table and the "wrote" line stay off stdout.
+func TestReport_JSONToStdout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none", "-o", "json")
+	if code != exitCheckFailed {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if b := mustRead(t, filepath.Join(dir, "report.json")); out != b {
+		t.Errorf("stdout is not report.json (%d bytes, file %d)", len(out), len(b))
+	}
+	if !strings.Contains(errOut, "wrote "+filepath.Join(dir, "report.html")) {
+		t.Errorf("stderr lacks the wrote line:\n%s", errOut)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// assertTree checks that dir holds exactly the files of want.
+func assertTree(t *testing.T, dir string, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			got[filepath.ToSlash(rel)] = mustRead(t, p)
+		}
+		return nil
+	})
+	if len(got) != len(want) {
+		t.Errorf("%s holds %d files, want %d: %v", dir, len(got), len(want), got)
+	}
+	for p, data := range want {
+		if got[p] != data {
+			t.Errorf("%s/%s = %q, want %q", dir, p, got[p], data)
+		}
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/capacity"
-	"github.com/headroom-dev/headroom/internal/atomicfile"
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/reports"
@@ -34,6 +33,7 @@ var newPrometheusUsage = func(url string) (capacity.UsageSource, error) { return
 type rightsizeOptions struct {
 	Filename      string
 	Patches       string
+	Force         bool
 	Services      []string
 	Strategy      string
 	Usage         string
@@ -57,7 +57,7 @@ func init() { registerCommand("plan", newRightsizeCmd) }
 func newRightsizeCmd(streams ioStreams) *cobra.Command {
 	o := &rightsizeOptions{Strategy: "vpa", Window: "14d", Step: time.Minute, CPUPercentile: 95, Buffer: 15, Output: "table", streams: streams}
 	cmd := &cobra.Command{
-		Use:   "rightsize -f PLAN (--usage FILE | --prometheus-url URL) [--strategy vpa|percentile|max] [--window 14d] [-o table|json|yaml]",
+		Use:   "rightsize -f PLAN (--usage FILE | --prometheus-url URL) [--strategy vpa|percentile|max] [--window 14d] [-o table|json|yaml] [--out-dir PATCHES]",
 		Short: "Recommend CPU and memory requests from usage history, moving HPA targets to match",
 		Long: `Recommend requests and limits for each service's container from its CPU and memory usage
 history, and say by how much and why.
@@ -85,12 +85,19 @@ Medium means less than a week of history.
 Usage comes from a CSV file (--usage) with the header time,service,container,resource,value:
 RFC 3339 times, a service and container of the plan, resource cpu (cores) or memory (bytes)
 per container instance; or from Prometheus (--prometheus-url). --window keeps the last
-WINDOW of the data (of the file's own data for --usage).`,
+WINDOW of the data (of the file's own data for --usage).
+
+--out-dir DIR also writes the changes as a patches directory (the layout of report's
+patches/), as a set with DIR/.headroom-manifest: a rerun replaces headroom's files and keeps
+the others; a non-empty directory headroom did not write is refused unless --force.`,
 		Example: `  # The bundled example with its sample usage history
   headroom rightsize -f scenarios/examples/noa.yaml --usage testdata/noa-usage.csv
 
   # krr's simple strategy at p90, as JSON with the change list for patches
   headroom rightsize -f plan.yaml --usage usage.csv --strategy percentile --cpu-percentile 90 -o json
+
+  # The changes as patches, to check with headroom apply -f rightsize-patches
+  headroom rightsize -f scenarios/examples/noa.yaml --usage testdata/noa-usage.csv --out-dir rightsize-patches
 
   # Two weeks of history from Prometheus
   headroom rightsize -f plan.yaml --prometheus-url http://prometheus:9090 --window 14d`,
@@ -107,8 +114,9 @@ WINDOW of the data (of the file's own data for --usage).`,
 	f.DurationVar(&o.Step, "step", o.Step, "query resolution for --prometheus-url")
 	f.Float64Var(&o.CPUPercentile, "cpu-percentile", o.CPUPercentile, "CPU usage percentile of the percentile strategy, in (0, 100]")
 	f.Float64Var(&o.Buffer, "buffer", o.Buffer, "percent added to maximum usage by the percentile (memory) and max strategies")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or yaml")
-	f.StringVar(&o.Patches, "patches", "", "also write the changes as a patches directory, for headroom apply or a kustomize overlay (headroom's files of an earlier run are replaced, other files stay)")
+	bindFormat(cmd, &o.Output, []string{"table", "json", "yaml"}, "", "")
+	bindOutDir(cmd, &o.Patches, &o.Force, "", "also write the changes as a patches directory, for headroom apply or a kustomize overlay (headroom's files of an earlier run are replaced, other files stay)")
+	bindMoved(cmd, "patches", "--out-dir")
 	return cmd
 }
 
@@ -126,8 +134,8 @@ func (o *rightsizeOptions) Validate() error {
 		return usageErrorf("-f - and --usage - cannot both read standard input")
 	}
 	if o.Patches != "" {
-		if err := atomicfile.CheckOutputDir(o.Patches); err != nil {
-			return usageErrorf("--patches: %v", err)
+		if err := checkOutDir(o.Patches, o.Force); err != nil {
+			return err
 		}
 	}
 	st, err := model.ParseStrategy(o.Strategy)

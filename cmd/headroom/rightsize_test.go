@@ -546,7 +546,7 @@ func TestRightsize_Prometheus(t *testing.T) {
 // writer: the HPA target moves with the request.
 func TestRightsize_Patches(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "patches")
-	_, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--patches", dir)
+	_, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--out-dir", dir)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -569,8 +569,9 @@ func TestRightsize_Patches(t *testing.T) {
 	}
 }
 
-// TestRightsize_PatchesDirIsNotReplacedWhole: --patches writes its own
-// files and keeps the user's; a regular file, /, .., the current and the
+// TestRightsize_PatchesDirIsNotReplacedWhole: --out-dir refuses a directory
+// headroom did not write unless --force, writes its own files and keeps the
+// user's; a regular file, /, .., the current and the
 // home directory are refused.
 func TestRightsize_PatchesDirIsNotReplacedWhole(t *testing.T) {
 	parent := t.TempDir()
@@ -582,10 +583,18 @@ func TestRightsize_PatchesDirIsNotReplacedWhole(t *testing.T) {
 	}
 	sibling := filepath.Join(parent, "sibling.txt")
 	os.WriteFile(sibling, []byte("s"), 0o644)
-	args := []string{"rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--patches"}
-	for range 2 {
-		if _, errOut, code := runCLI(t, "", append(args, dir)...); code != exitOK {
-			t.Fatalf("exit %d\n%s", code, errOut)
+	args := []string{"rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--out-dir"}
+	// Not headroom's directory: refused, then written into with --force;
+	// the rerun finds its manifest and needs no --force.
+	if _, errOut, code := runCLI(t, "", append(args, dir)...); code != exitError || !strings.Contains(errOut, "--force") {
+		t.Fatalf("a directory headroom did not write: exit %d, stderr %q; want exit 1 naming --force", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kubectl-patches.sh")); err == nil {
+		t.Fatal("the refused run wrote its files")
+	}
+	for _, extra := range [][]string{{"--force"}, nil} {
+		if _, errOut, code := runCLI(t, "", append(append(args, dir), extra...)...); code != exitOK {
+			t.Fatalf("%v: exit %d\n%s", extra, code, errOut)
 		}
 	}
 	for p, data := range user {
@@ -608,7 +617,7 @@ func TestRightsize_PatchesDirIsNotReplacedWhole(t *testing.T) {
 	} {
 		_, errOut, code := runCLI(t, "", append(args, tc.dir)...)
 		if code == exitOK || !strings.Contains(errOut, tc.want) {
-			t.Errorf("--patches %s: exit %d, stderr %q; want %q", tc.dir, code, errOut, tc.want)
+			t.Errorf("--out-dir %s: exit %d, stderr %q; want %q", tc.dir, code, errOut, tc.want)
 		}
 	}
 	if b, _ := os.ReadFile(sibling); string(b) != "s" {

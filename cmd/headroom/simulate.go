@@ -79,7 +79,7 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.StringSliceVar(&o.Services, "service", nil, "simulate only these services (repeat or comma-separate; default all)")
 	f.StringSliceVar(&o.Scenarios, "scenario", nil, "simulate only these scenarios (default all)")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or csv")
+	bindFormat(cmd, &o.Output, []string{"table", "json", "csv"}, "", "")
 	f.DurationVar(&o.SampleEvery, "sample-every", o.SampleEvery, "time-series resolution")
 	f.StringVar(&o.Mode, "mode", "fluid", "per-pod model: fluid or des (every request simulated)")
 	f.StringVar(&o.Arrivals, "arrivals", "poisson", "DES arrivals: poisson or deterministic (k6 arrival-rate style)")

@@ -70,7 +70,7 @@ gate in CI.`,
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
 	f.StringVar(&o.Scenario, "scenario", "", "size only this scenario (default: all)")
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json or yaml")
+	bindFormat(cmd, &o.Output, []string{"table", "json", "yaml"}, "", "")
 	return cmd
 }
 

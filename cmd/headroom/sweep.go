@@ -40,7 +40,7 @@ type sweepOptions struct {
 func newSweepCmd(streams ioStreams) *cobra.Command {
 	o := &sweepOptions{Output: "-", streams: streams}
 	cmd := &cobra.Command{
-		Use:   "sweep -f PLAN --grid GRID.yaml [--shard i/N] [-o FILE]",
+		Use:   "sweep -f PLAN --grid GRID.yaml [--shard i/N] [--out-file FILE]",
 		Short: "Evaluate a grid of HPA and resource settings, on this machine or sharded over a cluster",
 		Long: `Evaluate every combination of a grid of HPA settings (CPU target, minReplicas,
 stabilisation windows, scale-up Percent) and container resources (CPU request and limit, memory
@@ -55,11 +55,11 @@ shards on a cluster.
 
 The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with file:line.`,
 		Example: `  # The whole grid here
-  headroom sweep -f scenarios/examples/noa.yaml --grid grid.yaml -o sweep.json
+  headroom sweep -f scenarios/examples/noa.yaml --grid grid.yaml --out-file sweep.json
 
   # The same grid in four shards (on four machines), then merged
-  headroom sweep -f plan.yaml --grid grid.yaml --shard 0/4 -o shard-0.json
-  headroom sweep merge shard-*.json -o sweep.json`,
+  headroom sweep -f plan.yaml --grid grid.yaml --shard 0/4 --out-file shard-0.json
+  headroom sweep merge shard-*.json --out-file sweep.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
@@ -67,7 +67,9 @@ The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with f
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML); - reads standard input")
 	f.StringVar(&o.Grid, "grid", "", "the grid file (YAML, kind SweepGrid)")
 	f.StringVar(&o.Shard, "shard", "", "evaluate only shard i of N (i/N, from 0) and write a shard file")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "the output file; - is standard output")
+	f.StringVar(&o.Output, "out-file", o.Output, "the output file (JSON); - is standard output")
+	format := "json"
+	bindFormat(cmd, &format, []string{"json"}, "--out-file", "the results to a file")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress on standard error")
 	bindMaxWork(f, &o.MaxWork)
 	cmd.AddCommand(newSweepMergeCmd(streams), newSweepJobCmd(streams))
@@ -86,7 +88,7 @@ func (o *sweepOptions) Validate() error {
 		return err
 	}
 	if o.Output == "" {
-		return usageErrorf("-o/--output must name a file or - for standard output")
+		return usageErrorf("--out-file must name a file or - for standard output")
 	}
 	if o.Shard != "" {
 		s, err := capacity.ParseShard(o.Shard)
@@ -224,19 +226,21 @@ type sweepMergeOptions struct {
 func newSweepMergeCmd(streams ioStreams) *cobra.Command {
 	o := &sweepMergeOptions{Output: "-", streams: streams}
 	cmd := &cobra.Command{
-		Use:   "merge SHARD.json... [-o FILE]",
+		Use:   "merge SHARD.json... [--out-file FILE]",
 		Short: "Join a sweep's shard files, in any order, into the whole sweep",
 		Long: `Join the N shard files of one sweep (written by 'headroom sweep --shard i/N') into the
 result the unsharded sweep writes, byte for byte, with the best candidate and the Pareto front
 over all of them. Every shard must be given exactly once, from the same plan and grid.`,
-		Example: `  headroom sweep merge shard-0.json shard-1.json shard-2.json shard-3.json -o sweep.json`,
+		Example: `  headroom sweep merge shard-0.json shard-1.json shard-2.json shard-3.json --out-file sweep.json`,
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
 			return run(o, cmd)
 		},
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", o.Output, "the output file; - is standard output")
+	cmd.Flags().StringVar(&o.Output, "out-file", o.Output, "the output file (JSON); - is standard output")
+	format := "json"
+	bindFormat(cmd, &format, []string{"json"}, "--out-file", "the merged sweep to a file")
 	return cmd
 }
 
@@ -246,7 +250,7 @@ func (o *sweepMergeOptions) Validate() error {
 		return usageErrorf("merge needs the shard files as arguments")
 	}
 	if o.Output == "" {
-		return usageErrorf("-o/--output must name a file or - for standard output")
+		return usageErrorf("--out-file must name a file or - for standard output")
 	}
 	return nil
 }

@@ -15,13 +15,13 @@ const sweepGrid = "testdata/sweep-grid.yaml"
 func TestSweep_ShardedMergeIsByteIdentical(t *testing.T) {
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole.json")
-	if _, errOut, code := runCLI(t, "", "sweep", "-f", noaPlan, "--grid", sweepGrid, "-o", whole, "--quiet"); code != exitOK {
+	if _, errOut, code := runCLI(t, "", "sweep", "-f", noaPlan, "--grid", sweepGrid, "--out-file", whole, "--quiet"); code != exitOK {
 		t.Fatalf("sweep exit %d: %s", code, errOut)
 	}
 	var files []string
 	for _, i := range []string{"3", "1", "0", "2"} {
 		f := filepath.Join(dir, "shard-"+i+".json")
-		if _, errOut, code := runCLI(t, "", "sweep", "-f", noaPlan, "--grid", sweepGrid, "--shard", i+"/4", "-o", f, "--quiet"); code != exitOK {
+		if _, errOut, code := runCLI(t, "", "sweep", "-f", noaPlan, "--grid", sweepGrid, "--shard", i+"/4", "--out-file", f, "--quiet"); code != exitOK {
 			t.Fatalf("shard %s exit %d: %s", i, code, errOut)
 		}
 		files = append(files, f)

@@ -50,7 +50,7 @@ Each candidate simulates the service alone: its pods do not share nodes with oth
 	f := cmd.Flags()
 	f.StringVarP(&o.Filename, "filename", "f", "", "the plan file (YAML)")
 	f.StringVar(&o.Service, "service", "", "the service whose HPA to tune")
-	f.StringVarP(&o.Output, "output", "o", o.Output, "output format: table, json, or yaml (the recommended spec)")
+	bindFormat(cmd, &o.Output, []string{"table", "json", "yaml"}, "", "")
 	bindMaxWork(f, &o.MaxWork)
 	return cmd
 }

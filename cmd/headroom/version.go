@@ -49,6 +49,6 @@ func newVersionCmd(streams ioStreams) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	bindFormat(cmd, &output, []string{"table", "json"}, "", "")
 	return cmd
 }

@@ -30,7 +30,7 @@ func TestMaxWork(t *testing.T) {
 		{[]string{"simulate", "-f", noaPlan, "--max-work", "2e9"}, exitUsage, "--max-work must be above 0 and at most 1000"},
 		{[]string{"tune", "-f", noaPlan, "--service", "noa-mcp", "--max-work", "0.001"}, exitError, "pass --max-work"},
 		{[]string{"compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml", "--max-work", "0.0001"}, exitError, "pass --max-work"},
-		{[]string{"report", "-f", noaPlan, "-o", filepath.Join(t.TempDir(), "r"), "--max-work", "0.0001"}, exitError, "pass --max-work"},
+		{[]string{"report", "-f", noaPlan, "--out-dir", filepath.Join(t.TempDir(), "r"), "--max-work", "0.0001"}, exitError, "pass --max-work"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			_, errOut, code := runCLI(t, "", tc.args...)

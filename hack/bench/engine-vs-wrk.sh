@@ -39,7 +39,7 @@ misses=0
 for r in "${rates[@]}"; do
   set +e
   "$tmp/headroom" loadtest run --engine builtin --arrivals constant --target "$url" --rate "$r" --duration 5s \
-    --max-rate 1000000 --max-workers 1000 --sender "${SENDER:-auto}" --out "$tmp/run-$r.json" >"$tmp/out-$r.txt" 2>/dev/null
+    --max-rate 1000000 --max-workers 1000 --sender "${SENDER:-auto}" --out-file "$tmp/run-$r.json" >"$tmp/out-$r.txt" 2>/dev/null
   set -e
   completed=$(awk '/^offered/ { for (i = 1; i <= NF; i++) if ($i == "completed") print $(i+1) }' "$tmp/out-$r.txt")
   lag=$(grep '^send lag' "$tmp/out-$r.txt" | sed 's/.*: //')

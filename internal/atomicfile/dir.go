@@ -51,7 +51,8 @@ var beforeSwap func() error
 // starting ".headroom-staging-"), written through an os.Root so no path can
 // leave it. Files of the old dir that the previous WriteDir did not write
 // (its manifest, ManifestName, lists what it wrote) are kept: hard-linked
-// (or copied) into the staging directory. Then staging and dir are
+// (or copied) into the staging directory; one of them at a path of the new
+// set is an error, never replaced. Then staging and dir are
 // exchanged in one rename (renameat2 RENAME_EXCHANGE on Linux; two renames
 // elsewhere) and the old directory removed. Staging directories a killed
 // run left beside dir are removed first.
@@ -295,8 +296,9 @@ func readManifest(old *os.Root) (map[string]bool, error) {
 }
 
 // carryOver links (or copies) into staging every file of the old directory
-// that headroom did not write there and does not write now, and recreates
-// the directories that hold none of headroom's files.
+// that headroom did not write there, and recreates the directories that
+// hold none of headroom's files. A file it did not write at a path it
+// writes now is an error: WriteDir never replaces one.
 func carryOver(ctx context.Context, target, staging string, root *os.Root, newSet map[string]bool) error {
 	old, err := os.OpenRoot(target)
 	if err != nil {
@@ -334,6 +336,11 @@ func carryOver(ctx context.Context, target, staging string, root *os.Root, newSe
 				return root.MkdirAll(p, info.Mode().Perm())
 			}
 			return nil
+		}
+		if newSet[p] && !oldSet[p] {
+			// Never replace a file headroom did not write (a directory taken
+			// over with --force, or a file the user put where a new one goes).
+			return fmt.Errorf("%s is not headroom's (%s does not list it) and this run writes that path: move it aside, or remove it to let headroom write it", clip(p), ManifestName)
 		}
 		if oldSet[p] || newSet[p] {
 			return nil

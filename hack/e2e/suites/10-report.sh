@@ -10,7 +10,7 @@ make -s build
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 rc=0
-./bin/headroom report -f scenarios/examples/noa.yaml -o "$out/report" >"$out/stdout" 2>"$out/stderr" || rc=$?
+./bin/headroom report -f scenarios/examples/noa.yaml --out-dir "$out/report" >"$out/stdout" 2>"$out/stderr" || rc=$?
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
   cat "$out/stderr"
   echo "headroom report exited $rc"; exit 1

@@ -32,8 +32,8 @@ HEADROOM_E2E_PROMETHEUS_URL="$url" HEADROOM_E2E_END="$end" \
 # The CLI on the same data: the observed plan must load and size, and two
 # runs over the same pinned window must write byte-identical plans.
 go build -o "$work/headroom" ./cmd/headroom
-"$work/headroom" observe --prometheus-url "$url" -f prom/testdata/shop.yaml --end "$end" -o "$work/observed.yaml"
-"$work/headroom" observe --prometheus-url "$url" -f prom/testdata/shop.yaml --end "$end" -o "$work/again.yaml" >/dev/null 2>&1
+"$work/headroom" observe --prometheus-url "$url" -f prom/testdata/shop.yaml --end "$end" --out-file "$work/observed.yaml"
+"$work/headroom" observe --prometheus-url "$url" -f prom/testdata/shop.yaml --end "$end" --out-file "$work/again.yaml" >/dev/null 2>&1
 cmp "$work/observed.yaml" "$work/again.yaml" || { echo "e2e: observe is not deterministic"; exit 1; }
 rc=0
 "$work/headroom" size -f "$work/observed.yaml" --scenario forecast-api >"$work/size.txt" || rc=$?

@@ -136,12 +136,12 @@ go build -o "$work/headroom" ./cmd/headroom
 hr="$work/headroom"
 "$hr" apply --kubeconfig "$kubeconfig" --context admin -f cluster/testdata/e2e/shop-namespace --allow-kind Namespace --apply >/dev/null
 "$hr" apply --kubeconfig "$kubeconfig" --context admin -f cluster/testdata/e2e/shop --apply >/dev/null
-"$hr" observe --prometheus-url "$prom_url" -f prom/testdata/shop.yaml --end "$prom_end" -o "$work/shop.yaml"
+"$hr" observe --prometheus-url "$prom_url" -f prom/testdata/shop.yaml --end "$prom_end" --out-file "$work/shop.yaml"
 rc=0
 "$hr" size -f "$work/shop.yaml" --scenario forecast-api >/dev/null || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { echo "e2e: size on the observed plan exited $rc"; exit 1; }
 rc=0
-"$hr" report -f "$work/shop.yaml" -o "$work/shop-report" --plots none >"$work/report.txt" 2>&1 || rc=$?
+"$hr" report -f "$work/shop.yaml" --out-dir "$work/shop-report" --plots none >"$work/report.txt" 2>&1 || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$work/report.txt"; echo "e2e: report exited $rc"; exit 1; }
 "$hr" apply --kubeconfig "$kubeconfig" --context admin -f "$work/shop-report/patches" | tail -3
 "$hr" apply --kubeconfig "$kubeconfig" --context admin -f "$work/shop-report/patches" --apply | tail -3

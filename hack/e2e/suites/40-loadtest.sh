@@ -36,7 +36,7 @@ for _ in $(seq 50); do
 done
 set +e
 "$tmp/headroom" loadtest run -f loadtest/testdata/mmc-plan.yaml --service mmc --scenario steps --speedup 20 \
-  --engine builtin --target "http://127.0.0.1:$port/work" --out "$tmp/run.json" --compare >"$tmp/out.txt" 2>"$tmp/err.txt"
+  --engine builtin --target "http://127.0.0.1:$port/work" --out-file "$tmp/run.json" --compare >"$tmp/out.txt" 2>"$tmp/err.txt"
 code=$?
 set -e
 grep -v '^t=' "$tmp/err.txt" || true
