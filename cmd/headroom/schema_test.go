@@ -13,6 +13,7 @@ import (
 	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/internal/jsonschemagen"
 	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/verify"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -36,6 +37,8 @@ var schemaDocs = []struct {
 	{"tune.json", "headroom tune -o json", "The tune search: the candidates evaluated and the recommended HPA spec.", &capacity.TuneResult{}},
 	{"rightsize.json", "headroom rightsize -o json", "Recommended requests and limits per container, with the HPA targets moved to match.", &capacity.RightsizeReport{}},
 	{"sweep.json", "headroom sweep -o json", "The sweep's results: every candidate, the best that holds the SLO and the Pareto front (also what sweep merge writes).", &capacity.SweepResult{}},
+	{"loadtest-compare.json", "headroom loadtest compare -o json", "Measured against predicted, bucket by bucket, with the verdict.", &verify.Comparison{}},
+	{"calibrate.json", "headroom calibrate -o json", "The plan inputs fitted to a load-test result, with their fit quality.", &verify.Calibration{}},
 	{"sweep-shard.json", "headroom sweep --shard i/N", "One shard of a sweep, as sweep --shard writes it and sweep merge reads it.", &capacity.SweepShard{}},
 }
 
@@ -143,6 +146,8 @@ func TestSchemas_RealOutputs(t *testing.T) {
 		{"tune", "tune.json", []string{"tune", "-f", "../../scenarios/testdata/minimal.yaml", "--service", "api", "-o", "json"}},
 		{"rightsize", "rightsize.json", []string{"rightsize", "-f", noaPlan, "--usage", "../../" + noaUsage, "-o", "json"}},
 		{"sweep", "sweep.json", []string{"sweep", "-f", noaPlan, "--grid", sweepGrid, "--quiet", "-o", "json"}},
+		{"loadtest compare", "loadtest-compare.json", []string{"loadtest", "compare", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-steps.json", "-o", "json"}},
+		{"calibrate", "calibrate.json", []string{"calibrate", "-f", mmcPlan, "--result", "../../loadtest/testdata/run-low.json", "--service", "mmc", "-o", "json", "--out-file", filepath.Join(t.TempDir(), "calibrated.yaml")}},
 		{"sweep shard", "sweep-shard.json", []string{"sweep", "-f", noaPlan, "--grid", sweepGrid, "--quiet", "--shard", "1/3", "--out-file", shard}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
