@@ -184,8 +184,8 @@ func FuzzReadPatchDir(f *testing.F) {
 			"d/kustomization.yaml":   &fstest.MapFile{Data: []byte(kustomization)},
 			"d/c/kustomization.yaml": &fstest.MapFile{Data: []byte(manifest)},
 			"d/c/m.yaml":             &fstest.MapFile{Data: []byte(saYAML)},
-			"d/m.yaml":             &fstest.MapFile{Data: []byte(manifest)},
-			"d/strategic/p.yaml":   &fstest.MapFile{Data: []byte(deployPatch)},
+			"d/m.yaml":               &fstest.MapFile{Data: []byte(manifest)},
+			"d/strategic/p.yaml":     &fstest.MapFile{Data: []byte(deployPatch)},
 		}
 		set, err := ReadPatchDir(fsys, "d")
 		if err != nil {
