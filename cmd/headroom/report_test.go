@@ -32,7 +32,7 @@ func TestReport_NOA(t *testing.T) {
 		t.Errorf("report.json: %v, schema %q, %d events", err, rep.SchemaVersion, len(rep.Events))
 	}
 	// A second report keeps the user's own files, in DIR and in patches/.
-	mine := filepath.Join(dir, "patches", "strategic", "mine.yaml")
+	mine := filepath.Join(dir, "patches", "hpa", "mine.yaml")
 	if err := os.WriteFile(mine, []byte("kind: Mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestReport_Event(t *testing.T) {
 	if !strings.Contains(string(md), "launch: 5x traffic, 2026-12-01 18:00 to 2026-12-01 20:00 UTC") {
 		t.Errorf("report.md has no launch section")
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "patches", "manifests", "cronjob-prescale-launch-*"))
+	matches, _ := filepath.Glob(filepath.Join(dir, "patches", "prescale", "cronjob-prescale-launch-*"))
 	if len(matches) == 0 || len(matches)%2 != 0 {
 		t.Errorf("launch CronJobs: %v", matches)
 	}
@@ -68,8 +68,11 @@ func TestReport_Event(t *testing.T) {
 		if strings.HasSuffix(m, "-raise.yaml") && !strings.Contains(string(b), `schedule: `) {
 			t.Errorf("%s has no schedule", m)
 		}
-		if strings.Contains(string(b), "suspend: true") {
-			t.Errorf("%s: a dated event's CronJob is suspended", m)
+		// Active, but it suspends itself when it runs: the date cannot
+		// match again next year.
+		if !strings.Contains(string(b), "suspend: false") || !strings.Contains(string(b), "name: suspend-self") ||
+			!strings.Contains(string(b), "headroom.dev/runs-once-at: \"2026-12-01T") {
+			t.Errorf("%s: a dated event's CronJob is not an active run-once job:\n%s", m, b)
 		}
 	}
 }
@@ -86,6 +89,11 @@ func TestReport_Usage(t *testing.T) {
 		{[]string{"report", "-f", noaPlan, "--event", "x", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T17:00:00Z", "--event-peak", "2"}, "must end after it starts"},
 		{[]string{"report", "-f", noaPlan, "--event", "daily", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "2"}, "already has a scenario"},
 		{[]string{"report", "-f", noaPlan, "--mode", "guess"}, "--mode must be"},
+		{[]string{"report", "-f", noaPlan, "--prescale-with", "argo"}, `--prescale-with must be one of cronjob, keda, git, got "argo"`},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "registry.k8s.io/kubectl"}, "pin a version tag or a digest, not latest"},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "registry.k8s.io/kubectl:latest"}, "pin a version tag or a digest, not latest"},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "Registry/kubectl:v1"}, "is not an image reference"},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "r/kubectl@sha256:xyz"}, "the digest must be sha256:"},
 		{[]string{"report", "-f", noaPlan, "-o", "/"}, "is the root directory"},
 		{[]string{"report", "-f", noaPlan, "-o", "."}, "is the current directory"},
 		{[]string{"report", "-f", noaPlan, "-o", ".."}, "is a parent of the current directory"},
@@ -122,7 +130,7 @@ func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
 	if _, errOut, code := runCLI(t, "", append(args, event...)...); code != exitCheckFailed && code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	launch, _ := filepath.Glob(filepath.Join(dir, "patches", "manifests", "cronjob-prescale-launch-*"))
+	launch, _ := filepath.Glob(filepath.Join(dir, "patches", "prescale", "cronjob-prescale-launch-*"))
 	if len(launch) == 0 {
 		t.Fatal("no launch CronJobs")
 	}
@@ -148,5 +156,33 @@ func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
 	}
 	if es, _ := os.ReadDir(parent); len(es) != 1 {
 		t.Errorf("beside the report: %v", es)
+	}
+}
+
+// TestReport_PrescaleWith: --prescale-with git writes raise and restore
+// components and a schedule, no CronJobs; keda refuses the NOA HPAs it
+// cannot carry over (Pods metrics) by name, writing nothing; --vpa adds vpa/.
+func TestReport_PrescaleWith(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	args := []string{"report", "-f", noaPlan, "--series=false", "--plots", "none"}
+	if _, errOut, code := runCLI(t, "", append(args, "-o", dir, "--prescale-with", "git", "--vpa")...); code != exitCheckFailed {
+		t.Fatalf("git: exit %d\n%s", code, errOut)
+	}
+	for _, f := range []string{"prescale/schedule.tsv", "prescale/event-spike-noa-mcp/raise/kustomization.yaml",
+		"prescale/event-spike-noa-mcp/restore/horizontalpodautoscaler-noa-mcp-hpa.yaml", "vpa/kustomization.yaml", "vpa/noa-mcp.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, "patches", filepath.FromSlash(f))); err != nil {
+			t.Error(err)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "patches", "prescale", "cronjob-*")); len(m) != 0 {
+		t.Errorf("--prescale-with git wrote CronJobs: %v", m)
+	}
+	kdir := filepath.Join(t.TempDir(), "k")
+	_, errOut, code := runCLI(t, "", append(args, "-o", kdir, "--prescale-with", "keda")...)
+	if code != exitError || !strings.Contains(errOut, "--prescale-with keda: HPA noa-claude-flow-hpa metrics[1]: a Pods metric") {
+		t.Errorf("keda on NOA: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(kdir); !os.IsNotExist(err) {
+		t.Errorf("keda's refusal wrote %s: %v", kdir, err)
 	}
 }
