@@ -64,9 +64,11 @@ with the proposed ones, plan the pre-scale of each event, and write a review to 
   report.md     the same for a wiki or a pull request (plots linked from plots/)
   report.json   everything, with a schema version (headroom.dev/report/v1)
   plots/        every figure as PNG and SVG
-  patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook),
-                kustomization.yaml (a kustomize Component) with strategic-merge patches,
-                manifests/ (whole autoscaling/v2 HPAs, VPAs in Off mode, event CronJobs)
+  patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook), and kustomize
+                Components to take one by one or all (kustomization.yaml): hpa/, requests/,
+                vpa/ (--vpa; needs the VPA CRDs), prescale/ (--prescale-with cronjob: restricted
+                CronJobs; keda: ScaledObjects; git: dated raise/restore patches);
+                manifests/ (whole autoscaling/v2 HPAs for repositories without kustomize)
 
 The proposed HPAs are headroom's own recommendations (maxReplicas raised to what the peaks
 need) unless --hpa gives yours. An event is a scenario of the plan with a spike, or one given
