@@ -76,7 +76,14 @@ type kustomization struct {
 	Resources             []string         `json:"resources,omitempty"`
 	Patches               []kustomizePatch `json:"patches,omitempty"`
 	PatchesStrategicMerge []string         `json:"patchesStrategicMerge,omitempty"`
+	// Components are directories (inside the patches directory) holding
+	// a kustomization of kind Component, as headroom report writes one
+	// per piece (hpa/, requests/, vpa/, prescale/).
+	Components []string `json:"components,omitempty"`
 }
+
+// maxComponentDepth bounds how deep components may include components.
+const maxComponentDepth = 8
 
 type kustomizePatch struct {
 	Path    string         `json:"path,omitempty"`
@@ -87,64 +94,23 @@ type kustomizePatch struct {
 
 // ReadPatchDir reads the patches directory dir of fsys (reports/doc.go):
 // with a kustomization.yaml, its resources are objects to server-side apply
-// and its patches strategic-merge patches on the objects they name; without
-// one, every .yaml or .yml document under dir is an object to apply. Paths
-// must stay inside dir. Errors carry file:line.
+// and its patches strategic-merge patches on the objects they name, and
+// each of its components (a subdirectory with a kustomization of kind
+// Component) adds its own; without one, every .yaml or .yml document under
+// dir is an object to apply. Paths must stay inside dir (callers pass an
+// os.Root's FS, which refuses symlinks out of it too). Errors carry
+// file:line.
 func ReadPatchDir(fsys fs.FS, dir string) (*PatchSet, error) {
-	var kpath, kname string
-	var data []byte
-	for _, name := range kustomizationNames {
-		p := path.Join(dir, name)
-		b, err := readFile(fsys, p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		kpath, kname, data = p, name, b
-		break
+	r := &dirReader{fsys: fsys, root: dir, seen: map[string]bool{}}
+	kpath, err := r.read("", 0)
+	if err != nil {
+		return nil, err
 	}
 	if kpath == "" {
 		return readAllManifests(fsys, dir)
 	}
-	k, err := parseKustomization(kname, data)
-	if err != nil {
-		return nil, err
-	}
-	set := &PatchSet{}
-	var errs []error
-	add := func(rel string, op Op, field string) {
-		objs, err := readManifestFile(fsys, dir, kname, rel, op, field)
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		set.Objects = append(set.Objects, objs...)
-	}
-	for i, r := range k.Resources {
-		add(r, OpApply, fmt.Sprintf("resources[%d]", i))
-	}
-	sortResources(set.Objects)
-	for i, p := range k.Patches {
-		field := fmt.Sprintf("patches[%d]", i)
-		if p.Patch != "" {
-			objs, err := parseManifests(kname+" "+field+".patch", 1, []byte(p.Patch), OpPatch)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			set.Objects = append(set.Objects, objs...)
-			continue
-		}
-		add(p.Path, OpPatch, field+".path")
-	}
-	for i, p := range k.PatchesStrategicMerge {
-		add(p, OpPatch, fmt.Sprintf("patchesStrategicMerge[%d]", i))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	sortResources(r.resources)
+	set := &PatchSet{Objects: append(r.resources, r.patches...)}
 	if err := checkDuplicates(set.Objects); err != nil {
 		return nil, err
 	}
@@ -152,6 +118,97 @@ func ReadPatchDir(fsys fs.FS, dir string) (*PatchSet, error) {
 		return nil, fmt.Errorf("%s: names no resources and no patches; nothing to apply", kpath)
 	}
 	return set, nil
+}
+
+// dirReader reads a kustomization and the components it includes.
+type dirReader struct {
+	fsys               fs.FS
+	root               string
+	seen               map[string]bool
+	resources, patches []Object
+}
+
+// read reads the kustomization of sub (relative to the root; "" is the
+// root) and, depth first, its components. It returns the kustomization's
+// path, or "" when the root has none.
+func (r *dirReader) read(sub string, depth int) (string, error) {
+	dir := path.Join(r.root, sub)
+	var kpath, kname string
+	var data []byte
+	for _, name := range kustomizationNames {
+		p := path.Join(dir, name)
+		b, err := readFile(r.fsys, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		kpath, kname, data = p, name, b
+		break
+	}
+	if kpath == "" {
+		if sub == "" {
+			return "", nil
+		}
+		return "", fmt.Errorf("component %s: no %s in it", sub, KustomizationFile)
+	}
+	shown := path.Join(sub, kname)
+	k, err := parseKustomization(shown, data)
+	if err != nil {
+		return "", err
+	}
+	if sub != "" && k.Kind != "Component" {
+		return "", fmt.Errorf("%s: kind %q, but a directory under components: must hold a Component", shown, k.Kind)
+	}
+	var errs []error
+	add := func(dst *[]Object, rel string, op Op, field string) {
+		objs, err := readManifestFile(r.fsys, dir, sub, shown, rel, op, field)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		*dst = append(*dst, objs...)
+	}
+	for i, res := range k.Resources {
+		add(&r.resources, res, OpApply, fmt.Sprintf("resources[%d]", i))
+	}
+	for i, p := range k.Patches {
+		field := fmt.Sprintf("patches[%d]", i)
+		if p.Patch != "" {
+			objs, err := parseManifests(shown+" "+field+".patch", 1, []byte(p.Patch), OpPatch)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			r.patches = append(r.patches, objs...)
+			continue
+		}
+		add(&r.patches, p.Path, OpPatch, field+".path")
+	}
+	for i, p := range k.PatchesStrategicMerge {
+		add(&r.patches, p, OpPatch, fmt.Sprintf("patchesStrategicMerge[%d]", i))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	for i, c := range k.Components {
+		field := fmt.Sprintf("%s: components[%d]", shown, i)
+		csub := path.Clean(path.Join(sub, c))
+		switch {
+		case !fs.ValidPath(csub) || csub == ".":
+			return "", fmt.Errorf("%s: %q leaves the patches directory", field, c)
+		case depth+1 > maxComponentDepth:
+			return "", fmt.Errorf("%s: components nest deeper than %d", field, maxComponentDepth)
+		case r.seen[csub]:
+			return "", fmt.Errorf("%s: %s is included twice (or includes itself)", field, csub)
+		}
+		r.seen[csub] = true
+		if _, err := r.read(csub, depth+1); err != nil {
+			return "", err
+		}
+	}
+	return kpath, nil
 }
 
 // parseKustomization decodes a kustomization strictly and checks the
@@ -162,7 +219,7 @@ func parseKustomization(file string, data []byte) (*kustomization, error) {
 	if err != nil {
 		var fes strictyaml.FieldErrors
 		if errors.As(err, &fes) && slices.ContainsFunc(fes, func(e *strictyaml.FieldError) bool { return strings.Contains(e.Msg, "unknown field") }) {
-			return nil, fmt.Errorf("%w\nheadroom apply reads resources, patches (path or patch) and patchesStrategicMerge only; use kubectl apply -k for the rest", err)
+			return nil, fmt.Errorf("%w\nheadroom apply reads resources, patches (path or patch), patchesStrategicMerge and components only; use kubectl apply -k for the rest", err)
 		}
 		return nil, err
 	}
@@ -199,6 +256,9 @@ func parseKustomization(file string, data []byte) (*kustomization, error) {
 	}
 	for i, p := range k.PatchesStrategicMerge {
 		checkRelPath(bad, fmt.Sprintf("patchesStrategicMerge[%d]", i), p)
+	}
+	for i, c := range k.Components {
+		checkRelPath(bad, fmt.Sprintf("components[%d]", i), c)
 	}
 	if len(fes) > 0 {
 		fes = ix.Locate(fes)
@@ -245,7 +305,9 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 	return data, nil
 }
 
-func readManifestFile(fsys fs.FS, dir, kname, rel string, op Op, field string) ([]Object, error) {
+// readManifestFile reads rel, relative to the kustomization in dir; sub is
+// dir relative to the patches directory, which file names are shown from.
+func readManifestFile(fsys fs.FS, dir, sub, kname, rel string, op Op, field string) ([]Object, error) {
 	data, err := readFile(fsys, path.Join(dir, path.Clean(rel)))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -253,7 +315,7 @@ func readManifestFile(fsys fs.FS, dir, kname, rel string, op Op, field string) (
 		}
 		return nil, fmt.Errorf("%s: %s: %w", kname, field, err)
 	}
-	return parseManifests(path.Clean(rel), 1, data, op)
+	return parseManifests(path.Join(sub, path.Clean(rel)), 1, data, op)
 }
 
 // readAllManifests reads every .yaml/.yml file under dir, in path order.

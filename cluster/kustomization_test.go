@@ -175,11 +175,17 @@ func FuzzReadPatchDir(f *testing.F) {
 	f.Add("patches:\n- patch: |\n    kind: X\n", "---\n---\n")
 	f.Add("resources: [m.yaml, m.yaml]\n", "apiVersion: v1\nkind: List\nitems: [{}]\n")
 	f.Add("resources: *a\n", "a: &a [1]\nb: *a\n")
+	// components: the fuzzed kustomization is also the component c/ (which
+	// may include itself, or m.yaml as a directory).
+	f.Add("kind: Component\ncomponents: [c]\n", "kind: Component\nresources: [../m.yaml]\n")
+	f.Add("components: [c, c/../c, m.yaml]\n", "kind: Component\ncomponents: [.]\n")
 	f.Fuzz(func(t *testing.T, kustomization, manifest string) {
 		fsys := fstest.MapFS{
-			"d/kustomization.yaml": &fstest.MapFile{Data: []byte(kustomization)},
-			"d/m.yaml":             &fstest.MapFile{Data: []byte(manifest)},
-			"d/strategic/p.yaml":   &fstest.MapFile{Data: []byte(deployPatch)},
+			"d/kustomization.yaml":   &fstest.MapFile{Data: []byte(kustomization)},
+			"d/c/kustomization.yaml": &fstest.MapFile{Data: []byte(manifest)},
+			"d/c/m.yaml":             &fstest.MapFile{Data: []byte(saYAML)},
+			"d/m.yaml":               &fstest.MapFile{Data: []byte(manifest)},
+			"d/strategic/p.yaml":     &fstest.MapFile{Data: []byte(deployPatch)},
 		}
 		set, err := ReadPatchDir(fsys, "d")
 		if err != nil {
@@ -191,4 +197,62 @@ func FuzzReadPatchDir(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadPatchDir_Components reads the layout headroom report writes (the
+// NOA golden patches: a top-level Component including hpa/ and prescale/)
+// through an os.Root, as headroom apply does, and refuses components that
+// leave the directory, loop, or are not Components.
+func TestReadPatchDir_Components(t *testing.T) {
+	root, err := os.OpenRoot("../reports/testdata/golden/noa/patches")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	set, err := ReadPatchDir(root.FS(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, o := range set.Objects {
+		got[o.Op.String()+" "+o.Obj.GetKind()]++
+		if o.Op == OpPatch && !strings.HasPrefix(o.File, "hpa/") || o.Op == OpApply && !strings.HasPrefix(o.File, "prescale/") {
+			t.Errorf("%s %s from %s", o.Op, o.Obj.GetName(), o.Where())
+		}
+	}
+	want := map[string]int{"patch HorizontalPodAutoscaler": 3, "apply CronJob": 6, "apply ServiceAccount": 1, "apply Role": 1, "apply RoleBinding": 1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	if k := set.Objects[0].Obj.GetKind(); k != "ServiceAccount" {
+		t.Errorf("first object %s; the identity goes before the CronJobs", k)
+	}
+
+	comp := func(body string) string {
+		return "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + body
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		err   string
+	}{
+		{"leaves the directory", map[string]string{"kustomization.yaml": comp("components: [../x]\n")}, "must be a relative path inside the patches directory"},
+		{"includes itself", map[string]string{"kustomization.yaml": comp("components: [a]\n"), "a/kustomization.yaml": comp("components: [../a]\n")}, "must be a relative path inside"},
+		{"included twice", map[string]string{"kustomization.yaml": comp("components: [a, b]\n"), "a/kustomization.yaml": comp("resources: [sa.yaml]\n"), "a/sa.yaml": saYAML, "b/kustomization.yaml": comp("components: [../a]\n")}, "must be a relative path inside"},
+		{"twice from the top", map[string]string{"kustomization.yaml": comp("components: [a, ./a]\n"), "a/kustomization.yaml": comp("resources: [sa.yaml]\n"), "a/sa.yaml": saYAML}, "a is included twice"},
+		{"not a Component", map[string]string{"kustomization.yaml": comp("components: [a]\n"), "a/kustomization.yaml": "kind: Kustomization\nresources: [sa.yaml]\n", "a/sa.yaml": saYAML}, `a/kustomization.yaml: kind "Kustomization"`},
+		{"no kustomization", map[string]string{"kustomization.yaml": comp("components: [a]\n"), "a/sa.yaml": saYAML}, "component a: no kustomization.yaml"},
+		{"bad file in a component", map[string]string{"kustomization.yaml": comp("components: [a]\n"), "a/kustomization.yaml": comp("resources: [sa.yaml]\n"), "a/sa.yaml": "kind: ServiceAccount\n"}, "a/sa.yaml:1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for p, d := range tc.files {
+				fsys[p] = &fstest.MapFile{Data: []byte(d)}
+			}
+			_, err := ReadPatchDir(fsys, ".")
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("err = %v, want %q", err, tc.err)
+			}
+		})
+	}
 }

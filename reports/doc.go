@@ -16,19 +16,22 @@
 //	  kubectl-patches.sh          kubectl patch --type=json commands, as in the
 //	                              runbook, each with its rationale as a comment
 //	  kustomization.yaml          a kustomize Component (kustomize.config.k8s.io/v1alpha1)
-//	                              for an overlay's components: list, with
-//	                              patches: every file under strategic/
-//	                              resources: every file under manifests/ except hpa-*.yaml
-//	  strategic/<kind>-<name>.yaml   strategic-merge patches: apiVersion, kind,
-//	                              metadata.name and .namespace, and only the
-//	                              changed fields
+//	                              whose components: are the directories below
+//	  hpa/                        Component: strategic-merge patches of the HPAs
+//	  requests/                   Component: strategic-merge patches of requests,
+//	                              limits and replicas (<kind>-<name>.yaml)
+//	  vpa/                        Component: VerticalPodAutoscalers in updateMode
+//	                              "Off" (PatchOptions.VPA only; needs the VPA CRDs)
+//	  prescale/                   Component: event pre-scaling (PatchOptions.PrescaleWith):
+//	                              cronjob: CronJobs + ServiceAccount, Role, RoleBinding;
+//	                              keda: KEDA ScaledObjects; git: <window>/raise and
+//	                              <window>/restore Components and schedule.tsv, which
+//	                              the top-level component does not include
 //	  manifests/hpa-<name>.yaml   full autoscaling/v2 HPAs, the alternative to
 //	                              the HPA patches for repositories without kustomize
-//	  manifests/vpa-<name>.yaml   VerticalPodAutoscalers with updateMode "Off"
-//	  manifests/cronjob-<name>.yaml  scheduled-scaling CronJobs with the
-//	                              ServiceAccount, Role and RoleBinding they need
 //
-// `headroom apply -f DIR/patches` reads kustomization.yaml: each patches[].path
+// `headroom apply -f DIR/patches` reads kustomization.yaml and, through its
+// components:, each component's: each patches[].path
 // is a strategic-merge patch on the object it names, each resources[] file
 // (one or more YAML documents) an object to create or update by server-side
 // apply. Without a kustomization.yaml, every YAML document in the directory is

@@ -134,18 +134,20 @@ func checkPatchSet(t testing.TB, files []File, n names) {
 		base := path.Base(f.Path)
 		var want []string
 		switch {
-		case f.Path == "kustomization.yaml":
+		case base == "kustomization.yaml":
 			want = []string{"Component"}
-		case strings.HasPrefix(f.Path, "strategic/"):
-			for _, k := range []string{"HorizontalPodAutoscaler", "Deployment", "StatefulSet"} {
+		case strings.HasPrefix(f.Path, "hpa/"):
+			want = []string{"HorizontalPodAutoscaler"}
+		case strings.HasPrefix(f.Path, "vpa/"):
+			want = []string{"VerticalPodAutoscaler"}
+		case strings.HasPrefix(f.Path, "requests/"):
+			for _, k := range []string{"Deployment", "StatefulSet"} {
 				if strings.HasPrefix(base, strings.ToLower(k)+"-") {
 					want = []string{k}
 				}
 			}
 		case strings.HasPrefix(base, "hpa-"):
 			want = []string{"HorizontalPodAutoscaler"}
-		case strings.HasPrefix(base, "vpa-"):
-			want = []string{"VerticalPodAutoscaler"}
 		case strings.HasPrefix(base, "cronjob-"):
 			want = []string{"CronJob"}
 		case strings.HasPrefix(base, "rbac-"):
@@ -185,7 +187,7 @@ func checkPatchSet(t testing.TB, files []File, n names) {
 			if obj.Kind == "CronJob" && obj.Metadata.Labels["headroom.dev/event"] != n.event {
 				t.Errorf("%s: event label %q, want %q", f.Path, obj.Metadata.Labels["headroom.dev/event"], n.event)
 			}
-			if strings.HasPrefix(f.Path, "strategic/") {
+			if strings.HasPrefix(f.Path, "hpa/") || strings.HasPrefix(f.Path, "requests/") {
 				strategic = append(strategic, object{strings.ToLower(obj.Kind), obj.Metadata.Name, n.namespace})
 			}
 		}
@@ -224,6 +226,11 @@ func checkPatchSet(t testing.TB, files []File, n names) {
 		}
 		patched = append(patched, o)
 	}
+	// The files are sorted by path (hpa/ before requests/), the script by
+	// service: the same set.
+	byName := func(a, b object) int { return strings.Compare(a.kind+"/"+a.name, b.kind+"/"+b.name) }
+	slices.SortFunc(patched, byName)
+	slices.SortFunc(strategic, byName)
 	if !slices.Equal(patched, strategic) {
 		t.Errorf("kubectl-patches.sh patches %v, the strategic patches are %v", patched, strategic)
 	}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,14 +16,6 @@ import (
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
-
-// DefaultKubectlImage runs the scheduled-scaling CronJobs: the Kubernetes
-// project's kubectl image, pinned (the runbook's bitnami/kubectl:latest
-// changes under you).
-const DefaultKubectlImage = "registry.k8s.io/kubectl:v1.37.2"
-
-// ScheduledScalingAccount is the ServiceAccount the CronJobs run as.
-const ScheduledScalingAccount = "headroom-scheduled-scaling"
 
 // File is one generated file, relative to the output directory.
 type File struct {
@@ -36,7 +28,27 @@ type File struct {
 type PatchOptions struct {
 	KubectlImage string
 	Generator    string
+	// VPA writes the vpa/ component (VerticalPodAutoscalers in Off mode),
+	// which needs the VPA CRDs in the cluster.
+	VPA bool
+	// PrescaleWith is how events are pre-scaled: PrescaleCronJob (the
+	// default when empty), PrescaleKEDA or PrescaleGit.
+	PrescaleWith string
 }
+
+// The ways to pre-scale for an event (PatchOptions.PrescaleWith).
+const (
+	PrescaleCronJob = "cronjob"
+	PrescaleKEDA    = "keda"
+	PrescaleGit     = "git"
+)
+
+// PrescaleWithValues lists the PrescaleWith values, the default first.
+var PrescaleWithValues = []string{PrescaleCronJob, PrescaleKEDA, PrescaleGit}
+
+// patchDirs are the directories of the patches directory: one kustomize
+// Component each (manifests/ holds whole objects no component lists).
+var patchDirs = map[string]bool{"hpa": true, "requests": true, "vpa": true, "prescale": true, "manifests": true}
 
 // jsonOp is one RFC 6902 operation.
 type jsonOp struct {
@@ -59,11 +71,17 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 	if opts.KubectlImage == "" {
 		opts.KubectlImage = DefaultKubectlImage
 	}
+	if opts.PrescaleWith == "" {
+		opts.PrescaleWith = PrescaleCronJob
+	}
+	if !slices.Contains(PrescaleWithValues, opts.PrescaleWith) {
+		return nil, nil, fmt.Errorf("pre-scale with %q: use one of %s", opts.PrescaleWith, strings.Join(PrescaleWithValues, ", "))
+	}
 	if err := checkNames(plan, rep); err != nil {
 		return nil, nil, err
 	}
 	var targets []patchTarget
-	var manifests []File
+	var files []File
 	var refs []record.PatchFile
 	for _, rec := range rep.Recommendations {
 		svc := plan.Service(rec.Service)
@@ -79,43 +97,38 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 			if err != nil {
 				return nil, nil, err
 			}
-			manifests = append(manifests, f)
+			files = append(files, f)
 			refs = append(refs, record.PatchFile{Path: f.Path, Target: "HorizontalPodAutoscaler " + nsName(svc.Namespace, scenarios.HPAName(svc)), Rationale: rec.HPARationale})
 		}
 	}
-	for i := range plan.Services {
-		svc := &plan.Services[i]
-		f := vpaManifest(svc, opts.Generator)
-		manifests = append(manifests, f)
-		refs = append(refs, record.PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + nsName(svc.Namespace, svc.WorkloadRef.Name), Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
-	}
-	namespaces := map[string]bool{}
-	for _, ev := range rep.Events {
-		for _, ps := range ev.PreScales {
-			namespaces[ps.Namespace] = true
-			for _, raise := range []bool{true, false} {
-				f := cronJob(ev.Event, ps, raise, opts)
-				manifests = append(manifests, f)
-				refs = append(refs, record.PatchFile{Path: f.Path, Target: strings.TrimSpace("CronJob " + ps.Namespace), Rationale: ps.Rationale})
-			}
+	var components []string
+	if opts.VPA && len(plan.Services) > 0 {
+		var vpas []string
+		for i := range plan.Services {
+			svc := &plan.Services[i]
+			f := vpaManifest(svc, opts.Generator)
+			files = append(files, f)
+			vpas = append(vpas, path.Base(f.Path))
+			refs = append(refs, record.PatchFile{Path: f.Path, Target: "VerticalPodAutoscaler " + nsName(svc.Namespace, svc.WorkloadRef.Name), Rationale: []string{"recommendation only (updateMode Off): the VPA's numbers to hold against headroom's"}})
 		}
+		files = append(files, component("vpa", []string{
+			"VerticalPodAutoscalers in recommendation-only mode (updateMode Off).",
+			"NEEDS THE VPA CRDs (autoscaling.k8s.io/v1, from kubernetes/autoscaler's vertical-pod-autoscaler):",
+			"without them the API server rejects these objects; leave this component out there.",
+		}, nil, vpas, nil))
 	}
-	for _, ns := range sortedKeys(namespaces) {
-		f := scheduledScalingRBAC(ns, opts.Generator)
-		manifests = append(manifests, f)
-		where := ns
-		if where == "" {
-			where = "the namespace they are applied to"
-		}
-		refs = append(refs, record.PatchFile{Path: f.Path, Target: strings.TrimSpace("ServiceAccount, Role, RoleBinding " + ns), Rationale: []string{"lets the scheduled-scaling CronJobs patch HPAs and scale workloads in " + where + ", nothing else"}})
+	pre, err := renderPrescale(plan, rep, opts)
+	if err != nil {
+		return nil, nil, err
 	}
+	files = append(files, pre.files...)
+	refs = append(refs, pre.refs...)
 
-	var files []File
 	var script bytes.Buffer
 	fmt.Fprintf(&script, "#!/bin/sh\n# kubectl JSON patches for plan %s, written by %s.\n", commentText(rep.Plan), commentText(opts.Generator))
 	script.WriteString("# Each command carries its reason. Review, then run: sh kubectl-patches.sh\n")
 	script.WriteString("# The \"test\" operations make a patch fail, changing nothing, when container 0 is not\n# the one the plan names.\nset -eu\n")
-	var patchPaths []string
+	byDir := map[string][]string{}
 	for _, t := range targets {
 		ops, err := opsText(t.ops)
 		if err != nil {
@@ -145,9 +158,13 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 		if err != nil {
 			return nil, nil, err
 		}
-		p := path.Join("strategic", strings.ToLower(t.kind)+"-"+t.name+".yaml")
+		dir, name := "requests", strings.ToLower(t.kind)+"-"+t.name+".yaml"
+		if t.kind == "HorizontalPodAutoscaler" {
+			dir, name = "hpa", t.name+".yaml"
+		}
+		p := path.Join(dir, name)
 		files = append(files, File{Path: p, Data: withComments(t.rationale, b)})
-		patchPaths = append(patchPaths, p)
+		byDir[dir] = append(byDir[dir], name)
 		refs = append(refs, record.PatchFile{Path: p, Target: t.kind + " " + nsName(t.namespace, t.name), Rationale: t.rationale})
 	}
 	if len(targets) == 0 {
@@ -155,15 +172,23 @@ func RenderPatches(plan *scenarios.Plan, rep *record.Review, opts PatchOptions) 
 	}
 	files = append(files, File{Path: "kubectl-patches.sh", Data: script.Bytes(), Mode: 0o755})
 	refs = append([]record.PatchFile{{Path: "kubectl-patches.sh", Target: "every workload and HPA above", Rationale: []string{"the same changes as kubectl JSON patches, in the runbook's form"}}}, refs...)
-
-	var resources []string
-	for _, m := range manifests {
-		files = append(files, m)
-		if !strings.HasPrefix(path.Base(m.Path), "hpa-") {
-			resources = append(resources, m.Path)
-		}
+	if p := byDir["hpa"]; len(p) > 0 {
+		files = append(files, component("hpa", []string{"The proposed HPA changes (maxReplicas, targets, minReplicas) as strategic-merge patches."}, p, nil, nil))
+		components = append(components, "hpa")
 	}
-	files = append(files, kustomization(rep.Plan, opts.Generator, patchPaths, resources))
+	if p := byDir["requests"]; len(p) > 0 {
+		files = append(files, component("requests", []string{"The proposed requests, limits and (for workloads without an HPA) replicas, as strategic-merge patches."}, p, nil, nil))
+		components = append(components, "requests")
+	}
+	if opts.VPA && len(plan.Services) > 0 {
+		components = append(components, "vpa")
+	}
+	if pre.component {
+		components = append(components, "prescale")
+	}
+	if len(components) > 0 {
+		files = append(files, topKustomization(rep.Plan, opts.Generator, components))
+	}
 	for _, f := range files {
 		if err := checkFileName(f.Path); err != nil {
 			return nil, nil, err
@@ -358,118 +383,17 @@ func vpaManifest(svc *scenarios.Service, generator string) File {
 		},
 	}
 	b, _ := yaml.Marshal(obj) // maps of strings always marshal
-	return File{Path: "manifests/vpa-" + svc.WorkloadRef.Name + ".yaml", Data: withComments([]string{
+	return File{Path: "vpa/" + svc.WorkloadRef.Name + ".yaml", Data: withComments([]string{
 		"A VerticalPodAutoscaler in recommendation-only mode (updateMode Off): it never evicts a pod.",
 		"Read its status.recommendation after a week and hold it against headroom's sizing.",
 	}, b)}
 }
 
-func cronJob(ev scenarios.Event, ps scenarios.PreScale, raise bool, opts PatchOptions) File {
-	verb, floor, maxR, at, clock := "raise", ps.To, ps.MaxTo, ps.Raise, ps.RaiseClock
-	if !raise {
-		verb, floor, maxR, at, clock = "restore", ps.From, ps.MaxFrom, ps.Restore, ps.RestoreClock
-	}
-	name := jobName("prescale-"+ev.Name+"-"+ps.Service, verb)
-	var args []string
-	if ps.TargetKind == "HorizontalPodAutoscaler" {
-		spec := map[string]int32{"minReplicas": floor}
-		if ps.MaxTo > ps.MaxFrom {
-			spec["maxReplicas"] = maxR
-		}
-		patch, _ := json.Marshal(map[string]any{"spec": spec})
-		args = append([]string{"kubectl", "patch", "horizontalpodautoscaler", ps.TargetName}, namespaceArgs(ps.Namespace)...)
-		args = append(args, "--type=merge", "-p", string(patch))
-	} else {
-		args = append([]string{"kubectl", "scale", strings.ToLower(ps.TargetKind), ps.TargetName}, namespaceArgs(ps.Namespace)...)
-		args = append(args, fmt.Sprintf("--replicas=%d", floor))
-	}
-	suspend := !ev.Dated
-	obj := map[string]any{
-		"apiVersion": "batch/v1", "kind": "CronJob",
-		"metadata": meta(name, ps.Namespace, map[string]any{"app.kubernetes.io/managed-by": "headroom", "headroom.dev/event": ev.Name}),
-		"spec": map[string]any{
-			"schedule": scenarios.CronSchedule(at, clock), "timeZone": "Etc/UTC",
-			"concurrencyPolicy": "Forbid", "startingDeadlineSeconds": 300, "suspend": suspend,
-			"successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
-			"jobTemplate": map[string]any{"spec": map[string]any{
-				"backoffLimit": 3,
-				"template": map[string]any{"spec": map[string]any{
-					"serviceAccountName": ScheduledScalingAccount,
-					"restartPolicy":      "OnFailure",
-					"containers": []any{map[string]any{
-						"name": "kubectl", "image": opts.KubectlImage, "command": args,
-					}},
-				}},
-			}},
-		},
-	}
-	b, _ := yaml.Marshal(obj)
-	var head []string
-	if raise {
-		head = append(head, fmt.Sprintf("Event %s: raise %s's floor %d → %d, %s before the traffic rises.", ev.Name, ps.Service, ps.From, ps.To, ps.Lead))
-	} else {
-		head = append(head, fmt.Sprintf("Event %s: restore %s's floor to %d after the event.", ev.Name, ps.Service, ps.From))
-	}
-	head = append(head, ps.Rationale...)
-	if ev.Dated {
-		head = append(head, "The schedule names the event's date: it would fire again a year later, so delete the CronJob after the event.")
-	} else {
-		head = append(head, "The plan gives the event's time of day but not its date: set the day and month in the schedule and unsuspend.")
-	}
-	return File{Path: "manifests/cronjob-" + name + ".yaml", Data: withComments(head, b)}
-}
-
-// jobName keeps a CronJob name within the 52 characters Kubernetes allows
-// (its Jobs add 11), ending in the verb.
-func jobName(base, verb string) string {
-	name := base + "-" + verb
-	if len(name) <= 52 {
-		return name
-	}
-	h := fnv.New32a()
-	h.Write([]byte(base))
-	return fmt.Sprintf("%s-%08x-%s", strings.TrimRight(base[:52-len(verb)-10], "-"), h.Sum32(), verb)
-}
-
-func scheduledScalingRBAC(namespace, generator string) File {
-	sa := map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
-		"metadata": meta(ScheduledScalingAccount, namespace, nil)}
-	role := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-		"metadata": meta(ScheduledScalingAccount, namespace, nil),
-		"rules": []any{
-			map[string]any{"apiGroups": []any{"autoscaling"}, "resources": []any{"horizontalpodautoscalers"}, "verbs": []any{"get", "patch"}},
-			map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments/scale", "statefulsets/scale"}, "verbs": []any{"get", "patch", "update"}},
-			map[string]any{"apiGroups": []any{"apps"}, "resources": []any{"deployments", "statefulsets"}, "verbs": []any{"get"}},
-		}}
-	// A ServiceAccount subject without a namespace is the RoleBinding's.
-	subject := meta(ScheduledScalingAccount, namespace, nil)
-	subject["kind"] = "ServiceAccount"
-	binding := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-		"metadata": meta(ScheduledScalingAccount, namespace, nil),
-		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ScheduledScalingAccount},
-		"subjects": []any{subject}}
-	var b bytes.Buffer
-	b.WriteString("# The identity of the scheduled-scaling CronJobs: it may patch HPAs and scale workloads in this namespace, nothing else.\n")
-	for i, obj := range []map[string]any{sa, role, binding} {
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		y, _ := yaml.Marshal(obj)
-		b.Write(y)
-	}
-	name := "manifests/rbac-" + ScheduledScalingAccount + ".yaml"
-	if namespace != "" {
-		name = "manifests/rbac-" + ScheduledScalingAccount + "-" + namespace + ".yaml"
-	}
-	return File{Path: name, Data: b.Bytes()}
-}
-
-func kustomization(plan, generator string, patches, resources []string) File {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Right-sizing for plan %s, written by %s.\n", commentText(plan), commentText(generator))
-	b.WriteString("# A kustomize Component: add it to the overlay that deploys these workloads with\n#   components: [path/to/patches]\n")
-	b.WriteString("# patches change existing objects; resources are new ones (VPAs in Off mode, event CronJobs).\n")
-	b.WriteString("# The manifests/hpa-*.yaml files are whole HPAs for repositories without kustomize; they are not listed.\n")
+// component writes dir/kustomization.yaml, a kustomize Component
+// (kustomize.config.k8s.io/v1alpha1, kustomize's api/types.ComponentKind)
+// whose patches and resources are files of dir and components its
+// subdirectories.
+func component(dir string, head, patches, resources, components []string) File {
 	obj := map[string]any{"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component"}
 	var ps []any
 	for _, p := range patches {
@@ -481,9 +405,24 @@ func kustomization(plan, generator string, patches, resources []string) File {
 	if len(resources) > 0 {
 		obj["resources"] = resources
 	}
-	y, _ := yaml.Marshal(obj)
-	b.Write(y)
-	return File{Path: "kustomization.yaml", Data: b.Bytes()}
+	if len(components) > 0 {
+		obj["components"] = components
+	}
+	y, _ := yaml.Marshal(obj) // maps of strings always marshal
+	return File{Path: path.Join(dir, "kustomization.yaml"), Data: withComments(head, y)}
+}
+
+func topKustomization(plan, generator string, components []string) File {
+	f := component(".", []string{
+		fmt.Sprintf("Right-sizing for plan %s, written by %s.", plan, generator),
+		"A kustomize Component that includes every piece below; add it to the overlay that deploys",
+		"these workloads with  components: [path/to/patches]  or take the pieces you want:",
+		"  hpa/       HPA changes              requests/  requests, limits, replicas",
+		"  vpa/       VPAs in Off mode (only with --vpa; needs the VPA CRDs)",
+		"  prescale/  event pre-scaling (CronJobs with their RBAC, or KEDA ScaledObjects)",
+		"The manifests/hpa-*.yaml files are whole HPAs for repositories without kustomize; no component lists them.",
+	}, nil, nil, components)
+	return f
 }
 
 func sortedResourceNames(l corev1.ResourceList) []corev1.ResourceName {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -140,7 +143,7 @@ func TestPatchesApply(t *testing.T) {
 	plan, rep, files := renderNOAPatches(t)
 	strategic := map[string]any{} // kind/name → patched object
 	for path, data := range files {
-		if !strings.HasPrefix(path, "strategic/") {
+		if !isStrategicPatch(path) {
 			continue
 		}
 		var hdr struct {
@@ -233,7 +236,7 @@ func TestWorkloadPatchesApply(t *testing.T) {
 	var strategicObj, jsonObj any
 	for _, f := range files {
 		switch {
-		case strings.HasPrefix(f.Path, "strategic/"):
+		case isStrategicPatch(f.Path):
 			proto, orig := liveObject(t, plan, svc.WorkloadRef.Kind, svc.WorkloadRef.Name)
 			patch, err := yaml.YAMLToJSON(f.Data)
 			if err != nil {
@@ -289,6 +292,11 @@ func TestWorkloadPatchesApply(t *testing.T) {
 	}
 }
 
+// isStrategicPatch: a patch of the hpa or requests component.
+func isStrategicPatch(p string) bool {
+	return (strings.HasPrefix(p, "hpa/") || strings.HasPrefix(p, "requests/")) && !strings.HasSuffix(p, "/kustomization.yaml")
+}
+
 func filesByPath(files []File) map[string][]byte {
 	out := map[string][]byte{}
 	for _, f := range files {
@@ -307,10 +315,15 @@ func mustQuantity(t *testing.T, s string) resource.Quantity {
 }
 
 func TestManifestsDecode(t *testing.T) {
-	plan, rep, files := renderNOAPatches(t)
-	var cronJobs int
-	for path, data := range files {
-		if !strings.HasPrefix(path, "manifests/") {
+	plan, rep := noa(t)
+	files, _, err := RenderPatches(plan, rep, PatchOptions{Generator: "headroom test", VPA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cronJobs, vpas int
+	for _, f := range files {
+		path, data := f.Path, f.Data
+		if !strings.HasPrefix(path, "manifests/") && !strings.HasPrefix(path, "vpa/") && !strings.HasPrefix(path, "prescale/") || strings.HasSuffix(path, "/kustomization.yaml") {
 			continue
 		}
 		for i, doc := range bytes.Split(data, []byte("\n---\n")) {
@@ -337,34 +350,24 @@ func TestManifestsDecode(t *testing.T) {
 				if err := yaml.UnmarshalStrict(doc, &cj); err != nil {
 					t.Fatalf("%s: %v", path, err)
 				}
-				if f := strings.Fields(cj.Spec.Schedule); len(f) != 5 {
-					t.Errorf("%s: schedule %q is not five cron fields", path, cj.Spec.Schedule)
-				}
-				if len(cj.Name) > 52 {
-					t.Errorf("%s: name %q longer than 52", path, cj.Name)
-				}
-				c := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0]
-				if c.Image != DefaultKubectlImage || c.Command[0] != "kubectl" {
-					t.Errorf("%s: container %v", path, c)
-				}
-				if cj.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName != ScheduledScalingAccount {
-					t.Errorf("%s: runs as %q", path, cj.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName)
-				}
-				// The merge patch the job sends is valid JSON naming minReplicas.
-				var patch struct {
-					Spec struct {
-						MinReplicas *int32 `json:"minReplicas"`
-					} `json:"spec"`
-				}
-				if err := json.Unmarshal([]byte(c.Command[len(c.Command)-1]), &patch); err != nil || patch.Spec.MinReplicas == nil {
-					t.Errorf("%s: patch argument %q: %v", path, c.Command[len(c.Command)-1], err)
-				}
+				checkCronJob(t, path, &cj, DefaultKubectlImage)
 			case "VerticalPodAutoscaler":
+				vpas++
 				mode, _, _ := unstructured.NestedString(u.Object, "spec", "updatePolicy", "updateMode")
 				if mode != "Off" {
 					t.Errorf("%s: updateMode %q", path, mode)
 				}
-			case "ServiceAccount", "Role", "RoleBinding":
+			case "Role":
+				var r rbacv1.Role
+				if err := yaml.UnmarshalStrict(doc, &r); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				for _, rule := range r.Rules {
+					if len(rule.ResourceNames) == 0 || slices.ContainsFunc(rule.Verbs, func(v string) bool { return v != "get" && v != "patch" }) {
+						t.Errorf("%s: rule %+v is not get/patch on named objects", path, rule)
+					}
+				}
+			case "ServiceAccount", "RoleBinding":
 			default:
 				t.Errorf("%s: unexpected kind %q", path, u.GetKind())
 			}
@@ -377,40 +380,155 @@ func TestManifestsDecode(t *testing.T) {
 	if cronJobs != want || want == 0 {
 		t.Errorf("%d CronJobs for %d pre-scale steps", cronJobs, want)
 	}
-	_ = plan
+	if vpas != len(plan.Services) {
+		t.Errorf("%d VPAs with VPA: true, want one per service (%d)", vpas, len(plan.Services))
+	}
 }
 
-func TestKustomizationListsEveryFile(t *testing.T) {
-	_, _, files := renderNOAPatches(t)
-	var k struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Patches    []struct {
-			Path string `json:"path"`
-		} `json:"patches"`
-		Resources []string `json:"resources"`
+// checkCronJob holds a pre-scale CronJob to the restricted Pod Security
+// Standard (k8s.io/pod-security-admission/policy: check_runAsNonRoot.go,
+// check_allowPrivilegeEscalation.go, check_capabilities_restricted.go,
+// check_seccompProfile_restricted.go), resources on every container, a
+// pinned image, and a valid merge patch as its last argument.
+func checkCronJob(t *testing.T, path string, cj *batchv1.CronJob, image string) {
+	t.Helper()
+	if f := strings.Fields(cj.Spec.Schedule); len(f) != 5 {
+		t.Errorf("%s: schedule %q is not five cron fields", path, cj.Spec.Schedule)
 	}
-	if err := yaml.UnmarshalStrict(files["kustomization.yaml"], &k); err != nil {
-		t.Fatal(err)
+	if len(cj.Name) > 52 {
+		t.Errorf("%s: name %q longer than 52", path, cj.Name)
 	}
-	if k.Kind != "Component" || k.APIVersion != "kustomize.config.k8s.io/v1alpha1" {
-		t.Errorf("kustomization is %s %s", k.APIVersion, k.Kind)
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if pod.ServiceAccountName != ScheduledScalingAccount {
+		t.Errorf("%s: runs as %q", path, pod.ServiceAccountName)
 	}
-	listed := map[string]bool{}
-	for _, p := range k.Patches {
-		listed[p.Path] = true
+	psc := pod.SecurityContext
+	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.RunAsUser == nil || *psc.RunAsUser == 0 ||
+		psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: pod securityContext %+v", path, psc)
 	}
-	for _, r := range k.Resources {
-		listed[r] = true
-	}
-	for path := range files {
-		want := strings.HasPrefix(path, "strategic/") || (strings.HasPrefix(path, "manifests/") && !strings.HasPrefix(path, "manifests/hpa-"))
-		if want != listed[path] {
-			t.Errorf("%s: listed %v, want %v", path, listed[path], want)
+	all := append(slices.Clone(pod.InitContainers), pod.Containers...)
+	for _, c := range all {
+		sc := c.SecurityContext
+		if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || sc.Capabilities == nil ||
+			!slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) != 0 ||
+			sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+			t.Errorf("%s: container %s securityContext %+v", path, c.Name, sc)
 		}
-		delete(listed, path)
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: container %s resources %v", path, c.Name, c.Resources)
+		}
+		if c.Image != image || strings.HasSuffix(c.Image, ":latest") || c.Command[0] != "kubectl" {
+			t.Errorf("%s: container %s image %q command %q", path, c.Name, c.Image, c.Command)
+		}
 	}
-	for p := range listed {
-		t.Errorf("kustomization lists %s, which does not exist", p)
+	c := pod.Containers[0]
+	var patch struct {
+		Spec struct {
+			MinReplicas *int32 `json:"minReplicas"`
+		} `json:"spec"`
 	}
+	if err := json.Unmarshal([]byte(c.Command[len(c.Command)-1]), &patch); err != nil || patch.Spec.MinReplicas == nil {
+		t.Errorf("%s: patch argument %q: %v", path, c.Command[len(c.Command)-1], err)
+	}
+	// A dated CronJob suspends itself before it scales: it cannot match
+	// its date again next year.
+	if cj.Annotations["headroom.dev/runs-once-at"] != "" {
+		if *cj.Spec.Suspend || len(pod.InitContainers) != 1 || !slices.Contains(pod.InitContainers[0].Command, cj.Name) ||
+			!strings.Contains(strings.Join(pod.InitContainers[0].Command, " "), `{"spec":{"suspend":true}}`) {
+			t.Errorf("%s: a dated CronJob that does not suspend itself first: suspend %v, init %+v", path, *cj.Spec.Suspend, pod.InitContainers)
+		}
+	} else if !*cj.Spec.Suspend {
+		t.Errorf("%s: a time-of-day CronJob is written active; it needs its date set by hand", path)
+	}
+}
+
+// TestKustomizationListsEveryFile: every file of a component directory is
+// listed by its kustomization.yaml, and the top-level one lists every
+// component; the whole HPAs under manifests/ are in none.
+func TestKustomizationListsEveryFile(t *testing.T) {
+	plan, full := noa(t)
+	rep := kedaReview(t, full)
+	for _, opts := range []PatchOptions{{VPA: true}, {PrescaleWith: PrescaleKEDA}, {PrescaleWith: PrescaleGit}} {
+		fs, _, err := RenderPatches(plan, rep, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := filesByPath(fs)
+		listed := map[string]bool{}
+		var comps []string
+		for p, data := range files {
+			if path.Base(p) != "kustomization.yaml" {
+				continue
+			}
+			var k struct {
+				APIVersion string `json:"apiVersion"`
+				Kind       string `json:"kind"`
+				Patches    []struct {
+					Path string `json:"path"`
+				} `json:"patches"`
+				Resources  []string `json:"resources"`
+				Components []string `json:"components"`
+			}
+			if err := yaml.UnmarshalStrict(data, &k); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if k.Kind != "Component" || k.APIVersion != "kustomize.config.k8s.io/v1alpha1" {
+				t.Errorf("%s is %s %s", p, k.APIVersion, k.Kind)
+			}
+			dir := path.Dir(p)
+			for _, r := range k.Patches {
+				listed[path.Join(dir, r.Path)] = true
+			}
+			for _, r := range k.Resources {
+				listed[path.Join(dir, r)] = true
+			}
+			for _, c := range k.Components {
+				comps = append(comps, path.Join(dir, c))
+			}
+		}
+		for p := range files {
+			want := !strings.HasPrefix(p, "manifests/") && path.Base(p) != "kustomization.yaml" && p != "kubectl-patches.sh" && p != "prescale/schedule.tsv"
+			if want != listed[p] {
+				t.Errorf("%+v: %s: listed %v, want %v", opts, p, listed[p], want)
+			}
+			delete(listed, p)
+		}
+		for p := range listed {
+			t.Errorf("%+v: a kustomization lists %s, which does not exist", opts, p)
+		}
+		for _, c := range comps {
+			if files[path.Join(c, "kustomization.yaml")] == nil {
+				t.Errorf("%+v: component %s has no kustomization.yaml", opts, c)
+			}
+		}
+		wantComps := []string{"hpa", "prescale"}
+		switch {
+		case opts.VPA:
+			wantComps = []string{"hpa", "vpa", "prescale"}
+		case opts.PrescaleWith == PrescaleGit:
+			wantComps = []string{"hpa"} // the pipeline adds prescale/<window>/raise|restore in turn
+		}
+		if !slices.Equal(comps, wantComps) {
+			t.Errorf("%+v: the top-level component includes %v, want %v", opts, comps, wantComps)
+		}
+	}
+}
+
+// kedaReview is the NOA review with noa-mcp's pre-scale only: the other
+// HPAs have Pods metrics, which KEDA's cpu/memory scalers cannot carry
+// over, and the keda writer refuses them by name.
+func kedaReview(t *testing.T, rep *record.Review) *record.Review {
+	t.Helper()
+	plan, _ := noa(t)
+	if _, _, err := RenderPatches(plan, rep, PatchOptions{PrescaleWith: PrescaleKEDA}); err == nil ||
+		!strings.Contains(err.Error(), "noa-claude-flow-hpa metrics[1]: a Pods metric") {
+		t.Errorf("keda with a Pods metric: err = %v", err)
+	}
+	r := *rep
+	r.Events = slices.Clone(rep.Events)
+	for i := range r.Events {
+		r.Events[i].PreScales = slices.DeleteFunc(slices.Clone(r.Events[i].PreScales), func(p scenarios.PreScale) bool { return p.Service != "noa-mcp" })
+	}
+	return &r
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"strconv"
 	"strings"
 	"unicode"
@@ -93,15 +92,17 @@ func nsName(ns, name string) string {
 }
 
 // checkFileName accepts a patch file's path only when it lies where the
-// writer puts files (the top, strategic/ or manifests/) and every element
-// is a plain file name: letters, digits, '.', '-' and '_', not "." or "..",
-// at most 255 bytes. The plan's names are DNS labels by the time they get
+// writer puts files (the top, or under one of the component directories,
+// manifests/, or prescale/<window>/raise|restore/ for --prescale-with git) and every element is
+// a plain file name: letters, digits, '.', '-' and '_', not "." or "..", at
+// most 255 bytes. The plan's names are DNS labels by the time they get
 // here; this is the writer not trusting it.
 func checkFileName(p string) error {
-	dir := path.Dir(p)
-	for _, el := range strings.Split(p, "/") {
-		ok := (dir == "." || dir == "strategic" || dir == "manifests") &&
-			el != "" && el != "." && el != ".." && len(el) <= 255 && !strings.ContainsFunc(el, func(r rune) bool {
+	els := strings.Split(p, "/")
+	where := len(els) == 1 || (len(els) == 2 && patchDirs[els[0]]) ||
+		(len(els) == 4 && els[0] == "prescale" && (els[2] == "raise" || els[2] == "restore"))
+	for _, el := range els {
+		ok := where && el != "" && el != "." && el != ".." && len(el) <= 255 && !strings.ContainsFunc(el, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_')
 		})
 		if !ok {

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,6 +32,8 @@ type reportOptions struct {
 	Series       bool
 	KubectlImage string
 	Plots        string
+	VPA          bool
+	PrescaleWith string
 
 	EventName     string
 	EventStart    string
@@ -59,9 +63,11 @@ with the proposed ones, plan the pre-scale of each event, and write a review to 
   report.md     the same for a wiki or a pull request (plots linked from plots/)
   report.json   everything, with a schema version (headroom.dev/report/v1)
   plots/        every figure as PNG and SVG
-  patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook),
-                kustomization.yaml (a kustomize Component) with strategic-merge patches,
-                manifests/ (whole autoscaling/v2 HPAs, VPAs in Off mode, event CronJobs)
+  patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook), and kustomize
+                Components to take one by one or all (kustomization.yaml): hpa/, requests/,
+                vpa/ (--vpa; needs the VPA CRDs), prescale/ (--prescale-with cronjob: restricted
+                CronJobs; keda: ScaledObjects; git: dated raise/restore patches);
+                manifests/ (whole autoscaling/v2 HPAs for repositories without kustomize)
 
 The proposed HPAs are headroom's own recommendations (maxReplicas raised to what the peaks
 need) unless --hpa gives yours. An event is a scenario of the plan with a spike, or one given
@@ -104,6 +110,9 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
+	f.BoolVar(&o.VPA, "vpa", false, "also write patches/vpa/: VerticalPodAutoscalers in Off mode (needs the VPA CRDs in the cluster)")
+	f.StringVar(&o.PrescaleWith, "prescale-with", reports.PrescaleCronJob, "how events are pre-scaled: "+strings.Join(reports.PrescaleWithValues, ", ")+" (docs/report.md: which to choose under Argo CD or Flux)")
+	_ = cmd.RegisterFlagCompletionFunc("prescale-with", cobra.FixedCompletions(reports.PrescaleWithValues, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.EventName, "event", "", "name of a pre-announced event to size for (a DNS label)")
 	f.StringVar(&o.EventStart, "event-start", "", "when the event's traffic starts to rise (RFC 3339, e.g. 2026-12-01T18:00:00Z)")
 	f.StringVar(&o.EventEnd, "event-end", "", "when it starts to fall back (RFC 3339)")
@@ -122,6 +131,12 @@ func (o *reportOptions) Validate() error {
 		return usageErrorf("-f/--filename is required: the plan to review (try scenarios/examples/noa.yaml)")
 	}
 	if err := checkOutDir(o.OutDir, o.Force); err != nil {
+		return err
+	}
+	if !slices.Contains(reports.PrescaleWithValues, o.PrescaleWith) {
+		return usageErrorf("--prescale-with must be one of %s, got %q", strings.Join(reports.PrescaleWithValues, ", "), o.PrescaleWith)
+	}
+	if err := checkImageRef("--kubectl-image", o.KubectlImage); err != nil {
 		return err
 	}
 	switch o.Plots {
@@ -165,6 +180,35 @@ func (o *reportOptions) Validate() error {
 	o.event = ev
 	return nil
 }
+
+// checkImageRef refuses an image reference a kubelet could not pull: empty,
+// with spaces or upper case in the repository, or without a tag or digest
+// (an untagged image means :latest, which changes under you). The grammar
+// is the distribution project's reference.go (name[:tag][@digest]).
+func checkImageRef(flag, ref string) error {
+	name, digest, hasDigest := strings.Cut(ref, "@")
+	repo, tag := name, ""
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		repo, tag = name[:i], name[i+1:]
+	}
+	switch {
+	case !imageRepo.MatchString(repo):
+		return usageErrorf("%s %q is not an image reference (registry/repository:tag)", flag, ref)
+	case hasDigest && !imageDigest.MatchString(digest):
+		return usageErrorf("%s %q: the digest must be sha256: and 64 hex digits", flag, ref)
+	case tag != "" && !imageTag.MatchString(tag):
+		return usageErrorf("%s %q: the tag must be letters, digits, '_', '.' or '-', at most 128", flag, ref)
+	case tag == "" && !hasDigest, tag == "latest" && !hasDigest:
+		return usageErrorf("%s %q: pin a version tag or a digest, not latest", flag, ref)
+	}
+	return nil
+}
+
+var (
+	imageRepo   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	imageTag    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	imageDigest = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+)
 
 // autoPlotServices is the largest plan --plots auto draws every service of.
 const autoPlotServices = 12
@@ -243,7 +287,8 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	case record.PlotsAll:
 		progress("drawing the figures")
 	}
-	out, err := reports.Render(rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version})
+	out, err := reports.Render(rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version,
+		VPA: o.VPA, PrescaleWith: o.PrescaleWith})
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func TestReport_NOA(t *testing.T) {
 		t.Errorf("report.json: %v, schema %q, %d events", err, rep.SchemaVersion, len(rep.Events))
 	}
 	// A second report keeps the user's own files, in DIR and in patches/.
-	mine := filepath.Join(dir, "patches", "strategic", "mine.yaml")
+	mine := filepath.Join(dir, "patches", "hpa", "mine.yaml")
 	if err := os.WriteFile(mine, []byte("kind: Mine\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestReport_Event(t *testing.T) {
 	if !strings.Contains(string(md), "launch: 5x traffic, 2026-12-01 18:00 to 2026-12-01 20:00 UTC") {
 		t.Errorf("report.md has no launch section")
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "patches", "manifests", "cronjob-prescale-launch-*"))
+	matches, _ := filepath.Glob(filepath.Join(dir, "patches", "prescale", "cronjob-prescale-launch-*"))
 	if len(matches) == 0 || len(matches)%2 != 0 {
 		t.Errorf("launch CronJobs: %v", matches)
 	}
@@ -71,8 +71,11 @@ func TestReport_Event(t *testing.T) {
 		if strings.HasSuffix(m, "-raise.yaml") && !strings.Contains(string(b), `schedule: `) {
 			t.Errorf("%s has no schedule", m)
 		}
-		if strings.Contains(string(b), "suspend: true") {
-			t.Errorf("%s: a dated event's CronJob is suspended", m)
+		// Active, but it suspends itself when it runs: the date cannot
+		// match again next year.
+		if !strings.Contains(string(b), "suspend: false") || !strings.Contains(string(b), "name: suspend-self") ||
+			!strings.Contains(string(b), "headroom.dev/runs-once-at: \"2026-12-01T") {
+			t.Errorf("%s: a dated event's CronJob is not an active run-once job:\n%s", m, b)
 		}
 	}
 }
@@ -93,6 +96,11 @@ func TestReport_Usage(t *testing.T) {
 		{[]string{"report", "-f", noaPlan, "--out-dir", "."}, "is the current directory"},
 		{[]string{"report", "-f", noaPlan, "--out-dir", ".."}, "is a parent of the current directory"},
 		{[]string{"report", "-f", noaPlan, "--out-dir", os.Getenv("HOME")}, "home directory"},
+		{[]string{"report", "-f", noaPlan, "--prescale-with", "argo"}, `--prescale-with must be one of cronjob, keda, git, got "argo"`},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "registry.k8s.io/kubectl"}, "pin a version tag or a digest, not latest"},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "registry.k8s.io/kubectl:latest"}, "pin a version tag or a digest, not latest"},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "Registry/kubectl:v1"}, "is not an image reference"},
+		{[]string{"report", "-f", noaPlan, "--kubectl-image", "r/kubectl@sha256:xyz"}, "the digest must be sha256:"},
 	} {
 		_, errOut, code := runCLI(t, "", tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
@@ -125,7 +133,7 @@ func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
 	if _, errOut, code := runCLI(t, "", append(args, event...)...); code != exitCheckFailed && code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	launch, _ := filepath.Glob(filepath.Join(dir, "patches", "manifests", "cronjob-prescale-launch-*"))
+	launch, _ := filepath.Glob(filepath.Join(dir, "patches", "prescale", "cronjob-prescale-launch-*"))
 	if len(launch) == 0 {
 		t.Fatal("no launch CronJobs")
 	}
@@ -358,5 +366,33 @@ func assertTree(t *testing.T, dir string, want map[string]string) {
 		if got[p] != data {
 			t.Errorf("%s/%s = %q, want %q", dir, p, got[p], data)
 		}
+	}
+}
+
+// TestReport_PrescaleWith: --prescale-with git writes raise and restore
+// components and a schedule, no CronJobs; keda refuses the NOA HPAs it
+// cannot carry over (Pods metrics) by name, writing nothing; --vpa adds vpa/.
+func TestReport_PrescaleWith(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	args := []string{"report", "-f", noaPlan, "--series=false", "--plots", "none"}
+	if _, errOut, code := runCLI(t, "", append(args, "--out-dir", dir, "--prescale-with", "git", "--vpa")...); code != exitCheckFailed {
+		t.Fatalf("git: exit %d\n%s", code, errOut)
+	}
+	for _, f := range []string{"prescale/schedule.tsv", "prescale/event-spike-noa-mcp/raise/kustomization.yaml",
+		"prescale/event-spike-noa-mcp/restore/horizontalpodautoscaler-noa-mcp-hpa.yaml", "vpa/kustomization.yaml", "vpa/noa-mcp.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, "patches", filepath.FromSlash(f))); err != nil {
+			t.Error(err)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "patches", "prescale", "cronjob-*")); len(m) != 0 {
+		t.Errorf("--prescale-with git wrote CronJobs: %v", m)
+	}
+	kdir := filepath.Join(t.TempDir(), "k")
+	_, errOut, code := runCLI(t, "", append(args, "--out-dir", kdir, "--prescale-with", "keda")...)
+	if code != exitError || !strings.Contains(errOut, "--prescale-with keda: HPA noa-claude-flow-hpa metrics[1]: a Pods metric") {
+		t.Errorf("keda on NOA: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(kdir); !os.IsNotExist(err) {
+		t.Errorf("keda's refusal wrote %s: %v", kdir, err)
 	}
 }

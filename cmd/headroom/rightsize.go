@@ -253,8 +253,8 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 }
 
 // writePatches writes the changes as a patches directory (the layout of
-// package reports: kubectl JSON patches, a kustomize component, whole HPAs,
-// VPAs in Off mode) as one set: headroom's files of an earlier run are
+// package reports: kubectl JSON patches, the hpa/ and requests/ kustomize
+// components, whole HPAs) as one set: headroom's files of an earlier run are
 // replaced, the user's own files in the directory kept.
 func (o *rightsizeOptions) writePatches(ctx context.Context, changes []capacity.ResourceChange) error {
 	recs, err := capacity.Recommendations(o.plan, changes)

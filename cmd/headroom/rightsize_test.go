@@ -562,7 +562,7 @@ func TestRightsize_Patches(t *testing.T) {
 			t.Errorf("kubectl-patches.sh lacks %s", want)
 		}
 	}
-	for _, f := range []string{"kustomization.yaml", "strategic/deployment-noa-mcp.yaml", "strategic/horizontalpodautoscaler-noa-mcp-hpa.yaml", "manifests/hpa-noa-mcp-hpa.yaml"} {
+	for _, f := range []string{"kustomization.yaml", "requests/deployment-noa-mcp.yaml", "hpa/noa-mcp-hpa.yaml", "manifests/hpa-noa-mcp-hpa.yaml"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
