@@ -3,11 +3,15 @@
 package prom
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"testing"
 	"time"
+
+	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/headroom-dev/headroom/prom/internal/gen"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -44,6 +48,7 @@ func TestE2E_ObserveRecoversKnownParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkObserveSchema(t, obs)
 	o := obs[0]
 	for _, p := range o.Problems {
 		t.Errorf("problem: %s", p)
@@ -125,5 +130,41 @@ func TestE2E_ObserveRecoversKnownParameters(t *testing.T) {
 	}
 	if want := 3 * (24*12 + 1); len(cpu) < want-3*2 || len(mem) < want-3 {
 		t.Errorf("ContainerUsage: %d cpu and %d memory samples, want about %d each", len(cpu), len(mem), want)
+	}
+}
+
+// checkObserveSchema validates what `observe -o json` prints (the
+// observations, as printJSON encodes them) against the committed JSON
+// Schema docs/schema/observe.json: its real output needs a Prometheus, so
+// this suite is where the schema meets it.
+func checkObserveSchema(t *testing.T, obs []*Observation) {
+	t.Helper()
+	data, err := json.MarshalIndent(obs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("../docs/schema/observe.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsv.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsv.NewCompiler()
+	if err := c.AddResource("https://headroom.dev/schema/observe.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("https://headroom.dev/schema/observe.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsv.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("observe -o json does not match docs/schema/observe.json: %v", err)
 	}
 }

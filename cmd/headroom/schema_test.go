@@ -14,6 +14,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/jsonschemagen"
 	"github.com/headroom-dev/headroom/loadtest"
 	"github.com/headroom-dev/headroom/loadtest/verify"
+	"github.com/headroom-dev/headroom/prom"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -39,6 +40,7 @@ var schemaDocs = []struct {
 	{"sweep.json", "headroom sweep -o json", "The sweep's results: every candidate, the best that holds the SLO and the Pareto front (also what sweep merge writes).", &capacity.SweepResult{}},
 	{"loadtest-compare.json", "headroom loadtest compare -o json", "Measured against predicted, bucket by bucket, with the verdict.", &verify.Comparison{}},
 	{"calibrate.json", "headroom calibrate -o json", "The plan inputs fitted to a load-test result, with their fit quality.", &verify.Calibration{}},
+	{"observe.json", "headroom observe -o json", "The inputs observed from Prometheus per service, with their fit quality and the problems found (validated against a real Prometheus in the e2e suite 20-prometheus).", []*prom.Observation{}},
 	{"sweep-shard.json", "headroom sweep --shard i/N", "One shard of a sweep, as sweep --shard writes it and sweep merge reads it.", &capacity.SweepShard{}},
 }
 
