@@ -2,43 +2,16 @@ package capacity
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim/simtest"
 )
 
-// steadyPlan is one service, api, at a constant rate through a two-hour
-// scenario on one node type (as sim's tests build it); extra is YAML
-// appended to the service.
+// steadyPlan is simtest.SteadyPlan.
 func steadyPlan(t testing.TB, rate, serviceTime, extra string) *scenarios.Plan {
-	t.Helper()
-	doc := fmt.Sprintf(`apiVersion: headroom.dev/v1alpha1
-kind: CapacityPlan
-metadata: {name: steady}
-services:
-  - name: api
-    replicas: 4
-    resources:
-      requests: {cpu: "1", memory: 1Gi}
-    requestRate: %s
-    serviceTime: {mean: 200ms%s}
-    concurrency: 4
-    cpu: {perRequest: 50ms}
-    memory: {base: 256Mi, perInFlight: 1Mi}
-%s
-scenarios:
-  - {name: flat, duration: 2h}
-cluster:
-  nodeTypes:
-    - {name: n, allocatable: {cpu: "16", memory: 64Gi}, pricePerHour: 1}
-`, rate, serviceTime, extra)
-	p, err := scenarios.Parse("steady.yaml", []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return simtest.SteadyPlan(t, rate, serviceTime, extra)
 }
 
 func TestTune_ParetoAndBest(t *testing.T) {
@@ -117,17 +90,9 @@ func TestTune_Cancelled(t *testing.T) {
 	}
 }
 
-// diurnalPlan is steadyPlan with a CPU HPA under a diurnal cycle for days.
+// diurnalPlan is simtest.DiurnalPlan.
 func diurnalPlan(b testing.TB, days int) *scenarios.Plan {
-	p := steadyPlan(b, "40/s", "", `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`)
-	p.Scenarios[0].Duration = scenarios.Duration(time.Duration(days) * 24 * time.Hour)
-	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
-	return p
+	return simtest.DiurnalPlan(b, days)
 }
 
 // BenchmarkTune1000x7Days is issue #3's tune target: 1000 candidates, each

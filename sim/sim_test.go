@@ -3,13 +3,13 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim/simtest"
 )
 
 func noa(t testing.TB) *scenarios.Plan {
@@ -22,42 +22,11 @@ func noa(t testing.TB) *scenarios.Plan {
 }
 
 // cpuHPA is a plain CPU-utilisation HPA for steadyPlan's extra lines.
-const cpuHPA = `    hpa:
-      minReplicas: 2
-      maxReplicas: 20
-      metrics:
-        - type: Resource
-          resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}`
+const cpuHPA = simtest.CPUHPA
 
-// steadyPlan is one service at a constant rate with the given service-time
-// line ("cv: 1.5", "p95: 900ms", or "" for exponential).
+// steadyPlan is simtest.SteadyPlan.
 func steadyPlan(t testing.TB, rate, serviceTime, extra string) *scenarios.Plan {
-	t.Helper()
-	doc := fmt.Sprintf(`apiVersion: headroom.dev/v1alpha1
-kind: CapacityPlan
-metadata: {name: steady}
-services:
-  - name: api
-    replicas: 4
-    resources:
-      requests: {cpu: "1", memory: 1Gi}
-    requestRate: %s
-    serviceTime: {mean: 200ms%s}
-    concurrency: 4
-    cpu: {perRequest: 50ms}
-    memory: {base: 256Mi, perInFlight: 1Mi}
-%s
-scenarios:
-  - {name: flat, duration: 2h}
-cluster:
-  nodeTypes:
-    - {name: n, allocatable: {cpu: "16", memory: 64Gi}, pricePerHour: 1}
-`, rate, serviceTime, extra)
-	p, err := scenarios.Parse("steady.yaml", []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return simtest.SteadyPlan(t, rate, serviceTime, extra)
 }
 
 // TestSteadyStateMatchesModel: at constant traffic and a fixed replica
@@ -175,12 +144,9 @@ func TestTick_NoAllocationsInSteadyState(t *testing.T) {
 	}
 }
 
-// diurnalPlan is steadyPlan with a CPU HPA under a diurnal cycle for days.
+// diurnalPlan is simtest.DiurnalPlan.
 func diurnalPlan(b testing.TB, days int) *scenarios.Plan {
-	p := steadyPlan(b, "40/s", "", cpuHPA)
-	p.Scenarios[0].Duration = scenarios.Duration(time.Duration(days) * 24 * time.Hour)
-	p.Scenarios[0].Profile = []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(15 * time.Hour)}}}
-	return p
+	return simtest.DiurnalPlan(b, days)
 }
 
 func BenchmarkRun7Days(b *testing.B) {
