@@ -257,10 +257,11 @@ func (p *Percent) UnmarshalJSON(b []byte) error {
 		}
 		return p.UnmarshalJSON([]byte(strconv.FormatFloat(v, 'g', -1, 64)))
 	}
-	v, err := ParseRatio(t)
-	if err != nil {
-		return err
+	// "55%" is read as 55 itself, not 0.55 × 100 (55.00000000000001).
+	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "%")), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("%q is not a percentage: write 80%% or 0.8", s)
 	}
-	*p = Percent(v * 100)
+	*p = Percent(v)
 	return nil
 }

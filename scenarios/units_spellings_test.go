@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -95,7 +96,7 @@ cluster:
 		}
 	}
 	for _, tc := range []struct{ util, err, mult, want string }{
-		{"100%", "0.01", "3", "slo.maxUtilization: must be between 0% and 100% exclusive"},
+		{"100%", "0.01", "3", "slo.maxUtilization: must be between 1% and 99%"},
 		{"80", `"2%x"`, "3", `"2%x" is not a ratio`},
 		{"80", "0.01", "threex", `"threex" is not a multiplier: write 3x, 3 or 300%`},
 		{"80", "0.01", "[3]", "a multiplier is 3x, 3 or 300%"},
@@ -147,4 +148,14 @@ func FuzzParseRatio(f *testing.F) {
 		var r Ratio
 		_ = r.UnmarshalJSON([]byte(s))
 	})
+}
+
+// TestPercent_ExactPercent: "55%" is 55, not 0.55 × 100.
+func TestPercent_ExactPercent(t *testing.T) {
+	for i := 1; i < 100; i++ {
+		var p Percent
+		if err := p.UnmarshalJSON([]byte(fmt.Sprintf(`"%d%%"`, i))); err != nil || float64(p) != float64(i) {
+			t.Errorf("%d%% = %v, %v", i, float64(p), err)
+		}
+	}
 }

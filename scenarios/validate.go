@@ -346,8 +346,8 @@ func (v *validator) service(path string, s *Service) {
 	if e := s.SLO.ErrorRate; e != nil && !(*e > 0 && *e < 1) {
 		v.add(path+".slo.errorRate", "must be between 0%% and 100%% exclusive (1%% or 0.01), got %g", float64(*e))
 	}
-	if u := s.SLO.MaxUtilization; u != nil && (*u <= 0 || *u >= 100) {
-		v.add(path+".slo.maxUtilization", "must be between 0%% and 100%% exclusive (80%% or 0.8), got %g%%", float64(*u))
+	if u := s.SLO.MaxUtilization; u != nil && !(*u >= 1 && *u <= 99) {
+		v.add(path+".slo.maxUtilization", "must be between 1%% and 99%% (80%% or 0.8), got %g%%", float64(*u))
 	}
 	if s.Timeout <= 0 {
 		v.add(path+".timeout", "must be greater than 0, got %s", s.Timeout)

@@ -58,7 +58,7 @@ func TestParse_BadInput(t *testing.T) {
 		{"utilisation target 100", "averageUtilization: 70", "averageUtilization: 100",
 			``}, // the API server allows > 100; the SLO ceiling does not: see next case
 		{"utilisation ceiling 100", "errorRate: 0.01", "errorRate: 0.01\n      maxUtilization: 100",
-			`bad.yaml:32:23: services[api].slo.maxUtilization: must be between 0% and 100% exclusive (80% or 0.8), got 100%`},
+			`bad.yaml:32:23: services[api].slo.maxUtilization: must be between 1% and 99% (80% or 0.8), got 100%`},
 		{"quantile outside (0,1)", "quantile: 0.95", "quantile: 95",
 			`bad.yaml:30:27: services[api].slo.latency.quantile: must be between 0 and 1 exclusive (0.95 or 95% for p95), got 95`},
 		{"error rate", "errorRate: 0.01", "errorRate: 2",

@@ -111,7 +111,7 @@ func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2
 
 // Run compares and prints.
 func (o *compareOptions) Run(cmd *cobra.Command) error {
-	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork); err != nil {
+	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork, true); err != nil {
 		return err
 	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")

@@ -216,7 +216,7 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 		runs = append(runs, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
 			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes})
 	}
-	if err := checkWork(o.plan, runs, 1, o.MaxWork); err != nil {
+	if err := checkWork(o.plan, runs, 1, o.MaxWork, true); err != nil {
 		return err
 	}
 	var results []*sim.Result

@@ -113,7 +113,7 @@ func (o *sweepOptions) Complete() error {
 	if o.shard != nil {
 		n = (n + o.shard.Count - 1) / o.shard.Count
 	}
-	return checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64(n), o.MaxWork)
+	return checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64(n), o.MaxWork, false)
 }
 
 // loadSweepInputs reads and decodes the plan and the grid, returning

@@ -99,7 +99,7 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 		return fmt.Errorf("service %s has no HPA to tune", o.Service)
 	}
 	grid := capacity.DefaultTuneGrid(spec.HPA)
-	if err := checkWork(o.plan, serviceRuns(o.plan, o.Service, nil, sim.ModeFluid), float64(grid.Size(spec.HPA)+1), o.MaxWork); err != nil {
+	if err := checkWork(o.plan, serviceRuns(o.plan, o.Service, nil, sim.ModeFluid), float64(grid.Size(spec.HPA)+1), o.MaxWork, false); err != nil {
 		return err
 	}
 	progress := func(done, total int) {

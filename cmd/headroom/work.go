@@ -28,11 +28,13 @@ func validateMaxWork(v float64) error {
 	return nil
 }
 
-// checkWork estimates the simulations runs (each repeated times: a
+// checkWork estimates the simulation runs (each repeated times: a
 // comparison runs every scenario twice, a search once per candidate) and
 // refuses them, before any starts, when they exceed maxWork times the
-// default budget, saying which --max-work would admit them.
-func checkWork(plan *scenarios.Plan, runs []sim.Options, times, maxWork float64) error {
+// default budget, saying which --max-work would admit them. keepSeries says
+// whether every repetition's series stays in memory (a comparison's do; a
+// search keeps only each candidate's summary, so its series count once).
+func checkWork(plan *scenarios.Plan, runs []sim.Options, times, maxWork float64, keepSeries bool) error {
 	var w sim.Work
 	for _, o := range runs {
 		e, err := sim.EstimateWork(plan, o)
@@ -41,7 +43,11 @@ func checkWork(plan *scenarios.Plan, runs []sim.Options, times, maxWork float64)
 		}
 		w = w.Add(e)
 	}
-	return checkBudget(w.Scale(times), maxWork)
+	total := w.Scale(times)
+	if !keepSeries {
+		total.Samples = w.Samples
+	}
+	return checkBudget(total, maxWork)
 }
 
 // checkBudget refuses w when it exceeds maxWork times the default budget.

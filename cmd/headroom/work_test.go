@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
 )
 
 // TestMaxWork: a run estimated above the work budget is refused before it
@@ -38,5 +42,25 @@ func TestMaxWork(t *testing.T) {
 				t.Fatalf("exit %d (want %d), stderr:\n%s\nwant %q", code, tc.code, errOut, tc.want)
 			}
 		})
+	}
+}
+
+// TestCheckWork_SearchSeriesCountOnce: a search keeps each candidate's
+// summary, not its series, so a week-long scenario under tune's 865
+// candidates is not refused for series samples it never holds.
+func TestCheckWork_SearchSeriesCountOnce(t *testing.T) {
+	p, err := scenarios.LoadFile(noaPlan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weekly := p.Scenarios[0]
+	weekly.Name, weekly.Duration = "weekly", scenarios.Duration(7*24*time.Hour)
+	p.Scenarios = append(p.Scenarios, weekly)
+	runs := serviceRuns(p, "noa-mcp", nil, sim.ModeFluid)
+	if err := checkWork(p, runs, 865, 1, false); err != nil {
+		t.Errorf("tune over a weekly scenario refused: %v", err)
+	}
+	if err := checkWork(p, runs, 865, 1, true); err == nil || !strings.Contains(err.Error(), "series samples") {
+		t.Errorf("865 runs each keeping a week of samples: %v, want the samples budget to refuse", err)
 	}
 }

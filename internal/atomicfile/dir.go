@@ -317,7 +317,15 @@ func carryOver(ctx context.Context, target, staging string, root *os.Root, newSe
 			}
 		}
 	}
-	return fs.WalkDir(old.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+	// A kept directory is created writable and gets its own mode once its
+	// contents are in (deepest first), so a read-only user directory can
+	// still be filled.
+	type dirMode struct {
+		path string
+		mode fs.FileMode
+	}
+	var modes []dirMode
+	err = fs.WalkDir(old.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -333,7 +341,8 @@ func carryOver(ctx context.Context, target, staging string, root *os.Root, newSe
 		}
 		if d.IsDir() {
 			if !ours[p] && !newSet[p] {
-				return root.MkdirAll(p, info.Mode().Perm())
+				modes = append(modes, dirMode{p, info.Mode().Perm()})
+				return root.MkdirAll(p, 0o700)
 			}
 			return nil
 		}
@@ -376,6 +385,15 @@ func carryOver(ctx context.Context, target, staging string, root *os.Root, newSe
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for i := len(modes) - 1; i >= 0; i-- {
+		if err := root.Chmod(modes[i].path, modes[i].mode); err != nil {
+			return fmt.Errorf("keep %s: %w", modes[i].path, err)
+		}
+	}
+	return nil
 }
 
 // checkPath accepts a slash-separated local path of printable UTF-8: no

@@ -291,3 +291,40 @@ func cmpTrees(a, b map[string]string) string {
 	slices.Sort(diffs)
 	return strings.Join(diffs, "; ")
 }
+
+// TestWriteDir_KeepsReadOnlyUserDirectory: a read-only directory of the
+// user's, with files in it, survives a rerun with its mode. (The kept
+// directory is created writable and gets its mode after its files are in;
+// creating it 0555 first failed for a non-root user. As root the test
+// checks the mode and the contents.)
+func TestWriteDir_KeepsReadOnlyUserDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ctx := context.Background()
+	if err := WriteDir(ctx, dir, set("report.json", "1")); err != nil {
+		t.Fatal(err)
+	}
+	mine := filepath.Join(dir, "mine")
+	if err := os.MkdirAll(filepath.Join(mine, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mine, "sub", "n.txt"), []byte("u"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Join(mine, "sub"), mine} {
+		if err := os.Chmod(d, 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Chmod(mine, 0o755); os.Chmod(filepath.Join(mine, "sub"), 0o755) })
+	if err := WriteDir(ctx, dir, set("report.json", "2")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(mine, "sub", "n.txt")); err != nil || string(b) != "u" {
+		t.Fatalf("the user's file: %q, %v", b, err)
+	}
+	for _, d := range []string{mine, filepath.Join(mine, "sub")} {
+		if st, err := os.Stat(d); err != nil || st.Mode().Perm() != 0o555 {
+			t.Errorf("%s: mode %v (%v), want 0555", d, st.Mode().Perm(), err)
+		}
+	}
+}

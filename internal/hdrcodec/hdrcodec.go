@@ -126,8 +126,12 @@ func (l Limits) Decode(encoded []byte) (h *hdrhistogram.Histogram, err error) {
 	if _, err := io.ReadFull(z, payload); err != nil {
 		return nil, fmt.Errorf("compressed payload: %d bytes declared: %w", payloadLen, err)
 	}
-	if n, _ := z.Read(make([]byte, 1)); n != 0 {
+	// Reading on to the end checks the zlib checksum too.
+	switch n, err := io.ReadFull(z, make([]byte, 1)); {
+	case n != 0:
 		return nil, fmt.Errorf("compressed payload: longer than the %d bytes declared", payloadLen)
+	case err != io.EOF:
+		return nil, fmt.Errorf("compressed payload: %w", err)
 	}
 	counts, err := decodeCounts(payload, countsLen)
 	if err != nil {
@@ -212,7 +216,7 @@ func decodeCounts(payload []byte, n int) ([]int64, error) {
 		}
 		pos += w
 		if v < 0 {
-			if -v > int64(n-idx) {
+			if v == math.MinInt64 || -v > int64(n-idx) {
 				return nil, fmt.Errorf("payload byte %d: %d empty buckets run past the %d the range has", pos-w, -v, n)
 			}
 			idx += int(-v)

@@ -102,6 +102,8 @@ func TestDecode_Hostile(t *testing.T) {
 		{"payload longer than declared", encode(3, 1, 1000, 5, ones[:10]), "longer than the 5 bytes declared"},
 		{"empty run past the end", encode(1, 1, 2, 1, []byte{0x7f}), "empty buckets run past"},
 		{"truncated varint", encode(3, 1, 1000, 1, []byte{0x80}), "truncated count"},
+		{"a run of -MinInt64 empty buckets", encode(3, 1, 1000, 9, bytes.Repeat([]byte{0xff}, 9)), "empty buckets run past"},
+		{"bad zlib checksum", badChecksum(encode(3, 1, 1000, 1, []byte{2})), "compressed payload: zlib: invalid checksum"},
 		{"huge range", encode(5, 1, math.MaxInt64, 0, nil), "above the limit"},
 		{"not base64", []byte("!!!"), "not base64"},
 		{"short", []byte(base64.StdEncoding.EncodeToString([]byte{1, 2, 3})), "shorter than the 8-byte header"},
@@ -142,4 +144,15 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded histogram decodes to %v, %v", back, err)
 		}
 	})
+}
+
+// badChecksum flips the last byte of an encoding's zlib stream (its
+// Adler-32 checksum).
+func badChecksum(enc []byte) []byte {
+	raw, err := base64.StdEncoding.DecodeString(string(enc))
+	if err != nil {
+		panic(err)
+	}
+	raw[len(raw)-1] ^= 0xff
+	return []byte(base64.StdEncoding.EncodeToString(raw))
 }
