@@ -23,10 +23,13 @@ work=$(mktemp -d /tmp/headroom-e2e-apiserver.XXXXXX)
 etcd_pid="" apiserver_pid="" prom_pid=""
 cleanup() {
   local rc=$?
+  # The API server first, while etcd still answers: its graceful shutdown
+  # against a dead etcd can retry for many minutes. Each gets 15 s after
+  # SIGTERM, then SIGKILL.
   for pid in $apiserver_pid $etcd_pid $prom_pid; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in $apiserver_pid $etcd_pid $prom_pid; do
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
   if [ $rc -ne 0 ]; then
