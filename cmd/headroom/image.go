@@ -57,6 +57,31 @@ func validImage(flag, ref string) error {
 	return nil
 }
 
+// pinnedImage is validImage for an image a cluster runs unattended (the
+// pre-scale CronJobs' kubectl): it must also name a version tag or a
+// digest, since an untagged image means :latest, which changes under you.
+func pinnedImage(flag, ref string) error {
+	if _, digest, ok := strings.Cut(ref, "@"); ok && !imageDigest.MatchString(digest) {
+		return usageErrorf("%s %q: the digest must be sha256: and 64 hex digits", flag, ref)
+	}
+	if err := validImage(flag, ref); err != nil {
+		return err
+	}
+	// validImage parsed it already; an untagged reference parses as :latest.
+	if r, err := name.ParseReference(ref); err == nil && isLatest(r) {
+		return usageErrorf("%s %q: pin a version tag or a digest, not latest", flag, ref)
+	}
+	return nil
+}
+
+func isLatest(r name.Reference) bool {
+	t, ok := r.(name.Tag)
+	return ok && t.TagStr() == "latest"
+}
+
+// imageDigest is the one digest algorithm registries serve today.
+var imageDigest = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+
 // pathComponent is a repository path component (distribution/reference,
 // regexp.go: alphanumeric (separator alphanumeric)*, separator [_.]|__|[-]+).
 var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -136,7 +135,7 @@ func (o *reportOptions) Validate() error {
 	if !slices.Contains(reports.PrescaleWithValues, o.PrescaleWith) {
 		return usageErrorf("--prescale-with must be one of %s, got %q", strings.Join(reports.PrescaleWithValues, ", "), o.PrescaleWith)
 	}
-	if err := checkImageRef("--kubectl-image", o.KubectlImage); err != nil {
+	if err := pinnedImage("--kubectl-image", o.KubectlImage); err != nil {
 		return err
 	}
 	switch o.Plots {
@@ -180,35 +179,6 @@ func (o *reportOptions) Validate() error {
 	o.event = ev
 	return nil
 }
-
-// checkImageRef refuses an image reference a kubelet could not pull: empty,
-// with spaces or upper case in the repository, or without a tag or digest
-// (an untagged image means :latest, which changes under you). The grammar
-// is the distribution project's reference.go (name[:tag][@digest]).
-func checkImageRef(flag, ref string) error {
-	name, digest, hasDigest := strings.Cut(ref, "@")
-	repo, tag := name, ""
-	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
-		repo, tag = name[:i], name[i+1:]
-	}
-	switch {
-	case !imageRepo.MatchString(repo):
-		return usageErrorf("%s %q is not an image reference (registry/repository:tag)", flag, ref)
-	case hasDigest && !imageDigest.MatchString(digest):
-		return usageErrorf("%s %q: the digest must be sha256: and 64 hex digits", flag, ref)
-	case tag != "" && !imageTag.MatchString(tag):
-		return usageErrorf("%s %q: the tag must be letters, digits, '_', '.' or '-', at most 128", flag, ref)
-	case tag == "" && !hasDigest, tag == "latest" && !hasDigest:
-		return usageErrorf("%s %q: pin a version tag or a digest, not latest", flag, ref)
-	}
-	return nil
-}
-
-var (
-	imageRepo   = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	imageTag    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	imageDigest = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-)
 
 // autoPlotServices is the largest plan --plots auto draws every service of.
 const autoPlotServices = 12
