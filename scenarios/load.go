@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/headroom-dev/headroom/internal/strictyaml"
 )
@@ -17,24 +16,9 @@ const MaxPlanBytes = 16 << 20
 // standard input, read from stdin). Every problem is reported with
 // file:line:column and its field path.
 func LoadFile(path string, stdin io.Reader) (*Plan, error) {
-	var r io.Reader
-	name := path
-	if path == "-" {
-		r, name = stdin, "<stdin>"
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("read plan: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxPlanBytes+1))
+	name, data, err := ReadFile("plan", path, stdin, MaxPlanBytes)
 	if err != nil {
-		return nil, fmt.Errorf("read plan %s: %w", name, err)
-	}
-	if len(data) > MaxPlanBytes {
-		return nil, fmt.Errorf("read plan %s: larger than %d MiB", name, MaxPlanBytes>>20)
+		return nil, err
 	}
 	return Parse(name, data)
 }

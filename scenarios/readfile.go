@@ -15,6 +15,9 @@ func ReadFile(what, path string, stdin io.Reader, max int64) (name string, data 
 	name = path
 	if path == "-" {
 		name = "<stdin>"
+		if stdin == nil {
+			return name, nil, fmt.Errorf("read %s: only one input can come from standard input, and it is not this one; give a file", what)
+		}
 	} else {
 		f, err := os.Open(path)
 		if err != nil {

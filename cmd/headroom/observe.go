@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -214,19 +213,9 @@ func (o *observeOptions) Validate() error {
 
 // Complete reads the plan and builds the client.
 func (o *observeOptions) Complete() error {
-	var src []byte
-	var err error
-	if o.Filename == "-" {
-		src, err = io.ReadAll(io.LimitReader(o.streams.In, scenarios.MaxPlanBytes+1))
-	} else {
-		src, err = os.ReadFile(o.Filename)
-	}
+	name, src, err := scenarios.ReadFile("plan", o.Filename, o.streams.In, scenarios.MaxPlanBytes)
 	if err != nil {
-		return fmt.Errorf("read plan: %w", err)
-	}
-	name := o.Filename
-	if name == "-" {
-		name = "<stdin>"
+		return err
 	}
 	p, err := scenarios.Parse(name, src)
 	if err != nil {

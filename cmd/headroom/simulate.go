@@ -129,7 +129,7 @@ func parseServiceTime(v string) (string, sim.ServiceTime, error) {
 		if k != string(sim.ServiceEmpirical) {
 			return "", st, usageErrorf("--service-time %q: only empirical takes a file", v)
 		}
-		data, err := readLimited(file, nil, 16<<20)
+		_, data, err := scenarios.ReadFile("service-time histogram", file, nil, 16<<20)
 		if err != nil {
 			return "", st, fmt.Errorf("--service-time %s: %w", name, err)
 		}

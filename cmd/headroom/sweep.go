@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/headroom-dev/headroom/capacity"
 	"github.com/headroom-dev/headroom/cluster"
@@ -119,52 +118,23 @@ func (o *sweepOptions) Complete() error {
 // loadSweepInputs reads and decodes the plan and the grid, returning
 // their bytes too (for the Job's ConfigMap).
 func loadSweepInputs(planPath, gridPath string, stdin io.Reader) (*scenarios.Plan, *capacity.SweepGrid, []byte, []byte, error) {
-	planBytes, err := readLimited(planPath, stdin, scenarios.MaxPlanBytes)
+	name, planBytes, err := scenarios.ReadFile("plan", planPath, stdin, scenarios.MaxPlanBytes)
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("read plan: %w", err)
-	}
-	name := planPath
-	if planPath == "-" {
-		name = "<stdin>"
+		return nil, nil, nil, nil, err
 	}
 	plan, err := scenarios.Parse(name, planBytes)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	gridBytes, err := readLimited(gridPath, nil, maxGridBytes)
+	_, gridBytes, err := scenarios.ReadFile("grid", gridPath, nil, maxGridBytes)
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("read grid: %w", err)
+		return nil, nil, nil, nil, err
 	}
 	grid, err := capacity.ParseSweepGrid(gridPath, gridBytes)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	return plan, grid, planBytes, gridBytes, nil
-}
-
-func readLimited(path string, stdin io.Reader, limit int) ([]byte, error) {
-	var r io.Reader
-	if path == "-" {
-		if stdin == nil {
-			return nil, fmt.Errorf("only the plan may come from standard input")
-		}
-		r = stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
 }
 
 // Run sweeps and writes the result.
@@ -258,9 +228,9 @@ func (o *sweepMergeOptions) Validate() error {
 // Complete reads the shard files strictly.
 func (o *sweepMergeOptions) Complete() error {
 	for _, path := range o.Files {
-		b, err := readLimited(path, nil, 1<<30)
+		_, b, err := scenarios.ReadFile("shard", path, nil, 1<<30)
 		if err != nil {
-			return fmt.Errorf("read shard: %w", err)
+			return err
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
