@@ -155,10 +155,11 @@ func (b *builder) simulate() error {
 	var jobs []job
 	for i := range b.plan.Scenarios {
 		sc := &b.plan.Scenarios[i]
-		every := sampleEvery(sc.Duration.D(), b.plan.Simulation.Tick.D())
-		jobs = append(jobs, job{runKey{sc.Name, record.Current}, sim.Options{Scenario: sc.Name, Seed: b.seed, SampleEvery: every}})
+		opts := runOptions(b.plan, sc, b.seed)
+		jobs = append(jobs, job{runKey{sc.Name, record.Current}, opts})
 		if len(b.proposed) > 0 {
-			jobs = append(jobs, job{runKey{sc.Name, record.Proposed}, sim.Options{Scenario: sc.Name, Seed: b.seed, SampleEvery: every, HPA: b.proposed}})
+			opts.HPA = b.proposed
+			jobs = append(jobs, job{runKey{sc.Name, record.Proposed}, opts})
 		}
 	}
 	results := make([]*sim.Result, len(jobs))
@@ -195,6 +196,12 @@ func (b *builder) simulate() error {
 
 // sampleEvery picks the series resolution: about 300 points per run (5
 // minutes over a day), at least a minute, a multiple of the tick.
+// runOptions are the options of every run of scenario sc a review makes
+// (and estimates): the seed, and about 300 samples.
+func runOptions(plan *scenarios.Plan, sc *scenarios.Scenario, seed int64) sim.Options {
+	return sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())}
+}
+
 func sampleEvery(d, tick time.Duration) time.Duration {
 	every := max(time.Minute, d/300)
 	every = every.Round(time.Minute)

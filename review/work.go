@@ -22,8 +22,7 @@ func EstimateWork(plan *scenarios.Plan, opts Options) (sim.Work, error) {
 	var w sim.Work
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
-		e, err := sim.EstimateWork(plan, sim.Options{Scenario: sc.Name, Seed: opts.Seed,
-			SampleEvery: sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())})
+		e, err := sim.EstimateWork(plan, runOptions(plan, sc, opts.Seed))
 		if err != nil {
 			return sim.Work{}, err
 		}
