@@ -32,6 +32,10 @@ type Options struct {
 	// FixedReplicas runs every service at a constant replica count with no
 	// HPA (by service name), for steady-state checks.
 	FixedReplicas map[string]int32
+	// InitialReplicas starts a service (by name) at this replica count
+	// instead of the plan's, keeping its HPA (a backtest's replay starts at
+	// the first observed count).
+	InitialReplicas map[string]int32
 
 	// Mode is the per-pod model: ModeFluid (the default) or ModeDES.
 	Mode Mode
@@ -189,7 +193,9 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		startup:      spec.Startup.ImagePull.D() + spec.Startup.ContainerStart.D(),
 		readiness:    spec.Startup.Readiness.D(),
 		sloQuantile:  0.95,
-		specReplicas: spec.Replicas,
+	}
+	if s.specReplicas, err = initialReplicas(spec, opts); err != nil {
+		return nil, err
 	}
 	if l := spec.SLO.Latency; l != nil {
 		s.sloQuantile, s.sloTarget = float64(l.Quantile), l.Target.Seconds()

@@ -1,0 +1,29 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// initialReplicas is the replica count a service starts the run with: the
+// plan's replicas, or Options.InitialReplicas[service] when set (a
+// backtest starts where production was at the window's first sample). An
+// HPA still bounds what follows by its minReplicas and maxReplicas, as the
+// upstream controller does at its first reconcile
+// (pkg/controller/podautoscaler/horizontal.go, normalizeDesiredReplicas).
+func initialReplicas(spec *scenarios.Service, opts Options) (int32, error) {
+	n, ok := opts.InitialReplicas[spec.Name]
+	if !ok {
+		return spec.Replicas, nil
+	}
+	if n < 1 || n > maxInitialReplicas {
+		return 0, fmt.Errorf("initial replicas %d is outside [1, %d]", n, maxInitialReplicas)
+	}
+	return n, nil
+}
+
+// maxInitialReplicas bounds Options.InitialReplicas (the HPA's own maxReplicas
+// bound in the API is an int32; a run starting with more pods than this is a
+// mistake in the caller, not a cluster).
+const maxInitialReplicas = 100_000
