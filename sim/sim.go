@@ -186,13 +186,14 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	}
 	s := &service{
 		spec: spec, traffic: sc.Traffic(seed), base: sc.BaseRate(spec), w: wl,
-		cpuRequest:  wl.CPURequest,
-		memRequest:  wl.MemoryRequest,
-		cpuLimit:    wl.CPULimit,
-		timeout:     spec.Timeout.Seconds(),
-		startup:     spec.Startup.ImagePull.D() + spec.Startup.ContainerStart.D(),
-		readiness:   spec.Startup.Readiness.D(),
-		sloQuantile: 0.95,
+		cpuRequest:   wl.CPURequest,
+		memRequest:   wl.MemoryRequest,
+		cpuLimit:     wl.CPULimit,
+		timeout:      spec.Timeout.Seconds(),
+		startup:      spec.Startup.ImagePull.D() + spec.Startup.ContainerStart.D(),
+		readiness:    spec.Startup.Readiness.D(),
+		sloQuantile:  0.95,
+		specReplicas: spec.Replicas,
 	}
 	if s.specReplicas, err = initialReplicas(spec, opts); err != nil {
 		return nil, err
