@@ -21,6 +21,9 @@ type fakeProm struct {
 	rules []fakeRule
 	// buckets answers instant queries: le bound → cumulative count.
 	buckets map[string]float64
+	// instant answers instant queries whose text contains a key with one
+	// series per value (labelled pod="p<i>") instead of buckets.
+	instant map[string][]float64
 	mu      sync.Mutex
 	calls   map[string]int
 }
@@ -30,6 +33,8 @@ type fakeRule struct {
 	// series returns the samples of each series at t; ok false leaves t
 	// out (a gap). A nil func returns an empty matrix.
 	series func(t time.Time) (vals []float64, ok bool)
+	// labels name each series (default series="<i>").
+	labels []map[string]string
 	// status and errType make the rule answer with an API error.
 	status  int
 	errType string
@@ -57,6 +62,16 @@ func (f *fakeProm) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if strings.HasSuffix(r.URL.Path, "/api/v1/query") {
 		var res []map[string]any
+		for key, vals := range f.instant {
+			if !strings.Contains(q, key) {
+				continue
+			}
+			for i, v := range vals {
+				res = append(res, map[string]any{"metric": map[string]string{"pod": "p" + strconv.Itoa(i)}, "value": []any{fnum(r.Form.Get("time")), strconv.FormatFloat(v, 'g', -1, 64)}})
+			}
+			writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "vector", "result": res}})
+			return
+		}
 		for le, c := range f.buckets {
 			res = append(res, map[string]any{"metric": map[string]string{"le": le}, "value": []any{fnum(r.Form.Get("time")), strconv.FormatFloat(c, 'g', -1, 64)}})
 		}
@@ -93,7 +108,11 @@ func (f *fakeProm) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		var res []map[string]any
 		for i, vs := range series {
-			res = append(res, map[string]any{"metric": map[string]string{"series": strconv.Itoa(i)}, "values": vs})
+			lbl := map[string]string{"series": strconv.Itoa(i)}
+			if i < len(rule.labels) {
+				lbl = rule.labels[i]
+			}
+			res = append(res, map[string]any{"metric": lbl, "values": vs})
 		}
 		writeJSON(w, 200, map[string]any{"status": "success", "data": map[string]any{"resultType": "matrix", "result": res}})
 		return

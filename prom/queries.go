@@ -31,6 +31,10 @@ var DefaultQueries = scenarios.ObserveQueries{
 	Replicas:           `sum(kube_${kind}_status_replicas{namespace="$namespace",$kind="$workload"})`,
 	HPACurrentReplicas: `sum(kube_horizontalpodautoscaler_status_current_replicas{namespace="$namespace",horizontalpodautoscaler="$hpa"})`,
 	HPADesiredReplicas: `sum(kube_horizontalpodautoscaler_status_desired_replicas{namespace="$namespace",horizontalpodautoscaler="$hpa"})`,
+	ReadyReplicas:      `sum(kube_${kind}_status_replicas_ready{namespace="$namespace",$kind="$workload"})`,
+	LatencyBucketRates: `sum by (le) (rate(http_request_duration_seconds_bucket{namespace="$namespace",pod=~"$pods"}[$rate]))`,
+	ErrorRate:          `sum(rate(http_requests_total{namespace="$namespace",pod=~"$pods",code=~"5.."}[$rate]))`,
+	PodStartup:         `max by (pod) (max_over_time(kube_pod_status_ready_time{namespace="$namespace",pod=~"$pods"}[$window])) - max by (pod) (max_over_time(kube_pod_created{namespace="$namespace",pod=~"$pods"}[$window]))`,
 }
 
 // ServiceQueries are the expanded PromQL for one service.
@@ -96,6 +100,10 @@ func QueriesFor(p *scenarios.Plan, svc *scenarios.Service, namespace string, rat
 	out.Replicas = expanded["replicas"]
 	out.HPACurrentReplicas = expanded["hpaCurrentReplicas"]
 	out.HPADesiredReplicas = expanded["hpaDesiredReplicas"]
+	out.ReadyReplicas = expanded["readyReplicas"]
+	out.LatencyBucketRates = expanded["latencyBucketRates"]
+	out.ErrorRate = expanded["errorRate"]
+	out.PodStartup = expanded["podStartup"]
 	return ServiceQueries(out), nil
 }
 

@@ -36,6 +36,10 @@ func TestQueriesFor(t *testing.T) {
 		{"api", func(q ServiceQueries) string { return q.CPU }, `sum(my_cpu{ns="shop"}) / 2`},
 		// The service without a namespace takes the flag's; a dot in the
 		// name is escaped for the regular expression and the PromQL string.
+		{"db", func(q ServiceQueries) string { return q.ReadyReplicas },
+			`sum(kube_statefulset_status_replicas_ready{namespace="prod",statefulset="pg.main"})`},
+		{"api", func(q ServiceQueries) string { return q.PodStartup },
+			`max by (pod) (max_over_time(kube_pod_status_ready_time{namespace="shop",pod=~"api-[a-z0-9]+-[a-z0-9]+"}[14d])) - max by (pod) (max_over_time(kube_pod_created{namespace="shop",pod=~"api-[a-z0-9]+-[a-z0-9]+"}[14d]))`},
 		{"db", func(q ServiceQueries) string { return q.Replicas },
 			`sum(kube_statefulset_status_replicas{namespace="prod",statefulset="pg.main"})`},
 		{"db", func(q ServiceQueries) string { return q.Memory },

@@ -43,8 +43,8 @@ type ObserveService struct {
 //	$rate       the range of rate() and increase() over one step, e.g. 5m
 //	$window     the whole observation window, e.g. 14d
 //
-// Range queries (every one but LatencyBuckets) must return one series:
-// aggregate with sum() or avg().
+// Range queries (every one but LatencyBuckets, LatencyBucketRates and
+// PodStartup) must return one series: aggregate with sum() or avg().
 type ObserveQueries struct {
 	// RequestRate is the service's request rate over all pods, per second.
 	RequestRate string `json:"requestRate,omitempty"`
@@ -62,6 +62,21 @@ type ObserveQueries struct {
 	// HPACurrentReplicas and HPADesiredReplicas are the HPA's status.
 	HPACurrentReplicas string `json:"hpaCurrentReplicas,omitempty"`
 	HPADesiredReplicas string `json:"hpaDesiredReplicas,omitempty"`
+	// ReadyReplicas is the workload's Ready replica count (`headroom
+	// backtest` compares it with the simulation's).
+	ReadyReplicas string `json:"readyReplicas,omitempty"`
+	// LatencyBucketRates is a range query for the rate of each cumulative
+	// histogram bucket over $rate, one series per "le" label (backtest's
+	// p95 and slow requests per step).
+	LatencyBucketRates string `json:"latencyBucketRates,omitempty"`
+	// ErrorRate is the rate of failed requests over all pods, per second
+	// (backtest's error-budget burn); no series at all counts as none
+	// failed.
+	ErrorRate string `json:"errorRate,omitempty"`
+	// PodStartup is an instant query for each pod's creation-to-Ready time
+	// in seconds over the window, one series per pod (backtest's start-up
+	// delays).
+	PodStartup string `json:"podStartup,omitempty"`
 }
 
 // Each calls f with the JSON name and value of every query template.
