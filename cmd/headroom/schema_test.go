@@ -41,6 +41,7 @@ var schemaDocs = []struct {
 	{"loadtest-compare.json", "headroom loadtest compare -o json", "Measured against predicted, bucket by bucket, with the verdict.", &verify.Comparison{}},
 	{"calibrate.json", "headroom calibrate -o json", "The plan inputs fitted to a load-test result, with their fit quality.", &verify.Calibration{}},
 	{"observe.json", "headroom observe -o json", "The inputs observed from Prometheus per service, with their fit quality and the problems found (validated against a real Prometheus in the e2e suite 20-prometheus).", []*prom.Observation{}},
+	{"backtest.json", "headroom backtest -o json", "Production's history replayed through the simulator: per service the measures, their tolerances, the verdict and the likely cause, and the services that could not be backtested (validated against a real Prometheus in the e2e suite 25-backtest).", &record.Backtest{}},
 	{"sweep-shard.json", "headroom sweep --shard i/N", "One shard of a sweep, as sweep --shard writes it and sweep merge reads it.", &capacity.SweepShard{}},
 }
 
