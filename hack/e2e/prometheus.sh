@@ -1,18 +1,25 @@
 # Starts a real Prometheus over 14 days of generated samples; source it.
 #
-# start_prometheus DIR generates the samples with known parameters
-# (prom/internal/gen), backfills them with `promtool tsdb create-blocks-from
+# start_prometheus DIR [GENERATOR...] generates the samples with known
+# parameters (prom/internal/gen, or the GENERATOR command, which is given
+# -out DIR -end TIME), backfills them with `promtool tsdb create-blocks-from
 # openmetrics` into DIR/data, starts Prometheus on a free loopback port and
 # waits until it is ready. It sets prom_url, prom_end (the data's last
 # instant) and prom_pid; the caller kills prom_pid on exit.
 start_prometheus() {
   local work=$1
+  shift
   need_debian prometheus prometheus promtool prometheus curl curl
   # The data ends an hour ago, on the hour, so every sample is in the past.
   prom_end=$(date -u -d "$(date -u +%Y-%m-%dT%H:00:00Z) - 1 hour" +%Y-%m-%dT%H:%M:%SZ)
   mkdir -p "$work/om" "$work/data"
-  echo "e2e: generating 14 days of samples ending $prom_end"
-  go run ./prom/internal/gen/promgen -out "$work/om" -end "$prom_end"
+  if [ $# -gt 0 ]; then
+    echo "e2e: generating samples ending $prom_end with $*"
+    "$@" -out "$work/om" -end "$prom_end"
+  else
+    echo "e2e: generating 14 days of samples ending $prom_end"
+    go run ./prom/internal/gen/promgen -out "$work/om" -end "$prom_end"
+  fi
   echo "e2e: backfilling $(ls "$work/om" | wc -l) blocks with promtool"
   local f
   for f in "$work"/om/*.om; do

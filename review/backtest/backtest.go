@@ -70,7 +70,7 @@ type Options struct {
 
 // DefaultTolerances are the bounds docs/backtest.md justifies.
 var DefaultTolerances = record.BacktestTolerances{
-	ReplicasWithinOneShare: 0.9,
+	ReplicasAgreeShare:     0.9,
 	CPUMAPE:                0.15,
 	P95RatioMin:            0.8,
 	P95RatioMax:            1.25,
@@ -88,7 +88,7 @@ func (o *Options) defaults() {
 			*v = def
 		}
 	}
-	fill(&t.ReplicasWithinOneShare, d.ReplicasWithinOneShare)
+	fill(&t.ReplicasAgreeShare, d.ReplicasAgreeShare)
 	fill(&t.CPUMAPE, d.CPUMAPE)
 	fill(&t.P95RatioMin, d.P95RatioMin)
 	fill(&t.P95RatioMax, d.P95RatioMax)
@@ -182,7 +182,7 @@ func Service(plan *scenarios.Plan, o *Observed, opts Options) (*record.BacktestS
 	s := &record.BacktestService{Service: o.Service, InitialReplicas: init, HPA: spec.HPA != nil}
 	s.Notes = append(s.Notes, o.Notes...)
 	s.Notes = append(s.Notes, o.gapNotes()...)
-	m := measure(spec, o, res)
+	m := measure(plan, spec, o, res)
 	s.Measures = m.rec
 	s.Series = m.series
 	s.Notes = append(s.Notes, m.notes...)

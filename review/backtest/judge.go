@@ -30,8 +30,8 @@ func checks(rec *record.BacktestMeasures, m *measured, t record.BacktestToleranc
 	add := func(name, value, tol string, ok, skipped bool) {
 		out = append(out, record.BacktestCheck{Measure: name, Value: value, Tolerance: tol, OK: ok && !skipped, Skipped: skipped})
 	}
-	add(CheckReplicas, fmt.Sprintf("%.1f %% within ±1 (MAE %.2f, %.1f %% equal)", 100*rec.ReplicasWithinOneShare, rec.ReplicasMAE, 100*rec.ReplicasEqualShare),
-		fmt.Sprintf("≥ %.0f %% within ±1", 100*t.ReplicasWithinOneShare), rec.ReplicasWithinOneShare >= t.ReplicasWithinOneShare, rec.Points == 0)
+	add(CheckReplicas, fmt.Sprintf("%.1f %% within the HPA band (%.1f %% within ±1, %.1f %% equal, MAE %.2f)", 100*rec.ReplicasWithinBandShare, 100*rec.ReplicasWithinOneShare, 100*rec.ReplicasEqualShare, rec.ReplicasMAE),
+		fmt.Sprintf("≥ %.0f %% within ±max(1, ⌈%g × observed⌉)", 100*t.ReplicasAgreeShare, rec.ReplicasBand), rec.ReplicasWithinBandShare >= t.ReplicasAgreeShare, rec.Points == 0)
 	if rec.CPUMAPE != nil {
 		add(CheckCPU, fmt.Sprintf("MAPE %.1f %% (median ratio %.2f)", 100**rec.CPUMAPE, *rec.CPURatio), fmt.Sprintf("MAPE ≤ %.0f %%", 100*t.CPUMAPE), *rec.CPUMAPE <= t.CPUMAPE, false)
 	} else {
@@ -141,5 +141,5 @@ func cause(spec *scenarios.Service, o *Observed, s *record.BacktestService, m *m
 		return c
 	}
 	return &record.BacktestCause{Cause: record.BacktestCauseAutoscaling, Field: svc + ".hpa",
-		Evidence: fmt.Sprintf("replicas differ (%.0f %% within ±1) while CPU, latency and start-ups agree: the HPA, its behavior or scheduled scaling differ from production's", 100*rec.ReplicasWithinOneShare)}
+		Evidence: fmt.Sprintf("replicas differ (%.0f %% within the HPA band) while CPU, latency and start-ups agree: the HPA, its behavior or scheduled scaling differ from production's", 100*rec.ReplicasWithinBandShare)}
 }

@@ -32,7 +32,7 @@ type measured struct {
 	burnNote   string
 }
 
-func measure(spec *scenarios.Service, o *Observed, res *sim.ServiceResult) *measured {
+func measure(plan *scenarios.Plan, spec *scenarios.Service, o *Observed, res *sim.ServiceResult) *measured {
 	n := len(o.Rate)
 	simAt := make([]*sim.Sample, n)
 	for i := range res.Series {
@@ -44,7 +44,8 @@ func measure(spec *scenarios.Service, o *Observed, res *sim.ServiceResult) *meas
 	simCPU := smoothCPU(simAt, o)
 	m := &measured{}
 	m.series = make([]record.BacktestPoint, n)
-	var absErr, equal, within, points float64
+	var absErr, equal, within, inBand, points float64
+	band := hpaTolerance(plan)
 	var cpuErr []float64
 	var cpuRatio, coresRatio, p95Ratio, p95Low []float64
 	lowRate := medianOf(o.Rate)
@@ -82,6 +83,9 @@ func measure(spec *scenarios.Service, o *Observed, res *sim.ServiceResult) *meas
 			if d < 1.5 {
 				within++
 			}
+			if d <= math.Max(1, math.Ceil(band*r-1e-9)) {
+				inBand++
+			}
 		}
 		if o.CPU != nil && !math.IsNaN(o.CPU[k]) && o.CPU[k] >= minCPUForRatio && simCPU[k] >= 0 {
 			cpuErr = append(cpuErr, math.Abs(simCPU[k]-o.CPU[k])/o.CPU[k])
@@ -104,7 +108,9 @@ func measure(spec *scenarios.Service, o *Observed, res *sim.ServiceResult) *meas
 		rec.ReplicasMAE = absErr / points
 		rec.ReplicasEqualShare = equal / points
 		rec.ReplicasWithinOneShare = within / points
+		rec.ReplicasWithinBandShare = inBand / points
 	}
+	rec.ReplicasBand = band
 	obsEv, simEv := scaleEvents(obsReady, o.Step), scaleEvents(simReady, o.Step)
 	rec.ObservedScaleEvents, rec.SimulatedScaleEvents = len(obsEv), len(simEv)
 	lags := matchEvents(obsEv, simEv)
@@ -134,6 +140,20 @@ func measure(spec *scenarios.Service, o *Observed, res *sim.ServiceResult) *meas
 		rec.StartupPods = len(o.StartupSeconds)
 	}
 	return m
+}
+
+// hpaTolerance is the controller's --horizontal-pod-autoscaler-tolerance
+// as the plan sets it, else the upstream default 0.1
+// (pkg/controller/podautoscaler/config/v1alpha1/defaults.go,
+// RecommendedDefaultHPAControllerConfiguration). Any replica count whose
+// usage ratio lies within it of 1 is a fixed point of the controller
+// (horizontal.go, computeReplicasForMetrics skips the change), so two exact
+// controllers fed the same load may settle that far apart.
+func hpaTolerance(plan *scenarios.Plan) float64 {
+	if t := plan.Simulation.Controller.Tolerance; t != nil {
+		return *t
+	}
+	return 0.1
 }
 
 // budget computes the observed error-budget burn: requests slower than the

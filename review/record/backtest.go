@@ -31,9 +31,10 @@ const (
 // BacktestTolerances are the bounds a measure must hold for a service to
 // agree (docs/backtest.md justifies them).
 type BacktestTolerances struct {
-	// ReplicasWithinOneShare is the least share of steps whose simulated
-	// Ready replicas are within ±1 of the observed.
-	ReplicasWithinOneShare float64 `json:"replicasWithinOneShare"`
+	// ReplicasAgreeShare is the least share of steps whose simulated Ready
+	// replicas are within the HPA's dead band of the observed: ±max(1,
+	// ⌈tolerance × observed⌉), tolerance the controller's (default 0.1).
+	ReplicasAgreeShare float64 `json:"replicasAgreeShare"`
 	// CPUMAPE is the largest mean absolute percentage error of the CPU
 	// utilisation, as a fraction.
 	CPUMAPE float64 `json:"cpuMape"`
@@ -85,6 +86,11 @@ type BacktestMeasures struct {
 	ReplicasMAE            float64 `json:"replicasMae"`
 	ReplicasEqualShare     float64 `json:"replicasEqualShare"`
 	ReplicasWithinOneShare float64 `json:"replicasWithinOneShare"`
+	// ReplicasWithinBandShare is the share within the HPA's dead band,
+	// ±max(1, ⌈ReplicasBand × observed⌉), ReplicasBand the controller's
+	// tolerance.
+	ReplicasWithinBandShare float64 `json:"replicasWithinBandShare"`
+	ReplicasBand            float64 `json:"replicasBand"`
 	// ObservedScaleEvents and SimulatedScaleEvents count changes of the
 	// Ready replicas; MatchedScaleEvents those paired (same direction,
 	// within 15 minutes); ScaleLagSeconds is the median of simulated minus
