@@ -70,15 +70,15 @@ type Options struct {
 
 // DefaultTolerances are the bounds docs/backtest.md justifies.
 var DefaultTolerances = record.BacktestTolerances{
-	ReplicasAgreeShare:     0.9,
-	CPUMAPE:                0.15,
-	P95RatioMin:            0.8,
-	P95RatioMax:            1.25,
-	StartupRatioMin:        0.75,
-	StartupRatioMax:        1.33,
-	ScaleLagSeconds:        120,
-	BudgetBurnAbs:          0.1,
-	BudgetBurnRel:          0.25,
+	ReplicasAgreeShare: 0.9,
+	CPUMAPE:            0.15,
+	P95RatioMin:        0.8,
+	P95RatioMax:        1.25,
+	StartupRatioMin:    0.75,
+	StartupRatioMax:    1.33,
+	ScaleLagSeconds:    120,
+	BudgetBurnAbs:      0.1,
+	BudgetBurnRel:      0.25,
 }
 
 func (o *Options) defaults() {
