@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -180,7 +181,10 @@ func (c *Client) history(ctx context.Context, p *scenarios.Plan, svc *scenarios.
 			h.ServiceTimeSeconds = &v
 		}
 		for _, pr := range o.Problems {
-			h.Notes = append(h.Notes, "observe: "+pr)
+			// The forecast is observe's, not a backtest's concern.
+			if !strings.HasPrefix(pr, "forecast:") {
+				h.Notes = append(h.Notes, "observe: "+pr)
+			}
 		}
 	}
 	return h, nil
