@@ -106,6 +106,15 @@ func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][
 			})
 		}
 	}
+	if bt := rep.Backtest; bt != nil {
+		for i := range bt.Services {
+			s := &bt.Services[i]
+			jobs = append(jobs, func() ([]Figure, error) {
+				f, err := BacktestFigure(bt, s)
+				return []Figure{f}, err
+			})
+		}
+	}
 	more, err := runJobs(jobs)
 	if err != nil {
 		return nil, nil, nil, err

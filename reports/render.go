@@ -8,8 +8,8 @@ import (
 	"github.com/headroom-dev/headroom/review/record"
 )
 
-// layout lays the review out: executive summary, services, events,
-// scenarios, patches, assumptions.
+// layout lays the review out: executive summary, the backtest (when one
+// was given), services, events, scenarios, patches, assumptions.
 func layout(rep *record.Review) *document {
 	d := &document{}
 	d.h(1, "", "Capacity review: %s", rep.Plan)
@@ -17,6 +17,9 @@ func layout(rep *record.Review) *document {
 
 	d.h(2, "summary", "Executive summary")
 	d.strong("%s", rep.Summary.Verdict)
+	if w := backtestWarning(rep); w != "" {
+		d.strong("%s", w)
+	}
 	d.h(3, "", "At risk")
 	if len(rep.Summary.Risks) == 0 {
 		d.p("No service is at risk in any scenario.")
@@ -53,6 +56,8 @@ func layout(rep *record.Review) *document {
 	}
 	d.add(t)
 	d.p("Costs are simulated node-hours at list price. \"Δ per month\" scales a day-long scenario to 730 hours.")
+
+	backtestSection(d, rep)
 
 	d.h(2, "services", "Services")
 	for _, s := range rep.Services {

@@ -37,6 +37,9 @@ type Options struct {
 	// Plots selects the figures the review shows; Build computes the
 	// capacity curves of the services it shows.
 	Plots record.Plots
+	// Backtest is a `headroom backtest` result to show near the top of the
+	// review (nil for none).
+	Backtest *record.Backtest
 }
 
 // runKey names a simulation of Build: a scenario with today's HPAs, with
@@ -96,7 +99,7 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 	rev := &record.Review{
 		SchemaVersion: record.SchemaVersion, Generator: "headroom " + opts.Version,
 		Plan: plan.Metadata.Name, PlanFile: plan.File(), Seed: b.seed, Mode: opts.Mode.String(),
-		Input: plan, Plots: opts.Plots,
+		Input: plan, Plots: opts.Plots, Backtest: opts.Backtest,
 	}
 	b.rev = rev
 	b.progress("sizing %d services over %d scenarios", len(plan.Services), len(plan.Scenarios))

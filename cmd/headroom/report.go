@@ -33,6 +33,7 @@ type reportOptions struct {
 	Plots        string
 	VPA          bool
 	PrescaleWith string
+	Backtest     string
 
 	EventName     string
 	EventStart    string
@@ -45,6 +46,7 @@ type reportOptions struct {
 	mode     model.Mode
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
 	event    *scenarios.Event
+	backtest *record.Backtest
 	streams  ioStreams
 }
 
@@ -110,6 +112,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
 	f.BoolVar(&o.VPA, "vpa", false, "also write patches/vpa/: VerticalPodAutoscalers in Off mode (needs the VPA CRDs in the cluster)")
+	f.StringVar(&o.Backtest, "backtest", "", "a `headroom backtest -o json` result (FILE) to show as \"Does the model match production?\" near the top")
 	f.StringVar(&o.PrescaleWith, "prescale-with", reports.PrescaleCronJob, "how events are pre-scaled: "+strings.Join(reports.PrescaleWithValues, ", ")+" (docs/report.md: which to choose under Argo CD or Flux)")
 	_ = cmd.RegisterFlagCompletionFunc("prescale-with", cobra.FixedCompletions(reports.PrescaleWithValues, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.EventName, "event", "", "name of a pre-announced event to size for (a DNS label)")
@@ -217,6 +220,11 @@ func (o *reportOptions) Complete() error {
 			return err
 		}
 	}
+	if o.Backtest != "" {
+		if o.backtest, err = loadBacktest(p, o.Backtest, o.streams.In); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -236,6 +244,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	ropts := review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
 		Version: currentVersion().Version, Progress: progress, Series: o.Series, Plots: plots,
+		Backtest: o.backtest,
 	}
 	w, err := review.EstimateWork(o.plan, ropts)
 	if err != nil {

@@ -31,6 +31,10 @@ type Review struct {
 	Scenarios []ScenarioSection `json:"scenarios"`
 	Events    []EventSection    `json:"events,omitempty"`
 
+	// Backtest is production's history replayed through the simulator
+	// (`headroom report --backtest`), nil when none was given.
+	Backtest *Backtest `json:"backtest,omitempty"`
+
 	Recommendations []Recommendation       `json:"recommendations"`
 	Assumptions     []scenarios.Annotation `json:"assumptions"`
 	ModelNotes      []string               `json:"modelNotes"`
