@@ -13,7 +13,7 @@ const noaPlan = "../../scenarios/examples/noa.yaml"
 
 // run executes the CLI with args and returns stdout, stderr and the exit
 // code main would return.
-func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+func runCLI(t testing.TB, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := newRootCmd(ioStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut})
