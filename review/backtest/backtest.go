@@ -76,7 +76,7 @@ var DefaultTolerances = record.BacktestTolerances{
 	P95RatioMax:        1.25,
 	StartupRatioMin:    0.75,
 	StartupRatioMax:    1.33,
-	ScaleLagSeconds:    120,
+	ScaleLagSeconds:    300,
 	BudgetBurnAbs:      0.1,
 	BudgetBurnRel:      0.25,
 }

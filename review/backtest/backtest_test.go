@@ -212,3 +212,32 @@ func BenchmarkBacktest14Days20Services(b *testing.B) {
 		}
 	}
 }
+
+// TestMatchEvents: events pair by the replica level they cross, so a
+// simulated jump 3→6 pairs with each of the observed steps 3→4→5→6, and a
+// change in the other direction or beyond 15 minutes pairs with nothing.
+func TestMatchEvents(t *testing.T) {
+	nan := math.NaN()
+	obs := []float64{3, 3, 4, 4, 5, nan, 6, 6, 6, 6, 5, 5}
+	sim := []float64{3, 3, 3, 6, 6, 6, 6, 6, 6, 5, 5, 5}
+	lags := matchEvents(scaleEvents(obs, time.Minute), scaleEvents(sim, time.Minute))
+	want := []float64{60, -60, -180, -60}
+	if len(lags) != len(want) {
+		t.Fatalf("lags %v, want %v", lags, want)
+	}
+	for i := range want {
+		if lags[i] != want[i] {
+			t.Errorf("lags %v, want %v", lags, want)
+		}
+	}
+	far := make([]float64, 40)
+	for k := range far {
+		far[k] = 3
+		if k >= 30 {
+			far[k] = 4
+		}
+	}
+	if l := matchEvents(scaleEvents([]float64{3, 4, 4, 4}, time.Minute), scaleEvents(far, time.Minute)); len(l) != 0 {
+		t.Errorf("an event 29 minutes away paired: %v", l)
+	}
+}

@@ -233,10 +233,12 @@ func smoothCPU(simAt []*sim.Sample, o *Observed) []float64 {
 	return out
 }
 
-// event is a change of the Ready replicas: when, and up (+1) or down (−1).
+// event is a change of the Ready replicas: when, up (+1) or down (−1),
+// and the counts before and after.
 type event struct {
-	t   time.Duration
-	dir int
+	t        time.Duration
+	dir      int
+	from, to float64
 }
 
 // scaleEvents lists the changes of a series, skipping gaps.
@@ -247,23 +249,38 @@ func scaleEvents(s []float64, step time.Duration) []event {
 		if math.IsNaN(v) {
 			continue
 		}
-		if !math.IsNaN(last) && math.Round(v) != math.Round(last) {
+		v = math.Round(v)
+		if !math.IsNaN(last) && v != last {
 			d := 1
 			if v < last {
 				d = -1
 			}
-			out = append(out, event{t: time.Duration(k) * step, dir: d})
+			out = append(out, event{t: time.Duration(k) * step, dir: d, from: last, to: v})
 		}
 		last = v
 	}
 	return out
 }
 
-// matchEvents pairs each observed event with the nearest unpaired
-// simulated event in the same direction within matchWindow, in time order,
-// and returns the lags (simulated − observed) in seconds.
+// crosses reports whether simulated event e passes the level an observed
+// event reached, in the same direction.
+func (e event) crosses(dir int, level float64) bool {
+	if e.dir != dir {
+		return false
+	}
+	if dir > 0 {
+		return e.from < level && e.to >= level
+	}
+	return e.from > level && e.to <= level
+}
+
+// matchEvents pairs each observed scale event with the simulated one,
+// within matchWindow, that crossed the same replica level in the same
+// direction, nearest in time: the time each took to reach that level, as a
+// step response is compared. A simulated jump of several pods can pair with
+// several observed single steps. It returns the lags (simulated −
+// observed) in seconds.
 func matchEvents(obs, simEv []event) []float64 {
-	used := make([]bool, len(simEv))
 	var lags []float64
 	j0 := 0
 	for _, e := range obs {
@@ -272,7 +289,7 @@ func matchEvents(obs, simEv []event) []float64 {
 		}
 		best, bestD := -1, matchWindow+1
 		for j := j0; j < len(simEv) && simEv[j].t <= e.t+matchWindow; j++ {
-			if used[j] || simEv[j].dir != e.dir {
+			if !simEv[j].crosses(e.dir, e.to) {
 				continue
 			}
 			d := simEv[j].t - e.t
@@ -284,7 +301,6 @@ func matchEvents(obs, simEv []event) []float64 {
 			}
 		}
 		if best >= 0 {
-			used[best] = true
 			lags = append(lags, (simEv[best].t - e.t).Seconds())
 		}
 	}

@@ -92,9 +92,11 @@ type BacktestMeasures struct {
 	ReplicasWithinBandShare float64 `json:"replicasWithinBandShare"`
 	ReplicasBand            float64 `json:"replicasBand"`
 	// ObservedScaleEvents and SimulatedScaleEvents count changes of the
-	// Ready replicas; MatchedScaleEvents those paired (same direction,
-	// within 15 minutes); ScaleLagSeconds is the median of simulated minus
-	// observed time over the pairs (positive: the simulation is late).
+	// Ready replicas; MatchedScaleEvents the observed ones paired with a
+	// simulated event that crossed the same replica level in the same
+	// direction within 15 minutes; ScaleLagSeconds is the median of
+	// simulated minus observed time over the pairs (positive: the
+	// simulation is late).
 	ObservedScaleEvents  int      `json:"observedScaleEvents"`
 	SimulatedScaleEvents int      `json:"simulatedScaleEvents"`
 	MatchedScaleEvents   int      `json:"matchedScaleEvents"`
