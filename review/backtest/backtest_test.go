@@ -1,7 +1,9 @@
 package backtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -239,5 +241,30 @@ func TestMatchEvents(t *testing.T) {
 	}
 	if l := matchEvents(scaleEvents([]float64{3, 4, 4, 4}, time.Minute), scaleEvents(far, time.Minute)); len(l) != 0 {
 		t.Errorf("an event 29 minutes away paired: %v", l)
+	}
+}
+
+// TestBacktest_Deterministic: services replayed in parallel give the same
+// bytes run after run, in the order given.
+func TestBacktest_Deterministic(t *testing.T) {
+	p := diurnal(t, 1)
+	a, b := history(t, p, 7, 60), history(t, p, 8, 75)
+	var out [][]byte
+	for range 2 {
+		bt, err := Run(context.Background(), p, []Observed{a, b, a}, Options{Parallel: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.Marshal(bt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, js)
+		if len(bt.Services) != 3 || bt.Services[1].Measures.ObservedStartupSeconds == nil || *bt.Services[1].Measures.ObservedStartupSeconds != 75 {
+			t.Fatalf("services out of order: %+v", bt.Services)
+		}
+	}
+	if !bytes.Equal(out[0], out[1]) {
+		t.Error("two runs differ")
 	}
 }
