@@ -360,6 +360,10 @@ func (w *World) scaleTo(s *service, n int32, reason string) {
 	if n == s.specReplicas {
 		return
 	}
+	if w.priming {
+		s.specReplicas = n
+		return
+	}
 	from := s.specReplicas
 	s.specReplicas = n
 	s.rec.event(w.now, from, n, w.flapWindow)

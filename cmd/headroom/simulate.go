@@ -28,6 +28,7 @@ type simulateOptions struct {
 	Arrivals    string
 	ServiceTime []string
 	MaxWork     float64
+	ColdStart   bool
 
 	plan         *scenarios.Plan
 	mode         sim.Mode
@@ -85,6 +86,7 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.StringVar(&o.Arrivals, "arrivals", "poisson", "DES arrivals: poisson or deterministic (k6 arrival-rate style)")
 	f.StringArrayVar(&o.ServiceTime, "service-time", nil, "DES service-time distribution, SERVICE=exponential|gamma|lognormal|deterministic|empirical:FILE (repeatable)")
 	bindMaxWork(f, &o.MaxWork)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	return cmd
 }
 
@@ -157,6 +159,7 @@ func (o *simulateOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	applyColdStart(p, o.ColdStart)
 	if err := checkScenarios(p, "--scenario", o.Scenarios...); err != nil {
 		return err
 	}
