@@ -288,7 +288,7 @@ func TestFigures_LongSeries(t *testing.T) {
 	res := &record.ServiceRun{Service: svc.Name, Series: make([]record.Sample, n)}
 	for i := range res.Series {
 		s := &res.Series[i]
-		s.T = time.Duration(i+1) * time.Minute
+		s.T = scenarios.Seconds(time.Duration(i+1) * time.Minute)
 		s.Lambda = 16 + 8*math.Sin(float64(i)/300)
 		s.Desired, s.Ready = int32(3+i%7), 3+i%5
 		s.CPUUtilisation, s.P95 = 0.5, 0.3

@@ -192,10 +192,10 @@ type World struct {
 
 // ScaleEvent is one change of a workload's replicas.
 type ScaleEvent struct {
-	At     time.Duration `json:"at"`
-	From   int32         `json:"from"`
-	To     int32         `json:"to"`
-	Reason string        `json:"reason"`
+	At     scenarios.Seconds `json:"atSeconds"`
+	From   int32             `json:"from"`
+	To     int32             `json:"to"`
+	Reason string            `json:"reason"`
 }
 
 func (w *World) String() string { return fmt.Sprintf("world t=%s", w.now) }

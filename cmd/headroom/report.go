@@ -61,7 +61,7 @@ with the proposed ones, plan the pre-scale of each event, and write a review to 
 
   report.html   one self-contained page (plots embedded; prints well)
   report.md     the same for a wiki or a pull request (plots linked from plots/)
-  report.json   everything, with a schema version (headroom.dev/report/v1)
+  report.json   everything, with a schema version (headroom.dev/report/v2)
   plots/        every figure as PNG and SVG
   patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook), and kustomize
                 Components to take one by one or all (kustomization.yaml): hpa/, requests/,

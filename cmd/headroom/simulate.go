@@ -278,13 +278,13 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 			}
 			fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
 				s.Service, m.SLOViolationMinutes, worst, m.ErrorPercent,
-				shortDuration(m.LongestViolation), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
+				shortDuration(m.LongestViolation.D()), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
 				m.PinnedAtMaxMinutes, m.PodHours, formatMoney(m.Cost))
 		}
 		tw.Flush()
 		c := r.Cluster
 		fmt.Fprintf(w, "Nodes: peak %d × %s, %d added, %d removed, %.1f node-hours, %s; pods waited for nodes %s\n",
-			c.PeakNodes, c.NodeType, c.Added, c.Removed, c.NodeHours, formatMoney(c.Cost), shortDuration(c.Unplaced))
+			c.PeakNodes, c.NodeType, c.Added, c.Removed, c.NodeHours, formatMoney(c.Cost), shortDuration(c.Unplaced.D()))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "SLO-MIN: minutes with the latency quantile above target or errors above budget; LONGEST: the")
