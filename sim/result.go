@@ -12,9 +12,9 @@ import (
 // Result is a simulation's output: per-service series and summaries and the
 // cluster's nodes and cost.
 type Result struct {
-	Plan        string            `json:"plan"`
-	Scenario    string            `json:"scenario"`
-	Seed        int64             `json:"seed"`
+	Plan     string `json:"plan"`
+	Scenario string `json:"scenario"`
+	Seed     int64  `json:"seed"`
 	// Duration is the scenario's length, Tick the simulation step and
 	// SampleEvery the series' resolution.
 	Duration    scenarios.Seconds `json:"durationSeconds"`
