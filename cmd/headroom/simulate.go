@@ -47,7 +47,9 @@ func newSimulateCmd(streams ioStreams) *cobra.Command {
 		Long: `Replay each scenario of a plan on a virtual clock: traffic spread over Ready pods with
 per-pod queues, pods that take time to start, metrics that lag, an exact replica of the
 Kubernetes HPA controller syncing every 15 s, nodes that take minutes to arrive, and the
-plan's scheduled scaling. Prints, per service and scenario, the SLO-violation minutes, the
+plan's scheduled scaling. A scenario starts warm, in the steady state of its first
+instant (replicas where the HPA settles at the opening rate, queues and metric windows
+stationary); --cold-start starts at the plan's replica counts instead. Prints, per service and scenario, the SLO-violation minutes, the
 worst p95, errors, the longest violation, pod-hours and cost, scale events and flaps, and the
 time pinned at maxReplicas.
 
