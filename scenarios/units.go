@@ -140,10 +140,12 @@ func (s *Seconds) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return fmt.Errorf("a duration is a number of seconds, got %s", b)
 	}
-	if math.IsNaN(f) || math.Abs(f) >= maxSeconds {
+	ns := math.Round(f * float64(time.Second))
+	// float64(math.MaxInt64) is 2⁶³, one past the largest int64.
+	if math.IsNaN(ns) || math.Abs(ns) >= float64(math.MaxInt64) {
 		return fmt.Errorf("a duration of %s seconds is out of range (at most %.0f)", b, maxSeconds)
 	}
-	*s = Seconds(math.Round(f * float64(time.Second)))
+	*s = Seconds(ns)
 	return nil
 }
 
