@@ -248,7 +248,7 @@ func (w *World) start0() error {
 	for _, s := range w.services {
 		w.addInitialPods(s, s.specReplicas)
 	}
-	if err := w.placeInitialPods(); err != nil {
+	if err := w.placeInitialPods(nil); err != nil {
 		return err
 	}
 	for _, s := range w.services {
@@ -332,13 +332,22 @@ func (w *World) newPod(s *service) *pod {
 }
 
 // placeInitialPods packs the initial pods onto the cheapest node type and
-// binds them.
-func (w *World) placeInitialPods() error {
+// binds them. counts, when not nil, are the pods to pack by if the initial
+// pods fit no node type within its maxNodes (the warm start's, which can
+// be more than the cluster holds): then the pods that fit no node stay
+// Pending from t = 0, as they would in the cluster.
+func (w *World) placeInitialPods(counts []int) error {
 	var shapes []model.PodShape
 	for _, s := range w.services {
 		shapes = append(shapes, model.PodShape{Name: s.spec.Name, CPU: s.cpuRequest, Memory: s.memRequest, Count: len(s.pods)})
 	}
 	packing, err := model.Pack(shapes, w.nodeShape)
+	if err != nil && counts != nil {
+		for i := range shapes {
+			shapes[i].Count = counts[i]
+		}
+		packing, err = model.Pack(shapes, w.nodeShape)
+	}
 	if err != nil {
 		return fmt.Errorf("initial pods: %w", err)
 	}
@@ -351,9 +360,14 @@ func (w *World) placeInitialPods() error {
 		w.addNode(true)
 	}
 	// First fit in service order can need a node more than FFD did.
+	maxNodes := w.nodeShape[w.newNode].MaxNodes
 	for _, s := range w.services {
 		for _, p := range s.pods {
 			if !w.bind(s, p) {
+				if counts != nil && maxNodes > 0 && len(w.nodes) >= maxNodes {
+					*p = pod{id: p.id, node: -1, phase: podPending, cpuRing: p.cpuRing, memRing: p.memRing}
+					continue
+				}
 				w.addNode(true)
 				if !w.bind(s, p) {
 					return fmt.Errorf("a %s pod fits no node of type %s", s.spec.Name, w.nodeShape[w.newNode].Name)

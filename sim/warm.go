@@ -36,7 +36,11 @@ import (
 //     the bound without metrics, and spec.replicas 0 with minReplicas ≠ 0
 //     stays 0 (scaling disabled).
 //  3. Those pods are Ready since before the prehistory, on Ready nodes of
-//     the cheapest type packed as at a cold start.
+//     the cheapest type packed as at a cold start. When no node type holds
+//     them within its maxNodes, the type that holds the cold start's pods
+//     is filled to maxNodes and the pods beyond stay Pending from t = 0,
+//     as they would in the cluster; the stationary state below is then
+//     that of the Ready pods.
 //  4. Every Ready pod is in its stationary state at λ(0)/n: its CPU and
 //     memory rings (the metrics-server window) hold the stationary use, its
 //     metrics-server sample is that average, and each custom metric's lag
@@ -63,7 +67,9 @@ func (w *World) warmStart() error {
 	}
 	w.priming = false
 	lams := make([]float64, len(w.services))
+	cold := make([]int, len(w.services))
 	for i, s := range w.services {
+		cold[i] = int(s.specReplicas)
 		lams[i] = s.base * s.multiplier(0, w.tick)
 		n, err := w.settleReplicas(s, lams[i])
 		if err != nil {
@@ -73,7 +79,7 @@ func (w *World) warmStart() error {
 		s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = n, n
 		w.addInitialPods(s, n)
 	}
-	if err := w.placeInitialPods(); err != nil {
+	if err := w.placeInitialPods(cold); err != nil {
 		return err
 	}
 	for i, s := range w.services {
@@ -239,13 +245,21 @@ func (w *World) steadySnapshot(s *service, n int32, lam float64, snap *hpa.Snaps
 
 // warmService is step 4 and 5 of the rule for s, whose pods are placed.
 func (w *World) warmService(s *service, lam float64) {
-	n := int32(len(s.pods))
+	n := int32(0) // the Ready pods: all, unless the nodes are at maxNodes
+	for _, p := range s.pods {
+		if p.phase == podReady {
+			n++
+		}
+	}
 	perPod := 0.0
 	if n > 0 {
 		perPod = lam / float64(n)
 	}
 	f := s.steadyState(perPod)
 	for _, p := range s.pods {
+		if p.phase != podReady {
+			continue
+		}
 		for range len(p.cpuRing) {
 			p.use(f.cpu, f.mem)
 		}
@@ -267,14 +281,16 @@ func (w *World) warmService(s *service, lam float64) {
 	}
 	switch m := s.model.(type) {
 	case *fluidModel:
-		for i := range s.pods {
-			m.backlog[i] = f.backlog
+		for i, p := range s.pods {
+			if p.phase == podReady {
+				m.backlog[i] = f.backlog
+			}
 		}
 	case *desModel:
 		m.warm(w, s, lam, &f)
 	}
 	if s.hpa != nil {
-		s.hpa.Settle(0, n, w.syncPeriod)
+		s.hpa.Settle(0, s.specReplicas, w.syncPeriod)
 	}
 }
 
@@ -291,14 +307,23 @@ const desBurnIn = sloWindow
 // integrals are discarded.
 func (m *desModel) warm(w *World, s *service, lam float64, f *steadyFigures) {
 	queues := m.queues[:len(s.pods)]
-	if len(queues) == 0 {
+	m.ready = m.ready[:0]
+	ready := 0
+	for _, p := range s.pods {
+		if p.phase == podReady {
+			ready++
+		}
+	}
+	if ready == 0 {
 		return
 	}
-	perPod := lam / float64(len(queues))
+	perPod := lam / float64(ready)
 	start := -float64(desBurnIn/w.tick) * w.tick.Seconds()
 	inSystem := int(math.Round(f.inFlight))
-	m.ready = m.ready[:0]
-	for i := range queues {
+	for i, p := range s.pods {
+		if p.phase != podReady {
+			continue
+		}
 		q := m.queue(start)
 		queues[i] = q
 		m.ready = append(m.ready, q)

@@ -258,3 +258,22 @@ func TestWarmStart_PlanField(t *testing.T) {
 		t.Error("a cold start at 4 pods for 160 req/s did not scale")
 	}
 }
+
+// TestWarmStart_MoreThanTheClusterHolds: when the settled count needs more
+// nodes than maxNodes allows, the pods that fit start Ready and the rest
+// Pending, as in the cluster, instead of the run failing.
+func TestWarmStart_MoreThanTheClusterHolds(t *testing.T) {
+	p := steadyPlan(t, "400/s", "", cpuHPA)
+	p.Cluster.NodeTypes[0].MaxNodes = 1 // 16 one-core pods
+	for _, mode := range []Mode{ModeFluid, ModeDES} {
+		p.Scenarios[0].Duration = scenarios.Duration(5 * time.Minute)
+		res, err := Run(p, Options{Scenario: "flat", Mode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := res.Services[0].Series[0]
+		if s.Desired != 20 || s.Ready != 16 || s.Pending != 4 {
+			t.Errorf("%s: desired %d, Ready %d, Pending %d; want 20, 16 and 4", mode, s.Desired, s.Ready, s.Pending)
+		}
+	}
+}
