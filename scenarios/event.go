@@ -17,7 +17,7 @@ type Event struct {
 	End   time.Time `json:"end"`
 	Dated bool      `json:"dated"`
 	// Peak is the multiplier of each service's observed rate at the peak.
-	Peak float64  `json:"peak"`
+	Peak float64 `json:"peak"`
 	Ramp Seconds `json:"rampSeconds"`
 	// Services limits the event to these services; default all.
 	Services []string `json:"services,omitempty"`
@@ -116,10 +116,10 @@ type PreScale struct {
 	Lead Seconds `json:"leadSeconds"`
 	// RaiseAt and RestoreAt are offsets into the event's scenario;
 	// RaiseClock and RestoreClock the same instants as UTC times of day.
-	RaiseAt      Seconds `json:"raiseAtSeconds"`
-	RestoreAt    Seconds `json:"restoreAtSeconds"`
-	RaiseClock   TimeOfDay     `json:"raiseClock"`
-	RestoreClock TimeOfDay     `json:"restoreClock"`
+	RaiseAt      Seconds   `json:"raiseAtSeconds"`
+	RestoreAt    Seconds   `json:"restoreAtSeconds"`
+	RaiseClock   TimeOfDay `json:"raiseClock"`
+	RestoreClock TimeOfDay `json:"restoreClock"`
 	// Raise and Restore are the dated instants, for a dated event.
 	Raise   time.Time `json:"raise,omitzero"`
 	Restore time.Time `json:"restore,omitzero"`
