@@ -25,6 +25,9 @@ type Result struct {
 	// Mode is the per-pod model, "des" for the discrete-event mode; empty
 	// for the fluid mode (the default).
 	Mode Mode `json:"mode,omitempty"`
+	// ColdStart is true when the run started cold (Options.ColdStart or the
+	// plan's simulation.coldStart); absent for the default warm start.
+	ColdStart bool `json:"coldStart,omitempty"`
 }
 
 // ServiceResult is one service's run.

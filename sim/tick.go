@@ -594,6 +594,7 @@ func (w *World) result() *Result {
 	if w.mode == ModeDES {
 		res.Mode = ModeDES
 	}
+	res.ColdStart = w.cold
 	for _, s := range w.services {
 		r := &s.rec
 		if r.cur.ticks > 0 { // the last, partial interval
