@@ -77,7 +77,7 @@ func checkTimes[S any](ss []S, t func(S) time.Duration, what string) error {
 	prev := time.Duration(0)
 	for i, s := range ss {
 		if t(s) <= prev {
-			return fmt.Errorf("plot: %s: series[%d].tNs %d is not after %d", what, i, t(s), prev)
+			return fmt.Errorf("plot: %s: series[%d].tSeconds %g is not after %g", what, i, t(s).Seconds(), prev.Seconds())
 		}
 		prev = t(s)
 	}

@@ -256,7 +256,7 @@ func TestFigures_Errors(t *testing.T) {
 		{"nil result", func() error { _, err := ServiceFigures(mcp, daily, nil); return err }, "required"},
 		{"wrong service", func() error { _, err := ServiceFigures(plan.Service("noa-ui"), daily, good); return err }, `result is for service "noa-mcp"`},
 		{"no series", func() error { _, err := ServiceFigures(mcp, daily, &empty); return err }, "no series"},
-		{"time going back", func() error { _, err := ServiceFigures(mcp, daily, &swapped); return err }, "series[1].tNs"},
+		{"time going back", func() error { _, err := ServiceFigures(mcp, daily, &swapped); return err }, "series[1].tSeconds"},
 		{"cluster without series", func() error { _, err := ClusterFigure(daily, &record.ClusterSeries{}); return err }, "no series"},
 		{"compare, bad proposal", func() error { _, err := CompareFigure(mcp, daily, nil, good, &empty); return err }, "proposed: plot: service noa-mcp"},
 		{"unknown scenario", func() error {
