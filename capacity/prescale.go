@@ -47,19 +47,19 @@ func PreScales(p *scenarios.Plan, ev *scenarios.Event, peak, today ScenarioSizin
 			why += fmt.Sprintf(", the cluster must add %d node(s) taking %s", newNodes, p.Cluster.Autoscaler.ProvisioningDelay.D())
 		}
 		why += fmt.Sprintf(", plus %s margin for two HPA syncs and scheduling", margin)
-		ps.Lead = roundUp(lead, 5*time.Minute)
+		ps.Lead = scenarios.Seconds(roundUp(lead, 5*time.Minute))
 		ps.NewNodes = newNodes
 		ps.RaiseAt = max(0, ev.RiseAt-ps.Lead)
-		ps.RestoreAt = ev.EndAt + ev.Ramp + scenarios.RestoreDelay
+		ps.RestoreAt = ev.EndAt + ev.Ramp + scenarios.Seconds(scenarios.RestoreDelay)
 		scStart := time.Duration(0)
 		if sc := p.Scenario(ev.Scenario); sc != nil {
 			scStart = time.Duration(sc.Start)
 		}
-		ps.RaiseClock = scenarios.TimeOfDay((scStart + ps.RaiseAt) % (24 * time.Hour))
-		ps.RestoreClock = scenarios.TimeOfDay((scStart + ps.RestoreAt) % (24 * time.Hour))
+		ps.RaiseClock = scenarios.TimeOfDay((scStart + ps.RaiseAt.D()) % (24 * time.Hour))
+		ps.RestoreClock = scenarios.TimeOfDay((scStart + ps.RestoreAt.D()) % (24 * time.Hour))
 		if ev.Dated {
-			ps.Raise = ev.Start.Add(-ps.Lead)
-			ps.Restore = ev.End.Add(ev.Ramp + scenarios.RestoreDelay)
+			ps.Raise = ev.Start.Add(-ps.Lead.D())
+			ps.Restore = ev.End.Add(ev.Ramp.D() + scenarios.RestoreDelay)
 		}
 		ps.Rationale = []string{
 			fmt.Sprintf("the event's peak (%.0f req/s) needs %d replicas (%s); today's floor is %d", sz.PeakRate, sz.Required, sz.Binding, ps.From),

@@ -110,7 +110,7 @@ func TestPreScalesForEvent(t *testing.T) {
 		if ps.To <= ps.From {
 			t.Errorf("%s: raise %d → %d", ps.Service, ps.From, ps.To)
 		}
-		if ps.Lead < svc.Startup.Total().D() {
+		if ps.Lead.D() < svc.Startup.Total().D() {
 			t.Errorf("%s: lead %s shorter than start-up %s", ps.Service, ps.Lead, svc.Startup.Total())
 		}
 		if ps.RaiseAt+ps.Lead != ev.RiseAt && ps.RaiseAt != 0 {

@@ -24,9 +24,10 @@ import (
 // depends on the plan, the grid and i alone, and MergeSweep orders the
 // results by i, so any split merges to the same bytes as the whole.
 
-// Schema versions of the files a sweep writes.
+// Schema versions of the files a sweep writes. Shard v2: runs start warm
+// (sim's warm start), so a v1 shard's numbers do not merge with v2's.
 const (
-	SweepShardSchema  = "headroom.dev/sweep-shard/v1"
+	SweepShardSchema  = "headroom.dev/sweep-shard/v2"
 	SweepResultSchema = "headroom.dev/sweep-result/v1"
 )
 
@@ -321,6 +322,8 @@ func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 	seen := make([]bool, first.Shards)
 	for k, s := range shards {
 		switch {
+		case s.SchemaVersion == "headroom.dev/sweep-shard/v1":
+			return nil, fmt.Errorf("shard file %d: schema %q was written by a headroom whose runs started cold; its numbers do not merge with %q shards: run the shard again", k, s.SchemaVersion, SweepShardSchema)
 		case s.SchemaVersion != SweepShardSchema:
 			return nil, fmt.Errorf("shard file %d: schema %q, want %q", k, s.SchemaVersion, SweepShardSchema)
 		case s.Digest != first.Digest || s.Shards != first.Shards || s.Total != first.Total ||

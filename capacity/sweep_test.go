@@ -137,6 +137,9 @@ func TestMergeSweep_Errors(t *testing.T) {
 	old.ResultsDigest = ""
 	renumbered := *s[1]
 	renumbered.Total++
+	v1 := *s[1]
+	v1.SchemaVersion = "headroom.dev/sweep-shard/v1"
+	v1.ResultsDigest, _ = v1.resultsDigest()
 	for _, tt := range []struct {
 		name   string
 		shards []*SweepShard
@@ -150,6 +153,7 @@ func TestMergeSweep_Errors(t *testing.T) {
 		{"edited results", []*SweepShard{s[0], &edited, s[2]}, "shard 1/3: its contents do not match its resultsDigest"},
 		{"edited header", []*SweepShard{&renumbered}, "its contents do not match its resultsDigest"},
 		{"no results digest", []*SweepShard{s[0], &old, s[2]}, "shard 1/3 has no resultsDigest"},
+		{"cold-start v1 shard", []*SweepShard{s[0], &v1, s[2]}, "whose runs started cold"},
 		{"forged", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: -1}}, "is not a sweep"},
 		{"empty", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: 1}}, "is not a sweep"},
 	} {

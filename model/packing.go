@@ -32,12 +32,14 @@ type NodeShape struct {
 // Packing is the result of packing pods onto nodes.
 type Packing struct {
 	// NodeType is the chosen node type; Nodes how many of it.
-	NodeType string
-	Nodes    int
+	NodeType string `json:"nodeType"`
+	Nodes    int    `json:"nodes"`
 	// CPU and Memory are the total requests packed, cores and bytes.
-	CPU, Memory float64
+	CPU    float64 `json:"cpu"`
+	Memory float64 `json:"memory"`
 	// CostPerHour and CostPerMonth are Nodes × price.
-	CostPerHour, CostPerMonth float64
+	CostPerHour  float64 `json:"costPerHour"`
+	CostPerMonth float64 `json:"costPerMonth"`
 }
 
 // Pack places every pod on nodes of one type by first-fit decreasing

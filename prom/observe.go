@@ -162,18 +162,18 @@ type Forecast struct {
 
 // RatePoint is a rate (or a fraction of one) at an offset.
 type RatePoint struct {
-	Offset time.Duration `json:"offset"`
-	Value  float64       `json:"value"`
+	Offset scenarios.Seconds `json:"offsetSeconds"`
+	Value  float64           `json:"value"`
 }
 
 // Observation is what Prometheus says about one service.
 type Observation struct {
-	Service   string         `json:"service"`
-	Namespace string         `json:"namespace"`
-	Start     time.Time      `json:"start"`
-	End       time.Time      `json:"end"`
-	Step      time.Duration  `json:"step"`
-	Queries   ServiceQueries `json:"queries"`
+	Service   string            `json:"service"`
+	Namespace string            `json:"namespace"`
+	Start     time.Time         `json:"start"`
+	End       time.Time         `json:"end"`
+	Step      scenarios.Seconds `json:"stepSeconds"`
+	Queries   ServiceQueries    `json:"queries"`
 
 	Rate RateStats `json:"rate"`
 	// ServiceTime is nil when the latency queries failed (see Problems).
@@ -243,7 +243,7 @@ func (c *Client) observeService(ctx context.Context, p *scenarios.Plan, svc *sce
 		return nil, err
 	}
 	start := opts.End.Add(-opts.Window)
-	o := &Observation{Service: svc.Name, Start: start, End: opts.End, Step: opts.Step, Queries: q}
+	o := &Observation{Service: svc.Name, Start: start, End: opts.End, Step: scenarios.Seconds(opts.Step), Queries: q}
 	o.Namespace = svc.Namespace
 	if o.Namespace == "" {
 		o.Namespace = opts.Namespace
@@ -468,7 +468,7 @@ func resample(s Series, origin time.Time, step time.Duration, scale float64) []R
 	var n int
 	flush := func() {
 		if n > 0 {
-			out = append(out, RatePoint{Offset: time.Duration(cur*stepMs)*time.Millisecond + step/2, Value: sum / float64(n) * scale})
+			out = append(out, RatePoint{Offset: scenarios.Seconds(time.Duration(cur*stepMs)*time.Millisecond + step/2), Value: sum / float64(n) * scale})
 		}
 	}
 	for _, pt := range s.Points {

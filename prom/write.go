@@ -190,7 +190,7 @@ func replayScenario(o *Observation, base float64) *planfile.Scenario {
 	lead := o.Start.Sub(o.Start.Truncate(time.Minute))
 	pts := make([]planfile.ReplayPoint, len(o.Replay))
 	for i, p := range o.Replay {
-		pts[i] = planfile.ReplayPoint{At: p.Offset + lead, Multiplier: round6(p.Value / base)}
+		pts[i] = planfile.ReplayPoint{At: p.Offset.D() + lead, Multiplier: round6(p.Value / base)}
 	}
 	return &planfile.Scenario{
 		Name: ReplayScenarioName(o.Service),
@@ -205,9 +205,9 @@ func replayScenario(o *Observation, base float64) *planfile.Scenario {
 
 func replayStep(pts []RatePoint) time.Duration {
 	if len(pts) < 2 {
-		return 2 * pts[0].Offset
+		return 2 * pts[0].Offset.D()
 	}
-	return pts[1].Offset - pts[0].Offset
+	return (pts[1].Offset - pts[0].Offset).D()
 }
 
 func forecastScenario(o *Observation, base float64) *planfile.Scenario {
@@ -218,7 +218,7 @@ func forecastScenario(o *Observation, base float64) *planfile.Scenario {
 	scale := f.Upper / base
 	pts := make([]planfile.ReplayPoint, len(f.Shape))
 	for i, p := range f.Shape {
-		pts[i] = planfile.ReplayPoint{At: p.Offset, Multiplier: round6(p.Value * scale)}
+		pts[i] = planfile.ReplayPoint{At: p.Offset.D(), Multiplier: round6(p.Value * scale)}
 	}
 	low := ""
 	if f.LowConfidence {

@@ -126,12 +126,12 @@ func TestUpdatePlan_Errors(t *testing.T) {
 func fixedObservation() *Observation {
 	start := testEnd.Add(-24 * time.Hour)
 	return &Observation{
-		Service: "api", Namespace: "shop", Start: start, End: testEnd, Step: time.Minute,
+		Service: "api", Namespace: "shop", Start: start, End: testEnd, Step: scenarios.Seconds(time.Minute),
 		Rate:        RateStats{Peak: 40, P99: 39, P95: 35, P50: 20, Mean: 22, Points: 1441, Hours: 24},
 		ServiceTime: &ServiceTimeStats{MeanSeconds: 0.08, P95Seconds: 0.2, Buckets: 16, Points: 1441, Hours: 24},
 		CPU:         &Fit{Intercept: 0.05, Slope: 0.02, R2: 0.99, ResidualSD: 0.01, Points: 1441, Hours: 24},
 		Memory:      &Fit{Intercept: 200 << 20, Slope: 8 << 20, R2: 0.98, ResidualSD: 1 << 20, Points: 1441, Hours: 24},
-		Replay:      []RatePoint{{Offset: 30 * time.Minute, Value: 20}, {Offset: 90 * time.Minute, Value: 40}},
+		Replay:      []RatePoint{{Offset: scenarios.Seconds(30 * time.Minute), Value: 20}, {Offset: scenarios.Seconds(90 * time.Minute), Value: 40}},
 	}
 }
 

@@ -55,7 +55,7 @@ func checkService(svc *scenarios.Service, sc *scenarios.Scenario, res *record.Se
 		return fmt.Errorf("plot: service %s, scenario %s: the result has no series to draw", svc.Name, sc.Name)
 	}
 	what := "service " + svc.Name + ", scenario " + sc.Name
-	if err := checkTimes(res.Series, func(s record.Sample) time.Duration { return s.T }, what); err != nil {
+	if err := checkTimes(res.Series, func(s record.Sample) time.Duration { return s.T.D() }, what); err != nil {
 		return err
 	}
 	for i := range res.Series {
@@ -77,7 +77,7 @@ func checkTimes[S any](ss []S, t func(S) time.Duration, what string) error {
 	prev := time.Duration(0)
 	for i, s := range ss {
 		if t(s) <= prev {
-			return fmt.Errorf("plot: %s: series[%d].tNs %d is not after %d", what, i, t(s), prev)
+			return fmt.Errorf("plot: %s: series[%d].tSeconds %g is not after %g", what, i, t(s).Seconds(), prev.Seconds())
 		}
 		prev = t(s)
 	}
@@ -106,13 +106,13 @@ func fileSafe(parts ...string) string {
 
 // serviceAxis is the time axis of a service's run.
 func serviceAxis(sc *scenarios.Scenario, ss []record.Sample) timeAxis {
-	return newTimeAxis(time.Duration(sc.Start), max(ss[len(ss)-1].T, sc.Duration.D()))
+	return newTimeAxis(time.Duration(sc.Start), max(ss[len(ss)-1].T.D(), sc.Duration.D()))
 }
 
 func sampleXs(a timeAxis, ss []record.Sample) []float64 {
 	xs := make([]float64, len(ss))
 	for i, s := range ss {
-		xs[i] = a.x(s.T)
+		xs[i] = a.x(s.T.D())
 	}
 	return xs
 }
@@ -365,7 +365,7 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.S
 	}
 	if sum := res.Summary; sum.SLOViolationMinutes > 0 {
 		caption += fmt.Sprintf("; shaded intervals violated the SLO (%.0f min in all, the longest %s).",
-			sum.SLOViolationMinutes, sum.LongestViolation.Round(time.Second))
+			sum.SLOViolationMinutes, sum.LongestViolation.D().Round(time.Second))
 	} else {
 		caption += "; the SLO held throughout."
 	}
@@ -391,9 +391,9 @@ func violationSpans(a timeAxis, ss []record.Sample, bad func(*record.Sample) boo
 	prev := time.Duration(0)
 	for i := range ss {
 		if bad(&ss[i]) {
-			spans = append(spans, [2]float64{a.x(prev), a.x(ss[i].T)})
+			spans = append(spans, [2]float64{a.x(prev), a.x(ss[i].T.D())})
 		}
-		prev = ss[i].T
+		prev = ss[i].T.D()
 	}
 	return mergeSpans(spans, a.x(a.span)/drawColumns)
 }
@@ -408,7 +408,7 @@ func ClusterFigure(sc *scenarios.Scenario, res *record.ClusterSeries) (Figure, e
 		return Figure{}, fmt.Errorf("plot: scenario %s: the cluster result has no series to draw", sc.Name)
 	}
 	ss := res.Series
-	if err := checkTimes(ss, func(s record.NodeSample) time.Duration { return s.T }, "cluster, scenario "+sc.Name); err != nil {
+	if err := checkTimes(ss, func(s record.NodeSample) time.Duration { return s.T.D() }, "cluster, scenario "+sc.Name); err != nil {
 		return Figure{}, err
 	}
 	for i, s := range ss {
@@ -416,11 +416,11 @@ func ClusterFigure(sc *scenarios.Scenario, res *record.ClusterSeries) (Figure, e
 			return Figure{}, fmt.Errorf("plot: cluster, scenario %s: series[%d].costPerHour is %g", sc.Name, i, s.CostPerHour)
 		}
 	}
-	a := newTimeAxis(time.Duration(sc.Start), max(ss[len(ss)-1].T, sc.Duration.D()))
+	a := newTimeAxis(time.Duration(sc.Start), max(ss[len(ss)-1].T.D(), sc.Duration.D()))
 	xs := make([]float64, len(ss))
 	ready, all, cost := make([]float64, len(ss)), make([]float64, len(ss)), make([]float64, len(ss))
 	for i, s := range ss {
-		xs[i] = a.x(s.T)
+		xs[i] = a.x(s.T.D())
 		ready[i] = float64(s.Ready)
 		all[i] = float64(s.Ready + s.Provisioning)
 		cost[i] = s.CostPerHour
@@ -535,7 +535,7 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 		return Figure{}, fmt.Errorf("proposed: %w", err)
 	}
 	cs, ps := current.Series, proposed.Series
-	a := newTimeAxis(time.Duration(sc.Start), max(cs[len(cs)-1].T, ps[len(ps)-1].T, sc.Duration.D()))
+	a := newTimeAxis(time.Duration(sc.Start), max(cs[len(cs)-1].T.D(), ps[len(ps)-1].T.D(), sc.Duration.D()))
 	cx, px := sampleXs(a, cs), sampleXs(a, ps)
 	desired := func(s *record.Sample) float64 { return float64(s.Desired) }
 

@@ -25,10 +25,10 @@ func synthetic(t *testing.T) (*scenarios.Service, *scenarios.Scenario, *record.S
 	sc := &scenarios.Scenario{Name: "spike", Start: scenarios.TimeOfDay(9 * time.Hour), Duration: scenarios.Duration(2 * time.Hour)}
 	res := &record.ServiceRun{Service: svc.Name}
 	res.Summary.SLOViolationMinutes = 12
-	res.Summary.LongestViolation = 12 * time.Minute
+	res.Summary.LongestViolation = scenarios.Seconds(12 * time.Minute)
 	res.Summary.MeanCPUUtilisation = 0.55
 	for i := range 120 {
-		s := record.Sample{T: time.Duration(i+1) * time.Minute, Lambda: 16.7, Desired: 3, Ready: 3, CPUUtilisation: 0.6, P95: 0.7}
+		s := record.Sample{T: scenarios.Seconds(time.Duration(i+1) * time.Minute), Lambda: 16.7, Desired: 3, Ready: 3, CPUUtilisation: 0.6, P95: 0.7}
 		if i >= 40 && i < 70 {
 			s.Lambda = 50
 			s.Desired, s.Ready = int32(min(3+(i-40), 10)), min(3+max(i-42, 0), 10)

@@ -256,7 +256,7 @@ func TestFigures_Errors(t *testing.T) {
 		{"nil result", func() error { _, err := ServiceFigures(mcp, daily, nil); return err }, "required"},
 		{"wrong service", func() error { _, err := ServiceFigures(plan.Service("noa-ui"), daily, good); return err }, `result is for service "noa-mcp"`},
 		{"no series", func() error { _, err := ServiceFigures(mcp, daily, &empty); return err }, "no series"},
-		{"time going back", func() error { _, err := ServiceFigures(mcp, daily, &swapped); return err }, "series[1].tNs"},
+		{"time going back", func() error { _, err := ServiceFigures(mcp, daily, &swapped); return err }, "series[1].tSeconds"},
 		{"cluster without series", func() error { _, err := ClusterFigure(daily, &record.ClusterSeries{}); return err }, "no series"},
 		{"compare, bad proposal", func() error { _, err := CompareFigure(mcp, daily, nil, good, &empty); return err }, "proposed: plot: service noa-mcp"},
 		{"unknown scenario", func() error {
@@ -288,7 +288,7 @@ func TestFigures_LongSeries(t *testing.T) {
 	res := &record.ServiceRun{Service: svc.Name, Series: make([]record.Sample, n)}
 	for i := range res.Series {
 		s := &res.Series[i]
-		s.T = time.Duration(i+1) * time.Minute
+		s.T = scenarios.Seconds(time.Duration(i+1) * time.Minute)
 		s.Lambda = 16 + 8*math.Sin(float64(i)/300)
 		s.Desired, s.Ready = int32(3+i%7), 3+i%5
 		s.CPUUtilisation, s.P95 = 0.5, 0.3

@@ -56,9 +56,9 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 			return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
 		}
 		b.runs[runKey{ev.Scenario, record.PreScaled}] = with
-		from, to := ev.RiseAt, ev.EndAt+ev.Ramp+scenarios.RestoreDelay
+		from, to := ev.RiseAt.D(), ev.EndAt.D()+ev.Ramp.D()+scenarios.RestoreDelay
 		for _, ps := range pss {
-			from = min(from, ps.RaiseAt)
+			from = min(from, ps.RaiseAt.D())
 		}
 		sec.WindowStart, sec.WindowEnd, sec.WindowResolution = clock(sc, from), clock(sc, to), every.String()
 		without := b.run(ev.Scenario, record.Current)
@@ -80,7 +80,7 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 func violatedMinutes(series []sim.Sample, from, to, every time.Duration) float64 {
 	var n int
 	for _, smp := range series {
-		if smp.T-every >= from && smp.T <= to && smp.SLOViolated {
+		if t := smp.T.D(); t-every >= from && t <= to && smp.SLOViolated {
 			n++
 		}
 	}

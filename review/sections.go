@@ -103,7 +103,7 @@ func firstViolation(sc *scenarios.Scenario, sr *sim.ServiceResult) string {
 		if smp.SLOViolated {
 			return clock(sc, prev)
 		}
-		prev = smp.T
+		prev = smp.T.D()
 	}
 	return ""
 }

@@ -17,15 +17,15 @@ type Event struct {
 	End   time.Time `json:"end"`
 	Dated bool      `json:"dated"`
 	// Peak is the multiplier of each service's observed rate at the peak.
-	Peak float64       `json:"peak"`
-	Ramp time.Duration `json:"rampNs"`
+	Peak float64 `json:"peak"`
+	Ramp Seconds `json:"rampSeconds"`
 	// Services limits the event to these services; default all.
 	Services []string `json:"services,omitempty"`
 	// Scenario is the name of the plan scenario the event is simulated as.
 	Scenario string `json:"scenario"`
 	// RiseAt and EndAt are Start and End as offsets into that scenario.
-	RiseAt time.Duration `json:"riseAtNs"`
-	EndAt  time.Duration `json:"endAtNs"`
+	RiseAt Seconds `json:"riseAtSeconds"`
+	EndAt  Seconds `json:"endAtSeconds"`
 }
 
 // How much quiet time an event scenario keeps before the rise and after the
@@ -51,21 +51,21 @@ func NewEvent(name string, start, end time.Time, peak float64, ramp time.Duratio
 		return nil, fmt.Errorf("the event ramp %s must be between 0 and the event's length %s", ramp, end.Sub(start))
 	}
 	return &Event{
-		Name: name, Start: start.UTC(), End: end.UTC(), Dated: true, Peak: peak, Ramp: ramp,
-		Services: services, Scenario: name, RiseAt: eventLeadIn, EndAt: eventLeadIn + end.Sub(start),
+		Name: name, Start: start.UTC(), End: end.UTC(), Dated: true, Peak: peak, Ramp: Seconds(ramp),
+		Services: services, Scenario: name, RiseAt: Seconds(eventLeadIn), EndAt: Seconds(eventLeadIn + end.Sub(start)),
 	}, nil
 }
 
 // ScenarioFor builds the scenario that simulates a command-line event.
 func (e *Event) ScenarioFor() Scenario {
-	hold := e.End.Sub(e.Start) - e.Ramp
+	hold := e.End.Sub(e.Start) - e.Ramp.D()
 	startOfDay := time.Duration(e.Start.Hour())*time.Hour + time.Duration(e.Start.Minute())*time.Minute + time.Duration(e.Start.Second())*time.Second
 	begin := (startOfDay - eventLeadIn + 24*time.Hour) % (24 * time.Hour)
 	return Scenario{
 		Name:        e.Scenario,
 		Description: fmt.Sprintf("Event %s: %gx today's traffic from %s to %s UTC.", e.Name, e.Peak, e.Start.Format("2006-01-02 15:04"), e.End.Format("2006-01-02 15:04")),
 		Start:       TimeOfDay(begin),
-		Duration:    Duration(eventLeadIn + e.End.Sub(e.Start) + e.Ramp + eventTail),
+		Duration:    Duration(eventLeadIn + e.End.Sub(e.Start) + e.Ramp.D() + eventTail),
 		Services:    e.Services,
 		Profile: []Component{{Spike: &Spike{
 			At: Duration(eventLeadIn), Rise: Duration(e.Ramp), Hold: Duration(hold), Fall: Duration(e.Ramp), Multiplier: Multiplier(e.Peak),
@@ -86,8 +86,8 @@ func EventFromScenario(sc *Scenario) *Event {
 		day := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 		return &Event{
 			Name: sc.Name, Start: day.Add(rise), End: day.Add(rise + s.Rise.D() + s.Hold.D()),
-			Peak: float64(s.Multiplier), Ramp: s.Rise.D(), Services: sc.Services, Scenario: sc.Name,
-			RiseAt: s.At.D(), EndAt: s.At.D() + s.Rise.D() + s.Hold.D(),
+			Peak: float64(s.Multiplier), Ramp: Seconds(s.Rise), Services: sc.Services, Scenario: sc.Name,
+			RiseAt: Seconds(s.At), EndAt: Seconds(s.At.D() + s.Rise.D() + s.Hold.D()),
 		}
 	}
 	return nil
@@ -113,13 +113,13 @@ type PreScale struct {
 	MaxTo   int32 `json:"maxTo,omitempty"`
 	// Lead is start-up + node provisioning (when new nodes are needed) +
 	// margin, rounded up to 5 minutes.
-	Lead time.Duration `json:"leadNs"`
+	Lead Seconds `json:"leadSeconds"`
 	// RaiseAt and RestoreAt are offsets into the event's scenario;
 	// RaiseClock and RestoreClock the same instants as UTC times of day.
-	RaiseAt      time.Duration `json:"raiseAtNs"`
-	RestoreAt    time.Duration `json:"restoreAtNs"`
-	RaiseClock   TimeOfDay     `json:"raiseClock"`
-	RestoreClock TimeOfDay     `json:"restoreClock"`
+	RaiseAt      Seconds   `json:"raiseAtSeconds"`
+	RestoreAt    Seconds   `json:"restoreAtSeconds"`
+	RaiseClock   TimeOfDay `json:"raiseClock"`
+	RestoreClock TimeOfDay `json:"restoreClock"`
 	// Raise and Restore are the dated instants, for a dated event.
 	Raise   time.Time `json:"raise,omitzero"`
 	Restore time.Time `json:"restore,omitzero"`

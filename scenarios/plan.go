@@ -340,6 +340,13 @@ type Simulation struct {
 	MetricsWindow Duration `json:"metricsWindow,omitempty"`
 	// Controller are kube-controller-manager's HPA flags.
 	Controller ControllerFlags `json:"controller,omitempty"`
+	// ColdStart starts every scenario at the services' replica counts with
+	// empty queues and metric windows and an HPA without history, as
+	// --cold-start does. Default: false, a warm start in the steady state
+	// of the scenario's first instant (replicas where the HPA settles at
+	// the opening rate, nodes for them, queues and metric windows
+	// stationary).
+	ColdStart bool `json:"coldStart,omitempty"`
 }
 
 // ControllerFlags are the kube-controller-manager HPA flags; zero means the

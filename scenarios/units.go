@@ -106,6 +106,49 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Seconds is a duration in headroom's JSON outputs, written as a number of
+// seconds (a float: 90, 0.25) under a key ending in Seconds. Inside it is
+// a time.Duration.
+type Seconds time.Duration
+
+// D returns s as a time.Duration.
+func (s Seconds) D() time.Duration { return time.Duration(s) }
+
+// Seconds returns s in seconds.
+func (s Seconds) Seconds() float64 { return time.Duration(s).Seconds() }
+
+// Minutes returns s in minutes.
+func (s Seconds) Minutes() float64 { return time.Duration(s).Minutes() }
+
+// Hours returns s in hours.
+func (s Seconds) Hours() float64 { return time.Duration(s).Hours() }
+
+// String formats s as Go does a duration ("1m30s").
+func (s Seconds) String() string { return time.Duration(s).String() }
+
+// MarshalJSON writes the number of seconds.
+func (s Seconds) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, s.Seconds(), 'f', -1, 64), nil
+}
+
+// maxSeconds is the longest duration a time.Duration holds, in seconds.
+const maxSeconds = float64(math.MaxInt64) / float64(time.Second)
+
+// UnmarshalJSON reads a number of seconds, rounded to the nanosecond.
+func (s *Seconds) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("a duration is a number of seconds, got %s", b)
+	}
+	ns := math.Round(f * float64(time.Second))
+	// float64(math.MaxInt64) is 2⁶³, one past the largest int64.
+	if math.IsNaN(ns) || math.Abs(ns) >= float64(math.MaxInt64) {
+		return fmt.Errorf("a duration of %s seconds is out of range (at most %.0f)", b, maxSeconds)
+	}
+	*s = Seconds(ns)
+	return nil
+}
+
 // TimeOfDay is a UTC wall-clock time of day, written "HH:MM" (00:00 to 24:00).
 type TimeOfDay time.Duration
 

@@ -1,8 +1,11 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
+	"time"
 )
 
 func TestParseRate(t *testing.T) {
@@ -75,6 +78,54 @@ func FuzzParseTimeOfDay(f *testing.F) {
 		v, err := ParseTimeOfDay(s)
 		if err == nil && (v < 0 || v > TimeOfDay(day)) {
 			t.Fatalf("ParseTimeOfDay(%q) = %v", s, v)
+		}
+	})
+}
+
+// TestSeconds_JSON: a Seconds writes seconds as a JSON number and reads
+// them back to the nanosecond; what is not a finite number of seconds in
+// range is an error.
+func TestSeconds_JSON(t *testing.T) {
+	for _, d := range []time.Duration{0, time.Nanosecond, 250 * time.Millisecond, 90 * time.Second, 27614 * time.Second, 400 * 24 * time.Hour, -time.Minute} {
+		b, err := json.Marshal(Seconds(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strconv.FormatFloat(d.Seconds(), 'f', -1, 64); string(b) != want {
+			t.Errorf("%s marshals as %s, want %s", d, b, want)
+		}
+		var back Seconds
+		if err := json.Unmarshal(b, &back); err != nil || back.D() != d {
+			t.Errorf("%s: read back %s, %v", d, back.D(), err)
+		}
+	}
+	for _, in := range []string{`"90s"`, `1e300`, `-1e300`, `null1`, `true`} {
+		var s Seconds
+		if err := json.Unmarshal([]byte(in), &s); err == nil {
+			t.Errorf("%s read as %s, want an error", in, s)
+		}
+	}
+}
+
+func FuzzSeconds_UnmarshalJSON(f *testing.F) {
+	for _, s := range []string{"0", "1.5", "-2", "1e9", "9.3e9", `"1s"`, "NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var s Seconds
+		if err := json.Unmarshal([]byte(in), &s); err != nil {
+			return
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatalf("%q read as %d ns does not marshal: %v", in, int64(s), err)
+		}
+		var back Seconds
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%q: %s does not read back: %v", in, b, err)
+		}
+		if diff := back - s; diff > 1 || diff < -1 {
+			t.Errorf("%q: %d ns wrote %s and read back %d ns", in, int64(s), b, int64(back))
 		}
 	})
 }

@@ -46,6 +46,20 @@
 // The searches over runs (tune, sweep) are package capacity's; their
 // candidates share each scenario's traffic series through Options.Traffic.
 //
+// # Start
+//
+// A run starts warm (warm.go has the rule): each service at the replica
+// count its HPA settles on for the scenario's opening rate λ(0) — the
+// HPA's replica calculation iterated to its fixed point on the stationary
+// metrics, clamped to its bounds — with those pods Ready on Ready nodes,
+// queues stationary (DES: the stationary mean in system and a one-minute
+// burn-in), the metrics windows and lag lines at their stationary values,
+// and the HPA's stabilisation windows full of the settled count. Options.
+// ColdStart (or the plan's simulation.coldStart) starts at the plan's
+// replica counts with empty queues and windows instead. Every caller —
+// both modes, compare, the review, the searches and the load-test
+// predictions — starts through the same function.
+//
 // # Tick order
 //
 // Each tick of length Δ (default 1 s) advances the clock to t and then, in
@@ -99,6 +113,8 @@
 //     stationary response times by load, shared between runs.
 //   - desmodel.go: the DES model (arrivals, service-time distributions);
 //     des.go its kernel, one pod's request-level FCFS queue.
+//   - warm.go: the warm start; conditions.go the HPA's conditions as the
+//     result writes them.
 //   - traffic.go: the scenario's traffic multiplier per tick, shared between
 //     runs; result.go: the Result and the recorder that fills it.
 //   - compare.go: Compare, today's HPAs against proposed ones over every

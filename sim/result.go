@@ -6,23 +6,28 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/headroom-dev/headroom/sim/hpa"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // Result is a simulation's output: per-service series and summaries and the
 // cluster's nodes and cost.
 type Result struct {
-	Plan        string          `json:"plan"`
-	Scenario    string          `json:"scenario"`
-	Seed        int64           `json:"seed"`
-	Duration    time.Duration   `json:"durationNs"`
-	Tick        time.Duration   `json:"tickNs"`
-	SampleEvery time.Duration   `json:"sampleEveryNs"`
-	Services    []ServiceResult `json:"services"`
-	Cluster     ClusterResult   `json:"cluster"`
+	Plan     string `json:"plan"`
+	Scenario string `json:"scenario"`
+	Seed     int64  `json:"seed"`
+	// Duration is the scenario's length, Tick the simulation step and
+	// SampleEvery the series' resolution.
+	Duration    scenarios.Seconds `json:"durationSeconds"`
+	Tick        scenarios.Seconds `json:"tickSeconds"`
+	SampleEvery scenarios.Seconds `json:"sampleEverySeconds"`
+	Services    []ServiceResult   `json:"services"`
+	Cluster     ClusterResult     `json:"cluster"`
 	// Mode is the per-pod model, "des" for the discrete-event mode; empty
 	// for the fluid mode (the default).
 	Mode Mode `json:"mode,omitempty"`
+	// ColdStart is true when the run started cold (Options.ColdStart or the
+	// plan's simulation.coldStart); absent for the default warm start.
+	ColdStart bool `json:"coldStart,omitempty"`
 }
 
 // ServiceResult is one service's run.
@@ -32,8 +37,8 @@ type ServiceResult struct {
 	Events  []ScaleEvent `json:"scaleEvents"`
 	// Conditions are the HPA's status conditions after its last sync (nil
 	// without an HPA), as `kubectl describe hpa` would show them.
-	Conditions *hpa.Conditions `json:"hpaConditions,omitempty"`
-	Series     []Sample        `json:"series"`
+	Conditions *HPAConditions `json:"hpaConditions,omitempty"`
+	Series     []Sample       `json:"series"`
 }
 
 // Sample aggregates one SampleEvery interval of a service. Latencies are
@@ -42,7 +47,7 @@ type ServiceResult struct {
 // request was served in the interval.
 type Sample struct {
 	// T is the end of the interval, from the scenario start.
-	T time.Duration `json:"tNs"`
+	T scenarios.Seconds `json:"tSeconds"`
 	// Lambda is the mean offered request rate, per second.
 	Lambda float64 `json:"lambda"`
 	// Desired is spec.replicas at the end of the interval; Ready and Pending
@@ -88,7 +93,7 @@ type Summary struct {
 	Errors   float64 `json:"errors"`
 	// LongestViolation is the longest continuous SLO violation: the time to
 	// recover from the worst spike.
-	LongestViolation time.Duration `json:"longestViolationNs"`
+	LongestViolation scenarios.Seconds `json:"longestViolationSeconds"`
 	// PodHours counts pods bound to nodes; Cost is their share of node cost
 	// (by their larger share of a node's CPU or memory).
 	PodHours float64 `json:"podHours"`
@@ -107,21 +112,21 @@ type Summary struct {
 
 // ClusterResult is the cluster's nodes over the run.
 type ClusterResult struct {
-	NodeType  string        `json:"nodeType"`
-	NodeHours float64       `json:"nodeHours"`
-	Cost      float64       `json:"cost"`
-	PeakNodes int           `json:"peakNodes"`
-	Series    []NodeSample  `json:"series"`
-	Added     int           `json:"nodesAdded"`
-	Removed   int           `json:"nodesRemoved"`
-	Unplaced  time.Duration `json:"unschedulableNs"`
+	NodeType  string            `json:"nodeType"`
+	NodeHours float64           `json:"nodeHours"`
+	Cost      float64           `json:"cost"`
+	PeakNodes int               `json:"peakNodes"`
+	Series    []NodeSample      `json:"series"`
+	Added     int               `json:"nodesAdded"`
+	Removed   int               `json:"nodesRemoved"`
+	Unplaced  scenarios.Seconds `json:"unschedulableSeconds"`
 }
 
 // NodeSample is the cluster at the end of one SampleEvery interval.
 type NodeSample struct {
-	T            time.Duration `json:"tNs"`
-	Ready        int           `json:"ready"`
-	Provisioning int           `json:"provisioning"`
+	T            scenarios.Seconds `json:"tSeconds"`
+	Ready        int               `json:"ready"`
+	Provisioning int               `json:"provisioning"`
 	// CostPerHour of the nodes that exist (ready or provisioning).
 	CostPerHour float64 `json:"costPerHour"`
 }
@@ -205,14 +210,14 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 		}
 	} else if r.inViolation {
 		r.inViolation = false
-		r.sum.LongestViolation = max(r.sum.LongestViolation, now-tick-r.violStart)
+		r.sum.LongestViolation = max(r.sum.LongestViolation, scenarios.Seconds(now-tick-r.violStart))
 	}
 }
 
 // flush closes the interval ending at now.
 func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, hpaMetrics []float64) {
 	c := &r.cur
-	s := Sample{T: now, Desired: desired, Ready: ready, Pending: pending, P50: -1, P95: -1, P99: -1,
+	s := Sample{T: scenarios.Seconds(now), Desired: desired, Ready: ready, Pending: pending, P50: -1, P95: -1, P99: -1,
 		SLOViolated: c.violated, Errors: c.errs}
 	if c.ticks > 0 {
 		s.Lambda = c.lamSum / float64(c.ticks)

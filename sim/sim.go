@@ -49,6 +49,13 @@ type Options struct {
 	// Traffic shares traffic series between runs of the same scenarios
 	// (a search's candidates); nil computes them for this run alone.
 	Traffic *TrafficCache
+
+	// ColdStart starts every service at the plan's replica count (after
+	// the scheduled actions that ran before t = 0) with empty queues and
+	// metric windows, and the HPA without history; so does the plan's
+	// simulation.coldStart. By default a run starts warm, in the steady
+	// state of its first instant (warm.go).
+	ColdStart bool
 }
 
 const (
@@ -114,6 +121,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 		unneeded:     plan.Cluster.Autoscaler.ScaleDownUnneeded.D(),
 		seed:         seed,
 		mode:         opts.Mode,
+		cold:         opts.ColdStart || plan.Simulation.ColdStart,
 		flapWindow:   opts.FlapWindow,
 		sampleEvery:  opts.SampleEvery,
 	}
@@ -148,11 +156,8 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	if len(w.services) == 0 {
 		return nil, fmt.Errorf("scenario %s covers no service", sc.Name)
 	}
-	if err := w.placeInitialPods(); err != nil {
+	if err := w.start0(); err != nil {
 		return nil, err
-	}
-	for _, s := range w.services {
-		w.replayActions(s)
 	}
 	w.nodeRec.series = make([]NodeSample, 0, int(w.end/w.sampleEvery)+1)
 	return w, nil
@@ -206,9 +211,11 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	}
 	// DES mode builds the fluid model too: its capacity and latency table
 	// check the workload, so a plan fails alike in both modes.
-	if s.model, err = newFluidModel(s); err != nil {
+	fm, err := newFluidModel(s)
+	if err != nil {
 		return nil, err
 	}
+	s.model = fm
 	hpaSpec := spec.HPA
 	if o, ok := opts.HPA[spec.Name]; ok {
 		hpaSpec = o
@@ -234,13 +241,38 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 			return nil, err
 		}
 	}
-	for range s.specReplicas {
+	s.fluid = fm
+	return s, nil
+}
+
+// start0 puts the world in its state at t = 0: cold, the plan's replicas
+// Ready and then the scheduled actions of the day before replayed (which
+// may create pods that start at t = 0); warm (the default), warmStart.
+func (w *World) start0() error {
+	if !w.cold {
+		return w.warmStart()
+	}
+	for _, s := range w.services {
+		w.addInitialPods(s, s.specReplicas)
+	}
+	if err := w.placeInitialPods(nil); err != nil {
+		return err
+	}
+	for _, s := range w.services {
+		w.replayActions(s)
+	}
+	return nil
+}
+
+// addInitialPods creates n pods of s that have been Ready since before
+// the prehistory; placeInitialPods binds them.
+func (w *World) addInitialPods(s *service, n int32) {
+	for range n {
 		p := w.newPod(s)
 		p.created, p.boundAt, p.runningAt, p.readyAt = -prehistory, -prehistory, -prehistory, -prehistory
 		p.phase = podReady
 		p.customSince = -prehistory
 	}
-	return s, nil
 }
 
 // compileSources maps each HPA metric to what produces it.
@@ -307,13 +339,22 @@ func (w *World) newPod(s *service) *pod {
 }
 
 // placeInitialPods packs the initial pods onto the cheapest node type and
-// binds them.
-func (w *World) placeInitialPods() error {
+// binds them. counts, when not nil, are the pods to pack by if the initial
+// pods fit no node type within its maxNodes (the warm start's, which can
+// be more than the cluster holds): then the pods that fit no node stay
+// Pending from t = 0, as they would in the cluster.
+func (w *World) placeInitialPods(counts []int) error {
 	var shapes []model.PodShape
 	for _, s := range w.services {
 		shapes = append(shapes, model.PodShape{Name: s.spec.Name, CPU: s.cpuRequest, Memory: s.memRequest, Count: len(s.pods)})
 	}
 	packing, err := model.Pack(shapes, w.nodeShape)
+	if err != nil && counts != nil {
+		for i := range shapes {
+			shapes[i].Count = counts[i]
+		}
+		packing, err = model.Pack(shapes, w.nodeShape)
+	}
 	if err != nil {
 		return fmt.Errorf("initial pods: %w", err)
 	}
@@ -326,9 +367,14 @@ func (w *World) placeInitialPods() error {
 		w.addNode(true)
 	}
 	// First fit in service order can need a node more than FFD did.
+	maxNodes := w.nodeShape[w.newNode].MaxNodes
 	for _, s := range w.services {
 		for _, p := range s.pods {
 			if !w.bind(s, p) {
+				if counts != nil && maxNodes > 0 && len(w.nodes) >= maxNodes {
+					*p = pod{id: p.id, node: -1, phase: podPending, cpuRing: p.cpuRing, memRing: p.memRing}
+					continue
+				}
 				w.addNode(true)
 				if !w.bind(s, p) {
 					return fmt.Errorf("a %s pod fits no node of type %s", s.spec.Name, w.nodeShape[w.newNode].Name)

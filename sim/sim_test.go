@@ -105,7 +105,7 @@ func TestHPAScalesUpUnderLoad(t *testing.T) {
 	// 40 req/s × 50 ms = 2 cores at 50 % of 1 core → 4 pods; 80 req/s → 8.
 	at := func(d time.Duration) Sample {
 		for _, x := range s.Series {
-			if x.T >= d {
+			if x.T.D() >= d {
 				return x
 			}
 		}
@@ -198,7 +198,7 @@ func TestConservation(t *testing.T) {
 	}
 	// 2h in 7-minute samples: 17 full ones and a last partial one.
 	s := res.Services[0].Series
-	if len(s) != 18 || s[len(s)-1].T != 2*time.Hour {
+	if len(s) != 18 || s[len(s)-1].T.D() != 2*time.Hour {
 		t.Errorf("%d samples ending at %s, want 18 ending at 2h", len(s), s[len(s)-1].T)
 	}
 	var errs float64

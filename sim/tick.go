@@ -360,10 +360,14 @@ func (w *World) scaleTo(s *service, n int32, reason string) {
 	if n == s.specReplicas {
 		return
 	}
+	if w.priming {
+		s.specReplicas = n
+		return
+	}
 	from := s.specReplicas
 	s.specReplicas = n
 	s.rec.event(w.now, from, n, w.flapWindow)
-	s.events = append(s.events, ScaleEvent{At: w.now, From: from, To: n, Reason: reason})
+	s.events = append(s.events, ScaleEvent{At: scenarios.Seconds(w.now), From: from, To: n, Reason: reason})
 	for len(s.pods) < int(n) {
 		w.newPod(s)
 	}
@@ -578,18 +582,19 @@ func (w *World) recordNodes() {
 		s.rec.sum.Cost += float64(s.bound) * share * ns.PricePerHour * h
 	}
 	if w.now%w.sampleEvery == 0 {
-		w.nodeRec.series = append(w.nodeRec.series, NodeSample{T: w.now, Ready: readyN, Provisioning: prov, CostPerHour: cost})
+		w.nodeRec.series = append(w.nodeRec.series, NodeSample{T: scenarios.Seconds(w.now), Ready: readyN, Provisioning: prov, CostPerHour: cost})
 	}
 }
 
 func (w *World) result() *Result {
 	res := &Result{
 		Plan: w.plan.Metadata.Name, Scenario: w.scenario.Name, Seed: w.seed,
-		Duration: w.end, Tick: w.tick, SampleEvery: w.sampleEvery,
+		Duration: scenarios.Seconds(w.end), Tick: scenarios.Seconds(w.tick), SampleEvery: scenarios.Seconds(w.sampleEvery),
 	}
 	if w.mode == ModeDES {
 		res.Mode = ModeDES
 	}
+	res.ColdStart = w.cold
 	for _, s := range w.services {
 		r := &s.rec
 		if r.cur.ticks > 0 { // the last, partial interval
@@ -597,7 +602,7 @@ func (w *World) result() *Result {
 			r.flush(w.now, s.specReplicas, ready, pending, s.hpaRatios())
 		}
 		if r.inViolation {
-			r.sum.LongestViolation = max(r.sum.LongestViolation, w.now-r.violStart)
+			r.sum.LongestViolation = max(r.sum.LongestViolation, scenarios.Seconds(w.now-r.violStart))
 		}
 		if r.sum.Requests > 0 {
 			r.sum.ErrorPercent = 100 * r.sum.Errors / r.sum.Requests
@@ -607,15 +612,14 @@ func (w *World) result() *Result {
 		}
 		sr := ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series}
 		if s.hpa != nil {
-			c := s.lastDec.Conditions
-			sr.Conditions = &c
+			sr.Conditions = newHPAConditions(&s.lastDec.Conditions)
 		}
 		res.Services = append(res.Services, sr)
 	}
 	nr := &w.nodeRec
 	res.Cluster = ClusterResult{
 		NodeType: w.nodeShape[w.newNode].Name, NodeHours: nr.nodeHours, Cost: nr.cost, PeakNodes: nr.peak,
-		Series: nr.series, Added: nr.added, Removed: nr.removed, Unplaced: nr.unplaced,
+		Series: nr.series, Added: nr.added, Removed: nr.removed, Unplaced: scenarios.Seconds(nr.unplaced),
 	}
 	return res
 }

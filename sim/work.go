@@ -129,6 +129,10 @@ func EstimateWork(plan *scenarios.Plan, opts Options) (Work, error) {
 			podSeconds += math.Min(hi, math.Max(lo, math.Ceil(rate/perPod))) * dt
 		}
 		if opts.Mode == ModeDES {
+			if !opts.ColdStart && !plan.Simulation.ColdStart {
+				// The warm start's burn-in at λ(0).
+				requests += base * traffic.Multiplier(0) * desBurnIn.Seconds()
+			}
 			w.DESRequests += requests
 		}
 		w.PodTicks += podSeconds / tick.Seconds()

@@ -11,15 +11,29 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
-// TestEstimateWork_Requests: the DES estimate is the integral of the offered
-// rate, which the fluid model counts as arrivals.
+// TestEstimateWork_Requests: the DES estimate of a cold start is the
+// integral of the offered rate, which the fluid model counts as arrivals; a
+// warm start adds its burn-in, a minute at the opening rate.
 func TestEstimateWork_Requests(t *testing.T) {
 	p := noa(t)
 	for _, sc := range p.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
-			w, err := EstimateWork(p, Options{Scenario: sc.Name, Mode: ModeDES})
+			w, err := EstimateWork(p, Options{Scenario: sc.Name, Mode: ModeDES, ColdStart: true})
 			if err != nil {
 				t.Fatal(err)
+			}
+			warm, err := EstimateWork(p, Options{Scenario: sc.Name, Mode: ModeDES})
+			if err != nil {
+				t.Fatal(err)
+			}
+			burnIn := 0.0
+			for i := range p.Services {
+				if sc.AppliesTo(p.Services[i].Name) {
+					burnIn += sc.BaseRate(&p.Services[i]) * sc.Traffic(p.Seed).Multiplier(0) * desBurnIn.Seconds()
+				}
+			}
+			if d := warm.DESRequests - w.DESRequests; math.Abs(d-burnIn) > 1e-6*burnIn {
+				t.Errorf("the warm start adds %.4g DES requests to the estimate, want the burn-in's %.4g", d, burnIn)
 			}
 			res, err := Run(p, Options{Scenario: sc.Name})
 			if err != nil {

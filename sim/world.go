@@ -109,6 +109,9 @@ type service struct {
 	rec recorder
 	// model is the per-pod model, fluid or DES, and holds the pods' queues.
 	model podModel
+	// fluid is the fluid model, in DES mode too: the warm start reads the
+	// stationary state from it in both modes.
+	fluid *fluidModel
 
 	snapshotContainers []hpa.Container
 
@@ -173,8 +176,12 @@ type World struct {
 	provisioning time.Duration
 	unneeded     time.Duration
 
-	seed        int64
-	mode        Mode
+	seed int64
+	mode Mode
+	cold bool // Options.ColdStart
+	// priming is set while the warm start replays the scheduled actions
+	// before t = 0: scaleTo then only sets spec.replicas.
+	priming     bool
 	flapWindow  time.Duration
 	sampleEvery time.Duration
 
@@ -185,10 +192,10 @@ type World struct {
 
 // ScaleEvent is one change of a workload's replicas.
 type ScaleEvent struct {
-	At     time.Duration `json:"at"`
-	From   int32         `json:"from"`
-	To     int32         `json:"to"`
-	Reason string        `json:"reason"`
+	At     scenarios.Seconds `json:"atSeconds"`
+	From   int32             `json:"from"`
+	To     int32             `json:"to"`
+	Reason string            `json:"reason"`
 }
 
 func (w *World) String() string { return fmt.Sprintf("world t=%s", w.now) }

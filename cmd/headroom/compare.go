@@ -15,11 +15,12 @@ import (
 
 // compareOptions are the flags and state of `headroom compare`.
 type compareOptions struct {
-	Filename string
-	HPAFile  string
-	Seed     int64
-	MaxWork  float64
-	Output   string
+	Filename  string
+	HPAFile   string
+	Seed      int64
+	MaxWork   float64
+	ColdStart bool
+	Output    string
 
 	plan     *scenarios.Plan
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
@@ -50,6 +51,7 @@ Exits 3 when the proposal spends more minutes in SLO violation than today's HPA 
 	f.StringVar(&o.HPAFile, "hpa", "", "the proposed HorizontalPodAutoscaler manifest(s)")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	return cmd
 }
@@ -78,6 +80,7 @@ func (o *compareOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	applyColdStart(p, o.ColdStart)
 	o.proposed, err = loadProposedHPAs(p, o.HPAFile)
 	return err
 }

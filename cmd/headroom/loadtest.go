@@ -67,6 +67,7 @@ type loadtestRunOptions struct {
 	Compare     bool
 	Buckets     int
 	Output      string
+	ColdStart   bool
 
 	K6Binary string
 	VUs      int
@@ -155,6 +156,7 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	bindMoved(cmd, "out", "--out-file")
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
+	f.BoolVar(&o.ColdStart, "cold-start", false, "with --compare: "+coldStartUsage)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the result")
 	return cmd
 }
@@ -262,6 +264,7 @@ func (o *loadtestRunOptions) Complete() error {
 			return err
 		}
 		o.plan = p
+		applyColdStart(p, o.ColdStart)
 		s, err := loadtest.ScheduleFor(p, o.Service, o.Scenario, o.Speedup, o.Step)
 		if err != nil {
 			return usageErrorf("%v", err)
@@ -479,14 +482,15 @@ func printComparisonTable(w io.Writer, c *verify.Comparison) {
 
 // loadtestCompareOptions are the flags and state of `headroom loadtest compare`.
 type loadtestCompareOptions struct {
-	Filename string
-	Result   string
-	Service  string
-	Scenario string
-	Seed     int64
-	Buckets  int
-	Output   string
-	MaxBytes int64
+	Filename  string
+	Result    string
+	Service   string
+	Scenario  string
+	Seed      int64
+	Buckets   int
+	Output    string
+	MaxBytes  int64
+	ColdStart bool
 
 	plan    *scenarios.Plan
 	res     *loadtest.Result
@@ -514,6 +518,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	bindMaxResultBytes(f, &o.MaxBytes)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	return cmd
 }
 
@@ -541,6 +546,7 @@ func (o *loadtestCompareOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	applyColdStart(p, o.ColdStart)
 	o.res, err = loadtest.ReadResultFileLimit(o.Result, o.MaxBytes)
 	return err
 }

@@ -37,3 +37,15 @@ func parseMode(s string) (model.Mode, error) {
 	}
 	return 0, usageErrorf("--mode must be queueing or utilization, got %q", s)
 }
+
+// coldStartUsage is the help of --cold-start, on every command that
+// simulates.
+const coldStartUsage = "start every scenario at the plan's replica counts with empty queues and metric windows (default: warm, in the steady state of the scenario's first instant)"
+
+// applyColdStart makes a plan's simulations start cold when --cold-start
+// was given; the plan's own simulation.coldStart holds either way.
+func applyColdStart(p *scenarios.Plan, cold bool) {
+	if cold && p != nil {
+		p.Simulation.ColdStart = true
+	}
+}

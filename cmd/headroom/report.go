@@ -28,6 +28,7 @@ type reportOptions struct {
 	Mode         string
 	Seed         int64
 	MaxWork      float64
+	ColdStart    bool
 	Series       bool
 	KubectlImage string
 	Plots        string
@@ -62,7 +63,7 @@ with the proposed ones, plan the pre-scale of each event, and write a review to 
 
   report.html   one self-contained page (plots embedded; prints well)
   report.md     the same for a wiki or a pull request (plots linked from plots/)
-  report.json   everything, with a schema version (headroom.dev/report/v1)
+  report.json   everything, with a schema version (headroom.dev/report/v2)
   plots/        every figure as PNG and SVG
   patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook), and kustomize
                 Components to take one by one or all (kustomization.yaml): hpa/, requests/,
@@ -108,6 +109,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
@@ -206,6 +208,7 @@ func (o *reportOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	applyColdStart(p, o.ColdStart)
 	if o.event != nil {
 		if err := checkServices(p, "--event-services", o.event.Services...); err != nil {
 			return err

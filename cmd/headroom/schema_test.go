@@ -30,7 +30,7 @@ var schemaDocs = []struct {
 	file, title, desc string
 	v                 any
 }{
-	{"report.json", "headroom report.json", "The capacity review `headroom report` writes to DIR/report.json (and prints with -o json); schemaVersion headroom.dev/report/v1.", &record.Review{}},
+	{"report.json", "headroom report.json", "The capacity review `headroom report` writes to DIR/report.json (and prints with -o json); schemaVersion headroom.dev/report/v2.", &record.Review{}},
 	{"loadtest-result.json", "headroom load-test result", "The result file `headroom loadtest run --out-file FILE` writes; read by loadtest compare and calibrate.", &loadtest.Result{}},
 	{"size.json", "headroom size -o json", "Replicas, CPU, memory, nodes and cost per scenario and service.", &capacity.SizingReport{}},
 	{"simulate.json", "headroom simulate -o json", "One simulation result per scenario (with the time series).", []*sim.Result{}},
@@ -54,6 +54,7 @@ var schemaCustom = map[string]jsonschemagen.Schema{
 	"github.com/headroom-dev/headroom/scenarios.Rate":      {"type": "string", "description": "A rate with its unit, e.g. 120/s or 3/min."},
 	"github.com/headroom-dev/headroom/scenarios.Duration":  {"type": "string", "description": "A duration as Go writes it, e.g. 1h30m0s."},
 	"github.com/headroom-dev/headroom/scenarios.TimeOfDay": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$"},
+	"github.com/headroom-dev/headroom/scenarios.Seconds":   {"type": "number"},
 	"github.com/headroom-dev/headroom/loadtest.Duration":   {"type": "string", "description": "A duration as Go writes it, e.g. 2m0s."},
 	"github.com/headroom-dev/headroom/loadtest.Histogram":  {"type": "string", "contentEncoding": "base64", "description": "An HDR histogram of latencies in microseconds, V2 compressed encoding, base64."},
 }

@@ -28,6 +28,7 @@ type simulateOptions struct {
 	Arrivals    string
 	ServiceTime []string
 	MaxWork     float64
+	ColdStart   bool
 
 	plan         *scenarios.Plan
 	mode         sim.Mode
@@ -46,7 +47,9 @@ func newSimulateCmd(streams ioStreams) *cobra.Command {
 		Long: `Replay each scenario of a plan on a virtual clock: traffic spread over Ready pods with
 per-pod queues, pods that take time to start, metrics that lag, an exact replica of the
 Kubernetes HPA controller syncing every 15 s, nodes that take minutes to arrive, and the
-plan's scheduled scaling. Prints, per service and scenario, the SLO-violation minutes, the
+plan's scheduled scaling. A scenario starts warm, in the steady state of its first
+instant (replicas where the HPA settles at the opening rate, queues and metric windows
+stationary); --cold-start starts at the plan's replica counts instead. Prints, per service and scenario, the SLO-violation minutes, the
 worst p95, errors, the longest violation, pod-hours and cost, scale events and flaps, and the
 time pinned at maxReplicas.
 
@@ -85,6 +88,7 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.StringVar(&o.Arrivals, "arrivals", "poisson", "DES arrivals: poisson or deterministic (k6 arrival-rate style)")
 	f.StringArrayVar(&o.ServiceTime, "service-time", nil, "DES service-time distribution, SERVICE=exponential|gamma|lognormal|deterministic|empirical:FILE (repeatable)")
 	bindMaxWork(f, &o.MaxWork)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	return cmd
 }
 
@@ -157,6 +161,7 @@ func (o *simulateOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	applyColdStart(p, o.ColdStart)
 	if err := checkScenarios(p, "--scenario", o.Scenarios...); err != nil {
 		return err
 	}
@@ -275,13 +280,13 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 			}
 			fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
 				s.Service, m.SLOViolationMinutes, worst, m.ErrorPercent,
-				shortDuration(m.LongestViolation), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
+				shortDuration(m.LongestViolation.D()), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
 				m.PinnedAtMaxMinutes, m.PodHours, formatMoney(m.Cost))
 		}
 		tw.Flush()
 		c := r.Cluster
 		fmt.Fprintf(w, "Nodes: peak %d × %s, %d added, %d removed, %.1f node-hours, %s; pods waited for nodes %s\n",
-			c.PeakNodes, c.NodeType, c.Added, c.Removed, c.NodeHours, formatMoney(c.Cost), shortDuration(c.Unplaced))
+			c.PeakNodes, c.NodeType, c.Added, c.Removed, c.NodeHours, formatMoney(c.Cost), shortDuration(c.Unplaced.D()))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "SLO-MIN: minutes with the latency quantile above target or errors above budget; LONGEST: the")

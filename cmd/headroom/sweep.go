@@ -23,12 +23,13 @@ const maxGridBytes = 1 << 20
 
 // sweepOptions are the flags and state of `headroom sweep`.
 type sweepOptions struct {
-	Filename string
-	Grid     string
-	Shard    string
-	Output   string
-	Quiet    bool
-	MaxWork  float64
+	Filename  string
+	Grid      string
+	Shard     string
+	Output    string
+	Quiet     bool
+	MaxWork   float64
+	ColdStart bool
 
 	plan    *scenarios.Plan
 	grid    *capacity.SweepGrid
@@ -71,6 +72,7 @@ The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with f
 	bindFormat(cmd, &format, []string{"json"}, "--out-file", "the results to a file")
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress on standard error")
 	bindMaxWork(f, &o.MaxWork)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	cmd.AddCommand(newSweepMergeCmd(streams), newSweepJobCmd(streams))
 	return cmd
 }
@@ -105,6 +107,7 @@ func (o *sweepOptions) Complete() error {
 	if o.plan, o.grid, _, _, err = loadSweepInputs(o.Filename, o.Grid, o.streams.In); err != nil {
 		return err
 	}
+	applyColdStart(o.plan, o.ColdStart)
 	n, err := capacity.SweepSize(o.plan, o.grid)
 	if err != nil {
 		return err

@@ -14,10 +14,11 @@ import (
 
 // tuneOptions are the flags and state of `headroom tune`.
 type tuneOptions struct {
-	Filename string
-	Service  string
-	Output   string
-	MaxWork  float64
+	Filename  string
+	Service   string
+	Output    string
+	MaxWork   float64
+	ColdStart bool
 
 	plan    *scenarios.Plan
 	streams ioStreams
@@ -52,6 +53,7 @@ Each candidate simulates the service alone: its pods do not share nodes with oth
 	f.StringVar(&o.Service, "service", "", "the service whose HPA to tune")
 	bindFormat(cmd, &o.Output, []string{"table", "json", "yaml"}, "", "")
 	bindMaxWork(f, &o.MaxWork)
+	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	return cmd
 }
 
@@ -84,6 +86,7 @@ func (o *tuneOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	applyColdStart(p, o.ColdStart)
 	return nil
 }
 

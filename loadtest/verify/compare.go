@@ -207,7 +207,7 @@ func (bs *buckets) addMeasured(res *loadtest.Result) {
 // width before its instant.
 func (bs *buckets) addPredicted(series []sim.Sample) {
 	for _, s := range series {
-		from := s.T - bs.width
+		from := s.T.D() - bs.width
 		a := bs.at(from.Seconds())
 		every := bs.width.Seconds()
 		arr := s.Lambda * every

@@ -8,8 +8,9 @@ import (
 )
 
 // SchemaVersion names the layout of report.json. Bump it when a field
-// changes meaning.
-const SchemaVersion = "headroom.dev/report/v1"
+// changes meaning. v2: durations are seconds under …Seconds keys (v1 wrote
+// nanoseconds under …Ns keys) and nodesAtPeak's keys are camelCase.
+const SchemaVersion = "headroom.dev/report/v2"
 
 // Review is everything a capacity review reads: report.json holds its
 // JSON fields; the rest is what the figures draw and the CLI prints.

@@ -1,7 +1,7 @@
 package record
 
 import (
-	"time"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // The simulations a review draws. Package sim's results, repeated field
@@ -47,7 +47,7 @@ type ClusterSeries struct {
 	Added     int
 	Removed   int
 	// Unplaced is how long pods waited for a node in all.
-	Unplaced time.Duration
+	Unplaced scenarios.Seconds
 	Series   []NodeSample
 }
 
@@ -80,7 +80,7 @@ func (r *Review) Run(scenario string, v Variant) *Run {
 // request was served in the interval.
 type Sample struct {
 	// T is the end of the interval, from the scenario start.
-	T time.Duration `json:"tNs"`
+	T scenarios.Seconds `json:"tSeconds"`
 	// Lambda is the mean offered request rate, per second.
 	Lambda float64 `json:"lambda"`
 	// Desired is spec.replicas at the end of the interval; Ready and Pending
@@ -127,7 +127,7 @@ type RunSummary struct {
 	Errors   float64 `json:"errors"`
 	// LongestViolation is the longest continuous SLO violation: the time to
 	// recover from the worst spike.
-	LongestViolation time.Duration `json:"longestViolationNs"`
+	LongestViolation scenarios.Seconds `json:"longestViolationSeconds"`
 	// PodHours counts pods bound to nodes; Cost is their share of node cost
 	// (by their larger share of a node's CPU or memory).
 	PodHours float64 `json:"podHours"`
@@ -147,9 +147,9 @@ type RunSummary struct {
 // NodeSample is the cluster at the end of one sample interval
 // (sim.NodeSample, field for field).
 type NodeSample struct {
-	T            time.Duration `json:"tNs"`
-	Ready        int           `json:"ready"`
-	Provisioning int           `json:"provisioning"`
+	T            scenarios.Seconds `json:"tSeconds"`
+	Ready        int               `json:"ready"`
+	Provisioning int               `json:"provisioning"`
 	// CostPerHour of the nodes that exist (ready or provisioning).
 	CostPerHour float64 `json:"costPerHour"`
 }
