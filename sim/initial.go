@@ -12,15 +12,19 @@ import (
 // HPA still bounds what follows by its minReplicas and maxReplicas, as the
 // upstream controller does at its first reconcile
 // (pkg/controller/podautoscaler/horizontal.go, normalizeDesiredReplicas).
-func initialReplicas(spec *scenarios.Service, opts Options) (int32, error) {
+//
+// A service started this way keeps that count under a warm start too:
+// the warm start fills its queues and metric windows for the given count
+// instead of settling the HPA (pinned reports whether it was given).
+func initialReplicas(spec *scenarios.Service, opts Options) (n int32, pinned bool, err error) {
 	n, ok := opts.InitialReplicas[spec.Name]
 	if !ok {
-		return spec.Replicas, nil
+		return spec.Replicas, false, nil
 	}
 	if n < 1 || n > maxInitialReplicas {
-		return 0, fmt.Errorf("initial replicas %d is outside [1, %d]", n, maxInitialReplicas)
+		return 0, false, fmt.Errorf("initial replicas %d is outside [1, %d]", n, maxInitialReplicas)
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // maxInitialReplicas bounds Options.InitialReplicas (the HPA's own maxReplicas

@@ -6,7 +6,8 @@ import (
 )
 
 // TestInitialReplicas: a run started at 7 pods has 7 Ready at its first
-// sample, with the HPA still on (it settles at the 4 pods 40 req/s need);
+// sample under the default warm start (which would otherwise settle at 4)
+// and the HPA still on (it settles at the 4 pods 40 req/s need);
 // a count outside [1, 100000] is refused.
 func TestInitialReplicas(t *testing.T) {
 	p := steadyPlan(t, "40/s", "", cpuHPA)

@@ -200,7 +200,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		sloQuantile:  0.95,
 		specReplicas: spec.Replicas,
 	}
-	if s.specReplicas, err = initialReplicas(spec, opts); err != nil {
+	if s.specReplicas, s.pinnedStart, err = initialReplicas(spec, opts); err != nil {
 		return nil, err
 	}
 	if l := spec.SLO.Latency; l != nil {

@@ -142,7 +142,7 @@ func customValue(src *metricSource, n int32, lam float64, f *steadyFigures) floa
 // total rate lam.
 func (w *World) settleReplicas(s *service, lam float64) (int32, error) {
 	n := s.specReplicas
-	if s.hpa == nil {
+	if s.hpa == nil || s.pinnedStart {
 		return n, nil
 	}
 	// A scratch controller: Propose moves its conditions, and the run's

@@ -83,6 +83,9 @@ type service struct {
 	sloTarget    float64 // seconds; 0 = no latency SLO
 	errorBudget  float64 // fraction; 0 = none
 	specReplicas int32
+	// pinnedStart: specReplicas came from Options.InitialReplicas, and a
+	// warm start keeps it (settleReplicas) rather than settling the HPA.
+	pinnedStart bool
 
 	pods   []*pod
 	nextID int

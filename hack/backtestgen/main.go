@@ -161,7 +161,7 @@ func (w *world) run(ss []sim.Sample) {
 	}
 	w.scrape(w.start, first, w.live[:min(first.Ready, len(w.live))])
 	for i, s := range ss {
-		t := w.start.Add(s.T)
+		t := w.start.Add(s.T.D())
 		want := s.Ready + s.Pending
 		for len(w.live) < want {
 			w.newPod(t.Add(-time.Duration(w.rng.IntN(60)) * time.Second))

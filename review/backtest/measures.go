@@ -36,8 +36,9 @@ func measure(plan *scenarios.Plan, spec *scenarios.Service, o *Observed, res *si
 	n := len(o.Rate)
 	simAt := make([]*sim.Sample, n)
 	for i := range res.Series {
-		k := int(res.Series[i].T / o.Step)
-		if k >= 0 && k < n && res.Series[i].T%o.Step == 0 {
+		t := res.Series[i].T.D()
+		k := int(t / o.Step)
+		if k >= 0 && k < n && t%o.Step == 0 {
 			simAt[k] = &res.Series[i]
 		}
 	}
