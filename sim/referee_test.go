@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // -referee-long runs the referee's long replications and every NOA scenario in both
@@ -169,6 +171,80 @@ func TestReferee_FluidAgainstDES_NOA(t *testing.T) {
 			if a.sameReplicas < e.sameReplicas {
 				t.Errorf("%s %s: replicas equal in %.0f%% of windows, want ≥ %.0f%%", sc, a.service, 100*a.sameReplicas, 100*e.sameReplicas)
 			}
+		}
+	}
+}
+
+// burnRow is one service-scenario's error-budget burn in both modes.
+type burnRow struct {
+	scenario, service string
+	fluid             float64
+	des               []float64 // one per seeded replication
+	fluidWorst        float64
+	desWorst          []float64
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+func (r burnRow) desMean() float64 { return mean(r.des) }
+
+// agrees is the referee's bound on the burn: within 15 % of DES's mean, or
+// within 0.05 where the burn is below 0.3.
+func (r burnRow) agrees() bool {
+	d := r.desMean()
+	if math.Max(d, r.fluid) < 0.3 {
+		return math.Abs(r.fluid-d) <= 0.05
+	}
+	return math.Abs(r.fluid-d) <= 0.15*d
+}
+
+func (r burnRow) String() string {
+	rel := math.NaN()
+	if d := r.desMean(); d > 0 {
+		rel = (r.fluid - d) / d
+	}
+	return fmt.Sprintf("| %-16s | %-16s | %8.4f | %8.4f | %+7.1f%% | %8.4f | %8.4f | %v |", r.scenario, r.service, r.fluid, r.desMean(), 100*rel,
+		r.fluidWorst, mean(r.desWorst), r.des)
+}
+
+// burns runs scenario sc of plan p in fluid mode once and in DES mode with
+// the given seeds.
+func burns(t *testing.T, p *scenarios.Plan, sc string, services []string, seeds []int64) []burnRow {
+	fl, err := Run(p, Options{Scenario: sc, Services: services})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]burnRow, len(fl.Services))
+	for i, s := range fl.Services {
+		rows[i] = burnRow{scenario: sc, service: s.Service, fluid: s.Summary.SLOBudgetBurn, fluidWorst: s.Summary.WorstWindowBurn}
+	}
+	for _, seed := range seeds {
+		de, err := Run(p, Options{Scenario: sc, Services: services, Mode: ModeDES, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range de.Services {
+			rows[i].des = append(rows[i].des, s.Summary.SLOBudgetBurn)
+			rows[i].desWorst = append(rows[i].desWorst, s.Summary.WorstWindowBurn)
+		}
+	}
+	return rows
+}
+
+func TestRefereeBurnTable(t *testing.T) {
+	if !*refereeLong {
+		t.Skip("-referee-long")
+	}
+	p := noa(t)
+	for _, sc := range []string{"growth-2x", "event-spike", "daily", "daily-growth-2x"} {
+		for _, r := range burns(t, p, sc, nil, []int64{1, 2, 3}) {
+			t.Log(r, r.agrees())
 		}
 	}
 }
