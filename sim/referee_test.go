@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/headroom-dev/headroom/internal/genplan"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -237,14 +238,75 @@ func burns(t *testing.T, p *scenarios.Plan, sc string, services []string, seeds 
 	return rows
 }
 
-func TestRefereeBurnTable(t *testing.T) {
-	if !*refereeLong {
-		t.Skip("-referee-long")
+// burnException is a service-scenario where the fluid burn is known to
+// miss the referee's bound, why, and the looser relative bound it is held
+// to instead (docs/des-and-sweeps.md has the numbers).
+type burnException struct {
+	rel float64
+	why string
+}
+
+var burnExceptions = map[[2]string]burnException{
+	// noa-mcp at 2× load settles at 7 pods with a CPU utilisation of
+	// exactly 6/7 of the HPA's target (the plan's cpu.observedPerPod makes
+	// 2× on 7 pods 300m of 500m against 70 %): the fluid HPA computes
+	// ceil(7·60/70) = 6 and scales down; DES's per-pod Poisson noise puts
+	// half the samples at 61 % and the 300 s scale-down stabilisation keeps
+	// the highest recommendation, so most seeds hold 7. The outcome is
+	// bimodal (6 or 7 pods for the last 40 minutes) and no deterministic
+	// run lands on the mean of the two.
+	{"growth-2x", "noa-mcp"}: {rel: 0.30, why: "HPA exactly at a scale-down boundary: DES noise holds 7 pods, fluid goes to 6"},
+}
+
+// checkBurns holds the rows to the referee's bound, or to their exception's.
+func checkBurns(t *testing.T, rows []burnRow) {
+	t.Helper()
+	for _, r := range rows {
+		e, known := burnExceptions[[2]string{r.scenario, r.service}]
+		t.Logf("%s %s", r, e.why)
+		switch d := r.desMean(); {
+		case r.agrees():
+		case known && math.Abs(r.fluid-d) <= e.rel*d:
+		default:
+			t.Errorf("%s %s: fluid burn %.4g, DES mean %.4g over %d seeds (%v): outside 15%% (0.05 below 0.3)", r.scenario, r.service, r.fluid, d, len(r.des), r.des)
+		}
+	}
+}
+
+// TestReferee_BurnNOA holds the fluid mode's error-budget burn to DES's
+// mean over three seeds on every service of the NOA plan: growth-2x by
+// default, every scenario with -referee-long (minutes).
+func TestReferee_BurnNOA(t *testing.T) {
+	scs := []string{"growth-2x"}
+	if *refereeLong {
+		scs = []string{"growth-2x", "event-spike", "daily", "daily-growth-2x"}
 	}
 	p := noa(t)
-	for _, sc := range []string{"growth-2x", "event-spike", "daily", "daily-growth-2x"} {
-		for _, r := range burns(t, p, sc, nil, []int64{1, 2, 3}) {
-			t.Log(r, r.agrees())
+	for _, sc := range scs {
+		checkBurns(t, burns(t, p, sc, nil, []int64{1, 2, 3}))
+	}
+}
+
+// TestReferee_BurnGenerated holds the fluid burn to DES's on small plans
+// from internal/genplan (the generator behind hack/genplan): three
+// services, three plan seeds, the one-hour growth scenario by default and
+// the six-hour spike and the 24-hour schedule with -referee-long.
+func TestReferee_BurnGenerated(t *testing.T) {
+	scs := []string{"sc-3"}
+	if *refereeLong {
+		scs = []string{"sc-3", "sc-2", "sc-0"}
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		p, err := scenarios.Parse(fmt.Sprintf("genplan-%d.yaml", seed), []byte(genplan.Generate(3, 4, seed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range scs {
+			rows := burns(t, p, sc, nil, []int64{1, 2, 3})
+			for i := range rows {
+				rows[i].scenario = fmt.Sprintf("%s/%d", sc, seed)
+			}
+			checkBurns(t, rows)
 		}
 	}
 }

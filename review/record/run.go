@@ -159,6 +159,14 @@ type RunSummary struct {
 	MeanCPUUtilisation float64 `json:"meanCpuUtilization"`
 }
 
+// OverBudget reports whether the run spent more than the SLO's error
+// budget: a burn above 1 over the scenario or over its worst window. It is
+// the review's "at risk" verdict on a simulation.
+func (s *RunSummary) OverBudget() bool { return s.SLOBudgetBurn > 1 || s.WorstWindowBurn > 1 }
+
+// WorstBurn is the larger of the scenario's and the worst window's burn.
+func (s *RunSummary) WorstBurn() float64 { return max(s.SLOBudgetBurn, s.WorstWindowBurn) }
+
 // NodeSample is the cluster at the end of one sample interval
 // (sim.NodeSample, field for field).
 type NodeSample struct {
