@@ -297,7 +297,7 @@ func TestReferee_BurnGenerated(t *testing.T) {
 		scs = []string{"sc-3", "sc-2", "sc-0"}
 	}
 	for _, seed := range []uint64{1, 2, 3} {
-		p, err := scenarios.Parse(fmt.Sprintf("genplan-%d.yaml", seed), []byte(genplan.Generate(3, 4, seed)))
+		p, err := scenarios.Parse(fmt.Sprintf("genplan-%d.yaml", seed), []byte(genplan.Generate(6, 4, seed)))
 		if err != nil {
 			t.Fatal(err)
 		}
