@@ -281,12 +281,14 @@ func seconds(v float64) string {
 	return fmt.Sprintf("%.2f s", v)
 }
 
-// formatBurn prints an error-budget burn: two decimals below 10, whole
-// numbers above.
+// formatBurn prints an error-budget burn: "0" for none, "<0.01" for less,
+// two decimals below 10, whole numbers above.
 func formatBurn(b float64) string {
 	switch {
 	case b == 0:
 		return "0"
+	case b < 0.01:
+		return "<0.01"
 	case b < 10:
 		return fmt.Sprintf("%.2f", b)
 	}

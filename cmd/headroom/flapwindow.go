@@ -24,12 +24,14 @@ func validateFlapWindow(d time.Duration) error {
 	return nil
 }
 
-// formatBurn prints an error-budget burn: "0" for none, two decimals below
-// 10, whole numbers above.
+// formatBurn prints an error-budget burn: "0" for none, "<0.01" for less,
+// two decimals below 10, whole numbers above.
 func formatBurn(b float64) string {
 	switch {
 	case b == 0:
 		return "0"
+	case b < 0.01:
+		return "<0.01"
 	case b < 10:
 		return fmt.Sprintf("%.2f", b)
 	}
