@@ -54,17 +54,19 @@ func newBudget(latency, errors float64, window, tick time.Duration) budget {
 func (b *budget) active() bool { return b.latency > 0 || b.errors > 0 }
 
 // burn is the larger objective's burn of the requests in t (0 when none
-// arrived).
+// arrived). DES counts a request that times out when its client gives up
+// or it completes, up to a timeout after it arrived, so a window can count
+// more bad requests than arrived in it; they are capped at the arrivals.
 func (b *budget) burn(t budgetTick) float64 {
 	if !(t.requests > 0) {
 		return 0
 	}
 	out := 0.0
 	if b.latency > 0 {
-		out = t.bad / (t.requests * b.latency)
+		out = min(t.bad, t.requests) / (t.requests * b.latency)
 	}
 	if b.errors > 0 {
-		out = max(out, t.errors/(t.requests*b.errors))
+		out = max(out, min(t.errors, t.requests)/(t.requests*b.errors))
 	}
 	return out
 }

