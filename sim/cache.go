@@ -15,7 +15,7 @@ type tableCache struct {
 }
 
 type tableKey struct {
-	w          model.Workload
+	w                  model.Workload
 	q, timeout, target float64
 }
 
