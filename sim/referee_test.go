@@ -113,11 +113,15 @@ var refereeExpect = map[string]expectation{
 	// A running request needs more CPU than the limit gives it (redis:
 	// 0.75 cores against 250m; postgres: 2.5 requests at full speed against
 	// 20 connections). DES shares the limit among running requests
-	// (processor sharing), so requests slow down; the fluid mode caps the
-	// throughput at the limit but reads latency from the unthrottled
-	// queue. DES is higher, by design.
-	"noa-postgres": {desAbove: true, sameReplicas: 1, why: "CPU limit below one request's CPU rate: DES throttles each request"},
-	"noa-redis":    {desAbove: true, sameReplicas: 1, why: "CPU limit below one request's CPU rate: DES throttles each request"},
+	// (processor sharing); the fluid mode reads the pod as ⌈x⌉ slots at the
+	// limit's throughput (throttledWorkload): exact for redis's one slot,
+	// where the modes agree within 2 % below capacity (+21 % in
+	// daily-growth-2x's overload, where DES's FCFS queue also spends its
+	// capacity on requests whose clients left); for postgres three FCFS
+	// slots stand in for sharing among twenty, and its p95 is 16–21 %
+	// above DES's (the burn within 7 %).
+	"noa-postgres": {p95Tol: 0.25, sameReplicas: 1, why: "⌈x⌉ = 3 FCFS slots for a CPU limit shared by 20 connections"},
+	"noa-redis":    {p95Tol: 0.25, sameReplicas: 1, why: "one slot at the CPU limit's speed; overload: DES goodput collapse"},
 }
 
 // refereeOverride holds the scenario-specific exceptions.
