@@ -30,7 +30,9 @@ type budget struct {
 	// latency is the latency objective's budget 1 − q, errors the error-rate
 	// objective's; 0 where the SLO has no such objective.
 	latency, errors float64
-	window          time.Duration
+	// invLatency and invErrors are their reciprocals (0 without).
+	invLatency, invErrors float64
+	window                time.Duration
 
 	total budgetTick
 	// ring holds the last window's ticks and sum their sum; sum is
@@ -44,6 +46,12 @@ type budget struct {
 
 func newBudget(latency, errors float64, window, tick time.Duration) budget {
 	b := budget{latency: latency, errors: errors, window: window}
+	if latency > 0 {
+		b.invLatency = 1 / latency
+	}
+	if errors > 0 {
+		b.invErrors = 1 / errors
+	}
 	if b.active() {
 		b.ring = make([]budgetTick, max(1, int((window+tick/2)/tick)))
 	}
@@ -71,7 +79,9 @@ func (b *budget) burn(t budgetTick) float64 {
 	return out
 }
 
-// add counts one tick.
+// add counts one tick. The worst window is compared without a division:
+// a window's burn is x/requests with x the larger objective's bad count
+// over its budget, and it beats the worst so far when x > worst·requests.
 func (b *budget) add(t budgetTick) {
 	if b.ring == nil {
 		return
@@ -85,16 +95,31 @@ func (b *budget) add(t budgetTick) {
 	b.sum.errors += t.errors - old.errors
 	*old = t
 	if b.pos++; b.pos == len(b.ring) {
-		b.pos, b.full = 0, true
-		b.sum = budgetTick{}
-		for _, x := range b.ring {
-			b.sum.requests += x.requests
-			b.sum.bad += x.bad
-			b.sum.errors += x.errors
+		b.wrap()
+	}
+	if b.full && b.sum.requests > 0 {
+		x := 0.0
+		if b.latency > 0 {
+			x = min(b.sum.bad, b.sum.requests) * b.invLatency
+		}
+		if b.errors > 0 {
+			x = max(x, min(b.sum.errors, b.sum.requests)*b.invErrors)
+		}
+		if x > b.worst*b.sum.requests {
+			b.worst = x / b.sum.requests
 		}
 	}
-	if b.full {
-		b.worst = max(b.worst, b.burn(b.sum))
+}
+
+// wrap starts the ring over and recomputes its sum, so that rounding in
+// the running sums cannot drift over a long run.
+func (b *budget) wrap() {
+	b.pos, b.full = 0, true
+	b.sum = budgetTick{}
+	for _, x := range b.ring {
+		b.sum.requests += x.requests
+		b.sum.bad += x.bad
+		b.sum.errors += x.errors
 	}
 }
 

@@ -154,3 +154,14 @@ func TestBudget_SteadyMatchesModel(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBudgetAdd is the error-budget accounting of one service-tick
+// (a 1h window of 1 s ticks), to hold against a fluid tick's cost
+// (BenchmarkRun7Days / 604 800 ticks).
+func BenchmarkBudgetAdd(b *testing.B) {
+	bg := newBudget(0.05, 0.01, time.Hour, time.Second)
+	x := budgetTick{requests: 40, bad: 0.5, errors: 0.01}
+	for b.Loop() {
+		bg.add(x)
+	}
+}
