@@ -123,6 +123,18 @@ func ServiceQuantile(mu, cs2, p float64) float64 {
 	return newService(mu, cs2).quantile(p)
 }
 
+// ServiceSurvival returns P(S > t) for the gamma-distributed service time
+// of ServiceQuantile (mean 1/mu, squared coefficient of variation cs2): 1 for
+// t ≤ 0, e^{−μt} when cs2 = 1, and the regularised upper incomplete gamma
+// function Q(1/cs2, μt/cs2) otherwise. It returns NaN when mu is not a
+// positive finite number, cs2 is outside [0, MaxCS2] or t is NaN.
+func ServiceSurvival(mu, cs2, t float64) float64 {
+	if !isPositive(mu) || checkCS2(cs2) != nil || math.IsNaN(t) {
+		return math.NaN()
+	}
+	return newService(mu, cs2).survival(t)
+}
+
 // FitServiceCS2 returns the squared coefficient of variation c_s² of the
 // gamma distribution with the given mean whose p-quantile equals quantile: the
 // inverse of ServiceQuantile in cs2, for turning a measured mean and a

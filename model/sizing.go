@@ -279,6 +279,27 @@ func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
 	return podQuantile(w, perPodRate, p)
 }
 
+// PodResponseSurvival is P(T > t) for the response time T of one pod
+// receiving perPodRate requests per second: the fraction of its requests
+// slower than t, which an SLO's error budget counts. Exact M/M/k for
+// exponential service (MMc.ResponseSurvival), the G/G/k two-moment
+// approximation otherwise (ResponseSurvivalGGc); the service-time survival at
+// rate 0. ErrUnstable when the pod's offered load reaches its worker slots.
+func (w Workload) PodResponseSurvival(perPodRate, t float64) (float64, error) {
+	mu := 1 / w.ServiceMean
+	if perPodRate == 0 {
+		return ServiceSurvival(mu, w.ServiceCS2, t), nil
+	}
+	if w.ServiceCS2 == 1 {
+		q := MMc{Lambda: perPodRate, Mu: mu, C: w.Concurrency}
+		if err := q.Validate(); err != nil {
+			return 1, err
+		}
+		return q.ResponseSurvival(t), nil
+	}
+	return ResponseSurvivalGGc(perPodRate, mu, w.Concurrency, 1, w.ServiceCS2, t)
+}
+
 // PodMeanResponse is the mean response time of one pod receiving
 // perPodRate requests per second (Allen–Cunneen; exact for M/M/k).
 func (w Workload) PodMeanResponse(perPodRate float64) (float64, error) {

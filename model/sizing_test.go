@@ -222,3 +222,36 @@ func TestPredict_ThrottledAtTheCPULimit(t *testing.T) {
 		t.Errorf("6 pods at 0.35 cores each are throttled: %+v", p)
 	}
 }
+
+// TestPodResponseSurvival_InvertsQuantile: P(T > q_p) = 1 − p for the
+// pod's response time, exponential (M/M/k) and gamma (G/G/k) service, and
+// the service-time survival at rate 0.
+func TestPodResponseSurvival_InvertsQuantile(t *testing.T) {
+	for _, cs2 := range []float64{1, 0.25, 2.25} {
+		w := Workload{ServiceMean: 0.2, ServiceCS2: cs2, Concurrency: 4}
+		for _, rate := range []float64{0, 5, 15, 19.5} {
+			for _, p := range []float64{0.5, 0.95, 0.999} {
+				q, err := w.PodResponseQuantile(rate, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := w.PodResponseSurvival(rate, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(s-(1-p)) > 1e-9 {
+					t.Errorf("cs2 %g rate %g: P(T > q%g = %.6g) = %.12g, want %g", cs2, rate, p, q, s, 1-p)
+				}
+			}
+		}
+	}
+	if _, err := (Workload{ServiceMean: 0.2, ServiceCS2: 1, Concurrency: 4}).PodResponseSurvival(20, 1); err == nil {
+		t.Error("an unstable pod gave no error")
+	}
+	if s := ServiceSurvival(5, 1, 0.2); math.Abs(s-math.Exp(-1)) > 1e-15 {
+		t.Errorf("exponential survival %g, want e^-1", s)
+	}
+	if !math.IsNaN(ServiceSurvival(0, 1, 1)) || ServiceSurvival(5, 0, 0.1) != 1 || ServiceSurvival(5, 0, 0.3) != 0 {
+		t.Error("ServiceSurvival edge cases")
+	}
+}

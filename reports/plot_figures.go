@@ -367,7 +367,11 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.S
 		caption += fmt.Sprintf("; shaded intervals violated the SLO (%.0f min in all, the longest %s).",
 			sum.SLOViolationMinutes, sum.LongestViolation.D().Round(time.Second))
 	} else {
-		caption += "; the SLO held throughout."
+		caption += "; no interval violated the SLO."
+	}
+	if sum := res.Summary; sum.SLOBudgetBurn > 0 || sum.WorstWindowBurn > 0 {
+		caption += fmt.Sprintf(" Error-budget burn %s over the scenario, %s in the worst %s window.",
+			formatBurn(sum.SLOBudgetBurn), formatBurn(sum.WorstWindowBurn), shortWindow(sum.SLOWindowSeconds))
 	}
 	if logY {
 		caption += " The latency axis is logarithmic."
@@ -604,8 +608,8 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 	a.apply(bottom.plot, true)
 
 	caption := fmt.Sprintf("%s through scenario %s under the current HPA and the proposed one: desired replicas (top) and "+
-		"the %s latency (bottom). SLO violation: %.0f min now, %.0f min proposed; %s pod-hours now, %s proposed.",
-		svc.Name, sc.Name, q, cur.SLOViolationMinutes, prop.SLOViolationMinutes, formatNum(cur.PodHours), formatNum(prop.PodHours))
+		"the %s latency (bottom). Error-budget burn: %s now, %s proposed (SLO violation: %.0f min now, %.0f min proposed); %s pod-hours now, %s proposed.",
+		svc.Name, sc.Name, q, runBurn(&cur), runBurn(&prop), cur.SLOViolationMinutes, prop.SLOViolationMinutes, formatNum(cur.PodHours), formatNum(prop.PodHours))
 	if logY {
 		caption += " The latency axis is logarithmic."
 	}

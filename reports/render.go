@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/headroom-dev/headroom/review/record"
 )
@@ -24,16 +25,19 @@ func layout(rep *record.Review) *document {
 	if len(rep.Summary.Risks) == 0 {
 		d.p("No service is at risk in any scenario.")
 	} else {
-		t := table{head: []string{"severity", "service", "scenario", "from (UTC)", "what", "SLO-min with the proposal"}, right: []bool{false, false, false, false, false, true}}
+		t := table{head: []string{"severity", "service", "scenario", "from (UTC)", "what", "burn with the proposal", "SLO-min with the proposal"}, right: []bool{false, false, false, false, false, true, true}}
 		for _, r := range rep.Summary.Risks {
-			prop := "—"
+			prop, burn := "—", "—"
 			if r.ProposedMinutes != nil {
 				prop = fmt.Sprintf("%.0f", *r.ProposedMinutes)
 				if *r.ProposedMinutes > 0 {
 					prop += " (longest " + r.ProposedLongest + ")"
 				}
 			}
-			t.rows = append(t.rows, []string{r.Severity, r.Service, r.Scenario, r.When, r.What, prop})
+			if r.ProposedBurn != nil {
+				burn = formatBurn(*r.ProposedBurn)
+			}
+			t.rows = append(t.rows, []string{r.Severity, r.Service, r.Scenario, r.When, r.What, burn, prop})
 			t.rowClass = append(t.rowClass, r.Severity)
 		}
 		d.add(t)
@@ -138,8 +142,8 @@ func serviceSection(d *document, rep *record.Review, s record.ServiceSection) {
 		d.p("A fixed-size service: evaluated at its current replicas, not scaled.")
 	}
 	t := table{
-		head:  []string{"scenario", "peak (UTC)", "peak req/s", "need (queueing)", "need (utilisation only)", "HPA max", "p95 at need", "SLO-min today", "SLO-min proposed", "verdict"},
-		right: []bool{false, false, true, true, true, true, true, true, true, false},
+		head:  []string{"scenario", "peak (UTC)", "peak req/s", "need (queueing)", "need (utilisation only)", "HPA max", "p95 at need", "burn today", "burn proposed", "SLO-min today", "SLO-min proposed", "verdict"},
+		right: []bool{false, false, true, true, true, true, true, true, true, true, true, false},
 	}
 	for _, x := range s.Scenarios {
 		sz := x.Sizing
@@ -150,18 +154,19 @@ func serviceSection(d *document, rep *record.Review, s record.ServiceSection) {
 				p95 = "~" + p95
 			}
 		}
-		prop := "—"
+		prop, propBurn := "—", "—"
 		if x.Proposed != nil {
 			prop = fmt.Sprintf("%.0f", x.Proposed.SLOViolationMinutes)
+			propBurn = runBurn(x.Proposed)
 		}
 		need := fmt.Sprintf("%d (%s)", sz.Required, sz.Binding)
 		if sz.Fixed {
 			need = fmt.Sprintf("%d (fixed)", sz.At)
 		}
 		t.rows = append(t.rows, []string{x.Scenario, x.PeakTime, fmt.Sprintf("%.1f", sz.PeakRate), need, fmt.Sprint(x.UtilisationOnly),
-			fmt.Sprint(sz.Max), p95, fmt.Sprintf("%.0f", x.Current.SLOViolationMinutes), prop, x.Verdict})
+			fmt.Sprint(sz.Max), p95, runBurn(&x.Current), propBurn, fmt.Sprintf("%.0f", x.Current.SLOViolationMinutes), prop, x.Verdict})
 		switch {
-		case x.Current.SLOViolationMinutes > 0:
+		case x.Current.OverBudget():
 			t.rowClass = append(t.rowClass, "high")
 		case sz.Status != record.StatusOK:
 			t.rowClass = append(t.rowClass, "medium")
@@ -279,4 +284,39 @@ func seconds(v float64) string {
 		return fmt.Sprintf("%.0f ms", v*1000)
 	}
 	return fmt.Sprintf("%.2f s", v)
+}
+
+// formatBurn prints an error-budget burn: "0" for none, "<0.01" for less,
+// two decimals below 10, whole numbers above.
+func formatBurn(b float64) string {
+	switch {
+	case b == 0:
+		return "0"
+	case b < 0.01:
+		return "<0.01"
+	case b < 10:
+		return fmt.Sprintf("%.2f", b)
+	}
+	return fmt.Sprintf("%.0f", b)
+}
+
+// runBurn is a run's burn over the scenario and, when higher, over its
+// worst window: "0.40", or "0.40 (2.10 in the worst 1h)".
+func runBurn(s *record.RunSummary) string {
+	out := formatBurn(s.SLOBudgetBurn)
+	if s.WorstWindowBurn > s.SLOBudgetBurn*(1+1e-9) && formatBurn(s.WorstWindowBurn) != out {
+		out += fmt.Sprintf(" (%s in the worst %s)", formatBurn(s.WorstWindowBurn), shortWindow(s.SLOWindowSeconds))
+	}
+	return out
+}
+
+// shortWindow prints a window of secs seconds as "1h", "30m" or "1h30m".
+func shortWindow(secs float64) string {
+	d := time.Duration(secs * float64(time.Second)).Round(time.Second)
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

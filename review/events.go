@@ -47,11 +47,11 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 		pss := capacity.PreScales(plan, ev, peak, today.Scenarios[0])
 		sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{}}
 		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
-		with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed})
+		with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
 		if err != nil {
 			return fmt.Errorf("simulate event %s with its pre-scale: %w", ev.Name, err)
 		}
-		base, err := sim.RunContext(b.ctx, qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed})
+		base, err := sim.RunContext(b.ctx, qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
 		if err != nil {
 			return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
 		}

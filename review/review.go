@@ -40,6 +40,9 @@ type Options struct {
 	// Backtest is a `headroom backtest` result to show near the top of the
 	// review (nil for none).
 	Backtest *record.Backtest
+	// FlapWindow is the flap window of every run (sim.Options.FlapWindow;
+	// 0 is its default).
+	FlapWindow time.Duration
 }
 
 // runKey names a simulation of Build: a scenario with today's HPAs, with
@@ -158,7 +161,7 @@ func (b *builder) simulate() error {
 	var jobs []job
 	for i := range b.plan.Scenarios {
 		sc := &b.plan.Scenarios[i]
-		opts := runOptions(b.plan, sc, b.seed)
+		opts := runOptions(b.plan, sc, b.seed, b.opts.FlapWindow)
 		jobs = append(jobs, job{runKey{sc.Name, record.Current}, opts})
 		if len(b.proposed) > 0 {
 			opts.HPA = b.proposed
@@ -201,8 +204,8 @@ func (b *builder) simulate() error {
 // minutes over a day), at least a minute, a multiple of the tick.
 // runOptions are the options of every run of scenario sc a review makes
 // (and estimates): the seed, and about 300 samples.
-func runOptions(plan *scenarios.Plan, sc *scenarios.Scenario, seed int64) sim.Options {
-	return sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())}
+func runOptions(plan *scenarios.Plan, sc *scenarios.Scenario, seed int64, flapWindow time.Duration) sim.Options {
+	return sim.Options{Scenario: sc.Name, Seed: seed, SampleEvery: sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D()), FlapWindow: flapWindow}
 }
 
 func sampleEvery(d, tick time.Duration) time.Duration {

@@ -76,7 +76,7 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 				}
 			}
 			x.Verdict = serviceVerdict(x)
-			if x.Current.SLOViolationMinutes > 0 || sz.Status != capacity.StatusOK {
+			if x.Current.OverBudget() || sz.Status != capacity.StatusOK {
 				s.Safe = false
 			}
 			s.Scenarios = append(s.Scenarios, x)
@@ -121,24 +121,36 @@ func clock(sc *scenarios.Scenario, at time.Duration) string {
 	return s
 }
 
+// serviceVerdict judges a service-scenario by its error budget: unsafe
+// when today's settings burn more than the budget over the scenario or its
+// worst slo.window.
 func serviceVerdict(x record.ServiceScenario) string {
 	sz := x.Sizing
-	slo := x.Current.SLOViolationMinutes
+	cur := &x.Current
+	burn := cur.WorstBurn()
 	switch {
 	case sz.Status == record.StatusInfeasible:
 		return "unsafe: " + sz.Problem
-	case slo > 0 && x.Proposed != nil && x.Proposed.SLOViolationMinutes == 0:
-		return fmt.Sprintf("unsafe today (%.0f SLO-violation minutes from %s); safe with the proposed HPA", slo, x.FirstViolation)
-	case slo > 0 && x.Proposed != nil:
-		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s; %.0f with the proposed HPA)", slo, x.FirstViolation, x.Proposed.SLOViolationMinutes)
-	case slo > 0:
-		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s)", slo, x.FirstViolation)
+	case cur.OverBudget() && x.Proposed != nil && !x.Proposed.OverBudget():
+		return fmt.Sprintf("unsafe today (error-budget burn %.2f%s); safe with the proposed HPA (burn %.2f)", burn, from(x), x.Proposed.WorstBurn())
+	case cur.OverBudget() && x.Proposed != nil:
+		return fmt.Sprintf("unsafe (error-budget burn %.2f%s; %.2f with the proposed HPA)", burn, from(x), x.Proposed.WorstBurn())
+	case cur.OverBudget():
+		return fmt.Sprintf("unsafe (error-budget burn %.2f%s)", burn, from(x))
 	case sz.Status == record.StatusOverMax:
 		return fmt.Sprintf("at risk: the peak needs %d replicas, the HPA allows %d; the simulation held the SLO only because %s", sz.Required, sz.Max, overMaxReason(x))
 	case sz.Status == record.StatusBreach:
 		return "at risk: " + sz.Problem
 	}
 	return "safe"
+}
+
+// from is ", from HH:MM" with the first SLO-violation minute, "" without.
+func from(x record.ServiceScenario) string {
+	if x.FirstViolation == "" {
+		return ""
+	}
+	return ", from " + x.FirstViolation
 }
 
 func overMaxReason(x record.ServiceScenario) string {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
@@ -21,9 +23,10 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 		for _, x := range svc.Scenarios {
 			r := record.Risk{Service: svc.Name, Scenario: x.Scenario}
 			switch {
-			case x.Current.SLOViolationMinutes > 0:
+			case x.Current.OverBudget():
 				r.Severity, r.When = "high", x.FirstViolation
-				r.What = fmt.Sprintf("%.0f SLO-violation minutes, worst p95 %s, %.2f %% errors", x.Current.SLOViolationMinutes, seconds(x.Current.WorstP95), x.Current.ErrorPercent)
+				r.What = fmt.Sprintf("error-budget burn %.2f over the scenario, %.2f in the worst %s; %.0f SLO-violation minutes, worst p95 %s, %.2f %% errors",
+					x.Current.SLOBudgetBurn, x.Current.WorstWindowBurn, windowName(x.Current.SLOWindowSeconds), x.Current.SLOViolationMinutes, seconds(x.Current.WorstP95), x.Current.ErrorPercent)
 			case x.Sizing.Status != record.StatusOK:
 				r.Severity, r.When = "medium", x.PeakTime
 				r.What = x.Sizing.Problem
@@ -31,9 +34,12 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 				continue
 			}
 			r.Minutes = x.Current.SLOViolationMinutes
+			r.Burn = x.Current.WorstBurn()
 			if x.Proposed != nil {
 				m := x.Proposed.SLOViolationMinutes
 				r.ProposedMinutes = &m
+				b := x.Proposed.WorstBurn()
+				r.ProposedBurn = &b
 				r.ProposedLongest = x.Proposed.LongestViolation.String()
 			}
 			s.Risks = append(s.Risks, r)
@@ -61,38 +67,52 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 		}
 		s.Cost = append(s.Cost, c)
 	}
-	var high int
-	var today, proposed, fixed float64
+	var high, left, fixed int
 	for _, r := range s.Risks {
 		if r.Severity != "high" {
 			continue
 		}
 		high++
-		today += r.Minutes
-		left := r.Minutes
-		if r.ProposedMinutes != nil {
-			left = *r.ProposedMinutes
+		over := r.Burn > 1
+		if r.ProposedBurn != nil {
+			over = *r.ProposedBurn > 1
 		}
-		proposed += left
+		if !over {
+			continue
+		}
+		left++
 		if svc := plan.Service(r.Service); svc != nil && svc.Fixed {
-			fixed += left
+			fixed++
 		}
 	}
 	switch {
 	case len(s.Risks) == 0:
-		s.Verdict = "Every service holds its SLO in every scenario with today's settings."
+		s.Verdict = "Every service keeps within its SLO's error budget in every scenario with today's settings."
 	case high == 0:
-		s.Verdict = fmt.Sprintf("No simulated SLO violation, but %d service-scenario(s) need more replicas than allowed at the peak.", len(s.Risks))
+		s.Verdict = fmt.Sprintf("Every service keeps within its error budget, but %d service-scenario(s) need more replicas than allowed at the peak.", len(s.Risks))
 	case rep.ProposedHPASource != "":
-		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all; with the proposed changes %.0f minutes remain", high, today, proposed)
+		s.Verdict = fmt.Sprintf("%d service-scenario(s) spend more than their SLO's error budget with today's settings; with the proposed changes %d still do", high, left)
 		if fixed > 0 {
-			s.Verdict += fmt.Sprintf(", %.0f of them in fixed-size services that need vertical scaling", fixed)
+			s.Verdict += fmt.Sprintf(", %d of them fixed-size services that need vertical scaling", fixed)
 		}
 		s.Verdict += "."
 	default:
-		s.Verdict = fmt.Sprintf("%d service-scenario(s) violate their SLO with today's settings, %.0f minutes in all, and no HPA change would help: see the notes per service.", high, today)
+		s.Verdict = fmt.Sprintf("%d service-scenario(s) spend more than their SLO's error budget with today's settings, and no HPA change would help: see the notes per service.", high)
 	}
 	return s
+}
+
+// windowName prints an SLO window of secs seconds: "1h", "30m", "1h30m".
+func windowName(secs float64) string {
+	d := time.Duration(secs * float64(time.Second)).Round(time.Second)
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s + " window"
 }
 
 func seconds(v float64) string {
@@ -113,14 +133,17 @@ func rows(rev *record.Review) []record.ServiceRow {
 	for _, s := range rev.Services {
 		row := record.ServiceRow{Service: s.Name}
 		for _, x := range s.Scenarios {
-			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != record.StatusOK {
+			if x.Current.OverBudget() || x.Sizing.Status != record.StatusOK {
 				row.AtRisk = append(row.AtRisk, x.Scenario)
 			}
 			row.Today += x.Current.SLOViolationMinutes
+			row.BurnToday = max(row.BurnToday, x.Current.WorstBurn())
 			if x.Proposed != nil {
 				row.Proposed += x.Proposed.SLOViolationMinutes
+				row.BurnProposed = max(row.BurnProposed, x.Proposed.WorstBurn())
 			} else {
 				row.Proposed += x.Current.SLOViolationMinutes
+				row.BurnProposed = max(row.BurnProposed, x.Current.WorstBurn())
 			}
 		}
 		for _, r := range rev.Recommendations {

@@ -22,7 +22,7 @@ func EstimateWork(plan *scenarios.Plan, opts Options) (sim.Work, error) {
 	var w sim.Work
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
-		e, err := sim.EstimateWork(plan, runOptions(plan, sc, opts.Seed))
+		e, err := sim.EstimateWork(plan, runOptions(plan, sc, opts.Seed, opts.FlapWindow))
 		if err != nil {
 			return sim.Work{}, err
 		}

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"time"
+
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -261,6 +263,30 @@ type SLO struct {
 	// number of 1 or more is percent). Default: the HPA's CPU utilisation
 	// target, else 80%. Range: [1, 99] percent. Example: `70%`.
 	MaxUtilization *Percent `json:"maxUtilization,omitempty"`
+	// Window is the error-budget window: a simulation reports, beside the
+	// burn over the whole scenario, the worst burn over any window of this
+	// length (a scenario shorter than the window is judged over what there
+	// is). Default: 1h. Range: 1m to 24h. Example: `1h`.
+	Window *Duration `json:"window,omitempty"`
+}
+
+// DefaultSLOWindow is the error-budget window of a service whose SLO gives
+// none.
+const DefaultSLOWindow = time.Hour
+
+// Bounds of slo.window.
+const (
+	MinSLOWindow = time.Minute
+	MaxSLOWindow = 24 * time.Hour
+)
+
+// BudgetWindow is the SLO's error-budget window, DefaultSLOWindow unless
+// the plan gives one.
+func (s SLO) BudgetWindow() time.Duration {
+	if s.Window != nil {
+		return s.Window.D()
+	}
+	return DefaultSLOWindow
 }
 
 // LatencySLO is "the Quantile of response time stays below Target".

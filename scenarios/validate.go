@@ -349,6 +349,9 @@ func (v *validator) service(path string, s *Service) {
 	if u := s.SLO.MaxUtilization; u != nil && !(*u >= 1 && *u <= 99) {
 		v.add(path+".slo.maxUtilization", "must be between 1%% and 99%% (80%% or 0.8), got %g%%", float64(*u))
 	}
+	if w := s.SLO.Window; w != nil && (w.D() < MinSLOWindow || w.D() > MaxSLOWindow) {
+		v.add(path+".slo.window", "the error-budget window must be between %s and %s, got %s", MinSLOWindow, MaxSLOWindow, w)
+	}
 	if s.Timeout <= 0 {
 		v.add(path+".timeout", "must be greater than 0, got %s", s.Timeout)
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/headroom-dev/headroom/model"
 )
 
-// tableCache memoises latency tables by workload and SLO quantile. It is
+// tableCache memoises latency tables by workload, SLO quantile, timeout and latency target. It is
 // safe for concurrent use (tune runs candidates in parallel); the tables are
 // read-only once built.
 type tableCache struct {
@@ -15,8 +15,8 @@ type tableCache struct {
 }
 
 type tableKey struct {
-	w          model.Workload
-	q, timeout float64
+	w                  model.Workload
+	q, timeout, target float64
 }
 
 type tableEntry struct {
@@ -27,10 +27,10 @@ type tableEntry struct {
 
 func newTableCache() *tableCache { return &tableCache{m: map[tableKey]*tableEntry{}} }
 
-func (c *tableCache) get(w model.Workload, q, timeout float64) (*latencyTable, error) {
+func (c *tableCache) get(w model.Workload, q, timeout, target float64) (*latencyTable, error) {
 	// The table depends on the service model only, not on the rate.
 	w.ArrivalRate = 0
-	k := tableKey{w, q, timeout}
+	k := tableKey{w, q, timeout, target}
 	c.mu.Lock()
 	e, ok := c.m[k]
 	if !ok {
@@ -38,6 +38,6 @@ func (c *tableCache) get(w model.Workload, q, timeout float64) (*latencyTable, e
 		c.m[k] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.t, e.err = newLatencyTable(w, q, timeout) })
+	e.once.Do(func() { e.t, e.err = newLatencyTable(w, q, timeout, target) })
 	return e.t, e.err
 }

@@ -29,16 +29,22 @@ type Verdict struct {
 	Verdict string `json:"verdict"`
 }
 
-// LosesSLO reports whether the proposal spends more time in SLO violation.
+// LosesSLO reports whether the proposal breaks the SLO's error budget
+// (scenario or worst-window burn above 1) and burns more of it than
+// today's HPA.
 func (c *Comparison) LosesSLO() bool {
-	return c.Proposed.SLOViolationMinutes > c.Current.SLOViolationMinutes+1e-9
+	p, q := &c.Proposed, &c.Current
+	over := p.SLOBudgetBurn > 1 || p.WorstWindowBurn > 1
+	more := p.SLOBudgetBurn > q.SLOBudgetBurn*(1+1e-9) || p.WorstWindowBurn > q.WorstWindowBurn*(1+1e-9)
+	return over && more
 }
 
 // Compare simulates every scenario covering each service in proposed (by
 // service name) twice, with the plan's HPA and with the proposed one, and
-// compares the service's summaries measure by measure. It stops with ctx's
-// error when ctx is done.
-func Compare(ctx context.Context, plan *scenarios.Plan, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, seed int64) ([]Comparison, error) {
+// compares the service's summaries measure by measure. base gives every
+// run's Seed and FlapWindow. It stops with ctx's error when ctx is done.
+func Compare(ctx context.Context, plan *scenarios.Plan, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, base Options) ([]Comparison, error) {
+	seed, flaps := base.Seed, base.FlapWindow
 	var out []Comparison
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
@@ -51,11 +57,11 @@ func Compare(ctx context.Context, plan *scenarios.Plan, proposed map[string]*aut
 		if len(names) == 0 {
 			continue
 		}
-		cur, err := RunContext(ctx, plan, Options{Scenario: sc.Name, Seed: seed})
+		cur, err := RunContext(ctx, plan, Options{Scenario: sc.Name, Seed: seed, FlapWindow: flaps})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s, current HPA: %w", sc.Name, err)
 		}
-		prop, err := RunContext(ctx, plan, Options{Scenario: sc.Name, Seed: seed, HPA: proposed})
+		prop, err := RunContext(ctx, plan, Options{Scenario: sc.Name, Seed: seed, FlapWindow: flaps, HPA: proposed})
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s, proposed HPA: %w", sc.Name, err)
 		}
@@ -103,6 +109,8 @@ var measures = []struct {
 	name string
 	get  func(*Summary) float64
 }{
+	{"SLO budget burn", func(s *Summary) float64 { return s.SLOBudgetBurn }},
+	{"worst-window burn", func(s *Summary) float64 { return s.WorstWindowBurn }},
 	{"SLO-violation minutes", func(s *Summary) float64 { return s.SLOViolationMinutes }},
 	{"worst p95 (s)", func(s *Summary) float64 { return s.WorstP95 }},
 	{"errors (%)", func(s *Summary) float64 { return s.ErrorPercent }},

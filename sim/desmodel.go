@@ -295,6 +295,7 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	failed := float64(c.abandoned + c.late)
 	st.errors += failed
 	st.served -= failed
+	st.slow = float64(c.overSLO)
 	old := m.sloRing[m.sloPos]
 	m.sloRing[m.sloPos] = sloCount{c.done, c.overSLO}
 	m.sloPos = (m.sloPos + 1) % len(m.sloRing)

@@ -41,6 +41,21 @@
 // the same code in both modes (the podModel interface); each model owns
 // its per-pod state.
 //
+// # Error budgets
+//
+// Every service with a latency or error-rate SLO has an error budget
+// (budget.go): a request is bad if it fails or, with a latency objective
+// {q, T}, takes longer than T; the budget is 1 − q of the requests (and the
+// error-rate objective's own); the summary's SLOBudgetBurn is the bad
+// fraction over the budget, the larger of the two objectives', over the
+// scenario, and WorstWindowBurn the highest over any slo.window. Fluid
+// mode counts a tick's bad requests from the survival function: P(T > T₀)
+// of the stationary queue (the latency table's column, with the timed-out
+// fraction), or P(S > T₀ − wait) while a backlog drains; DES counts them.
+// A pod whose CPU limit runs fewer requests at full speed than it has
+// worker slots is read, in fluid mode, as ⌈x⌉ slots slowed to the limit's
+// throughput (throttledWorkload), as DES's processor sharing serves it.
+//
 // # Searches
 //
 // The searches over runs (tune, sweep) are package capacity's; their
@@ -116,7 +131,8 @@
 //   - warm.go: the warm start; conditions.go the HPA's conditions as the
 //     result writes them.
 //   - traffic.go: the scenario's traffic multiplier per tick, shared between
-//     runs; result.go: the Result and the recorder that fills it.
+//     runs; result.go: the Result and the recorder that fills it; budget.go
+//     the error-budget accounting.
 //   - compare.go: Compare, today's HPAs against proposed ones over every
 //     scenario, measure by measure.
 //   - work.go: EstimateWork and Budget, the cost of a run counted before it

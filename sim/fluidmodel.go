@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"math"
+
+	"github.com/headroom-dev/headroom/model"
 )
 
 // fluidModel is the fluid per-pod model of one service (the package doc
@@ -36,10 +38,38 @@ func newFluidModel(s *service) (*fluidModel, error) {
 		return nil, fmt.Errorf("a pod can serve no request: its CPU limit %.3g cores is at or below its idle CPU", wl.CPULimit)
 	}
 	var err error
-	if m.lat, err = latencyTableFor(*wl, s.sloQuantile, s.timeout); err != nil {
+	if m.lat, err = latencyTableFor(throttledWorkload(*wl), s.sloQuantile, s.timeout, s.sloTarget); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// throttledWorkload is the queue a pod's latency is read from. A running
+// request uses r = cpuPerRequest/E[S] cores at full speed; a CPU limit
+// that runs only x = (limit − idle)/r of them at once, x below the worker
+// slots k, shares itself among the running requests (the CFS quota, as
+// DES mode models it: each of n runs at speed min(1, x/n)). The pod then
+// serves x/E[S] requests per second, not k/E[S], and its requests take
+// longer than their service time. The fluid mode reads that pod as
+// k′ = ⌈x⌉ worker slots of service mean E[S]·k′/x (same cs², same
+// capacity x/E[S]): exact for k′ = 1 (one request at speed x, a single
+// server with the service time stretched by 1/x), and for k′ > 1 a
+// FCFS stand-in for the processor sharing that keeps a short request from
+// waiting behind long ones as ⌈x⌉ parallel servers do. docs/des-and-sweeps.md
+// has the referee's numbers for it. Without a binding limit the workload
+// is unchanged.
+func throttledWorkload(wl model.Workload) model.Workload {
+	if !(wl.CPULimit > 0 && wl.CPUPerRequest > 0) {
+		return wl
+	}
+	x := (wl.CPULimit - wl.CPUIdle) / (wl.CPUPerRequest / wl.ServiceMean)
+	if !(x > 0) || x >= float64(wl.Concurrency) {
+		return wl
+	}
+	k := min(wl.Concurrency, int(math.Ceil(x)))
+	wl.ServiceMean *= float64(k) / x
+	wl.Concurrency = k
+	return wl
 }
 
 func (m *fluidModel) add() { m.backlog.add() }
@@ -180,6 +210,7 @@ func (s *service) throttle(cpu float64) float64 {
 // capacity (drain), weighs in its requests' latency, and returns its CPU
 // and memory use.
 func (m *fluidModel) queuePod(s *service, st *tickStats, t *fluidTick, backlog *float64, p *pod) (cpu, mem float64) {
+	b0 := *backlog
 	served, dropped := m.drain(s, st, t, backlog)
 	b := *backlog
 	weight := t.perPod * t.dt
@@ -192,6 +223,9 @@ func (m *fluidModel) queuePod(s *service, st *tickStats, t *fluidTick, backlog *
 	} else {
 		m.addDrainLatency(s, st, b, weight)
 		st.served += weight - dropped
+		// A request waits for the backlog ahead of it, on average over the
+		// tick the mean of its two ends, before its service starts.
+		st.slow += (weight - dropped) * m.lat.slowAfterWait((b0+b)/2/m.mu)
 		queued, inFlight = b, float64(s.w.Concurrency)+b
 	}
 	st.queue += queued
@@ -263,6 +297,10 @@ func (m *fluidModel) addStationaryLatency(s *service, st *tickStats, t *fluidTic
 	timedOut := pt.timedOut * w
 	st.errors += timedOut
 	st.served += w - timedOut
+	// The requests slower than the target beyond those that timed out.
+	if pt.slow > pt.timedOut {
+		st.slow += (pt.slow - pt.timedOut) * w
+	}
 	st.p50 += math.Min(pt.row[latP50], s.timeout) * w
 	st.p95 += math.Min(pt.row[latP95], s.timeout) * w
 	st.p99 += math.Min(pt.row[latP99], s.timeout) * w

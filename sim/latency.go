@@ -22,6 +22,15 @@ type latencyTable struct {
 	// timedOut is the fraction of requests whose wait leaves less than the
 	// mean service time before the timeout: they time out.
 	timedOut []float64
+	// slow is P(T > target), the fraction of requests slower than the
+	// latency target (0 without one): what the error budget counts.
+	slow []float64
+	// target is the latency target, seconds (0: none); svcSlow[j] is
+	// P(S > target − j·target/(len−1)), the fraction of requests slower
+	// than the target when they wait j·target/(len−1) for a backlog before
+	// their service starts.
+	target  float64
+	svcSlow []float64
 
 	// rho[i] is the load at grid point i and invStep[i] = 1/(rho[i+1] −
 	// rho[i]); start[j] is the last grid point at or below j/len(start), so
@@ -46,9 +55,10 @@ const (
 )
 
 // newLatencyTable evaluates the model on the grid. sloQuantile is the SLO's
-// quantile (0.95 when the service has no latency SLO).
-func newLatencyTable(w model.Workload, sloQuantile, timeout float64) (*latencyTable, error) {
-	t := &latencyTable{du: latencyMaxU / (latencyGridPoints - 1)}
+// quantile (0.95 when the service has no latency SLO) and target its
+// latency target in seconds (0 without one).
+func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*latencyTable, error) {
+	t := &latencyTable{du: latencyMaxU / (latencyGridPoints - 1), target: target}
 	t.rows = make([][5]float64, latencyGridPoints)
 	t.meanWait = make([]float64, latencyGridPoints)
 	t.delayProb = make([]float64, latencyGridPoints)
@@ -71,6 +81,20 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout float64) (*latencyTa
 		t.rho = append(t.rho, rho)
 		pt := point{meanWait: t.meanWait[i], delayProb: t.delayProb[i]}
 		t.timedOut = append(t.timedOut, pt.waitTail(math.Max(timeout-w.ServiceMean, 0)))
+		slow := 0.0
+		if target > 0 {
+			if slow, err = w.PodResponseSurvival(lam, target); err != nil {
+				return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+			}
+		}
+		t.slow = append(t.slow, slow)
+	}
+	if target > 0 {
+		t.svcSlow = make([]float64, svcSlowPoints)
+		for j := range t.svcSlow {
+			d := target * float64(j) / (svcSlowPoints - 1)
+			t.svcSlow[j] = model.ServiceSurvival(1/w.ServiceMean, w.ServiceCS2, target-d)
+		}
 	}
 	t.invStep = make([]float64, len(t.rho))
 	for i := 0; i+1 < len(t.rho); i++ {
@@ -88,6 +112,28 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout float64) (*latencyTa
 	return t, nil
 }
 
+// svcSlowPoints is the resolution of latencyTable.svcSlow.
+const svcSlowPoints = 129
+
+// slowAfterWait is the fraction of requests slower than the target when
+// each waits wait seconds before its service starts, P(S > target − wait):
+// the drain regime's count of slow requests. 0 without a target.
+func (t *latencyTable) slowAfterWait(wait float64) float64 {
+	if t.target <= 0 {
+		return 0
+	}
+	x := wait / t.target * (svcSlowPoints - 1)
+	if !(x < svcSlowPoints-1) {
+		return 1
+	}
+	if x <= 0 {
+		return t.svcSlow[0]
+	}
+	j := int(x)
+	f := x - float64(j)
+	return t.svcSlow[j] + (t.svcSlow[j+1]-t.svcSlow[j])*f
+}
+
 // latencyStartBuckets is the resolution of the lookup from load to grid
 // point.
 const latencyStartBuckets = 4096
@@ -98,6 +144,7 @@ type point struct {
 	meanWait  float64
 	delayProb float64
 	timedOut  float64
+	slow      float64
 }
 
 // at interpolates the stationary state at load rho (clamped to the grid),
@@ -105,10 +152,10 @@ type point struct {
 func (t *latencyTable) at(rho float64) point {
 	n := len(t.rows) - 1
 	if rho <= 0 {
-		return point{t.rows[0], t.meanWait[0], t.delayProb[0], t.timedOut[0]}
+		return point{t.rows[0], t.meanWait[0], t.delayProb[0], t.timedOut[0], t.slow[0]}
 	}
 	if !(rho < t.rho[n]) {
-		return point{t.rows[n], t.meanWait[n], t.delayProb[n], t.timedOut[n]}
+		return point{t.rows[n], t.meanWait[n], t.delayProb[n], t.timedOut[n], t.slow[n]}
 	}
 	i := int(t.start[int(rho*latencyStartBuckets)])
 	for t.rho[i+1] <= rho {
@@ -123,6 +170,7 @@ func (t *latencyTable) at(rho float64) point {
 	p.meanWait = t.meanWait[i] + (t.meanWait[i+1]-t.meanWait[i])*f
 	p.delayProb = t.delayProb[i] + (t.delayProb[i+1]-t.delayProb[i])*f
 	p.timedOut = t.timedOut[i] + (t.timedOut[i+1]-t.timedOut[i])*f
+	p.slow = t.slow[i] + (t.slow[i+1]-t.slow[i])*f
 	return p
 }
 

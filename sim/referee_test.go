@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/headroom-dev/headroom/internal/genplan"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // -referee-long runs the referee's long replications and every NOA scenario in both
@@ -110,11 +113,15 @@ var refereeExpect = map[string]expectation{
 	// A running request needs more CPU than the limit gives it (redis:
 	// 0.75 cores against 250m; postgres: 2.5 requests at full speed against
 	// 20 connections). DES shares the limit among running requests
-	// (processor sharing), so requests slow down; the fluid mode caps the
-	// throughput at the limit but reads latency from the unthrottled
-	// queue. DES is higher, by design.
-	"noa-postgres": {desAbove: true, sameReplicas: 1, why: "CPU limit below one request's CPU rate: DES throttles each request"},
-	"noa-redis":    {desAbove: true, sameReplicas: 1, why: "CPU limit below one request's CPU rate: DES throttles each request"},
+	// (processor sharing); the fluid mode reads the pod as ⌈x⌉ slots at the
+	// limit's throughput (throttledWorkload): exact for redis's one slot,
+	// where the modes agree within 2 % below capacity (+21 % in
+	// daily-growth-2x's overload, where DES's FCFS queue also spends its
+	// capacity on requests whose clients left); for postgres three FCFS
+	// slots stand in for sharing among twenty, and its p95 is 16–21 %
+	// above DES's (the burn within 7 %).
+	"noa-postgres": {p95Tol: 0.25, sameReplicas: 1, why: "⌈x⌉ = 3 FCFS slots for a CPU limit shared by 20 connections"},
+	"noa-redis":    {p95Tol: 0.25, sameReplicas: 1, why: "one slot at the CPU limit's speed; overload: DES goodput collapse"},
 }
 
 // refereeOverride holds the scenario-specific exceptions.
@@ -169,6 +176,154 @@ func TestReferee_FluidAgainstDES_NOA(t *testing.T) {
 			if a.sameReplicas < e.sameReplicas {
 				t.Errorf("%s %s: replicas equal in %.0f%% of windows, want ≥ %.0f%%", sc, a.service, 100*a.sameReplicas, 100*e.sameReplicas)
 			}
+		}
+	}
+}
+
+// burnRow is one service-scenario's error-budget burn in both modes.
+type burnRow struct {
+	scenario, service string
+	fluid             float64
+	des               []float64 // one per seeded replication
+	fluidWorst        float64
+	desWorst          []float64
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+func (r burnRow) desMean() float64 { return mean(r.des) }
+
+// agrees is the referee's bound on the burn: within 15 % of DES's mean, or
+// within 0.05 where the burn is below 0.3.
+func (r burnRow) agrees() bool {
+	d := r.desMean()
+	if math.Max(d, r.fluid) < 0.3 {
+		return math.Abs(r.fluid-d) <= 0.05
+	}
+	return math.Abs(r.fluid-d) <= 0.15*d
+}
+
+func (r burnRow) String() string {
+	rel := math.NaN()
+	if d := r.desMean(); d > 0 {
+		rel = (r.fluid - d) / d
+	}
+	return fmt.Sprintf("| %-16s | %-16s | %8.4f | %8.4f | %+7.1f%% | %8.4f | %8.4f | %v |", r.scenario, r.service, r.fluid, r.desMean(), 100*rel,
+		r.fluidWorst, mean(r.desWorst), r.des)
+}
+
+// burns runs scenario sc of plan p in fluid mode once and in DES mode with
+// the given seeds.
+func burns(t *testing.T, p *scenarios.Plan, sc string, services []string, seeds []int64) []burnRow {
+	fl, err := Run(p, Options{Scenario: sc, Services: services})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]burnRow, len(fl.Services))
+	for i, s := range fl.Services {
+		rows[i] = burnRow{scenario: sc, service: s.Service, fluid: s.Summary.SLOBudgetBurn, fluidWorst: s.Summary.WorstWindowBurn}
+	}
+	for _, seed := range seeds {
+		de, err := Run(p, Options{Scenario: sc, Services: services, Mode: ModeDES, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range de.Services {
+			rows[i].des = append(rows[i].des, s.Summary.SLOBudgetBurn)
+			rows[i].desWorst = append(rows[i].desWorst, s.Summary.WorstWindowBurn)
+		}
+	}
+	return rows
+}
+
+// burnException is a service-scenario where the fluid burn is known to
+// miss the referee's bound, why, and the looser relative bound it is held
+// to instead (docs/des-and-sweeps.md has the numbers).
+type burnException struct {
+	rel float64
+	why string
+}
+
+var burnExceptions = map[[2]string]burnException{
+	// noa-mcp at 2× load settles at 7 pods with a CPU utilisation of
+	// exactly 6/7 of the HPA's target (the plan's cpu.observedPerPod makes
+	// 2× on 7 pods 300m of 500m against 70 %): the fluid HPA computes
+	// ceil(7·60/70) = 6 and scales down; DES's per-pod Poisson noise puts
+	// half the samples at 61 % and the 300 s scale-down stabilisation keeps
+	// the highest recommendation, so most seeds hold 7. The outcome is
+	// bimodal (6 or 7 pods for the last 40 minutes) and no deterministic
+	// run lands on the mean of the two.
+	{"growth-2x", "noa-mcp"}: {rel: 0.30, why: "HPA exactly at a scale-down boundary: DES noise holds 7 pods, fluid goes to 6"},
+	// noa-workers in daily-growth-2x's high window (-referee-long): 14
+	// jobs/s against 12/s on 3 pods and 16/s on 4 (maxReplicas), the HPA
+	// on a lagged queue-depth metric flipping 3 ↔ 4 every 10–15 minutes
+	// with 300–1000 jobs queued; which flips DES makes, and when, follows
+	// its queue's noise. Fluid counts 8.10, DES 6.66–7.10.
+	{"daily-growth-2x", "noa-workers"}: {rel: 0.25, why: "drain at maxReplicas, HPA flipping 3 ↔ 4 on a noisy queue-depth metric"},
+	// Generated plan 1, the 3× spike (-referee-long): during the rise the
+	// HPA's scale-ups land a sync earlier or later from seed to seed (DES
+	// replications 0.84–1.01 for svc-000, 0.19–0.31 for svc-003); a DES
+	// replication that scales at the fluid mode's syncs counts the same bad
+	// requests within 1 % (docs/des-and-sweeps.md).
+	{"sc-2/1", "svc-000"}: {rel: 0.25, why: "3× spike: HPA scale-up timing differs from seed to seed"},
+	{"sc-2/1", "svc-003"}: {rel: 0.25, why: "3× spike: HPA scale-up timing differs from seed to seed"},
+}
+
+// checkBurns holds the rows to the referee's bound, or to their exception's.
+func checkBurns(t *testing.T, rows []burnRow) {
+	t.Helper()
+	for _, r := range rows {
+		e, known := burnExceptions[[2]string{r.scenario, r.service}]
+		t.Logf("%s %s", r, e.why)
+		switch d := r.desMean(); {
+		case r.agrees():
+		case known && math.Abs(r.fluid-d) <= e.rel*d:
+		default:
+			t.Errorf("%s %s: fluid burn %.4g, DES mean %.4g over %d seeds (%v): outside 15%% (0.05 below 0.3)", r.scenario, r.service, r.fluid, d, len(r.des), r.des)
+		}
+	}
+}
+
+// TestReferee_BurnNOA holds the fluid mode's error-budget burn to DES's
+// mean over three seeds on every service of the NOA plan: growth-2x by
+// default, every scenario with -referee-long (minutes).
+func TestReferee_BurnNOA(t *testing.T) {
+	scs := []string{"growth-2x"}
+	if *refereeLong {
+		scs = []string{"growth-2x", "event-spike", "daily", "daily-growth-2x"}
+	}
+	p := noa(t)
+	for _, sc := range scs {
+		checkBurns(t, burns(t, p, sc, nil, []int64{1, 2, 3}))
+	}
+}
+
+// TestReferee_BurnGenerated holds the fluid burn to DES's on small plans
+// from internal/genplan (the generator behind hack/genplan): six
+// services, three plan seeds, the one-hour growth scenario by default and
+// the six-hour 3× spike with -referee-long.
+func TestReferee_BurnGenerated(t *testing.T) {
+	scs := []string{"sc-3"}
+	if *refereeLong {
+		scs = []string{"sc-3", "sc-2"}
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		p, err := scenarios.Parse(fmt.Sprintf("genplan-%d.yaml", seed), []byte(genplan.Generate(6, 4, seed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range scs {
+			rows := burns(t, p, sc, nil, []int64{1, 2, 3})
+			for i := range rows {
+				rows[i].scenario = fmt.Sprintf("%s/%d", sc, seed)
+			}
+			checkBurns(t, rows)
 		}
 	}
 }

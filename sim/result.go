@@ -71,14 +71,35 @@ type Sample struct {
 	Errors float64 `json:"errors"`
 	// ErrorRate is Errors over arrivals.
 	ErrorRate float64 `json:"errorRate"`
+	// Slow counts the requests served in the interval slower than the
+	// latency target (0 without a latency SLO): with Errors, the
+	// interval's bad requests of the error budget.
+	Slow float64 `json:"slow"`
 	// SLOViolated is true when any tick of the interval violated the SLO.
 	SLOViolated bool `json:"sloViolated"`
 }
 
 // Summary is what a reviewer reads first.
 type Summary struct {
+	// SLOBudgetBurn is the error budget the scenario spent: the fraction of
+	// requests that were bad over the fraction the SLO allows (budget.go);
+	// at most 1 meets the SLO over the scenario. With a latency and an
+	// error-rate objective it is the larger of the two burns. 0 without an
+	// SLO.
+	SLOBudgetBurn float64 `json:"sloBudgetBurn"`
+	// WorstWindowBurn is the highest burn over any window of
+	// SLOWindowSeconds (slo.window) in the scenario; the scenario's burn
+	// when it is shorter than the window.
+	WorstWindowBurn  float64 `json:"worstWindowBurn"`
+	SLOWindowSeconds float64 `json:"sloWindowSeconds"`
+	// BadRequests counts the requests that failed or took longer than the
+	// latency target (failed ones only without a latency objective);
+	// BadFraction is BadRequests over Requests.
+	BadRequests float64 `json:"badRequests"`
+	BadFraction float64 `json:"badFraction"`
 	// SLOViolationMinutes is the time the latency quantile exceeded its
-	// target or the error rate its budget.
+	// target or the error rate its budget: a secondary view of the SLO,
+	// each such minute counted whole however many requests it held.
 	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
 	// WorstP95 is the highest per-tick p95 latency of served requests,
 	// seconds (0 when none was served); in DES mode the highest p95 of a
@@ -98,10 +119,12 @@ type Summary struct {
 	// (by their larger share of a node's CPU or memory).
 	PodHours float64 `json:"podHours"`
 	Cost     float64 `json:"cost"`
-	// ScaleEvents counts replica changes; Flaps those that reversed the
-	// previous change within the flap window.
-	ScaleEvents int `json:"scaleEvents"`
-	Flaps       int `json:"flaps"`
+	// ScaleEvents counts replica changes; Flaps those in the opposite
+	// direction of the previous change and within the flap window of it;
+	// ScaleEventsPerHour is ScaleEvents over the scenario's hours.
+	ScaleEvents        int     `json:"scaleEvents"`
+	Flaps              int     `json:"flaps"`
+	ScaleEventsPerHour float64 `json:"scaleEventsPerHour"`
 	// PinnedAtMaxMinutes is the time spent at the HPA's maxReplicas.
 	PinnedAtMaxMinutes float64 `json:"pinnedAtMaxMinutes"`
 	MinReplicas        int32   `json:"minReplicas"`
@@ -142,6 +165,7 @@ type recorder struct {
 	hist *hdrhistogram.Histogram
 
 	sum         Summary
+	budget      budget
 	violStart   time.Duration
 	inViolation bool
 	// Run-long CPU utilisation of Ready pods, for the summary's mean.
@@ -159,6 +183,7 @@ type interval struct {
 	p50w, p95w, p99w float64
 	served           float64
 	queueSum, errs   float64
+	slow             float64
 	violated         bool
 }
 
@@ -171,6 +196,9 @@ type tickStats struct {
 	cpuUtil, memUtil         float64
 	ready                    int
 	violated                 bool
+	// slow counts the requests served this tick slower than the latency
+	// target (0 without one): with errors, the error budget's bad requests.
+	slow float64
 	// byCount: the latency verdict comes from overSLO, the fraction of the
 	// last minute's completed requests slower than the target (DES),
 	// instead of pSLO.
@@ -184,6 +212,7 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 	c.lamSum += s.lambda
 	c.arrivals += s.arrivals
 	c.errs += s.errors
+	c.slow += s.slow
 	c.queueSum += s.queue
 	if s.ready > 0 {
 		c.cpuSum += s.cpuUtil
@@ -202,6 +231,7 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 	r.sum.Requests += s.arrivals
 	r.sum.Served += s.served
 	r.sum.Errors += s.errors
+	r.budget.add(budgetTick{requests: s.arrivals, bad: s.errors + s.slow, errors: s.errors})
 	if s.violated {
 		c.violated = true
 		r.sum.SLOViolationMinutes += tick.Minutes()
@@ -218,7 +248,7 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, hpaMetrics []float64) {
 	c := &r.cur
 	s := Sample{T: scenarios.Seconds(now), Desired: desired, Ready: ready, Pending: pending, P50: -1, P95: -1, P99: -1,
-		SLOViolated: c.violated, Errors: c.errs}
+		SLOViolated: c.violated, Errors: c.errs, Slow: c.slow}
 	if c.ticks > 0 {
 		s.Lambda = c.lamSum / float64(c.ticks)
 		s.Queue = c.queueSum / float64(c.ticks)

@@ -23,8 +23,9 @@ type Options struct {
 	Seed int64
 	// SampleEvery is the series resolution. Default 1m.
 	SampleEvery time.Duration
-	// FlapWindow: a scale event reversing the previous one within this time
-	// is a flap. Default 5m.
+	// FlapWindow: a scale event in the opposite direction of the previous
+	// one, at most this long after it, is a flap. Default 10m; negative is
+	// an error.
 	FlapWindow time.Duration
 	// HPA replaces a service's HPA spec (by service name), for comparing a
 	// proposed autoscaler with today's.
@@ -60,7 +61,7 @@ type Options struct {
 
 const (
 	defaultSampleEvery = time.Minute
-	defaultFlapWindow  = 5 * time.Minute
+	defaultFlapWindow  = 10 * time.Minute
 	caScanInterval     = 10 * time.Second
 	day                = 24 * time.Hour
 	// prehistory is how long before t = 0 the initial pods started, so that
@@ -96,6 +97,9 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	}
 	if opts.SampleEvery == 0 {
 		opts.SampleEvery = defaultSampleEvery
+	}
+	if opts.FlapWindow < 0 {
+		return nil, fmt.Errorf("flap window %s must be positive", opts.FlapWindow)
 	}
 	if opts.FlapWindow == 0 {
 		opts.FlapWindow = defaultFlapWindow
@@ -234,6 +238,11 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	}
 	s.lambda = opts.Traffic.multipliers(sc, seed, w.tick)
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
+	latencyBudget := 0.0
+	if s.sloTarget > 0 {
+		latencyBudget = 1 - s.sloQuantile
+	}
+	s.rec.budget = newBudget(latencyBudget, s.errorBudget, spec.SLO.BudgetWindow(), w.tick)
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
 	if opts.Mode == ModeDES {
@@ -312,8 +321,8 @@ func (s *service) compileSources(w *World) error {
 // evaluates hundreds of HPA candidates against one service).
 var latencyCache = newTableCache()
 
-func latencyTableFor(wl model.Workload, q, timeout float64) (*latencyTable, error) {
-	return latencyCache.get(wl, q, timeout)
+func latencyTableFor(wl model.Workload, q, timeout, target float64) (*latencyTable, error) {
+	return latencyCache.get(wl, q, timeout, target)
 }
 
 func (w *World) newPod(s *service) *pod {

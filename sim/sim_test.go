@@ -158,6 +158,21 @@ func BenchmarkRun7Days(b *testing.B) {
 	}
 }
 
+// BenchmarkRun7DaysSLO is BenchmarkRun7Days with a latency and an
+// error-rate SLO on the service, so the error-budget accounting (the bad
+// fraction per tick and the sliding slo.window) runs on every tick.
+func BenchmarkRun7DaysSLO(b *testing.B) {
+	p := diurnalPlan(b, 7)
+	p.Services[0].SLO = scenarios.SLO{Latency: &scenarios.LatencySLO{Quantile: 0.95, Target: scenarios.Duration(500 * time.Millisecond)}, ErrorRate: ptrRatio(0.01)}
+	for b.Loop() {
+		if _, err := Run(p, Options{Scenario: "flat"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func ptrRatio(r scenarios.Ratio) *scenarios.Ratio { return &r }
+
 func BenchmarkRun90Days(b *testing.B) {
 	p := diurnalPlan(b, 90)
 	for b.Loop() {

@@ -542,14 +542,16 @@ func usageRatio(m *autoscalingv2.MetricSpec, mp *hpa.MetricProposal) float64 {
 	return -1
 }
 
-// event records a scale event for the flap count.
+// event records a scale event for the flap count: a flap is a scale event
+// in the opposite direction of the previous one and at most window after it
+// (3 → 4 → 3 is one flap, 3 → 4 → 3 → 4 two).
 func (r *recorder) event(now time.Duration, from, to int32, window time.Duration) {
 	dir := int32(1)
 	if to < from {
 		dir = -1
 	}
 	r.sum.ScaleEvents++
-	if r.lastDir != 0 && dir != r.lastDir && now-r.lastEventAt < window {
+	if r.lastDir != 0 && dir != r.lastDir && now-r.lastEventAt <= window {
 		r.sum.Flaps++
 	}
 	r.lastDir, r.lastEventAt = dir, now
@@ -609,6 +611,10 @@ func (w *World) result() *Result {
 		}
 		if r.cpuTimeTicks > 0 {
 			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTicks
+		}
+		r.budget.summarise(&r.sum)
+		if h := w.now.Hours(); h > 0 {
+			r.sum.ScaleEventsPerHour = float64(r.sum.ScaleEvents) / h
 		}
 		sr := ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series}
 		if s.hpa != nil {

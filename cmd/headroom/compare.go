@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -21,6 +22,8 @@ type compareOptions struct {
 	MaxWork   float64
 	ColdStart bool
 	Output    string
+	// FlapWindow is --flap-window.
+	FlapWindow time.Duration
 
 	plan     *scenarios.Plan
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
@@ -37,10 +40,12 @@ func newCompareCmd(streams ioStreams) *cobra.Command {
 		Long: `Simulate every scenario twice, once with each service's HPA as the plan has it and once
 with the HorizontalPodAutoscaler manifests in --hpa (autoscaling/v2, as kubectl prints them; several
 may be separated by ---; each is matched to the service whose workload its scaleTargetRef names),
-and compare them measure by measure: SLO-violation minutes, worst p95, errors, longest violation,
-pod-hours, cost, scale events, flaps and time at maxReplicas.
+and compare them measure by measure: the SLO's error-budget burn over the scenario and over its
+worst slo.window, SLO-violation minutes, worst p95, errors, longest violation, pod-hours, cost,
+scale events, flaps (within --flap-window) and time at maxReplicas.
 
-Exits 3 when the proposal spends more minutes in SLO violation than today's HPA in any scenario.`,
+Exits 3 when, in any scenario, the proposal spends more than its error budget (burn above 1 over
+the scenario or its worst window) and more of it than today's HPA.`,
 		Example: `  # Would a 60 % CPU target with a faster scale-up have held the SLO?
   headroom compare -f scenarios/examples/noa.yaml --hpa proposed-hpa.yaml`,
 		Args: cobra.NoArgs,
@@ -52,12 +57,16 @@ Exits 3 when the proposal spends more minutes in SLO violation than today's HPA 
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
+	bindFlapWindow(f, &o.FlapWindow)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *compareOptions) Validate() error {
+	if err := validateFlapWindow(o.FlapWindow); err != nil {
+		return err
+	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
 		return err
 	}
@@ -118,7 +127,7 @@ func (o *compareOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
-	cs, err := sim.Compare(cmd.Context(), o.plan, o.proposed, o.Seed)
+	cs, err := sim.Compare(cmd.Context(), o.plan, o.proposed, sim.Options{Seed: o.Seed, FlapWindow: o.FlapWindow})
 	if err != nil {
 		return err
 	}
@@ -135,11 +144,12 @@ func (o *compareOptions) Run(cmd *cobra.Command) error {
 	var lost []string
 	for _, c := range cs {
 		if c.LosesSLO() {
-			lost = append(lost, fmt.Sprintf("%s in %s: %.1f → %.1f SLO-violation minutes", c.Service, c.Scenario, c.Current.SLOViolationMinutes, c.Proposed.SLOViolationMinutes))
+			lost = append(lost, fmt.Sprintf("%s in %s: error-budget burn %.2f → %.2f, worst window %.2f → %.2f", c.Service, c.Scenario,
+				c.Current.SLOBudgetBurn, c.Proposed.SLOBudgetBurn, c.Current.WorstWindowBurn, c.Proposed.WorstWindowBurn))
 		}
 	}
 	if len(lost) > 0 {
-		return &checkFailedError{msg: "the proposal loses SLO minutes\n  " + strings.Join(capLines(lost, 10), "\n  ")}
+		return &checkFailedError{msg: "the proposal spends more than its error budget, and more than today's HPA\n  " + strings.Join(capLines(lost, 10), "\n  ")}
 	}
 	return nil
 }
@@ -159,7 +169,7 @@ func printComparison(w io.Writer, cs []sim.Comparison) {
 	}
 	better, worse := 0, 0
 	for _, c := range cs {
-		switch c.Measures[0].Verdict { // SLO-violation minutes
+		switch c.Measures[0].Verdict { // SLO budget burn
 		case "better":
 			better++
 		case "worse":

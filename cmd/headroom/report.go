@@ -29,6 +29,7 @@ type reportOptions struct {
 	Seed         int64
 	MaxWork      float64
 	ColdStart    bool
+	FlapWindow   time.Duration
 	Series       bool
 	KubectlImage string
 	Plots        string
@@ -110,6 +111,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
+	bindFlapWindow(f, &o.FlapWindow)
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
@@ -128,6 +130,9 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 
 // Validate checks the flags.
 func (o *reportOptions) Validate() error {
+	if err := validateFlapWindow(o.FlapWindow); err != nil {
+		return err
+	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
 		return err
 	}
@@ -247,7 +252,8 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	ropts := review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
 		Version: currentVersion().Version, Progress: progress, Series: o.Series, Plots: plots,
-		Backtest: o.backtest,
+		Backtest:   o.backtest,
+		FlapWindow: o.FlapWindow,
 	}
 	w, err := review.EstimateWork(o.plan, ropts)
 	if err != nil {
@@ -293,14 +299,15 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	default:
 		fmt.Fprintf(o.streams.Out, "%s\n\n", rev.Summary.Verdict)
 		tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
+		fmt.Fprintln(tw, "SERVICE\tSCENARIOS AT RISK\tBURN TODAY\tBURN PROPOSED\tSLO-MIN TODAY\tSLO-MIN PROPOSED\tCHANGES")
 		for _, r := range rev.Rows {
 			risk := "-"
 			if len(r.AtRisk) > 0 {
 				risk = strings.Join(r.AtRisk, ",")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%d\n", r.Service, risk, r.Today, r.Proposed, r.Changes)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%d\n", r.Service, risk, formatBurn(r.BurnToday), formatBurn(r.BurnProposed), r.Today, r.Proposed, r.Changes)
 		}
+		fmt.Fprintln(tw, "BURN: the highest error-budget burn over a scenario or its worst slo.window (above 1 breaks the SLO).")
 		tw.Flush()
 		fmt.Fprintln(o.streams.Out)
 		fmt.Fprintf(o.streams.Out, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",

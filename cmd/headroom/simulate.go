@@ -29,6 +29,7 @@ type simulateOptions struct {
 	ServiceTime []string
 	MaxWork     float64
 	ColdStart   bool
+	FlapWindow  time.Duration
 
 	plan         *scenarios.Plan
 	mode         sim.Mode
@@ -89,11 +90,15 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.StringArrayVar(&o.ServiceTime, "service-time", nil, "DES service-time distribution, SERVICE=exponential|gamma|lognormal|deterministic|empirical:FILE (repeatable)")
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
+	bindFlapWindow(f, &o.FlapWindow)
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *simulateOptions) Validate() error {
+	if err := validateFlapWindow(o.FlapWindow); err != nil {
+		return err
+	}
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan to simulate (try scenarios/examples/noa.yaml)")
 	}
@@ -219,7 +224,7 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 			}
 		}
 		runs = append(runs, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
-			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes})
+			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes, FlapWindow: o.FlapWindow})
 	}
 	if err := checkWork(o.plan, runs, 1, o.MaxWork, true); err != nil {
 		return err
@@ -249,13 +254,14 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 	var bad []string
 	for _, r := range results {
 		for _, s := range r.Services {
-			if s.Summary.SLOViolationMinutes > 0 {
-				bad = append(bad, fmt.Sprintf("%s in %s: %.1f SLO-violation minutes", s.Service, r.Scenario, s.Summary.SLOViolationMinutes))
+			if m := &s.Summary; m.SLOBudgetBurn > 1 || m.WorstWindowBurn > 1 {
+				bad = append(bad, fmt.Sprintf("%s in %s: error-budget burn %.2f, worst %s window %.2f (%.1f SLO-violation minutes)",
+					s.Service, r.Scenario, m.SLOBudgetBurn, shortDuration(time.Duration(m.SLOWindowSeconds*float64(time.Second))), m.WorstWindowBurn, m.SLOViolationMinutes))
 			}
 		}
 	}
 	if len(bad) > 0 {
-		return &checkFailedError{msg: fmt.Sprintf("%d service run(s) violated their SLO\n  %s", len(bad), strings.Join(capLines(bad, 10), "\n  "))}
+		return &checkFailedError{msg: fmt.Sprintf("%d service run(s) spent more than their error budget\n  %s", len(bad), strings.Join(capLines(bad, 10), "\n  "))}
 	}
 	return nil
 }
@@ -271,15 +277,16 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 		}
 		fmt.Fprintf(w, "SCENARIO %s (%s, seed %d%s)\n", r.Scenario, r.Duration, r.Seed, mode)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVICE\tSLO-MIN\tWORST P95\tERRORS\tLONGEST\tREPLICAS\tEVENTS\tFLAPS\tAT MAX\tPOD-H\tCOST")
+		fmt.Fprintln(tw, "SERVICE\tBURN\tWORST WIN\tBAD\tSLO-MIN\tWORST P95\tERRORS\tLONGEST\tREPLICAS\tEVENTS\tFLAPS\tAT MAX\tPOD-H\tCOST")
 		for _, s := range r.Services {
 			m := s.Summary
 			worst := "—"
 			if m.Served > 0 {
 				worst = formatSeconds(m.WorstP95)
 			}
-			fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
-				s.Service, m.SLOViolationMinutes, worst, m.ErrorPercent,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
+				s.Service, formatBurn(m.SLOBudgetBurn), formatBurn(m.WorstWindowBurn), formatPercent(m.BadFraction),
+				m.SLOViolationMinutes, worst, m.ErrorPercent,
 				shortDuration(m.LongestViolation.D()), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
 				m.PinnedAtMaxMinutes, m.PodHours, formatMoney(m.Cost))
 		}
@@ -289,8 +296,11 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 			c.PeakNodes, c.NodeType, c.Added, c.Removed, c.NodeHours, formatMoney(c.Cost), shortDuration(c.Unplaced.D()))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "SLO-MIN: minutes with the latency quantile above target or errors above budget; LONGEST: the")
-	fmt.Fprintln(w, "longest continuous violation; AT MAX: time at the HPA's maxReplicas; COST: the pods' share of nodes.")
+	fmt.Fprintln(w, "BURN: bad requests (failed, or slower than the latency target) over the SLO's error budget, over")
+	fmt.Fprintln(w, "the scenario (≤ 1 holds the SLO); WORST WIN: the highest burn over any slo.window (default 1h); BAD:")
+	fmt.Fprintln(w, "bad requests of all. SLO-MIN: minutes with the latency quantile above target or errors above budget;")
+	fmt.Fprintln(w, "LONGEST: the longest continuous violation; EVENTS, FLAPS: scale events, and those reversing the previous")
+	fmt.Fprintln(w, "one within --flap-window; AT MAX: time at the HPA's maxReplicas; COST: the pods' share of nodes.")
 }
 
 // shortDuration prints whole seconds without zero units: 8m40s, 2h, 1h0m5s.

@@ -12,9 +12,11 @@
 //   - requests are spread over the Ready pods with random per-pod weights
 //     every minute (load-balancing noise), and each pod's CPU follows its
 //     share;
-//   - the latency histogram of a minute is a log-normal through the DES
-//     minute's p50 and p95, counted into the buckets (the DES reports
-//     quantiles, not every request's time);
+//   - the latency histogram of a minute has the DES minute's exact count
+//     of requests slower than the SLO target at the target's bucket, and
+//     the shape of a log-normal through the DES minute's p50 and p95 on
+//     either side of it (the DES reports that count and quantiles, not
+//     every request's time);
 //   - pods are created when the DES's pod count rises and removed, newest
 //     first, when it falls; each gets a creation time and a Ready time its
 //     start-up delay later (with ±5 % jitter), as kube-state-metrics'
@@ -116,8 +118,10 @@ type world struct {
 	live    []*pod
 	startup float64
 	request float64
-	idle    float64
-	series  map[string]*family
+	// target is the latency SLO's target, seconds (+Inf without one).
+	target float64
+	idle   float64
+	series map[string]*family
 	// restartAt is when the oldest pod restarts; gapFrom..gapTo the
 	// kube-state-metrics outage.
 	restartAt, gapFrom, gapTo time.Time
@@ -127,6 +131,10 @@ type world struct {
 func newWorld(svc *scenarios.Service, start time.Time, seed uint64) *world {
 	w := &world{svc: svc, start: start, rng: rand.New(rand.NewPCG(seed, 1)), series: map[string]*family{}}
 	w.startup = svc.Startup.Total().Seconds()
+	w.target = math.Inf(1)
+	if l := svc.SLO.Latency; l != nil {
+		w.target = l.Target.Seconds()
+	}
 	w.request = float64(svc.Resources.Requests.Cpu().MilliValue()) / 1000
 	if svc.CPU.Idle != nil {
 		w.idle = scenarios.Cores(*svc.CPU.Idle)
@@ -205,7 +213,25 @@ func (w *world) account(s, prev sim.Sample, serving []*pod) {
 	}
 	mu, sigma := math.Log(p50), (math.Log(p95)-math.Log(p50))/1.6448536269514722
 	mean := math.Exp(mu + sigma*sigma/2)
-	cdf := func(x float64) float64 { return 0.5 * math.Erfc(-(math.Log(x)-mu)/(sigma*math.Sqrt2)) }
+	logn := func(x float64) float64 { return 0.5 * math.Erfc(-(math.Log(x)-mu)/(sigma*math.Sqrt2)) }
+	// The log-normal's mass below and above the target, rescaled so the
+	// target's bucket holds exactly the DES's share of fast requests.
+	fast := 1.0
+	if served > 0 {
+		fast = math.Max(0, math.Min(1, 1-s.Slow/served))
+	}
+	at := logn(w.target)
+	cdf := func(x float64) float64 {
+		switch {
+		case x <= w.target && at > 0:
+			return fast * logn(x) / at
+		case x <= w.target:
+			return fast
+		case at < 1:
+			return fast + (1-fast)*(logn(x)-at)/(1-at)
+		}
+		return 1
+	}
 	// CPU of all Ready pods over the minute, from the DES's utilisation.
 	cores := s.CPUUtilisation * w.request * float64(s.Ready)
 	weights := make([]float64, len(serving))

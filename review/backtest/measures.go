@@ -189,20 +189,23 @@ func (m *measured) budget(spec *scenarios.Service, o *Observed, res *sim.Service
 	if total > 0 && budget > 0 {
 		m.rec.ObservedBudgetBurn = ptr(bad / total / budget)
 	}
-	if b, ok := simulatedBurn(res); ok {
+	if b, ok := simulatedBurn(res, budget); ok {
 		m.rec.SimulatedBudgetBurn = &b
 	} else {
-		m.burnNote = "the simulator does not report a bad fraction in this build, so only the observed burn is shown"
+		m.burnNote = "the replay served no requests, so only the observed burn is shown"
 	}
 }
 
-// simulatedBurn is the replay's error-budget burn. The simulator's summary
-// carries request, served and error counts and per-sample quantiles, but
-// not the share of requests slower than the target, which the burn needs;
-// it reports no burn until the summary carries one.
-func simulatedBurn(res *sim.ServiceResult) (float64, bool) {
-	_ = res
-	return 0, false
+// simulatedBurn is the replay's burn of the latency objective's budget:
+// its bad fraction (requests that failed or were slower than the target,
+// sim.Summary.BadFraction) over 1 − quantile — the same measure as the
+// observed burn, not the summary's SLOBudgetBurn, which also weighs the
+// error-rate objective.
+func simulatedBurn(res *sim.ServiceResult, budget float64) (float64, bool) {
+	if res.Summary.Requests <= 0 || budget <= 0 {
+		return 0, false
+	}
+	return res.Summary.BadFraction / budget, true
 }
 
 // smoothCPU averages the simulated CPU utilisation over the trailing

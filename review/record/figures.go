@@ -27,13 +27,13 @@ func (r *Review) Shows(service, scenario string) bool {
 }
 
 // WorstOnly accepts, for each service at risk, the scenario where it is
-// worst (the most SLO-violation minutes, else the first at risk) and its
+// worst (the highest error-budget burn, else the first at risk) and its
 // capacity curve: the figures a review of a large plan needs.
 func (r *Review) WorstOnly(service, scenario string) bool {
 	worst, most := "", -1.0
 	for _, risk := range r.Summary.Risks {
-		if risk.Service == service && risk.Minutes > most {
-			worst, most = risk.Scenario, risk.Minutes
+		if risk.Service == service && risk.Burn > most {
+			worst, most = risk.Scenario, risk.Burn
 		}
 	}
 	return worst != "" && (scenario == "" || scenario == worst)
@@ -68,9 +68,13 @@ type RateMark struct {
 type ServiceRow struct {
 	Service string
 	// AtRisk names the scenarios in which the service is at risk: it
-	// violates its SLO in the simulation with today's settings, or its
-	// sizing is not ok.
+	// spends more than its error budget in the simulation with today's
+	// settings, or its sizing is not ok.
 	AtRisk []string
+	// BurnToday and BurnProposed are its highest error-budget burn (over a
+	// scenario or its worst window) over the scenarios, with today's
+	// settings and with the proposal (today's where nothing is proposed).
+	BurnToday, BurnProposed float64
 	// Today and Proposed are its SLO-violation minutes summed over the
 	// scenarios, with today's settings and with the proposal (today's
 	// where nothing is proposed).

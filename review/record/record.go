@@ -75,13 +75,19 @@ type Summary struct {
 type Risk struct {
 	Service  string `json:"service"`
 	Scenario string `json:"scenario"`
-	// Severity is "high" (the simulation violates the SLO) or "medium"
-	// (the peak needs more than the HPA may scale to, or the SLO is tight
-	// but held).
+	// Severity is "high" (the simulation spends more than the SLO's error
+	// budget: burn above 1 over the scenario or its worst slo.window) or
+	// "medium" (the peak needs more than the HPA may scale to, or the SLO
+	// is tight but held).
 	Severity string `json:"severity"`
 	// When is the UTC time of day the trouble starts.
 	When string `json:"when"`
 	What string `json:"what"`
+	// Burn and ProposedBurn are the larger of the scenario's and the worst
+	// window's error-budget burn with today's settings and with the
+	// proposal (nil without one).
+	Burn         float64  `json:"sloBudgetBurn"`
+	ProposedBurn *float64 `json:"proposedSloBudgetBurn,omitempty"`
 	// Minutes and ProposedMinutes are the SLO-violation minutes simulated
 	// with today's settings and with the proposal (nil without one).
 	Minutes         float64  `json:"sloMinutes"`

@@ -104,6 +104,8 @@ type Sample struct {
 	Errors float64 `json:"errors"`
 	// ErrorRate is Errors over arrivals.
 	ErrorRate float64 `json:"errorRate"`
+	// Slow counts the requests served slower than the latency target.
+	Slow float64 `json:"slow"`
 	// SLOViolated is true when any tick of the interval violated the SLO.
 	SLOViolated bool `json:"sloViolated"`
 }
@@ -111,8 +113,21 @@ type Sample struct {
 // RunSummary is what a reviewer reads first of a run (sim.Summary, field
 // for field).
 type RunSummary struct {
+	// SLOBudgetBurn is the error budget the scenario spent: bad requests
+	// (failed, or slower than the latency target) over the fraction the SLO
+	// allows; at most 1 meets the SLO. With a latency and an error-rate
+	// objective, the larger of the two burns; 0 without an SLO.
+	SLOBudgetBurn float64 `json:"sloBudgetBurn"`
+	// WorstWindowBurn is the highest burn over any window of
+	// SLOWindowSeconds (slo.window).
+	WorstWindowBurn  float64 `json:"worstWindowBurn"`
+	SLOWindowSeconds float64 `json:"sloWindowSeconds"`
+	// BadRequests counts the requests that failed or took longer than the
+	// latency target; BadFraction is BadRequests over Requests.
+	BadRequests float64 `json:"badRequests"`
+	BadFraction float64 `json:"badFraction"`
 	// SLOViolationMinutes is the time the latency quantile exceeded its
-	// target or the error rate its budget.
+	// target or the error rate its budget (a secondary view).
 	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
 	// WorstP95 is the highest per-tick p95 latency of served requests,
 	// seconds (0 when none was served); in DES mode the highest p95 of a
@@ -132,10 +147,12 @@ type RunSummary struct {
 	// (by their larger share of a node's CPU or memory).
 	PodHours float64 `json:"podHours"`
 	Cost     float64 `json:"cost"`
-	// ScaleEvents counts replica changes; Flaps those that reversed the
-	// previous change within the flap window.
-	ScaleEvents int `json:"scaleEvents"`
-	Flaps       int `json:"flaps"`
+	// ScaleEvents counts replica changes; Flaps those in the opposite
+	// direction of the previous change and within the flap window of it;
+	// ScaleEventsPerHour is ScaleEvents over the scenario's hours.
+	ScaleEvents        int     `json:"scaleEvents"`
+	Flaps              int     `json:"flaps"`
+	ScaleEventsPerHour float64 `json:"scaleEventsPerHour"`
 	// PinnedAtMaxMinutes is the time spent at the HPA's maxReplicas.
 	PinnedAtMaxMinutes float64 `json:"pinnedAtMaxMinutes"`
 	MinReplicas        int32   `json:"minReplicas"`
@@ -143,6 +160,14 @@ type RunSummary struct {
 	// MeanCPUUtilisation is the time-averaged CPU use over request of Ready pods.
 	MeanCPUUtilisation float64 `json:"meanCpuUtilization"`
 }
+
+// OverBudget reports whether the run spent more than the SLO's error
+// budget: a burn above 1 over the scenario or over its worst window. It is
+// the review's "at risk" verdict on a simulation.
+func (s *RunSummary) OverBudget() bool { return s.SLOBudgetBurn > 1 || s.WorstWindowBurn > 1 }
+
+// WorstBurn is the larger of the scenario's and the worst window's burn.
+func (s *RunSummary) WorstBurn() float64 { return max(s.SLOBudgetBurn, s.WorstWindowBurn) }
 
 // NodeSample is the cluster at the end of one sample interval
 // (sim.NodeSample, field for field).

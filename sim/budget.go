@@ -1,0 +1,142 @@
+package sim
+
+import "time"
+
+// This file is the error-budget accounting of a service's SLO (Beyer et
+// al., "Site Reliability Engineering", O'Reilly 2016, ch. 4 "Service Level
+// Objectives", and "The Site Reliability Workbook", 2018, ch. 5 "Alerting
+// on SLOs", which defines the burn rate). A latency SLO {quantile q,
+// target T} allows a fraction 1 − q of the requests to be bad: failed
+// (timed out, dropped, no Ready pod, lost with a deleted pod) or slower
+// than T. An error-rate SLO e allows a fraction e to fail. The burn of an
+// objective is its bad fraction over its budget: 1 spends the budget
+// exactly, above 1 breaks the SLO. A service with both objectives must
+// meet both, so its burn is the larger of the two (the budget of the
+// stricter); a service with neither burns nothing.
+//
+// Fluid mode counts as bad, per tick, its failed requests plus the served
+// ones slower than T by the response-time survival function (the
+// stationary queue's P(T > target) in the latency table, or the
+// service-time survival after the backlog's wait while a pod drains); DES
+// mode counts its requests. Both weigh each tick by its arrivals.
+
+// budgetTick is one tick's requests (arrivals), bad requests (failed or
+// slower than the target) and failed requests.
+type budgetTick struct{ requests, bad, errors float64 }
+
+// budget accumulates a service's error budget over the run and over a
+// sliding window of slo.window.
+type budget struct {
+	// latency is the latency objective's budget 1 − q, errors the error-rate
+	// objective's; 0 where the SLO has no such objective.
+	latency, errors float64
+	// invLatency and invErrors are their reciprocals (0 without).
+	invLatency, invErrors float64
+	window                time.Duration
+
+	total budgetTick
+	// ring holds the last window's ticks and sum their sum; sum is
+	// recomputed from the ring at every wrap, so rounding cannot drift.
+	ring  []budgetTick
+	pos   int
+	full  bool
+	sum   budgetTick
+	worst float64
+}
+
+func newBudget(latency, errors float64, window, tick time.Duration) budget {
+	b := budget{latency: latency, errors: errors, window: window}
+	if latency > 0 {
+		b.invLatency = 1 / latency
+	}
+	if errors > 0 {
+		b.invErrors = 1 / errors
+	}
+	if b.active() {
+		b.ring = make([]budgetTick, max(1, int((window+tick/2)/tick)))
+	}
+	return b
+}
+
+// active reports whether the service has an objective to burn.
+func (b *budget) active() bool { return b.latency > 0 || b.errors > 0 }
+
+// burn is the larger objective's burn of the requests in t (0 when none
+// arrived). DES counts a request that times out when its client gives up
+// or it completes, up to a timeout after it arrived, so a window can count
+// more bad requests than arrived in it; they are capped at the arrivals.
+func (b *budget) burn(t budgetTick) float64 {
+	if !(t.requests > 0) {
+		return 0
+	}
+	out := 0.0
+	if b.latency > 0 {
+		out = min(t.bad, t.requests) / (t.requests * b.latency)
+	}
+	if b.errors > 0 {
+		out = max(out, min(t.errors, t.requests)/(t.requests*b.errors))
+	}
+	return out
+}
+
+// add counts one tick. The worst window is compared without a division:
+// a window's burn is x/requests with x the larger objective's bad count
+// over its budget, and it beats the worst so far when x > worst·requests.
+func (b *budget) add(t budgetTick) {
+	if b.ring == nil {
+		return
+	}
+	b.total.requests += t.requests
+	b.total.bad += t.bad
+	b.total.errors += t.errors
+	old := &b.ring[b.pos]
+	b.sum.requests += t.requests - old.requests
+	b.sum.bad += t.bad - old.bad
+	b.sum.errors += t.errors - old.errors
+	*old = t
+	if b.pos++; b.pos == len(b.ring) {
+		b.wrap()
+	}
+	if b.full && b.sum.requests > 0 {
+		x := 0.0
+		if b.latency > 0 {
+			x = min(b.sum.bad, b.sum.requests) * b.invLatency
+		}
+		if b.errors > 0 {
+			x = max(x, min(b.sum.errors, b.sum.requests)*b.invErrors)
+		}
+		if x > b.worst*b.sum.requests {
+			b.worst = x / b.sum.requests
+		}
+	}
+}
+
+// wrap starts the ring over and recomputes its sum, so that rounding in
+// the running sums cannot drift over a long run.
+func (b *budget) wrap() {
+	b.pos, b.full = 0, true
+	b.sum = budgetTick{}
+	for _, x := range b.ring {
+		b.sum.requests += x.requests
+		b.sum.bad += x.bad
+		b.sum.errors += x.errors
+	}
+}
+
+// summarise writes the budget's figures into the summary.
+func (b *budget) summarise(sum *Summary) {
+	sum.SLOWindowSeconds = b.window.Seconds()
+	if !b.active() {
+		return
+	}
+	sum.BadRequests = b.total.bad
+	if b.total.requests > 0 {
+		sum.BadFraction = b.total.bad / b.total.requests
+	}
+	sum.SLOBudgetBurn = b.burn(b.total)
+	sum.WorstWindowBurn = b.worst
+	if !b.full {
+		// A scenario shorter than the window is judged over what there is.
+		sum.WorstWindowBurn = sum.SLOBudgetBurn
+	}
+}

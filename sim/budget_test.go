@@ -1,0 +1,167 @@
+package sim
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFlaps_NOAWorkers: in daily-growth-2x's high window noa-workers goes
+// 3 → 4 → 3 every ten to fifteen minutes for eight hours. Each reversal
+// within the 10-minute flap window is a flap: tens of them, where the old
+// rule (5 minutes) counted almost none.
+func TestFlaps_NOAWorkers(t *testing.T) {
+	p := noa(t)
+	run := func(window time.Duration) Summary {
+		r, err := Run(p, Options{Scenario: "daily-growth-2x", Services: []string{"noa-workers"}, FlapWindow: window})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Services[0].Summary
+	}
+	s := run(0)
+	t.Logf("scale events %d, flaps %d, %.2f events per hour", s.ScaleEvents, s.Flaps, s.ScaleEventsPerHour)
+	if s.Flaps < 20 || s.Flaps >= s.ScaleEvents {
+		t.Errorf("flaps %d of %d scale events, want tens (at least 20) and fewer than the events", s.Flaps, s.ScaleEvents)
+	}
+	if want := float64(s.ScaleEvents) / 24; math.Abs(s.ScaleEventsPerHour-want) > 1e-12 {
+		t.Errorf("scale events per hour %g, want %g", s.ScaleEventsPerHour, want)
+	}
+	if short := run(5 * time.Minute); short.Flaps >= s.Flaps/4 {
+		t.Errorf("with a 5m window %d flaps, want far fewer than the %d of 10m", short.Flaps, s.Flaps)
+	}
+}
+
+func TestRecorderEvent_Flaps(t *testing.T) {
+	m := time.Minute
+	tests := []struct {
+		name  string
+		at    []time.Duration
+		to    []int32
+		flaps int
+	}{
+		{"up down within window", []time.Duration{0, 6 * m}, []int32{4, 3}, 1},
+		{"up down after window", []time.Duration{0, 11 * m}, []int32{4, 3}, 0},
+		{"exactly at the window", []time.Duration{0, 10 * m}, []int32{4, 3}, 1},
+		{"up up", []time.Duration{0, m}, []int32{4, 5}, 0},
+		{"3 4 3 4 3", []time.Duration{0, 9 * m, 14 * m, 23 * m}, []int32{4, 3, 4, 3}, 3},
+		{"up up down", []time.Duration{0, m, 2 * m}, []int32{4, 5, 4}, 1},
+	}
+	for _, tc := range tests {
+		var r recorder
+		from := int32(3)
+		for i, at := range tc.at {
+			r.event(at, from, tc.to[i], 10*m)
+			from = tc.to[i]
+		}
+		if r.sum.Flaps != tc.flaps || r.sum.ScaleEvents != len(tc.at) {
+			t.Errorf("%s: %d flaps of %d events, want %d of %d", tc.name, r.sum.Flaps, r.sum.ScaleEvents, tc.flaps, len(tc.at))
+		}
+	}
+}
+
+func TestNegativeFlapWindow(t *testing.T) {
+	_, err := Run(noa(t), Options{Scenario: "growth-2x", FlapWindow: -time.Minute})
+	if err == nil || !strings.Contains(err.Error(), "flap window") {
+		t.Fatalf("err %v, want one naming the flap window", err)
+	}
+}
+
+// TestBudget_Windows checks the budget's sums and its sliding window
+// against a direct computation.
+func TestBudget_Windows(t *testing.T) {
+	const tick = time.Second
+	b := newBudget(0.05, 0.01, 10*time.Second, tick)
+	var ticks []budgetTick
+	for i := range 100 {
+		x := budgetTick{requests: 10, bad: 0, errors: 0}
+		if i >= 40 && i < 45 {
+			x.bad = 5 // five ticks at half bad
+		}
+		if i == 80 {
+			x.errors, x.bad = 1, 1
+		}
+		ticks = append(ticks, x)
+		b.add(x)
+	}
+	var sum Summary
+	b.summarise(&sum)
+	// Latency objective: 26 bad of 1000 (budget 5 %) burns 0.52; the error
+	// objective: 1 failed of 1000 (budget 1 %) burns 0.1; the larger counts.
+	if math.Abs(sum.SLOBudgetBurn-0.52) > 1e-12 {
+		t.Errorf("scenario burn %g, want %g", sum.SLOBudgetBurn, 0.52)
+	}
+	// The worst 10 s window holds the five half-bad ticks: 25 of 100.
+	if want := 25.0 / 100 / 0.05; math.Abs(sum.WorstWindowBurn-want) > 1e-12 {
+		t.Errorf("worst window burn %g, want %g", sum.WorstWindowBurn, want)
+	}
+	if sum.BadRequests != 26 || math.Abs(sum.BadFraction-0.026) > 1e-15 || sum.SLOWindowSeconds != 10 {
+		t.Errorf("bad %g (%g), window %gs; want 26 (0.026), 10s", sum.BadRequests, sum.BadFraction, sum.SLOWindowSeconds)
+	}
+	// Shorter than the window: judged over what there is.
+	short := newBudget(0.05, 0, time.Hour, tick)
+	short.add(budgetTick{requests: 10, bad: 1})
+	var s2 Summary
+	short.summarise(&s2)
+	if s2.WorstWindowBurn != s2.SLOBudgetBurn || math.Abs(s2.SLOBudgetBurn-2) > 1e-12 {
+		t.Errorf("short scenario: burn %g, worst %g, want 2 and 2", s2.SLOBudgetBurn, s2.WorstWindowBurn)
+	}
+	// No objective: nothing burns.
+	none := newBudget(0, 0, time.Hour, tick)
+	none.add(budgetTick{requests: 10, bad: 10, errors: 10})
+	var s3 Summary
+	none.summarise(&s3)
+	if s3.SLOBudgetBurn != 0 || s3.BadRequests != 0 || s3.SLOWindowSeconds != 3600 {
+		t.Errorf("no SLO: %+v", s3)
+	}
+}
+
+// TestBudget_SteadyMatchesModel: at constant traffic on fixed replicas the
+// fluid bad fraction is the model's P(T > target) at the per-pod rate,
+// and DES counts the same fraction within its sampling error.
+func TestBudget_SteadyMatchesModel(t *testing.T) {
+	for _, st := range []string{"", ", cv: 1.5"} {
+		p := steadyPlan(t, "16/s", st, "    slo:\n      latency: {quantile: 0.95, target: 500ms}")
+		fixed := map[string]int32{"api": 1}
+		fl, err := Run(p, Options{Scenario: "flat", FixedReplicas: fixed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := fl.Services[0].Summary
+		wl, err := p.Services[0].Workload(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := wl.PodResponseSurvival(16, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(s.BadFraction-want) > 1e-3*want {
+			t.Errorf("service time%s: fluid bad fraction %.6g, model P(T > 500ms) %.6g", st, s.BadFraction, want)
+		}
+		if math.Abs(s.SLOBudgetBurn-want/0.05) > 1e-3*want/0.05 || s.WorstWindowBurn < s.SLOBudgetBurn*(1-1e-9) {
+			t.Errorf("service time%s: burn %.6g (worst window %.6g), want %.6g", st, s.SLOBudgetBurn, s.WorstWindowBurn, want/0.05)
+		}
+		de, err := Run(p, Options{Scenario: "flat", FixedReplicas: fixed, Mode: ModeDES})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := de.Services[0].Summary
+		t.Logf("service time%s: bad fraction fluid %.4f, DES %.4f, model %.4f", st, s.BadFraction, d.BadFraction, want)
+		if math.Abs(d.BadFraction-want) > 0.15*want {
+			t.Errorf("service time%s: DES bad fraction %.4f, model %.4f", st, d.BadFraction, want)
+		}
+	}
+}
+
+// BenchmarkBudgetAdd is the error-budget accounting of one service-tick
+// (a 1h window of 1 s ticks), to hold against a fluid tick's cost
+// (BenchmarkRun7Days / 604 800 ticks).
+func BenchmarkBudgetAdd(b *testing.B) {
+	bg := newBudget(0.05, 0.01, time.Hour, time.Second)
+	x := budgetTick{requests: 40, bad: 0.5, errors: 0.01}
+	for b.Loop() {
+		bg.add(x)
+	}
+}
