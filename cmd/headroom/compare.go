@@ -11,15 +11,17 @@ import (
 
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // compareOptions are the flags and state of `headroom compare`.
 type compareOptions struct {
-	Filename string
-	HPAFile  string
-	Seed     int64
-	MaxWork  float64
-	Output   string
+	Filename    string
+	HPAFile     string
+	Seed        int64
+	MaxWork     float64
+	Output      string
+	Uncertainty string
 
 	plan     *scenarios.Plan
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
@@ -50,12 +52,16 @@ Exits 3 when the proposal spends more minutes in SLO violation than today's HPA 
 	f.StringVar(&o.HPAFile, "hpa", "", "the proposed HorizontalPodAutoscaler manifest(s)")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
+	bindUncertainty(f, &o.Uncertainty)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *compareOptions) Validate() error {
+	if err := validateUncertainty(o.Uncertainty); err != nil {
+		return err
+	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
 		return err
 	}
@@ -78,6 +84,9 @@ func (o *compareOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	o.proposed, err = loadProposedHPAs(p, o.HPAFile)
 	return err
 }
@@ -111,11 +120,14 @@ func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2
 
 // Run compares and prints.
 func (o *compareOptions) Run(cmd *cobra.Command) error {
-	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork, true); err != nil {
+	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2*ensembleRuns(o.plan), o.MaxWork, true); err != nil {
 		return err
 	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
-	cs, err := sim.Compare(cmd.Context(), o.plan, o.proposed, o.Seed)
+	if u := o.plan.Uncertainty; u != nil {
+		fmt.Fprintf(o.streams.ErrOut, "running an ensemble of %d members per run (uncertainty %s)\n", u.Samples, u)
+	}
+	cs, err := ensemble.Compare(cmd.Context(), o.plan, o.proposed, o.Seed, o.plan.Uncertainty, ensemble.Config{})
 	if err != nil {
 		return err
 	}
@@ -150,7 +162,7 @@ func printComparison(w io.Writer, cs []sim.Comparison) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "MEASURE\tCURRENT\tPROPOSED\tVERDICT")
 		for _, m := range c.Measures {
-			fmt.Fprintf(tw, "%s\t%.4g\t%.4g\t%s\n", m.Measure, m.Current, m.Proposed, m.Verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Measure, withInterval("%.4g", m.Current, m.CurrentRange), withInterval("%.4g", m.Proposed, m.ProposedRange), m.Verdict)
 		}
 		tw.Flush()
 	}
@@ -162,6 +174,9 @@ func printComparison(w io.Writer, cs []sim.Comparison) {
 		case "worse":
 			worse++
 		}
+	}
+	if len(cs) > 0 && cs[0].Measures[0].CurrentRange != nil {
+		fmt.Fprintln(w, "\nIn parentheses: p10–p90 over the plan's uncertainty ensemble; verdicts compare the runs as written.")
 	}
 	fmt.Fprintf(w, "\nVerdict: the proposal holds the SLO better in %d and worse in %d of %d service-scenario runs.\n", better, worse, len(cs))
 }

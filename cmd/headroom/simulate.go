@@ -2,18 +2,22 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // simulateOptions are the flags and state of `headroom simulate`.
@@ -28,12 +32,22 @@ type simulateOptions struct {
 	Arrivals    string
 	ServiceTime []string
 	MaxWork     float64
+	Uncertainty string
 
 	plan         *scenarios.Plan
 	mode         sim.Mode
 	arrivals     sim.Arrivals
 	serviceTimes map[string]sim.ServiceTime
 	streams      ioStreams
+	progressMu   sync.Mutex
+}
+
+// progress writes a line to standard error; the ensemble's workers call it
+// concurrently.
+func (o *simulateOptions) progress(format string, args ...any) {
+	o.progressMu.Lock()
+	defer o.progressMu.Unlock()
+	fmt.Fprintf(o.streams.ErrOut, format+"\n", args...)
 }
 
 func init() { registerCommand("plan", newSimulateCmd) }
@@ -85,11 +99,15 @@ Exits 3 when any service spends time in SLO violation.`,
 	f.StringVar(&o.Arrivals, "arrivals", "poisson", "DES arrivals: poisson or deterministic (k6 arrival-rate style)")
 	f.StringArrayVar(&o.ServiceTime, "service-time", nil, "DES service-time distribution, SERVICE=exponential|gamma|lognormal|deterministic|empirical:FILE (repeatable)")
 	bindMaxWork(f, &o.MaxWork)
+	bindUncertainty(f, &o.Uncertainty)
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *simulateOptions) Validate() error {
+	if err := validateUncertainty(o.Uncertainty); err != nil {
+		return err
+	}
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan to simulate (try scenarios/examples/noa.yaml)")
 	}
@@ -157,6 +175,9 @@ func (o *simulateOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	if err := checkScenarios(p, "--scenario", o.Scenarios...); err != nil {
 		return err
 	}
@@ -216,18 +237,21 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 		runs = append(runs, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
 			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes})
 	}
-	if err := checkWork(o.plan, runs, 1, o.MaxWork, true); err != nil {
+	if err := checkWork(o.plan, runs, ensembleRuns(o.plan), o.MaxWork, true); err != nil {
 		return err
 	}
-	var results []*sim.Result
-	for _, opts := range runs {
-		name := opts.Scenario
-		fmt.Fprintf(o.streams.ErrOut, "simulating %s…\n", name)
-		res, err := sim.RunContext(cmd.Context(), o.plan, opts)
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", name, err)
-		}
-		results = append(results, res)
+	if u := o.plan.Uncertainty; u != nil {
+		fmt.Fprintf(o.streams.ErrOut, "running an ensemble of %d members per scenario (uncertainty %s)\n", u.Samples, u)
+	}
+	results, err := ensemble.Run(cmd.Context(), o.plan, runs, o.plan.Uncertainty, ensemble.Config{
+		Started: func(i int) { o.progress("simulating %s…", runs[i].Scenario) },
+	})
+	var re *ensemble.RunError
+	if errors.As(err, &re) {
+		return fmt.Errorf("scenario %s: %w", runs[re.Run].Scenario, re.Err)
+	}
+	if err != nil {
+		return err
 	}
 	switch o.Output {
 	case "json":
@@ -273,8 +297,8 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 			if m.Served > 0 {
 				worst = formatSeconds(m.WorstP95)
 			}
-			fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
-				s.Service, m.SLOViolationMinutes, worst, m.ErrorPercent,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
+				s.Service, withInterval("%.1f", m.SLOViolationMinutes, m.SLOViolationMinutesRange), worst, m.ErrorPercent,
 				shortDuration(m.LongestViolation), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
 				m.PinnedAtMaxMinutes, m.PodHours, formatMoney(m.Cost))
 		}
@@ -286,6 +310,19 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "SLO-MIN: minutes with the latency quantile above target or errors above budget; LONGEST: the")
 	fmt.Fprintln(w, "longest continuous violation; AT MAX: time at the HPA's maxReplicas; COST: the pods' share of nodes.")
+	if len(results) > 0 && len(results[0].Services) > 0 && results[0].Services[0].Summary.SLOViolationMinutesRange != nil {
+		fmt.Fprintln(w, "In parentheses: p10–p90 over the plan's uncertainty ensemble; the number before them is the run as written.")
+	}
+}
+
+// withInterval formats v, followed by its ensemble's p10–p90 when there is
+// one: "765.0 (540.0–810.0)".
+func withInterval(format string, v float64, r *model.Interval) string {
+	s := fmt.Sprintf(format, v)
+	if r != nil {
+		s += fmt.Sprintf(" ("+format+"–"+format+")", r.P10, r.P90)
+	}
+	return s
 }
 
 // shortDuration prints whole seconds without zero units: 8m40s, 2h, 1h0m5s.

@@ -27,6 +27,7 @@ import (
 	"slices"
 
 	"golang.org/x/sync/errgroup"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
@@ -194,11 +195,11 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 	}
 	for i := range runs {
 		if nominalErr[i] != nil {
-			return nil, nominalErr[i]
+			return nil, &RunError{Run: i, Err: nominalErr[i]}
 		}
 		for _, err := range memberErr[i] {
 			if err != nil {
-				return nil, err
+				return nil, &RunError{Run: i, Err: err}
 			}
 		}
 		if len(members[i]) > 0 {
@@ -206,6 +207,42 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 		}
 	}
 	return nominal, nil
+}
+
+// RunError is the first error of Run, in run order: Run is the index of
+// the run (in the runs given) that failed, as itself or as one of its
+// members.
+type RunError struct {
+	Run int
+	Err error
+}
+
+func (e *RunError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the run's error.
+func (e *RunError) Unwrap() error { return e.Err }
+
+// Compare is sim.Compare with the uncertainty ensemble: every run of the
+// comparison as written and per member (a member scales today's run and
+// the proposed one by the same factors), the summaries bracketed.
+func Compare(ctx context.Context, plan *scenarios.Plan, proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec, seed int64, u *scenarios.Uncertainty, cfg Config) ([]sim.Comparison, error) {
+	runs, names := sim.ComparisonRuns(plan, proposed, seed)
+	res, err := Run(ctx, plan, runs, u, cfg)
+	if re, ok := err.(*RunError); ok {
+		what := "current HPA"
+		if re.Run%2 == 1 {
+			what = "proposed HPA"
+		}
+		return nil, fmt.Errorf("scenario %s, %s: %w", runs[re.Run].Scenario, what, re.Err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []sim.Comparison
+	for i := range names {
+		out = append(out, sim.CompareRuns(res[2*i], res[2*i+1], names[i])...)
+	}
+	return out, nil
 }
 
 // describe writes a member's factors for an error message.
