@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
 )
 
@@ -17,6 +18,9 @@ func layout(rep *record.Review) *document {
 
 	d.h(2, "summary", "Executive summary")
 	d.strong("%s", rep.Summary.Verdict)
+	if rep.Summary.Intervals != "" {
+		d.p("%s", rep.Summary.Intervals)
+	}
 	d.h(3, "", "At risk")
 	if len(rep.Summary.Risks) == 0 {
 		d.p("No service is at risk in any scenario.")
@@ -25,7 +29,7 @@ func layout(rep *record.Review) *document {
 		for _, r := range rep.Summary.Risks {
 			prop := "—"
 			if r.ProposedMinutes != nil {
-				prop = fmt.Sprintf("%.0f", *r.ProposedMinutes)
+				prop = minutes(*r.ProposedMinutes, r.ProposedMinutesRange)
 				if *r.ProposedMinutes > 0 {
 					prop += " (longest " + r.ProposedLongest + ")"
 				}
@@ -147,18 +151,18 @@ func serviceSection(d *document, rep *record.Review, s record.ServiceSection) {
 		}
 		prop := "—"
 		if x.Proposed != nil {
-			prop = fmt.Sprintf("%.0f", x.Proposed.SLOViolationMinutes)
+			prop = minutes(x.Proposed.SLOViolationMinutes, x.Proposed.SLOViolationMinutesRange)
 		}
 		need := fmt.Sprintf("%d (%s)", sz.Required, sz.Binding)
 		if sz.Fixed {
 			need = fmt.Sprintf("%d (fixed)", sz.At)
 		}
 		t.rows = append(t.rows, []string{x.Scenario, x.PeakTime, fmt.Sprintf("%.1f", sz.PeakRate), need, fmt.Sprint(x.UtilisationOnly),
-			fmt.Sprint(sz.Max), p95, fmt.Sprintf("%.0f", x.Current.SLOViolationMinutes), prop, x.Verdict})
-		switch {
+			fmt.Sprint(sz.Max), p95, minutes(x.Current.SLOViolationMinutes, x.Current.SLOViolationMinutesRange), prop, x.Verdict})
+		switch r := x.Current.SLOViolationMinutesRange; {
 		case x.Current.SLOViolationMinutes > 0:
 			t.rowClass = append(t.rowClass, "high")
-		case sz.Status != record.StatusOK:
+		case sz.Status != record.StatusOK, r != nil && r.P90 > 0:
 			t.rowClass = append(t.rowClass, "medium")
 		default:
 			t.rowClass = append(t.rowClass, "safe")
@@ -253,6 +257,15 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// minutes writes SLO-violation minutes with their ensemble's p10–p90
+// when the review has one: "765 (540–810)".
+func minutes(v float64, r *model.Interval) string {
+	if r == nil {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.0f (%.0f–%.0f)", v, r.P10, r.P90)
 }
 
 func money(v float64) string { return fmt.Sprintf("$%.2f", v) }

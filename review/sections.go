@@ -76,7 +76,7 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 				}
 			}
 			x.Verdict = serviceVerdict(x)
-			if x.Current.SLOViolationMinutes > 0 || sz.Status != capacity.StatusOK {
+			if atRisk(x) {
 				s.Safe = false
 			}
 			s.Scenarios = append(s.Scenarios, x)
@@ -84,6 +84,14 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 		out = append(out, s)
 	}
 	return out
+}
+
+// atRisk reports whether a service is at risk in a scenario: it violates
+// its SLO as simulated today, its sizing is not ok, or the p90 of the
+// uncertainty ensemble violates it.
+func atRisk(x record.ServiceScenario) bool {
+	r := x.Current.SLOViolationMinutesRange
+	return x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != record.StatusOK || r != nil && r.P90 > 0
 }
 
 func findSizing(ss capacity.ScenarioSizing, name string) (capacity.ServiceSizing, bool) {
@@ -124,21 +132,33 @@ func clock(sc *scenarios.Scenario, at time.Duration) string {
 func serviceVerdict(x record.ServiceScenario) string {
 	sz := x.Sizing
 	slo := x.Current.SLOViolationMinutes
+	cur := minutes(slo, x.Current.SLOViolationMinutesRange)
 	switch {
 	case sz.Status == record.StatusInfeasible:
 		return "unsafe: " + sz.Problem
 	case slo > 0 && x.Proposed != nil && x.Proposed.SLOViolationMinutes == 0:
-		return fmt.Sprintf("unsafe today (%.0f SLO-violation minutes from %s); safe with the proposed HPA", slo, x.FirstViolation)
+		return fmt.Sprintf("unsafe today (%s SLO-violation minutes from %s); safe with the proposed HPA%s", cur, x.FirstViolation, proposedSpread(x.Proposed))
 	case slo > 0 && x.Proposed != nil:
-		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s; %.0f with the proposed HPA)", slo, x.FirstViolation, x.Proposed.SLOViolationMinutes)
+		return fmt.Sprintf("unsafe (%s SLO-violation minutes from %s; %s with the proposed HPA)", cur, x.FirstViolation, minutes(x.Proposed.SLOViolationMinutes, x.Proposed.SLOViolationMinutesRange))
 	case slo > 0:
-		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s)", slo, x.FirstViolation)
+		return fmt.Sprintf("unsafe (%s SLO-violation minutes from %s)", cur, x.FirstViolation)
 	case sz.Status == record.StatusOverMax:
 		return fmt.Sprintf("at risk: the peak needs %d replicas, the HPA allows %d; the simulation held the SLO only because %s", sz.Required, sz.Max, overMaxReason(x))
 	case sz.Status == record.StatusBreach:
 		return "at risk: " + sz.Problem
+	case x.Current.SLOViolationMinutesRange != nil && x.Current.SLOViolationMinutesRange.P90 > 0:
+		return fmt.Sprintf("safe as written, at risk within the inputs' uncertainty (%s SLO-violation minutes at p10–p90)", interval(x.Current.SLOViolationMinutesRange))
 	}
 	return "safe"
+}
+
+// proposedSpread is ", though not across the inputs' uncertainty (…)"
+// when the proposal's ensemble still violates the SLO at its p90.
+func proposedSpread(p *record.RunSummary) string {
+	if r := p.SLOViolationMinutesRange; r != nil && r.P90 > 0 {
+		return fmt.Sprintf(" as written, %s SLO-violation minutes at p10–p90 of the inputs' uncertainty", interval(r))
+	}
+	return ""
 }
 
 func overMaxReason(x record.ServiceScenario) string {

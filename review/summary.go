@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
@@ -23,22 +24,26 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 			switch {
 			case x.Current.SLOViolationMinutes > 0:
 				r.Severity, r.When = "high", x.FirstViolation
-				r.What = fmt.Sprintf("%.0f SLO-violation minutes, worst p95 %s, %.2f %% errors", x.Current.SLOViolationMinutes, seconds(x.Current.WorstP95), x.Current.ErrorPercent)
+				r.What = fmt.Sprintf("%s SLO-violation minutes, worst p95 %s, %.2f %% errors", minutes(x.Current.SLOViolationMinutes, x.Current.SLOViolationMinutesRange), seconds(x.Current.WorstP95), x.Current.ErrorPercent)
 			case x.Sizing.Status != record.StatusOK:
 				r.Severity, r.When = "medium", x.PeakTime
 				r.What = x.Sizing.Problem
+			case x.Current.SLOViolationMinutesRange != nil && x.Current.SLOViolationMinutesRange.P90 > 0:
+				r.Severity, r.When = "medium", x.PeakTime
+				r.What = fmt.Sprintf("holds its SLO with the inputs as written, but not across their uncertainty: %s SLO-violation minutes at p10–p90", interval(x.Current.SLOViolationMinutesRange))
 			default:
 				continue
 			}
-			r.Minutes = x.Current.SLOViolationMinutes
+			r.Minutes, r.MinutesRange = x.Current.SLOViolationMinutes, x.Current.SLOViolationMinutesRange
 			if x.Proposed != nil {
 				m := x.Proposed.SLOViolationMinutes
-				r.ProposedMinutes = &m
+				r.ProposedMinutes, r.ProposedMinutesRange = &m, x.Proposed.SLOViolationMinutesRange
 				r.ProposedLongest = x.Proposed.LongestViolation.String()
 			}
 			s.Risks = append(s.Risks, r)
 		}
 	}
+	s.Intervals = intervalsNote(plan)
 	sort.SliceStable(s.Risks, func(i, j int) bool { return s.Risks[i].Severity < s.Risks[j].Severity })
 	for _, rec := range rep.Recommendations {
 		for _, line := range slices.Concat(rec.HPARationale, rec.ResourceRationale) {
@@ -95,6 +100,41 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 	return s
 }
 
+// minutes writes SLO-violation minutes, with their ensemble's p10–p90
+// when there is one: "765 (540–810)".
+func minutes(v float64, r *model.Interval) string {
+	if r == nil {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.0f (%s)", v, interval(r))
+}
+
+// interval writes an ensemble's p10–p90 of minutes: "540–810".
+func interval(r *model.Interval) string { return fmt.Sprintf("%.0f–%.0f", r.P10, r.P90) }
+
+// intervalsNote says what the review's intervals are, or, without an
+// uncertainty section, that it has none and how to get them.
+func intervalsNote(plan *scenarios.Plan) string {
+	u := plan.Uncertainty
+	if u == nil {
+		return "Every simulated number is one run of the plan's inputs as written. Many of them are estimates: add an uncertainty: section to the plan " +
+			"(relative ranges of requestRate, serviceTime, cpu and memory, e.g. uncertainty: {requestRate: 15%, serviceTime: 25%, cpu: 25%}) " +
+			"or pass --uncertainty, and every verdict gets a p10–p90 interval from a seeded ensemble of simulations."
+	}
+	var ranges []string
+	for i, r := range u.Ranges() {
+		if r > 0 {
+			ranges = append(ranges, fmt.Sprintf("%s ±%g %%", scenarios.UncertaintyDimensions[i], math.Round(r*1000)/10))
+		}
+	}
+	what := "no input range (seed replications only)"
+	if len(ranges) > 0 {
+		what = strings.Join(ranges, ", ")
+	}
+	return fmt.Sprintf("Numbers in parentheses are p10–p90 over an ensemble of %d simulations per run (a Latin hypercube over %s); "+
+		"the number before them is the run with the inputs as written, which the figures draw, with the p10–p90 band shaded.", u.Samples, what)
+}
+
 func seconds(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
@@ -113,7 +153,7 @@ func rows(rev *record.Review) []record.ServiceRow {
 	for _, s := range rev.Services {
 		row := record.ServiceRow{Service: s.Name}
 		for _, x := range s.Scenarios {
-			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != record.StatusOK {
+			if atRisk(x) {
 				row.AtRisk = append(row.AtRisk, x.Scenario)
 			}
 			row.Today += x.Current.SLOViolationMinutes
