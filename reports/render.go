@@ -29,9 +29,16 @@ func layout(rep *record.Review) *document {
 		for _, r := range rep.Summary.Risks {
 			prop := "—"
 			if r.ProposedMinutes != nil {
-				prop = minutes(*r.ProposedMinutes, r.ProposedMinutesRange)
+				prop = fmt.Sprintf("%.0f", *r.ProposedMinutes)
+				var notes []string
+				if rr := r.ProposedMinutesRange; rr != nil {
+					notes = append(notes, fmt.Sprintf("%.0f–%.0f", rr.P10, rr.P90))
+				}
 				if *r.ProposedMinutes > 0 {
-					prop += " (longest " + r.ProposedLongest + ")"
+					notes = append(notes, "longest "+r.ProposedLongest)
+				}
+				if len(notes) > 0 {
+					prop += " (" + strings.Join(notes, "; ") + ")"
 				}
 			}
 			t.rows = append(t.rows, []string{r.Severity, r.Service, r.Scenario, r.When, r.What, prop})

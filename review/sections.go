@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
@@ -132,16 +133,15 @@ func clock(sc *scenarios.Scenario, at time.Duration) string {
 func serviceVerdict(x record.ServiceScenario) string {
 	sz := x.Sizing
 	slo := x.Current.SLOViolationMinutes
-	cur := minutes(slo, x.Current.SLOViolationMinutesRange)
 	switch {
 	case sz.Status == record.StatusInfeasible:
 		return "unsafe: " + sz.Problem
 	case slo > 0 && x.Proposed != nil && x.Proposed.SLOViolationMinutes == 0:
-		return fmt.Sprintf("unsafe today (%s SLO-violation minutes from %s); safe with the proposed HPA%s", cur, x.FirstViolation, proposedSpread(x.Proposed))
+		return fmt.Sprintf("unsafe today (%.0f SLO-violation minutes from %s%s); safe with the proposed HPA%s", slo, x.FirstViolation, spread(x.Current.SLOViolationMinutesRange), proposedSpread(x.Proposed))
 	case slo > 0 && x.Proposed != nil:
-		return fmt.Sprintf("unsafe (%s SLO-violation minutes from %s; %s with the proposed HPA)", cur, x.FirstViolation, minutes(x.Proposed.SLOViolationMinutes, x.Proposed.SLOViolationMinutesRange))
+		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s%s; %.0f with the proposed HPA%s)", slo, x.FirstViolation, spread(x.Current.SLOViolationMinutesRange), x.Proposed.SLOViolationMinutes, spread(x.Proposed.SLOViolationMinutesRange))
 	case slo > 0:
-		return fmt.Sprintf("unsafe (%s SLO-violation minutes from %s)", cur, x.FirstViolation)
+		return fmt.Sprintf("unsafe (%.0f SLO-violation minutes from %s%s)", slo, x.FirstViolation, spread(x.Current.SLOViolationMinutesRange))
 	case sz.Status == record.StatusOverMax:
 		return fmt.Sprintf("at risk: the peak needs %d replicas, the HPA allows %d; the simulation held the SLO only because %s", sz.Required, sz.Max, overMaxReason(x))
 	case sz.Status == record.StatusBreach:
@@ -150,6 +150,15 @@ func serviceVerdict(x record.ServiceScenario) string {
 		return fmt.Sprintf("safe as written, at risk within the inputs' uncertainty (%s SLO-violation minutes at p10–p90)", interval(x.Current.SLOViolationMinutesRange))
 	}
 	return "safe"
+}
+
+// spread is ", p10–p90 540–810" for an ensemble's interval of minutes,
+// "" without one.
+func spread(r *model.Interval) string {
+	if r == nil {
+		return ""
+	}
+	return ", p10–p90 " + interval(r)
 }
 
 // proposedSpread is ", though not across the inputs' uncertainty (…)"
