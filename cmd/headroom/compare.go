@@ -121,7 +121,7 @@ func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2
 // Run compares and prints.
 func (o *compareOptions) Run(cmd *cobra.Command) error {
 	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2*ensembleRuns(o.plan), o.MaxWork, true); err != nil {
-		return err
+		return ensembleHint(err, o.plan)
 	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
 	if u := o.plan.Uncertainty; u != nil {

@@ -30,6 +30,7 @@ type reportOptions struct {
 	MaxWork      float64
 	Series       bool
 	KubectlImage string
+	Uncertainty  string
 	Plots        string
 	VPA          bool
 	PrescaleWith string
@@ -106,6 +107,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.StringVar(&o.Mode, "mode", o.Mode, "sizing method: queueing or utilization")
 	f.Int64Var(&o.Seed, "seed", 0, "random seed (default: the plan's seed)")
 	bindMaxWork(f, &o.MaxWork)
+	bindUncertainty(f, &o.Uncertainty)
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
@@ -124,6 +126,9 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 // Validate checks the flags.
 func (o *reportOptions) Validate() error {
 	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if o.Filename == "" {
@@ -203,6 +208,9 @@ func (o *reportOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	if o.event != nil {
 		if err := checkServices(p, "--event-services", o.event.Services...); err != nil {
 			return err
@@ -242,7 +250,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	if err := checkBudget(w, o.MaxWork); err != nil {
-		return err
+		return ensembleHint(err, o.plan)
 	}
 	rev, err := review.Build(cmd.Context(), o.plan, ropts)
 	if err != nil {

@@ -238,7 +238,7 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes})
 	}
 	if err := checkWork(o.plan, runs, ensembleRuns(o.plan), o.MaxWork, true); err != nil {
-		return err
+		return ensembleHint(err, o.plan)
 	}
 	if u := o.plan.Uncertainty; u != nil {
 		fmt.Fprintf(o.streams.ErrOut, "running an ensemble of %d members per scenario (uncertainty %s)\n", u.Samples, u)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/pflag"
 
 	"github.com/headroom-dev/headroom/scenarios"
@@ -49,4 +51,13 @@ func ensembleRuns(p *scenarios.Plan) float64 {
 		return 1
 	}
 	return float64(1 + p.Uncertainty.Samples)
+}
+
+// ensembleHint adds to a refused work estimate that the plan's ensemble
+// multiplies it, and how to run fewer members.
+func ensembleHint(err error, p *scenarios.Plan) error {
+	if err == nil || p.Uncertainty == nil {
+		return err
+	}
+	return fmt.Errorf("%w (the plan's uncertainty ensemble runs each simulation %d times: --uncertainty samples=N runs fewer members, --uncertainty off one run)", err, p.Uncertainty.Samples+1)
 }
