@@ -188,3 +188,27 @@ func BenchmarkEnsembleNOA(b *testing.B) {
 		}
 	}
 }
+
+// TestRun_DESReplications: in DES mode the members draw their own seeds,
+// so even without input ranges the interval spreads (seed replications),
+// and the same seed gives the same interval.
+func TestRun_DESReplications(t *testing.T) {
+	p, _ := noaRuns(t)
+	runs := []sim.Options{{Scenario: "growth-2x", Services: []string{"noa-mcp"}, Mode: sim.ModeDES}}
+	u := &scenarios.Uncertainty{Samples: 4}
+	a, err := Run(context.Background(), p, runs, u, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Run(context.Background(), p, runs, u, Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(marshal(t, a), marshal(t, b)) {
+		t.Fatal("a DES ensemble is not deterministic")
+	}
+	r := a[0].Services[0].Summary.WorstP95Range
+	if r == nil || r.P10 == r.P90 {
+		t.Errorf("DES replications with no input range: worst p95 interval %+v, want a spread from the seeds", r)
+	}
+}
