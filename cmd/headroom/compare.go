@@ -39,7 +39,9 @@ func newCompareCmd(streams ioStreams) *cobra.Command {
 with the HorizontalPodAutoscaler manifests in --hpa (autoscaling/v2, as kubectl prints them; several
 may be separated by ---; each is matched to the service whose workload its scaleTargetRef names),
 and compare them measure by measure: SLO-violation minutes, worst p95, errors, longest violation,
-pod-hours, cost, scale events, flaps and time at maxReplicas.
+pod-hours, cost, scale events, flaps and time at maxReplicas. With the plan's uncertainty: section
+(or --uncertainty) both runs of each scenario also run as an ensemble (member by member with the
+same input factors) and the bracketed measures show their p10–p90.
 
 Exits 3 when the proposal spends more minutes in SLO violation than today's HPA in any scenario.`,
 		Example: `  # Would a 60 % CPU target with a faster scale-up have held the SLO?

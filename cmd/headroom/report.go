@@ -79,6 +79,12 @@ headroom's files: a rerun replaces those and keeps every other file. A non-empty
 without that manifest is refused unless --force. -o picks what goes to standard output: the
 table (default), report.json (json) or report.md (md); DIR is written either way.
 
+With an uncertainty: section in the plan (or --uncertainty), every simulation runs as a seeded
+ensemble over the estimated inputs' ranges: the tables show "765 (540–810)" (the run as written,
+then p10–p90), report.json carries sloViolationMinutesRange (and worstP95SecondsRange,
+errorPercentRange, costRange) beside each summary, and the figures shade the p10–p90 band.
+Without one, the summary recommends adding it.
+
 Nothing touches a cluster: check the patches with 'headroom apply -f DIR/patches' (a
 server-side dry run). The same plan and seed give byte-identical files.
 
@@ -88,6 +94,10 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 
   # The same, with report.json on standard output
   headroom report -f scenarios/examples/noa.yaml -o json | jq .summary
+
+  # Without the plan's uncertainty ensemble (one run per scenario), or with a larger one
+  headroom report -f scenarios/examples/noa.yaml --uncertainty off
+  headroom report -f scenarios/examples/noa.yaml --uncertainty samples=128
 
   # With a proposed HPA of your own
   headroom report -f scenarios/examples/noa.yaml --hpa scenarios/examples/noa-mcp-proposed-hpa.yaml

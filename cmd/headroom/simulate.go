@@ -73,12 +73,21 @@ second) and is the referee for the fluid mode; pods, metrics, the HPA and nodes 
 -o json adds the full time series; -o csv prints only the series, one row per service and
 sample interval (--sample-every). The same plan and seed give byte-identical output.
 
+With an uncertainty: section in the plan (or --uncertainty), each scenario also runs as a
+seeded Latin-hypercube ensemble over the estimated inputs' ranges (in DES mode each member
+with its own seed too): the table shows p10–p90 beside the SLO-violation minutes, and -o json
+adds sloViolationMinutesRange, worstP95SecondsRange, errorPercentRange and costRange
+({"p10", "p50", "p90"}) to every summary. The plain numbers stay those of the inputs as written.
+
 Exits 3 when any service spends time in SLO violation.`,
 		Example: `  # Every scenario of the bundled example
   headroom simulate -f scenarios/examples/noa.yaml
 
   # One service through the daily schedule, as a time series for a spreadsheet
   headroom simulate -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily -o csv > mcp.csv
+
+  # How far does the verdict move if the CPU and service-time estimates are 25 % off?
+  headroom simulate -f scenarios/examples/noa.yaml --scenario daily --uncertainty cpu=25%,serviceTime=25%,samples=32
 
   # Request by request, with lognormal service times for noa-mcp
   headroom simulate -f scenarios/examples/noa.yaml --scenario growth-2x --mode des --service-time noa-mcp=lognormal
