@@ -99,3 +99,29 @@ func TestParseUncertainty(t *testing.T) {
 		t.Errorf("ParseUncertainty changed its base: %+v", *plan)
 	}
 }
+
+// FuzzParseUncertainty: --uncertainty never panics, and what it accepts is
+// in range and reads back the same from its String.
+func FuzzParseUncertainty(f *testing.F) {
+	for _, s := range []string{"requestRate=10%,serviceTime=15%,samples=32", "off", "cpu=0.9", "memory=90%,samples=10000", "cpu=1e-300", "samples=-1", "=,=", "cpu=NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := ParseUncertainty(s, nil)
+		if err != nil || u == nil {
+			return
+		}
+		if ps := u.problems(); len(ps) > 0 {
+			t.Fatalf("ParseUncertainty(%q) accepted %+v: %v", s, *u, ps)
+		}
+		back, err := ParseUncertainty(u.String(), nil)
+		if err != nil {
+			t.Fatalf("ParseUncertainty(%q).String() = %q does not parse: %v", s, u.String(), err)
+		}
+		for i, r := range back.Ranges() {
+			if d := r - u.Ranges()[i]; d > 1e-6*max(r, 1e-300) || -d > 1e-6*max(r, 1e-300) || back.Samples != u.Samples {
+				t.Fatalf("ParseUncertainty(%q) = %+v, read back from %q as %+v", s, *u, u.String(), *back)
+			}
+		}
+	})
+}
