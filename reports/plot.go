@@ -92,6 +92,7 @@ var (
 	colVermilion = color.NRGBA{0xd5, 0x5e, 0x00, 0xff}
 	colGrid      = color.NRGBA{0xdd, 0xdd, 0xdd, 0xff}
 	colShade     = color.NRGBA{0xcc, 0x79, 0xa7, 0x55} // reddish purple, translucent
+	colBand      = color.NRGBA{0x00, 0x72, 0xb2, 0x38} // blue, translucent: an ensemble's p10–p90
 )
 
 // Dash patterns, so that lines stay apart in greyscale too.

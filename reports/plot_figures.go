@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
@@ -151,6 +152,10 @@ func trafficFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.S
 
 	bottom := &panel{plot: newPanel("replicas (pods)")}
 	bottom.plot.Y.Tick.Marker = niceTicks{integer: true}
+	if b := res.Bands; b != nil && len(b.Ready) == len(ss) {
+		lo, hi := bandBounds(b.Ready, 1)
+		bottom.add("Ready pods, p10–p90 over the inputs' uncertainty", spread{xs: xs, lo: lo, hi: hi, color: colBand})
+	}
 	bottom.add("desired (spec.replicas)", newSeries(xs, desired, lineStyle(colVermilion, 2, dashSolid), true))
 	bottom.add("Ready pods", newSeries(xs, ready, lineStyle(colBlue, 1.5, dashDashed), true))
 	sum := res.Summary
@@ -353,9 +358,16 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.S
 	if target > 0 {
 		tgt = []float64{target * scale}
 	}
-	tr := latencyAxis(p.plot, logY, ys, tgt)
+	var lo, hi []float64
+	if b := quantileBand(res.Bands, q); len(b) == len(ss) {
+		lo, hi = bandBounds(b, scale)
+	}
+	tr := latencyAxis(p.plot, logY, ys, tgt, lo, hi)
 	if spans := violationSpans(a, ss, func(s *record.Sample) bool { return s.SLOViolated }); len(spans) > 0 {
 		p.add("SLO violated (latency or errors)", bands{spans: spans, color: colShade})
+	}
+	if lo != nil {
+		p.add(q+", p10–p90 over the inputs' uncertainty", spread{xs: xs, lo: mapYs(lo, tr), hi: mapYs(hi, tr), color: colBand})
 	}
 	p.add(q+" of served requests", newSeries(xs, mapYs(ys, tr), lineStyle(colBlue, 1.5, dashSolid), true))
 	caption := fmt.Sprintf("%s through scenario %s: the %s response time of served requests per sample interval", svc.Name, sc.Name, q)
@@ -373,6 +385,9 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.S
 		caption += fmt.Sprintf(" Error-budget burn %s over the scenario, %s in the worst %s window.",
 			formatBurn(sum.SLOBudgetBurn), formatBurn(sum.WorstWindowBurn), shortWindow(sum.SLOWindowSeconds))
 	}
+	if lo != nil {
+		caption += fmt.Sprintf(" The band is the p10–p90 of the %s over the ensemble of the plan's uncertainty, sample by sample.", q)
+	}
 	if logY {
 		caption += " The latency axis is logarithmic."
 	} else {
@@ -386,6 +401,30 @@ func latencyFigure(svc *scenarios.Service, sc *scenarios.Scenario, res *record.S
 		height: panelHeight,
 		panels: []*panel{p},
 	}
+}
+
+// quantileBand is the ensemble band of the latency quantile a figure
+// draws (latencyQuantile's name), nil without an ensemble.
+func quantileBand(b *record.SeriesBands, q string) []model.Interval {
+	if b == nil {
+		return nil
+	}
+	switch q {
+	case "p50":
+		return b.P50
+	case "p99":
+		return b.P99
+	}
+	return b.P95
+}
+
+// bandBounds are a band's p10 and p90 times scale (NaN stays NaN).
+func bandBounds(b []model.Interval, scale float64) (lo, hi []float64) {
+	lo, hi = make([]float64, len(b)), make([]float64, len(b))
+	for i, iv := range b {
+		lo[i], hi[i] = iv.P10*scale, iv.P90*scale
+	}
+	return lo, hi
 }
 
 // violationSpans are the axis intervals of the samples that violated the

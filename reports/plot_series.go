@@ -314,3 +314,74 @@ func downsample(xs, ys []float64, columns int) ([]float64, []float64) {
 func bucket(x, x0, width float64, columns int) int {
 	return min(int((x-x0)/width), columns-1)
 }
+
+// spread shades, sample by sample, the range between lo and hi: the
+// p10–p90 band of an ensemble around the series drawn over it. Like a
+// step series, lo[i] and hi[i] hold over (xs[i-1], xs[i]]; a NaN bound
+// leaves a gap.
+type spread struct {
+	xs, lo, hi []float64
+	color      color.Color
+}
+
+// spreadChunk is how many samples one filled polygon covers (the
+// rasteriser's cost grows with a path's length, as for strokes).
+const spreadChunk = 100
+
+// Plot implements plot.Plotter.
+func (s spread) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	n := len(s.xs)
+	if n == 0 {
+		return
+	}
+	left := func(i int) float64 {
+		switch {
+		case i > 0:
+			return s.xs[i-1]
+		case n > 1:
+			return s.xs[0] - (s.xs[1] - s.xs[0])
+		}
+		return s.xs[0]
+	}
+	ok := func(i int) bool { return !math.IsNaN(s.lo[i]) && !math.IsNaN(s.hi[i]) }
+	for a := 0; a < n; {
+		if !ok(a) {
+			a++
+			continue
+		}
+		b := a
+		for b+1 < n && b+1-a < spreadChunk && ok(b+1) {
+			b++
+		}
+		poly := make([]vg.Point, 0, 4*(b-a+1))
+		for i := a; i <= b; i++ {
+			poly = append(poly, vg.Point{X: trX(left(i)), Y: trY(s.hi[i])}, vg.Point{X: trX(s.xs[i]), Y: trY(s.hi[i])})
+		}
+		for i := b; i >= a; i-- {
+			poly = append(poly, vg.Point{X: trX(s.xs[i]), Y: trY(s.lo[i])}, vg.Point{X: trX(left(i)), Y: trY(s.lo[i])})
+		}
+		c.FillPolygon(s.color, c.ClipPolygonXY(poly))
+		a = b + 1
+	}
+}
+
+// DataRange implements plot.DataRanger, skipping gaps.
+func (s spread) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for i := range s.xs {
+		if math.IsNaN(s.lo[i]) || math.IsNaN(s.hi[i]) {
+			continue
+		}
+		xmin, xmax = math.Min(xmin, s.xs[i]), math.Max(xmax, s.xs[i])
+		ymin, ymax = math.Min(ymin, s.lo[i]), math.Max(ymax, s.hi[i])
+	}
+	return xmin, xmax, ymin, ymax
+}
+
+// Thumbnail implements plot.Thumbnailer.
+func (s spread) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	c.FillPolygon(s.color, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+}

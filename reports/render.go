@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
 )
 
@@ -21,6 +22,9 @@ func layout(rep *record.Review) *document {
 	if w := backtestWarning(rep); w != "" {
 		d.strong("%s", w)
 	}
+	if rep.Summary.Intervals != "" {
+		d.p("%s", rep.Summary.Intervals)
+	}
 	d.h(3, "", "At risk")
 	if len(rep.Summary.Risks) == 0 {
 		d.p("No service is at risk in any scenario.")
@@ -30,12 +34,22 @@ func layout(rep *record.Review) *document {
 			prop, burn := "—", "—"
 			if r.ProposedMinutes != nil {
 				prop = fmt.Sprintf("%.0f", *r.ProposedMinutes)
+				var notes []string
+				if rr := r.ProposedMinutesRange; rr != nil {
+					notes = append(notes, fmt.Sprintf("%.0f–%.0f", rr.P10, rr.P90))
+				}
 				if *r.ProposedMinutes > 0 {
-					prop += " (longest " + r.ProposedLongest + ")"
+					notes = append(notes, "longest "+r.ProposedLongest)
+				}
+				if len(notes) > 0 {
+					prop += " (" + strings.Join(notes, "; ") + ")"
 				}
 			}
 			if r.ProposedBurn != nil {
 				burn = formatBurn(*r.ProposedBurn)
+				if rr := r.ProposedBurnRange; rr != nil {
+					burn += fmt.Sprintf(" (%s–%s)", formatBurn(rr.P10), formatBurn(rr.P90))
+				}
 			}
 			t.rows = append(t.rows, []string{r.Severity, r.Service, r.Scenario, r.When, r.What, burn, prop})
 			t.rowClass = append(t.rowClass, r.Severity)
@@ -156,7 +170,7 @@ func serviceSection(d *document, rep *record.Review, s record.ServiceSection) {
 		}
 		prop, propBurn := "—", "—"
 		if x.Proposed != nil {
-			prop = fmt.Sprintf("%.0f", x.Proposed.SLOViolationMinutes)
+			prop = minutes(x.Proposed.SLOViolationMinutes, x.Proposed.SLOViolationMinutesRange)
 			propBurn = runBurn(x.Proposed)
 		}
 		need := fmt.Sprintf("%d (%s)", sz.Required, sz.Binding)
@@ -164,11 +178,11 @@ func serviceSection(d *document, rep *record.Review, s record.ServiceSection) {
 			need = fmt.Sprintf("%d (fixed)", sz.At)
 		}
 		t.rows = append(t.rows, []string{x.Scenario, x.PeakTime, fmt.Sprintf("%.1f", sz.PeakRate), need, fmt.Sprint(x.UtilisationOnly),
-			fmt.Sprint(sz.Max), p95, runBurn(&x.Current), propBurn, fmt.Sprintf("%.0f", x.Current.SLOViolationMinutes), prop, x.Verdict})
-		switch {
+			fmt.Sprint(sz.Max), p95, runBurn(&x.Current), propBurn, minutes(x.Current.SLOViolationMinutes, x.Current.SLOViolationMinutesRange), prop, x.Verdict})
+		switch r := x.Current.WorstWindowBurnRange; {
 		case x.Current.OverBudget():
 			t.rowClass = append(t.rowClass, "high")
-		case sz.Status != record.StatusOK:
+		case sz.Status != record.StatusOK, r != nil && r.P90 > 1:
 			t.rowClass = append(t.rowClass, "medium")
 		default:
 			t.rowClass = append(t.rowClass, "safe")
@@ -265,6 +279,15 @@ func orDash(s string) string {
 	return s
 }
 
+// minutes writes SLO-violation minutes with their ensemble's p10–p90
+// when the review has one: "765 (540–810)".
+func minutes(v float64, r *model.Interval) string {
+	if r == nil {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.0f (%.0f–%.0f)", v, r.P10, r.P90)
+}
+
 func money(v float64) string { return fmt.Sprintf("$%.2f", v) }
 
 func signedMoney(v float64) string {
@@ -304,8 +327,15 @@ func formatBurn(b float64) string {
 // worst window: "0.40", or "0.40 (2.10 in the worst 1h)".
 func runBurn(s *record.RunSummary) string {
 	out := formatBurn(s.SLOBudgetBurn)
-	if s.WorstWindowBurn > s.SLOBudgetBurn*(1+1e-9) && formatBurn(s.WorstWindowBurn) != out {
-		out += fmt.Sprintf(" (%s in the worst %s)", formatBurn(s.WorstWindowBurn), shortWindow(s.SLOWindowSeconds))
+	if r := s.SLOBudgetBurnRange; r != nil {
+		out += fmt.Sprintf(" (%s–%s)", formatBurn(r.P10), formatBurn(r.P90))
+	}
+	if s.WorstWindowBurn > s.SLOBudgetBurn*(1+1e-9) && formatBurn(s.WorstWindowBurn) != formatBurn(s.SLOBudgetBurn) {
+		out += fmt.Sprintf(" [%s in the worst %s", formatBurn(s.WorstWindowBurn), shortWindow(s.SLOWindowSeconds))
+		if r := s.WorstWindowBurnRange; r != nil {
+			out += fmt.Sprintf(", %s–%s", formatBurn(r.P10), formatBurn(r.P90))
+		}
+		out += "]"
 	}
 	return out
 }

@@ -32,6 +32,7 @@ func RecordRun(res *sim.Result, v record.Variant) record.Run {
 	for _, s := range res.Services {
 		r.Services = append(r.Services, record.ServiceRun{
 			Service: s.Service, Summary: record.RunSummary(s.Summary), Series: recordSamples(s.Series),
+			Bands: (*record.SeriesBands)(s.Bands),
 		})
 	}
 	c := res.Cluster

@@ -2,12 +2,11 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/capacity"
@@ -15,6 +14,7 @@ import (
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // Options select what Build computes.
@@ -150,9 +150,11 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 }
 
 // simulate runs every scenario with today's HPAs and, when there are any,
-// the proposed ones: independent runs, at most GOMAXPROCS at a time. Each
-// run is deterministic on its own and writes its own slot, so the review
-// does not depend on their order; the first error in job order wins.
+// the proposed ones, each with the plan's uncertainty ensemble when it has
+// one (package sim/ensemble): independent runs, at most GOMAXPROCS at a
+// time. Each run is deterministic on its own and writes its own slot, so
+// the review does not depend on their order; the first error in job order
+// wins.
 func (b *builder) simulate() error {
 	type job struct {
 		key  runKey
@@ -168,33 +170,38 @@ func (b *builder) simulate() error {
 			jobs = append(jobs, job{runKey{sc.Name, record.Proposed}, opts})
 		}
 	}
-	results := make([]*sim.Result, len(jobs))
-	errs := make([]error, len(jobs))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	runs := make([]sim.Options, len(jobs))
 	for i, j := range jobs {
-		g.Go(func() error {
+		runs[i] = j.opts
+	}
+	if u := b.plan.Uncertainty; u != nil {
+		b.progress("running an ensemble of %d members per simulation (uncertainty %s)", u.Samples, u)
+	}
+	results, err := ensemble.Run(b.ctx, b.plan, runs, b.plan.Uncertainty, ensemble.Config{
+		Started: func(i int) {
 			what := "today's HPAs"
-			if j.key.variant == record.Proposed {
+			if jobs[i].key.variant == record.Proposed {
 				what = "the proposed HPAs"
 			}
-			b.progress("simulating %s with %s", j.key.scenario, what)
-			results[i], errs[i] = sim.RunContext(b.ctx, b.plan, j.opts)
-			return nil
-		})
-	}
-	g.Wait()
+			b.progress("simulating %s with %s", jobs[i].key.scenario, what)
+		},
+	})
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
-	for i, j := range jobs {
-		if errs[i] != nil {
-			what := ""
-			if j.key.variant == record.Proposed {
-				what = " with the proposed HPAs"
-			}
-			return fmt.Errorf("simulate %s%s: %w", j.key.scenario, what, errs[i])
+	var re *ensemble.RunError
+	if errors.As(err, &re) {
+		j := jobs[re.Run]
+		what := ""
+		if j.key.variant == record.Proposed {
+			what = " with the proposed HPAs"
 		}
+		return fmt.Errorf("simulate %s%s: %w", j.key.scenario, what, re.Err)
+	}
+	if err != nil {
+		return err
+	}
+	for i, j := range jobs {
 		b.runs[j.key] = results[i]
 	}
 	return nil

@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +42,11 @@ func TestBuild_NOA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The example's ranges with 8 members instead of 32: the same code,
+	// a quarter of the simulations, twice over.
+	u := *plan.Uncertainty
+	u.Samples = 8
+	plan.Uncertainty = &u
 	all, err := Build(context.Background(), plan, Options{Mode: model.Queueing, Version: "test", Event: ev})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +95,11 @@ func TestBuild_NOA(t *testing.T) {
 		var atRisk []string
 		for _, x := range s.Scenarios {
 			today += x.Current.SLOViolationMinutes
-			if x.Current.SLOViolationMinutes > 0 || x.Sizing.Status != record.StatusOK {
+			r := x.Current.WorstWindowBurnRange
+			if r == nil || x.Current.SLOViolationMinutesRange == nil || x.Current.SLOBudgetBurnRange == nil {
+				t.Fatalf("%s in %s: no interval from the plan's uncertainty ensemble", s.Name, x.Scenario)
+			}
+			if x.Current.OverBudget() || x.Sizing.Status != record.StatusOK || r.P90 > 1 {
 				atRisk = append(atRisk, x.Scenario)
 			}
 		}
@@ -129,9 +139,22 @@ func TestBuild_NoPlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plan.Uncertainty = nil
 	rev, err := Build(context.Background(), plan, Options{Mode: model.Utilization, Plots: record.PlotsNone})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Without an uncertainty section: one run each, no interval, and the
+	// summary recommends adding one.
+	for _, s := range rev.Services {
+		for _, x := range s.Scenarios {
+			if x.Current.SLOViolationMinutesRange != nil || x.Proposed != nil && x.Proposed.SLOViolationMinutesRange != nil {
+				t.Fatalf("%s in %s: an interval without an uncertainty section", s.Name, x.Scenario)
+			}
+		}
+	}
+	if !strings.Contains(rev.Summary.Intervals, "add an uncertainty: section") {
+		t.Errorf("Summary.Intervals = %q, want the recommendation to add an uncertainty section", rev.Summary.Intervals)
 	}
 	if len(rev.Curves) != 0 || rev.Shows("noa-mcp", "daily") {
 		t.Errorf("no figures asked for: %d curves, shows noa-mcp: %v", len(rev.Curves), rev.Shows("noa-mcp", "daily"))
@@ -161,6 +184,12 @@ func TestEstimateWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ens, err := EstimateWork(plan, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := plan.Uncertainty
+	plan.Uncertainty = nil
 	w, err := EstimateWork(plan, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +198,11 @@ func TestEstimateWork(t *testing.T) {
 	// about 300 samples for each service a scenario covers.
 	if w.Samples < 10*300 || w.Samples > 10*6*301 {
 		t.Errorf("estimated %g samples for 10 runs of at most 6 services × ~300 samples", w.Samples)
+	}
+	// With the example's ensemble, each of the 8 scenario runs is 33 runs;
+	// the 2 event runs are not ensembles.
+	if r := ens.PodTicks / w.PodTicks; r < 20 || r > 33 {
+		t.Errorf("an ensemble of %d members multiplies the estimate by %.1f, want 8×33+2 runs of 10", u.Samples, r)
 	}
 	long := *plan
 	long.Scenarios = append([]scenarios.Scenario(nil), plan.Scenarios...)

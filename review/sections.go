@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
@@ -76,7 +77,7 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 				}
 			}
 			x.Verdict = serviceVerdict(x)
-			if x.Current.OverBudget() || sz.Status != capacity.StatusOK {
+			if atRisk(x) {
 				s.Safe = false
 			}
 			s.Scenarios = append(s.Scenarios, x)
@@ -84,6 +85,15 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 		out = append(out, s)
 	}
 	return out
+}
+
+// atRisk reports whether a service is at risk in a scenario: today's
+// settings spend more than its error budget (over the scenario or its
+// worst slo.window), its sizing is not ok, or the uncertainty ensemble's
+// p90 spends more than the budget.
+func atRisk(x record.ServiceScenario) bool {
+	r := burnRange(&x.Current)
+	return x.Current.OverBudget() || x.Sizing.Status != record.StatusOK || r != nil && r.P90 > 1
 }
 
 func findSizing(ss capacity.ScenarioSizing, name string) (capacity.ServiceSizing, bool) {
@@ -132,15 +142,17 @@ func serviceVerdict(x record.ServiceScenario) string {
 	case sz.Status == record.StatusInfeasible:
 		return "unsafe: " + sz.Problem
 	case cur.OverBudget() && x.Proposed != nil && !x.Proposed.OverBudget():
-		return fmt.Sprintf("unsafe today (error-budget burn %.2f%s); safe with the proposed HPA (burn %.2f)", burn, from(x), x.Proposed.WorstBurn())
+		return fmt.Sprintf("unsafe today (error-budget burn %.2f%s%s); safe with the proposed HPA (burn %.2f%s)", burn, from(x), spread(burnRange(cur)), x.Proposed.WorstBurn(), proposedSpread(x.Proposed))
 	case cur.OverBudget() && x.Proposed != nil:
-		return fmt.Sprintf("unsafe (error-budget burn %.2f%s; %.2f with the proposed HPA)", burn, from(x), x.Proposed.WorstBurn())
+		return fmt.Sprintf("unsafe (error-budget burn %.2f%s%s; %.2f with the proposed HPA%s)", burn, from(x), spread(burnRange(cur)), x.Proposed.WorstBurn(), spread(burnRange(x.Proposed)))
 	case cur.OverBudget():
-		return fmt.Sprintf("unsafe (error-budget burn %.2f%s)", burn, from(x))
+		return fmt.Sprintf("unsafe (error-budget burn %.2f%s%s)", burn, from(x), spread(burnRange(cur)))
 	case sz.Status == record.StatusOverMax:
 		return fmt.Sprintf("at risk: the peak needs %d replicas, the HPA allows %d; the simulation held the SLO only because %s", sz.Required, sz.Max, overMaxReason(x))
 	case sz.Status == record.StatusBreach:
 		return "at risk: " + sz.Problem
+	case burnRange(cur) != nil && burnRange(cur).P90 > 1:
+		return fmt.Sprintf("safe as written, at risk within the inputs' uncertainty (error-budget burn %s at p10–p90)", burnInterval(burnRange(cur)))
 	}
 	return "safe"
 }
@@ -151,6 +163,29 @@ func from(x record.ServiceScenario) string {
 		return ""
 	}
 	return ", from " + x.FirstViolation
+}
+
+// burnRange is the ensemble's p10–p90 of a run's worst-window burn (the
+// verdict's measure: never below the scenario's burn), nil for one run.
+func burnRange(s *record.RunSummary) *model.Interval { return s.WorstWindowBurnRange }
+
+// spread is ", p10–p90 0.80–2.10" for an ensemble's interval of burns, ""
+// without one.
+func spread(r *model.Interval) string {
+	if r == nil {
+		return ""
+	}
+	return ", p10–p90 " + burnInterval(r)
+}
+
+// proposedSpread is what the proposal's ensemble adds when it still
+// spends more than the budget at its p90: "as written" is then all the
+// proposal's verdict can claim.
+func proposedSpread(p *record.RunSummary) string {
+	if r := burnRange(p); r != nil && r.P90 > 1 {
+		return fmt.Sprintf(" as written; %s at p10–p90 of the inputs' uncertainty", burnInterval(r))
+	}
+	return ""
 }
 
 func overMaxReason(x record.ServiceScenario) string {

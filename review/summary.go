@@ -25,26 +25,31 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 			switch {
 			case x.Current.OverBudget():
 				r.Severity, r.When = "high", x.FirstViolation
-				r.What = fmt.Sprintf("error-budget burn %.2f over the scenario, %.2f in the worst %s; %.0f SLO-violation minutes, worst p95 %s, %.2f %% errors",
-					x.Current.SLOBudgetBurn, x.Current.WorstWindowBurn, windowName(x.Current.SLOWindowSeconds), x.Current.SLOViolationMinutes, seconds(x.Current.WorstP95), x.Current.ErrorPercent)
+				r.What = fmt.Sprintf("error-budget burn %.2f over the scenario, %.2f in the worst %s%s; %s SLO-violation minutes, worst p95 %s, %.2f %% errors",
+					x.Current.SLOBudgetBurn, x.Current.WorstWindowBurn, windowName(x.Current.SLOWindowSeconds), spread(burnRange(&x.Current)),
+					minutes(x.Current.SLOViolationMinutes, x.Current.SLOViolationMinutesRange), seconds(x.Current.WorstP95), x.Current.ErrorPercent)
 			case x.Sizing.Status != record.StatusOK:
 				r.Severity, r.When = "medium", x.PeakTime
 				r.What = x.Sizing.Problem
+			case burnRange(&x.Current) != nil && burnRange(&x.Current).P90 > 1:
+				r.Severity, r.When = "medium", x.PeakTime
+				r.What = fmt.Sprintf("holds its SLO with the inputs as written, but not across their uncertainty: error-budget burn %s at p10–p90", burnInterval(burnRange(&x.Current)))
 			default:
 				continue
 			}
-			r.Minutes = x.Current.SLOViolationMinutes
-			r.Burn = x.Current.WorstBurn()
+			r.Minutes, r.MinutesRange = x.Current.SLOViolationMinutes, x.Current.SLOViolationMinutesRange
+			r.Burn, r.BurnRange = x.Current.WorstBurn(), burnRange(&x.Current)
 			if x.Proposed != nil {
 				m := x.Proposed.SLOViolationMinutes
-				r.ProposedMinutes = &m
+				r.ProposedMinutes, r.ProposedMinutesRange = &m, x.Proposed.SLOViolationMinutesRange
 				b := x.Proposed.WorstBurn()
-				r.ProposedBurn = &b
+				r.ProposedBurn, r.ProposedBurnRange = &b, burnRange(x.Proposed)
 				r.ProposedLongest = x.Proposed.LongestViolation.String()
 			}
 			s.Risks = append(s.Risks, r)
 		}
 	}
+	s.Intervals = intervalsNote(plan)
 	sort.SliceStable(s.Risks, func(i, j int) bool { return s.Risks[i].Severity < s.Risks[j].Severity })
 	for _, rec := range rep.Recommendations {
 		for _, line := range slices.Concat(rec.HPARationale, rec.ResourceRationale) {
@@ -115,6 +120,44 @@ func windowName(secs float64) string {
 	return s + " window"
 }
 
+// minutes writes SLO-violation minutes, with their ensemble's p10–p90
+// when there is one: "765 (540–810)".
+func minutes(v float64, r *model.Interval) string {
+	if r == nil {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.0f (%s)", v, interval(r))
+}
+
+// interval writes an ensemble's p10–p90 of minutes: "540–810".
+func interval(r *model.Interval) string { return fmt.Sprintf("%.0f–%.0f", r.P10, r.P90) }
+
+// burnInterval writes an ensemble's p10–p90 of burns: "0.80–2.10".
+func burnInterval(r *model.Interval) string { return fmt.Sprintf("%.2f–%.2f", r.P10, r.P90) }
+
+// intervalsNote says what the review's intervals are, or, without an
+// uncertainty section, that it has none and how to get them.
+func intervalsNote(plan *scenarios.Plan) string {
+	u := plan.Uncertainty
+	if u == nil {
+		return "Every simulated number is one run of the plan's inputs as written. Many of them are estimates: add an uncertainty: section to the plan " +
+			"(relative ranges of requestRate, serviceTime, cpu and memory, e.g. uncertainty: {requestRate: 15%, serviceTime: 25%, cpu: 25%}) " +
+			"or pass --uncertainty, and every verdict gets a p10–p90 interval from a seeded ensemble of simulations."
+	}
+	var ranges []string
+	for i, r := range u.Ranges() {
+		if r > 0 {
+			ranges = append(ranges, fmt.Sprintf("%s ±%g %%", scenarios.UncertaintyDimensions[i], math.Round(r*1000)/10))
+		}
+	}
+	what := "no input range (seed replications only)"
+	if len(ranges) > 0 {
+		what = strings.Join(ranges, ", ")
+	}
+	return fmt.Sprintf("Numbers in parentheses are p10–p90 over an ensemble of %d simulations per run (a Latin hypercube over %s); "+
+		"the number before them is the run with the inputs as written, which the figures draw, with the p10–p90 band shaded.", u.Samples, what)
+}
+
 func seconds(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
@@ -133,7 +176,7 @@ func rows(rev *record.Review) []record.ServiceRow {
 	for _, s := range rev.Services {
 		row := record.ServiceRow{Service: s.Name}
 		for _, x := range s.Scenarios {
-			if x.Current.OverBudget() || x.Sizing.Status != record.StatusOK {
+			if atRisk(x) {
 				row.AtRisk = append(row.AtRisk, x.Scenario)
 			}
 			row.Today += x.Current.SLOViolationMinutes

@@ -9,8 +9,9 @@ import (
 
 // EstimateWork estimates the simulations Build would run for plan and
 // opts, before any starts: every scenario with today's HPAs and with the
-// proposed ones, and each event's run with its pre-scale and its baseline
-// at today's traffic (counted as two more runs of the event's scenario).
+// proposed ones, each times 1 + the members of the plan's uncertainty
+// ensemble, and each event's run with its pre-scale and its baseline at
+// today's traffic (counted as two more runs of the event's scenario).
 func EstimateWork(plan *scenarios.Plan, opts Options) (sim.Work, error) {
 	if opts.Event != nil {
 		p, err := plan.WithScenario(opts.Event.ScenarioFor())
@@ -27,6 +28,9 @@ func EstimateWork(plan *scenarios.Plan, opts Options) (sim.Work, error) {
 			return sim.Work{}, err
 		}
 		runs := 2.0
+		if u := plan.Uncertainty; u != nil {
+			runs *= float64(1 + u.Samples)
+		}
 		if (opts.Event != nil && sc.Name == opts.Event.Scenario) || scenarios.EventFromScenario(sc) != nil {
 			runs += 2
 		}

@@ -38,6 +38,10 @@ type Plan struct {
 	// Observe overrides the PromQL that `headroom observe` runs; nil uses
 	// the defaults for the common exporters.
 	Observe *Observe `json:"observe,omitempty"`
+	// Uncertainty gives relative ranges for the estimated inputs; with it,
+	// every simulated verdict carries a p10 / p50 / p90 interval from a
+	// seeded ensemble. Nil runs each scenario once.
+	Uncertainty *Uncertainty `json:"uncertainty,omitempty"`
 
 	// file is the path the plan was read from, for messages; source its bytes.
 	file   string

@@ -99,6 +99,9 @@ func (p *Plan) SetDefaults() {
 	if p.Cluster.Autoscaler.ScaleDownUnneeded == 0 {
 		p.Cluster.Autoscaler.ScaleDownUnneeded = Duration(DefaultScaleDownUnneeded)
 	}
+	if u := p.Uncertainty; u != nil && u.Samples == 0 && (p.present == nil || !p.present("uncertainty.samples")) {
+		u.Samples = DefaultSamples
+	}
 }
 
 func ptrOf[T any](v T) *T { return &v }
@@ -185,6 +188,9 @@ func (p *Plan) Validate() error {
 	v.simulation(p)
 	if p.Observe != nil {
 		v.observe("observe", p.Observe, names)
+	}
+	if p.Uncertainty != nil {
+		v.uncertainty(p.Uncertainty)
 	}
 	if len(v.errs) == 0 {
 		return nil

@@ -6,6 +6,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -39,6 +40,18 @@ type ServiceResult struct {
 	// without an HPA), as `kubectl describe hpa` would show them.
 	Conditions *HPAConditions `json:"hpaConditions,omitempty"`
 	Series     []Sample       `json:"series"`
+	// Bands are the spread of Series over an uncertainty ensemble, nil
+	// for a single run.
+	Bands *SeriesBands `json:"-"`
+}
+
+// SeriesBands spread a service's series over an uncertainty ensemble: for
+// each sample interval of the nominal run, the p10 / p50 / p90 over the
+// members of its latency quantiles and Ready pods. A latency no member
+// measured in an interval (nothing served) is NaN.
+type SeriesBands struct {
+	P50, P95, P99 []model.Interval
+	Ready         []model.Interval
 }
 
 // Sample aggregates one SampleEvery interval of a service. Latencies are
@@ -131,6 +144,17 @@ type Summary struct {
 	MaxReplicas        int32   `json:"maxReplicas"`
 	// MeanCPUUtilisation is the time-averaged CPU use over request of Ready pods.
 	MeanCPUUtilisation float64 `json:"meanCpuUtilization"`
+
+	// SLOBudgetBurnRange, WorstWindowBurnRange, SLOViolationMinutesRange,
+	// WorstP95Range, ErrorPercentRange and CostRange are the p10 / p50 /
+	// p90 of those measures over the plan's uncertainty ensemble (package
+	// sim/ensemble); nil for a single run.
+	SLOBudgetBurnRange       *model.Interval `json:"sloBudgetBurnRange,omitempty"`
+	WorstWindowBurnRange     *model.Interval `json:"worstWindowBurnRange,omitempty"`
+	SLOViolationMinutesRange *model.Interval `json:"sloViolationMinutesRange,omitempty"`
+	WorstP95Range            *model.Interval `json:"worstP95SecondsRange,omitempty"`
+	ErrorPercentRange        *model.Interval `json:"errorPercentRange,omitempty"`
+	CostRange                *model.Interval `json:"costRange,omitempty"`
 }
 
 // ClusterResult is the cluster's nodes over the run.

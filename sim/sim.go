@@ -57,6 +57,9 @@ type Options struct {
 	// simulation.coldStart. By default a run starts warm, in the steady
 	// state of its first instant (warm.go).
 	ColdStart bool
+	// Factors scale the plan's estimated inputs (an uncertainty ensemble's
+	// member); the zero value runs the plan as written.
+	Factors Factors
 }
 
 const (
@@ -193,8 +196,10 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	if err != nil {
 		return nil, err
 	}
+	base := sc.BaseRate(spec)
+	opts.Factors.apply(&wl, &base)
 	s := &service{
-		spec: spec, traffic: sc.Traffic(seed), base: sc.BaseRate(spec), w: wl,
+		spec: spec, traffic: sc.Traffic(seed), base: base, w: wl,
 		cpuRequest:   wl.CPURequest,
 		memRequest:   wl.MemoryRequest,
 		cpuLimit:     wl.CPULimit,
@@ -246,7 +251,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
 	if opts.Mode == ModeDES {
-		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.ServiceTimes[spec.Name]); err != nil {
+		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.Factors.scaleServiceTime(opts.ServiceTimes[spec.Name])); err != nil {
 			return nil, err
 		}
 	}

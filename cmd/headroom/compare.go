@@ -12,6 +12,7 @@ import (
 
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // compareOptions are the flags and state of `headroom compare`.
@@ -23,7 +24,8 @@ type compareOptions struct {
 	ColdStart bool
 	Output    string
 	// FlapWindow is --flap-window.
-	FlapWindow time.Duration
+	FlapWindow  time.Duration
+	Uncertainty string
 
 	plan     *scenarios.Plan
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
@@ -42,7 +44,9 @@ with the HorizontalPodAutoscaler manifests in --hpa (autoscaling/v2, as kubectl 
 may be separated by ---; each is matched to the service whose workload its scaleTargetRef names),
 and compare them measure by measure: the SLO's error-budget burn over the scenario and over its
 worst slo.window, SLO-violation minutes, worst p95, errors, longest violation, pod-hours, cost,
-scale events, flaps (within --flap-window) and time at maxReplicas.
+scale events, flaps (within --flap-window) and time at maxReplicas. With the plan's uncertainty: section
+(or --uncertainty) both runs of each scenario also run as an ensemble (member by member with the
+same input factors) and the bracketed measures show their p10–p90.
 
 Exits 3 when, in any scenario, the proposal spends more than its error budget (burn above 1 over
 the scenario or its worst window) and more of it than today's HPA.`,
@@ -58,6 +62,7 @@ the scenario or its worst window) and more of it than today's HPA.`,
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindFlapWindow(f, &o.FlapWindow)
+	bindUncertainty(f, &o.Uncertainty)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	return cmd
 }
@@ -65,6 +70,9 @@ the scenario or its worst window) and more of it than today's HPA.`,
 // Validate checks the flags.
 func (o *compareOptions) Validate() error {
 	if err := validateFlapWindow(o.FlapWindow); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
@@ -90,6 +98,9 @@ func (o *compareOptions) Complete() error {
 	}
 	o.plan = p
 	applyColdStart(p, o.ColdStart)
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	o.proposed, err = loadProposedHPAs(p, o.HPAFile)
 	return err
 }
@@ -123,11 +134,14 @@ func loadProposedHPAs(p *scenarios.Plan, file string) (map[string]*autoscalingv2
 
 // Run compares and prints.
 func (o *compareOptions) Run(cmd *cobra.Command) error {
-	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2, o.MaxWork, true); err != nil {
-		return err
+	if err := checkWork(o.plan, scenarioRuns(o.plan, sim.Options{Seed: o.Seed}), 2*ensembleRuns(o.plan), o.MaxWork, true); err != nil {
+		return ensembleHint(err, o.plan)
 	}
 	fmt.Fprintln(o.streams.ErrOut, "simulating current and proposed HPAs over every scenario…")
-	cs, err := sim.Compare(cmd.Context(), o.plan, o.proposed, sim.Options{Seed: o.Seed, FlapWindow: o.FlapWindow})
+	if u := o.plan.Uncertainty; u != nil {
+		fmt.Fprintf(o.streams.ErrOut, "running an ensemble of %d members per run (uncertainty %s)\n", u.Samples, u)
+	}
+	cs, err := ensemble.Compare(cmd.Context(), o.plan, o.proposed, sim.Options{Seed: o.Seed, FlapWindow: o.FlapWindow}, o.plan.Uncertainty, ensemble.Config{})
 	if err != nil {
 		return err
 	}
@@ -163,7 +177,7 @@ func printComparison(w io.Writer, cs []sim.Comparison) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "MEASURE\tCURRENT\tPROPOSED\tVERDICT")
 		for _, m := range c.Measures {
-			fmt.Fprintf(tw, "%s\t%.4g\t%.4g\t%s\n", m.Measure, m.Current, m.Proposed, m.Verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Measure, withInterval("%.4g", m.Current, m.CurrentRange), withInterval("%.4g", m.Proposed, m.ProposedRange), m.Verdict)
 		}
 		tw.Flush()
 	}
@@ -175,6 +189,9 @@ func printComparison(w io.Writer, cs []sim.Comparison) {
 		case "worse":
 			worse++
 		}
+	}
+	if len(cs) > 0 && cs[0].Measures[0].CurrentRange != nil {
+		fmt.Fprintln(w, "\nIn parentheses: p10–p90 over the plan's uncertainty ensemble; verdicts compare the runs as written.")
 	}
 	fmt.Fprintf(w, "\nVerdict: the proposal holds the SLO better in %d and worse in %d of %d service-scenario runs.\n", better, worse, len(cs))
 }

@@ -17,7 +17,7 @@ func TestInterrupted(t *testing.T) {
 	for _, args := range [][]string{
 		{"size", "-f", noaPlan},
 		{"simulate", "-f", noaPlan},
-		{"simulate", "-f", noaPlan, "--mode", "des", "--scenario", "daily"},
+		{"simulate", "-f", noaPlan, "--mode", "des", "--scenario", "daily", "--max-work", "10"},
 		{"compare", "-f", noaPlan, "--hpa", "../../scenarios/examples/noa-mcp-proposed-hpa.yaml"},
 		{"tune", "-f", noaPlan, "--service", "noa-mcp"},
 		{"sweep", "-f", noaPlan, "--grid", sweepGrid, "--quiet"},

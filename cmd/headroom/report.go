@@ -32,6 +32,7 @@ type reportOptions struct {
 	FlapWindow   time.Duration
 	Series       bool
 	KubectlImage string
+	Uncertainty  string
 	Plots        string
 	VPA          bool
 	PrescaleWith string
@@ -82,6 +83,12 @@ headroom's files: a rerun replaces those and keeps every other file. A non-empty
 without that manifest is refused unless --force. -o picks what goes to standard output: the
 table (default), report.json (json) or report.md (md); DIR is written either way.
 
+With an uncertainty: section in the plan (or --uncertainty), every simulation runs as a seeded
+ensemble over the estimated inputs' ranges: the tables show "765 (540–810)" (the run as written,
+then p10–p90), report.json carries sloViolationMinutesRange (and worstP95SecondsRange,
+errorPercentRange, costRange) beside each summary, and the figures shade the p10–p90 band.
+Without one, the summary recommends adding it.
+
 Nothing touches a cluster: check the patches with 'headroom apply -f DIR/patches' (a
 server-side dry run). The same plan and seed give byte-identical files.
 
@@ -91,6 +98,10 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 
   # The same, with report.json on standard output
   headroom report -f scenarios/examples/noa.yaml -o json | jq .summary
+
+  # Without the plan's uncertainty ensemble (one run per scenario), or with a larger one
+  headroom report -f scenarios/examples/noa.yaml --uncertainty off
+  headroom report -f scenarios/examples/noa.yaml --uncertainty samples=128
 
   # With a proposed HPA of your own
   headroom report -f scenarios/examples/noa.yaml --hpa scenarios/examples/noa-mcp-proposed-hpa.yaml
@@ -112,6 +123,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindFlapWindow(f, &o.FlapWindow)
+	bindUncertainty(f, &o.Uncertainty)
 	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
@@ -134,6 +146,9 @@ func (o *reportOptions) Validate() error {
 		return err
 	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if o.Filename == "" {
@@ -214,6 +229,9 @@ func (o *reportOptions) Complete() error {
 	}
 	o.plan = p
 	applyColdStart(p, o.ColdStart)
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	if o.event != nil {
 		if err := checkServices(p, "--event-services", o.event.Services...); err != nil {
 			return err
@@ -260,7 +278,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	if err := checkBudget(w, o.MaxWork); err != nil {
-		return err
+		return ensembleHint(err, o.plan)
 	}
 	rev, err := review.Build(cmd.Context(), o.plan, ropts)
 	if err != nil {

@@ -2,18 +2,22 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // simulateOptions are the flags and state of `headroom simulate`.
@@ -30,12 +34,22 @@ type simulateOptions struct {
 	MaxWork     float64
 	ColdStart   bool
 	FlapWindow  time.Duration
+	Uncertainty string
 
 	plan         *scenarios.Plan
 	mode         sim.Mode
 	arrivals     sim.Arrivals
 	serviceTimes map[string]sim.ServiceTime
 	streams      ioStreams
+	progressMu   sync.Mutex
+}
+
+// progress writes a line to standard error; the ensemble's workers call it
+// concurrently.
+func (o *simulateOptions) progress(format string, args ...any) {
+	o.progressMu.Lock()
+	defer o.progressMu.Unlock()
+	fmt.Fprintf(o.streams.ErrOut, format+"\n", args...)
 }
 
 func init() { registerCommand("plan", newSimulateCmd) }
@@ -63,12 +77,21 @@ second) and is the referee for the fluid mode; pods, metrics, the HPA and nodes 
 -o json adds the full time series; -o csv prints only the series, one row per service and
 sample interval (--sample-every). The same plan and seed give byte-identical output.
 
+With an uncertainty: section in the plan (or --uncertainty), each scenario also runs as a
+seeded Latin-hypercube ensemble over the estimated inputs' ranges (in DES mode each member
+with its own seed too): the table shows p10–p90 beside the SLO-violation minutes, and -o json
+adds sloViolationMinutesRange, worstP95SecondsRange, errorPercentRange and costRange
+({"p10", "p50", "p90"}) to every summary. The plain numbers stay those of the inputs as written.
+
 Exits 3 when any service spends time in SLO violation.`,
 		Example: `  # Every scenario of the bundled example
   headroom simulate -f scenarios/examples/noa.yaml
 
   # One service through the daily schedule, as a time series for a spreadsheet
   headroom simulate -f scenarios/examples/noa.yaml --service noa-mcp --scenario daily -o csv > mcp.csv
+
+  # How far does the verdict move if the CPU and service-time estimates are 25 % off?
+  headroom simulate -f scenarios/examples/noa.yaml --scenario daily --uncertainty cpu=25%,serviceTime=25%,samples=32
 
   # Request by request, with lognormal service times for noa-mcp
   headroom simulate -f scenarios/examples/noa.yaml --scenario growth-2x --mode des --service-time noa-mcp=lognormal
@@ -91,12 +114,16 @@ Exits 3 when any service spends time in SLO violation.`,
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindFlapWindow(f, &o.FlapWindow)
+	bindUncertainty(f, &o.Uncertainty)
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *simulateOptions) Validate() error {
 	if err := validateFlapWindow(o.FlapWindow); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if o.Filename == "" {
@@ -167,6 +194,9 @@ func (o *simulateOptions) Complete() error {
 	}
 	o.plan = p
 	applyColdStart(p, o.ColdStart)
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	if err := checkScenarios(p, "--scenario", o.Scenarios...); err != nil {
 		return err
 	}
@@ -226,18 +256,21 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 		runs = append(runs, sim.Options{Scenario: name, Services: svcs, Seed: o.Seed, SampleEvery: o.SampleEvery,
 			Mode: o.mode, Arrivals: o.arrivals, ServiceTimes: o.serviceTimes, FlapWindow: o.FlapWindow})
 	}
-	if err := checkWork(o.plan, runs, 1, o.MaxWork, true); err != nil {
-		return err
+	if err := checkWork(o.plan, runs, ensembleRuns(o.plan), o.MaxWork, true); err != nil {
+		return ensembleHint(err, o.plan)
 	}
-	var results []*sim.Result
-	for _, opts := range runs {
-		name := opts.Scenario
-		fmt.Fprintf(o.streams.ErrOut, "simulating %s…\n", name)
-		res, err := sim.RunContext(cmd.Context(), o.plan, opts)
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", name, err)
-		}
-		results = append(results, res)
+	if u := o.plan.Uncertainty; u != nil {
+		fmt.Fprintf(o.streams.ErrOut, "running an ensemble of %d members per scenario (uncertainty %s)\n", u.Samples, u)
+	}
+	results, err := ensemble.Run(cmd.Context(), o.plan, runs, o.plan.Uncertainty, ensemble.Config{
+		Started: func(i int) { o.progress("simulating %s…", runs[i].Scenario) },
+	})
+	var re *ensemble.RunError
+	if errors.As(err, &re) {
+		return fmt.Errorf("scenario %s: %w", runs[re.Run].Scenario, re.Err)
+	}
+	if err != nil {
+		return err
 	}
 	switch o.Output {
 	case "json":
@@ -284,9 +317,9 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 			if m.Served > 0 {
 				worst = formatSeconds(m.WorstP95)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
-				s.Service, formatBurn(m.SLOBudgetBurn), formatBurn(m.WorstWindowBurn), formatPercent(m.BadFraction),
-				m.SLOViolationMinutes, worst, m.ErrorPercent,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.2f%%\t%s\t%d–%d\t%d\t%d\t%.0fm\t%.1f\t%s\n",
+				s.Service, burnWithInterval(m.SLOBudgetBurn, m.SLOBudgetBurnRange), burnWithInterval(m.WorstWindowBurn, m.WorstWindowBurnRange), formatPercent(m.BadFraction),
+				withInterval("%.1f", m.SLOViolationMinutes, m.SLOViolationMinutesRange), worst, m.ErrorPercent,
 				shortDuration(m.LongestViolation.D()), m.MinReplicas, m.MaxReplicas, m.ScaleEvents, m.Flaps,
 				m.PinnedAtMaxMinutes, m.PodHours, formatMoney(m.Cost))
 		}
@@ -301,6 +334,29 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 	fmt.Fprintln(w, "bad requests of all. SLO-MIN: minutes with the latency quantile above target or errors above budget;")
 	fmt.Fprintln(w, "LONGEST: the longest continuous violation; EVENTS, FLAPS: scale events, and those reversing the previous")
 	fmt.Fprintln(w, "one within --flap-window; AT MAX: time at the HPA's maxReplicas; COST: the pods' share of nodes.")
+	if len(results) > 0 && len(results[0].Services) > 0 && results[0].Services[0].Summary.SLOViolationMinutesRange != nil {
+		fmt.Fprintln(w, "In parentheses: p10–p90 over the plan's uncertainty ensemble; the number before them is the run as written.")
+	}
+}
+
+// withInterval formats v, followed by its ensemble's p10–p90 when there is
+// one: "765.0 (540.0–810.0)".
+func withInterval(format string, v float64, r *model.Interval) string {
+	s := fmt.Sprintf(format, v)
+	if r != nil {
+		s += fmt.Sprintf(" ("+format+"–"+format+")", r.P10, r.P90)
+	}
+	return s
+}
+
+// burnWithInterval formats a burn, followed by its ensemble's p10–p90 when
+// there is one: "1.17 (0.80–2.10)".
+func burnWithInterval(v float64, r *model.Interval) string {
+	s := formatBurn(v)
+	if r != nil {
+		s += " (" + formatBurn(r.P10) + "–" + formatBurn(r.P90) + ")"
+	}
+	return s
 }
 
 // shortDuration prints whole seconds without zero units: 8m40s, 2h, 1h0m5s.

@@ -29,7 +29,11 @@ func TestMaxWork(t *testing.T) {
 		want string
 	}{
 		{[]string{"simulate", "-f", big, "--mode", "des", "--scenario", "daily"}, exitError, "DES requests (budget 2e+09): more than 1000 times the default budget"},
-		{[]string{"simulate", "-f", noaPlan, "--scenario", "daily", "--sample-every", "1s", "--max-work", "0.01"}, exitError, "series samples (budget 5e+04); pass --max-work 0.2 to run it anyway"},
+		{[]string{"simulate", "-f", noaPlan, "--scenario", "daily", "--sample-every", "1s", "--max-work", "0.01", "--uncertainty", "off"}, exitError, "series samples (budget 5e+04); pass --max-work 0.2 to run it anyway\n"},
+		// The example's 32-member ensemble is 33 runs of each.
+		{[]string{"simulate", "-f", noaPlan, "--scenario", "daily", "--sample-every", "1s", "--max-work", "0.01"}, exitError, "series samples (budget 5e+04); pass --max-work 3.5 to run it anyway (the plan's uncertainty ensemble runs each simulation 33 times"},
+		{[]string{"simulate", "-f", noaPlan, "--mode", "des", "--scenario", "daily"}, exitError, "DES requests (budget 2e+09); pass --max-work 1.8 to run it anyway (the plan's uncertainty ensemble runs each simulation 33 times: --uncertainty samples=N runs fewer members, --uncertainty off one run)"},
+		{[]string{"report", "-f", noaPlan, "--out-dir", filepath.Join(t.TempDir(), "r"), "--uncertainty", "samples=1000", "--max-work", "2"}, exitError, "pass --max-work 2.3 to run it anyway (the plan's uncertainty ensemble runs each simulation 1001 times"},
 		{[]string{"simulate", "-f", noaPlan, "--max-work", "0"}, exitUsage, "--max-work must be above 0 and at most 1000"},
 		{[]string{"simulate", "-f", noaPlan, "--max-work", "2e9"}, exitUsage, "--max-work must be above 0 and at most 1000"},
 		{[]string{"tune", "-f", noaPlan, "--service", "noa-mcp", "--max-work", "0.001"}, exitError, "pass --max-work"},

@@ -69,6 +69,10 @@ type Summary struct {
 	Cost    []Cost   `json:"cost"`
 	// Verdict is one sentence for the top of the report.
 	Verdict string `json:"verdict"`
+	// Intervals says what the p10–p90 intervals of the review are (the
+	// plan's uncertainty ensemble), or, without one, recommends adding an
+	// uncertainty section.
+	Intervals string `json:"intervals"`
 }
 
 // Risk is one service at risk in one scenario.
@@ -77,8 +81,9 @@ type Risk struct {
 	Scenario string `json:"scenario"`
 	// Severity is "high" (the simulation spends more than the SLO's error
 	// budget: burn above 1 over the scenario or its worst slo.window) or
-	// "medium" (the peak needs more than the HPA may scale to, or the SLO
-	// is tight but held).
+	// "medium" (the peak needs more than the HPA may scale to, the SLO is
+	// tight but held, or it is held with the inputs as written but its
+	// burn is above 1 at the p90 of the uncertainty ensemble).
 	Severity string `json:"severity"`
 	// When is the UTC time of day the trouble starts.
 	When string `json:"when"`
@@ -88,10 +93,18 @@ type Risk struct {
 	// proposal (nil without one).
 	Burn         float64  `json:"sloBudgetBurn"`
 	ProposedBurn *float64 `json:"proposedSloBudgetBurn,omitempty"`
+	// BurnRange and ProposedBurnRange are their p10 / p50 / p90 over the
+	// uncertainty ensemble (the worst window's burn), nil for one run.
+	BurnRange         *model.Interval `json:"sloBudgetBurnRange,omitempty"`
+	ProposedBurnRange *model.Interval `json:"proposedSloBudgetBurnRange,omitempty"`
 	// Minutes and ProposedMinutes are the SLO-violation minutes simulated
 	// with today's settings and with the proposal (nil without one).
 	Minutes         float64  `json:"sloMinutes"`
 	ProposedMinutes *float64 `json:"proposedSloMinutes,omitempty"`
+	// MinutesRange and ProposedMinutesRange are their p10 / p50 / p90
+	// over the uncertainty ensemble; nil without one.
+	MinutesRange         *model.Interval `json:"sloMinutesRange,omitempty"`
+	ProposedMinutesRange *model.Interval `json:"proposedSloMinutesRange,omitempty"`
 	// ProposedLongest is the proposal's longest continuous violation.
 	ProposedLongest string `json:"proposedLongestViolation,omitempty"`
 }

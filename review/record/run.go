@@ -1,6 +1,7 @@
 package record
 
 import (
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -36,6 +37,18 @@ type ServiceRun struct {
 	Service string
 	Summary RunSummary
 	Series  []Sample
+	// Bands are the spread of Series over the uncertainty ensemble (the
+	// figures draw them), nil without one.
+	Bands *SeriesBands
+}
+
+// SeriesBands spread a service's series over an uncertainty ensemble
+// (sim.SeriesBands, field for field): per sample interval, the p10 / p50 /
+// p90 over the members of its latency quantiles and Ready pods; NaN where
+// no member served a request.
+type SeriesBands struct {
+	P50, P95, P99 []model.Interval
+	Ready         []model.Interval
 }
 
 // ClusterSeries is the cluster's nodes and cost over a run.
@@ -159,6 +172,17 @@ type RunSummary struct {
 	MaxReplicas        int32   `json:"maxReplicas"`
 	// MeanCPUUtilisation is the time-averaged CPU use over request of Ready pods.
 	MeanCPUUtilisation float64 `json:"meanCpuUtilization"`
+
+	// SLOBudgetBurnRange, WorstWindowBurnRange, SLOViolationMinutesRange,
+	// WorstP95Range, ErrorPercentRange and CostRange are the p10 / p50 /
+	// p90 of those measures over the plan's uncertainty ensemble (package
+	// sim/ensemble); nil for a single run.
+	SLOBudgetBurnRange       *model.Interval `json:"sloBudgetBurnRange,omitempty"`
+	WorstWindowBurnRange     *model.Interval `json:"worstWindowBurnRange,omitempty"`
+	SLOViolationMinutesRange *model.Interval `json:"sloViolationMinutesRange,omitempty"`
+	WorstP95Range            *model.Interval `json:"worstP95SecondsRange,omitempty"`
+	ErrorPercentRange        *model.Interval `json:"errorPercentRange,omitempty"`
+	CostRange                *model.Interval `json:"costRange,omitempty"`
 }
 
 // OverBudget reports whether the run spent more than the SLO's error
