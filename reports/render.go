@@ -233,8 +233,8 @@ func eventSection(d *document, rep *record.Review, ev record.EventSection) {
 		d.p("Today's floors already cover the event's peak: no pre-scale is needed.")
 	} else {
 		d.p("Raise each floor early enough that pods (and any new nodes) are Ready before the traffic rises at %s, then restore it after the fall.", e.Start.Format("15:04"))
-		t := table{head: []string{"service", "floor", "max", "raise at (UTC)", "restore at (UTC)", "lead", "new nodes", "SLO-min without", "SLO-min with"},
-			right: []bool{false, true, true, false, false, true, true, true, true}}
+		t := table{head: []string{"service", "floor", "max", "raise at (UTC)", "restore at (UTC)", "lead", "new nodes", "burn without", "burn with", "SLO-min without", "SLO-min with"},
+			right: []bool{false, true, true, false, false, true, true, true, true, true, true}}
 		for _, ps := range ev.PreScales {
 			raise, restore := ps.RaiseClock.String(), ps.RestoreClock.String()
 			if e.Dated {
@@ -245,7 +245,8 @@ func eventSection(d *document, rep *record.Review, ev record.EventSection) {
 				maxCol = fmt.Sprintf("%d → %d", ps.MaxFrom, ps.MaxTo)
 			}
 			t.rows = append(t.rows, []string{ps.Service, fmt.Sprintf("%d → %d", ps.From, ps.To), maxCol, raise, restore,
-				ps.Lead.String(), fmt.Sprint(ps.NewNodes), fmt.Sprintf("%.0f", ev.Without[ps.Service]), fmt.Sprintf("%.0f", ev.With[ps.Service])})
+				ps.Lead.String(), fmt.Sprint(ps.NewNodes), formatBurn(ev.BurnWithout[ps.Service]), formatBurn(ev.BurnWith[ps.Service]),
+				fmt.Sprintf("%.0f", ev.Without[ps.Service]), fmt.Sprintf("%.0f", ev.With[ps.Service])})
 		}
 		d.add(t)
 		var why []string
@@ -253,7 +254,7 @@ func eventSection(d *document, rep *record.Review, ev record.EventSection) {
 			why = append(why, ps.Service+": "+strings.Join(ps.Rationale, "; "))
 		}
 		d.list(why)
-		d.p("SLO-violation minutes are counted from %s to %s UTC (the first raise to the last restore), per %s interval: \"without\" is today's settings, \"with\" the proposed HPAs plus the pre-scale.", ev.WindowStart, ev.WindowEnd, ev.WindowResolution)
+		d.p("The error-budget burn (bad requests over the offered ones, over the latency SLO's budget; above 1 breaks the SLO) and the SLO-violation minutes are counted from %s to %s UTC (the first raise to the last restore), per %s interval: \"without\" is today's settings, \"with\" the proposed HPAs plus the pre-scale.", ev.WindowStart, ev.WindowEnd, ev.WindowResolution)
 		d.p("The CronJobs that raise and restore the floors are in patches/manifests/cronjob-prescale-%s-*.yaml.", e.Name)
 	}
 	d.p("Expected cost of the event: %s (the scenario costs %s simulated with the pre-scale, against %s for the same hours at today's traffic, both with the proposed HPAs).", signedMoney(ev.Extra), money(ev.Cost), money(ev.Baseline))

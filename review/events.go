@@ -45,7 +45,8 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 			}
 		}
 		pss := capacity.PreScales(plan, ev, peak, today.Scenarios[0])
-		sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{}}
+		sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{},
+			BurnWithout: map[string]float64{}, BurnWith: map[string]float64{}}
 		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
 		with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
 		if err != nil {
@@ -63,9 +64,12 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 		sec.WindowStart, sec.WindowEnd, sec.WindowResolution = clock(sc, from), clock(sc, to), every.String()
 		without := b.run(ev.Scenario, record.Current)
 		for _, s := range with.Services {
+			budget := budgetOf(plan, s.Service)
 			sec.With[s.Service] = violatedMinutes(s.Series, from, to, every)
+			sec.BurnWith[s.Service] = windowBurn(s.Series, from, to, every, budget)
 			if w := without.Service(s.Service); w != nil {
 				sec.Without[s.Service] = violatedMinutes(w.Series, from, to, every)
+				sec.BurnWithout[s.Service] = windowBurn(w.Series, from, to, every, budget)
 			}
 		}
 		sec.Cost, sec.Baseline = with.Cluster.Cost, base.Cluster.Cost
@@ -73,6 +77,35 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 		b.rev.Events = append(b.rev.Events, sec)
 	}
 	return nil
+}
+
+// budgetOf is the latency objective's error budget of a service, 1 −
+// quantile (0 without a latency SLO).
+func budgetOf(plan *scenarios.Plan, name string) float64 {
+	for i := range plan.Services {
+		if s := &plan.Services[i]; s.Name == name && s.SLO.Latency != nil {
+			return 1 - float64(s.SLO.Latency.Quantile)
+		}
+	}
+	return 0
+}
+
+// windowBurn is the latency objective's error-budget burn of the sample
+// intervals inside [from, to]: their bad requests (failed, or served
+// slower than the target) over their arrivals, over the budget; 0 without
+// a budget or arrivals.
+func windowBurn(series []sim.Sample, from, to, every time.Duration, budget float64) float64 {
+	var bad, arrivals float64
+	for _, smp := range series {
+		if t := smp.T.D(); t-every >= from && t <= to {
+			bad += smp.Slow + smp.Errors
+			arrivals += smp.Lambda * every.Seconds()
+		}
+	}
+	if budget <= 0 || arrivals <= 0 {
+		return 0
+	}
+	return min(bad, arrivals) / arrivals / budget
 }
 
 // violatedMinutes counts the sample intervals inside [from, to] that saw an

@@ -193,8 +193,12 @@ type EventSection struct {
 	// the event's window (from the first raise to the last restore), with
 	// today's settings and with the proposal plus the pre-scale; counted
 	// per sample interval of WindowResolution.
-	Without          map[string]float64 `json:"sloMinutesWithout"`
-	With             map[string]float64 `json:"sloMinutesWith"`
+	Without map[string]float64 `json:"sloMinutesWithout"`
+	With    map[string]float64 `json:"sloMinutesWith"`
+	// BurnWithout and BurnWith are the latency objective's error-budget
+	// burn inside the same window, today and with the pre-scale.
+	BurnWithout      map[string]float64 `json:"sloBudgetBurnWithout"`
+	BurnWith         map[string]float64 `json:"sloBudgetBurnWith"`
 	WindowStart      string             `json:"windowStart"`
 	WindowEnd        string             `json:"windowEnd"`
 	WindowResolution string             `json:"windowResolution"`
