@@ -342,11 +342,20 @@ func printSimulation(w io.Writer, p *scenarios.Plan, results []*sim.Result) {
 // withInterval formats v, followed by its ensemble's p10–p90 when there is
 // one: "765.0 (540.0–810.0)".
 func withInterval(format string, v float64, r *model.Interval) string {
-	s := fmt.Sprintf(format, v)
+	s := tiny(format, v)
 	if r != nil {
-		s += fmt.Sprintf(" ("+format+"–"+format+")", r.P10, r.P90)
+		s += " (" + tiny(format, r.P10) + "–" + tiny(format, r.P90) + ")"
 	}
 	return s
+}
+
+// tiny formats v, or "<1e-6" for a positive value below a millionth: the
+// fluid model's far tails (an error share of 3e-39 %) are zero to a reader.
+func tiny(format string, v float64) string {
+	if v > 0 && v < 1e-6 {
+		return "<1e-6"
+	}
+	return fmt.Sprintf(format, v)
 }
 
 // burnWithInterval formats a burn, followed by its ensemble's p10–p90 when
