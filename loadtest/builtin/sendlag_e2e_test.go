@@ -1,0 +1,73 @@
+//go:build e2e
+
+package builtin
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/loadtest"
+	"github.com/headroom-dev/headroom/loadtest/internal/mmcserver"
+)
+
+// TestSendLagLowRates plays 20, 50 and 200 req/s of Poisson arrivals
+// against a loopback M/M/c server (4 slots, 5 ms mean: the queue stays
+// short) with the default sender and requires a valid run: a steady
+// generator at tens of requests per second is the norm, not the exception
+// (LagBoundFor: 12.5 ms at 20 req/s, a quarter of the 50 ms mean gap
+// between arrivals; 5 ms at 50 and 200 req/s). The send-lag percentiles are
+// logged; E2E_SENDLAG_SECONDS (default 15) sets each run's length and
+// E2E_SENDLAG_SENDER the sender (loop, raw, nethttp) for comparisons.
+func TestSendLagLowRates(t *testing.T) {
+	secs := envInt(t, "E2E_SENDLAG_SECONDS", 15, 2)
+	sender := SenderAuto
+	if s := envString("E2E_SENDLAG_SENDER"); s != "" {
+		sender = s
+	}
+	for _, rate := range []float64{20, 50, 200} {
+		t.Run(fmt.Sprintf("rate=%g", rate), func(t *testing.T) {
+			mmcserver.RetryInvalid(t, func() ([]string, bool) {
+				res := playSteady(t, sender, rate, secs)
+				lag := res.SendLag
+				t.Logf("%s %g req/s for %d s: send lag p50 %.3f ms, p99 %.3f ms, max %.3f ms (bound %.1f ms); valid=%v %s",
+					sender, rate, secs, lag.Quantile(0.5)*1e3, lag.Quantile(0.99)*1e3, lag.Max()*1e3,
+					LagBoundFor(DefaultLagBound, rate).Seconds()*1e3, res.Valid, res.InvalidReason)
+				if !res.Valid {
+					return []string{"the run is invalid: " + res.InvalidReason}, false
+				}
+				return nil, true
+			})
+		})
+	}
+}
+
+func envString(name string) string { return os.Getenv(name) }
+
+// playSteady runs the engine at a constant Poisson rate against a fresh
+// loopback server and returns the result.
+func playSteady(t *testing.T, sender string, rate float64, secs int) *loadtest.Result {
+	t.Helper()
+	srv, err := mmcserver.New(mmcserver.Config{Workers: 4, MeanService: 5 * time.Millisecond, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln)
+	defer hs.Close()
+	sched := loadtest.Schedule{StartRate: rate, Speedup: 1, Stages: []loadtest.Stage{{Duration: time.Duration(secs) * time.Second, Target: rate}}}
+	spec := loadtest.RunSpec{Target: "http://" + ln.Addr().String() + "/work", Arrivals: loadtest.ArrivalsPoisson, Timeout: 10 * time.Second, Schedule: sched}
+	res, err := New(Options{Seed: 5, Sender: sender}).Run(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
