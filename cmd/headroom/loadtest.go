@@ -67,6 +67,7 @@ type loadtestRunOptions struct {
 	Compare     bool
 	Buckets     int
 	Output      string
+	bands       bandFlags
 
 	K6Binary string
 	VUs      int
@@ -155,6 +156,7 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	bindMoved(cmd, "out", "--out-file")
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
+	o.bands.bind(f)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the result")
 	return cmd
 }
@@ -238,6 +240,9 @@ func (o *loadtestRunOptions) Validate() error {
 	}
 	if o.Buckets < 1 || o.Buckets > maxBuckets {
 		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
+	}
+	if err := o.bands.validate(); err != nil {
+		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
@@ -365,7 +370,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	var cmp *verify.Comparison
 	if o.Compare {
 		fmt.Fprintln(o.streams.ErrOut, "simulating the same scenario for comparison…")
-		cmp, err = verify.Compare(cmd.Context(), o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
+		cmp, err = verify.Compare(cmd.Context(), o.plan, res, o.bands.options(verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets, Arrivals: desArrivals(o.Arrivals)}))
 		if err != nil {
 			return err
 		}
@@ -444,37 +449,86 @@ func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
 func printComparisonTable(w io.Writer, c *verify.Comparison) {
 	fmt.Fprintf(w, "MEASURED vs PREDICTED: %s, scenario %s (speedup %g, buckets of %s scenario time; %s)\n",
 		c.Service, c.Scenario, c.Speedup, time.Duration(c.BucketSeconds*float64(time.Second)), c.Predicted)
+	if c.Replications > 0 {
+		fmt.Fprintf(w, "each cell: measured / predicted median [band a correct model's bucket falls in with probability %.0f %%]; ✗ outside\n", c.BandCoverage*100)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO TIME\tREQUESTS\tTHROUGHPUT meas/pred\tP95 meas/pred\tERRORS meas/pred\tREPLICAS meas/pred")
+	fmt.Fprintln(tw, "SCENARIO TIME\tREQUESTS\tTHROUGHPUT\tMEAN\tP95\tERRORS\tREPLICAS")
 	for _, r := range c.Rows {
 		rep := "—"
 		if r.MeasuredReplicas != nil {
 			rep = fmt.Sprintf("%.1f", *r.MeasuredReplicas)
 		}
-		fmt.Fprintf(tw, "%s–%s\t%d\t%s / %s\t%s / %s\t%.2f%% / %.2f%%\t%s / %.1f\n",
+		fmt.Fprintf(tw, "%s–%s\t%d\t%s\t%s\t%s\t%s\t%s\n",
 			time.Duration(r.FromSeconds*1e9), time.Duration(r.ToSeconds*1e9), r.Requests,
-			formatRate(r.MeasuredRate), formatRate(r.PredictedRate),
-			formatSeconds(r.MeasuredP95), formatSeconds(r.PredictedP95),
-			r.MeasuredErrorRate*100, r.PredictedErrorRate*100, rep, r.PredictedReplicas)
+			bandCell(formatRate(r.MeasuredRate), formatRate(r.PredictedRate), r.RateBand, formatRate),
+			bandCell(formatSeconds(r.MeasuredMean), "", r.MeanBand, formatSeconds),
+			bandCell(formatSeconds(r.MeasuredP95), formatSeconds(r.PredictedP95), r.P95Band, formatSeconds),
+			bandCell(formatPercent(r.MeasuredErrorRate), formatPercent(r.PredictedErrorRate), r.ErrorRateBand, formatPercent),
+			bandCell(rep, fmt.Sprintf("%.1f", r.PredictedReplicas), r.ReplicasBand, func(x float64) string { return fmt.Sprintf("%.1f", x) }))
 	}
 	tw.Flush()
 	rep := "not watched"
 	if c.ReplicasMAPE != nil {
 		rep = fmt.Sprintf("%.1f %%", *c.ReplicasMAPE*100)
 	}
-	fmt.Fprintf(w, "MAPE: throughput %.1f %%, p95 %.1f %%, replicas %s; error rate max difference %.2f points\n",
+	fmt.Fprintf(w, "MAPE: throughput %.1f %%, p95 %.1f %%, replicas %s; error rate max difference %.2f points (descriptive)\n",
 		c.ThroughputMAPE*100, c.P95MAPE*100, rep, c.ErrorRateMaxDiff*100)
 	if c.Worst.Metric != "" {
 		fmt.Fprintf(w, "worst deviation: %s in bucket %d, %.1f %%\n", c.Worst.Metric, c.Worst.Bucket+1, c.Worst.Relative*100)
 	}
-	fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
-		strings.ToUpper(c.Verdict), verify.AgreeThroughputMAPE*100, verify.AgreeP95MAPE*100, verify.AgreeReplicasMAPE*100, verify.AgreeErrorRatePoints*100)
+	if c.Replications > 0 {
+		for _, t := range c.Tests {
+			mark := "ok"
+			if !t.Pass {
+				mark = "✗"
+			}
+			fmt.Fprintf(w, "band test %-10s %d of %d buckets outside (chance: %.1f, p = %.2g); whole run %s vs %s [%s–%s] (p = %.2g)  %s\n",
+				t.Metric, t.Outside, t.Buckets, t.Expected*float64(t.Buckets), t.PValue,
+				statCell(t.Metric, t.WholeMeasured), statCell(t.Metric, t.Whole.Median), statCell(t.Metric, t.Whole.Low), statCell(t.Metric, t.Whole.High), t.WholePValue, mark)
+		}
+		fmt.Fprintf(w, "verdict: %s (agree when, for every metric, neither the buckets outside their bands nor the whole run is less likely than %.3g under a correct model: level %.2g over %d tests)\n",
+			strings.ToUpper(c.Verdict), c.Level/float64(2*max(len(c.Tests), 1)), c.Level, 2*len(c.Tests))
+	} else {
+		fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
+			strings.ToUpper(c.Verdict), verify.AgreeThroughputMAPE*100, verify.AgreeP95MAPE*100, verify.AgreeReplicasMAPE*100, verify.AgreeErrorRatePoints*100)
+	}
 	for _, r := range c.Reasons {
 		fmt.Fprintln(w, "  ✗", r)
 	}
 	for _, cv := range c.Caveats {
 		fmt.Fprintln(w, "  note:", cv)
 	}
+}
+
+// bandCell is "measured / predicted [low–high]", the predicted median when
+// there is a band, with ✗ when the measurement is outside it.
+func bandCell(meas, pred string, b *verify.Band, f func(float64) string) string {
+	if b == nil {
+		if pred == "" {
+			return meas
+		}
+		return meas + " / " + pred
+	}
+	out := fmt.Sprintf("%s / %s [%s–%s]", meas, f(b.Median), f(b.Low), f(b.High))
+	if b.Outside {
+		out += " ✗"
+	}
+	return out
+}
+
+func formatPercent(x float64) string { return fmt.Sprintf("%.2f%%", x*100) }
+
+func statCell(metric string, x float64) string {
+	switch metric {
+	case verify.MetricThroughput:
+		return formatRate(x)
+	case verify.MetricMean, verify.MetricP95:
+		return formatSeconds(x)
+	case verify.MetricErrorRate:
+		return formatPercent(x)
+	}
+	return fmt.Sprintf("%.1f", x)
 }
 
 // loadtestCompareOptions are the flags and state of `headroom loadtest compare`.
@@ -487,6 +541,7 @@ type loadtestCompareOptions struct {
 	Buckets  int
 	Output   string
 	MaxBytes int64
+	bands    bandFlags
 
 	plan    *scenarios.Plan
 	res     *loadtest.Result
@@ -512,6 +567,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	f.StringVar(&o.Scenario, "scenario", "", "the scenario (default: the one the result names)")
 	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
+	o.bands.bind(f)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	bindMaxResultBytes(f, &o.MaxBytes)
 	return cmd
@@ -526,6 +582,9 @@ func (o *loadtestCompareOptions) Validate() error {
 		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
 	}
 	if err := validateMaxResultBytes(o.MaxBytes); err != nil {
+		return err
+	}
+	if err := o.bands.validate(); err != nil {
 		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
@@ -551,7 +610,7 @@ func (o *loadtestCompareOptions) Run(cmd *cobra.Command) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cmp, err := verify.Compare(ctx, o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
+	cmp, err := verify.Compare(ctx, o.plan, o.res, o.bands.options(verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets}))
 	if err != nil {
 		return err
 	}

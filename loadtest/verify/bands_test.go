@@ -1,0 +1,76 @@
+package verify
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestBandCoverage: a new draw from the replications' own distribution
+// falls outside the k-th order statistics with probability 2k/(R+1), 0.1
+// for R = 39 (a Monte Carlo of 20 000 bands of exponential draws).
+func TestBandCoverage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const r, trials = DefaultReplications, 20000
+	k := bandK(r)
+	out := 0
+	xs := make([]float64, r)
+	for range trials {
+		for i := range xs {
+			xs[i] = rng.ExpFloat64()
+		}
+		b, ok := bandOf(xs, k)
+		if !ok {
+			t.Fatal("no band")
+		}
+		if x := rng.ExpFloat64(); x < b.Low || x > b.High {
+			out++
+		}
+	}
+	got, want := float64(out)/trials, 2*float64(k)/float64(r+1)
+	// The standard error of the fraction is 0.002.
+	if math.Abs(got-want) > 0.008 {
+		t.Errorf("outside %.4f of draws, want %.4f", got, want)
+	}
+}
+
+func TestBinomialTail(t *testing.T) {
+	for _, tc := range []struct {
+		n, k int
+		p    float64
+		want float64
+	}{
+		{10, 0, 0.1, 1},
+		{10, 11, 0.1, 0},
+		{10, 1, 0.1, 1 - math.Pow(0.9, 10)},
+		// P(X ≥ 7), X ~ Bin(10, 0.1): Σ_{j≥7} C(10,j)·0.1^j·0.9^(10−j).
+		{10, 7, 0.1, 120*1e-7*0.729 + 45*1e-8*0.81 + 10*1e-9*0.9 + 1e-10},
+	} {
+		if got := binomialTail(tc.n, tc.k, tc.p); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("P(Bin(%d, %g) ≥ %d) = %g, want %g", tc.n, tc.p, tc.k, got, tc.want)
+		}
+	}
+}
+
+// TestPredictionP: the prediction-interval p-value is 1 at the mean, about
+// 0.05 at 2.02 standard deviations·√(1+1/R) with R = 40 (t, 39 degrees of
+// freedom), and 0 off a constant sample.
+func TestPredictionP(t *testing.T) {
+	xs := make([]float64, 40)
+	for i := range xs {
+		xs[i] = float64(i % 2) // mean 0.5, s = 0.5064
+	}
+	if p := predictionP(0.5, xs); p != 1 {
+		t.Errorf("p at the mean %g", p)
+	}
+	s := 0.5 * math.Sqrt(40.0/39)
+	if p := predictionP(0.5+2.0227*s*math.Sqrt(1+1.0/40), xs); math.Abs(p-0.05) > 1e-3 {
+		t.Errorf("p %g, want 0.05", p)
+	}
+	if p := predictionP(2, []float64{1, 1, 1}); p != 0 {
+		t.Errorf("p off a constant sample %g", p)
+	}
+	if p := predictionP(math.NaN(), xs); p != 1 {
+		t.Errorf("NaN measurement: p %g, want 1 (no test)", p)
+	}
+}
