@@ -65,9 +65,9 @@ type Comparison struct {
 	ErrorRateMaxDiff float64  `json:"errorRateMaxDiff"`
 	ReplicasMAPE     *float64 `json:"replicasMAPE,omitempty"`
 	// Worst names the largest relative deviation: metric and bucket.
-	Worst     Deviation `json:"worst"`
-	Agree     bool      `json:"agree"`
-	Verdict   string    `json:"verdict"`
+	Worst   Deviation `json:"worst"`
+	Agree   bool      `json:"agree"`
+	Verdict string    `json:"verdict"`
 	// Replications made the bands (0: no bands, the verdict is on the
 	// MAPEs); BandCoverage is the probability a correct model's bucket
 	// falls inside its band; Level the verdict's family-wise level; Tests
@@ -76,9 +76,9 @@ type Comparison struct {
 	BandCoverage float64    `json:"bandCoverage,omitempty"`
 	Level        float64    `json:"level,omitempty"`
 	Tests        []BandTest `json:"tests,omitempty"`
-	Reasons   []string  `json:"reasons,omitempty"`
-	Caveats   []string  `json:"caveats,omitempty"`
-	Predicted string    `json:"predictedBy"`
+	Reasons      []string   `json:"reasons,omitempty"`
+	Caveats      []string   `json:"caveats,omitempty"`
+	Predicted    string     `json:"predictedBy"`
 }
 
 // Deviation is one metric's deviation in one bucket.
