@@ -157,6 +157,8 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
 	o.bands.bind(f)
+	o.bands.ErrorToTell = 0.10
+	o.bands.bindAdvice(f)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the result")
 	return cmd
 }
@@ -354,6 +356,22 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
 		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
 		formatRate(o.MaxRate), o.MaxDuration, o.Out)
+	if o.plan != nil {
+		if w := o.plan.Service(o.Service).ServiceTimeWarning(); w != "" {
+			fmt.Fprintln(o.streams.ErrOut, "warning:", w)
+		}
+	}
+	if o.Compare && o.plan != nil && o.bands.Replications > 0 {
+		// Before the run: how long it must be for the comparison to tell
+		// an error of --error-to-tell from sampling noise.
+		rl, err := verify.AdviseRunLength(cmd.Context(), o.plan, o.Service, o.Scenario, o.bands.ErrorToTell,
+			o.bands.options(verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets, Arrivals: desArrivals(o.Arrivals)}))
+		if err != nil {
+			fmt.Fprintln(o.streams.ErrOut, "run-length advice unavailable:", err)
+		} else {
+			fmt.Fprintln(o.streams.ErrOut, rl)
+		}
+	}
 	res, err := loadtest.RunWatched(cmd.Context(), o.engine, o.spec, o.watcher)
 	if res != nil {
 		// Whatever was measured is written, even when the run failed.

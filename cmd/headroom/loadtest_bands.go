@@ -15,6 +15,8 @@ type bandFlags struct {
 	Replications int
 	Budget       time.Duration
 	Level        float64
+	// ErrorToTell is the relative p95 error the run-length advice is for.
+	ErrorToTell float64
 }
 
 func (b *bandFlags) bind(f *pflag.FlagSet) {
@@ -24,12 +26,20 @@ func (b *bandFlags) bind(f *pflag.FlagSet) {
 	f.Float64Var(&b.Level, "level", verify.DefaultLevel, "level of the band verdict: a correct model is called DISAGREE in about this fraction of runs")
 }
 
+// bindAdvice adds loadtest run's --error-to-tell.
+func (b *bandFlags) bindAdvice(f *pflag.FlagSet) {
+	f.Float64Var(&b.ErrorToTell, "error-to-tell", b.ErrorToTell, "with --compare on a plan, print before the run how long it must be to tell this relative p95 error from sampling noise")
+}
+
 func (b *bandFlags) validate() error {
 	if b.Replications != 0 && (b.Replications < verify.MinReplications || b.Replications > 10_000) {
 		return usageErrorf("--replications must be 0 (no bands) or from %d to 10000, got %d", verify.MinReplications, b.Replications)
 	}
 	if b.Budget <= 0 {
 		return usageErrorf("--band-budget must be positive, got %s", b.Budget)
+	}
+	if b.ErrorToTell != 0 && !(b.ErrorToTell > 0 && b.ErrorToTell < 1) {
+		return usageErrorf("--error-to-tell must be in (0, 1), got %g", b.ErrorToTell)
 	}
 	if !(b.Level > 0 && b.Level < 0.5) {
 		return usageErrorf("--level must be in (0, 0.5), got %g", b.Level)

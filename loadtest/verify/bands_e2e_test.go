@@ -19,44 +19,6 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
-// mg3Plan is an M/G/3 service on one replica with lognormal service times
-// of the given mean and cv 1.5, offered rate λ for secs seconds.
-const mg3Plan = `apiVersion: headroom.dev/v1alpha1
-kind: CapacityPlan
-metadata: {name: mg3-loopback}
-seed: 7
-services:
-  - name: mg3
-    replicas: 1
-    resources:
-      requests: {cpu: "1", memory: 256Mi}
-      limits: {cpu: "2", memory: 256Mi}
-    requestRate: %g/s
-    serviceTime: {mean: %s, cv: 1.5, distribution: lognormal}
-    concurrency: 3
-    cpu: {perRequest: 1ms}
-    memory: {base: 64Mi}
-    slo:
-      latency: {quantile: 0.95, target: 2s}
-scenarios:
-  - name: steady
-    duration: %ds
-cluster:
-  nodeTypes:
-    - name: loopback
-      allocatable: {cpu: "2", memory: 4Gi}
-      pricePerHour: 0.01
-`
-
-func mg3(t testing.TB, lambda float64, mean time.Duration, secs int) *scenarios.Plan {
-	t.Helper()
-	p, err := scenarios.Parse("mg3.yaml", []byte(fmt.Sprintf(mg3Plan, lambda, mean, secs)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func envIntV(t testing.TB, name string, def, least int) int {
 	s := os.Getenv(name)
 	if s == "" {
