@@ -84,9 +84,13 @@ func TestBandsAgainstMG3(t *testing.T) {
 					for _, bt := range cmp.Tests {
 						tests = append(tests, fmt.Sprintf("%s %d/%d p=%.2g whole %.4g [%.4g–%.4g] p=%.2g", bt.Metric, bt.Outside, bt.Buckets, bt.PValue, bt.WholeMeasured, bt.Whole.Low, bt.Whole.High, bt.WholePValue))
 					}
-					t.Logf("rep %d %s plan: %s (server mean service %.2f ms; send-lag p99 %.2f ms); %s", rep, c.name, strings.ToUpper(cmp.Verdict),
-						served*1e3, res.SendLag.Quantile(0.99)*1e3, strings.Join(tests, "; "))
 					ok := bandsAgree(cmp)
+					verdict := "AGREE"
+					if !ok {
+						verdict = "DISAGREE"
+					}
+					t.Logf("rep %d %s plan: bands %s, run valid %v (server mean service %.2f ms; send-lag p99 %.2f ms); %s", rep, c.name, verdict, res.Valid,
+						served*1e3, res.SendLag.Quantile(0.99)*1e3, strings.Join(tests, "; "))
 					switch {
 					case c.name == "correct" && ok:
 						agree++
