@@ -79,7 +79,7 @@ func (s *Service) ServiceTimeWarning() string {
 		if s.Replicas > 0 && s.Concurrency > 0 {
 			lam := s.RequestRate.PerSecond / float64(s.Replicas)
 			rg, e1 := model.ResponseQuantileGGc(lam, 1/mean, s.Concurrency, 1, g, 0.95)
-			rl, e2 := model.ResponseQuantileGGc(lam, 1/mean, s.Concurrency, 1, l, 0.95)
+			rl, e2 := model.ResponseQuantileGGcFamily(model.FamilyLognormal, lam, 1/mean, s.Concurrency, 1, l, 0.95)
 			if e1 == nil && e2 == nil {
 				msg += fmt.Sprintf(", and the response-time p95 at %.3g req/s per replica is %s as a gamma, %s as a lognormal (%+.0f %%)", lam, fmtSeconds(rg), fmtSeconds(rl), (rl/rg-1)*100)
 			}

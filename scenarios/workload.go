@@ -66,6 +66,7 @@ func (s *Service) Workload(ratePerSecond float64) (model.Workload, error) {
 		ArrivalRate:   ratePerSecond,
 		ServiceMean:   s.ServiceTime.Mean.Seconds(),
 		ServiceCS2:    cs2,
+		ServiceFamily: s.ServiceTime.Distribution,
 		Concurrency:   s.Concurrency,
 		CPUPerRequest: s.CPUPerRequest(),
 		CPUIdle:       s.cpuIdle(),
