@@ -3,8 +3,8 @@
 # lognormal M/G/3 server, mean 50 ms, cv 1.5) with REPS seeded repetitions
 # of SECONDS-second runs per load, the loads one after the other (or
 # PARALLEL=1: one process per load, for a machine with cores to spare).
-# Prints, per ρ, how often the correct plan agreed and the plan with the
-# service time 30 % short disagreed.
+# Prints, per ρ, how often the correct plan agreed and the plans with the
+# service time 30 % short and 30 % long disagreed.
 #
 #   REPS=10 SECONDS=60 hack/bench/bands.sh
 #   COUNT_INVALID=1 ...   # also judge runs whose generator lagged
