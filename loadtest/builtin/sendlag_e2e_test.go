@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +24,9 @@ import (
 // generator at tens of requests per second is the norm, not the exception
 // (LagBoundFor: 12.5 ms at 20 req/s, a quarter of the 50 ms mean gap
 // between arrivals; 5 ms at 50 and 200 req/s). The send-lag percentiles are
-// logged; E2E_SENDLAG_SECONDS (default 15) sets each run's length and
+// logged. On a machine whose load average is above its CPU count the
+// test measures and logs, then skips: the requirement is for a quiet
+// machine. E2E_SENDLAG_SECONDS (default 15) sets each run's length and
 // E2E_SENDLAG_SENDER the sender (loop, raw, nethttp) for comparisons.
 func TestSendLagLowRates(t *testing.T) {
 	secs := envInt(t, "E2E_SENDLAG_SECONDS", 15, 2)
@@ -31,6 +36,14 @@ func TestSendLagLowRates(t *testing.T) {
 	}
 	for _, rate := range []float64{20, 50, 200} {
 		t.Run(fmt.Sprintf("rate=%g", rate), func(t *testing.T) {
+			if load, busy := machineBusy(); busy {
+				// A run is valid only on a quiet machine: with more runnable
+				// threads than cores the kernel wakes the generator late
+				// whatever it does, and the test would measure the machine.
+				res := playSteady(t, sender, rate, secs)
+				t.Skipf("load average %.1f on %d CPUs: not a quiet machine; measured send lag p50 %.3f ms, p99 %.3f ms, valid=%v",
+					load, runtime.NumCPU(), res.SendLag.Quantile(0.5)*1e3, res.SendLag.Quantile(0.99)*1e3, res.Valid)
+			}
 			mmcserver.RetryInvalid(t, func() ([]string, bool) {
 				res := playSteady(t, sender, rate, secs)
 				lag := res.SendLag
@@ -47,6 +60,25 @@ func TestSendLagLowRates(t *testing.T) {
 }
 
 func envString(name string) string { return os.Getenv(name) }
+
+// machineBusy reports the one-minute load average and whether it is above
+// the number of CPUs (Linux /proc/loadavg; elsewhere the machine counts as
+// quiet).
+func machineBusy() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, false
+	}
+	load, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0, false
+	}
+	return load, load > float64(runtime.NumCPU())
+}
 
 // playSteady runs the engine at a constant Poisson rate against a fresh
 // loopback server and returns the result.
