@@ -225,6 +225,19 @@ func bandOf(xs []float64, k int) (Band, bool) {
 	return Band{Median: med, Low: v[k-1], High: v[len(v)-k]}, true
 }
 
+// errorRatePad is added to either side of an error-rate band: the DES of
+// a healthy service predicts no errors at all, and a stray transport error
+// or two (0.5 % of a bucket at most) is no evidence against the model.
+const errorRatePad = AgreeErrorRatePoints / 2
+
+// pad widens an error-rate band by errorRatePad.
+func (b Band) pad(metric string) Band {
+	if metric == MetricErrorRate {
+		b.Low, b.High = math.Max(b.Low-errorRatePad, 0), b.High+errorRatePad
+	}
+	return b
+}
+
 // widen stretches the band about its median by f.
 func (b Band) widen(f float64) Band {
 	if f == 1 {
@@ -414,7 +427,7 @@ func (c *Comparison) applyBands(bs *buckets, rowBucket []int, reps []replica, le
 			if !ok {
 				continue
 			}
-			b = b.widen(stretch)
+			b = b.widen(stretch).pad(m.name)
 			b.Outside = x < b.Low || x > b.High
 			m.set(&c.Rows[j], &b)
 			t.Buckets++
@@ -432,10 +445,16 @@ func (c *Comparison) applyBands(bs *buckets, rowBucket []int, reps []replica, le
 			whole[r] = repWhole[r][m.name]
 		}
 		if b, ok := bandOf(whole, k); ok {
+			b = b.pad(m.name)
 			b.Outside = t.WholeMeasured < b.Low || t.WholeMeasured > b.High
 			t.Whole = b
 		}
 		t.WholePValue = predictionP(t.WholeMeasured, whole)
+		if m.name == MetricErrorRate && !t.Whole.Outside {
+			// Within the padded band: a stray error or two against a
+			// prediction of none is no evidence against the model.
+			t.WholePValue = 1
+		}
 		tests = append(tests, t)
 	}
 	per := level / float64(2*max(len(tests), 1))

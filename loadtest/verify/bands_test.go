@@ -74,3 +74,18 @@ func TestPredictionP(t *testing.T) {
 		t.Errorf("NaN measurement: p %g, want 1 (no test)", p)
 	}
 }
+
+// TestBandPad: an error-rate band gets half a point either side (never
+// below 0); other metrics' bands are left alone.
+func TestBandPad(t *testing.T) {
+	b := Band{Median: 0, Low: 0, High: 0}.pad(MetricErrorRate)
+	if b.Low != 0 || b.High != 0.005 {
+		t.Errorf("error-rate band %+v, want [0, 0.005]", b)
+	}
+	if b := (Band{Median: 1, Low: 0.9, High: 1.1}).pad(MetricP95); b.Low != 0.9 || b.High != 1.1 {
+		t.Errorf("p95 band padded: %+v", b)
+	}
+	if b := (Band{Median: 1, Low: 0.9, High: 1.2}).widen(2); math.Abs(b.Low-0.8) > 1e-12 || math.Abs(b.High-1.4) > 1e-12 {
+		t.Errorf("widen by 2: %+v", b)
+	}
+}
