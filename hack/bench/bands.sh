@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Rates of issue 21's held-to-it test: TestBandsAgainstMG3 (a loopback
 # lognormal M/G/3 server, mean 50 ms, cv 1.5) with REPS seeded repetitions
-# of SECONDS-second runs per load, the loads one after the other (or
+# of RUN_SECONDS-second runs per load, the loads one after the other (or
 # PARALLEL=1: one process per load, for a machine with cores to spare).
 # Prints, per ρ, how often the correct plan agreed and the plans with the
 # service time 30 % short and 30 % long disagreed.
 #
-#   REPS=10 SECONDS=60 hack/bench/bands.sh
+#   REPS=10 RUN_SECONDS=60 hack/bench/bands.sh
 #   COUNT_INVALID=1 ...   # also judge runs whose generator lagged
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reps=${REPS:-10}
-secs=${SECONDS_PER_RUN:-${SECONDS:-60}}
+secs=${RUN_SECONDS:-60}
 out=$(mktemp -d)
 go test -c -tags e2e -o "$out/verify.test" ./loadtest/verify/
 run() {
