@@ -8,6 +8,7 @@
 #
 #   REPS=10 RUN_SECONDS=60 hack/bench/bands.sh
 #   COUNT_INVALID=1 ...   # also judge runs whose generator lagged
+#   FIRST=8 ...           # start at repetition 8 (other seeds)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reps=${REPS:-10}
@@ -15,7 +16,7 @@ secs=${RUN_SECONDS:-60}
 out=$(mktemp -d)
 go test -c -tags e2e -o "$out/verify.test" ./loadtest/verify/
 run() {
-  E2E_BANDS_RHO=$1 E2E_BANDS_REPS=$reps E2E_BANDS_SECONDS=$secs E2E_BANDS_COUNT_INVALID=${COUNT_INVALID:-} \
+  E2E_BANDS_RHO=$1 E2E_BANDS_FIRST=${FIRST:-0} E2E_BANDS_REPS=$reps E2E_BANDS_SECONDS=$secs E2E_BANDS_COUNT_INVALID=${COUNT_INVALID:-} \
     "$out/verify.test" -test.run TestBandsAgainstMG3 -test.v -test.timeout 6h >"$out/rho-$1.txt" 2>&1 || true
 }
 for rho in 0.5 0.8 0.9; do

@@ -43,13 +43,15 @@ func envIntV(t testing.TB, name string, def, least int) int {
 // generator spoiled (Result.Valid false) is not counted, unless
 // E2E_BANDS_COUNT_INVALID is set: then it is judged by its band tests
 // alone (a loaded machine's send lag adds to the measured latencies).
-// E2E_BANDS_RHO runs one load only. With one repetition a miss is
+// E2E_BANDS_RHO runs one load only; E2E_BANDS_FIRST numbers the first
+// repetition (its seeds), for more repetitions in another process. With one repetition a miss is
 // measured once more with other seeds and that run judged (a correct
 // model misses its bands in about 5 % of runs by design).
 func TestBandsAgainstMG3(t *testing.T) {
 	secs := envIntV(t, "E2E_BANDS_SECONDS", 60, 20)
 	reps := envIntV(t, "E2E_BANDS_REPS", 1, 1)
 	countInvalid := os.Getenv("E2E_BANDS_COUNT_INVALID") != ""
+	first := envIntV(t, "E2E_BANDS_FIRST", 0, 0)
 	const mean = 50 * time.Millisecond
 	rhos := []float64{0.5, 0.8, 0.9}
 	if s := os.Getenv("E2E_BANDS_RHO"); s != "" {
@@ -106,13 +108,13 @@ func TestBandsAgainstMG3(t *testing.T) {
 					}
 				}
 			}
-			measure(0)
+			measure(first)
 			if reps == 1 && valid == 1 && (agree == 0 || disagreeShort == 0 || disagreeLong == 0) {
 				// One repetition is a sample of one: a correct model misses
 				// its bands in about 5 % of runs by design. Measure once
 				// more with other seeds and judge that run.
 				t.Logf("ρ=%.1f: the single repetition missed; measuring once more", rho)
-				measure(1)
+				measure(first + 1)
 			}
 			if valid == 0 {
 				t.Skip("every run was invalid (the generator lagged): nothing to judge")
