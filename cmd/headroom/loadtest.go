@@ -501,12 +501,12 @@ func printComparisonTable(w io.Writer, c *verify.Comparison) {
 			if !t.Pass {
 				mark = "✗"
 			}
-			fmt.Fprintf(w, "band test %-10s %d of %d buckets outside (chance: %.1f, p = %.2g); whole run %s vs %s [%s–%s] (p = %.2g)  %s\n",
+			fmt.Fprintf(w, "band test %-10s %d of %d buckets outside (chance: %.1f, p = %.2g); whole run %s vs %s [%s–%s] (p = %.2g); held to %.2g  %s\n",
 				t.Metric, t.Outside, t.Buckets, t.Expected*float64(t.Buckets), t.PValue,
-				statCell(t.Metric, t.WholeMeasured), statCell(t.Metric, t.Whole.Median), statCell(t.Metric, t.Whole.Low), statCell(t.Metric, t.Whole.High), t.WholePValue, mark)
+				statCell(t.Metric, t.WholeMeasured), statCell(t.Metric, t.Whole.Median), statCell(t.Metric, t.Whole.Low), statCell(t.Metric, t.Whole.High), t.WholePValue, t.Threshold, mark)
 		}
-		fmt.Fprintf(w, "verdict: %s (agree when, for every metric, neither the buckets outside their bands nor the whole run is less likely than %.3g under a correct model: level %.2g over %d tests)\n",
-			strings.ToUpper(c.Verdict), c.Level/float64(2*max(len(c.Tests), 1)), c.Level, 2*len(c.Tests))
+		fmt.Fprintf(w, "verdict: %s (agree when no metric's bucket count or whole run is too unlikely under a correct model: Holm's procedure at level %.2g over the tests)\n",
+			strings.ToUpper(c.Verdict), c.Level)
 	} else {
 		fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
 			strings.ToUpper(c.Verdict), verify.AgreeThroughputMAPE*100, verify.AgreeP95MAPE*100, verify.AgreeReplicasMAPE*100, verify.AgreeErrorRatePoints*100)

@@ -89,3 +89,25 @@ func TestBandPad(t *testing.T) {
 		t.Errorf("widen by 2: %+v", b)
 	}
 }
+
+// TestHolm: four p-values at level 0.05 are held to 0.0125, 0.0167,
+// 0.025, 0.05 in ascending order, and the procedure stops at the first
+// kept; a degenerate test takes no share and fails only at p = 0.
+func TestHolm(t *testing.T) {
+	tests := []BandTest{
+		{Metric: "a", PValue: 0.01, WholePValue: 0.9},   // 0.01 < 0.05/4: rejected
+		{Metric: "b", PValue: 0.016, WholePValue: 0.03}, // 0.016 < 0.05/3, then 0.03 ≥ 0.05/2: stop
+		{Metric: "c", PValue: 1, WholePValue: 0, degenerate: true},
+		{Metric: "d", PValue: 1, WholePValue: 1, degenerate: true},
+	}
+	holm(tests, 0.05)
+	want := []bool{false, false, false, true}
+	for i, tc := range tests {
+		if tc.Pass != want[i] {
+			t.Errorf("%s: pass %v, want %v (threshold %g)", tc.Metric, tc.Pass, want[i], tc.Threshold)
+		}
+	}
+	if math.Abs(tests[0].Threshold-0.0125) > 1e-12 || math.Abs(tests[1].Threshold-0.05/3) > 1e-12 {
+		t.Errorf("thresholds %g %g", tests[0].Threshold, tests[1].Threshold)
+	}
+}
