@@ -76,3 +76,15 @@ func TestExplain(t *testing.T) {
 		t.Errorf("calibrated input %+v", ex.Input)
 	}
 }
+
+// BenchmarkCompareBands: the cost of a comparison with bands, 39 DES
+// replications of a 60 s M/G/3 scenario at ρ = 0.8 (2 900 requests each).
+func BenchmarkCompareBands(b *testing.B) {
+	plan := mg3(b, 48, 50*time.Millisecond, 60)
+	res := lowLoadRun(9)
+	for b.Loop() {
+		if _, err := Compare(context.Background(), plan, res, CompareOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
