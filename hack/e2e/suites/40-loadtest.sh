@@ -7,8 +7,8 @@
 # send lag at 20, 50 and 200 req/s (TestSendLagLowRates, skipped with its
 # numbers logged when the machine is not quiet); and issue 21's sampling
 # bands against a lognormal M/G/3 server at ρ = 0.5, 0.8, 0.9
-# (TestBandsAgainstMG3: one 60 s repetition per load, about 3.5 minutes;
-# hack/bench/bands.sh runs more).
+# (TestBandsAgainstMG3: one 60 s repetition per load, about 3.5 minutes,
+# up to 6 when a run is measured again; hack/bench/bands.sh runs more).
 # E2E_LOADTEST_SECONDS (default 30) sets each queueing run's length.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
