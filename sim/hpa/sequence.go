@@ -1,6 +1,7 @@
 package hpa
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -358,6 +359,68 @@ func (s *SequenceSync) inputs() string {
 		fmt.Fprintf(&b, "; metric %d: %s", i, raw)
 	}
 	return b.String()
+}
+
+// MarshalSequenceFile writes a sequence file with one sync per line, so
+// that a diff of two recordings reads sync by sync.
+func MarshalSequenceFile(f *SequenceFile) ([]byte, error) {
+	var b bytes.Buffer
+	head := func(key string, v any, comma bool) error {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "  %q: %s", key, raw)
+		if comma {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+		return nil
+	}
+	b.WriteString("{\n")
+	if err := head("description", f.Description, true); err != nil {
+		return nil, err
+	}
+	if err := head("source", f.Source, true); err != nil {
+		return nil, err
+	}
+	if err := head("config", f.Config, true); err != nil {
+		return nil, err
+	}
+	b.WriteString("  \"traces\": [\n")
+	for i := range f.Traces {
+		t := f.Traces[i]
+		syncs := t.Syncs
+		t.Syncs = nil
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		// Reopen the object to append the syncs one per line.
+		raw = bytes.TrimSuffix(bytes.TrimSuffix(raw, []byte("}")), []byte(`,"syncs":null`))
+		b.WriteString("    ")
+		b.Write(raw)
+		b.WriteString(",\"syncs\": [\n")
+		for j := range syncs {
+			s, err := json.Marshal(&syncs[j])
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString("      ")
+			b.Write(s)
+			if j < len(syncs)-1 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("    ]}")
+		if i < len(f.Traces)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("  ]\n}\n")
+	return b.Bytes(), nil
 }
 
 // ErrNoSequences is returned by ReadSequenceFile for a file without traces.
