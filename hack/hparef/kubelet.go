@@ -76,12 +76,14 @@ func (k *kubelet) note(ns string) {
 	k.mu.Unlock()
 }
 
-// eventsNear reports whether a pod event of ns arrived within d of at.
-func (k *kubelet) eventsNear(ns string, at time.Time, d time.Duration) bool {
+// eventsBefore reports whether a pod event of ns arrived in the d before
+// at (or up to 20ms after it): the controller's informer may not have had
+// it yet when it listed the pods.
+func (k *kubelet) eventsBefore(ns string, at time.Time, d time.Duration) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, e := range k.events[ns] {
-		if e.After(at.Add(-d)) && e.Before(at.Add(d)) {
+		if e.After(at.Add(-d)) && e.Before(at.Add(20*time.Millisecond)) {
 			return true
 		}
 	}
@@ -215,6 +217,7 @@ func deployment(tr *trace) *appsv1.Deployment {
 		containers = append(containers, corev1.Container{Name: "sidecar", Image: "registry.invalid/hparef:none", Resources: req("50m", "32Mi")})
 	}
 	replicas := tr.initial
+	no := false
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "app"},
 		Spec: appsv1.DeploymentSpec{
@@ -222,7 +225,7 @@ func deployment(tr *trace) *appsv1.Deployment {
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "app"}},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: containers},
+				Spec:       corev1.PodSpec{Containers: containers, AutomountServiceAccountToken: &no},
 			},
 		},
 	}

@@ -61,6 +61,14 @@ func newFrontProxy(apiserver, caFile, token string, w *world) (*frontProxy, erro
 	}
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, MaxIdleConnsPerHost: 64, ForceAttemptHTTP2: true}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	// client-go sends no bearer token to a plain-http server, so the
+	// controller-manager's requests arrive anonymous; the proxy (loopback
+	// only) authenticates them as the suite's admin.
+	direct := rp.Director
+	rp.Director = func(r *http.Request) {
+		direct(r)
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
 	rp.Transport = tr
 	rp.FlushInterval = -1
 	rp.ErrorLog = nil
@@ -170,9 +178,7 @@ func (p *frontProxy) apis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Header.Set("Accept", "application/json")
-	if a := r.Header.Get("Authorization"); a != "" {
-		req.Header.Set("Authorization", a)
-	}
+	req.Header.Set("Authorization", "Bearer "+p.token)
 	resp, err := p.direct.Do(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)

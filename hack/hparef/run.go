@@ -420,6 +420,12 @@ func runTrace(ctx context.Context, client kubernetes.Interface, w *world, k *kub
 	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("%s: create namespace: %w", def.id, err)
 	}
+	// No service-account controller runs: the admission plugin wants the
+	// namespace's default ServiceAccount to exist.
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("%s: create service account: %w", def.id, err)
+	}
 	if _, err := client.AppsV1().Deployments(ns).Create(ctx, deployment(def), metav1.CreateOptions{}); err != nil {
 		return nil, fmt.Errorf("%s: create deployment: %w", def.id, err)
 	}
@@ -560,8 +566,8 @@ func (r *traceRun) sequence(created *autoscalingv2.HorizontalPodAutoscaler) (*hp
 		if out.Want.Conditions == nil {
 			out.Want.Conditions = []hpa.SequenceCondition{}
 		}
-		if r.kubelet.eventsNear(r.ns, s.podsAt, 150*time.Millisecond) {
-			fmt.Printf("hparef: %s sync %d: a pod event arrived within 150ms of the pod read (the controller's informer may have differed)\n", r.def.id, i)
+		if r.kubelet.eventsBefore(r.ns, s.podsAt, 150*time.Millisecond) {
+			fmt.Printf("hparef: %s sync %d: a pod event arrived within 150ms before the pod read (the controller's informer may have lagged)\n", r.def.id, i)
 		}
 		seq.Syncs = append(seq.Syncs, out)
 	}
