@@ -110,6 +110,17 @@ func (p *frontProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rw := &capture{ResponseWriter: w, code: 200}
+		if kind == reqScalePut {
+			// A conflict makes the controller re-read the scale and retry
+			// (RetryOnConflict in reconcileAutoscaler); mark it before the
+			// controller sees the answer, so that its re-read is not taken
+			// for the next sync.
+			rw.onHeader = func(code int) {
+				if code == http.StatusConflict {
+					run.scaleConflict()
+				}
+			}
+		}
 		p.rp.ServeHTTP(rw, r)
 		if kind == reqScalePut {
 			run.scaleWritten(time.Now(), rw.code, r.Header.Get("Content-Type"), body)
@@ -150,12 +161,16 @@ func classify(r *http.Request) (string, reqKind) {
 // capture keeps a response's status code and body while passing it on.
 type capture struct {
 	http.ResponseWriter
-	code int
-	body bytes.Buffer
+	code     int
+	body     bytes.Buffer
+	onHeader func(code int)
 }
 
 func (c *capture) WriteHeader(code int) {
 	c.code = code
+	if c.onHeader != nil {
+		c.onHeader(code)
+	}
 	c.ResponseWriter.WriteHeader(code)
 }
 

@@ -72,6 +72,7 @@ type syncRec struct {
 	statusReplicas int32
 	scaleErr       string
 	retry          bool // the last scale PUT conflicted: the next GET is its retry
+	conflicts      int
 
 	served        map[string]hpa.SequenceMetric
 	resource      *resourceServed
@@ -126,6 +127,15 @@ func (r *traceRun) scaleRead(at time.Time, code int, body []byte) {
 	}
 }
 
+func (r *traceRun) scaleConflict() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cur := r.current(); cur != nil {
+		cur.retry = true
+		cur.conflicts++
+	}
+}
+
 func (r *traceRun) scaleWritten(at time.Time, code int, contentType string, body []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -134,8 +144,7 @@ func (r *traceRun) scaleWritten(at time.Time, code int, contentType string, body
 		return
 	}
 	if code == http.StatusConflict {
-		cur.retry = true
-		return
+		return // scaleConflict has marked the retry
 	}
 	sc, err := decodeScale(contentType, body)
 	if err != nil {
