@@ -98,10 +98,12 @@ func (p *frontProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch kind {
 	case reqScaleGet:
 		r.Header.Set("Accept", "application/json")
-		start := time.Now()
+		// The sync is opened before the answer goes out: the controller
+		// reads the metrics as soon as it has the scale.
+		s := run.syncStart(time.Now())
 		rw := &capture{ResponseWriter: w, code: 200}
 		p.rp.ServeHTTP(rw, r)
-		run.scaleRead(start, rw.code, rw.body.Bytes())
+		run.scaleRead(s, rw.code, rw.body.Bytes())
 	case reqScalePut, reqStatusPut:
 		body, err := io.ReadAll(r.Body)
 		if err != nil {

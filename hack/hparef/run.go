@@ -99,31 +99,42 @@ func (r *traceRun) current() *syncRec {
 	return r.syncs[len(r.syncs)-1]
 }
 
-// scaleRead records the GET of the scale subresource: a new sync, unless it
-// is the controller's re-read after a conflicting update.
-func (r *traceRun) scaleRead(at time.Time, code int, body []byte) {
+// syncStart records the GET of the scale subresource as a new sync, unless
+// it is the controller's re-read after a conflicting update; it returns the
+// sync a new GET opened, nil otherwise.
+func (r *traceRun) syncStart(at time.Time) *syncRec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.open {
-		return
+		return nil
 	}
 	if cur := r.current(); cur != nil && cur.retry {
 		cur.retry = false
-		return
+		return nil
 	}
 	s := &syncRec{getAt: at, served: map[string]hpa.SequenceMetric{}}
+	s.pods, s.podsAt = r.podView(), time.Now()
+	r.syncs = append(r.syncs, s)
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+	return s
+}
+
+// scaleRead records the scale the controller read in sync s.
+func (r *traceRun) scaleRead(s *syncRec, code int, body []byte) {
+	if s == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if code != http.StatusOK {
 		s.scaleErr = fmt.Sprintf("scale GET answered %d", code)
 	} else if sc, err := decodeScale("", body); err != nil {
 		s.scaleErr = err.Error()
 	} else {
 		s.specReplicas, s.statusReplicas = sc.Spec.Replicas, sc.Status.Replicas
-	}
-	s.pods, s.podsAt = r.podView(), time.Now()
-	r.syncs = append(r.syncs, s)
-	select {
-	case r.notify <- struct{}{}:
-	default:
 	}
 }
 
