@@ -77,3 +77,25 @@ func TestHPASequencesCanFail(t *testing.T) {
 		t.Fatal("tolerance 0.2 replayed every decision of a tolerance-0.1 recording: the replay cannot fail")
 	}
 }
+
+// TestHPASequencesNeedV137ZeroRule: the recording is of v1.37, whose
+// HPAScaleToZero gate (beta, on) sets the ScaledToZero condition on every
+// rescale and keeps a target at zero unless the controller put it there.
+// The rule sim/hpa had before (ZeroReplicasPre137) decides differently.
+func TestHPASequencesNeedV137ZeroRule(t *testing.T) {
+	f := loadSequences(t)
+	cfg := f.Config.Config()
+	cfg.ZeroReplicas = ZeroReplicasPre137
+	differ := 0
+	for i := range f.Traces {
+		ms, err := ReplaySequence(cfg, &f.Traces[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		differ += len(ms)
+	}
+	if differ == 0 {
+		t.Fatal("the pre-1.37 zero-replica rule replays a v1.37 recording exactly")
+	}
+	t.Logf("the pre-1.37 rule differs in %d decisions", differ)
+}
