@@ -246,6 +246,48 @@ func (res *resourceServed) metric(name corev1.ResourceName, container string) hp
 	return out
 }
 
+// serveResource answers a PodMetricsList read (metrics.k8s.io) for the
+// Running pods the selector matches; r.mu is held.
+func (r *traceRun) serveResource(pods []*corev1.Pod, sel labels.Selector, t float64, stamp time.Time) (int, any) {
+	d := r.def
+	ts := metav1.NewTime(stamp)
+	window := int64(syncPeriodS)
+	state := metricsOK
+	if d.resource != nil {
+		state = d.resource(t)
+	}
+	res := &resourceServed{err: state == metricsError}
+	if state == metricsError {
+		r.recordResource(res)
+		return http.StatusServiceUnavailable, "metrics unavailable"
+	}
+	list := podMetricsList{Kind: "PodMetricsList", APIVersion: "metrics.k8s.io/v1beta1", Items: []podMetrics{}}
+	for _, p := range pods {
+		if state == metricsEmpty || p.Status.Phase != corev1.PodRunning || !sel.Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		cpu := d.cpu(t)
+		if d.unreadyCPU > 0 && !podReady(p) {
+			cpu = d.unreadyCPU
+		}
+		var mem int64 = 32 << 20
+		if d.memory != nil {
+			mem = d.memory(t)
+		}
+		pm := podMetrics{Metadata: metav1.ObjectMeta{Name: p.Name, Namespace: r.ns}, Timestamp: ts, Window: metav1.Duration{Duration: time.Duration(window) * time.Second},
+			Containers: []containerMetrics{{Name: "app", Usage: usage(cpu, mem)}}}
+		pu := podUsage{pod: p.Name, timeS: stamp.Unix() - r.epoch.Unix(), windowS: window, containers: []containerUsage{{"app", cpu, mem}}}
+		if d.sidecar {
+			pm.Containers = append(pm.Containers, containerMetrics{Name: "sidecar", Usage: usage(d.sidecarCPU, 16<<20)})
+			pu.containers = append(pu.containers, containerUsage{"sidecar", d.sidecarCPU, 16 << 20})
+		}
+		list.Items = append(list.Items, pm)
+		res.pods = append(res.pods, pu)
+	}
+	r.recordResource(res)
+	return http.StatusOK, &list
+}
+
 // serve answers a metric read and records it in the current sync.
 func (r *traceRun) serve(key string, sel labels.Selector) (int, any) {
 	pods := r.kubelet.pods(r.ns)
@@ -260,41 +302,7 @@ func (r *traceRun) serve(key string, sel labels.Selector) (int, any) {
 	window := int64(syncPeriodS)
 	switch {
 	case key == keyResource:
-		state := metricsOK
-		if d.resource != nil {
-			state = d.resource(t)
-		}
-		res := &resourceServed{err: state == metricsError}
-		if state == metricsError {
-			code, obj = http.StatusServiceUnavailable, "metrics unavailable"
-			r.recordResource(res)
-			return code, obj
-		}
-		list := podMetricsList{Kind: "PodMetricsList", APIVersion: "metrics.k8s.io/v1beta1", Items: []podMetrics{}}
-		for _, p := range pods {
-			if state == metricsEmpty || p.Status.Phase != corev1.PodRunning || !sel.Matches(labels.Set(p.Labels)) {
-				continue
-			}
-			cpu := d.cpu(t)
-			if d.unreadyCPU > 0 && !podReady(p) {
-				cpu = d.unreadyCPU
-			}
-			var mem int64 = 32 << 20
-			if d.memory != nil {
-				mem = d.memory(t)
-			}
-			pm := podMetrics{Metadata: metav1.ObjectMeta{Name: p.Name, Namespace: r.ns}, Timestamp: ts, Window: metav1.Duration{Duration: time.Duration(window) * time.Second},
-				Containers: []containerMetrics{{Name: "app", Usage: usage(cpu, mem)}}}
-			pu := podUsage{pod: p.Name, timeS: stamp.Unix() - r.epoch.Unix(), windowS: window, containers: []containerUsage{{"app", cpu, mem}}}
-			if d.sidecar {
-				pm.Containers = append(pm.Containers, containerMetrics{Name: "sidecar", Usage: usage(d.sidecarCPU, 16<<20)})
-				pu.containers = append(pu.containers, containerUsage{"sidecar", d.sidecarCPU, 16 << 20})
-			}
-			list.Items = append(list.Items, pm)
-			res.pods = append(res.pods, pu)
-		}
-		r.recordResource(res)
-		return http.StatusOK, &list
+		return r.serveResource(pods, sel, t, stamp)
 	case len(key) > len(keyPods) && key[:len(keyPods)] == keyPods:
 		list := metricValueList()
 		for _, p := range pods {
@@ -449,29 +457,8 @@ func runTrace(ctx context.Context, client kubernetes.Interface, w *world, k *kub
 	if _, err := client.AppsV1().Deployments(ns).Create(ctx, deployment(def), metav1.CreateOptions{}); err != nil {
 		return nil, fmt.Errorf("%s: create deployment: %w", def.id, err)
 	}
-	// The initial pods: Running and Ready at once.
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if err := k.step(ctx, ns, 0, 0); err != nil {
-			return nil, fmt.Errorf("%s: %w", def.id, err)
-		}
-		ready := 0
-		for _, p := range k.pods(ns) {
-			if podReady(p) && p.DeletionTimestamp == nil {
-				ready++
-			}
-		}
-		if ready == int(def.initial) {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%s: %d of %d initial pods ready after 90s", def.id, ready, def.initial)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
+	if err := waitInitialPods(ctx, k, ns, def.initial); err != nil {
+		return nil, fmt.Errorf("%s: %w", def.id, err)
 	}
 
 	h := &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: metav1.ObjectMeta{Name: "app"}, Spec: def.spec}
@@ -513,6 +500,34 @@ func runTrace(ctx context.Context, client kubernetes.Interface, w *world, k *kub
 		return nil, fmt.Errorf("%s: delete HPA: %w", def.id, err)
 	}
 	return r.sequence(created)
+}
+
+// waitInitialPods makes the Deployment's first pods Running and Ready at
+// once, before the HPA exists.
+func waitInitialPods(ctx context.Context, k *kubelet, ns string, want int32) error {
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if err := k.step(ctx, ns, 0, 0); err != nil {
+			return err
+		}
+		ready := 0
+		for _, p := range k.pods(ns) {
+			if podReady(p) && p.DeletionTimestamp == nil {
+				ready++
+			}
+		}
+		if ready == int(want) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d initial pods ready after 90s", ready, want)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // sequence turns the recorded syncs into a replayable sequence.
