@@ -598,6 +598,16 @@ func (r *traceRun) sequence(created *autoscalingv2.HorizontalPodAutoscaler) (*hp
 			}
 		}
 		out.Want = status
+		// The controller stamps lastScaleTime with its own clock a few
+		// milliseconds after the scale update's answer left the proxy (it
+		// sets conditions, records an event and the scale event first), and
+		// the API keeps whole seconds. When the two readings straddle a
+		// second, the controller's own stamp says when it rescaled: the
+		// sync's time is clamped into that second.
+		if status.RescaleTo != nil && s.status != nil && status.LastScaleS != nil {
+			lo := *status.LastScaleS * 1000
+			out.AtMS = min(max(out.AtMS, lo), lo+999)
+		}
 		if out.Want.Conditions == nil {
 			out.Want.Conditions = []hpa.SequenceCondition{}
 		}
