@@ -11,6 +11,9 @@ type HPAConditions struct {
 	AbleToScale    HPACondition `json:"ableToScale"`
 	ScalingActive  HPACondition `json:"scalingActive"`
 	ScalingLimited HPACondition `json:"scalingLimited"`
+	// ScaledToZero is set by a v1.37 controller (HPAScaleToZero) on every
+	// successful rescale; empty until then.
+	ScaledToZero HPACondition `json:"scaledToZero"`
 }
 
 // HPACondition is one status condition (hpa.Condition).
@@ -29,5 +32,6 @@ func newHPAConditions(c *hpa.Conditions) *HPAConditions {
 	conv := func(c *hpa.Condition) HPACondition {
 		return HPACondition{Status: string(c.Status), Reason: c.Reason, Message: c.Message, LastTransition: scenarios.Seconds(c.LastTransitionTime)}
 	}
-	return &HPAConditions{AbleToScale: conv(&c.AbleToScale), ScalingActive: conv(&c.ScalingActive), ScalingLimited: conv(&c.ScalingLimited)}
+	return &HPAConditions{AbleToScale: conv(&c.AbleToScale), ScalingActive: conv(&c.ScalingActive), ScalingLimited: conv(&c.ScalingLimited),
+		ScaledToZero: conv(&c.ScaledToZero)}
 }

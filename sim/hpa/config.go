@@ -60,7 +60,37 @@ type Config struct {
 	// by default from 1.34): when on, a Resource metric's requests come from
 	// Pod.Requests when the pod sets pod-level requests. Default true.
 	PodLevelResources bool
+
+	// ZeroReplicas is how a target at spec.replicas 0 is handled: the
+	// HPAScaleToZero feature gate of v1.37 (beta, on by default) or the rule
+	// before v1.37. Default ZeroReplicasScaleToZero.
+	ZeroReplicas ZeroReplicaRule
 }
+
+// ZeroReplicaRule selects the handling of a target scaled to zero
+// (reconcileAutoscaler in pkg/controller/podautoscaler/horizontal.go).
+type ZeroReplicaRule uint8
+
+const (
+	// ZeroReplicasScaleToZero is v1.37 with the HPAScaleToZero gate on (its
+	// default): at spec.replicas 0 metrics are computed only when the HPA's
+	// ScaledToZero condition is True and (minReplicas is not 0 or the spec
+	// has an Object or External metric); otherwise scaling is disabled. A
+	// scale-up from zero with minReplicas > 0 goes to at least minReplicas.
+	// Every successful rescale sets ScaledToZero: True/ScaledToZero when it
+	// went to zero with minReplicas 0 and an Object or External metric,
+	// False/NotScaledToZero otherwise.
+	ZeroReplicasScaleToZero ZeroReplicaRule = iota
+	// ZeroReplicasGateOff is v1.37 with the HPAScaleToZero gate off: at
+	// spec.replicas 0 scaling is always disabled, and there is no
+	// ScaledToZero condition.
+	ZeroReplicasGateOff
+	// ZeroReplicasPre137 is the rule before v1.37 (the upstream commit the
+	// unit-test conformance cases cite): scaling is disabled at
+	// spec.replicas 0 only when minReplicas is not 0; with minReplicas 0
+	// the metrics are computed. No ScaledToZero condition.
+	ZeroReplicasPre137
+)
 
 // DefaultConfig returns the kube-controller-manager defaults
 // (pkg/controller/podautoscaler/config/v1alpha1/defaults.go plus the
@@ -76,6 +106,7 @@ func DefaultConfig() Config {
 		SyncPeriod:                   15 * time.Second,
 		ConfigurableTolerance:        true,
 		PodLevelResources:            true,
+		ZeroReplicas:                 ZeroReplicasScaleToZero,
 	}
 }
 
@@ -96,6 +127,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scale-up limit minimum must be a finite number >= 0, got %v", c.ScaleUpLimitMinimum)
 	case c.SyncPeriod < 0:
 		return errors.New("sync period must be >= 0")
+	case c.ZeroReplicas > ZeroReplicasPre137:
+		return fmt.Errorf("unknown zero-replica rule %d", c.ZeroReplicas)
 	}
 	return nil
 }

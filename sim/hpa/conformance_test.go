@@ -69,6 +69,9 @@ func (h *harnessController) config() Config {
 	cfg.ScaleUpLimitFactor = h.ScaleUpLimitFactor
 	cfg.ScaleUpLimitMinimum = h.ScaleUpLimitMinimum
 	cfg.SyncPeriod = seconds(h.SyncPeriod)
+	// The cases come from an upstream commit before v1.37's HPAScaleToZero
+	// beta; they hold its zero-replica rule.
+	cfg.ZeroReplicas = ZeroReplicasPre137
 	return cfg
 }
 

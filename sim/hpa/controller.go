@@ -137,8 +137,8 @@ func (c *Controller) Restart() {
 //     AbleToScale=False/FailedUpdateScale) and, with a behavior, recorded
 //     as a scale event.
 //
-// The zero-replica rule is the one before KEP-2021 beta: at spec.replicas 0
-// with minReplicas 0 the metrics are computed.
+// A target at spec.replicas 0 follows Config.ZeroReplicas (v1.37's
+// HPAScaleToZero gate by default).
 func (c *Controller) Reconcile(now time.Duration, s *Snapshot) Decision {
 	d := Decision{
 		MetricReplicas:     -1,
@@ -165,17 +165,25 @@ func (c *Controller) Reconcile(now time.Duration, s *Snapshot) Decision {
 	minReplicas := c.minReplicas
 	rescale := true
 	var desired int32
+	// The HPAScaleToZero gate of v1.37: scaledToZeroCondition and
+	// canScaleFromZero of reconcileAutoscaler.
+	gate := c.cfg.ZeroReplicas == ZeroReplicasScaleToZero
+	scaledToZero := gate && c.conds.ScaledToZero.Status == conditionTrue
 	switch {
-	case currentReplicas == 0 && minReplicas != 0:
+	case currentReplicas == 0 && c.zeroDisables(minReplicas, scaledToZero):
 		// Autoscaling is disabled for this resource.
 		rescale = false
 		d.Branch = BranchScalingDisabled
 		setCondition(&c.conds.ScalingActive, conditionFalse, ReasonScalingDisabled,
 			"scaling is disabled since the replica count of the target is zero", now)
+		if c.cfg.ZeroReplicas == ZeroReplicasGateOff {
+			c.conds.ScaledToZero = Condition{} // removeCondition
+		}
 	case currentReplicas > c.maxReplicas:
 		d.Branch = BranchAboveMax
 		desired = c.maxReplicas
-	case currentReplicas < minReplicas:
+	case currentReplicas < minReplicas && currentReplicas != 0:
+		// At zero (not disabled) the metrics decide, then minReplicas.
 		d.Branch = BranchBelowMin
 		desired = minReplicas
 	default:
@@ -199,6 +207,11 @@ func (c *Controller) Reconcile(now time.Duration, s *Snapshot) Decision {
 		} else {
 			desired, d.StabilizedReplicas = c.normalizeDesiredReplicas(now, currentReplicas, metricReplicas, minReplicas)
 		}
+		// A scale-up from zero with minReplicas raised goes to at least
+		// minReplicas.
+		if currentReplicas == 0 && minReplicas != 0 && scaledToZero && desired < minReplicas {
+			desired = minReplicas
+		}
 		rescale = desired != currentReplicas
 	}
 
@@ -213,6 +226,16 @@ func (c *Controller) Reconcile(now time.Duration, s *Snapshot) Decision {
 		setCondition(&c.conds.AbleToScale, conditionTrue, ReasonSucceededRescale,
 			"the HPA controller was able to update the target scale", now)
 		c.storeScaleEvent(now, currentReplicas, desired)
+		switch {
+		case gate && currentReplicas > 0 && desired == 0 && minReplicas == 0 && c.hasObjectOrExternal():
+			setCondition(&c.conds.ScaledToZero, conditionTrue, ReasonScaledToZero,
+				"the HPA controller scaled the workload to zero", now)
+		case gate:
+			setCondition(&c.conds.ScaledToZero, conditionFalse, ReasonNotScaledToZero,
+				"the HPA controller did not scale the workload to zero", now)
+		default:
+			c.conds.ScaledToZero = Condition{} // removeCondition
+		}
 		c.lastScaleTime = now
 		c.hasLastScaleTime = true
 		d.Rescale = true
@@ -223,6 +246,27 @@ func (c *Controller) Reconcile(now time.Duration, s *Snapshot) Decision {
 	c.statusCurrent = currentReplicas
 	c.statusDesired = desired
 	return c.finish(d)
+}
+
+// zeroDisables reports whether a target at spec.replicas 0 turns scaling
+// off (shouldComputeMetricsForZeroReplicas in horizontal.go for v1.37; the
+// minReplicas test before it).
+func (c *Controller) zeroDisables(minReplicas int32, scaledToZero bool) bool {
+	if c.cfg.ZeroReplicas == ZeroReplicasPre137 {
+		return minReplicas != 0
+	}
+	canScaleFromZero := scaledToZero && c.hasObjectOrExternal()
+	return !((minReplicas != 0 && scaledToZero) || canScaleFromZero)
+}
+
+// hasObjectOrExternal mirrors hasObjectOrExternalMetrics in horizontal.go.
+func (c *Controller) hasObjectOrExternal() bool {
+	for i := range c.spec.Metrics {
+		if t := c.spec.Metrics[i].Type; t == autoscalingv2.ObjectMetricSourceType || t == autoscalingv2.ExternalMetricSourceType {
+			return true
+		}
+	}
+	return false
 }
 
 // finish copies the status into the decision.

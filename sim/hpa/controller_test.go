@@ -401,10 +401,25 @@ func TestConfigValidate(t *testing.T) {
 }
 
 // TestReconcileExternalScaleFromZero: at spec 0 with minReplicas 0 an
-// External Value metric proposes ceil(value/target) (pre-KEP-2021 rule).
+// External Value metric proposes ceil(value/target) under the rule before
+// v1.37.
 func TestReconcileExternalScaleFromZero(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ZeroReplicas = ZeroReplicasPre137
+	c := mustController(t, cfg, externalZeroSpec())
+	s := Snapshot{Metrics: []MetricValues{{Series: []int64{12000, 13000}}}}
+	d := c.Reconcile(0, &s)
+	if d.Replicas != 3 || d.Metrics[0].ValueMilli != 25000 {
+		t.Errorf("scale from zero = %d (value %d), want 3", d.Replicas, d.Metrics[0].ValueMilli)
+	}
+	if d.Conditions.ScaledToZero.Status != "" {
+		t.Errorf("ScaledToZero set before v1.37: %+v", d.Conditions.ScaledToZero)
+	}
+}
+
+func externalZeroSpec() *autoscalingv2.HorizontalPodAutoscalerSpec {
 	zero := int32(0)
-	spec := &autoscalingv2.HorizontalPodAutoscalerSpec{
+	return &autoscalingv2.HorizontalPodAutoscalerSpec{
 		MinReplicas: &zero, MaxReplicas: 10,
 		Metrics: []autoscalingv2.MetricSpec{{
 			Type: autoscalingv2.ExternalMetricSourceType,
@@ -414,10 +429,42 @@ func TestReconcileExternalScaleFromZero(t *testing.T) {
 			},
 		}},
 	}
-	c := mustController(t, DefaultConfig(), spec)
-	s := Snapshot{Metrics: []MetricValues{{Series: []int64{12000, 13000}}}}
-	d := c.Reconcile(0, &s)
-	if d.Replicas != 3 || d.Metrics[0].ValueMilli != 25000 {
-		t.Errorf("scale from zero = %d (value %d), want 3", d.Replicas, d.Metrics[0].ValueMilli)
+}
+
+// TestReconcileScaleToZeroGate: v1.37's HPAScaleToZero (beta, on): a target
+// found at zero is left alone (ScalingDisabled) unless the controller itself
+// scaled it there (ScaledToZero=True), then an External metric scales it
+// back up; every rescale sets ScaledToZero. With the gate off, zero always
+// disables scaling and the condition is never set.
+func TestReconcileScaleToZeroGate(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DownscaleStabilizationWindow = 0
+	c := mustController(t, cfg, externalZeroSpec())
+	s := Snapshot{Metrics: []MetricValues{{Series: []int64{12000}}}}
+	if d := c.Reconcile(0, &s); d.Rescale || d.Branch != BranchScalingDisabled {
+		t.Fatalf("fresh HPA at zero: %s, want ScalingDisabled", d.String())
+	}
+	two := []Pod{{Name: "a", Phase: PodRunning, Ready: Ready}, {Name: "b", Phase: PodRunning, Ready: Ready}}
+	s = Snapshot{SpecReplicas: 2, StatusReplicas: 2, Pods: two, Metrics: []MetricValues{{Series: []int64{0}}}}
+	d := c.Reconcile(time.Second, &s)
+	if !d.Rescale || d.Replicas != 0 || d.Conditions.ScaledToZero.Reason != ReasonScaledToZero {
+		t.Fatalf("scale to zero: %s", d.String())
+	}
+	s = Snapshot{Metrics: []MetricValues{{Series: []int64{25000}}}}
+	d = c.Reconcile(2*time.Second, &s)
+	if !d.Rescale || d.Replicas != 3 || d.Conditions.ScaledToZero.Reason != ReasonNotScaledToZero {
+		t.Fatalf("scale from zero: %s", d.String())
+	}
+
+	cfg.ZeroReplicas = ZeroReplicasGateOff
+	c = mustController(t, cfg, externalZeroSpec())
+	s = Snapshot{SpecReplicas: 2, StatusReplicas: 2, Pods: two, Metrics: []MetricValues{{Series: []int64{0}}}}
+	c.Reconcile(0, &Snapshot{SpecReplicas: 0})
+	if d := c.Reconcile(time.Second, &s); !d.Rescale || d.Replicas != 0 || d.Conditions.ScaledToZero.Status != "" {
+		t.Fatalf("gate off, scale to zero: %s", d.String())
+	}
+	s = Snapshot{Metrics: []MetricValues{{Series: []int64{25000}}}}
+	if d := c.Reconcile(2*time.Second, &s); d.Rescale || d.Branch != BranchScalingDisabled {
+		t.Fatalf("gate off, at zero: %s, want ScalingDisabled", d.String())
 	}
 }

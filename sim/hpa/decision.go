@@ -103,7 +103,7 @@ func (d *Decision) String() string {
 	for _, c := range []struct {
 		name string
 		c    Condition
-	}{{"AbleToScale", d.Conditions.AbleToScale}, {"ScalingActive", d.Conditions.ScalingActive}, {"ScalingLimited", d.Conditions.ScalingLimited}} {
+	}{{"AbleToScale", d.Conditions.AbleToScale}, {"ScalingActive", d.Conditions.ScalingActive}, {"ScalingLimited", d.Conditions.ScalingLimited}, {"ScaledToZero", d.Conditions.ScaledToZero}} {
 		if c.c.Status != "" {
 			fmt.Fprintf(&b, " %s=%s/%s", c.name, c.c.Status, c.c.Reason)
 		}
@@ -205,6 +205,9 @@ type Conditions struct {
 	AbleToScale    Condition
 	ScalingActive  Condition
 	ScalingLimited Condition
+	// ScaledToZero is set on every successful rescale under the v1.37
+	// HPAScaleToZero gate (Config.ZeroReplicas).
+	ScaledToZero Condition
 }
 
 // AbleToScale reasons, as upstream writes them.
@@ -239,6 +242,12 @@ const (
 	ReasonTooFewReplicas     = "TooFewReplicas"
 	ReasonScaleUpLimit       = "ScaleUpLimit"
 	ReasonScaleDownLimit     = "ScaleDownLimit"
+)
+
+// ScaledToZero reasons, as upstream writes them.
+const (
+	ReasonScaledToZero    = "ScaledToZero"
+	ReasonNotScaledToZero = "NotScaledToZero"
 )
 
 // Errors a metric or a reconcile can fail with. Texts follow upstream.

@@ -29,6 +29,10 @@
 //
 // snapshot.go holds the inputs (Snapshot: the scale, the pods, the metric
 // samples), decision.go the output (Decision, conditions, errors).
+// sequence.go replays recordings of the real controller (SequenceFile,
+// ReplaySequence): testdata/conformance/hpa_sequences.json holds every sync
+// of the traces hack/e2e/suites/60-hparef.sh drove through
+// kube-controller-manager v1.37.2, and TestHPASequences replays them.
 // TestHPAConformance runs the cases of testdata/conformance/hpa_cases.json
 // at the repository root, taken from the upstream unit tests
 // (horizontal_test.go, replica_calculator_test.go, defaults_test.go), each

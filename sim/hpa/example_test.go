@@ -64,12 +64,12 @@ func ExampleController() {
 		fmt.Printf("t=%v %s\n", now, d.String())
 	}
 	// Output:
-	// t=0s Normalized 3->6 metrics=6 stabilized=6 AbleToScale=True/SucceededRescale ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=1m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=2m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=3m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=4m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=5m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=6m0s Normalized 6->4 metrics=4 stabilized=4 AbleToScale=True/SucceededRescale ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
-	// t=7m0s Normalized 4 metrics=4 stabilized=4 AbleToScale=True/ReadyForNewScale ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange
+	// t=0s Normalized 3->6 metrics=6 stabilized=6 AbleToScale=True/SucceededRescale ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=1m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=2m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=3m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=4m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=5m0s Normalized 6 metrics=4 stabilized=6 AbleToScale=True/ScaleDownStabilized ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=6m0s Normalized 6->4 metrics=4 stabilized=4 AbleToScale=True/SucceededRescale ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
+	// t=7m0s Normalized 4 metrics=4 stabilized=4 AbleToScale=True/ReadyForNewScale ScalingActive=True/ValidMetricFound ScalingLimited=False/DesiredWithinRange ScaledToZero=False/NotScaledToZero
 }

@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Builds bin/kube-apiserver from this tools module, unless bin/ already holds
-# one built from the same go.mod/go.sum/main.go (bin/kube-apiserver.stamp keeps
-# their hash). A cold build takes several minutes; a warm one is a hash check.
+# Builds bin/<name> from this tools module, unless bin/ already holds one built
+# from the same go.mod/go.sum/main package (bin/<name>.stamp keeps their hash).
+# Usage: build.sh [kube-apiserver|kube-controller-manager] (default
+# kube-apiserver). A cold build takes several minutes; a warm one is a hash
+# check. kube-apiserver's main package is this directory, the controller
+# manager's is kube-controller-manager/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 tools="$root/hack/tools/apiserver"
 bin="$root/bin"
-want="$(cat "$tools/go.mod" "$tools/go.sum" "$tools/main.go" | sha256sum | cut -d' ' -f1) $(go env GOVERSION)"
-if [ -x "$bin/kube-apiserver" ] && [ -f "$bin/kube-apiserver.stamp" ] &&
-  [ "$(cat "$bin/kube-apiserver.stamp")" = "$want" ]; then
-  echo "apiserver: bin/kube-apiserver is up to date"
+name="${1:-kube-apiserver}"
+case "$name" in
+kube-apiserver) pkg=. ;;
+kube-controller-manager) pkg=./kube-controller-manager ;;
+*) echo "build.sh: unknown binary $name (kube-apiserver or kube-controller-manager)" >&2; exit 2 ;;
+esac
+want="$(cat "$tools/go.mod" "$tools/go.sum" "$tools/$pkg/main.go" | sha256sum | cut -d' ' -f1) $(go env GOVERSION)"
+if [ -x "$bin/$name" ] && [ -f "$bin/$name.stamp" ] &&
+  [ "$(cat "$bin/$name.stamp")" = "$want" ]; then
+  echo "$name: bin/$name is up to date"
   exit 0
 fi
 mkdir -p "$bin"
-echo "apiserver: building bin/kube-apiserver (k8s.io/kubernetes, several minutes cold)"
+echo "$name: building bin/$name (k8s.io/kubernetes, several minutes cold)"
 start=$(date +%s)
-rm -f "$bin/kube-apiserver.stamp"
+rm -f "$bin/$name.stamp"
 # GOFLAGS is cleared so a caller's -mod=vendor or similar cannot leak in; the
 # tools module resolves through its own go.sum.
-(cd "$tools" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -trimpath -o "$bin/kube-apiserver.tmp" .)
-mv "$bin/kube-apiserver.tmp" "$bin/kube-apiserver"
-echo "$want" >"$bin/kube-apiserver.stamp"
-echo "apiserver: built in $(( $(date +%s) - start ))s"
+(cd "$tools" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -trimpath -o "$bin/$name.tmp" "$pkg")
+mv "$bin/$name.tmp" "$bin/$name"
+echo "$want" >"$bin/$name.stamp"
+echo "$name: built in $(( $(date +%s) - start ))s"
