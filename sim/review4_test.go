@@ -1,0 +1,40 @@
+package sim
+
+import (
+	"runtime"
+	"testing"
+)
+
+// TestReview4_LatencyCacheGrowsPerEnsembleMember: the package-level latency
+// table cache (sim.go latencyCache) is keyed by the exact workload, so every
+// uncertainty-ensemble member (a continuous random service-time / CPU
+// factor) adds tables that are never evicted. An ensemble of N members over
+// S services keeps N·S tables alive for the life of the process.
+func TestReview4_LatencyCacheGrowsPerEnsembleMember(t *testing.T) {
+	p := steadyPlan(t, "16/s", "", "")
+	p.Scenarios[0].Duration = 0
+	size := func() int {
+		latencyCache.mu.Lock()
+		defer latencyCache.mu.Unlock()
+		return len(latencyCache.m)
+	}
+	p.Scenarios[0].Duration = p.Scenarios[0].Duration + 60e9
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n0 := size()
+	const members = 200
+	for i := range members {
+		if _, err := Run(p, Options{Scenario: "flat", Factors: Factors{ServiceTime: 1 + float64(i+1)*1e-4}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grew := size() - n0
+	t.Logf("latency cache: +%d tables for %d members, live heap +%.1f MiB (%.1f KiB per member)", grew, members,
+		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(after.HeapAlloc-before.HeapAlloc)/1024/members)
+	if grew >= members {
+		t.Errorf("the global latency cache grew by %d tables for %d ensemble members and is never evicted", grew, members)
+	}
+}
