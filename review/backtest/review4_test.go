@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +87,23 @@ func deref(p *float64) any {
 
 func nil2() *sim.ServiceResult {
 	return &sim.ServiceResult{Summary: sim.Summary{Requests: 1200, BadFraction: 1}}
+}
+
+// TestReview4_LagCauseClaimsUnmeasuredStartups: with no pod start-up seen
+// (the startup check skipped) and a failed scale-lag check, cause names
+// the metrics pipeline and states "start-ups match the plan" — a claim
+// nothing measured. A late scale-up is just as likely a slower start-up
+// than planned (the rule: lag -> start-up delays or metric lag).
+func TestReview4_LagCauseClaimsUnmeasuredStartups(t *testing.T) {
+	lag := 900.0
+	s := &record.BacktestService{Service: "api", Measures: record.BacktestMeasures{ScaleLagSeconds: &lag, MatchedScaleEvents: 5, ObservedScaleEvents: 6},
+		Checks: []record.BacktestCheck{
+			{Measure: CheckStartup, Skipped: true},
+			{Measure: CheckScaleLag, OK: false},
+		}}
+	spec := &scenarios.Service{Name: "api"}
+	c := cause(spec, &Observed{}, s, &measured{}, DefaultTolerances)
+	if c.Cause == record.BacktestCauseMetricLag && strings.Contains(c.Evidence, "start-ups match the plan") {
+		t.Errorf("cause %s with evidence %q, but no start-up was measured", c.Cause, c.Evidence)
+	}
 }
