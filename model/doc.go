@@ -102,6 +102,9 @@
 //	approx.go       mean-wait formulas for M/G/1, G/G/1, G/G/c, M/D/c, M/G/c, M/G/1-PS
 //	ggc.go          the two-moment G/G/c response-time distribution and its quantile
 //	service.go      the gamma service-time model: ServiceQuantile, FitServiceCS2
+//	family.go       service-time families (exponential, gamma, lognormal, Weibull): exact fits
+//	                to a mean and a percentile, quantiles
+//	familyresponse.go  the G/G/c response time with a family's tail (ResponseQuantileGGcFamily)
 //	gammainc.go     incomplete gamma functions and the other special functions behind them
 //	staffing.go     MinServers… searches and MaxTraffic… duals
 //	halfinwhitt.go  the Halfin–Whitt limit and square-root staffing

@@ -16,6 +16,10 @@ type Workload struct {
 	// ServiceCS2 is the squared coefficient of variation of the service
 	// time; 1 is exponential.
 	ServiceCS2 float64
+	// ServiceFamily names the service time's distribution (FamilyLognormal,
+	// FamilyWeibull): response-time quantiles then take its tail
+	// (ResponseQuantileGGcFamily). "" or gamma: a gamma of ServiceCS2.
+	ServiceFamily string
 	// Concurrency is the number of worker slots per pod (≥ 1).
 	Concurrency int
 	// CPUPerRequest is the CPU time of one request, core-seconds.
@@ -255,7 +259,7 @@ func replicasSurvivingZoneLoss(need, zones, losses int) int {
 
 // podQuantile is the response-time quantile of one pod at per-pod arrival
 // rate lam: exact M/M/k when the service is exponential, the G/G/k
-// two-moment approximation otherwise.
+// two-moment approximation otherwise (with the named family's tail).
 func podQuantile(w Workload, lam, p float64) (float64, error) {
 	mu := 1 / w.ServiceMean
 	if w.ServiceCS2 == 1 {
@@ -265,7 +269,7 @@ func podQuantile(w Workload, lam, p float64) (float64, error) {
 		}
 		return q.ResponseQuantile(p), nil
 	}
-	return ResponseQuantileGGc(lam, mu, w.Concurrency, 1, w.ServiceCS2, p)
+	return ResponseQuantileGGcFamily(w.ServiceFamily, lam, mu, w.Concurrency, 1, w.ServiceCS2, p)
 }
 
 // PodResponseQuantile is the p-quantile of the response time of one pod

@@ -209,6 +209,14 @@ type ServiceTime struct {
 	// CV is the coefficient of variation (standard deviation / mean).
 	// Default: 1 (exponential). Range: (0, 10]. Example: `0.8`.
 	CV *float64 `json:"cv,omitempty"`
+	// Distribution names the service time's family: `exponential`, `gamma`,
+	// `lognormal` or `weibull`. With p95 (or cv) it is fitted exactly to
+	// the mean; the model uses its variance and the DES samples it. A mean
+	// and a p95 alone do not pin down a heavy tail: without a family a
+	// gamma is fitted, and `headroom loadtest plan` warns when the tail is
+	// heavy (cv above 1). Default: none (gamma, or exponential without p95
+	// and cv). Example: `lognormal`.
+	Distribution string `json:"distribution,omitempty"`
 }
 
 // CPUModel gives the CPU cost of requests, either directly or from an

@@ -291,6 +291,7 @@ func (v *validator) service(path string, s *Service) {
 	if st.CV != nil && (!(*st.CV > 0) || *st.CV > 10) {
 		v.add(path+".serviceTime.cv", "must be in (0, 10], got %g", *st.CV)
 	}
+	v.serviceFamily(path+".serviceTime", st)
 	switch {
 	case v.absent(path+".concurrency", "requests one pod serves at once, e.g. 4"):
 	case s.Concurrency < 1 || s.Concurrency > MaxConcurrency:

@@ -31,13 +31,21 @@ func (s *Service) cpuIdle() float64 {
 }
 
 // ServiceCS2 is the squared coefficient of variation of the service time:
-// cv² when given, fitted to the p95 when given (gamma-distributed service
-// times), else 1 (exponential).
+// cv² when given, fitted exactly to the p95 when given (in the named
+// distribution, else a gamma), else 1 (exponential).
 func (s *Service) ServiceCS2() (float64, error) {
 	st := s.ServiceTime
 	switch {
 	case st.CV != nil:
 		return *st.CV * *st.CV, nil
+	case st.Distribution == model.FamilyExponential:
+		return 1, nil
+	case st.P95 != nil && st.Distribution != "":
+		cs2, err := model.FamilyCS2FromQuantile(st.Distribution, st.Mean.Seconds(), st.P95.Seconds(), 0.95)
+		if err != nil {
+			return 0, fmt.Errorf("serviceTime.p95 %s with mean %s as a %s: %w", *st.P95, st.Mean, st.Distribution, err)
+		}
+		return cs2, nil
 	case st.P95 != nil:
 		cs2, err := model.FitServiceCS2(st.Mean.Seconds(), st.P95.Seconds(), 0.95)
 		if err != nil {
@@ -58,6 +66,7 @@ func (s *Service) Workload(ratePerSecond float64) (model.Workload, error) {
 		ArrivalRate:   ratePerSecond,
 		ServiceMean:   s.ServiceTime.Mean.Seconds(),
 		ServiceCS2:    cs2,
+		ServiceFamily: s.ServiceTime.Distribution,
 		Concurrency:   s.Concurrency,
 		CPUPerRequest: s.CPUPerRequest(),
 		CPUIdle:       s.cpuIdle(),

@@ -103,8 +103,10 @@ func newSampler(st ServiceTime, mean, cs2 float64) (sampler, error) {
 		return newLognormal(mean, cs2), nil
 	case ServiceEmpirical:
 		return newEmpirical(st.Buckets)
+	case ServiceWeibull:
+		return newWeibull(mean, cs2)
 	}
-	return nil, fmt.Errorf("unknown service-time distribution %q; use exponential, gamma, lognormal, deterministic or empirical", kind)
+	return nil, fmt.Errorf("unknown service-time distribution %q; use exponential, gamma, lognormal, weibull, deterministic or empirical", kind)
 }
 
 func newEmpirical(buckets []ServiceBucket) (*empiricalSampler, error) {

@@ -187,6 +187,9 @@ type recorder struct {
 	// hist holds the open interval's response times in microseconds (DES
 	// only; nil in fluid mode, which averages per-tick quantiles instead).
 	hist *hdrhistogram.Histogram
+	// onInterval, when set, receives every DES interval (Options.OnInterval).
+	onInterval func(Interval)
+	service    string
 
 	sum         Summary
 	budget      budget
@@ -284,6 +287,7 @@ func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, h
 	if c.served > 0 {
 		s.P50, s.P95, s.P99 = c.p50w/c.served, c.p95w/c.served, c.p99w/c.served
 	}
+	r.reportInterval(now)
 	if h := r.hist; h != nil {
 		// DES: quantiles of the interval's recorded response times.
 		s.P50, s.P95, s.P99 = -1, -1, -1

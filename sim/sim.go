@@ -43,9 +43,14 @@ type Options struct {
 	// Arrivals is DES mode's arrival process (default ArrivalsPoisson).
 	Arrivals Arrivals
 	// ServiceTimes choose, by service name, DES mode's service-time
-	// distribution (default: exponential when the plan's service time has
-	// cv 1, else gamma with the plan's mean and cv).
+	// distribution (default: the plan's serviceTime.distribution, else
+	// exponential when the plan's service time has cv 1, else gamma with
+	// the plan's mean and cv).
 	ServiceTimes map[string]ServiceTime
+
+	// OnInterval, when set, receives each sample interval of each service
+	// in DES mode (ignored in fluid mode), in time order per service.
+	OnInterval func(Interval)
 
 	// Traffic shares traffic series between runs of the same scenarios
 	// (a search's candidates); nil computes them for this run alone.
@@ -242,7 +247,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		}
 	}
 	s.lambda = opts.Traffic.multipliers(sc, seed, w.tick)
-	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery}
+	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery, onInterval: opts.OnInterval, service: spec.Name}
 	latencyBudget := 0.0
 	if s.sloTarget > 0 {
 		latencyBudget = 1 - s.sloQuantile
@@ -251,7 +256,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
 	if opts.Mode == ModeDES {
-		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.Factors.scaleServiceTime(opts.ServiceTimes[spec.Name])); err != nil {
+		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.Factors.scaleServiceTime(planServiceTime(opts.ServiceTimes[spec.Name], spec.ServiceTime.Distribution))); err != nil {
 			return nil, err
 		}
 	}

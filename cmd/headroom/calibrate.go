@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +24,8 @@ type calibrateOptions struct {
 	Shape    string
 	Output   string
 	MaxBytes int64
+	Explain  bool
+	bands    bandFlags
 
 	planBytes []byte
 	plan      *scenarios.Plan
@@ -67,6 +71,8 @@ carry a comment naming the result. The output is validated before it is written 
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the calibrated plan")
 	bindMoved(cmd, "out", "--out-file")
 	bindMaxResultBytes(f, &o.MaxBytes)
+	f.BoolVar(&o.Explain, "explain", false, "compare the run with the plan and with the calibrated plan (sampling bands) and say how much of each bucket's deviation the calibration removes")
+	o.bands.bind(f)
 	return cmd
 }
 
@@ -80,6 +86,9 @@ func (o *calibrateOptions) Validate() error {
 	}
 	if o.Shape != verify.ShapeCV && o.Shape != verify.ShapeP95 {
 		return usageErrorf("--shape must be cv or p95, got %q", o.Shape)
+	}
+	if err := o.bands.validate(); err != nil {
+		return err
 	}
 	return validateMaxResultBytes(o.MaxBytes)
 }
@@ -114,12 +123,20 @@ func (o *calibrateOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	if o.Explain {
+		if cal.Explanation, err = verify.Explain(ctx, o.plan, o.res, cal, o.bands.options(verify.CompareOptions{})); err != nil {
+			return err
+		}
+	}
 	if o.Output == "json" {
 		if err := printJSON(o.streams.Out, cal); err != nil {
 			return err
 		}
 	} else {
 		printCalibration(o.streams.Out, cal)
+		if cal.Explanation != nil {
+			printExplanation(o.streams.Out, cal.Explanation)
+		}
 	}
 	if o.Out == "" {
 		return nil
@@ -142,6 +159,13 @@ func (o *calibrateOptions) Run(cmd *cobra.Command) error {
 func printCalibration(w io.Writer, c *verify.Calibration) {
 	fmt.Fprintf(w, "service %s: %d low-load windows (ρ ≤ %.2f) of %d usable\n", c.Service, c.Windows, c.MaxUtilisation, c.WindowsSeen)
 	fmt.Fprintf(w, "service time: mean %s  p95 %s  cv %.2f\n", formatSeconds(c.MeanService), formatSeconds(c.P95Service), c.CV)
+	for i, f := range c.Families {
+		best := ""
+		if i == 0 {
+			best = "  ← best, written with --out-file"
+		}
+		fmt.Fprintf(w, "  fitted %-11s cv %.2f, p50/p90/p99 off by %.0f %% (rms of log ratios)%s\n", f.Family, f.CV, f.Error*100, best)
+	}
 	if c.CPUPerRequest != nil {
 		fmt.Fprintf(w, "CPU per request: %s (from %d samples)", verify.DurationText(*c.CPUPerRequest), c.CPUSamples)
 		if c.IdleCoresPerPod != nil {
@@ -152,4 +176,17 @@ func printCalibration(w io.Writer, c *verify.Calibration) {
 	for _, n := range c.Notes {
 		fmt.Fprintln(w, "note:", n)
 	}
+}
+
+func printExplanation(w io.Writer, ex *verify.Explanation) {
+	fmt.Fprintf(w, "\nEXPLAINED: measured against the predicted median, before and after calibration (%s → %s)\n", ex.Before.Verdict, ex.After.Verdict)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO TIME\tMEAN before/after\tREMOVED\tP95 before/after\tREMOVED")
+	for _, r := range ex.Rows {
+		fmt.Fprintf(tw, "%s–%s\t%+.0f %% / %+.0f %%\t%.0f %%\t%+.0f %% / %+.0f %%\t%.0f %%\n",
+			time.Duration(r.FromSeconds*1e9), time.Duration(r.ToSeconds*1e9),
+			r.MeanBefore*100, r.MeanAfter*100, r.MeanRemoved*100, r.P95Before*100, r.P95After*100, r.P95Removed*100)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "the calibrated service time removes %.0f %% of the mean's deviation and %.0f %% of the p95's over the buckets\n", ex.MeanRemoved*100, ex.P95Removed*100)
 }

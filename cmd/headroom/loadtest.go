@@ -68,6 +68,7 @@ type loadtestRunOptions struct {
 	Buckets     int
 	Output      string
 	ColdStart   bool
+	bands       bandFlags
 
 	K6Binary string
 	VUs      int
@@ -157,6 +158,9 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.BoolVar(&o.Compare, "compare", false, "simulate the same scenario and compare (needs -f, --service, --scenario)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the --compare table")
 	f.BoolVar(&o.ColdStart, "cold-start", false, "with --compare: "+coldStartUsage)
+	o.bands.bind(f)
+	o.bands.ErrorToTell = 0.10
+	o.bands.bindAdvice(f)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "--out-file", "the result")
 	return cmd
 }
@@ -240,6 +244,9 @@ func (o *loadtestRunOptions) Validate() error {
 	}
 	if o.Buckets < 1 || o.Buckets > maxBuckets {
 		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
+	}
+	if err := o.bands.validate(); err != nil {
+		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
@@ -352,6 +359,22 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
 		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
 		formatRate(o.MaxRate), o.MaxDuration, o.Out)
+	if o.plan != nil {
+		if w := o.plan.Service(o.Service).ServiceTimeWarning(); w != "" {
+			fmt.Fprintln(o.streams.ErrOut, "warning:", w)
+		}
+	}
+	if o.Compare && o.plan != nil && o.bands.Replications > 0 {
+		// Before the run: how long it must be for the comparison to tell
+		// an error of --error-to-tell from sampling noise.
+		rl, err := verify.AdviseRunLength(cmd.Context(), o.plan, o.Service, o.Scenario, o.bands.ErrorToTell,
+			o.bands.options(verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets, Arrivals: desArrivals(o.Arrivals)}))
+		if err != nil {
+			fmt.Fprintln(o.streams.ErrOut, "run-length advice unavailable:", err)
+		} else {
+			fmt.Fprintln(o.streams.ErrOut, rl)
+		}
+	}
 	res, err := loadtest.RunWatched(cmd.Context(), o.engine, o.spec, o.watcher)
 	if res != nil {
 		// Whatever was measured is written, even when the run failed.
@@ -368,7 +391,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	var cmp *verify.Comparison
 	if o.Compare {
 		fmt.Fprintln(o.streams.ErrOut, "simulating the same scenario for comparison…")
-		cmp, err = verify.Compare(cmd.Context(), o.plan, res, verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets})
+		cmp, err = verify.Compare(cmd.Context(), o.plan, res, o.bands.options(verify.CompareOptions{Seed: o.Seed, Buckets: o.Buckets, Arrivals: desArrivals(o.Arrivals)}))
 		if err != nil {
 			return err
 		}
@@ -447,37 +470,84 @@ func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
 func printComparisonTable(w io.Writer, c *verify.Comparison) {
 	fmt.Fprintf(w, "MEASURED vs PREDICTED: %s, scenario %s (speedup %g, buckets of %s scenario time; %s)\n",
 		c.Service, c.Scenario, c.Speedup, time.Duration(c.BucketSeconds*float64(time.Second)), c.Predicted)
+	if c.Replications > 0 {
+		fmt.Fprintf(w, "each cell: measured / predicted median [band a correct model's bucket falls in with probability %.0f %%]; ✗ outside\n", c.BandCoverage*100)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO TIME\tREQUESTS\tTHROUGHPUT meas/pred\tP95 meas/pred\tERRORS meas/pred\tREPLICAS meas/pred")
+	fmt.Fprintln(tw, "SCENARIO TIME\tREQUESTS\tTHROUGHPUT\tMEAN\tP95\tERRORS\tREPLICAS")
 	for _, r := range c.Rows {
 		rep := "—"
 		if r.MeasuredReplicas != nil {
 			rep = fmt.Sprintf("%.1f", *r.MeasuredReplicas)
 		}
-		fmt.Fprintf(tw, "%s–%s\t%d\t%s / %s\t%s / %s\t%.2f%% / %.2f%%\t%s / %.1f\n",
+		fmt.Fprintf(tw, "%s–%s\t%d\t%s\t%s\t%s\t%s\t%s\n",
 			time.Duration(r.FromSeconds*1e9), time.Duration(r.ToSeconds*1e9), r.Requests,
-			formatRate(r.MeasuredRate), formatRate(r.PredictedRate),
-			formatSeconds(r.MeasuredP95), formatSeconds(r.PredictedP95),
-			r.MeasuredErrorRate*100, r.PredictedErrorRate*100, rep, r.PredictedReplicas)
+			bandCell(formatRate(r.MeasuredRate), formatRate(r.PredictedRate), r.RateBand, formatRate),
+			bandCell(formatSeconds(r.MeasuredMean), "", r.MeanBand, formatSeconds),
+			bandCell(formatSeconds(r.MeasuredP95), formatSeconds(r.PredictedP95), r.P95Band, formatSeconds),
+			bandCell(formatPercent(r.MeasuredErrorRate), formatPercent(r.PredictedErrorRate), r.ErrorRateBand, formatPercent),
+			bandCell(rep, fmt.Sprintf("%.1f", r.PredictedReplicas), r.ReplicasBand, func(x float64) string { return fmt.Sprintf("%.1f", x) }))
 	}
 	tw.Flush()
 	rep := "not watched"
 	if c.ReplicasMAPE != nil {
 		rep = fmt.Sprintf("%.1f %%", *c.ReplicasMAPE*100)
 	}
-	fmt.Fprintf(w, "MAPE: throughput %.1f %%, p95 %.1f %%, replicas %s; error rate max difference %.2f points\n",
+	fmt.Fprintf(w, "MAPE: throughput %.1f %%, p95 %.1f %%, replicas %s; error rate max difference %.2f points (descriptive)\n",
 		c.ThroughputMAPE*100, c.P95MAPE*100, rep, c.ErrorRateMaxDiff*100)
 	if c.Worst.Metric != "" {
 		fmt.Fprintf(w, "worst deviation: %s in bucket %d, %.1f %%\n", c.Worst.Metric, c.Worst.Bucket+1, c.Worst.Relative*100)
 	}
-	fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
-		strings.ToUpper(c.Verdict), verify.AgreeThroughputMAPE*100, verify.AgreeP95MAPE*100, verify.AgreeReplicasMAPE*100, verify.AgreeErrorRatePoints*100)
+	if c.Replications > 0 {
+		for _, t := range c.Tests {
+			mark := "ok"
+			if !t.Pass {
+				mark = "✗"
+			}
+			fmt.Fprintf(w, "band test %-10s %d of %d buckets outside (chance: %.1f, p = %.2g); whole run %s vs %s [%s–%s] (p = %.2g); held to %.2g  %s\n",
+				t.Metric, t.Outside, t.Buckets, t.Expected*float64(t.Buckets), t.PValue,
+				statCell(t.Metric, t.WholeMeasured), statCell(t.Metric, t.Whole.Median), statCell(t.Metric, t.Whole.Low), statCell(t.Metric, t.Whole.High), t.WholePValue, t.Threshold, mark)
+		}
+		fmt.Fprintf(w, "verdict: %s (agree when no metric's bucket count or whole run is too unlikely under a correct model: Holm's procedure at level %.2g over the tests)\n",
+			strings.ToUpper(c.Verdict), c.Level)
+	} else {
+		fmt.Fprintf(w, "verdict: %s (agree when throughput MAPE ≤ %.0f %%, p95 MAPE ≤ %.0f %%, replicas MAPE ≤ %.0f %%, error rate within %.0f point in every bucket)\n",
+			strings.ToUpper(c.Verdict), verify.AgreeThroughputMAPE*100, verify.AgreeP95MAPE*100, verify.AgreeReplicasMAPE*100, verify.AgreeErrorRatePoints*100)
+	}
 	for _, r := range c.Reasons {
 		fmt.Fprintln(w, "  ✗", r)
 	}
 	for _, cv := range c.Caveats {
 		fmt.Fprintln(w, "  note:", cv)
 	}
+}
+
+// bandCell is "measured / predicted [low–high]", the predicted median when
+// there is a band, with ✗ when the measurement is outside it.
+func bandCell(meas, pred string, b *verify.Band, f func(float64) string) string {
+	if b == nil {
+		if pred == "" {
+			return meas
+		}
+		return meas + " / " + pred
+	}
+	out := fmt.Sprintf("%s / %s [%s–%s]", meas, f(b.Median), f(b.Low), f(b.High))
+	if b.Outside {
+		out += " ✗"
+	}
+	return out
+}
+
+func statCell(metric string, x float64) string {
+	switch metric {
+	case verify.MetricThroughput:
+		return formatRate(x)
+	case verify.MetricMean, verify.MetricP95:
+		return formatSeconds(x)
+	case verify.MetricErrorRate:
+		return formatPercent(x)
+	}
+	return fmt.Sprintf("%.1f", x)
 }
 
 // loadtestCompareOptions are the flags and state of `headroom loadtest compare`.
@@ -491,6 +561,7 @@ type loadtestCompareOptions struct {
 	Output    string
 	MaxBytes  int64
 	ColdStart bool
+	bands     bandFlags
 
 	plan    *scenarios.Plan
 	res     *loadtest.Result
@@ -516,6 +587,7 @@ deviation and a verdict. Exits 3 when they disagree.`,
 	f.StringVar(&o.Scenario, "scenario", "", "the scenario (default: the one the result names)")
 	f.Int64Var(&o.Seed, "seed", 0, "simulation seed (default: the plan's)")
 	f.IntVar(&o.Buckets, "buckets", o.Buckets, "rows of the table")
+	o.bands.bind(f)
 	bindFormat(cmd, &o.Output, []string{"table", "json"}, "", "")
 	bindMaxResultBytes(f, &o.MaxBytes)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
@@ -531,6 +603,9 @@ func (o *loadtestCompareOptions) Validate() error {
 		return usageErrorf("--buckets must be from 1 to %d, got %d", maxBuckets, o.Buckets)
 	}
 	if err := validateMaxResultBytes(o.MaxBytes); err != nil {
+		return err
+	}
+	if err := o.bands.validate(); err != nil {
 		return err
 	}
 	if o.Output != "table" && o.Output != "json" {
@@ -557,7 +632,7 @@ func (o *loadtestCompareOptions) Run(cmd *cobra.Command) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cmp, err := verify.Compare(ctx, o.plan, o.res, verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets})
+	cmp, err := verify.Compare(ctx, o.plan, o.res, o.bands.options(verify.CompareOptions{Service: o.Service, Scenario: o.Scenario, Seed: o.Seed, Buckets: o.Buckets}))
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,10 @@ const (
 	// goroutine or a connection with its buffers, and 100,000 requests in
 	// flight carry 1e6 req/s (loadtest.LimitRate) at 100 ms.
 	LimitMaxWorkers = 100_000
-	// DefaultLagBound is the send-lag p99 beyond which a run is invalid:
-	// the generator, not the target, set the latencies.
+	// DefaultLagBound is the least send-lag p99 bound of a run (see
+	// LagBoundFor: at low rates the bound is a fraction of the mean gap
+	// between arrivals); beyond it the generator, not the target, set the
+	// latencies.
 	DefaultLagBound = 5 * time.Millisecond
 	// DefaultMaxDropFraction is the share of dropped arrivals beyond which
 	// a run is invalid: the latencies describe only the requests that were
@@ -42,7 +44,8 @@ type Options struct {
 	MaxWorkers int
 	// Seed seeds Poisson arrivals.
 	Seed int64
-	// LagBound and MaxDropFraction decide Result.Valid (defaults above).
+	// LagBound (the floor of LagBoundFor) and MaxDropFraction decide
+	// Result.Valid (defaults above).
 	LagBound        time.Duration
 	MaxDropFraction float64
 	// Sender is SenderAuto (the default: SenderLoop for http targets on
@@ -510,10 +513,28 @@ func (b *Engine) result(spec loadtest.RunSpec, rec *recorder, start time.Time, e
 	return res
 }
 
+// LagFraction is the share of the mean gap between arrivals the send-lag
+// p99 may reach before a run is invalid, when that is more than the
+// absolute bound: a lag well inside the gap between arrivals barely
+// perturbs the arrival process the target sees, so at 20 req/s (a 50 ms
+// mean gap) a 12.5 ms lag is still a faithful Poisson stream.
+const LagFraction = 0.25
+
+// LagBoundFor is the send-lag p99 bound of a run at meanRate requests per
+// second: LagFraction of the mean gap between arrivals, with floor as the
+// least (DefaultLagBound unless Options.LagBound says otherwise).
+func LagBoundFor(floor time.Duration, meanRate float64) time.Duration {
+	if !(meanRate > 0) {
+		return floor
+	}
+	return max(floor, time.Duration(LagFraction/meanRate*float64(time.Second)))
+}
+
 // judge decides whether a run's latencies can be trusted.
 func judge(res *loadtest.Result, lagBound time.Duration, maxDrop float64) (bool, string) {
 	var reasons []string
 	if res.SendLag != nil && res.SendLag.Count() > 0 {
+		lagBound := LagBoundFor(lagBound, res.Totals.TargetRate)
 		if p99 := res.SendLag.Quantile(0.99); p99 > lagBound.Seconds() {
 			reasons = append(reasons, fmt.Sprintf("the generator fell behind its schedule: send-lag p99 %.1f ms > %.0f ms (lower the rate, or run the generator on a machine of its own)",
 				p99*1e3, lagBound.Seconds()*1e3))

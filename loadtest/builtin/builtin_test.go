@@ -3,6 +3,7 @@ package builtin
 import (
 	"bufio"
 	"context"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -160,22 +161,23 @@ func testInterrupt(t *testing.T, sender string) {
 }
 
 // TestRecorder_LatencyFromIntendedTime: a request meant for t = 0 that the
-// generator only began at 100 ms and that took 10 ms counts 110 ms of
-// latency and 100 ms of send lag, and the run is invalid.
+// generator only began at 300 ms and that took 10 ms counts 310 ms of
+// latency and 300 ms of send lag, and the run is invalid (at 1 req/s the
+// lag bound is a quarter of the 1 s gap between arrivals).
 func TestRecorder_LatencyFromIntendedTime(t *testing.T) {
 	sched := constantSchedule(1, 2*time.Second)
 	p, _ := NewSchedulePacer(sched, loadtest.ArrivalsConstant, 1)
 	rec := newRecorder(sched, p)
 	rec.sent(0)
-	rec.finished(0, 100*time.Millisecond, 110*time.Millisecond, outcomeOK)
+	rec.finished(0, 300*time.Millisecond, 310*time.Millisecond, outcomeOK)
 	rec.sent(time.Second)
 	rec.finished(time.Second, time.Second, time.Second+10*time.Millisecond, outcomeError)
 	res := New(Options{}).result(loadtest.RunSpec{Target: "http://x", Schedule: sched, P95Target: 0.05}, rec, time.Unix(0, 0), sched.Duration(), false)
-	if got := res.Windows[0].Latency.Max(); got < 0.1099 || got > 0.1101 {
-		t.Errorf("latency %v s, want 0.110 from the intended time", got)
+	if got := res.Windows[0].Latency.Max(); got < 0.3099 || got > 0.3101 {
+		t.Errorf("latency %v s, want 0.310 from the intended time", got)
 	}
-	if got := res.SendLag.Max(); got < 0.0999 || got > 0.1001 {
-		t.Errorf("send lag %v s, want 0.100", got)
+	if got := res.SendLag.Max(); got < 0.2999 || got > 0.3001 {
+		t.Errorf("send lag %v s, want 0.300", got)
 	}
 	if res.Valid || !strings.Contains(res.InvalidReason, "send-lag p99") {
 		t.Errorf("valid %v %q", res.Valid, res.InvalidReason)
@@ -472,6 +474,28 @@ func TestLoopSender_RefusedAndMalformed(t *testing.T) {
 		}
 		if tot := res.Totals; tot.Completed != 5 || tot.Errors != 5 {
 			t.Errorf("%s: completed %d, errors %d; want 5 failed requests", target, tot.Completed, tot.Errors)
+		}
+	}
+}
+
+// TestLagBoundFor: the bound is a quarter of the mean gap between arrivals,
+// never below the floor.
+func TestLagBoundFor(t *testing.T) {
+	for _, tc := range []struct {
+		floor time.Duration
+		rate  float64
+		want  time.Duration
+	}{
+		{DefaultLagBound, 1000, DefaultLagBound},
+		{DefaultLagBound, 50, DefaultLagBound}, // 20 ms gap: 5 ms
+		{DefaultLagBound, 20, 12500 * time.Microsecond},
+		{DefaultLagBound, 1, 250 * time.Millisecond},
+		{DefaultLagBound, 0, DefaultLagBound},
+		{DefaultLagBound, math.NaN(), DefaultLagBound},
+		{20 * time.Millisecond, 20, 20 * time.Millisecond},
+	} {
+		if got := LagBoundFor(tc.floor, tc.rate); got != tc.want {
+			t.Errorf("LagBoundFor(%s, %g) = %s, want %s", tc.floor, tc.rate, got, tc.want)
 		}
 	}
 }

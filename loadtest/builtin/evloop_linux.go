@@ -156,6 +156,8 @@ func (b *Engine) runLoop(ctx context.Context, spec loadtest.RunSpec, pacer *Sche
 		return time.Time{}, 0, false, err
 	}
 
+	wk := newWaker()
+	defer wk.restore()
 	l.start = time.Now()
 	l.next, l.scheduled = pacer.At(0)
 	var interrupted bool
@@ -176,12 +178,16 @@ func (b *Engine) runLoop(ctx context.Context, spec loadtest.RunSpec, pacer *Sche
 			nextScan = now + scanEvery
 			now = time.Since(l.start)
 		}
-		wait := nextScan - now
+		wait := max(nextScan-now, 0)
 		if l.scheduled {
-			wait = min(wait, l.next-now)
+			wait = min(wait, wk.block(l.next-now))
 		}
-		if err := l.poll(max(wait, 0)); err != nil {
+		n, err := l.poll(wait)
+		if err != nil {
 			return l.start, l.last, false, err
+		}
+		if n == 0 && wait > 0 {
+			wk.woke(time.Since(l.start) - now - wait)
 		}
 	}
 	end := spec.Schedule.Duration()
@@ -435,8 +441,9 @@ func (l *eventLoop) watch(c *loopConn, events uint32) {
 	}
 }
 
-// poll waits up to wait for socket events and handles them.
-func (l *eventLoop) poll(wait time.Duration) error {
+// poll waits up to wait for socket events and handles them, and returns
+// how many there were (0: the wait timed out).
+func (l *eventLoop) poll(wait time.Duration) (int, error) {
 	var n int
 	var err error
 	for {
@@ -447,7 +454,7 @@ func (l *eventLoop) poll(wait time.Duration) error {
 		wait = 0
 	}
 	if err != nil {
-		return fmt.Errorf("epoll_wait: %w", err)
+		return 0, fmt.Errorf("epoll_wait: %w", err)
 	}
 	for i, ev := range l.events[:n] {
 		if i%16 == 15 {
@@ -491,7 +498,7 @@ func (l *eventLoop) poll(wait time.Duration) error {
 			l.close(c)
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // epollWait waits with a nanosecond timeout (epoll_pwait2, Linux 5.11),

@@ -39,6 +39,14 @@ type Calibration struct {
 	MeanService float64 `json:"meanServiceSeconds"`
 	P95Service  float64 `json:"p95ServiceSeconds"`
 	CV          float64 `json:"cv"`
+	// Distribution is the family that fits the low-load service times
+	// best (Families[0]); Families every family fitted to the mean and
+	// p95, best first.
+	Distribution string      `json:"distribution,omitempty"`
+	Families     []FamilyFit `json:"families,omitempty"`
+	// Explanation, when asked for (Explain), is how much of the run's
+	// disagreement with the plan the calibrated inputs remove.
+	Explanation *Explanation `json:"explanation,omitempty"`
 	// CPUPerRequest (CPU-seconds per request) and IdleCoresPerPod are set
 	// when the run watched CPU; CPUSamples is how many samples the fit used.
 	CPUPerRequest   *float64 `json:"cpuPerRequestSeconds,omitempty"`
@@ -65,7 +73,9 @@ type Calibration struct {
 // it little. The p95 is the low-load windows' merged response p95 less their
 // mean wait (R̄ − s̄), and the CV their response standard deviation over s̄:
 // both treat the remaining wait as a constant shift, an approximation that
-// is good at low load. Latency here is what the client saw, network
+// is good at low load. The same shifted quantiles choose the family
+// (FitFamilies: each family fitted exactly to the mean and p95, judged by
+// its p50, p90 and p99). Latency here is what the client saw, network
 // included.
 //
 // CPU. With watch samples carrying CPUCores (taken as the service's total
@@ -150,6 +160,8 @@ func Calibrate(ctx context.Context, plan *scenarios.Plan, res *loadtest.Result, 
 	cal.CV = merged.StdDev() / cal.MeanService
 	if cal.P95Service <= cal.MeanService*1.0001 {
 		cal.Notes = append(cal.Notes, "the service-time p95 is not above its mean: the latency is nearly constant")
+	} else {
+		cal.fitFamily(merged, meanWait)
 	}
 	if err := cal.fitCPU(res); err != nil {
 		cal.Notes = append(cal.Notes, err.Error())

@@ -33,6 +33,19 @@ type CompareOptions struct {
 	Seed int64
 	// Buckets is how many rows the run is aggregated to (default 10).
 	Buckets int
+	// Replications is how many seeded DES replications make the sampling
+	// bands the verdict uses (default DefaultReplications, at least
+	// MinReplications); negative turns the bands off and the verdict
+	// back to the fixed Agree* bounds on the MAPEs.
+	Replications int
+	// BandBudget bounds the replications' time (default
+	// DefaultBandBudget); Level is the verdict's level (default
+	// DefaultLevel).
+	BandBudget time.Duration
+	Level      float64
+	// Arrivals is the run's arrival process for the replications:
+	// "poisson" (the default) or "deterministic" (a constant-rate run).
+	Arrivals string
 }
 
 // Comparison is a measured run held against the simulator's prediction of
@@ -52,12 +65,20 @@ type Comparison struct {
 	ErrorRateMaxDiff float64  `json:"errorRateMaxDiff"`
 	ReplicasMAPE     *float64 `json:"replicasMAPE,omitempty"`
 	// Worst names the largest relative deviation: metric and bucket.
-	Worst     Deviation `json:"worst"`
-	Agree     bool      `json:"agree"`
-	Verdict   string    `json:"verdict"`
-	Reasons   []string  `json:"reasons,omitempty"`
-	Caveats   []string  `json:"caveats,omitempty"`
-	Predicted string    `json:"predictedBy"`
+	Worst   Deviation `json:"worst"`
+	Agree   bool      `json:"agree"`
+	Verdict string    `json:"verdict"`
+	// Replications made the bands (0: no bands, the verdict is on the
+	// MAPEs); BandCoverage is the probability a correct model's bucket
+	// falls inside its band; Level the verdict's family-wise level; Tests
+	// the per-metric band tests.
+	Replications int        `json:"replications,omitempty"`
+	BandCoverage float64    `json:"bandCoverage,omitempty"`
+	Level        float64    `json:"level,omitempty"`
+	Tests        []BandTest `json:"tests,omitempty"`
+	Reasons      []string   `json:"reasons,omitempty"`
+	Caveats      []string   `json:"caveats,omitempty"`
+	Predicted    string     `json:"predictedBy"`
 }
 
 // Deviation is one metric's deviation in one bucket.
@@ -82,6 +103,15 @@ type CompareRow struct {
 	MeasuredReplicas   *float64 `json:"measuredReplicas,omitempty"`
 	PredictedReplicas  float64  `json:"predictedReplicas"`
 	Requests           int64    `json:"requests"`
+	// MeasuredMean is the bucket's mean response time (NaN-free: 0
+	// without requests); the bands are the replications' spread of each
+	// statistic (nil without bands).
+	MeasuredMean  float64 `json:"measuredMean"`
+	RateBand      *Band   `json:"rateBand,omitempty"`
+	MeanBand      *Band   `json:"meanBand,omitempty"`
+	P95Band       *Band   `json:"p95Band,omitempty"`
+	ErrorRateBand *Band   `json:"errorRateBand,omitempty"`
+	ReplicasBand  *Band   `json:"replicasBand,omitempty"`
 }
 
 // Compare simulates the result's scenario with package sim and holds the
@@ -141,11 +171,35 @@ func Compare(ctx context.Context, plan *scenarios.Plan, res *loadtest.Result, op
 		Service: svcName, Scenario: scName, Speedup: res.Speedup, BucketSeconds: width.Seconds(),
 		Predicted: fmt.Sprintf("headroom sim, seed %d, sample %s", sr.Seed, width),
 	}
-	cmp.score(bs)
+	rowBucket := cmp.score(bs)
 	if len(cmp.Rows) == 0 {
 		return nil, fmt.Errorf("no measured window falls inside scenario %q (%s)", scName, total)
 	}
-	cmp.judge(res, svc.HPA != nil)
+	bands := opts.Replications >= 0
+	if bands {
+		if opts.Replications > 0 && opts.Replications < MinReplications {
+			return nil, fmt.Errorf("replications must be at least %d, got %d", MinReplications, opts.Replications)
+		}
+		reps, err := replicate(ctx, plan, svcName, scName, width, total, opts)
+		if err != nil {
+			return nil, fmt.Errorf("replicate %s/%s: %w", svcName, scName, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(reps) < MinReplications {
+			cmp.Caveats = append(cmp.Caveats, fmt.Sprintf("only %d DES replications finished within the band budget (at least %d make a band): the verdict falls back to the fixed MAPE bounds; raise --band-budget", len(reps), MinReplications))
+			bands = false
+		} else {
+			level := opts.Level
+			if level <= 0 {
+				level = DefaultLevel
+			}
+			cmp.applyBands(bs, rowBucket, reps, level, res)
+			cmp.Predicted += fmt.Sprintf("; bands from %d DES replications", len(reps))
+		}
+	}
+	cmp.judge(res, svc.HPA != nil, !bands)
 	return cmp, nil
 }
 
@@ -266,8 +320,9 @@ func (bs *buckets) row(i int) CompareRow {
 
 // score makes a row of every bucket that was measured, and the errors:
 // MAPE per metric, the error rate's largest difference, the worst
-// deviation.
-func (c *Comparison) score(bs *buckets) {
+// deviation. It returns each row's bucket index.
+func (c *Comparison) score(bs *buckets) []int {
+	var rowBucket []int
 	var tpErr, p95Err, repErr []float64
 	worst := Deviation{Relative: -1}
 	note := func(metric string, bucket int, rel float64) {
@@ -296,7 +351,11 @@ func (c *Comparison) score(bs *buckets) {
 			}
 		}
 		c.ErrorRateMaxDiff = math.Max(c.ErrorRateMaxDiff, math.Abs(row.MeasuredErrorRate-row.PredictedErrorRate))
+		if a.hist != nil && a.hist.Count() > 0 {
+			row.MeasuredMean = a.hist.Mean()
+		}
 		c.Rows = append(c.Rows, row)
+		rowBucket = append(rowBucket, i)
 	}
 	c.ThroughputMAPE = mean(tpErr)
 	c.P95MAPE = mean(p95Err)
@@ -307,22 +366,15 @@ func (c *Comparison) score(bs *buckets) {
 	if worst.Relative >= 0 {
 		c.Worst = worst
 	}
+	return rowBucket
 }
 
-// judge gives the verdict: agree when every MAPE and the error-rate
-// difference are within the Agree* bounds and the run is valid.
-func (c *Comparison) judge(res *loadtest.Result, autoscaled bool) {
-	if c.ThroughputMAPE > AgreeThroughputMAPE {
-		c.Reasons = append(c.Reasons, fmt.Sprintf("throughput MAPE %.1f %% > %.0f %%", c.ThroughputMAPE*100, AgreeThroughputMAPE*100))
-	}
-	if c.P95MAPE > AgreeP95MAPE {
-		c.Reasons = append(c.Reasons, fmt.Sprintf("p95 MAPE %.1f %% > %.0f %%", c.P95MAPE*100, AgreeP95MAPE*100))
-	}
-	if c.ReplicasMAPE != nil && *c.ReplicasMAPE > AgreeReplicasMAPE {
-		c.Reasons = append(c.Reasons, fmt.Sprintf("replicas MAPE %.1f %% > %.0f %%", *c.ReplicasMAPE*100, AgreeReplicasMAPE*100))
-	}
-	if c.ErrorRateMaxDiff > AgreeErrorRatePoints {
-		c.Reasons = append(c.Reasons, fmt.Sprintf("error rate differs by up to %.1f points > %.0f", c.ErrorRateMaxDiff*100, AgreeErrorRatePoints*100))
+// judge gives the verdict: agree when the run is valid and, with bands,
+// every band test passed (applyBands gave the reasons), or, without,
+// every MAPE and the error-rate difference are within the Agree* bounds.
+func (c *Comparison) judge(res *loadtest.Result, autoscaled, byMAPE bool) {
+	if byMAPE {
+		c.judgeMAPE()
 	}
 	if !res.Valid {
 		c.Reasons = append(c.Reasons, "the measurement is invalid: "+res.InvalidReason)
@@ -341,6 +393,22 @@ func (c *Comparison) judge(res *loadtest.Result, autoscaled bool) {
 		c.Verdict = "agree"
 	} else {
 		c.Verdict = "disagree"
+	}
+}
+
+// judgeMAPE gives the reasons of the fixed bounds on the MAPEs.
+func (c *Comparison) judgeMAPE() {
+	if c.ThroughputMAPE > AgreeThroughputMAPE {
+		c.Reasons = append(c.Reasons, fmt.Sprintf("throughput MAPE %.1f %% > %.0f %%", c.ThroughputMAPE*100, AgreeThroughputMAPE*100))
+	}
+	if c.P95MAPE > AgreeP95MAPE {
+		c.Reasons = append(c.Reasons, fmt.Sprintf("p95 MAPE %.1f %% > %.0f %%", c.P95MAPE*100, AgreeP95MAPE*100))
+	}
+	if c.ReplicasMAPE != nil && *c.ReplicasMAPE > AgreeReplicasMAPE {
+		c.Reasons = append(c.Reasons, fmt.Sprintf("replicas MAPE %.1f %% > %.0f %%", *c.ReplicasMAPE*100, AgreeReplicasMAPE*100))
+	}
+	if c.ErrorRateMaxDiff > AgreeErrorRatePoints {
+		c.Reasons = append(c.Reasons, fmt.Sprintf("error rate differs by up to %.1f points > %.0f", c.ErrorRateMaxDiff*100, AgreeErrorRatePoints*100))
 	}
 }
 

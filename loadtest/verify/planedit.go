@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/scenarios/planfile"
 )
@@ -18,7 +19,7 @@ const (
 
 // ApplyCalibration writes cal into the plan file's bytes and returns the new
 // bytes: services[cal.Service].serviceTime.mean and .cv (or .p95, by
-// shape), and cpu.perRequest and cpu.idle when the calibration has them
+// shape) and .distribution when the calibration fitted one, and cpu.perRequest and cpu.idle when the calibration has them
 // (cpu.observedPerPod, which perRequest replaces, is removed). Durations
 // are rounded to 10 µs, the cv to three digits.
 //
@@ -33,8 +34,18 @@ func ApplyCalibration(file string, data []byte, cal *Calibration, shape, note st
 		return nil, fmt.Errorf("service-time shape must be %q or %q, got %q", ShapeCV, ShapeP95, shape)
 	}
 	c := planfile.Calibration{Service: cal.Service, Mean: durationOf(cal.MeanService), Note: note}
+	c.Distribution = cal.Distribution
+	if cal.Distribution == model.FamilyExponential {
+		shape = ShapeCV // one parameter: a p95 beside the mean says nothing more
+	}
 	if shape == ShapeCV {
 		cv := roundSig(cal.CV, 3)
+		for _, f := range cal.Families {
+			if f.Family == cal.Distribution {
+				// The family's own cv, fitted to the mean and p95.
+				cv = roundSig(f.CV, 3)
+			}
+		}
 		c.CV = &cv
 	} else {
 		c.P95 = durationOf(cal.P95Service)

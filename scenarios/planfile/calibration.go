@@ -15,6 +15,8 @@ type Calibration struct {
 	// otherwise P95 is written and a cv removed (a plan takes one of them).
 	CV  *float64
 	P95 time.Duration
+	// Distribution, when set, is written as serviceTime.distribution.
+	Distribution string
 	// CPUPerRequest, when set, is written as cpu.perRequest and
 	// cpu.observedPerPod, which it replaces, removed; IdleMillicores, when
 	// set too, as cpu.idle ("45m").
@@ -102,6 +104,9 @@ func (c Calibration) changes() []change {
 	} else {
 		put("serviceTime", "p95", c.P95.String())
 		del("serviceTime", "cv")
+	}
+	if c.Distribution != "" {
+		put("serviceTime", "distribution", c.Distribution)
 	}
 	if c.CPUPerRequest != nil {
 		put("cpu", "perRequest", c.CPUPerRequest.String())

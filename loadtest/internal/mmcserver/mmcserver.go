@@ -3,6 +3,7 @@ package mmcserver
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -13,8 +14,12 @@ import (
 type Config struct {
 	// Workers is c, the requests served at once.
 	Workers int
-	// MeanService is the mean of the exponential service time.
+	// MeanService is the mean of the service time.
 	MeanService time.Duration
+	// CV, when set and not 1, makes the service time lognormal with this
+	// coefficient of variation (ln S ~ N(μ, σ²), σ² = ln(1 + cv²),
+	// μ = ln mean − σ²/2); otherwise it is exponential.
+	CV float64
 	// Seed seeds the service times.
 	Seed uint64
 }
@@ -80,6 +85,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MeanService <= 0 {
 		return nil, fmt.Errorf("mean service time must be > 0, got %s", cfg.MeanService)
 	}
+	if !(cfg.CV >= 0 && cfg.CV <= 10) {
+		return nil, fmt.Errorf("cv must be in [0, 10], got %g", cfg.CV)
+	}
 	s := &Server{
 		cfg:   cfg,
 		slots: make(chan time.Time, cfg.Workers),
@@ -108,7 +116,13 @@ func measureOvershoot() time.Duration {
 func (s *Server) draw() (service, sleep time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := time.Duration(s.rng.ExpFloat64() * float64(s.cfg.MeanService))
+	var d time.Duration
+	if s.cfg.CV > 0 && s.cfg.CV != 1 {
+		s2 := math.Log1p(s.cfg.CV * s.cfg.CV)
+		d = time.Duration(float64(s.cfg.MeanService) * math.Exp(math.Sqrt(s2)*s.rng.NormFloat64()-s2/2))
+	} else {
+		d = time.Duration(s.rng.ExpFloat64() * float64(s.cfg.MeanService))
+	}
 	return d, d - s.overshoot
 }
 

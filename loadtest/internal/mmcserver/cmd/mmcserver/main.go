@@ -2,6 +2,7 @@
 // load-test end-to-end suite and hack/bench.
 //
 //	mmcserver -addr 127.0.0.1:18080 -workers 4 -mean 20ms -seed 1
+//	mmcserver -addr 127.0.0.1:18080 -workers 3 -mean 50ms -cv 1.5   # M/G/3, lognormal
 //	mmcserver -addr 127.0.0.1:18080 -trivial   # answers 200 at once
 package main
 
@@ -18,7 +19,8 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	workers := flag.Int("workers", 4, "worker slots c")
-	mean := flag.Duration("mean", 20*time.Millisecond, "mean exponential service time")
+	mean := flag.Duration("mean", 20*time.Millisecond, "mean service time")
+	cv := flag.Float64("cv", 0, "lognormal service times with this coefficient of variation (0 or 1: exponential)")
 	seed := flag.Uint64("seed", 1, "seed of the service times")
 	trivial := flag.Bool("trivial", false, "answer every request at once with 200 (for throughput benchmarks)")
 	flag.Parse()
@@ -26,7 +28,7 @@ func main() {
 	if *trivial {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	} else {
-		s, err := mmcserver.New(mmcserver.Config{Workers: *workers, MeanService: *mean, Seed: *seed})
+		s, err := mmcserver.New(mmcserver.Config{Workers: *workers, MeanService: *mean, CV: *cv, Seed: *seed})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "mmcserver:", err)
 			os.Exit(2)
