@@ -18,9 +18,14 @@ func (o *Observed) check() error {
 	if o.Step <= 0 {
 		return fmt.Errorf("the step must be positive, got %s", o.Step)
 	}
-	for name, s := range map[string][]float64{"ready": o.Ready, "cpu": o.CPU, "p95": o.P95, "slow": o.SlowRate, "errors": o.ErrorRate} {
-		if s != nil && len(s) != n {
-			return fmt.Errorf("series %s has %d steps, the request rate %d", name, len(s), n)
+	// A slice, not a map: the first mis-sized series named must not
+	// depend on Go's randomised map order.
+	for _, c := range []struct {
+		name string
+		s    []float64
+	}{{"ready", o.Ready}, {"cpu", o.CPU}, {"p95", o.P95}, {"slow", o.SlowRate}, {"errors", o.ErrorRate}} {
+		if c.s != nil && len(c.s) != n {
+			return fmt.Errorf("series %s has %d steps, the request rate %d", c.name, len(c.s), n)
 		}
 	}
 	first, last := span(o.Rate)

@@ -13,10 +13,10 @@ import (
 	"github.com/headroom-dev/headroom/sim"
 )
 
-// TestReview4_CheckErrorDeterministic: Observed.check ranges over a map
+// TestObservedCheck_ErrorDeterministic: Observed.check ranges over a map
 // literal, so with two mis-sized series the error it returns depends on
 // Go's randomised map order: the same input gives different messages.
-func TestReview4_CheckErrorDeterministic(t *testing.T) {
+func TestObservedCheck_ErrorDeterministic(t *testing.T) {
 	o := Observed{Service: "api", Start: origin, Step: time.Minute,
 		Rate: make([]float64, 10), Ready: make([]float64, 3), CPU: make([]float64, 4),
 		P95: make([]float64, 5), SlowRate: make([]float64, 6), ErrorRate: make([]float64, 7)}
