@@ -89,12 +89,12 @@ func nil2() *sim.ServiceResult {
 	return &sim.ServiceResult{Summary: sim.Summary{Requests: 1200, BadFraction: 1}}
 }
 
-// TestReview4_LagCauseClaimsUnmeasuredStartups: with no pod start-up seen
+// TestCause_ScaleLagWithoutStartupNamesBoth: with no pod start-up seen
 // (the startup check skipped) and a failed scale-lag check, cause names
 // the metrics pipeline and states "start-ups match the plan" — a claim
 // nothing measured. A late scale-up is just as likely a slower start-up
 // than planned (the rule: lag -> start-up delays or metric lag).
-func TestReview4_LagCauseClaimsUnmeasuredStartups(t *testing.T) {
+func TestCause_ScaleLagWithoutStartupNamesBoth(t *testing.T) {
 	lag := 900.0
 	s := &record.BacktestService{Service: "api", Measures: record.BacktestMeasures{ScaleLagSeconds: &lag, MatchedScaleEvents: 5, ObservedScaleEvents: 6},
 		Checks: []record.BacktestCheck{
