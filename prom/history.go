@@ -292,7 +292,7 @@ func (c *Client) podStartups(ctx context.Context, query string, end time.Time) (
 }
 
 // onSteps places samples on the step grid from start (n steps), NaN where
-// none falls; a sample belongs to the step it is nearest.
+// none falls or the sample is not finite; a sample belongs to the step it is nearest.
 func onSteps(pts []Point, start time.Time, step time.Duration, n int) []float64 {
 	out := make([]float64, n)
 	for k := range out {
@@ -301,7 +301,10 @@ func onSteps(pts []Point, start time.Time, step time.Duration, n int) []float64 
 	s0, st := start.UnixMilli(), step.Milliseconds()
 	for _, p := range pts {
 		k := int((p.T - s0 + st/2) / st)
-		if p.T >= s0-st/2 && k >= 0 && k < n {
+		// ±Inf is no measurement either (a rate over a counter reset or a
+		// division by zero): a gap like NaN, or it would poison the
+		// measures and the JSON.
+		if p.T >= s0-st/2 && k >= 0 && k < n && !math.IsInf(p.V, 0) {
 			out[k] = p.V
 		}
 	}

@@ -172,6 +172,7 @@ func Service(plan *scenarios.Plan, o *Observed, opts Options) (*record.BacktestS
 	if spec == nil {
 		return nil, fmt.Errorf("the plan %s has no service %q", plan.File(), o.Service)
 	}
+	o = o.finite()
 	if err := o.check(); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -53,6 +54,34 @@ func (o *Observed) check() error {
 			Err: fmt.Errorf("the Ready replicas miss %d of %d steps, more than %.0f %%", missing, n, 100*maxReadyGapShare)}
 	}
 	return nil
+}
+
+// finite is o with every ±Inf sample a gap (NaN), as a missing sample is:
+// a non-finite value measures nothing, and left in it would carry into the
+// measures and make the result unwritable as JSON. The caller's slices are
+// not modified; a series is copied only when it holds an infinity.
+func (o *Observed) finite() *Observed {
+	c := *o
+	for _, s := range []*[]float64{&c.Rate, &c.Ready, &c.CPU, &c.P95, &c.SlowRate, &c.ErrorRate} {
+		*s = gapInf(*s)
+	}
+	if slices.ContainsFunc(c.StartupSeconds, func(v float64) bool { return math.IsInf(v, 0) || math.IsNaN(v) }) {
+		c.StartupSeconds = slices.DeleteFunc(slices.Clone(c.StartupSeconds), func(v float64) bool { return math.IsInf(v, 0) || math.IsNaN(v) })
+	}
+	return &c
+}
+
+func gapInf(s []float64) []float64 {
+	if !slices.ContainsFunc(s, func(v float64) bool { return math.IsInf(v, 0) }) {
+		return s
+	}
+	out := slices.Clone(s)
+	for k, v := range out {
+		if math.IsInf(v, 0) {
+			out[k] = math.NaN()
+		}
+	}
+	return out
 }
 
 func (o *Observed) at(k int) time.Time { return o.Start.Add(time.Duration(k) * o.Step) }

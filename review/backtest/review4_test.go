@@ -44,7 +44,7 @@ func TestReview4_VerdictWithNothingJudged(t *testing.T) {
 	}
 }
 
-// TestReview4_ObservedBurnCountsFailuresTwice: a request that times out is
+// TestMeasuredBudget_TimedOutRequestsCountOnce: a request that times out is
 // slower than the target (it sits in the histogram above the target's
 // bucket) and also failed; measured.budget adds SlowRate and ErrorRate,
 // so the observed bad fraction can exceed 1 — here every request timed
@@ -52,7 +52,7 @@ func TestReview4_VerdictWithNothingJudged(t *testing.T) {
 // The simulated side (sim: bad = errors + slow beyond the timed-out ones)
 // counts each request once, so the budgetBurn check compares unlike
 // quantities exactly when a service is overloaded.
-func TestReview4_ObservedBurnCountsFailuresTwice(t *testing.T) {
+func TestMeasuredBudget_TimedOutRequestsCountOnce(t *testing.T) {
 	spec := &scenarios.Service{SLO: scenarios.SLO{Latency: &scenarios.LatencySLO{Quantile: 0.95}}}
 	o := &Observed{Rate: []float64{10, 10}, SlowRate: []float64{10, 10}, ErrorRate: []float64{10, 10}}
 	m := &measured{}
@@ -62,10 +62,10 @@ func TestReview4_ObservedBurnCountsFailuresTwice(t *testing.T) {
 	}
 }
 
-// TestReview4_InfiniteSampleBreaksJSON: a non-finite value from Prometheus
+// TestService_InfiniteSampleIsAGap: a non-finite value from Prometheus
 // (onSteps keeps +Inf; only NaN is treated as a gap) flows into the
 // measures and the series, and the result can no longer be written as JSON.
-func TestReview4_InfiniteSampleBreaksJSON(t *testing.T) {
+func TestService_InfiniteSampleIsAGap(t *testing.T) {
 	p := diurnal(t, 2)
 	o := history(t, p, 7, 60)
 	o.CPU[100] = math.Inf(1)
