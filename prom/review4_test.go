@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// TestReview4_HistoryDuplicateBuckets: a latencyBucketRates query (an
+// TestHistory_UnaggregatedBucketsSummedByLe: a latencyBucketRates query (an
 // override) that is not aggregated by le returns one series per le and
 // pod. History.latency only refuses series without an le label; with two
 // series per bound it builds a histogram from the interleaved series and
 // reads the +Inf count of one pod as the total, so the slow rate (and so
 // the observed error-budget burn) is silently halved.
-func TestReview4_HistoryDuplicateBuckets(t *testing.T) {
+func TestHistory_UnaggregatedBucketsSummedByLe(t *testing.T) {
 	p, _ := testPlan(t)
 	start := testEnd.Add(-2 * 24 * time.Hour)
 	w := world{start: start}
