@@ -43,7 +43,7 @@ func TestReview4_LatencyCacheGrowsPerEnsembleMember(t *testing.T) {
 	}
 }
 
-// TestReview4_InitialReplicasLostToScheduledAction: Options.InitialReplicas
+// TestRun_InitialReplicasKeptOverScheduledAction: Options.InitialReplicas
 // (a backtest's first observed count) is documented to be kept under a
 // warm start, but warmStart replays the day's scheduled actions first and
 // settleReplicas returns s.specReplicas for a pinned start — the action's
@@ -51,7 +51,7 @@ func TestReview4_LatencyCacheGrowsPerEnsembleMember(t *testing.T) {
 // scheduled replicas action therefore replays from the plan's schedule,
 // not from production's observed count (and the backtest note "the replay
 // holds the first observed replica count" is then false).
-func TestReview4_InitialReplicasLostToScheduledAction(t *testing.T) {
+func TestRun_InitialReplicasKeptOverScheduledAction(t *testing.T) {
 	p := steadyPlan(t, "40/s", "", `    scheduledScaling:
       - {name: night, at: "22:00", replicas: 2}`)
 	name := p.Services[0].Name
