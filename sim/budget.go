@@ -41,7 +41,14 @@ type budget struct {
 	pos   int
 	full  bool
 	sum   budgetTick
-	worst float64
+	// withRequests and nonzero count the ring's ticks with requests and
+	// with any non-zero figure: the running sums are updated by
+	// subtraction, so once traffic stops they hold rounding residue
+	// (1e-13 requests, with bad requests of the same order, would read as
+	// a burn up to 1/budget); a count of whole ticks says exactly when the
+	// window is empty, and the sums are then set to zero.
+	withRequests, nonzero int
+	worst                 float64
 }
 
 func newBudget(latency, errors float64, window, tick time.Duration) budget {
@@ -93,6 +100,14 @@ func (b *budget) add(t budgetTick) {
 	b.sum.requests += t.requests - old.requests
 	b.sum.bad += t.bad - old.bad
 	b.sum.errors += t.errors - old.errors
+	b.withRequests += count(t.requests != 0) - count(old.requests != 0)
+	b.nonzero += count(t != budgetTick{}) - count(*old != budgetTick{})
+	switch {
+	case b.nonzero == 0:
+		b.sum = budgetTick{}
+	case b.withRequests == 0:
+		b.sum.requests = 0
+	}
 	*old = t
 	if b.pos++; b.pos == len(b.ring) {
 		b.wrap()
@@ -121,6 +136,13 @@ func (b *budget) wrap() {
 		b.sum.bad += x.bad
 		b.sum.errors += x.errors
 	}
+}
+
+func count(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
 }
 
 // summarise writes the budget's figures into the summary.

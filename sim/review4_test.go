@@ -64,12 +64,12 @@ func TestRun_InitialReplicasKeptOverScheduledAction(t *testing.T) {
 	}
 }
 
-// TestReview4_BudgetResidueInEmptyWindow: the window's running sums are
+// TestBudget_EmptyWindowHasNoResidue: the window's running sums are
 // updated by subtraction between wraps, so once traffic stops (a night at
 // rate 0, an outage before any arrival, a scheduled 0 scale) the window
 // holds only rounding residue; budget.add then compares residue with
 // residue and can record a worst-window burn that no window had.
-func TestReview4_BudgetResidueInEmptyWindow(t *testing.T) {
+func TestBudget_EmptyWindowHasNoResidue(t *testing.T) {
 	worstSeen, bad := 0.0, 0
 	for seed := range 2000 {
 		b := newBudget(0.05, 0, 100*time.Second, time.Second)
@@ -99,12 +99,12 @@ func TestReview4_BudgetResidueInEmptyWindow(t *testing.T) {
 	t.Logf("largest worst-window burn over 2000 runs: %g (true 0.2); %d runs wrong", worstSeen, bad)
 }
 
-// TestReview4_WorstWindowAfterTrafficStops: end to end in fluid mode, a
+// TestRun_WorstWindowAfterTrafficStops: end to end in fluid mode, a
 // service whose traffic ramps down and then stops for longer than
 // slo.window reports a worst-window burn far above any real window's
 // (up to 1/budget = 20), from the window sums' rounding residue: a run
 // that meets its SLO is called unsafe.
-func TestReview4_WorstWindowAfterTrafficStops(t *testing.T) {
+func TestRun_WorstWindowAfterTrafficStops(t *testing.T) {
 	wrong := 0
 	for i := range 20 {
 		rate := fmt.Sprintf("%.3f/s", 30+1.37*float64(i))
