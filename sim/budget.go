@@ -37,10 +37,10 @@ type budget struct {
 	total budgetTick
 	// ring holds the last window's ticks and sum their sum; sum is
 	// recomputed from the ring at every wrap, so rounding cannot drift.
-	ring  []budgetTick
-	pos   int
-	full  bool
-	sum   budgetTick
+	ring []budgetTick
+	pos  int
+	full bool
+	sum  budgetTick
 	// withRequests and nonzero count the ring's ticks with requests and
 	// with any non-zero figure: the running sums are updated by
 	// subtraction, so once traffic stops they hold rounding residue
