@@ -153,7 +153,8 @@ func (b *budget) summarise(sum *Summary) {
 	}
 	sum.BadRequests = b.total.bad
 	if b.total.requests > 0 {
-		sum.BadFraction = b.total.bad / b.total.requests
+		// A share of the requests by definition (as burn caps it).
+		sum.BadFraction = min(b.total.bad, b.total.requests) / b.total.requests
 	}
 	sum.SLOBudgetBurn = b.burn(b.total)
 	sum.WorstWindowBurn = b.worst

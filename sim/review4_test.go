@@ -127,14 +127,14 @@ func TestRun_WorstWindowAfterTrafficStops(t *testing.T) {
 	t.Logf("%d of 20 rates wrong", wrong)
 }
 
-// TestReview4_DESWarmBacklogCountsUnarrivedRequests: a DES warm start
+// TestDESWarm_BacklogBeforeStartNotCounted: a DES warm start
 // pre-fills an overloaded pod's queue with requests that arrived before
 // t = 0 (and the burn-in's), and counts their time-outs after t = 0 as
 // errors and bad requests, but never their arrivals. When the load falls
 // after the start, errors exceed requests: errorPercent above 100 and a
 // badFraction above 1 in the JSON (the backtest's simulated burn reads
 // BadFraction uncapped).
-func TestReview4_DESWarmBacklogCountsUnarrivedRequests(t *testing.T) {
+func TestDESWarm_BacklogBeforeStartNotCounted(t *testing.T) {
 	p := steadyPlan(t, "100/s", "", "    slo:\n      latency: {quantile: 0.95, target: 1s}")
 	p.Scenarios[0].Profile = []scenarios.Component{{Replay: &scenarios.Replay{Points: []scenarios.ReplayPoint{
 		{At: 0, Multiplier: 1}, {At: scenarios.Duration(2 * time.Second), Multiplier: 0}, {At: scenarios.Duration(2 * time.Hour), Multiplier: 0}}}}}

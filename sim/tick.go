@@ -615,7 +615,9 @@ func (w *World) result() *Result {
 			r.sum.LongestViolation = max(r.sum.LongestViolation, scenarios.Seconds(w.now-r.violStart))
 		}
 		if r.sum.Requests > 0 {
-			r.sum.ErrorPercent = 100 * r.sum.Errors / r.sum.Requests
+			// Errors are a share of the run's requests (a backstop: each
+			// failed request was counted when it arrived).
+			r.sum.ErrorPercent = 100 * min(r.sum.Errors, r.sum.Requests) / r.sum.Requests
 		}
 		if r.cpuTimeTicks > 0 {
 			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTicks
