@@ -8,12 +8,12 @@ import (
 	"github.com/headroom-dev/headroom/sim"
 )
 
-// TestReview4_PreScaleBurnIgnoresErrorObjective: the event table's burn
+// TestWindowBurn_CountsErrorRateObjective: the event table's burn
 // (windowBurn with budgetOf) weighs only the latency objective, while the
 // run's own SLOBudgetBurn (and every verdict) is the larger of the latency
 // and error-rate objectives. A service with only an error-rate SLO shows a
 // burn of 0 for a window in which half its requests failed.
-func TestReview4_PreScaleBurnIgnoresErrorObjective(t *testing.T) {
+func TestWindowBurn_CountsErrorRateObjective(t *testing.T) {
 	e := scenarios.Ratio(0.01)
 	plan := &scenarios.Plan{Services: []scenarios.Service{{Name: "api", SLO: scenarios.SLO{ErrorRate: &e}}}}
 	every := time.Minute

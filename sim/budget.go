@@ -68,20 +68,29 @@ func newBudget(latency, errors float64, window, tick time.Duration) budget {
 // active reports whether the service has an objective to burn.
 func (b *budget) active() bool { return b.latency > 0 || b.errors > 0 }
 
-// burn is the larger objective's burn of the requests in t (0 when none
-// arrived). DES counts a request that times out when its client gives up
+// burn is the larger objective's burn of the requests in t (see Burn).
+func (b *budget) burn(t budgetTick) float64 {
+	return Burn(t.bad, t.errors, t.requests, b.latency, b.errors)
+}
+
+// Burn is the error-budget burn of requests of which bad were bad for the
+// latency objective (failed or slower than its target) and errors failed:
+// the larger of bad/requests over latencyBudget (1 − q) and
+// errors/requests over errorBudget (the error-rate objective), an
+// objective with a budget of 0 (none) not counting; 0 when no request
+// arrived. DES counts a request that times out when its client gives up
 // or it completes, up to a timeout after it arrived, so a window can count
 // more bad requests than arrived in it; they are capped at the arrivals.
-func (b *budget) burn(t budgetTick) float64 {
-	if !(t.requests > 0) {
+func Burn(bad, errors, requests, latencyBudget, errorBudget float64) float64 {
+	if !(requests > 0) {
 		return 0
 	}
 	out := 0.0
-	if b.latency > 0 {
-		out = min(t.bad, t.requests) / (t.requests * b.latency)
+	if latencyBudget > 0 {
+		out = min(bad, requests) / (requests * latencyBudget)
 	}
-	if b.errors > 0 {
-		out = max(out, min(t.errors, t.requests)/(t.requests*b.errors))
+	if errorBudget > 0 {
+		out = max(out, min(errors, requests)/(requests*errorBudget))
 	}
 	return out
 }
