@@ -29,10 +29,10 @@ func TestObservedCheck_ErrorDeterministic(t *testing.T) {
 	}
 }
 
-// TestReview4_VerdictWithNothingJudged: when no service could be
+// TestRun_NothingJudgedIsIncomplete: when no service could be
 // backtested the result still says "agrees" (JSON verdict, the CLI's
 // header "AGREES"), although nothing was compared.
-func TestReview4_VerdictWithNothingJudged(t *testing.T) {
+func TestRun_NothingJudgedIsIncomplete(t *testing.T) {
 	p := diurnal(t, 2)
 	o := Observed{Service: "api", Start: origin, Step: time.Minute, Rate: []float64{math.NaN()}, Ready: []float64{1}}
 	bt, err := Run(context.Background(), p, []Observed{o}, Options{})
