@@ -9,12 +9,12 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
-// TestReview4_LatencyCacheGrowsPerEnsembleMember: the package-level latency
+// TestLatencyCache_NoGrowthPerEnsembleMember: the package-level latency
 // table cache (sim.go latencyCache) is keyed by the exact workload, so every
 // uncertainty-ensemble member (a continuous random service-time / CPU
 // factor) adds tables that are never evicted. An ensemble of N members over
 // S services keeps N·S tables alive for the life of the process.
-func TestReview4_LatencyCacheGrowsPerEnsembleMember(t *testing.T) {
+func TestLatencyCache_NoGrowthPerEnsembleMember(t *testing.T) {
 	p := steadyPlan(t, "16/s", "", "")
 	p.Scenarios[0].Duration = 0
 	size := func() int {
@@ -37,7 +37,7 @@ func TestReview4_LatencyCacheGrowsPerEnsembleMember(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	grew := size() - n0
 	t.Logf("latency cache: +%d tables for %d members, live heap +%.1f MiB (%.1f KiB per member)", grew, members,
-		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), float64(after.HeapAlloc-before.HeapAlloc)/1024/members)
+		(float64(after.HeapAlloc)-float64(before.HeapAlloc))/(1<<20), (float64(after.HeapAlloc)-float64(before.HeapAlloc))/1024/members)
 	if grew >= members {
 		t.Errorf("the global latency cache grew by %d tables for %d ensemble members and is never evicted", grew, members)
 	}
