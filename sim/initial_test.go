@@ -27,3 +27,24 @@ func TestInitialReplicas(t *testing.T) {
 		t.Errorf("0 initial replicas: err = %v, want a refusal naming the service and the count", err)
 	}
 }
+
+// TestRun_InitialReplicasKeptOverScheduledAction: Options.InitialReplicas
+// (a backtest's first observed count) is documented to be kept under a
+// warm start, but warmStart replays the day's scheduled actions first and
+// settleReplicas returns s.specReplicas for a pinned start — the action's
+// count, not the pinned one. A service without an HPA whose plan has a
+// scheduled replicas action therefore replays from the plan's schedule,
+// not from production's observed count (and the backtest note "the replay
+// holds the first observed replica count" is then false).
+func TestRun_InitialReplicasKeptOverScheduledAction(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    scheduledScaling:
+      - {name: night, at: "22:00", replicas: 2}`)
+	name := p.Services[0].Name
+	res, err := Run(p, Options{Scenario: "flat", InitialReplicas: map[string]int32{name: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Services[0].Series[0].Ready; got != 7 {
+		t.Errorf("ready pods at the first sample = %d, want the pinned 7", got)
+	}
+}
