@@ -121,11 +121,9 @@ func TestHistory_Errors(t *testing.T) {
 }
 
 // TestHistory_UnaggregatedBucketsSummedByLe: a latencyBucketRates query (an
-// override) that is not aggregated by le returns one series per le and
-// pod. History.latency only refuses series without an le label; with two
-// series per bound it builds a histogram from the interleaved series and
-// reads the +Inf count of one pod as the total, so the slow rate (and so
-// the observed error-budget burn) is silently halved.
+// override) that is not aggregated by le returns one series per le and pod;
+// the series sharing a bound are summed per step, as sum by (le) would, so
+// the slow rate is the service's, not one pod's share of it.
 func TestHistory_UnaggregatedBucketsSummedByLe(t *testing.T) {
 	p, _ := testPlan(t)
 	start := testEnd.Add(-2 * 24 * time.Hour)

@@ -216,11 +216,10 @@ func TestEstimateWork(t *testing.T) {
 	}
 }
 
-// TestWindowBurn_CountsErrorRateObjective: the event table's burn
-// (windowBurn with budgetOf) weighs only the latency objective, while the
-// run's own SLOBudgetBurn (and every verdict) is the larger of the latency
-// and error-rate objectives. A service with only an error-rate SLO shows a
-// burn of 0 for a window in which half its requests failed.
+// TestWindowBurn_CountsErrorRateObjective: the event table's burn is the
+// larger of the latency and error-rate objectives' (sim.Burn, the run's own
+// rule): a service with only an error-rate SLO burns 50 for a window in
+// which half its requests failed against a 1 % objective.
 func TestWindowBurn_CountsErrorRateObjective(t *testing.T) {
 	e := scenarios.Ratio(0.01)
 	plan := &scenarios.Plan{Services: []scenarios.Service{{Name: "api", SLO: scenarios.SLO{ErrorRate: &e}}}}

@@ -170,10 +170,9 @@ func BenchmarkBudgetAdd(b *testing.B) {
 }
 
 // TestBudget_EmptyWindowHasNoResidue: the window's running sums are
-// updated by subtraction between wraps, so once traffic stops (a night at
-// rate 0, an outage before any arrival, a scheduled 0 scale) the window
-// holds only rounding residue; budget.add then compares residue with
-// residue and can record a worst-window burn that no window had.
+// updated by subtraction between wraps; once traffic stops (a night at rate
+// 0, an outage, a scheduled 0 scale) the window is empty and its sums are
+// exactly zero, so no rounding residue is read as a window's burn.
 func TestBudget_EmptyWindowHasNoResidue(t *testing.T) {
 	worstSeen, bad := 0.0, 0
 	for seed := range 2000 {
@@ -204,11 +203,10 @@ func TestBudget_EmptyWindowHasNoResidue(t *testing.T) {
 	t.Logf("largest worst-window burn over 2000 runs: %g (true 0.2); %d runs wrong", worstSeen, bad)
 }
 
-// TestRun_WorstWindowAfterTrafficStops: end to end in fluid mode, a
-// service whose traffic ramps down and then stops for longer than
-// slo.window reports a worst-window burn far above any real window's
-// (up to 1/budget = 20), from the window sums' rounding residue: a run
-// that meets its SLO is called unsafe.
+// TestRun_WorstWindowAfterTrafficStops: end to end in fluid mode, a service
+// whose traffic ramps down and then stops for longer than slo.window
+// reports a worst-window burn no larger than its real windows' (the
+// window sums' rounding residue once read up to 1/budget = 20).
 func TestRun_WorstWindowAfterTrafficStops(t *testing.T) {
 	wrong := 0
 	for i := range 20 {

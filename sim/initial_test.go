@@ -29,13 +29,9 @@ func TestInitialReplicas(t *testing.T) {
 }
 
 // TestRun_InitialReplicasKeptOverScheduledAction: Options.InitialReplicas
-// (a backtest's first observed count) is documented to be kept under a
-// warm start, but warmStart replays the day's scheduled actions first and
-// settleReplicas returns s.specReplicas for a pinned start — the action's
-// count, not the pinned one. A service without an HPA whose plan has a
-// scheduled replicas action therefore replays from the plan's schedule,
-// not from production's observed count (and the backtest note "the replay
-// holds the first observed replica count" is then false).
+// (a backtest's first observed count) is kept under a warm start even when
+// the plan has a scheduled replicas action that ran before t = 0: the
+// pinned count is the one observed after it.
 func TestRun_InitialReplicasKeptOverScheduledAction(t *testing.T) {
 	p := steadyPlan(t, "40/s", "", `    scheduledScaling:
       - {name: night, at: "22:00", replicas: 2}`)

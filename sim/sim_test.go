@@ -264,11 +264,10 @@ func TestScheduledActionsBeforeStart(t *testing.T) {
 	}
 }
 
-// TestLatencyCache_NoGrowthPerEnsembleMember: the package-level latency
-// table cache (sim.go latencyCache) is keyed by the exact workload, so every
-// uncertainty-ensemble member (a continuous random service-time / CPU
-// factor) adds tables that are never evicted. An ensemble of N members over
-// S services keeps N·S tables alive for the life of the process.
+// TestLatencyCache_NoGrowthPerEnsembleMember: runs with Factors (an
+// ensemble member's continuous random service-time / CPU factor is a
+// workload of its own) build their latency tables outside the process-wide
+// cache, which so does not grow by a table per member.
 func TestLatencyCache_NoGrowthPerEnsembleMember(t *testing.T) {
 	p := steadyPlan(t, "16/s", "", "")
 	p.Scenarios[0].Duration = 0

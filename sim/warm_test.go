@@ -278,13 +278,11 @@ func TestWarmStart_MoreThanTheClusterHolds(t *testing.T) {
 	}
 }
 
-// TestDESWarm_BacklogBeforeStartNotCounted: a DES warm start
-// pre-fills an overloaded pod's queue with requests that arrived before
-// t = 0 (and the burn-in's), and counts their time-outs after t = 0 as
-// errors and bad requests, but never their arrivals. When the load falls
-// after the start, errors exceed requests: errorPercent above 100 and a
-// badFraction above 1 in the JSON (the backtest's simulated burn reads
-// BadFraction uncapped).
+// TestDESWarm_BacklogBeforeStartNotCounted: a DES warm start pre-fills an
+// overloaded pod's queue with requests that arrived before t = 0; their
+// time-outs after t = 0 are not the run's (their arrivals were not
+// counted), so errors never exceed requests: errorPercent at most 100 and
+// badFraction at most 1.
 func TestDESWarm_BacklogBeforeStartNotCounted(t *testing.T) {
 	p := steadyPlan(t, "100/s", "", "    slo:\n      latency: {quantile: 0.95, target: 1s}")
 	p.Scenarios[0].Profile = []scenarios.Component{{Replay: &scenarios.Replay{Points: []scenarios.ReplayPoint{

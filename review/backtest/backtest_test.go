@@ -269,9 +269,9 @@ func TestBacktest_Deterministic(t *testing.T) {
 	}
 }
 
-// TestObservedCheck_ErrorDeterministic: Observed.check ranges over a map
-// literal, so with two mis-sized series the error it returns depends on
-// Go's randomised map order: the same input gives different messages.
+// TestObservedCheck_ErrorDeterministic: with several mis-sized series,
+// Observed.check names the same one every time (it once ranged over a map,
+// so the message depended on Go's randomised map order).
 func TestObservedCheck_ErrorDeterministic(t *testing.T) {
 	o := Observed{Service: "api", Start: origin, Step: time.Minute,
 		Rate: make([]float64, 10), Ready: make([]float64, 3), CPU: make([]float64, 4),
@@ -285,9 +285,8 @@ func TestObservedCheck_ErrorDeterministic(t *testing.T) {
 	}
 }
 
-// TestRun_NothingJudgedIsIncomplete: when no service could be
-// backtested the result still says "agrees" (JSON verdict, the CLI's
-// header "AGREES"), although nothing was compared.
+// TestRun_NothingJudgedIsIncomplete: when no service could be backtested
+// the result is not "agrees" (nothing was compared) but incomplete.
 func TestRun_NothingJudgedIsIncomplete(t *testing.T) {
 	p := diurnal(t, 2)
 	o := Observed{Service: "api", Start: origin, Step: time.Minute, Rate: []float64{math.NaN()}, Ready: []float64{1}}
@@ -302,12 +301,9 @@ func TestRun_NothingJudgedIsIncomplete(t *testing.T) {
 
 // TestMeasuredBudget_TimedOutRequestsCountOnce: a request that times out is
 // slower than the target (it sits in the histogram above the target's
-// bucket) and also failed; measured.budget adds SlowRate and ErrorRate,
-// so the observed bad fraction can exceed 1 — here every request timed
-// out and the observed burn is 2/(1−q), twice the largest possible burn.
-// The simulated side (sim: bad = errors + slow beyond the timed-out ones)
-// counts each request once, so the budgetBurn check compares unlike
-// quantities exactly when a service is overloaded.
+// bucket) and also failed; the observed bad requests of a step are capped
+// at its requests, so with every request timed out the observed burn is
+// 1/(1−q), not twice that, as the simulated side counts each request once.
 func TestMeasuredBudget_TimedOutRequestsCountOnce(t *testing.T) {
 	spec := &scenarios.Service{SLO: scenarios.SLO{Latency: &scenarios.LatencySLO{Quantile: 0.95}}}
 	o := &Observed{Rate: []float64{10, 10}, SlowRate: []float64{10, 10}, ErrorRate: []float64{10, 10}}
@@ -318,9 +314,9 @@ func TestMeasuredBudget_TimedOutRequestsCountOnce(t *testing.T) {
 	}
 }
 
-// TestService_InfiniteSampleIsAGap: a non-finite value from Prometheus
-// (onSteps keeps +Inf; only NaN is treated as a gap) flows into the
-// measures and the series, and the result can no longer be written as JSON.
+// TestService_InfiniteSampleIsAGap: a non-finite sample is a gap like NaN,
+// so it reaches neither the measures nor the series, and the result can
+// still be written as JSON.
 func TestService_InfiniteSampleIsAGap(t *testing.T) {
 	p := diurnal(t, 2)
 	o := history(t, p, 7, 60)
@@ -346,10 +342,9 @@ func nil2() *sim.ServiceResult {
 }
 
 // TestCause_ScaleLagWithoutStartupNamesBoth: with no pod start-up seen
-// (the startup check skipped) and a failed scale-lag check, cause names
-// the metrics pipeline and states "start-ups match the plan" — a claim
-// nothing measured. A late scale-up is just as likely a slower start-up
-// than planned (the rule: lag -> start-up delays or metric lag).
+// (the startup check skipped) and a failed scale-lag check, the cause does
+// not claim "start-ups match the plan": a late scale-up is as likely a
+// slower start-up than planned as a lagging metrics pipeline.
 func TestCause_ScaleLagWithoutStartupNamesBoth(t *testing.T) {
 	lag := 900.0
 	s := &record.BacktestService{Service: "api", Measures: record.BacktestMeasures{ScaleLagSeconds: &lag, MatchedScaleEvents: 5, ObservedScaleEvents: 6},
