@@ -36,10 +36,11 @@ func IntervalOf(xs []float64) Interval {
 //
 //	h = (n − 1)·p,  Q(p) = s[⌊h⌋] + (h − ⌊h⌋)·(s[⌊h⌋+1] − s[⌊h⌋])
 //
-// It is s[0] for one value and NaN for none; p is clamped to [0, 1].
+// It is s[0] for one value and NaN for none; p is clamped to [0, 1], and a
+// NaN p (no quantile) gives NaN rather than an index out of range.
 func SortedQuantile(s []float64, p float64) float64 {
 	n := len(s)
-	if n == 0 {
+	if n == 0 || math.IsNaN(p) {
 		return math.NaN()
 	}
 	p = math.Min(1, math.Max(0, p))

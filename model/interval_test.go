@@ -34,3 +34,13 @@ func TestSortedQuantile(t *testing.T) {
 		t.Error("SortedQuantile(nil) is not NaN")
 	}
 }
+
+// TestSortedQuantile_NaNProbability: a NaN p has no quantile; it gives NaN
+// instead of indexing the slice with int(NaN).
+func TestSortedQuantile_NaNProbability(t *testing.T) {
+	for _, s := range [][]float64{{1}, {1, 2, 3}} {
+		if got := SortedQuantile(s, math.NaN()); !math.IsNaN(got) {
+			t.Errorf("SortedQuantile(%v, NaN) = %g, want NaN", s, got)
+		}
+	}
+}

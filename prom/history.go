@@ -208,7 +208,12 @@ func (h *History) latency(ctx context.Context, c *Client, svc *scenarios.Service
 		le   float64
 		vals []float64
 	}
+	// Series sharing a bound (a query not aggregated by le: one series
+	// per pod and le) are summed per step as sum by (le) (…) would, a
+	// missing sample counting as absent: one series per bound read alone
+	// would take one pod's +Inf count for the total.
 	cols := make([]col, 0, len(res.Series))
+	byLe := map[float64]int{}
 	for _, s := range res.Series {
 		le, ok := s.Labels[pmodel.LabelName("le")]
 		if !ok {
@@ -218,7 +223,22 @@ func (h *History) latency(ctx context.Context, c *Client, svc *scenarios.Service
 		if err != nil {
 			return fmt.Errorf("query %s: %w", q.LatencyBucketRates, err)
 		}
-		cols = append(cols, col{ub, onSteps(s.Points, start, opts.Step, n)})
+		vals := onSteps(s.Points, start, opts.Step, n)
+		i, seen := byLe[ub]
+		if !seen {
+			byLe[ub] = len(cols)
+			cols = append(cols, col{ub, vals})
+			continue
+		}
+		for k, v := range vals {
+			switch {
+			case math.IsNaN(v):
+			case math.IsNaN(cols[i].vals[k]):
+				cols[i].vals[k] = v
+			default:
+				cols[i].vals[k] += v
+			}
+		}
 	}
 	sort.Slice(cols, func(i, j int) bool { return cols[i].le < cols[j].le })
 	if !math.IsInf(cols[len(cols)-1].le, 1) {
@@ -292,7 +312,7 @@ func (c *Client) podStartups(ctx context.Context, query string, end time.Time) (
 }
 
 // onSteps places samples on the step grid from start (n steps), NaN where
-// none falls; a sample belongs to the step it is nearest.
+// none falls or the sample is not finite; a sample belongs to the step it is nearest.
 func onSteps(pts []Point, start time.Time, step time.Duration, n int) []float64 {
 	out := make([]float64, n)
 	for k := range out {
@@ -301,7 +321,10 @@ func onSteps(pts []Point, start time.Time, step time.Duration, n int) []float64 
 	s0, st := start.UnixMilli(), step.Milliseconds()
 	for _, p := range pts {
 		k := int((p.T - s0 + st/2) / st)
-		if p.T >= s0-st/2 && k >= 0 && k < n {
+		// ±Inf is no measurement either (a rate over a counter reset or a
+		// division by zero): a gap like NaN, or it would poison the
+		// measures and the JSON.
+		if p.T >= s0-st/2 && k >= 0 && k < n && !math.IsInf(p.V, 0) {
 			out[k] = p.V
 		}
 	}

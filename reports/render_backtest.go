@@ -50,6 +50,10 @@ func backtestSection(d *document, rep *record.Review) {
 		bt.Start.UTC().Format("2006-01-02 15:04"), bt.End.UTC().Format("2006-01-02 15:04 MST"), time.Duration(bt.StepSeconds*float64(time.Second)))
 	if bad := disagreeing(bt); len(bad) > 0 {
 		d.strong("The model disagrees with production for %s. The recommendations for these services rest on inputs production contradicts.", strings.Join(bad, ", "))
+	} else if bt.Verdict == record.BacktestIncomplete && len(bt.Services) == 0 {
+		d.strong("No service could be backtested (listed below): the model is not confirmed by production.")
+	} else if bt.Verdict == record.BacktestIncomplete {
+		d.p("The model agrees with production for every backtested service, but not every service could be backtested (listed below): the result is incomplete.")
 	} else if len(bt.Services) > 0 {
 		d.p("The model agrees with production for every backtested service.")
 	}

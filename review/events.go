@@ -79,33 +79,41 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 	return nil
 }
 
-// budgetOf is the latency objective's error budget of a service, 1 −
-// quantile (0 without a latency SLO).
-func budgetOf(plan *scenarios.Plan, name string) float64 {
+// budgets are a service's error budgets: 1 − quantile of its latency
+// objective and its error-rate objective, 0 where it has none.
+type budgets struct{ latency, errors float64 }
+
+// budgetOf is the error budgets of a service of the plan.
+func budgetOf(plan *scenarios.Plan, name string) budgets {
+	var b budgets
 	for i := range plan.Services {
-		if s := &plan.Services[i]; s.Name == name && s.SLO.Latency != nil {
-			return 1 - float64(s.SLO.Latency.Quantile)
+		if s := &plan.Services[i]; s.Name == name {
+			if s.SLO.Latency != nil {
+				b.latency = 1 - float64(s.SLO.Latency.Quantile)
+			}
+			if s.SLO.ErrorRate != nil {
+				b.errors = float64(*s.SLO.ErrorRate)
+			}
 		}
 	}
-	return 0
+	return b
 }
 
-// windowBurn is the latency objective's error-budget burn of the sample
-// intervals inside [from, to]: their bad requests (failed, or served
-// slower than the target) over their arrivals, over the budget; 0 without
-// a budget or arrivals.
-func windowBurn(series []sim.Sample, from, to, every time.Duration, budget float64) float64 {
-	var bad, arrivals float64
+// windowBurn is the error-budget burn of the sample intervals inside
+// [from, to], by the run's own rule (sim.Burn): the larger of the latency
+// objective's (requests failed or served slower than the target over the
+// arrivals, over its budget) and the error-rate objective's; 0 without a
+// budget or arrivals.
+func windowBurn(series []sim.Sample, from, to, every time.Duration, b budgets) float64 {
+	var bad, errs, arrivals float64
 	for _, smp := range series {
 		if t := smp.T.D(); t-every >= from && t <= to {
 			bad += smp.Slow + smp.Errors
+			errs += smp.Errors
 			arrivals += smp.Lambda * every.Seconds()
 		}
 	}
-	if budget <= 0 || arrivals <= 0 {
-		return 0
-	}
-	return min(bad, arrivals) / arrivals / budget
+	return sim.Burn(bad, errs, arrivals, b.latency, b.errors)
 }
 
 // violatedMinutes counts the sample intervals inside [from, to] that saw an

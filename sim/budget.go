@@ -37,11 +37,18 @@ type budget struct {
 	total budgetTick
 	// ring holds the last window's ticks and sum their sum; sum is
 	// recomputed from the ring at every wrap, so rounding cannot drift.
-	ring  []budgetTick
-	pos   int
-	full  bool
-	sum   budgetTick
-	worst float64
+	ring []budgetTick
+	pos  int
+	full bool
+	sum  budgetTick
+	// withRequests and nonzero count the ring's ticks with requests and
+	// with any non-zero figure: the running sums are updated by
+	// subtraction, so once traffic stops they hold rounding residue
+	// (1e-13 requests, with bad requests of the same order, would read as
+	// a burn up to 1/budget); a count of whole ticks says exactly when the
+	// window is empty, and the sums are then set to zero.
+	withRequests, nonzero int
+	worst                 float64
 }
 
 func newBudget(latency, errors float64, window, tick time.Duration) budget {
@@ -61,20 +68,29 @@ func newBudget(latency, errors float64, window, tick time.Duration) budget {
 // active reports whether the service has an objective to burn.
 func (b *budget) active() bool { return b.latency > 0 || b.errors > 0 }
 
-// burn is the larger objective's burn of the requests in t (0 when none
-// arrived). DES counts a request that times out when its client gives up
+// burn is the larger objective's burn of the requests in t (see Burn).
+func (b *budget) burn(t budgetTick) float64 {
+	return Burn(t.bad, t.errors, t.requests, b.latency, b.errors)
+}
+
+// Burn is the error-budget burn of requests of which bad were bad for the
+// latency objective (failed or slower than its target) and errors failed:
+// the larger of bad/requests over latencyBudget (1 − q) and
+// errors/requests over errorBudget (the error-rate objective), an
+// objective with a budget of 0 (none) not counting; 0 when no request
+// arrived. DES counts a request that times out when its client gives up
 // or it completes, up to a timeout after it arrived, so a window can count
 // more bad requests than arrived in it; they are capped at the arrivals.
-func (b *budget) burn(t budgetTick) float64 {
-	if !(t.requests > 0) {
+func Burn(bad, errors, requests, latencyBudget, errorBudget float64) float64 {
+	if !(requests > 0) {
 		return 0
 	}
 	out := 0.0
-	if b.latency > 0 {
-		out = min(t.bad, t.requests) / (t.requests * b.latency)
+	if latencyBudget > 0 {
+		out = min(bad, requests) / (requests * latencyBudget)
 	}
-	if b.errors > 0 {
-		out = max(out, min(t.errors, t.requests)/(t.requests*b.errors))
+	if errorBudget > 0 {
+		out = max(out, min(errors, requests)/(requests*errorBudget))
 	}
 	return out
 }
@@ -93,6 +109,14 @@ func (b *budget) add(t budgetTick) {
 	b.sum.requests += t.requests - old.requests
 	b.sum.bad += t.bad - old.bad
 	b.sum.errors += t.errors - old.errors
+	b.withRequests += count(t.requests != 0) - count(old.requests != 0)
+	b.nonzero += count(t != budgetTick{}) - count(*old != budgetTick{})
+	switch {
+	case b.nonzero == 0:
+		b.sum = budgetTick{}
+	case b.withRequests == 0:
+		b.sum.requests = 0
+	}
 	*old = t
 	if b.pos++; b.pos == len(b.ring) {
 		b.wrap()
@@ -123,6 +147,13 @@ func (b *budget) wrap() {
 	}
 }
 
+func count(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
+}
+
 // summarise writes the budget's figures into the summary.
 func (b *budget) summarise(sum *Summary) {
 	sum.SLOWindowSeconds = b.window.Seconds()
@@ -131,7 +162,8 @@ func (b *budget) summarise(sum *Summary) {
 	}
 	sum.BadRequests = b.total.bad
 	if b.total.requests > 0 {
-		sum.BadFraction = b.total.bad / b.total.requests
+		// A share of the requests by definition (as burn caps it).
+		sum.BadFraction = min(b.total.bad, b.total.requests) / b.total.requests
 	}
 	sum.SLOBudgetBurn = b.burn(b.total)
 	sum.WorstWindowBurn = b.worst

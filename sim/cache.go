@@ -6,12 +6,17 @@ import (
 	"github.com/headroom-dev/headroom/model"
 )
 
-// tableCache memoises latency tables by workload, SLO quantile, timeout and latency target. It is
-// safe for concurrent use (tune runs candidates in parallel); the tables are
-// read-only once built.
-type tableCache struct {
+// LatencyCache memoises latency tables by workload, SLO quantile, timeout
+// and latency target. It is safe for concurrent use (tune runs candidates
+// in parallel, an ensemble its members); the tables are read-only once
+// built, and a table depends on its key alone, so which runs share a
+// cache never changes a result, only how often a table is built.
+type LatencyCache struct {
 	mu sync.Mutex
 	m  map[tableKey]*tableEntry
+	// limit bounds the entries (0: none); at the limit the cache starts
+	// over. Runs holding a table keep it.
+	limit int
 }
 
 type tableKey struct {
@@ -25,19 +30,36 @@ type tableEntry struct {
 	err  error
 }
 
-func newTableCache() *tableCache { return &tableCache{m: map[tableKey]*tableEntry{}} }
+// NewLatencyCache returns an empty cache, to share between the runs of one
+// search or ensemble through Options.Latency; it lives as long as they
+// hold it.
+func NewLatencyCache() *LatencyCache { return newTableCache(0) }
 
-func (c *tableCache) get(w model.Workload, q, timeout, target float64) (*latencyTable, error) {
+func newTableCache(limit int) *LatencyCache {
+	return &LatencyCache{m: map[tableKey]*tableEntry{}, limit: limit}
+}
+
+func (c *LatencyCache) get(w model.Workload, q, timeout, target float64) (*latencyTable, error) {
 	// The table depends on the service model only, not on the rate.
 	w.ArrivalRate = 0
 	k := tableKey{w, q, timeout, target}
 	c.mu.Lock()
 	e, ok := c.m[k]
 	if !ok {
+		if c.limit > 0 && len(c.m) >= c.limit {
+			clear(c.m)
+		}
 		e = &tableEntry{}
 		c.m[k] = e
 	}
 	c.mu.Unlock()
 	e.once.Do(func() { e.t, e.err = newLatencyTable(w, q, timeout, target) })
 	return e.t, e.err
+}
+
+// len is the number of tables the cache holds.
+func (c *LatencyCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
 }

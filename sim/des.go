@@ -54,10 +54,26 @@ type desRequests struct {
 	hist    *hdrhistogram.Histogram
 	histMax int64
 	counts  desCounters
+	// warming is set during a warm start's burn-in (see ours).
+	warming bool
 }
 
-// complete records a request's response time, seconds.
-func (r *desRequests) complete(resp float64) {
+// ours reports whether a request that arrived at a (seconds) enters the
+// counters: during the warm start's burn-in every request does (its
+// counters fill the SLO window and are then discarded); in the run only
+// those that arrived at t >= 0, whose arrival the run counted. A warm
+// start's pre-filled and burn-in requests still finishing after t = 0 hold
+// their workers and delay the run's requests, but their completions,
+// time-outs and losses are not the run's: counted without their arrivals
+// they would give more errors than requests.
+func (r *desRequests) ours(a float64) bool { return r.warming || a >= 0 }
+
+// complete records the response time, seconds, of a request that arrived
+// at a.
+func (r *desRequests) complete(a, resp float64) {
+	if !r.ours(a) {
+		return
+	}
 	if resp > r.timeout {
 		r.counts.late++
 		return
@@ -141,14 +157,16 @@ func (q *desQueue) advance(t float64, r *desRequests) {
 		}
 		q.integrate(d)
 		q.vnow = top.vdone // no drift between the clocks
-		r.complete(d - top.arrived)
+		r.complete(top.arrived, d-top.arrived)
 		// The freed slot takes the oldest waiting request whose client has
 		// not given up.
 		started := false
 		for q.size > 0 {
 			a := q.pop()
 			if d-a >= r.timeout {
-				r.counts.abandoned++
+				if r.ours(a) {
+					r.counts.abandoned++
+				}
 				continue
 			}
 			*top = running{q.vnow + r.service.sample(r.rng), a}
@@ -247,10 +265,25 @@ func (q *desQueue) siftDown() {
 }
 
 // drain runs the queue with no more arrivals until deadline and reports the
-// requests still in it then (in service or waiting).
+// requests still in it then (in service or waiting) that r counts (see ours).
 func (q *desQueue) drain(deadline float64, r *desRequests) int {
 	q.advance(deadline, r)
-	return q.inSystem()
+	n := 0
+	for _, x := range q.busy {
+		if r.ours(x.arrived) {
+			n++
+		}
+	}
+	for j := range q.size {
+		i := q.head + j
+		if i >= len(q.wait) {
+			i -= len(q.wait)
+		}
+		if r.ours(q.wait[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 // inSystem is the number of requests in service or waiting.

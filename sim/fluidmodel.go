@@ -28,7 +28,7 @@ type fluidModel struct {
 
 // newFluidModel sets up fluid mode for s: the pods' capacity and the
 // latency table of its workload.
-func newFluidModel(s *service) (*fluidModel, error) {
+func newFluidModel(s *service, tables *LatencyCache) (*fluidModel, error) {
 	wl := &s.w
 	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean, memoRate: math.NaN()}
 	if wl.CPULimit > 0 && wl.CPUPerRequest > 0 {
@@ -38,7 +38,7 @@ func newFluidModel(s *service) (*fluidModel, error) {
 		return nil, fmt.Errorf("a pod can serve no request: its CPU limit %.3g cores is at or below its idle CPU", wl.CPULimit)
 	}
 	var err error
-	if m.lat, err = latencyTableFor(throttledWorkload(*wl), s.sloQuantile, s.timeout, s.sloTarget); err != nil {
+	if m.lat, err = tables.get(throttledWorkload(*wl), s.sloQuantile, s.timeout, s.sloTarget); err != nil {
 		return nil, err
 	}
 	return m, nil

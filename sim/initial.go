@@ -22,7 +22,7 @@ func initialReplicas(spec *scenarios.Service, opts Options) (n int32, pinned boo
 		return spec.Replicas, false, nil
 	}
 	if n < 1 || n > maxInitialReplicas {
-		return 0, false, fmt.Errorf("initial replicas %d is outside [1, %d]", n, maxInitialReplicas)
+		return 0, false, fmt.Errorf("service %s: initial replicas %d is outside [1, %d]", spec.Name, n, maxInitialReplicas)
 	}
 	return n, true, nil
 }

@@ -56,6 +56,12 @@ type Options struct {
 	// (a search's candidates); nil computes them for this run alone.
 	Traffic *TrafficCache
 
+	// Latency shares latency tables between runs (an ensemble's members
+	// across its scenarios); nil uses the process-wide cache for a run of
+	// the plan's own inputs (zero Factors) and builds the tables of a run
+	// with Factors for it alone.
+	Latency *LatencyCache
+
 	// ColdStart starts every service at the plan's replica count (after
 	// the scheduled actions that ran before t = 0) with empty queues and
 	// metric windows, and the HPA without history; so does the plan's
@@ -90,6 +96,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 		// its series once per run rather than once per service and tick.
 		opts.Traffic = NewTrafficCache()
 	}
+	opts.Latency = latencyCacheFor(&opts)
 	var sc *scenarios.Scenario
 	for i := range plan.Scenarios {
 		if plan.Scenarios[i].Name == opts.Scenario {
@@ -225,7 +232,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	}
 	// DES mode builds the fluid model too: its capacity and latency table
 	// check the workload, so a plan fails alike in both modes.
-	fm, err := newFluidModel(s)
+	fm, err := newFluidModel(s, opts.Latency)
 	if err != nil {
 		return nil, err
 	}
@@ -327,12 +334,28 @@ func (s *service) compileSources(w *World) error {
 	return nil
 }
 
-// latencyCache shares tables between runs of the same workload (a tune
-// evaluates hundreds of HPA candidates against one service).
-var latencyCache = newTableCache()
+// latencyCache shares tables between runs of the plan's own workloads (a
+// tune evaluates hundreds of HPA candidates against one service; a review
+// runs every scenario). Runs with Factors (an ensemble member draws
+// continuous ones, so each member is a workload of its own) never use it:
+// they share Options.Latency, or build their tables for the run alone, so
+// the process-wide cache holds a table per workload the plans name, not
+// one per member. maxSharedTables bounds it still (a long-lived process
+// reviewing many plans).
+var latencyCache = newTableCache(maxSharedTables)
 
-func latencyTableFor(wl model.Workload, q, timeout, target float64) (*latencyTable, error) {
-	return latencyCache.get(wl, q, timeout, target)
+const maxSharedTables = 256
+
+// latencyCacheFor is the cache a run with opts uses.
+func latencyCacheFor(opts *Options) *LatencyCache {
+	switch {
+	case opts.Latency != nil:
+		return opts.Latency
+	case opts.Factors.IsZero():
+		return latencyCache
+	default:
+		return NewLatencyCache()
+	}
 }
 
 func (w *World) newPod(s *service) *pod {

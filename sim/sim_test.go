@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -260,5 +261,38 @@ func TestScheduledActionsBeforeStart(t *testing.T) {
 	}
 	if got := res.Services[0].Series[1].Desired; got != 9 {
 		t.Errorf("replicas at 12:02 = %d, want 9 from the 08:00 patch", got)
+	}
+}
+
+// TestLatencyCache_NoGrowthPerEnsembleMember: runs with Factors (an
+// ensemble member's continuous random service-time / CPU factor is a
+// workload of its own) build their latency tables outside the process-wide
+// cache, which so does not grow by a table per member.
+func TestLatencyCache_NoGrowthPerEnsembleMember(t *testing.T) {
+	p := steadyPlan(t, "16/s", "", "")
+	p.Scenarios[0].Duration = 0
+	size := func() int {
+		latencyCache.mu.Lock()
+		defer latencyCache.mu.Unlock()
+		return len(latencyCache.m)
+	}
+	p.Scenarios[0].Duration = p.Scenarios[0].Duration + 60e9
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n0 := size()
+	const members = 200
+	for i := range members {
+		if _, err := Run(p, Options{Scenario: "flat", Factors: Factors{ServiceTime: 1 + float64(i+1)*1e-4}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grew := size() - n0
+	t.Logf("latency cache: +%d tables for %d members, live heap +%.1f MiB (%.1f KiB per member)", grew, members,
+		(float64(after.HeapAlloc)-float64(before.HeapAlloc))/(1<<20), (float64(after.HeapAlloc)-float64(before.HeapAlloc))/1024/members)
+	if grew >= members {
+		t.Errorf("the global latency cache grew by %d tables for %d ensemble members and is never evicted", grew, members)
 	}
 }

@@ -88,7 +88,8 @@ func (w *World) runAction(s *service, a *scenarios.ScheduledAction, scale bool) 
 }
 
 // replayActions applies, in the order they ran, the actions of the day
-// before t = 0 (an action exactly at the start runs at t = 0 in full).
+// before t = 0 (an action exactly at the start runs at t = 0 in full). A
+// pinned start keeps its count: only the HPA bounds of the actions apply.
 func (w *World) replayActions(s *service) {
 	acts := s.spec.ScheduledScaling
 	order := make([]int, len(acts))
@@ -101,7 +102,14 @@ func (w *World) replayActions(s *service) {
 	}
 	sort.SliceStable(order, func(i, j int) bool { return ago(order[i]) > ago(order[j]) })
 	for _, i := range order {
-		w.runAction(s, &acts[i], ago(i) == 0)
+		a := acts[i]
+		if s.pinnedStart {
+			// A pinned count (Options.InitialReplicas) is the count
+			// observed at t = 0, after the day's actions ran: they still
+			// move the HPA's bounds, not the count.
+			a.Replicas = nil
+		}
+		w.runAction(s, &a, ago(i) == 0)
 	}
 }
 
@@ -607,7 +615,9 @@ func (w *World) result() *Result {
 			r.sum.LongestViolation = max(r.sum.LongestViolation, scenarios.Seconds(w.now-r.violStart))
 		}
 		if r.sum.Requests > 0 {
-			r.sum.ErrorPercent = 100 * r.sum.Errors / r.sum.Requests
+			// Errors are a share of the run's requests (a backstop: each
+			// failed request was counted when it arrived).
+			r.sum.ErrorPercent = 100 * min(r.sum.Errors, r.sum.Requests) / r.sum.Requests
 		}
 		if r.cpuTimeTicks > 0 {
 			r.sum.MeanCPUUtilisation = r.cpuTimeSum / r.cpuTimeTicks

@@ -338,6 +338,7 @@ func (m *desModel) warm(w *World, s *service, lam float64, f *steadyFigures) {
 	}
 	hist := m.req.hist
 	m.req.hist = nil
+	m.req.warming = true
 	dt := w.tick.Seconds()
 	for k := int(desBurnIn / w.tick); k > 0; k-- {
 		t1 := -float64(k-1) * dt
@@ -354,6 +355,7 @@ func (m *desModel) warm(w *World, s *service, lam float64, f *steadyFigures) {
 		*c = desCounters{}
 	}
 	m.req.hist = hist
+	m.req.warming = false
 	for _, q := range m.ready {
 		q.busyArea, q.queueArea, q.workArea = 0, 0, 0
 	}

@@ -277,3 +277,23 @@ func TestWarmStart_MoreThanTheClusterHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestDESWarm_BacklogBeforeStartNotCounted: a DES warm start pre-fills an
+// overloaded pod's queue with requests that arrived before t = 0; their
+// time-outs after t = 0 are not the run's (their arrivals were not
+// counted), so errors never exceed requests: errorPercent at most 100 and
+// badFraction at most 1.
+func TestDESWarm_BacklogBeforeStartNotCounted(t *testing.T) {
+	p := steadyPlan(t, "100/s", "", "    slo:\n      latency: {quantile: 0.95, target: 1s}")
+	p.Scenarios[0].Profile = []scenarios.Component{{Replay: &scenarios.Replay{Points: []scenarios.ReplayPoint{
+		{At: 0, Multiplier: 1}, {At: scenarios.Duration(2 * time.Second), Multiplier: 0}, {At: scenarios.Duration(2 * time.Hour), Multiplier: 0}}}}}
+	res, err := Run(p, Options{Scenario: "flat", FixedReplicas: map[string]int32{"api": 1}, Mode: ModeDES})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Services[0].Summary
+	t.Logf("requests %g, errors %g, errorPercent %g, badFraction %g, burn %g", s.Requests, s.Errors, s.ErrorPercent, s.BadFraction, s.SLOBudgetBurn)
+	if s.BadFraction > 1 || s.ErrorPercent > 100 {
+		t.Errorf("badFraction %g, errorPercent %g: more failures than requests", s.BadFraction, s.ErrorPercent)
+	}
+}

@@ -207,6 +207,9 @@ func (o *backtestOptions) Run(cmd *cobra.Command) error {
 		}
 		return errors.Join(errs...)
 	}
+	if bt.Verdict == record.BacktestIncomplete {
+		return errors.New("no service was backtested")
+	}
 	if bt.Verdict == record.BacktestDisagrees {
 		var why []string
 		for _, s := range bt.Services {

@@ -29,8 +29,10 @@ func loadBacktest(p *scenarios.Plan, file string, stdin io.Reader) (*record.Back
 	if err := dec.Decode(bt); err != nil {
 		return nil, fmt.Errorf("%s: not a headroom backtest result: %w", name, err)
 	}
-	if bt.Verdict != record.BacktestAgrees && bt.Verdict != record.BacktestDisagrees {
-		return nil, fmt.Errorf("%s: verdict %q is neither %s nor %s", name, bt.Verdict, record.BacktestAgrees, record.BacktestDisagrees)
+	switch bt.Verdict {
+	case record.BacktestAgrees, record.BacktestDisagrees, record.BacktestIncomplete:
+	default:
+		return nil, fmt.Errorf("%s: verdict %q is not %s, %s or %s", name, bt.Verdict, record.BacktestAgrees, record.BacktestDisagrees, record.BacktestIncomplete)
 	}
 	if !bt.End.After(bt.Start) || !(bt.StepSeconds > 0) {
 		return nil, fmt.Errorf("%s: the window %s to %s at %gs steps is empty", name, bt.Start, bt.End, bt.StepSeconds)

@@ -105,7 +105,8 @@ func (o *Options) defaults() {
 // Run backtests every observed service against the plan. A service that
 // cannot be replayed is listed in Failures; the others are still judged.
 // The result's Verdict is BacktestDisagrees when any judged service
-// disagrees. A cancelled ctx returns its error.
+// disagrees, otherwise BacktestIncomplete when a service failed or none
+// was judged, otherwise BacktestAgrees. A cancelled ctx returns its error.
 func Run(ctx context.Context, plan *scenarios.Plan, obs []Observed, opts Options) (*record.Backtest, error) {
 	opts.defaults()
 	out := &record.Backtest{Plan: plan.File(), Verdict: record.BacktestAgrees, Tolerances: opts.Tolerances}
@@ -148,6 +149,7 @@ func Run(ctx context.Context, plan *scenarios.Plan, obs []Observed, opts Options
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	disagrees := false
 	for _, s := range slots {
 		if s.fail != nil {
 			out.Failures = append(out.Failures, *s.fail)
@@ -155,8 +157,15 @@ func Run(ctx context.Context, plan *scenarios.Plan, obs []Observed, opts Options
 		}
 		out.Services = append(out.Services, *s.svc)
 		if s.svc.Verdict != record.BacktestAgrees {
-			out.Verdict = record.BacktestDisagrees
+			disagrees = true
 		}
+	}
+	switch {
+	case disagrees:
+		out.Verdict = record.BacktestDisagrees
+	case len(out.Failures) > 0 || len(out.Services) == 0:
+		// "Agrees" would claim what nothing compared.
+		out.Verdict = record.BacktestIncomplete
 	}
 	return out, nil
 }
@@ -172,6 +181,7 @@ func Service(plan *scenarios.Plan, o *Observed, opts Options) (*record.BacktestS
 	if spec == nil {
 		return nil, fmt.Errorf("the plan %s has no service %q", plan.File(), o.Service)
 	}
+	o = o.finite()
 	if err := o.check(); err != nil {
 		return nil, err
 	}

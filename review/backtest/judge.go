@@ -90,6 +90,16 @@ func startupOK(observed, planned float64, t record.BacktestTolerances) bool {
 	return r >= t.StartupRatioMin && r <= t.StartupRatioMax
 }
 
+// passed is whether the check ran and held.
+func passed(cs []record.BacktestCheck, name string) bool {
+	for _, c := range cs {
+		if c.Measure == name {
+			return c.OK && !c.Skipped
+		}
+	}
+	return false
+}
+
 func failed(cs []record.BacktestCheck, name string) bool {
 	for _, c := range cs {
 		if c.Measure == name {
@@ -102,7 +112,8 @@ func failed(cs []record.BacktestCheck, name string) bool {
 // cause names the most likely reason for a disagreement from its pattern,
 // in order: a CPU bias (the simulated CPU of all pods off the observed one:
 // the CPU per request), start-up delays off the plan's, a lag between
-// matched scale events with start-ups as planned (the metrics pipeline), a
+// matched scale events (the metrics pipeline, or the start-ups when none
+// was observed), a
 // latency bias at low load (the service time), and otherwise the
 // autoscaling itself.
 func cause(spec *scenarios.Service, o *Observed, s *record.BacktestService, m *measured, t record.BacktestTolerances) *record.BacktestCause {
@@ -123,8 +134,15 @@ func cause(spec *scenarios.Service, o *Observed, s *record.BacktestService, m *m
 			Evidence: fmt.Sprintf("pods took %.0f s from creation to Ready (median of %d), the plan says %.0f s", *rec.ObservedStartupSeconds, rec.StartupPods, rec.PlanStartupSeconds)}
 	}
 	if failed(s.Checks, CheckScaleLag) {
-		return &record.BacktestCause{Cause: record.BacktestCauseMetricLag, Field: "simulation.metricsResolution",
-			Evidence: fmt.Sprintf("matched scale events are %+.0f s apart (simulated − observed) while start-ups match the plan: the metrics pipeline's resolution or window differs", *rec.ScaleLagSeconds)}
+		c := &record.BacktestCause{Cause: record.BacktestCauseMetricLag, Field: "simulation.metricsResolution"}
+		if passed(s.Checks, CheckStartup) {
+			c.Evidence = fmt.Sprintf("matched scale events are %+.0f s apart (simulated − observed) while start-ups match the plan: the metrics pipeline's resolution or window differs", *rec.ScaleLagSeconds)
+		} else {
+			// Nothing measured the start-ups, so a late scale-up is as
+			// likely a slower start-up than planned as a lagging metric.
+			c.Evidence = fmt.Sprintf("matched scale events are %+.0f s apart (simulated − observed) and no pod start-up was observed: either the metrics pipeline's resolution or window differs, or pods start slower or faster than the plan's %.0f s", *rec.ScaleLagSeconds, rec.PlanStartupSeconds)
+		}
+		return c
 	}
 	if failed(s.Checks, CheckP95) || failed(s.Checks, CheckBurn) {
 		c := &record.BacktestCause{Cause: record.BacktestCauseServiceTime, Field: svc + ".serviceTime.mean", Unit: "seconds",

@@ -183,7 +183,11 @@ func (m *measured) budget(spec *scenarios.Service, o *Observed, res *sim.Service
 		if o.ErrorRate != nil && !math.IsNaN(o.ErrorRate[k]) {
 			e = o.ErrorRate[k]
 		}
-		bad += sl + e
+		// A request that timed out is both slower than the target (its
+		// latency lands in a bucket above it) and failed, so slow + errors
+		// counts it twice; no step can hold more bad requests than it
+		// served, so the sum is capped at the step's rate.
+		bad += min(sl+e, r)
 		total += r
 	}
 	if total > 0 && budget > 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -18,9 +19,14 @@ func (o *Observed) check() error {
 	if o.Step <= 0 {
 		return fmt.Errorf("the step must be positive, got %s", o.Step)
 	}
-	for name, s := range map[string][]float64{"ready": o.Ready, "cpu": o.CPU, "p95": o.P95, "slow": o.SlowRate, "errors": o.ErrorRate} {
-		if s != nil && len(s) != n {
-			return fmt.Errorf("series %s has %d steps, the request rate %d", name, len(s), n)
+	// A slice, not a map: the first mis-sized series named must not
+	// depend on Go's randomised map order.
+	for _, c := range []struct {
+		name string
+		s    []float64
+	}{{"ready", o.Ready}, {"cpu", o.CPU}, {"p95", o.P95}, {"slow", o.SlowRate}, {"errors", o.ErrorRate}} {
+		if c.s != nil && len(c.s) != n {
+			return fmt.Errorf("series %s has %d steps, the request rate %d", c.name, len(c.s), n)
 		}
 	}
 	first, last := span(o.Rate)
@@ -48,6 +54,34 @@ func (o *Observed) check() error {
 			Err: fmt.Errorf("the Ready replicas miss %d of %d steps, more than %.0f %%", missing, n, 100*maxReadyGapShare)}
 	}
 	return nil
+}
+
+// finite is o with every ±Inf sample a gap (NaN), as a missing sample is:
+// a non-finite value measures nothing, and left in it would carry into the
+// measures and make the result unwritable as JSON. The caller's slices are
+// not modified; a series is copied only when it holds an infinity.
+func (o *Observed) finite() *Observed {
+	c := *o
+	for _, s := range []*[]float64{&c.Rate, &c.Ready, &c.CPU, &c.P95, &c.SlowRate, &c.ErrorRate} {
+		*s = gapInf(*s)
+	}
+	if slices.ContainsFunc(c.StartupSeconds, func(v float64) bool { return math.IsInf(v, 0) || math.IsNaN(v) }) {
+		c.StartupSeconds = slices.DeleteFunc(slices.Clone(c.StartupSeconds), func(v float64) bool { return math.IsInf(v, 0) || math.IsNaN(v) })
+	}
+	return &c
+}
+
+func gapInf(s []float64) []float64 {
+	if !slices.ContainsFunc(s, func(v float64) bool { return math.IsInf(v, 0) }) {
+		return s
+	}
+	out := slices.Clone(s)
+	for k, v := range out {
+		if math.IsInf(v, 0) {
+			out[k] = math.NaN()
+		}
+	}
+	return out
 }
 
 func (o *Observed) at(k int) time.Time { return o.Start.Add(time.Duration(k) * o.Step) }

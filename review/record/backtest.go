@@ -12,8 +12,10 @@ type Backtest struct {
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	StepSeconds float64   `json:"stepSeconds"`
-	// Verdict is BacktestAgrees when every backtested service agrees,
-	// BacktestDisagrees when one does not.
+	// Verdict is BacktestDisagrees when a backtested service disagrees;
+	// otherwise BacktestIncomplete when a service could not be backtested
+	// (Failures) or none was, and BacktestAgrees when every service was
+	// backtested and agrees.
 	Verdict    string             `json:"verdict"`
 	Tolerances BacktestTolerances `json:"tolerances"`
 	Services   []BacktestService  `json:"services"`
@@ -26,6 +28,9 @@ type Backtest struct {
 const (
 	BacktestAgrees    = "agrees"
 	BacktestDisagrees = "disagrees"
+	// BacktestIncomplete: nothing disagrees, but not every service was
+	// judged, so the result cannot say the model agrees.
+	BacktestIncomplete = "incomplete"
 )
 
 // BacktestTolerances are the bounds a measure must hold for a service to

@@ -195,8 +195,9 @@ type EventSection struct {
 	// per sample interval of WindowResolution.
 	Without map[string]float64 `json:"sloMinutesWithout"`
 	With    map[string]float64 `json:"sloMinutesWith"`
-	// BurnWithout and BurnWith are the latency objective's error-budget
-	// burn inside the same window, today and with the pre-scale.
+	// BurnWithout and BurnWith are the error-budget burn inside the same
+	// window (the larger of the latency and error-rate objectives', as the
+	// run's sloBudgetBurn), today and with the pre-scale.
 	BurnWithout      map[string]float64 `json:"sloBudgetBurnWithout"`
 	BurnWith         map[string]float64 `json:"sloBudgetBurnWith"`
 	WindowStart      string             `json:"windowStart"`

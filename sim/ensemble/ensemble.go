@@ -144,10 +144,18 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 	}
 	runs = slices.Clone(runs)
 	traffic := sim.NewTrafficCache()
+	// One cache of latency tables for the ensemble: a member's factors
+	// are the same in every run (scenario), so its tables are built once,
+	// and they go with the ensemble instead of filling the process-wide
+	// cache with one table per member and service.
+	tables := sim.NewLatencyCache()
 	designs := make([][]Member, len(runs))
 	for i := range runs {
 		if runs[i].Traffic == nil {
 			runs[i].Traffic = traffic
+		}
+		if runs[i].Latency == nil {
+			runs[i].Latency = tables
 		}
 		seed := runs[i].Seed
 		if seed == 0 {
