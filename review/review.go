@@ -114,7 +114,12 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 	if err != nil {
 		return nil, err
 	}
-	recs := capacity.Recommend(plan, sizing)
+	b.progress("searching each service's proposal (simulator as the oracle)")
+	props, err := capacity.Propose(ctx, plan, sizing, capacity.ProposeOptions{Seed: b.seed, FlapWindow: opts.FlapWindow})
+	if err != nil {
+		return nil, err
+	}
+	recs := props.Recommendations()
 	rev.Recommendations = convertAll(recs, func(r capacity.Recommendation) record.Recommendation { return record.Recommendation(r) })
 	proposed, source := opts.Proposed, opts.ProposedSource
 	if proposed == nil {
