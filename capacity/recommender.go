@@ -10,6 +10,7 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
+	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -523,4 +524,67 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 
 func sameCost(a, b float64) bool {
 	return math.Abs(a-b) <= costTolerance*max(math.Abs(a), math.Abs(b))
+}
+
+// Pareto is the front of the evaluated points, cost against worst burn:
+// by increasing cost, each point burns less than every cheaper one. The
+// chosen point is on it.
+func (p *Proposal) Pareto() []Point {
+	pts := append([]Point(nil), p.Evaluated...)
+	sort.SliceStable(pts, func(i, j int) bool {
+		if pts[i].Cost != pts[j].Cost {
+			return pts[i].Cost < pts[j].Cost
+		}
+		return pts[i].WorstBurn < pts[j].WorstBurn
+	})
+	var front []Point
+	for _, q := range pts {
+		if len(front) == 0 || q.WorstBurn < front[len(front)-1].WorstBurn-1e-12 {
+			front = append(front, q)
+		}
+	}
+	// Costs within costTolerance are a tie the choice breaks by scale
+	// events and the size of the change: the chosen point stands for the
+	// front members it ties with.
+	for i, q := range front {
+		if p.IsChosen(q) {
+			return front
+		}
+		if sameCost(q.Cost, p.Chosen.Cost) && q.WorstBurn >= p.Chosen.WorstBurn-1e-12 {
+			front[i] = p.Chosen
+			return front
+		}
+	}
+	return front
+}
+
+// IsChosen reports whether q is the same setting as the chosen point.
+func (p *Proposal) IsChosen(q Point) bool {
+	c := p.Chosen
+	return q.CPUTarget == c.CPUTarget && q.MinReplicas == c.MinReplicas && q.MaxReplicas == c.MaxReplicas
+}
+
+// ProposeService is Propose for one service, sized in queueing mode: what
+// `headroom tune` and `rightsize --patches` call.
+func ProposeService(ctx context.Context, plan *scenarios.Plan, service string, opts ProposeOptions) (*Proposal, error) {
+	sz, err := Size(plan, model.Queueing, "")
+	if err != nil {
+		return nil, err
+	}
+	opts.Services = []string{service}
+	ps, err := Propose(ctx, plan, sz, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) != 1 {
+		return nil, fmt.Errorf("no service named %q", service)
+	}
+	return &ps[0], nil
+}
+
+// TuneReport is `headroom tune -o json`: the recommender's proposal for
+// one service and its Pareto front.
+type TuneReport struct {
+	Proposal Proposal `json:"proposal"`
+	Pareto   []Point  `json:"pareto"`
 }
