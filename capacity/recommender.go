@@ -38,6 +38,9 @@ type ProposeOptions struct {
 	Margin float64
 	// Services limits the search to these services (default all).
 	Services []string
+	// Usage are observed peaks by service (rightsize's history): the
+	// proposal's CPU limit and memory request never go below them.
+	Usage map[string]UsagePeak
 }
 
 // Outcome is one service in one scenario as the recommender's oracle saw
@@ -158,6 +161,20 @@ func Propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	for _, s := range opts.Services {
 		want[s] = true
 	}
+	out, err := propose(ctx, plan, sizing, opts, byService, want)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if peak, ok := opts.Usage[out[i].Service]; ok {
+			applyUsageFloors(plan.Service(out[i].Service), &out[i].Recommendation, peak)
+		}
+	}
+	return out, nil
+}
+
+// propose is Propose before the usage floors.
+func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, want map[string]bool) (Proposals, error) {
 	traffic := sim.NewTrafficCache()
 	var out Proposals
 	for i := range plan.Services {
