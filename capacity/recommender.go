@@ -16,13 +16,13 @@ import (
 )
 
 // DefaultMargin is the robustness margin of Propose: a proposal must meet
-// the SLO with the estimated inputs moved by this fraction in the adverse
-// direction (more requests, slower requests, less CPU per request, which
-// a CPU-utilisation HPA reads as less load), so that an operating point
-// at the edge of the HPA's tolerance band — where the controller's
-// decision in ReplicaCalculator.GetResourceReplicas
+// the SLO with the estimated inputs moved by this fraction — CPU per
+// request down alone (a CPU-utilisation HPA reads less load), every input
+// down, every input up, and more and slower requests that cost less CPU —
+// so that an operating point at the edge of the HPA's tolerance band,
+// where the controller's decision in ReplicaCalculator.GetResourceReplicas
 // (pkg/controller/podautoscaler/replica_calculator.go) flips on a small
-// change of the measured utilisation — does not pass.
+// change of the measured utilisation, does not pass.
 const DefaultMargin = 0.03
 
 // ProposeOptions configure Propose.
@@ -233,7 +233,7 @@ type search struct {
 	opts      ProposeOptions
 	traffic   *sim.TrafficCache
 	scenarios []string
-	margin    sim.Factors
+	margins   []sim.Factors
 	tol       float64
 
 	mu      sync.Mutex
@@ -257,7 +257,12 @@ func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service
 		m = DefaultMargin
 	}
 	if m > 0 {
-		s.margin = sim.Factors{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 - m}
+		s.margins = []sim.Factors{
+			{CPU: 1 - m},
+			{RequestRate: 1 - m, ServiceTime: 1 - m, CPU: 1 - m, Memory: 1 - m},
+			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 + m, Memory: 1 + m},
+			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 - m, Memory: 1 - m},
+		}
 	}
 	return s
 }
@@ -284,10 +289,7 @@ func (s *search) eval(st setting) (*Point, error) {
 	}
 	s.mu.Unlock()
 	h := s.spec(st)
-	variants := []sim.Factors{{}}
-	if !s.margin.IsZero() {
-		variants = append(variants, s.margin)
-	}
+	variants := append([]sim.Factors{{}}, s.margins...)
 	n := len(s.scenarios) * len(variants)
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
@@ -309,9 +311,12 @@ func (s *search) eval(st setting) (*Point, error) {
 	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, Meets: true}
 	for j, sc := range s.scenarios {
 		pt := sums[j*len(variants)]
-		mg := sums[j*len(variants)+len(variants)-1]
 		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,
-			MarginBurn: mg.SLOBudgetBurn, MarginWorstWindowBurn: mg.WorstWindowBurn, Cost: pt.Cost, ScaleEvents: pt.ScaleEvents}
+			Cost: pt.Cost, ScaleEvents: pt.ScaleEvents}
+		for k := range s.margins {
+			mg := sums[j*len(variants)+1+k]
+			o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, mg.SLOBudgetBurn), max(o.MarginWorstWindowBurn, mg.WorstWindowBurn)
+		}
 		p.Outcomes = append(p.Outcomes, o)
 		p.Cost += o.Cost
 		p.ScaleEvents += o.ScaleEvents
@@ -510,9 +515,11 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 		return a.MaxReplicas < b.MaxReplicas
 	})
 	prop := &Proposal{Service: s.svc.Name, Current: *s.current, Chosen: *s.current, Evaluated: pts}
+	// A point below the plan's floor (today's, when it is) is not eligible.
+	eligible := func(q *Point) bool { return q.MinReplicas >= floor }
 	best := -1
 	for i := range pts {
-		if ok(&pts[i]) {
+		if ok(&pts[i]) && eligible(&pts[i]) {
 			best = i
 			break
 		}
@@ -523,7 +530,7 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 		// Nothing holds: the least excess among the never-worse points,
 		// when it is strictly better than today.
 		for i := range pts {
-			if pts[i].NeverWorse && (best < 0 || pts[i].excess() < pts[best].excess()-1e-9) {
+			if pts[i].NeverWorse && eligible(&pts[i]) && (best < 0 || pts[i].excess() < pts[best].excess()-1e-9) {
 				best = i
 			}
 		}

@@ -93,15 +93,15 @@ func (s *search) binding(floor int32) string {
 			worst, wb = o.Scenario, b
 		}
 	}
-	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the %g %% margin): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
+	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the inputs moved %g %%): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
 		worst, best.CPUTarget, best.MinReplicas, best.MaxReplicas, wb, 100*s.marginFraction())
 }
 
 func (s *search) marginFraction() float64 {
-	if s.margin.IsZero() {
+	if len(s.margins) == 0 {
 		return 0
 	}
-	return math.Round((s.margin.RequestRate-1)*1e6) / 1e6
+	return math.Round((1-s.margins[0].CPU)*1e6) / 1e6
 }
 
 // describe writes the chosen point into the proposal's recommendation,
@@ -125,7 +125,7 @@ func (s *search) describe(p *Proposal, floor int32, floorWhy string) {
 		}
 		return fmt.Sprintf("%.2f in %s", b, sc)
 	}
-	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs %g %% adverse); cost %+.1f %%",
+	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs moved %g %%); cost %+.1f %%",
 		worst(p.Current), worst(c), 100*s.marginFraction(), 100*(c.Cost-p.Current.Cost)/max(p.Current.Cost, 1e-9))
 	if !p.Met {
 		verdict = fmt.Sprintf("worst burn %s today, %s proposed — better, not enough (%s)", worst(p.Current), worst(c), p.Binding)
