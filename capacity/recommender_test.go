@@ -177,3 +177,29 @@ func TestPropose_Perturbed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkProposeNOA is the recommender's search over every service of
+// the bundled example (no ensemble): the part of `headroom report` the
+// issue's 10 s budget is mostly spent on.
+func BenchmarkProposeNOA(b *testing.B) {
+	p := noaPlan(b)
+	sz, err := Size(p, model.Queueing, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Propose(context.Background(), p, sz, ProposeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProposeNOAMCP is `headroom tune --service noa-mcp`'s search.
+func BenchmarkProposeNOAMCP(b *testing.B) {
+	p := noaPlan(b)
+	for b.Loop() {
+		if _, err := ProposeService(context.Background(), p, "noa-mcp", ProposeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
