@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,6 +107,10 @@ type Proposal struct {
 	Evaluated []Point `json:"evaluated"`
 	// Recommendation is the proposal as a patchable change.
 	Recommendation Recommendation `json:"recommendation"`
+
+	// fromSearch: Chosen is a point of the search (run with the proposal's
+	// resources), not today's as it runs.
+	fromSearch bool
 }
 
 // Proposals are the recommender's answers for a plan.
@@ -161,19 +166,10 @@ func Propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	for _, s := range opts.Services {
 		want[s] = true
 	}
-	out, err := propose(ctx, plan, sizing, opts, byService, want)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if peak, ok := opts.Usage[out[i].Service]; ok {
-			applyUsageFloors(plan.Service(out[i].Service), &out[i].Recommendation, peak)
-		}
-	}
-	return out, nil
+	return propose(ctx, plan, sizing, opts, byService, want)
 }
 
-// propose is Propose before the usage floors.
+// propose is Propose over the services wanted.
 func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, want map[string]bool) (Proposals, error) {
 	traffic := sim.NewTrafficCache()
 	var out Proposals
@@ -194,8 +190,14 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 			if err := verticalProposal(plan, svc, sizing, &p); err != nil {
 				return nil, fmt.Errorf("service %s: %w", svc.Name, err)
 			}
+			if peak, ok := opts.Usage[svc.Name]; ok {
+				applyUsageFloors(svc, &p.Recommendation, peak)
+			}
 			out = append(out, p)
 			continue
+		}
+		if peak, ok := opts.Usage[svc.Name]; ok {
+			applyUsageFloors(svc, &rec, peak)
 		}
 		if svc.HPA == nil {
 			// Without an HPA the sizing's replica count stands.
@@ -205,7 +207,10 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
 			continue
 		}
+		// Candidates run with the proposal's requests and limits, today
+		// with today's.
 		s := newSearch(ctx, plan, svc, sizing, opts, traffic)
+		s.candPlan = WithResources(plan, []Recommendation{rec})
 		if len(s.scenarios) == 0 {
 			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
 			continue
@@ -215,7 +220,12 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 			return nil, fmt.Errorf("service %s: %w", svc.Name, err)
 		}
 		p.Recommendation.Service = svc.Name
-		p.Recommendation.Requests, p.Recommendation.Limits, p.Recommendation.ResourceRationale = rec.Requests, rec.Limits, rec.ResourceRationale
+		if p.fromSearch {
+			// The chosen point ran with these requests and limits.
+			p.Recommendation.Requests, p.Recommendation.Limits, p.Recommendation.ResourceRationale = rec.Requests, rec.Limits, rec.ResourceRationale
+		} else if len(rec.Requests) > 0 || len(rec.Limits) > 0 {
+			p.Recommendation.Notes = append(p.Recommendation.Notes, "resource changes withheld: "+strings.Join(rec.ResourceRationale, "; ")+" — with them no setting is better than today")
+		}
 		p.Recommendation.Notes = append(rec.Notes, p.Recommendation.Notes...)
 		out = append(out, *p)
 	}
@@ -235,6 +245,9 @@ type search struct {
 	scenarios []string
 	margins   []sim.Factors
 	tol       float64
+	// candPlan is the plan with the proposal's resources, on which every
+	// setting but today's runs.
+	candPlan *scenarios.Plan
 
 	mu      sync.Mutex
 	memo    map[setting]*Point
@@ -243,7 +256,7 @@ type search struct {
 }
 
 func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache) *search {
-	s := &search{ctx: ctx, plan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, memo: map[setting]*Point{}, tol: 0.1}
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, memo: map[setting]*Point{}, tol: 0.1}
 	if t := plan.Simulation.Controller.Tolerance; t != nil {
 		s.tol = *t
 	}
@@ -279,8 +292,8 @@ func (s *search) spec(st setting) *autoscalingv2.HorizontalPodAutoscalerSpec {
 	return h
 }
 
-// eval simulates a setting over every scenario, at the point and with the
-// margin, memoised.
+// eval simulates a setting with the proposal's resources over every
+// scenario, at the point and with the margin, memoised.
 func (s *search) eval(st setting) (*Point, error) {
 	s.mu.Lock()
 	if p, ok := s.memo[st]; ok {
@@ -288,13 +301,28 @@ func (s *search) eval(st setting) (*Point, error) {
 		return p, nil
 	}
 	s.mu.Unlock()
+	p, err := s.evalOn(s.candPlan, st)
+	if err != nil {
+		return nil, err
+	}
+	if s.current != nil {
+		p.NeverWorse = neverWorse(p, s.current)
+	}
+	s.mu.Lock()
+	s.memo[st] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// evalOn simulates a setting on a plan.
+func (s *search) evalOn(plan *scenarios.Plan, st setting) (*Point, error) {
 	h := s.spec(st)
 	variants := append([]sim.Factors{{}}, s.margins...)
 	n := len(s.scenarios) * len(variants)
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
 		sc, v := s.scenarios[i/len(variants)], variants[i%len(variants)]
-		r, err := sim.Run(s.plan, sim.Options{
+		r, err := sim.Run(plan, sim.Options{
 			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
 			HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
 			Traffic: s.traffic, FlapWindow: s.opts.FlapWindow, Factors: v,
@@ -325,12 +353,6 @@ func (s *search) eval(st setting) (*Point, error) {
 			p.Meets = false
 		}
 	}
-	if s.current != nil {
-		p.NeverWorse = neverWorse(p, s.current)
-	}
-	s.mu.Lock()
-	s.memo[st] = p
-	s.mu.Unlock()
 	return p, nil
 }
 
@@ -361,12 +383,18 @@ func (s *search) run() (*Proposal, error) {
 		cur.m = *s.svc.HPA.MinReplicas
 	}
 	s.cur = cur
-	cp, err := s.eval(cur)
+	// Today: today's HPA with today's resources.
+	cp, err := s.evalOn(s.plan, cur)
 	if err != nil {
 		return nil, err
 	}
 	cp.NeverWorse = true
 	s.current = cp
+	if s.candPlan == s.plan {
+		s.memo[cur] = cp
+	} else if _, err := s.eval(cur); err != nil {
+		return nil, err
+	}
 	floor, floorWhy, err := s.minFloor()
 	if err != nil {
 		return nil, err
@@ -540,7 +568,7 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 		prop.Binding = s.binding(floor)
 	}
 	if best >= 0 {
-		prop.Chosen = pts[best]
+		prop.Chosen, prop.fromSearch = pts[best], true
 	}
 	s.describe(prop, floor, floorWhy)
 	return prop, nil

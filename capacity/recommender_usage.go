@@ -3,6 +3,7 @@ package capacity
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -79,4 +80,46 @@ func applyUsageFloors(svc *scenarios.Service, rec *Recommendation, peak UsagePea
 			rec.ResourceRationale = append(rec.ResourceRationale, fmt.Sprintf("CPU limit %s → %dm: not below the observed peak of %.0fm", lim.String(), newLim, peak.CPUCores*1000))
 		}
 	}
+}
+
+// WithResources returns a copy of the plan whose services carry the
+// recommendations' requests and limits (only the resources they change),
+// for simulating a proposal as it would run; the plan itself is not
+// changed. Without any resource change it returns the plan.
+func WithResources(plan *scenarios.Plan, recs []Recommendation) *scenarios.Plan {
+	changed := false
+	for _, r := range recs {
+		changed = changed || len(r.Requests) > 0 || len(r.Limits) > 0
+	}
+	if !changed {
+		return plan
+	}
+	q := *plan
+	q.Services = slices.Clone(plan.Services)
+	for _, r := range recs {
+		if len(r.Requests) == 0 && len(r.Limits) == 0 {
+			continue
+		}
+		for i := range q.Services {
+			s := &q.Services[i]
+			if s.Name != r.Service {
+				continue
+			}
+			res := *s.Resources.DeepCopy()
+			for k, v := range r.Requests {
+				if res.Requests == nil {
+					res.Requests = corev1.ResourceList{}
+				}
+				res.Requests[k] = v
+			}
+			for k, v := range r.Limits {
+				if res.Limits == nil {
+					res.Limits = corev1.ResourceList{}
+				}
+				res.Limits[k] = v
+			}
+			s.Resources = res
+		}
+	}
+	return &q
 }
