@@ -66,7 +66,7 @@ type builder struct {
 	// requests and limits when the proposal is headroom's.
 	proposedPlan *scenarios.Plan
 	runs         map[runKey]*sim.Result
-	rev      *record.Review
+	rev          *record.Review
 }
 
 // run returns the simulation of a scenario in a variant, nil when there is
