@@ -8,9 +8,14 @@
 //     required replicas, the binding constraint, latency and utilisation at
 //     that size, suggested requests, a status) and packs the pods onto
 //     nodes.
-//   - Recommend turns a sizing into per-service changes with their reasons
-//     (a raised maxReplicas, a lowered CPU target, memory requests and CPU
-//     limits that fit the peak); ProposedHPAs collects their HPA specs.
+//   - Propose is the one recommender behind report, tune and rightsize
+//     --patches: per service it chooses the HPA's CPU target, minReplicas
+//     and maxReplicas jointly by bisection with the simulator as the
+//     oracle (budget burn ≤ 1 with a robustness margin, never worse than
+//     today, the plan's redundancy floor), a vertical size for fixed-size
+//     services, and the usage floors (UsagePeak); Recommend, the sizing's
+//     resource changes, is its starting point; ProposedHPAs collects the
+//     HPA specs.
 //   - PreScales plans an event's pre-scale: each floor raised early enough
 //     that pods and nodes are Ready before the rise, and restored after it.
 //   - Rightsize and RightsizePlan recommend requests and limits from usage
@@ -20,7 +25,8 @@
 //   - Tune searches a grid of HPA settings (TuneGrid) for one service by
 //     simulating every candidate over the scenarios that cover it, and
 //     returns the cheapest that holds the SLO and the Pareto front of cost
-//     against SLO-violation minutes.
+//     against SLO-violation minutes; sweep's evaluator. The tune command
+//     runs Propose (ProposeService, TuneReport).
 //   - Sweep does the same over a grid file (SweepGrid: HPA and resource
 //     settings, ParseSweepGrid) split into shards (Shard: candidate i
 //     belongs to shard i mod N) that run anywhere and merge (MergeSweep) in

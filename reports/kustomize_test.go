@@ -122,9 +122,19 @@ func TestComponentsBuild(t *testing.T) {
 		preScales += len(ev.PreScales)
 	}
 
+	// The report's proposed maximum for noa-mcp (the recommender raises it).
+	wantMax := ""
+	for _, r := range rep.Recommendations {
+		if r.Service == "noa-mcp" && r.HPA != nil {
+			wantMax = fmt.Sprint(r.HPA.MaxReplicas)
+		}
+	}
+	if wantMax == "" || wantMax == "10" {
+		t.Fatalf("the NOA report does not raise noa-mcp's maxReplicas (%q)", wantMax)
+	}
 	m := kustomizeBuild(t, fsys, "hpa", "p/hpa")
-	if v, _ := field(t, m, "HorizontalPodAutoscaler", "noa-mcp-hpa", "spec", "maxReplicas"); v != "15" {
-		t.Errorf("hpa component: noa-mcp-hpa maxReplicas %q, want the report's 15", v)
+	if v, _ := field(t, m, "HorizontalPodAutoscaler", "noa-mcp-hpa", "spec", "maxReplicas"); v != wantMax {
+		t.Errorf("hpa component: noa-mcp-hpa maxReplicas %q, want the report's %s", v, wantMax)
 	}
 	if got := kinds(m); !maps(got, base) {
 		t.Errorf("hpa component adds or drops objects: %v, base %v", got, base)
@@ -148,12 +158,12 @@ func TestComponentsBuild(t *testing.T) {
 	if got["CronJob"] != 2*preScales || got["VerticalPodAutoscaler"] != len(plan.Services) || got["Deployment"] != base["Deployment"] {
 		t.Errorf("the top-level component: %v", got)
 	}
-	if v, _ := field(t, all, "HorizontalPodAutoscaler", "noa-mcp-hpa", "spec", "maxReplicas"); v != "15" {
-		t.Errorf("the top-level component: noa-mcp-hpa maxReplicas %q, want 15", v)
+	if v, _ := field(t, all, "HorizontalPodAutoscaler", "noa-mcp-hpa", "spec", "maxReplicas"); v != wantMax {
+		t.Errorf("the top-level component: noa-mcp-hpa maxReplicas %q, want %s", v, wantMax)
 	}
 
-	// requests: the NOA report changes no requests; a recommendation that
-	// does builds alone and patches only the serving container.
+	// requests: a recommendation that changes requests builds alone and
+	// patches only the serving container.
 	svc := plan.Service("noa-claude-flow")
 	r := *rep
 	r.Events = nil

@@ -502,12 +502,13 @@ func TestKustomizationListsEveryFile(t *testing.T) {
 				t.Errorf("%+v: component %s has no kustomization.yaml", opts, c)
 			}
 		}
-		wantComps := []string{"hpa", "prescale"}
+		// The NOA report resizes its fixed services: a requests component.
+		wantComps := []string{"hpa", "requests", "prescale"}
 		switch {
 		case opts.VPA:
-			wantComps = []string{"hpa", "vpa", "prescale"}
+			wantComps = []string{"hpa", "requests", "vpa", "prescale"}
 		case opts.PrescaleWith == PrescaleGit:
-			wantComps = []string{"hpa"} // the pipeline adds prescale/<window>/raise|restore in turn
+			wantComps = []string{"hpa", "requests"} // the pipeline adds prescale/<window>/raise|restore in turn
 		}
 		if !slices.Equal(comps, wantComps) {
 			t.Errorf("%+v: the top-level component includes %v, want %v", opts, comps, wantComps)

@@ -5,7 +5,7 @@
 //
 //  1. sizes every service at each scenario's peak, in the review's mode
 //     and by the utilisation ceiling alone (capacity.Size), and recommends
-//     changes (capacity.Recommend); the proposed HPAs are those, or the
+//     changes (capacity.Propose); the proposed HPAs are those, or the
 //     user's;
 //  2. simulates every scenario with today's HPAs and with the proposed
 //     ones (sim.Run), at most GOMAXPROCS runs at a time, each sampled at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,8 +62,11 @@ type builder struct {
 	progress func(format string, args ...any)
 	// proposed are the proposed HPAs by service.
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
-	runs     map[runKey]*sim.Result
-	rev      *record.Review
+	// proposedPlan is the plan the proposed runs use: with headroom's
+	// requests and limits when the proposal is headroom's.
+	proposedPlan *scenarios.Plan
+	runs         map[runKey]*sim.Result
+	rev          *record.Review
 }
 
 // run returns the simulation of a scenario in a variant, nil when there is
@@ -114,11 +118,19 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 	if err != nil {
 		return nil, err
 	}
-	recs := capacity.Recommend(plan, sizing)
+	b.progress("searching each service's proposal (simulator as the oracle)")
+	props, err := capacity.Propose(ctx, plan, sizing, capacity.ProposeOptions{Seed: b.seed, FlapWindow: opts.FlapWindow})
+	if err != nil {
+		return nil, err
+	}
+	recs := props.Recommendations()
 	rev.Recommendations = convertAll(recs, func(r capacity.Recommendation) record.Recommendation { return record.Recommendation(r) })
 	proposed, source := opts.Proposed, opts.ProposedSource
+	b.proposedPlan = plan
 	if proposed == nil {
 		proposed, source = capacity.ProposedHPAs(recs), "headroom"
+		// headroom's proposal runs with its requests and limits too.
+		b.proposedPlan = capacity.WithResources(plan, recs)
 	}
 	if len(proposed) > 0 {
 		rev.ProposedHPASource = source
@@ -165,7 +177,7 @@ func (b *builder) simulate() error {
 		sc := &b.plan.Scenarios[i]
 		opts := runOptions(b.plan, sc, b.seed, b.opts.FlapWindow)
 		jobs = append(jobs, job{runKey{sc.Name, record.Current}, opts})
-		if len(b.proposed) > 0 {
+		if len(b.proposed) > 0 || b.proposedPlan != b.plan {
 			opts.HPA = b.proposed
 			jobs = append(jobs, job{runKey{sc.Name, record.Proposed}, opts})
 		}
@@ -177,14 +189,12 @@ func (b *builder) simulate() error {
 	if u := b.plan.Uncertainty; u != nil {
 		b.progress("running an ensemble of %d members per simulation (uncertainty %s)", u.Samples, u)
 	}
-	results, err := ensemble.Run(b.ctx, b.plan, runs, b.plan.Uncertainty, ensemble.Config{
-		Started: func(i int) {
-			what := "today's HPAs"
-			if jobs[i].key.variant == record.Proposed {
-				what = "the proposed HPAs"
-			}
-			b.progress("simulating %s with %s", jobs[i].key.scenario, what)
-		},
+	results, err := b.runAll(jobs2plans(b, jobs, func(j job) record.Variant { return j.key.variant }), runs, func(i int) {
+		what := "today's HPAs"
+		if jobs[i].key.variant == record.Proposed {
+			what = "the proposed HPAs"
+		}
+		b.progress("simulating %s with %s", jobs[i].key.scenario, what)
 	})
 	if err := b.ctx.Err(); err != nil {
 		return err
@@ -205,6 +215,54 @@ func (b *builder) simulate() error {
 		b.runs[j.key] = results[i]
 	}
 	return nil
+}
+
+// jobs2plans is the plan of each job: the proposed plan for a proposed
+// run.
+func jobs2plans[J any](b *builder, jobs []J, variant func(J) record.Variant) []*scenarios.Plan {
+	out := make([]*scenarios.Plan, len(jobs))
+	for i, j := range jobs {
+		out[i] = b.plan
+		if variant(j) == record.Proposed {
+			out[i] = b.proposedPlan
+		}
+	}
+	return out
+}
+
+// runAll runs the ensembles of runs, each on its plan: one ensemble.Run
+// per distinct plan, the results (and a *ensemble.RunError's index) in
+// the order of runs.
+func (b *builder) runAll(plans []*scenarios.Plan, runs []sim.Options, started func(i int)) ([]*sim.Result, error) {
+	results := make([]*sim.Result, len(runs))
+	var order []*scenarios.Plan
+	for _, p := range plans {
+		if !slices.Contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	for _, p := range order {
+		var idx []int
+		var sub []sim.Options
+		for i := range runs {
+			if plans[i] == p {
+				idx, sub = append(idx, i), append(sub, runs[i])
+			}
+		}
+		res, err := ensemble.Run(b.ctx, p, sub, b.plan.Uncertainty, ensemble.Config{Started: func(k int) { started(idx[k]) }})
+		var re *ensemble.RunError
+		if errors.As(err, &re) {
+			re.Run = idx[re.Run]
+			return nil, re
+		}
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range idx {
+			results[i] = res[k]
+		}
+	}
+	return results, nil
 }
 
 // sampleEvery picks the series resolution: about 300 points per run (5

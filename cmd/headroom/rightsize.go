@@ -247,20 +247,31 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 		fmt.Fprintf(o.streams.ErrOut, "warning: no usage data for %s in %s; left out\n", strings.Join(rep.Skipped, ", "), o.sourceName)
 	}
 	if o.Patches != "" {
-		return o.writePatches(ctx, rep.Changes)
+		return o.writePatches(ctx, rep)
 	}
 	return nil
 }
 
-// writePatches writes the changes as a patches directory (the layout of
-// package reports: kubectl JSON patches, the hpa/ and requests/ kustomize
-// components, whole HPAs) as one set: headroom's files of an earlier run are
-// replaced, the user's own files in the directory kept.
-func (o *rightsizeOptions) writePatches(ctx context.Context, changes []capacity.ResourceChange) error {
-	recs, err := capacity.Recommendations(o.plan, changes)
+// writePatches writes headroom's recommender's proposal — the one report
+// and tune make, with the observed usage peaks as floors for the CPU limit
+// and the memory request — as a patches directory (the layout of package
+// reports: kubectl JSON patches, the hpa/ and requests/ kustomize
+// components, whole HPAs) as one set: headroom's files of an earlier run
+// are replaced, the user's own files in the directory kept. The usage
+// estimators' requests are reported above, not patched.
+func (o *rightsizeOptions) writePatches(ctx context.Context, usage *capacity.RightsizeReport) error {
+	sizing, err := capacity.Size(o.plan, model.Queueing, "")
 	if err != nil {
 		return err
 	}
+	fmt.Fprintln(o.streams.ErrOut, "searching each service's proposal (simulator as the oracle) for the patches")
+	props, err := capacity.Propose(ctx, o.plan, sizing, capacity.ProposeOptions{
+		Services: o.Services, Usage: capacity.UsagePeaks(usage, o.cfg.Buffer),
+	})
+	if err != nil {
+		return err
+	}
+	recs := props.Recommendations()
 	rep := &record.Review{Plan: o.plan.Metadata.Name}
 	for _, r := range recs {
 		rep.Recommendations = append(rep.Recommendations, record.Recommendation(r))

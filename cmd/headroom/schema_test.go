@@ -35,7 +35,7 @@ var schemaDocs = []struct {
 	{"size.json", "headroom size -o json", "Replicas, CPU, memory, nodes and cost per scenario and service.", &capacity.SizingReport{}},
 	{"simulate.json", "headroom simulate -o json", "One simulation result per scenario (with the time series).", []*sim.Result{}},
 	{"compare.json", "headroom compare -o json", "Today's HPA against the proposed one, per service and scenario.", []sim.Comparison{}},
-	{"tune.json", "headroom tune -o json", "The tune search: the candidates evaluated and the recommended HPA spec.", &capacity.TuneResult{}},
+	{"tune.json", "headroom tune -o json", "The recommender's proposal for one service (every setting it simulated, the chosen one, the binding constraint when none holds the SLO) and the Pareto front of cost against worst burn.", &capacity.TuneReport{}},
 	{"rightsize.json", "headroom rightsize -o json", "Recommended requests and limits per container, with the HPA targets moved to match.", &capacity.RightsizeReport{}},
 	{"sweep.json", "headroom sweep -o json", "The sweep's results: every candidate, the best that holds the SLO and the Pareto front (also what sweep merge writes).", &capacity.SweepResult{}},
 	{"loadtest-compare.json", "headroom loadtest compare -o json", "Measured against predicted, bucket by bucket, with the verdict.", &verify.Comparison{}},
@@ -156,7 +156,7 @@ func TestSchemas_RealOutputs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "tune" && testing.Short() {
-				t.Skip("tune searches 864 candidates (seconds of CPU); not in -short")
+				t.Skip("tune simulates some 30 settings over every scenario (seconds of CPU); not in -short")
 			}
 			out, errOut, code := runCLI(t, "", tc.args...)
 			if code != exitOK && code != exitCheckFailed {

@@ -31,14 +31,16 @@ func newTuneCmd(streams ioStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tune -f PLAN --service S [-o table|json|yaml]",
 		Short: "Search HPA settings for the cheapest that holds the SLO in every scenario",
-		Long: `Search a grid of HPA settings for one service — CPU target utilisation (40–90 %),
-minReplicas (around today's), scale-up and scale-down stabilisation windows and the scale-up
-Percent policy (with a 4-pods-per-minute floor) — simulating each candidate over every scenario
-that covers the service, in parallel on every core. Prints the candidate that costs least with
-no SLO-violation minutes (or the fewest minutes when none reaches zero), the Pareto front of
-cost against SLO minutes, and today's HPA evaluated the same way.
+		Long: `Run headroom's recommender (the one behind report and rightsize --patches) for one
+service: it searches the HPA's CPU target, minReplicas and maxReplicas jointly, by bisection
+with the simulator as the oracle, for the cheapest setting whose error-budget burn and
+worst-window burn stay at most 1 in every scenario covering the service — also with the
+estimated inputs moved 3 % in the adverse direction — and that is no worse than today in any
+scenario; minReplicas never goes below the plan's redundancy (zones, spare, minimum). Prints
+today's HPA and the chosen one, and the Pareto front of cost against worst burn with the
+chosen point marked. Exits 3 when no setting holds the SLO; the binding constraint is named.
 
-Each candidate simulates the service alone: its pods do not share nodes with other services.
+Each setting simulates the service alone: its pods do not share nodes with other services.
 -o yaml prints the recommended HPA spec, ready to paste.`,
 		Example: `  # Tune noa-mcp's HPA over the bundled scenarios
   headroom tune -f scenarios/examples/noa.yaml --service noa-mcp
@@ -101,57 +103,95 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 	if spec.HPA == nil {
 		return fmt.Errorf("service %s has no HPA to tune", o.Service)
 	}
-	grid := capacity.DefaultTuneGrid(spec.HPA)
-	if err := checkWork(o.plan, serviceRuns(o.plan, o.Service, nil, sim.ModeFluid), float64(grid.Size(spec.HPA)+1), o.MaxWork, false); err != nil {
+	if spec.Fixed {
+		return fmt.Errorf("service %s is fixed-size: it has no HPA to tune (headroom report proposes its vertical size)", o.Service)
+	}
+	// The search simulates some 30 settings, each at the point and with the
+	// margin: about 60 runs of each scenario.
+	if err := checkWork(o.plan, serviceRuns(o.plan, o.Service, nil, sim.ModeFluid), 60, o.MaxWork, false); err != nil {
 		return err
 	}
-	progress := func(done, total int) {
-		if done%25 == 0 || done == total {
-			fmt.Fprintf(o.streams.ErrOut, "\rtune %s: %d/%d candidates", o.Service, done, total)
-			if done == total {
-				fmt.Fprintln(o.streams.ErrOut)
-			}
-		}
-	}
-	res, err := capacity.Tune(cmd.Context(), o.plan, o.Service, grid, progress)
+	fmt.Fprintf(o.streams.ErrOut, "tune %s: searching target, minReplicas and maxReplicas (simulator as the oracle)\n", o.Service)
+	p, err := capacity.ProposeService(cmd.Context(), o.plan, o.Service, capacity.ProposeOptions{})
 	if err != nil {
 		return err
 	}
+	res := capacity.TuneReport{Proposal: *p, Pareto: p.Pareto()}
 	switch o.Output {
 	case "json":
 		if err := printJSON(o.streams.Out, res); err != nil {
 			return err
 		}
 	case "yaml":
-		if err := printYAML(o.streams.Out, res.Best.Spec); err != nil {
+		spec := p.Recommendation.HPA
+		if spec == nil {
+			spec = o.plan.Services[serviceIndex(o.plan, o.Service)].HPA
+		}
+		if err := printYAML(o.streams.Out, spec); err != nil {
 			return err
 		}
 	default:
 		printTune(o.streams.Out, res)
 	}
+	if !p.Met {
+		return &checkFailedError{msg: fmt.Sprintf("no candidate holds %s's SLO in every scenario: %s", o.Service, p.Binding)}
+	}
 	return nil
 }
 
-func printTune(w io.Writer, r *capacity.TuneResult) {
-	fmt.Fprintf(w, "Tuned %s over %d candidates × scenarios %v\n\n", r.Service, r.Candidates, r.Scenarios)
+func serviceIndex(p *scenarios.Plan, name string) int {
+	for i := range p.Services {
+		if p.Services[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func printTune(w io.Writer, r capacity.TuneReport) {
+	p := &r.Proposal
+	fmt.Fprintf(w, "Tuned %s: %d settings simulated over scenarios", p.Service, len(p.Evaluated))
+	for _, o := range p.Current.Outcomes {
+		fmt.Fprintf(w, " %s", o.Scenario)
+	}
+	fmt.Fprintln(w, "; each must hold burn ≤ 1 and worst-window burn ≤ 1, also with the inputs 3 % adverse, and be no worse than today")
+	fmt.Fprintln(w)
+	header := "\tCPU TARGET\tMIN\tMAX\tWORST BURN\tSLO-MIN\tCOST\tSCALE EVENTS\tHOLDS"
+	row := func(tw io.Writer, label string, c capacity.Point) {
+		minutes := 0.0
+		for _, o := range c.Outcomes {
+			minutes += o.Minutes
+		}
+		target := "-"
+		if c.CPUTarget > 0 {
+			target = fmt.Sprintf("%d%%", c.CPUTarget)
+		}
+		holds := "no"
+		if c.Meets && c.NeverWorse {
+			holds = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%.1f\t%s\t%d\t%s\n", label, target, c.MinReplicas, c.MaxReplicas, c.WorstBurn, minutes, formatMoney(c.Cost), c.ScaleEvents, holds)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tCPU TARGET\tMIN\tUP WINDOW\tDOWN WINDOW\tUP %/60s\tSLO-MIN\tPOD-H\tCOST\tFLAPS")
-	row := func(label string, c capacity.Candidate) {
-		fmt.Fprintf(tw, "%s\t%d%%\t%d\t%ds\t%ds\t%d%%\t%.1f\t%.1f\t%s\t%d\n", label, c.CPUTarget, c.MinReplicas,
-			c.ScaleUpWindow, c.ScaleDownWindow, c.ScaleUpPercent, c.SLOViolationMinutes, c.PodHours, formatMoney(c.Cost), c.Flaps)
-	}
-	row("current", r.Current)
-	row("best", r.Best)
+	fmt.Fprintln(tw, header)
+	row(tw, "current", p.Current)
+	row(tw, "chosen", p.Chosen)
 	tw.Flush()
-	fmt.Fprintln(w, "\nPareto front (no candidate is both cheaper and fewer SLO minutes):")
+	fmt.Fprintln(w, "\nPareto front, cost against worst burn (* the chosen point):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\tCPU TARGET\tMIN\tUP WINDOW\tDOWN WINDOW\tUP %/60s\tSLO-MIN\tPOD-H\tCOST\tFLAPS")
+	fmt.Fprintln(tw, header)
 	for _, c := range r.Pareto {
-		row("", c)
+		label := ""
+		if p.IsChosen(c) {
+			label = "*"
+		}
+		row(tw, label, c)
 	}
 	tw.Flush()
-	if r.Best.SLOViolationMinutes > 0 {
-		fmt.Fprintln(w, "\nNo candidate holds the SLO in every scenario: the best one shown has the fewest SLO minutes.")
-		fmt.Fprintln(w, "The limit is elsewhere (maxReplicas, the CPU limit, start-up time): see headroom size.")
+	for _, why := range p.Recommendation.HPARationale {
+		fmt.Fprintln(w, "  "+why)
+	}
+	if !p.Met {
+		fmt.Fprintln(w, "\nNo candidate holds the SLO in every scenario: "+p.Binding)
 	}
 }

@@ -1,0 +1,642 @@
+package capacity
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// DefaultMargin is the robustness margin of Propose: a proposal must meet
+// the SLO with the estimated inputs moved by this fraction — CPU per
+// request down alone (a CPU-utilisation HPA reads less load), every input
+// down, every input up, and more and slower requests that cost less CPU —
+// so that an operating point at the edge of the HPA's tolerance band,
+// where the controller's decision in ReplicaCalculator.GetResourceReplicas
+// (pkg/controller/podautoscaler/replica_calculator.go) flips on a small
+// change of the measured utilisation, does not pass.
+const DefaultMargin = 0.03
+
+// ProposeOptions configure Propose.
+type ProposeOptions struct {
+	// Mode is the simulation's per-pod model (default fluid).
+	Mode sim.Mode
+	// Seed overrides the plan's seed when not 0.
+	Seed int64
+	// FlapWindow is sim.Options.FlapWindow.
+	FlapWindow time.Duration
+	// Margin is the robustness margin (DefaultMargin when 0; negative
+	// turns it off).
+	Margin float64
+	// Services limits the search to these services (default all).
+	Services []string
+	// Usage are observed peaks by service (rightsize's history): the
+	// proposal's CPU limit and memory request never go below them.
+	Usage map[string]UsagePeak
+}
+
+// Outcome is one service in one scenario as the recommender's oracle saw
+// it: the point estimate, and the inputs moved by the margin.
+type Outcome struct {
+	Scenario        string  `json:"scenario"`
+	Burn            float64 `json:"sloBudgetBurn"`
+	WorstWindowBurn float64 `json:"worstWindowBurn"`
+	Minutes         float64 `json:"sloViolationMinutes"`
+	// MarginBurn and MarginWorstWindowBurn are the burns with the inputs
+	// moved by the margin.
+	MarginBurn            float64 `json:"marginBurn"`
+	MarginWorstWindowBurn float64 `json:"marginWorstWindowBurn"`
+	Cost                  float64 `json:"cost"`
+	ScaleEvents           int     `json:"scaleEvents"`
+}
+
+// meets reports whether the outcome holds the budget at the point and
+// with the margin.
+func (o Outcome) meets() bool {
+	return o.Burn <= 1 && o.WorstWindowBurn <= 1 && o.MarginBurn <= 1 && o.MarginWorstWindowBurn <= 1
+}
+
+// Point is one HPA setting the recommender evaluated.
+type Point struct {
+	CPUTarget   int32     `json:"cpuTarget,omitempty"`
+	MinReplicas int32     `json:"minReplicas"`
+	MaxReplicas int32     `json:"maxReplicas"`
+	Outcomes    []Outcome `json:"outcomes"`
+	// Cost, ScaleEvents and WorstBurn (the largest burn or worst-window
+	// burn of any scenario, at the point or with the margin) sum or
+	// maximise over the scenarios.
+	Cost        float64 `json:"cost"`
+	ScaleEvents int     `json:"scaleEvents"`
+	WorstBurn   float64 `json:"worstBurn"`
+	// Meets: every scenario holds its budget, with the margin. NeverWorse:
+	// no scenario's burn or SLO minutes exceed today's.
+	Meets      bool `json:"meets"`
+	NeverWorse bool `json:"neverWorse"`
+}
+
+// excess is how far a point misses the budget, summed over scenarios.
+func (p *Point) excess() float64 {
+	e := 0.0
+	for _, o := range p.Outcomes {
+		e += max(o.Burn-1, 0) + max(o.WorstWindowBurn-1, 0) + max(o.MarginBurn-1, 0) + max(o.MarginWorstWindowBurn-1, 0)
+	}
+	return e
+}
+
+// Proposal is the recommender's answer for one service.
+type Proposal struct {
+	Service string `json:"service"`
+	// Current is today's HPA, Chosen the proposal (equal to Current when
+	// nothing changes).
+	Current Point `json:"current"`
+	Chosen  Point `json:"chosen"`
+	// Met: the chosen point holds the SLO in every scenario. When false,
+	// Binding names what stops it.
+	Met     bool   `json:"met"`
+	Binding string `json:"binding,omitempty"`
+	// Evaluated are every point the search simulated, by cost.
+	Evaluated []Point `json:"evaluated"`
+	// Recommendation is the proposal as a patchable change.
+	Recommendation Recommendation `json:"recommendation"`
+
+	// fromSearch: Chosen is a point of the search (run with the proposal's
+	// resources), not today's as it runs.
+	fromSearch bool
+}
+
+// Proposals are the recommender's answers for a plan.
+type Proposals []Proposal
+
+// Met reports whether every service's proposal holds its SLO.
+func (ps Proposals) Met() bool {
+	for _, p := range ps {
+		if !p.Met {
+			return false
+		}
+	}
+	return true
+}
+
+// Recommendations are the changes, one per service that has any, in plan
+// order.
+func (ps Proposals) Recommendations() []Recommendation {
+	var out []Recommendation
+	for _, p := range ps {
+		if p.Recommendation.Changed() || len(p.Recommendation.Notes) > 0 {
+			out = append(out, p.Recommendation)
+		}
+	}
+	return out
+}
+
+// Propose is headroom's one recommender. For each service it starts from
+// the sizing's resource changes (Recommend) and chooses, jointly, the
+// HPA's CPU target, minReplicas and maxReplicas with the simulator as the
+// oracle: every scenario covering the service must hold its error budget
+// (burn and worst-window burn at most 1) at the point estimate and with
+// the inputs moved by the margin, and no scenario may get a higher burn
+// or more SLO minutes than today. Among the points that do, the cheapest
+// wins, then the one with fewer scale events, then the smallest change.
+//
+// The search uses the monotonicity of the burn (non-increasing in
+// maxReplicas and minReplicas, non-decreasing in the target): bisection
+// over the target at a generous maximum, then over maxReplicas, then over
+// minReplicas down to the plan's floor (zone redundancy, spare and
+// minimum, from the sizing at the lowest load), each evaluation memoised.
+// When no point holds the SLO, the best point found is proposed only when
+// it is never worse than today and strictly better somewhere, and Binding
+// says which constraint binds. A fixed-size service gets a vertical size
+// (VerticalSize) instead.
+func Propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions) (Proposals, error) {
+	base := Recommend(plan, sizing)
+	byService := map[string]Recommendation{}
+	for _, r := range base {
+		byService[r.Service] = r
+	}
+	want := map[string]bool{}
+	for _, s := range opts.Services {
+		want[s] = true
+	}
+	return propose(ctx, plan, sizing, opts, byService, want)
+}
+
+// propose is Propose over the services wanted.
+func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, want map[string]bool) (Proposals, error) {
+	traffic := sim.NewTrafficCache()
+	var out Proposals
+	for i := range plan.Services {
+		svc := &plan.Services[i]
+		if len(want) > 0 && !want[svc.Name] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rec := byService[svc.Name]
+		rec.Service = svc.Name
+		rec.HPA, rec.HPARationale, rec.Replicas = nil, nil, 0
+		if svc.Fixed {
+			rec.Notes = nil
+			p := Proposal{Service: svc.Name, Met: true, Recommendation: rec}
+			if err := verticalProposal(plan, svc, sizing, &p); err != nil {
+				return nil, fmt.Errorf("service %s: %w", svc.Name, err)
+			}
+			if peak, ok := opts.Usage[svc.Name]; ok {
+				applyUsageFloors(svc, &p.Recommendation, peak)
+			}
+			out = append(out, p)
+			continue
+		}
+		if peak, ok := opts.Usage[svc.Name]; ok {
+			applyUsageFloors(svc, &rec, peak)
+		}
+		if svc.HPA == nil {
+			// Without an HPA the sizing's replica count stands.
+			if r, ok := byService[svc.Name]; ok {
+				rec.Replicas, rec.HPARationale = r.Replicas, r.HPARationale
+			}
+			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
+			continue
+		}
+		// Candidates run with the proposal's requests and limits, today
+		// with today's.
+		s := newSearch(ctx, plan, svc, sizing, opts, traffic)
+		s.candPlan = WithResources(plan, []Recommendation{rec})
+		if len(s.scenarios) == 0 {
+			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
+			continue
+		}
+		p, err := s.run()
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", svc.Name, err)
+		}
+		p.Recommendation.Service = svc.Name
+		if p.fromSearch {
+			// The chosen point ran with these requests and limits.
+			p.Recommendation.Requests, p.Recommendation.Limits, p.Recommendation.ResourceRationale = rec.Requests, rec.Limits, rec.ResourceRationale
+		} else if len(rec.Requests) > 0 || len(rec.Limits) > 0 {
+			p.Recommendation.Notes = append(p.Recommendation.Notes, "resource changes withheld: "+strings.Join(rec.ResourceRationale, "; ")+" — with them no setting is better than today")
+		}
+		p.Recommendation.Notes = append(rec.Notes, p.Recommendation.Notes...)
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+type setting struct{ t, m, M int32 }
+
+// search is the recommender's search over one HPA service.
+type search struct {
+	ctx       context.Context
+	plan      *scenarios.Plan
+	svc       *scenarios.Service
+	sizing    *SizingReport
+	opts      ProposeOptions
+	traffic   *sim.TrafficCache
+	scenarios []string
+	margins   []sim.Factors
+	tol       float64
+	// candPlan is the plan with the proposal's resources, on which every
+	// setting but today's runs.
+	candPlan *scenarios.Plan
+
+	mu      sync.Mutex
+	memo    map[setting]*Point
+	current *Point
+	cur     setting
+}
+
+func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache) *search {
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, memo: map[setting]*Point{}, tol: 0.1}
+	if t := plan.Simulation.Controller.Tolerance; t != nil {
+		s.tol = *t
+	}
+	for _, sc := range plan.Scenarios {
+		if sc.AppliesTo(svc.Name) {
+			s.scenarios = append(s.scenarios, sc.Name)
+		}
+	}
+	m := opts.Margin
+	if m == 0 {
+		m = DefaultMargin
+	}
+	if m > 0 {
+		s.margins = []sim.Factors{
+			{CPU: 1 - m},
+			{RequestRate: 1 - m, ServiceTime: 1 - m, CPU: 1 - m, Memory: 1 - m},
+			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 + m, Memory: 1 + m},
+			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 - m, Memory: 1 - m},
+		}
+	}
+	return s
+}
+
+// spec is the service's HPA with a setting applied.
+func (s *search) spec(st setting) *autoscalingv2.HorizontalPodAutoscalerSpec {
+	h := s.svc.HPA.DeepCopy()
+	if st.t > 0 {
+		setCPUTarget(h, st.t)
+	}
+	m := st.m
+	h.MinReplicas = &m
+	h.MaxReplicas = st.M
+	return h
+}
+
+// eval simulates a setting with the proposal's resources over every
+// scenario, at the point and with the margin, memoised.
+func (s *search) eval(st setting) (*Point, error) {
+	s.mu.Lock()
+	if p, ok := s.memo[st]; ok {
+		s.mu.Unlock()
+		return p, nil
+	}
+	s.mu.Unlock()
+	p, err := s.evalOn(s.candPlan, st)
+	if err != nil {
+		return nil, err
+	}
+	if s.current != nil {
+		p.NeverWorse = neverWorse(p, s.current)
+	}
+	s.mu.Lock()
+	s.memo[st] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// evalOn simulates a setting on a plan.
+func (s *search) evalOn(plan *scenarios.Plan, st setting) (*Point, error) {
+	h := s.spec(st)
+	variants := append([]sim.Factors{{}}, s.margins...)
+	n := len(s.scenarios) * len(variants)
+	sums := make([]sim.Summary, n)
+	err := evaluateAll(s.ctx, n, func(i int) error {
+		sc, v := s.scenarios[i/len(variants)], variants[i%len(variants)]
+		r, err := sim.Run(plan, sim.Options{
+			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
+			HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
+			Traffic: s.traffic, FlapWindow: s.opts.FlapWindow, Factors: v,
+		})
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", sc, err)
+		}
+		sums[i] = r.Services[0].Summary
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, Meets: true}
+	for j, sc := range s.scenarios {
+		pt := sums[j*len(variants)]
+		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,
+			Cost: pt.Cost, ScaleEvents: pt.ScaleEvents}
+		for k := range s.margins {
+			mg := sums[j*len(variants)+1+k]
+			o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, mg.SLOBudgetBurn), max(o.MarginWorstWindowBurn, mg.WorstWindowBurn)
+		}
+		p.Outcomes = append(p.Outcomes, o)
+		p.Cost += o.Cost
+		p.ScaleEvents += o.ScaleEvents
+		p.WorstBurn = max(p.WorstBurn, o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn)
+		if !o.meets() {
+			p.Meets = false
+		}
+	}
+	return p, nil
+}
+
+// neverWorseSlack absorbs the last bits of floating-point noise between
+// two runs that differ only in settings that never act (1e-9 relative).
+const neverWorseSlack = 1e-9
+
+// neverWorse reports whether p's burn and SLO minutes are at most cur's in
+// every scenario, at the point and with the margin.
+func neverWorse(p, cur *Point) bool {
+	le := func(a, b float64) bool { return a <= b+neverWorseSlack*max(1, math.Abs(b)) }
+	for i, o := range p.Outcomes {
+		c := cur.Outcomes[i]
+		if !le(o.Burn, c.Burn) || !le(o.Minutes, c.Minutes) || !le(o.WorstWindowBurn, max(c.WorstWindowBurn, 1)) {
+			return false
+		}
+	}
+	return true
+}
+
+// ok is the search's predicate: holds the SLO and is never worse.
+func ok(p *Point) bool { return p.Meets && p.NeverWorse }
+
+// run searches and chooses.
+func (s *search) run() (*Proposal, error) {
+	cur := setting{t: s.svc.HPACPUTarget(), m: 1, M: s.svc.HPA.MaxReplicas}
+	if s.svc.HPA.MinReplicas != nil {
+		cur.m = *s.svc.HPA.MinReplicas
+	}
+	s.cur = cur
+	// Today: today's HPA with today's resources.
+	cp, err := s.evalOn(s.plan, cur)
+	if err != nil {
+		return nil, err
+	}
+	cp.NeverWorse = true
+	s.current = cp
+	if s.candPlan == s.plan {
+		s.memo[cur] = cp
+	} else if _, err := s.eval(cur); err != nil {
+		return nil, err
+	}
+	floor, floorWhy, err := s.minFloor()
+	if err != nil {
+		return nil, err
+	}
+	hi := s.maxCeiling(cur.M, floor)
+	start := setting{t: cur.t, m: max(cur.m, floor), M: hi}
+
+	// The target: the largest that holds (burn is non-decreasing in it).
+	st := start
+	if cur.t > 0 {
+		t, found, err := s.bisect(20, 95, true, func(v int32) setting { x := st; x.t = v; return x })
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			st.t = t
+		} else {
+			st.t = 20
+		}
+	}
+	if p, err := s.eval(st); err != nil {
+		return nil, err
+	} else if !ok(p) {
+		// Not even the lowest target at the ceiling holds: a higher floor
+		// is the last lever (a ramp faster than the HPA's scale-up).
+		m, found, err := s.bisect(st.m, st.M, false, func(v int32) setting { x := st; x.m = v; return x })
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			st.m = m
+		}
+	}
+	if p, _ := s.eval(st); ok(p) {
+		// maxReplicas: the smallest that holds, not below today's.
+		M, found, err := s.bisect(max(cur.M, st.m), st.M, false, func(v int32) setting { x := st; x.M = v; return x })
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			st.M = M
+		}
+		// minReplicas: the smallest that holds, not below the floor.
+		m, found, err := s.bisect(floor, st.m, false, func(v int32) setting { x := st; x.m = v; return x })
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			st.m = m
+		}
+		// With the new bounds, the target may rise again.
+		if cur.t > 0 && st.t < 95 {
+			t, found, err := s.bisect(st.t, 95, true, func(v int32) setting { x := st; x.t = v; return x })
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				st.t = t
+			}
+		}
+	}
+	return s.choose(floor, floorWhy)
+}
+
+// bisect finds, over [lo, hi], the largest value (up: the predicate holds
+// below a threshold) or the smallest (!up: it holds above one) for which
+// ok holds, assuming monotonicity; found is false when none does.
+func (s *search) bisect(lo, hi int32, up bool, at func(int32) setting) (int32, bool, error) {
+	if lo > hi {
+		return 0, false, nil
+	}
+	test := func(v int32) (bool, error) {
+		p, err := s.eval(at(v))
+		if err != nil {
+			return false, err
+		}
+		return ok(p), nil
+	}
+	edge := lo
+	if !up {
+		edge = hi
+	}
+	good, err := test(edge)
+	if err != nil || !good {
+		return 0, false, err
+	}
+	// Invariant: edge holds.
+	for lo < hi {
+		if up {
+			mid := lo + (hi-lo+1)/2
+			g, err := test(mid)
+			if err != nil {
+				return 0, false, err
+			}
+			if g {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		} else {
+			mid := lo + (hi-lo)/2
+			g, err := test(mid)
+			if err != nil {
+				return 0, false, err
+			}
+			if g {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+	}
+	return lo, true, nil
+}
+
+// choose picks among every evaluated point: the cheapest that holds the
+// SLO and is never worse (then fewest scale events, then the smallest
+// change); when none holds, the never-worse point with the least excess
+// burn, if it is strictly better than today.
+func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
+	var pts []Point
+	for _, p := range s.memo {
+		pts = append(pts, *p)
+	}
+	change := func(p *Point) int32 {
+		d := func(a, b int32) int32 { return max(a-b, b-a) }
+		return d(p.CPUTarget, s.cur.t) + d(p.MinReplicas, s.cur.m) + d(p.MaxReplicas, s.cur.M)
+	}
+	sort.Slice(pts, func(i, j int) bool {
+		a, b := &pts[i], &pts[j]
+		if !sameCost(a.Cost, b.Cost) {
+			return a.Cost < b.Cost
+		}
+		if a.ScaleEvents != b.ScaleEvents {
+			return a.ScaleEvents < b.ScaleEvents
+		}
+		if ca, cb := change(a), change(b); ca != cb {
+			return ca < cb
+		}
+		if a.CPUTarget != b.CPUTarget {
+			return a.CPUTarget > b.CPUTarget
+		}
+		if a.MinReplicas != b.MinReplicas {
+			return a.MinReplicas < b.MinReplicas
+		}
+		return a.MaxReplicas < b.MaxReplicas
+	})
+	prop := &Proposal{Service: s.svc.Name, Current: *s.current, Chosen: *s.current, Evaluated: pts}
+	// A point below the plan's floor (today's, when it is) is not eligible.
+	eligible := func(q *Point) bool { return q.MinReplicas >= floor }
+	best := -1
+	for i := range pts {
+		if ok(&pts[i]) && eligible(&pts[i]) {
+			best = i
+			break
+		}
+	}
+	if best >= 0 {
+		prop.Met = true
+	} else {
+		// Nothing holds: the least excess among the never-worse points,
+		// when it is strictly better than today.
+		for i := range pts {
+			if pts[i].NeverWorse && eligible(&pts[i]) && (best < 0 || pts[i].excess() < pts[best].excess()-1e-9) {
+				best = i
+			}
+		}
+		if best >= 0 && pts[best].excess() >= s.current.excess()-1e-9 {
+			best = -1
+		}
+		prop.Binding = s.binding(floor)
+	}
+	if best >= 0 {
+		prop.Chosen, prop.fromSearch = pts[best], true
+	}
+	s.describe(prop, floor, floorWhy)
+	return prop, nil
+}
+
+func sameCost(a, b float64) bool {
+	return math.Abs(a-b) <= costTolerance*max(math.Abs(a), math.Abs(b))
+}
+
+// Pareto is the front of the evaluated points, cost against worst burn:
+// by increasing cost, each point burns less than every cheaper one. The
+// chosen point is on it.
+func (p *Proposal) Pareto() []Point {
+	pts := append([]Point(nil), p.Evaluated...)
+	sort.SliceStable(pts, func(i, j int) bool {
+		if pts[i].Cost != pts[j].Cost {
+			return pts[i].Cost < pts[j].Cost
+		}
+		return pts[i].WorstBurn < pts[j].WorstBurn
+	})
+	var front []Point
+	for _, q := range pts {
+		if len(front) == 0 || q.WorstBurn < front[len(front)-1].WorstBurn-1e-12 {
+			front = append(front, q)
+		}
+	}
+	// Costs within costTolerance are a tie the choice breaks by scale
+	// events and the size of the change: the chosen point stands for the
+	// front members it ties with.
+	for i, q := range front {
+		if p.IsChosen(q) {
+			return front
+		}
+		if sameCost(q.Cost, p.Chosen.Cost) && q.WorstBurn >= p.Chosen.WorstBurn-1e-12 {
+			front[i] = p.Chosen
+			return front
+		}
+	}
+	return front
+}
+
+// IsChosen reports whether q is the same setting as the chosen point.
+func (p *Proposal) IsChosen(q Point) bool {
+	c := p.Chosen
+	return q.CPUTarget == c.CPUTarget && q.MinReplicas == c.MinReplicas && q.MaxReplicas == c.MaxReplicas
+}
+
+// ProposeService is Propose for one service, sized in queueing mode: what
+// `headroom tune` and `rightsize --patches` call.
+func ProposeService(ctx context.Context, plan *scenarios.Plan, service string, opts ProposeOptions) (*Proposal, error) {
+	sz, err := Size(plan, model.Queueing, "")
+	if err != nil {
+		return nil, err
+	}
+	opts.Services = []string{service}
+	ps, err := Propose(ctx, plan, sz, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) != 1 {
+		return nil, fmt.Errorf("no service named %q", service)
+	}
+	return &ps[0], nil
+}
+
+// TuneReport is `headroom tune -o json`: the recommender's proposal for
+// one service and its Pareto front.
+type TuneReport struct {
+	Proposal Proposal `json:"proposal"`
+	Pareto   []Point  `json:"pareto"`
+}

@@ -1,0 +1,213 @@
+package capacity
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+)
+
+// minFloor is the lowest minReplicas the plan allows: the sizing at the
+// lowest load of any scenario covering the service (which carries the
+// zone-loss, spare and minimum rules of its redundancy), and, when the
+// service must survive a zone loss, one replica in each zone.
+func (s *search) minFloor() (int32, string, error) {
+	lowest := math.Inf(1)
+	at := ""
+	for i := range s.plan.Scenarios {
+		sc := &s.plan.Scenarios[i]
+		if !sc.AppliesTo(s.svc.Name) {
+			continue
+		}
+		tr := sc.Traffic(s.plan.Seed)
+		for t := time.Duration(0); t <= sc.Duration.D(); t += time.Minute {
+			if r := sc.BaseRate(s.svc) * tr.Multiplier(t); r < lowest {
+				lowest, at = r, sc.Name
+			}
+		}
+	}
+	floor, why := int32(1), "one replica"
+	sz, err := s.svc.SizeAt(lowest, model.Queueing)
+	var inf *model.InfeasibleError
+	switch {
+	case errors.As(err, &inf):
+	case err != nil:
+		return 0, "", err
+	case sz.Replicas > 1:
+		floor, why = int32(sz.Replicas), fmt.Sprintf("the lowest load (%.3g req/s in %s) needs %d (%s)", lowest, at, sz.Replicas, sz.Binding)
+	}
+	r := s.svc.Redundancy
+	if r.ZoneLosses > 0 && int32(r.Zones) > floor {
+		floor, why = int32(r.Zones), fmt.Sprintf("one replica in each of %d zones, to survive losing %d", r.Zones, r.ZoneLosses)
+	}
+	if int32(r.MinReplicas) > floor {
+		floor, why = int32(r.MinReplicas), fmt.Sprintf("the plan's redundancy.minReplicas %d", r.MinReplicas)
+	}
+	return floor, why, nil
+}
+
+// maxCeiling is the largest maxReplicas the search tries: room for the
+// sizing's largest need plus the tolerance band and the margin above it.
+func (s *search) maxCeiling(cur, floor int32) int32 {
+	need := 0
+	for _, sc := range s.sizing.Scenarios {
+		for _, sz := range sc.Services {
+			if sz.Service == s.svc.Name && sz.Status != StatusInfeasible {
+				need = max(need, sz.Required)
+			}
+		}
+	}
+	m := s.opts.Margin
+	if m == 0 {
+		m = DefaultMargin
+	}
+	hi := int32(math.Ceil(float64(need)*(1+s.tol+max(m, 0)))) + 1
+	return max(hi, cur, floor)
+}
+
+// binding says what stops every point from holding the SLO.
+func (s *search) binding(floor int32) string {
+	for _, sc := range s.sizing.Scenarios {
+		for _, sz := range sc.Services {
+			if sz.Service == s.svc.Name && sz.Status == StatusInfeasible {
+				return fmt.Sprintf("%s: no replica count meets the objectives at the peak (%s)", sc.Scenario, sz.Problem)
+			}
+		}
+	}
+	// The point with the least excess shows the scenario that binds.
+	var best *Point
+	for _, p := range s.memo {
+		if best == nil || p.excess() < best.excess() {
+			best = p
+		}
+	}
+	worst, wb := "", 0.0
+	for _, o := range best.Outcomes {
+		if b := max(o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn); b > wb {
+			worst, wb = o.Scenario, b
+		}
+	}
+	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the inputs moved %g %%): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
+		worst, best.CPUTarget, best.MinReplicas, best.MaxReplicas, wb, 100*s.marginFraction())
+}
+
+func (s *search) marginFraction() float64 {
+	if len(s.margins) == 0 {
+		return 0
+	}
+	return math.Round((1-s.margins[0].CPU)*1e6) / 1e6
+}
+
+// describe writes the chosen point into the proposal's recommendation,
+// one line of reason per change.
+func (s *search) describe(p *Proposal, floor int32, floorWhy string) {
+	c, cur := p.Chosen, s.cur
+	if c.CPUTarget == cur.t && c.MinReplicas == cur.m && c.MaxReplicas == cur.M {
+		if !p.Met {
+			p.Recommendation.Notes = append(p.Recommendation.Notes, "no change is strictly better than today: "+p.Binding)
+		}
+		return
+	}
+	rec := &p.Recommendation
+	rec.HPA = s.spec(setting{c.CPUTarget, c.MinReplicas, c.MaxReplicas})
+	worst := func(pt Point) string {
+		sc, b := "", -1.0
+		for _, o := range pt.Outcomes {
+			if v := max(o.Burn, o.WorstWindowBurn); v > b {
+				sc, b = o.Scenario, v
+			}
+		}
+		return fmt.Sprintf("%.2f in %s", b, sc)
+	}
+	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs moved %g %%); cost %+.1f %%",
+		worst(p.Current), worst(c), 100*s.marginFraction(), 100*(c.Cost-p.Current.Cost)/max(p.Current.Cost, 1e-9))
+	if !p.Met {
+		verdict = fmt.Sprintf("worst burn %s today, %s proposed — better, not enough (%s)", worst(p.Current), worst(c), p.Binding)
+	}
+	if c.CPUTarget != cur.t {
+		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("CPU target %d %% → %d %%: the highest target whose operating point holds the budget in every scenario; %s", cur.t, c.CPUTarget, verdict))
+	}
+	if c.MaxReplicas != cur.M {
+		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("maxReplicas %d → %d: the smallest maximum that holds the budget in every scenario (%s)", cur.M, c.MaxReplicas, verdict))
+	}
+	if c.MinReplicas != cur.m {
+		dir := "the smallest minimum that holds the budget; not below " + floorWhy
+		switch {
+		case c.MinReplicas > cur.m && c.MinReplicas == floor:
+			dir = "raised to the plan's floor: " + floorWhy
+		case c.MinReplicas > cur.m:
+			dir = "the smallest floor that holds the budget: the HPA alone does not follow the load in time"
+		}
+		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("minReplicas %d → %d: %s (%s)", cur.m, c.MinReplicas, dir, verdict))
+	}
+}
+
+// verticalProposal sizes a fixed-size service vertically: the smallest
+// CPU (request and limit scaled together) at which the model's pod
+// carries every scenario's peak at today's replica count, or a note that
+// no single pod can.
+func verticalProposal(plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, p *Proposal) error {
+	var breaches []ServiceSizing
+	var where []string
+	for _, sc := range sizing.Scenarios {
+		for _, sz := range sc.Services {
+			if sz.Service == svc.Name && sz.Status != StatusOK {
+				breaches, where = append(breaches, sz), append(where, sc.Scenario)
+			}
+		}
+	}
+	if len(breaches) == 0 {
+		return nil
+	}
+	req := svc.Requirement()
+	factors := []float64{1.25, 1.5, 2, 3, 4, 6, 8}
+	for _, f := range factors {
+		okAll := true
+		for _, b := range breaches {
+			w, err := svc.Workload(b.PeakRate)
+			if err != nil {
+				return err
+			}
+			w.CPURequest *= f
+			if w.CPULimit > 0 {
+				w.CPULimit *= f
+			}
+			sz, err := model.Size(w, req, model.Queueing)
+			var inf *model.InfeasibleError
+			if errors.As(err, &inf) || (err == nil && sz.Replicas > int(svc.Replicas)) {
+				okAll = false
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if !okAll {
+			continue
+		}
+		rec := &p.Recommendation
+		rec.Requests, rec.Limits = corev1.ResourceList{}, corev1.ResourceList{}
+		cpuReq := svc.Resources.Requests[corev1.ResourceCPU]
+		newReq := int64(math.Ceil(cpuReq.AsApproximateFloat64()*f*1000/50) * 50)
+		rec.Requests[corev1.ResourceCPU] = *resource.NewMilliQuantity(newReq, resource.DecimalSI)
+		why := fmt.Sprintf("CPU request %s → %dm", cpuReq.String(), newReq)
+		if lim, ok := svc.Resources.Limits[corev1.ResourceCPU]; ok {
+			newLim := int64(math.Ceil(lim.AsApproximateFloat64()*f*1000/50) * 50)
+			rec.Limits[corev1.ResourceCPU] = *resource.NewMilliQuantity(newLim, resource.DecimalSI)
+			why += fmt.Sprintf(", limit %s → %dm", lim.String(), newLim)
+		}
+		rec.ResourceRationale = append(rec.ResourceRationale, fmt.Sprintf("%s (%.3g×): a fixed-size service scales vertically; at this size one pod carries the peak of %v within its objectives (model)", why, f, where))
+		return nil
+	}
+	p.Met = false
+	p.Binding = fmt.Sprintf("no single pod can carry the peak of %v: even at %g× today's CPU the %s constraint needs %d replicas (%s); it needs a topology change (sharding, read replicas) or a faster per-request path",
+		where, factors[len(factors)-1], breaches[0].Binding, breaches[0].Required, breaches[0].Problem)
+	p.Recommendation.Notes = append(p.Recommendation.Notes, p.Binding)
+	return nil
+}
