@@ -20,6 +20,10 @@ type Workload struct {
 	// FamilyWeibull): response-time quantiles then take its tail
 	// (ResponseQuantileGGcFamily). "" or gamma: a gamma of ServiceCS2.
 	ServiceFamily string
+	// ServiceHistogram is the service-time histogram when ServiceFamily is
+	// FamilyEmpirical, rescaled to ServiceMean. A pointer keeps Workload
+	// comparable.
+	ServiceHistogram *Histogram
 	// Concurrency is the number of worker slots per pod (≥ 1).
 	Concurrency int
 	// CPUPerRequest is the CPU time of one request, core-seconds.
@@ -262,6 +266,12 @@ func replicasSurvivingZoneLoss(need, zones, losses int) int {
 // two-moment approximation otherwise (with the named family's tail).
 func podQuantile(w Workload, lam, p float64) (float64, error) {
 	mu := 1 / w.ServiceMean
+	if w.ServiceFamily == FamilyEmpirical {
+		if w.ServiceHistogram == nil {
+			return 0, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
+		}
+		return ResponseQuantileGGcEmpirical(w.ServiceHistogram.Buckets, lam, mu, w.Concurrency, 1, p)
+	}
 	if w.ServiceCS2 == 1 {
 		q := MMc{Lambda: lam, Mu: mu, C: w.Concurrency}
 		if err := q.Validate(); err != nil {
@@ -272,13 +282,30 @@ func podQuantile(w Workload, lam, p float64) (float64, error) {
 	return ResponseQuantileGGcFamily(w.ServiceFamily, lam, mu, w.Concurrency, 1, w.ServiceCS2, p)
 }
 
+// serviceQuantile is the p-quantile of the service time alone: the
+// histogram's for an empirical service time (NaN without one), else the
+// gamma of ServiceCS2.
+func (w Workload) serviceQuantile(p float64) float64 {
+	if w.ServiceFamily == FamilyEmpirical {
+		if w.ServiceHistogram == nil {
+			return math.NaN()
+		}
+		d, err := newEmpiricalDist(w.ServiceHistogram.Buckets, w.ServiceMean)
+		if err != nil {
+			return math.NaN()
+		}
+		return d.quantile(p)
+	}
+	return ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, p)
+}
+
 // PodResponseQuantile is the p-quantile of the response time of one pod
 // receiving perPodRate requests per second: exact M/M/k for exponential
 // service, the G/G/k two-moment approximation otherwise. ErrUnstable when
 // the pod's offered load reaches its worker slots.
 func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
 	if perPodRate == 0 {
-		return ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, p), nil
+		return w.serviceQuantile(p), nil
 	}
 	return podQuantile(w, perPodRate, p)
 }
@@ -317,8 +344,7 @@ func (w Workload) PodMeanResponse(perPodRate float64) (float64, error) {
 // quantile meets the target. The quantile falls as N grows, so an
 // exponential then binary search needs O(log N) evaluations.
 func replicasForLatency(w Workload, p, target float64, lo int) (int, error) {
-	mu := 1 / w.ServiceMean
-	if sq := ServiceQuantile(mu, w.ServiceCS2, p); sq >= target {
+	if sq := w.serviceQuantile(p); sq >= target {
 		return 0, &InfeasibleError{
 			Reason: fmt.Sprintf("the service time alone has p%g = %.3gs, above the %.3gs target: no replica count can meet this SLO; reduce the service time or relax the target", p*100, sq, target),
 			Bound:  sq,
@@ -385,8 +411,8 @@ func Predict(w Workload, n int, quantile float64) (Prediction, error) {
 	}
 	if lam == 0 {
 		pr.MeanResponse = w.ServiceMean
-		pr.P95Response = ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, 0.95)
-		pr.QuantileResponse = ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, quantile)
+		pr.P95Response = w.serviceQuantile(0.95)
+		pr.QuantileResponse = w.serviceQuantile(quantile)
 		pr.MemoryPerPod = w.MemoryBase
 		return pr, nil
 	}

@@ -200,9 +200,11 @@ type WorkloadRef struct {
 // neither, service times are taken as exponential (CV 1).
 // Give at most one of P95 and CV.
 type ServiceTime struct {
-	// Mean is the mean service time. Required. Range: greater than 0.
+	// Mean is the mean service time. Required, except with distribution
+	// `empirical`, where it defaults to the histogram's mean and, when
+	// given, must agree with it within 2 %. Range: greater than 0.
 	// Example: `120ms`.
-	Mean Duration `json:"mean"`
+	Mean Duration `json:"mean,omitempty"`
 	// P95 is the observed 95th percentile of the service time alone.
 	// Range: above mean. Example: `400ms`.
 	P95 *Duration `json:"p95,omitempty"`
@@ -210,13 +212,34 @@ type ServiceTime struct {
 	// Default: 1 (exponential). Range: (0, 10]. Example: `0.8`.
 	CV *float64 `json:"cv,omitempty"`
 	// Distribution names the service time's family: `exponential`, `gamma`,
-	// `lognormal` or `weibull`. With p95 (or cv) it is fitted exactly to
-	// the mean; the model uses its variance and the DES samples it. A mean
+	// `lognormal`, `weibull` or `empirical`. With p95 (or cv) it is fitted
+	// exactly to the mean; the model uses its variance and the DES samples
+	// it. `empirical` takes the histogram instead of p95 and cv. A mean
 	// and a p95 alone do not pin down a heavy tail: without a family a
 	// gamma is fitted, and `headroom loadtest plan` warns when the tail is
 	// heavy (cv above 1). Default: none (gamma, or exponential without p95
 	// and cv). Example: `lognormal`.
 	Distribution string `json:"distribution,omitempty"`
+	// Histogram is the measured service time with distribution `empirical`:
+	// buckets with strictly increasing upper bounds. A request falls in a
+	// bucket with probability proportional to its count, uniformly between
+	// the previous bound (0 for the first) and its own; the model uses
+	// that distribution's exact mean, variance and tail, and the DES
+	// samples it. Only with distribution `empirical`, where it is required.
+	// Example: `[{le: 10ms, count: 40}, {le: 25ms, count: 50}]`.
+	Histogram []HistogramBucket `json:"histogram,omitempty"`
+}
+
+// HistogramBucket is one bucket of a service-time histogram.
+type HistogramBucket struct {
+	// Le is the bucket's upper bound: every request counted in it took at
+	// most this long, and longer than the previous bucket's bound. Required.
+	// Range: greater than the previous bucket's. Example: `25ms`.
+	Le Duration `json:"le"`
+	// Count is how many requests fell in this bucket alone (not
+	// cumulative); the counts must have a positive total. Range: [0, 1e15].
+	// Example: `50`.
+	Count float64 `json:"count"`
 }
 
 // CPUModel gives the CPU cost of requests, either directly or from an

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/headroom-dev/headroom/model"
 )
@@ -13,11 +14,18 @@ import (
 // or cv.
 func (v *validator) serviceFamily(path string, st *ServiceTime) {
 	fam := st.Distribution
+	if fam != model.FamilyEmpirical && st.Histogram != nil {
+		v.add(path+".histogram", "is only read with distribution: empirical; set it or drop the histogram")
+	}
 	if fam == "" {
 		return
 	}
+	if fam == model.FamilyEmpirical {
+		v.empirical(path, st)
+		return
+	}
 	if !slices.Contains(model.Families, fam) {
-		v.add(path+".distribution", "must be one of %s, got %q (an empirical histogram goes to `headroom sim --service-time`)", strings.Join(model.Families, ", "), fam)
+		v.add(path+".distribution", "must be one of %s or %s, got %q", strings.Join(model.Families, ", "), model.FamilyEmpirical, fam)
 		return
 	}
 	if fam == model.FamilyExponential && st.CV != nil && *st.CV != 1 {
@@ -31,6 +39,88 @@ func (v *validator) serviceFamily(path string, st *ServiceTime) {
 			v.add(path+".p95", "%v", err)
 		}
 	}
+}
+
+// MaxHistogramBuckets bounds serviceTime.histogram.
+const MaxHistogramBuckets = 10_000
+
+// maxHistogramCount bounds one bucket's count.
+const maxHistogramCount = 1e15
+
+// empirical checks a serviceTime with distribution empirical: a histogram
+// with increasing bounds and a positive total, no p95 or cv, and a mean, if
+// given, within 2 % of the histogram's.
+func (v *validator) empirical(path string, st *ServiceTime) {
+	if st.P95 != nil {
+		v.add(path+".p95", "must not be given with distribution: empirical (the histogram gives the tail)")
+	}
+	if st.CV != nil {
+		v.add(path+".cv", "must not be given with distribution: empirical (the histogram gives the variance)")
+	}
+	if len(st.Histogram) == 0 {
+		v.add(path+".histogram", "is required with distribution: empirical: buckets like [{le: 10ms, count: 40}, {le: 25ms, count: 50}]")
+		return
+	}
+	if len(st.Histogram) > MaxHistogramBuckets {
+		v.add(path+".histogram", "has %d buckets, more than %d", len(st.Histogram), MaxHistogramBuckets)
+		return
+	}
+	bad := false
+	var prev Duration
+	total := 0.0
+	for i, b := range st.Histogram {
+		at := fmt.Sprintf("%s.histogram[%d]", path, i)
+		if b.Le <= prev {
+			what := "0"
+			if i > 0 {
+				what = fmt.Sprintf("the previous bucket's %s", prev)
+			}
+			v.add(at+".le", "must be above %s, got %s (bounds increase strictly)", what, b.Le)
+			bad = true
+		}
+		if !(b.Count >= 0 && b.Count <= maxHistogramCount) {
+			v.add(at+".count", "must be in [0, %g], got %g", maxHistogramCount, b.Count)
+			bad = true
+		} else {
+			total += b.Count
+		}
+		prev = max(prev, b.Le)
+	}
+	if bad {
+		return
+	}
+	if !(total > 0) || math.IsInf(total, 0) {
+		v.add(path+".histogram", "the counts must have a positive, finite total, got %g", total)
+		return
+	}
+	m, _, err := model.HistogramMoments(st.ModelHistogram())
+	if err != nil {
+		v.add(path+".histogram", "%v", err)
+		return
+	}
+	if st.Mean != 0 && math.Abs(st.Mean.Seconds()/m-1) > 0.02 {
+		v.add(path+".mean", "%s disagrees with the histogram's mean %s by %+.1f %% (more than 2 %%); drop mean to use the histogram's",
+			st.Mean, time.Duration(math.Round(m*1e9)), (st.Mean.Seconds()/m-1)*100)
+	}
+}
+
+// ModelHistogram is serviceTime.histogram in seconds, for the model.
+func (st *ServiceTime) ModelHistogram() []model.HistogramBucket {
+	if len(st.Histogram) == 0 {
+		return nil
+	}
+	out := make([]model.HistogramBucket, len(st.Histogram))
+	for i, b := range st.Histogram {
+		out[i] = model.HistogramBucket{Upper: b.Le.Seconds(), Count: b.Count}
+	}
+	return out
+}
+
+func (st *ServiceTime) modelHistogramPtr() *model.Histogram {
+	if st.Distribution != model.FamilyEmpirical {
+		return nil
+	}
+	return &model.Histogram{Buckets: st.ModelHistogram()}
 }
 
 // ServiceFamily is the service time's family: serviceTime.distribution,

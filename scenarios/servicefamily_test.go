@@ -42,7 +42,7 @@ func TestServiceFamily_Fit(t *testing.T) {
 func TestServiceFamily_BadInput(t *testing.T) {
 	base := readTestdata(t, "minimal.yaml")
 	for _, tc := range []struct{ add, want string }{
-		{"      mean: 50ms\n      distribution: pareto", `bad.yaml:14:21: services[api].serviceTime.distribution: must be one of exponential, gamma, lognormal, weibull, got "pareto"`},
+		{"      mean: 50ms\n      distribution: pareto", `bad.yaml:14:21: services[api].serviceTime.distribution: must be one of exponential, gamma, lognormal, weibull or empirical, got "pareto"`},
 		{"      mean: 50ms\n      p95: 250ms\n      distribution: lognormal", `services[api].serviceTime.p95: no lognormal service time with mean 0.05 has a p95 of 0.25`},
 		{"      mean: 50ms\n      cv: 2\n      distribution: exponential", `services[api].serviceTime.cv: an exponential service time has cv 1, got 2`},
 	} {

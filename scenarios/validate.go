@@ -10,6 +10,8 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	k8svalidation "k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/headroom-dev/headroom/model"
 )
 
 // Defaults applied by SetDefaults.
@@ -62,6 +64,11 @@ func (p *Plan) SetDefaults() {
 		}
 		if s.Timeout == 0 {
 			s.Timeout = Duration(DefaultTimeout)
+		}
+		if st := &s.ServiceTime; st.Distribution == model.FamilyEmpirical && st.Mean == 0 {
+			if m, _, err := model.HistogramMoments(st.ModelHistogram()); err == nil {
+				st.Mean = Duration(math.Round(m * 1e9))
+			}
 		}
 		for j := range s.MetricSources {
 			m := &s.MetricSources[j]
@@ -279,7 +286,15 @@ func (v *validator) service(path string, s *Service) {
 		v.add(path+".requestRate", "%s is more than a billion requests per second; check the unit", s.RequestRate)
 	}
 	st := &s.ServiceTime
-	if !v.absent(path+".serviceTime.mean", "the mean time one request takes to serve, e.g. 200ms") {
+	// With an empirical histogram the mean is optional: SetDefaults takes
+	// it from the histogram (a mean still 0 means a bad histogram, which
+	// serviceFamily reports).
+	switch {
+	case st.Distribution == model.FamilyEmpirical:
+		if st.Mean != 0 {
+			v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
+		}
+	case !v.absent(path+".serviceTime.mean", "the mean time one request takes to serve, e.g. 200ms"):
 		v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
 	}
 	if st.P95 != nil && st.CV != nil {

@@ -36,6 +36,12 @@ func (s *Service) cpuIdle() float64 {
 func (s *Service) ServiceCS2() (float64, error) {
 	st := s.ServiceTime
 	switch {
+	case st.Distribution == model.FamilyEmpirical:
+		_, cs2, err := model.HistogramMoments(st.ModelHistogram())
+		if err != nil {
+			return 0, fmt.Errorf("serviceTime.histogram: %w", err)
+		}
+		return cs2, nil
 	case st.CV != nil:
 		return *st.CV * *st.CV, nil
 	case st.Distribution == model.FamilyExponential:
@@ -63,16 +69,17 @@ func (s *Service) Workload(ratePerSecond float64) (model.Workload, error) {
 		return model.Workload{}, err
 	}
 	w := model.Workload{
-		ArrivalRate:   ratePerSecond,
-		ServiceMean:   s.ServiceTime.Mean.Seconds(),
-		ServiceCS2:    cs2,
-		ServiceFamily: s.ServiceTime.Distribution,
-		Concurrency:   s.Concurrency,
-		CPUPerRequest: s.CPUPerRequest(),
-		CPUIdle:       s.cpuIdle(),
-		CPURequest:    Cores(s.Resources.Requests[corev1.ResourceCPU]),
-		MemoryBase:    Bytes(s.Memory.Base),
-		MemoryRequest: Bytes(s.Resources.Requests[corev1.ResourceMemory]),
+		ArrivalRate:      ratePerSecond,
+		ServiceMean:      s.ServiceTime.Mean.Seconds(),
+		ServiceCS2:       cs2,
+		ServiceFamily:    s.ServiceTime.Distribution,
+		ServiceHistogram: s.ServiceTime.modelHistogramPtr(),
+		Concurrency:      s.Concurrency,
+		CPUPerRequest:    s.CPUPerRequest(),
+		CPUIdle:          s.cpuIdle(),
+		CPURequest:       Cores(s.Resources.Requests[corev1.ResourceCPU]),
+		MemoryBase:       Bytes(s.Memory.Base),
+		MemoryRequest:    Bytes(s.Resources.Requests[corev1.ResourceMemory]),
 	}
 	if q, ok := s.Resources.Limits[corev1.ResourceCPU]; ok {
 		w.CPULimit = Cores(q)

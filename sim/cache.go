@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"encoding/binary"
+	"math"
 	"sync"
 
 	"github.com/headroom-dev/headroom/model"
@@ -20,8 +22,24 @@ type LatencyCache struct {
 }
 
 type tableKey struct {
-	w                  model.Workload
+	w                  model.Workload // without its histogram
+	hist               string         // the histogram, as histogramKey
 	q, timeout, target float64
+}
+
+// histogramKey encodes a service-time histogram exactly (the bits of each
+// bound and count), so that a workload with one can key the cache.
+func histogramKey(hp *model.Histogram) string {
+	if hp == nil {
+		return ""
+	}
+	h := hp.Buckets
+	b := make([]byte, 0, 16*len(h))
+	for _, x := range h {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x.Upper))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x.Count))
+	}
+	return string(b)
 }
 
 type tableEntry struct {
@@ -42,7 +60,9 @@ func newTableCache(limit int) *LatencyCache {
 func (c *LatencyCache) get(w model.Workload, q, timeout, target float64) (*latencyTable, error) {
 	// The table depends on the service model only, not on the rate.
 	w.ArrivalRate = 0
-	k := tableKey{w, q, timeout, target}
+	kw := w
+	kw.ServiceHistogram = nil
+	k := tableKey{kw, histogramKey(w.ServiceHistogram), q, timeout, target}
 	c.mu.Lock()
 	e, ok := c.m[k]
 	if !ok {

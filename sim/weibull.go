@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 )
 
 // ServiceWeibull: a Weibull service time with the plan's mean and cv.
@@ -31,10 +32,18 @@ func (s weibullSampler) sample(rng *rand.Rand) float64 {
 func (s weibullSampler) mean() float64 { return s.m }
 
 // planServiceTime is the DES service time of a service: the one Options
-// gave, else the plan's serviceTime.distribution.
-func planServiceTime(st ServiceTime, distribution string) ServiceTime {
-	if st.Kind == "" && distribution != "" {
-		st.Kind = ServiceTimeKind(distribution)
+// gave, else the plan's serviceTime.distribution, with the plan's
+// histogram as the buckets of an empirical one.
+func planServiceTime(st ServiceTime, plan scenarios.ServiceTime) ServiceTime {
+	if st.Kind != "" || plan.Distribution == "" {
+		return st
+	}
+	st.Kind = ServiceTimeKind(plan.Distribution)
+	if st.Kind == ServiceEmpirical {
+		st.Buckets = make([]ServiceBucket, len(plan.Histogram))
+		for i, b := range plan.Histogram {
+			st.Buckets[i] = ServiceBucket{UpperSeconds: b.Le.Seconds(), Count: b.Count}
+		}
 	}
 	return st
 }
