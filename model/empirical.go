@@ -183,14 +183,7 @@ func ResponseQuantileGGcEmpirical(h []HistogramBucket, lambda, mu float64, c int
 	if err != nil {
 		return 0, err
 	}
-	delay := ErlangC(c, a)
-	eta := 2 * mu * (float64(c) - a) / (ca2 + d.cs2)
-	surv := func(t float64) float64 {
-		if math.IsInf(eta, 1) || delay == 0 {
-			return d.survival(t)
-		}
-		return d.survival(t) + delay*d.convolve(eta, t)
-	}
+	surv := d.responseSurvival(a, c, mu, ca2)
 	y := 1 - p
 	lo := d.quantile(p)
 	if surv(lo) <= y {
@@ -204,4 +197,39 @@ func ResponseQuantileGGcEmpirical(h []HistogramBucket, lambda, mu float64, c int
 		hi *= 2
 	}
 	return bisect(func(t float64) bool { return surv(t) <= y }, lo, hi), nil
+}
+
+// responseSurvival is P(T > t) of the response time with this service time
+// at offered load a on c slots: P(S > t) + C(c, a)·J(t).
+func (d *empiricalDist) responseSurvival(a float64, c int, mu, ca2 float64) func(float64) float64 {
+	delay := ErlangC(c, a)
+	eta := 2 * mu * (float64(c) - a) / (ca2 + d.cs2)
+	return func(t float64) float64 {
+		if math.IsInf(eta, 1) || delay == 0 {
+			return d.survival(t)
+		}
+		return math.Min(d.survival(t)+delay*d.convolve(eta, t), 1)
+	}
+}
+
+// podSurvivalEmpirical is Workload.PodResponseSurvival for an empirical
+// service time: the histogram's survival at rate 0, else the G/G/c
+// approximation with the histogram's tail.
+func (w Workload) podSurvivalEmpirical(perPodRate, t float64) (float64, error) {
+	if w.ServiceHistogram == nil {
+		return 1, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
+	}
+	d, err := newEmpiricalDist(w.ServiceHistogram.Buckets, w.ServiceMean)
+	if err != nil {
+		return 1, &InputError{Arg: "histogram", Value: math.NaN(), Want: err.Error()}
+	}
+	if perPodRate == 0 {
+		return d.survival(t), nil
+	}
+	mu := 1 / w.ServiceMean
+	a, err := stableQueue(perPodRate, mu, w.Concurrency)
+	if err != nil {
+		return 1, err
+	}
+	return d.responseSurvival(a, w.Concurrency, mu, 1)(t), nil
 }

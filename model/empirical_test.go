@@ -112,3 +112,19 @@ func TestCheckHistogram(t *testing.T) {
 		}
 	}
 }
+
+// TestPodResponseSurvival_Empirical: the survival at the empirical p95 is
+// 5 %, at rate 0 and under load.
+func TestPodResponseSurvival_Empirical(t *testing.T) {
+	w := Workload{ServiceMean: 0.05, ServiceFamily: FamilyEmpirical, ServiceHistogram: &Histogram{Buckets: lognormalHistogram(0.05, 400)}, Concurrency: 3}
+	for _, lam := range []float64{0, 48} {
+		q, err := w.PodResponseQuantile(lam, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := w.PodResponseSurvival(lam, q)
+		if err != nil || math.Abs(s-0.05) > 1e-6 {
+			t.Errorf("λ %g: survival at p95 %g is %g (%v), want 0.05", lam, q, s, err)
+		}
+	}
+}

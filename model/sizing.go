@@ -317,6 +317,9 @@ func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
 // approximation otherwise (ResponseSurvivalGGc); the service-time survival at
 // rate 0. ErrUnstable when the pod's offered load reaches its worker slots.
 func (w Workload) PodResponseSurvival(perPodRate, t float64) (float64, error) {
+	if w.ServiceFamily == FamilyEmpirical {
+		return w.podSurvivalEmpirical(perPodRate, t)
+	}
 	mu := 1 / w.ServiceMean
 	if perPodRate == 0 {
 		return ServiceSurvival(mu, w.ServiceCS2, t), nil
