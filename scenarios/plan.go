@@ -204,7 +204,7 @@ type ServiceTime struct {
 	// `empirical`, where it defaults to the histogram's mean and, when
 	// given, must agree with it within 2 %. Range: greater than 0.
 	// Example: `120ms`.
-	Mean Duration `json:"mean,omitempty"`
+	Mean Duration `json:"mean"`
 	// P95 is the observed 95th percentile of the service time alone.
 	// Range: above mean. Example: `400ms`.
 	P95 *Duration `json:"p95,omitempty"`

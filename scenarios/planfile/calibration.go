@@ -40,7 +40,6 @@ type Calibration struct {
 // comments and key order but not alignment or blank lines. The caller
 // validates the result (scenarios.Parse).
 func ApplyCalibration(name string, data []byte, c Calibration) ([]byte, error) {
-	changes := c.changes()
 	f, err := Parse(name, data)
 	if err != nil {
 		return nil, err
@@ -49,6 +48,7 @@ func ApplyCalibration(name string, data []byte, c Calibration) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	changes := c.changes(empiricalServiceTime(svc))
 	for _, ch := range changes {
 		m := ensure(svc, ch.mapping)
 		if ch.del {
@@ -93,7 +93,7 @@ type change struct {
 }
 
 // changes lists c's edits in the order they are made.
-func (c Calibration) changes() []change {
+func (c Calibration) changes(empirical bool) []change {
 	var out []change
 	put := func(m, key, value string) { out = append(out, change{m, key, value, false}) }
 	del := func(m, key string) { out = append(out, change{m, key, "", true}) }
@@ -107,6 +107,13 @@ func (c Calibration) changes() []change {
 	}
 	if c.Distribution != "" {
 		put("serviceTime", "distribution", c.Distribution)
+	}
+	if empirical {
+		// The fitted mean and p95 (or cv) replace a measured histogram.
+		del("serviceTime", "histogram")
+		if c.Distribution == "" {
+			del("serviceTime", "distribution")
+		}
 	}
 	if c.CPUPerRequest != nil {
 		put("cpu", "perRequest", c.CPUPerRequest.String())

@@ -65,6 +65,12 @@ func (f *File) SetInputs(service string, in Inputs) error {
 	set(svc, "requestRate", rate)
 
 	if st := in.ServiceTime; st != nil {
+		if empiricalServiceTime(svc) {
+			// The observed mean and p95 replace a measured histogram.
+			m := value(svc, "serviceTime")
+			remove(m, "histogram")
+			remove(m, "distribution")
+		}
 		m := ensure(svc, "serviceTime")
 		set(m, "mean", scalar(st.Mean.String()))
 		if st.P95 != 0 {

@@ -104,3 +104,10 @@ func pathKey(m *yaml.Node, path string) *yaml.Node {
 }
 
 func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+
+// empiricalServiceTime says whether the service's serviceTime is an
+// empirical histogram (distribution: empirical).
+func empiricalServiceTime(svc *yaml.Node) bool {
+	d := value(value(svc, "serviceTime"), "distribution")
+	return d != nil && d.Kind == yaml.ScalarNode && d.Value == "empirical"
+}

@@ -203,3 +203,46 @@ func FuzzApplyCalibration(f *testing.F) {
 		}
 	})
 }
+
+// TestApplyCalibration_Empirical: a calibrated mean and p95 (or cv) replace
+// an empirical histogram, keeping a fitted family when there is one.
+func TestApplyCalibration_Empirical(t *testing.T) {
+	const plan = `services:
+  - name: api
+    serviceTime:
+      distribution: empirical
+      histogram:
+        - {le: 10ms, count: 40}
+        - {le: 25ms, count: 50}
+`
+	for _, c := range []Calibration{
+		{Service: "api", Mean: 21 * time.Millisecond, P95: 60 * time.Millisecond},
+		{Service: "api", Mean: 21 * time.Millisecond, CV: ptr(1.5), Distribution: "lognormal"},
+	} {
+		out, err := ApplyCalibration("p.yaml", []byte(plan), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(out)
+		if strings.Contains(s, "histogram") || strings.Contains(s, "empirical") || !strings.Contains(s, "mean: 21ms") {
+			t.Errorf("%+v: got\n%s", c, s)
+		}
+		if c.Distribution != "" && !strings.Contains(s, "distribution: lognormal") {
+			t.Errorf("%+v: family lost:\n%s", c, s)
+		}
+	}
+	f, err := Parse("p.yaml", []byte(plan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetInputs("api", Inputs{RequestRate: 10, ServiceTime: &ServiceTime{Mean: 20 * time.Millisecond, P95: 50 * time.Millisecond}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(out); strings.Contains(s, "histogram") || strings.Contains(s, "empirical") || !strings.Contains(s, "p95: 50ms") {
+		t.Errorf("SetInputs: got\n%s", s)
+	}
+}
