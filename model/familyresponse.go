@@ -190,15 +190,58 @@ func ResponseQuantileGGcFamily(family string, lambda, mu float64, c int, ca2, cs
 	return familyResponseQuantile(d, a, c, mu, ca2, p), nil
 }
 
-func familyResponseQuantile(d familyDist, a float64, c int, mu, ca2, p float64) float64 {
+// ResponseSurvivalGGcFamily is P(T > t) for the response time of
+// ResponseQuantileGGcFamily's queue: the family's service-time survival plus
+// the Erlang-C-weighted convolution with the exponential wait — the
+// fraction of requests slower than t, which an error budget counts. At
+// lambda = 0 it is the service time's survival. Gamma (and exponential)
+// are ResponseSurvivalGGc.
+func ResponseSurvivalGGcFamily(family string, lambda, mu float64, c int, ca2, cs2, t float64) (float64, error) {
+	if family == FamilyGamma || family == "" || family == FamilyExponential && cs2 == 1 {
+		if lambda == 0 {
+			return ServiceSurvival(mu, cs2, t), nil
+		}
+		return ResponseSurvivalGGc(lambda, mu, c, ca2, cs2, t)
+	}
+	if err := checkNonNegative("ca2", ca2); err != nil {
+		return 0, err
+	}
+	if !isPositive(mu) {
+		return 0, &InputError{Arg: "mu", Value: mu, Want: "a positive number"}
+	}
+	if math.IsNaN(t) {
+		return 0, &InputError{Arg: "t", Value: t, Want: "a number"}
+	}
+	d, err := newFamilyDist(family, 1/mu, cs2)
+	if err != nil {
+		return 0, err
+	}
+	if lambda == 0 {
+		return d.survival(t), nil
+	}
+	a, err := stableQueue(lambda, mu, c)
+	if err != nil {
+		return 1, err
+	}
+	return familyResponseSurvival(d, a, c, mu, ca2)(t), nil
+}
+
+// familyResponseSurvival is the survival function of the response time:
+// the family's service-time survival plus the Erlang-C-weighted
+// convolution with the exponential wait of rate eta.
+func familyResponseSurvival(d familyDist, a float64, c int, mu, ca2 float64) func(float64) float64 {
 	delay := ErlangC(c, a)
 	eta := 2 * mu * (float64(c) - a) / (ca2 + d.cs2())
-	surv := func(t float64) float64 {
+	return func(t float64) float64 {
 		if math.IsInf(eta, 1) || delay == 0 {
 			return d.survival(t)
 		}
 		return d.survival(t) + delay*d.familyConvolve(eta, t)
 	}
+}
+
+func familyResponseQuantile(d familyDist, a float64, c int, mu, ca2, p float64) float64 {
+	surv := familyResponseSurvival(d, a, c, mu, ca2)
 	y := 1 - p
 	lo := d.quantile(p)
 	if surv(lo) <= y {

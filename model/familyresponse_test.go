@@ -64,3 +64,42 @@ func TestResponseQuantileGGcFamily_Lognormal(t *testing.T) {
 		t.Error("unknown family: no error")
 	}
 }
+
+// TestResponseSurvivalGGcFamily_InvertsQuantile: for the lognormal and the
+// Weibull, the survival at the family's response-time p95 is 0.05, under
+// load and at rate 0 (the service time alone); a Workload naming the
+// family counts its bad requests with that tail, not the gamma's.
+func TestResponseSurvivalGGcFamily_InvertsQuantile(t *testing.T) {
+	const mu, c, cs2 = 20.0, 3, 2.25
+	for _, fam := range []string{FamilyLognormal, FamilyWeibull} {
+		apart := 0.0 // the largest gap between the family's and the gamma's tail
+		for _, lam := range []float64{0, 30, 48, 54} {
+			var q float64
+			var err error
+			if lam == 0 {
+				q = FamilyQuantile(fam, 1/mu, cs2, 0.95)
+			} else if q, err = ResponseQuantileGGcFamily(fam, lam, mu, c, 1, cs2, 0.95); err != nil {
+				t.Fatal(err)
+			}
+			s, err := ResponseSurvivalGGcFamily(fam, lam, mu, c, 1, cs2, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(s-0.05) > 1e-6 {
+				t.Errorf("%s at λ=%g: survival at the p95 %.4g s is %.6g, want 0.05", fam, lam, q, s)
+			}
+			w := Workload{ServiceMean: 1 / mu, ServiceCS2: cs2, ServiceFamily: fam, Concurrency: c}
+			ws, err := w.PodResponseSurvival(lam, q)
+			if err != nil || math.Abs(ws-s) > 1e-12 {
+				t.Errorf("%s at λ=%g: Workload.PodResponseSurvival %.6g (%v), want the family's %.6g", fam, lam, ws, err, s)
+			}
+			if lam > 0 {
+				g, _ := ResponseSurvivalGGc(lam, mu, c, 1, cs2, q)
+				apart = max(apart, math.Abs(g-s))
+			}
+		}
+		if apart < 1e-3 {
+			t.Errorf("%s: the gamma's tail is within %.2g of the family's at every load: the test cannot tell them apart", fam, apart)
+		}
+	}
+}

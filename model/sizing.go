@@ -283,8 +283,8 @@ func podQuantile(w Workload, lam, p float64) (float64, error) {
 }
 
 // serviceQuantile is the p-quantile of the service time alone: the
-// histogram's for an empirical service time (NaN without one), else the
-// gamma of ServiceCS2.
+// histogram's for an empirical service time (NaN without one), the named
+// family's for a lognormal or Weibull, else the gamma of ServiceCS2.
 func (w Workload) serviceQuantile(p float64) float64 {
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
@@ -295,6 +295,9 @@ func (w Workload) serviceQuantile(p float64) float64 {
 			return math.NaN()
 		}
 		return d.quantile(p)
+	}
+	if f := w.ServiceFamily; f == FamilyLognormal || f == FamilyWeibull {
+		return FamilyQuantile(f, w.ServiceMean, w.ServiceCS2, p)
 	}
 	return ServiceQuantile(1/w.ServiceMean, w.ServiceCS2, p)
 }
@@ -314,24 +317,21 @@ func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
 // receiving perPodRate requests per second: the fraction of its requests
 // slower than t, which an SLO's error budget counts. Exact M/M/k for
 // exponential service (MMc.ResponseSurvival), the G/G/k two-moment
-// approximation otherwise (ResponseSurvivalGGc); the service-time survival at
-// rate 0. ErrUnstable when the pod's offered load reaches its worker slots.
+// approximation otherwise with the named family's tail
+// (ResponseSurvivalGGcFamily); the service-time survival at rate 0. ErrUnstable when the pod's offered load reaches its worker slots.
 func (w Workload) PodResponseSurvival(perPodRate, t float64) (float64, error) {
 	if w.ServiceFamily == FamilyEmpirical {
 		return w.podSurvivalEmpirical(perPodRate, t)
 	}
 	mu := 1 / w.ServiceMean
-	if perPodRate == 0 {
-		return ServiceSurvival(mu, w.ServiceCS2, t), nil
-	}
-	if w.ServiceCS2 == 1 {
+	if w.ServiceCS2 == 1 && perPodRate > 0 {
 		q := MMc{Lambda: perPodRate, Mu: mu, C: w.Concurrency}
 		if err := q.Validate(); err != nil {
 			return 1, err
 		}
 		return q.ResponseSurvival(t), nil
 	}
-	return ResponseSurvivalGGc(perPodRate, mu, w.Concurrency, 1, w.ServiceCS2, t)
+	return ResponseSurvivalGGcFamily(w.ServiceFamily, perPodRate, mu, w.Concurrency, 1, w.ServiceCS2, t)
 }
 
 // PodMeanResponse is the mean response time of one pod receiving
