@@ -200,7 +200,8 @@ func FuzzReadPatchDir(f *testing.F) {
 }
 
 // TestReadPatchDir_Components reads the layout headroom report writes (the
-// NOA golden patches: a top-level Component including hpa/ and prescale/)
+// NOA golden patches: a top-level Component including hpa/, requests/ and
+// prescale/)
 // through an os.Root, as headroom apply does, and refuses components that
 // leave the directory, loop, or are not Components.
 func TestReadPatchDir_Components(t *testing.T) {
@@ -216,11 +217,17 @@ func TestReadPatchDir_Components(t *testing.T) {
 	got := map[string]int{}
 	for _, o := range set.Objects {
 		got[o.Op.String()+" "+o.Obj.GetKind()]++
-		if o.Op == OpPatch && !strings.HasPrefix(o.File, "hpa/") || o.Op == OpApply && !strings.HasPrefix(o.File, "prescale/") {
+		patchDir := "hpa/"
+		if o.Obj.GetKind() != "HorizontalPodAutoscaler" {
+			patchDir = "requests/"
+		}
+		if o.Op == OpPatch && !strings.HasPrefix(o.File, patchDir) || o.Op == OpApply && !strings.HasPrefix(o.File, "prescale/") {
 			t.Errorf("%s %s from %s", o.Op, o.Obj.GetName(), o.Where())
 		}
 	}
-	want := map[string]int{"patch HorizontalPodAutoscaler": 3, "apply CronJob": 6, "apply ServiceAccount": 1, "apply Role": 1, "apply RoleBinding": 1}
+	// The recommender's NOA proposal: HPAs of noa-mcp and noa-workers, CPU
+	// of the fixed-size noa-postgres and noa-redis StatefulSets.
+	want := map[string]int{"patch HorizontalPodAutoscaler": 2, "patch StatefulSet": 2, "apply CronJob": 6, "apply ServiceAccount": 1, "apply Role": 1, "apply RoleBinding": 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("objects (-want +got):\n%s", diff)
 	}
