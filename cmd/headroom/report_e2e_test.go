@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,9 +123,20 @@ func TestClusterE2E_6_ReportPatches(t *testing.T) {
 	if code != exitOK || !regexp.MustCompile(`object\(s\): 0 to create, 0 to change, \d+ unchanged, 0 rejected`).MatchString(out) {
 		t.Errorf("after --apply a dry run still finds changes (exit %d):\n%s", code, out)
 	}
+	// The cluster holds what the report's patch says (the recommender's
+	// maximum, 10 → 14 on the NOA plan today).
+	patch, err := os.ReadFile(filepath.Join(patches, "hpa", "noa-mcp-hpa.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^  maxReplicas: (\d+)$`).FindSubmatch(patch)
+	if m == nil {
+		t.Fatalf("hpa/noa-mcp-hpa.yaml has no spec.maxReplicas:\n%s", patch)
+	}
+	want, _ := strconv.ParseInt(string(m[1]), 10, 64)
 	hpa := get(t, schema.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}, "noa-server", "noa-mcp-hpa")
-	if max, _, _ := unstructured.NestedInt64(hpa.Object, "spec", "maxReplicas"); max != 15 {
-		t.Errorf("noa-mcp-hpa maxReplicas = %d after --apply, want the report's 15", max)
+	if max, _, _ := unstructured.NestedInt64(hpa.Object, "spec", "maxReplicas"); max != want || want == 10 {
+		t.Errorf("noa-mcp-hpa maxReplicas = %d after --apply, want the report's %d (changed from today's 10)", max, want)
 	}
 }
 
