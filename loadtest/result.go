@@ -50,6 +50,20 @@ type Result struct {
 
 	Thresholds []Threshold   `json:"thresholds,omitempty"`
 	Watch      []WatchSample `json:"watch,omitempty"`
+
+	// Endpoints holds the same windows per endpoint of a request mix, in
+	// the mix's order; empty for a single-endpoint run.
+	Endpoints []EndpointResult `json:"endpoints,omitempty"`
+}
+
+// EndpointResult is one endpoint's share of a run: its windows (same
+// offsets as Result.Windows) and totals.
+type EndpointResult struct {
+	Name    string   `json:"name"`
+	Method  string   `json:"method,omitempty"`
+	Path    string   `json:"path,omitempty"`
+	Windows []Window `json:"windows"`
+	Totals  Window   `json:"totals"`
 }
 
 // Window is one interval of the run. Offset is measured from the start of the
@@ -65,6 +79,9 @@ type Window struct {
 	Sent       int64   `json:"sent"`
 	Completed  int64   `json:"completed"`
 	Errors     int64   `json:"errors"`
+	// ErrorClasses splits Errors by cause (the Error* constants and
+	// "http_<code>"); absent when nothing failed or the engine cannot tell.
+	ErrorClasses map[string]int64 `json:"errorClasses,omitempty"`
 	// Dropped counts iterations the engine could not start (k6's
 	// dropped_iterations; the built-in engine's drop policy).
 	Dropped int64 `json:"dropped"`

@@ -157,9 +157,12 @@ const (
 type RunSpec struct {
 	// Target is the URL every request goes to; required, printed before
 	// the start, and the only host the run talks to.
-	Target  string
-	Method  string // default GET
-	Timeout time.Duration
+	Target string
+	Method string // default GET
+	// Endpoints, when set, is the request mix each arrival picks from
+	// (see Endpoint); Target is then the base URL the endpoints share.
+	Endpoints []Endpoint
+	Timeout   time.Duration
 	// Arrivals is ArrivalsPoisson or ArrivalsConstant (evenly spaced, as k6's
 	// arrival-rate executors).
 	Arrivals string
