@@ -15,10 +15,7 @@ source hack/e2e/prometheus.sh
 work=$(mktemp -d /tmp/headroom-e2e-prom.XXXXXX)
 prom_pid=""
 cleanup() {
-  if [ -n "$prom_pid" ] && kill -0 "$prom_pid" 2>/dev/null; then
-    kill "$prom_pid" 2>/dev/null || true
-    wait "$prom_pid" 2>/dev/null || true
-  fi
+  stop_pids $prom_pid
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM

@@ -23,15 +23,8 @@ work=$(mktemp -d /tmp/headroom-e2e-apiserver.XXXXXX)
 etcd_pid="" apiserver_pid="" prom_pid=""
 cleanup() {
   local rc=$?
-  # The API server first, while etcd still answers: its graceful shutdown
-  # against a dead etcd can retry for many minutes. Each gets 15 s after
-  # SIGTERM, then SIGKILL.
-  for pid in $apiserver_pid $etcd_pid $prom_pid; do
-    kill "$pid" 2>/dev/null || continue
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  # The API server first, while etcd still answers.
+  stop_pids $apiserver_pid $etcd_pid $prom_pid
   if [ $rc -ne 0 ]; then
     echo "--- last lines of the kube-apiserver log"; tail -n 30 "$work/apiserver.log" 2>/dev/null || true
     echo "--- last lines of the etcd log"; tail -n 10 "$work/etcd.log" 2>/dev/null || true
@@ -42,32 +35,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port prints a loopback port nothing listens on.
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "e2e: no free port" >&2
-  return 1
-}
-
-etcd_port=$(free_port)
-peer_port=$(free_port)
-api_port=$(free_port)
-
-etcd --name e2e --data-dir "$work/etcd" \
-  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-  --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-  --initial-cluster "e2e=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
-etcd_pid=$!
-
-openssl genrsa -out "$work/sa.key" 2048 2>/dev/null
-openssl rsa -in "$work/sa.key" -pubout -out "$work/sa.pub" 2>/dev/null
 admin_token=$(openssl rand -hex 16)
 reader_token=$(openssl rand -hex 16)
 applier_token=$(openssl rand -hex 16)
@@ -76,31 +43,7 @@ $admin_token,admin,admin,system:masters
 $reader_token,reader,reader
 $applier_token,applier,applier
 TOKENS
-
-"$root/bin/kube-apiserver" \
-  --etcd-servers "http://127.0.0.1:$etcd_port" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
-  --cert-dir "$work/certs" \
-  --token-auth-file "$work/tokens.csv" \
-  --authorization-mode RBAC \
-  --service-account-key-file "$work/sa.pub" \
-  --service-account-signing-key-file "$work/sa.key" \
-  --service-account-issuer https://kubernetes.default.svc \
-  --service-cluster-ip-range 10.96.0.0/24 \
-  --enable-priority-and-fairness=false \
-  --endpoint-reconciler-type none \
-  >"$work/apiserver.log" 2>&1 &
-apiserver_pid=$!
-
-echo "e2e: waiting for kube-apiserver on 127.0.0.1:$api_port"
-start=$(date +%s)
-until curl -sfk -H "Authorization: Bearer $admin_token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; do
-  if ! kill -0 "$apiserver_pid" 2>/dev/null; then echo "e2e: kube-apiserver exited"; exit 1; fi
-  if ! kill -0 "$etcd_pid" 2>/dev/null; then echo "e2e: etcd exited"; exit 1; fi
-  if [ $(( $(date +%s) - start )) -gt 180 ]; then echo "e2e: kube-apiserver not ready after 180s"; exit 1; fi
-  sleep 1
-done
-echo "e2e: kube-apiserver ready after $(( $(date +%s) - start ))s"
+start_apiserver "$work" "$admin_token"
 
 # The serving certificate the apiserver generated in --cert-dir is
 # self-signed for 127.0.0.1; trust exactly it.

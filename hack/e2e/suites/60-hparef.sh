@@ -34,13 +34,8 @@ etcd_pid="" apiserver_pid="" kcm_pid="" driver_pid=""
 cleanup() {
   local rc=$?
   # The controller-manager and the driver first, then the API server while
-  # etcd still answers. Each gets 15 s after SIGTERM, then SIGKILL.
-  for pid in $driver_pid $kcm_pid $apiserver_pid $etcd_pid; do
-    kill "$pid" 2>/dev/null || continue
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  # etcd still answers.
+  stop_pids $driver_pid $kcm_pid $apiserver_pid $etcd_pid
   if [ $rc -ne 0 ]; then
     echo "--- last lines of the kube-controller-manager log"; tail -n 40 "$work/kcm.log" 2>/dev/null || true
     echo "--- last lines of the kube-apiserver log"; tail -n 20 "$work/apiserver.log" 2>/dev/null || true
@@ -52,59 +47,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "e2e: no free port" >&2
-  return 1
-}
-
-etcd_port=$(free_port)
-peer_port=$(free_port)
-api_port=$(free_port)
-
-etcd --name e2e --data-dir "$work/etcd" \
-  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-  --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-  --initial-cluster "e2e=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
-etcd_pid=$!
-
-openssl genrsa -out "$work/sa.key" 2048 2>/dev/null
-openssl rsa -in "$work/sa.key" -pubout -out "$work/sa.pub" 2>/dev/null
 admin_token=$(openssl rand -hex 16)
 echo "$admin_token,admin,admin,system:masters" >"$work/tokens.csv"
 echo "$admin_token" >"$work/token"
-
-"$root/bin/kube-apiserver" \
-  --etcd-servers "http://127.0.0.1:$etcd_port" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
-  --cert-dir "$work/certs" \
-  --token-auth-file "$work/tokens.csv" \
-  --authorization-mode RBAC \
-  --service-account-key-file "$work/sa.pub" \
-  --service-account-signing-key-file "$work/sa.key" \
-  --service-account-issuer https://kubernetes.default.svc \
-  --service-cluster-ip-range 10.96.0.0/24 \
-  --enable-priority-and-fairness=false \
-  --endpoint-reconciler-type none \
-  >"$work/apiserver.log" 2>&1 &
-apiserver_pid=$!
-
-echo "e2e: waiting for kube-apiserver on 127.0.0.1:$api_port"
-start=$(date +%s)
-until curl -sfk -H "Authorization: Bearer $admin_token" "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; do
-  if ! kill -0 "$apiserver_pid" 2>/dev/null; then echo "e2e: kube-apiserver exited"; exit 1; fi
-  if ! kill -0 "$etcd_pid" 2>/dev/null; then echo "e2e: etcd exited"; exit 1; fi
-  if [ $(( $(date +%s) - start )) -gt 180 ]; then echo "e2e: kube-apiserver not ready after 180s"; exit 1; fi
-  sleep 1
-done
-echo "e2e: kube-apiserver ready after $(( $(date +%s) - start ))s"
+start_apiserver "$work" "$admin_token"
 
 "$root/bin/hparef" -apiserver "https://127.0.0.1:$api_port" -ca "$work/certs/apiserver.crt" \
   -token-file "$work/token" -addr-file "$work/proxy-addr" -out "$work/hpa_sequences.json" \
