@@ -220,6 +220,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		readiness:    spec.Startup.Readiness.D(),
 		sloQuantile:  0.95,
 		specReplicas: spec.Replicas,
+		nodeShare:    -1,
 	}
 	if s.specReplicas, s.pinnedStart, err = initialReplicas(spec, opts); err != nil {
 		return nil, err
@@ -434,6 +435,7 @@ func (w *World) addNode(ready bool) {
 	if ready {
 		n.readyAt = w.now
 	}
+	w.nodesChanged = true
 	for i := range w.nodes {
 		if w.nodes[i].removed {
 			w.nodes[i] = n

@@ -52,11 +52,37 @@ func (c *TrafficCache) multipliers(sc *scenarios.Scenario, seed int64, tick time
 	e.once.Do(func() {
 		tr := sc.Traffic(seed)
 		e.m = make([]float64, n)
-		for i := range e.m {
+		// A profile of time-of-day components alone repeats every day: the
+		// multiplier at t + 24h is the same computation as at t, so the
+		// series is computed for one day and copied.
+		computed := n
+		if period := dailyTicks(sc, tick); period > 0 {
+			computed = min(n, period)
+		}
+		for i := range computed {
 			e.m[i] = tr.Multiplier(time.Duration(i) * tick)
+		}
+		for i := computed; i < n; i += computed {
+			copy(e.m[i:], e.m[:computed])
 		}
 	})
 	return e.m
+}
+
+// dailyTicks is the ticks in a day when the scenario's multiplier depends
+// on the time of day alone (schedules and diurnal cycles; scenarios.Traffic
+// evaluates them at (start + t) mod 24h) and a day is a whole number of
+// ticks; 0 otherwise.
+func dailyTicks(sc *scenarios.Scenario, tick time.Duration) int {
+	if tick <= 0 || day%tick != 0 {
+		return 0
+	}
+	for i := range sc.Profile {
+		if c := &sc.Profile[i]; c.Schedule == nil && c.Diurnal == nil {
+			return 0
+		}
+	}
+	return int(day / tick)
 }
 
 // multiplier is the scenario's multiplier at now, from the shared series
@@ -66,4 +92,13 @@ func (s *service) multiplier(now, tick time.Duration) float64 {
 		return s.lambda[i]
 	}
 	return s.traffic.Multiplier(now)
+}
+
+// multiplierNow is multiplier(w.now, w.tick) without a division: the tick
+// loop's clock is step ticks from the start.
+func (s *service) multiplierNow(w *World) float64 {
+	if w.step < len(s.lambda) {
+		return s.lambda[w.step]
+	}
+	return s.traffic.Multiplier(w.now)
 }

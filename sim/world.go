@@ -118,6 +118,10 @@ type service struct {
 
 	snapshotContainers []hpa.Container
 
+	// nodeShare is a pod's larger share of a new node's CPU or memory, what
+	// it pays of the node's price (−1 until recordNodes first computes it).
+	nodeShare float64
+
 	// The tick's stats, reused.
 	tickStats tickStats
 	ratioBuf  []float64
@@ -162,9 +166,12 @@ type World struct {
 	plan     *scenarios.Plan
 	scenario *scenarios.Scenario
 	now      time.Duration
-	tick     time.Duration
-	end      time.Duration
-	start    time.Duration // wall time of day at t = 0
+	// step counts the ticks: now = step·tick.
+	step  int
+	clock clock
+	tick  time.Duration
+	end   time.Duration
+	start time.Duration // wall time of day at t = 0
 
 	services  []*service
 	nodeShape []model.NodeShape
@@ -190,7 +197,18 @@ type World struct {
 
 	freePods []*pod
 	nodeRec  nodeRecorder
-	scratch  []float64 // the cluster autoscaler's free-capacity estimate
+	// nodeCount is the nodes' count and cost as recordNodes reads them,
+	// recounted only when nodesChanged (a node added, Ready or removed).
+	nodeCount    nodeCount
+	nodesChanged bool
+	scratch      []float64 // the cluster autoscaler's free-capacity estimate
+}
+
+// nodeCount is the nodes that exist, Ready or provisioning, and their
+// price per hour.
+type nodeCount struct {
+	ready, provisioning int
+	cost                float64
 }
 
 // ScaleEvent is one change of a workload's replicas.
