@@ -254,7 +254,10 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 			return nil, err
 		}
 	}
-	s.lambda = opts.Traffic.multipliers(sc, seed, w.tick)
+	s.lambda, s.lambdaTicks = opts.Traffic.multipliers(sc, seed, w.tick)
+	if len(s.lambda) < s.lambdaTicks {
+		w.lambdaPeriod = len(s.lambda) // the same series for every service
+	}
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery, onInterval: opts.OnInterval, service: spec.Name}
 	latencyBudget := 0.0
 	if s.sloTarget > 0 {

@@ -19,6 +19,9 @@ func (w *World) Now() time.Duration { return w.now }
 func (w *World) Tick() {
 	w.now += w.tick
 	w.step++
+	if w.lambdaPhase++; w.lambdaPhase == w.lambdaPeriod {
+		w.lambdaPhase = 0
+	}
 	w.runScheduledActions()
 	w.advanceNodes()
 	for _, s := range w.services {

@@ -96,8 +96,10 @@ type service struct {
 	// serve within the grace period; the next tick counts them as errors.
 	lostOnDelete float64
 	// lambda holds the scenario's multiplier per tick, shared by every run
-	// of the scenario (a tune's candidates).
-	lambda []float64
+	// of the scenario (a tune's candidates), for lambdaTicks ticks; one
+	// day of them when the profile repeats daily (TrafficCache.multipliers).
+	lambda      []float64
+	lambdaTicks int
 
 	hpa      *hpa.Controller
 	hpaSpec  *autoscalingv2.HorizontalPodAutoscalerSpec
@@ -167,11 +169,14 @@ type World struct {
 	scenario *scenarios.Scenario
 	now      time.Duration
 	// step counts the ticks: now = step·tick.
-	step  int
-	clock clock
-	tick  time.Duration
-	end   time.Duration
-	start time.Duration // wall time of day at t = 0
+	step int
+	// lambdaPhase is step modulo lambdaPeriod, the length of the
+	// services' daily multiplier series (0: none is daily).
+	lambdaPhase, lambdaPeriod int
+	clock                     clock
+	tick                      time.Duration
+	end                       time.Duration
+	start                     time.Duration // wall time of day at t = 0
 
 	services  []*service
 	nodeShape []model.NodeShape
