@@ -235,7 +235,7 @@ func (m *desModel) queue(now float64) *desQueue {
 }
 
 func (m *desModel) serve(w *World, s *service, st *tickStats) {
-	dt := w.tick.Seconds()
+	dt := w.tickSeconds
 	t1 := w.now.Seconds()
 	t0 := t1 - dt
 	lam1 := s.base * s.multiplierNow(w)

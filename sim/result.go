@@ -235,7 +235,7 @@ type tickStats struct {
 	overSLO float64
 }
 
-func (r *recorder) add(now, tick time.Duration, s *tickStats) {
+func (r *recorder) add(now, tick time.Duration, tickMinutes float64, s *tickStats) {
 	c := &r.cur
 	c.ticks++
 	c.lamSum += s.lambda
@@ -263,7 +263,7 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 	r.budget.add(budgetTick{requests: s.arrivals, bad: s.errors + s.slow, errors: s.errors})
 	if s.violated {
 		c.violated = true
-		r.sum.SLOViolationMinutes += tick.Minutes()
+		r.sum.SLOViolationMinutes += tickMinutes
 		if !r.inViolation {
 			r.inViolation, r.violStart = true, now-tick
 		}

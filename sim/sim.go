@@ -148,6 +148,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 		return nil, fmt.Errorf("sample interval %s must be a multiple of the tick %s", opts.SampleEvery, w.tick)
 	}
 	w.windowTicks = max(1, int(w.window/w.tick))
+	w.tickSeconds, w.tickMinutes, w.tickHours = w.tick.Seconds(), w.tick.Minutes(), w.tick.Hours()
 	cfg := controllerConfig(plan.Simulation.Controller)
 	w.syncPeriod = cfg.SyncPeriod
 	w.nodeShape = plan.Cluster.NodeShapes()
@@ -166,6 +167,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 			return nil, fmt.Errorf("service %s: %w", spec.Name, err)
 		}
 		w.services = append(w.services, svc)
+		w.scheduled = w.scheduled || len(spec.ScheduledScaling) > 0
 	}
 	for _, name := range opts.Services {
 		if missing[name] {

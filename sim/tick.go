@@ -22,7 +22,9 @@ func (w *World) Tick() {
 	if w.lambdaPhase++; w.lambdaPhase == w.lambdaPeriod {
 		w.lambdaPhase = 0
 	}
-	w.runScheduledActions()
+	if w.scheduled {
+		w.runScheduledActions()
+	}
 	w.advanceNodes()
 	for _, s := range w.services {
 		if s.bound < len(s.pods) {
@@ -528,9 +530,9 @@ func (w *World) autoscaleNodes() {
 // interval at its boundary.
 func (w *World) record(s *service, st *tickStats) {
 	r := &s.rec
-	r.add(w.now, w.tick, st)
+	r.add(w.now, w.tick, w.tickMinutes, st)
 	if s.hpa != nil && s.specReplicas == s.hpaSpec.MaxReplicas {
-		r.sum.PinnedAtMaxMinutes += w.tick.Minutes()
+		r.sum.PinnedAtMaxMinutes += w.tickMinutes
 	}
 	if w.now < r.next {
 		return
@@ -603,7 +605,7 @@ func (w *World) recordNodes() {
 	}
 	nc := &w.nodeCount
 	readyN, prov, cost := nc.ready, nc.provisioning, nc.cost
-	h := w.tick.Hours()
+	h := w.tickHours
 	w.nodeRec.nodeHours += float64(readyN+prov) * h
 	w.nodeRec.cost += cost * h
 	w.nodeRec.peak = max(w.nodeRec.peak, readyN+prov)

@@ -175,8 +175,12 @@ type World struct {
 	lambdaPhase, lambdaPeriod int
 	clock                     clock
 	tick                      time.Duration
-	end                       time.Duration
-	start                     time.Duration // wall time of day at t = 0
+	// The tick in seconds, minutes and hours, converted once.
+	tickSeconds, tickMinutes, tickHours float64
+	// scheduled: a service has scheduled actions (runScheduledActions).
+	scheduled bool
+	end       time.Duration
+	start     time.Duration // wall time of day at t = 0
 
 	services  []*service
 	nodeShape []model.NodeShape
