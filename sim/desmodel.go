@@ -235,10 +235,10 @@ func (m *desModel) queue(now float64) *desQueue {
 }
 
 func (m *desModel) serve(w *World, s *service, st *tickStats) {
-	dt := w.tick.Seconds()
+	dt := w.tickSeconds
 	t1 := w.now.Seconds()
 	t0 := t1 - dt
-	lam1 := s.base * s.multiplier(w.now, w.tick)
+	lam1 := s.base * s.multiplierNow(w)
 	lam0 := m.prevLambda
 	m.prevLambda = lam1
 	*st = tickStats{lambda: lam1, errors: s.lostOnDelete, served: -s.lostOnDelete, byCount: true}

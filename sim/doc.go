@@ -131,7 +131,7 @@
 //   - warm.go: the warm start; conditions.go the HPA's conditions as the
 //     result writes them.
 //   - traffic.go: the scenario's traffic multiplier per tick, shared between
-//     runs; result.go: the Result and the recorder that fills it; budget.go
+//     runs (one day of it when the profile repeats daily); result.go: the Result and the recorder that fills it; budget.go
 //     the error-budget accounting.
 //   - compare.go: Compare, today's HPAs against proposed ones over every
 //     scenario, measure by measure.

@@ -120,9 +120,9 @@ type steadyPod struct{ queued, inFlight, cpu, mem float64 }
 // pods stays in serve, and the small steps inline, because this is the
 // simulator's hot path.
 func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
-	t := fluidTick{dt: w.tick.Seconds()}
+	t := fluidTick{dt: w.tickSeconds}
 	// Arrivals and routing.
-	m.route(s, st, &t, s.base*s.multiplier(w.now, w.tick))
+	m.route(s, st, &t, s.base*s.multiplierNow(w))
 	// Below capacity: the stationary state, and a steady pod's figures.
 	if t.stationary = t.perPod < m.mu; t.stationary {
 		t.pt = m.stationaryAt(t.perPod)

@@ -38,6 +38,16 @@ type latencyTable struct {
 	rho     []float64
 	invStep []float64
 	start   []int32
+	// grid holds, per grid point, what at interpolates, side by side so a
+	// lookup reads two neighbouring entries.
+	grid []gridPoint
+}
+
+// gridPoint is one grid point of a latencyTable: the state there, the load
+// and the inverse step to the next point.
+type gridPoint struct {
+	point
+	rho, invStep float64
 }
 
 const (
@@ -109,6 +119,10 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*l
 		}
 		t.start[j] = int32(i)
 	}
+	t.grid = make([]gridPoint, len(t.rows))
+	for i := range t.grid {
+		t.grid[i] = gridPoint{point{t.rows[i], t.meanWait[i], t.delayProb[i], t.timedOut[i], t.slow[i]}, t.rho[i], t.invStep[i]}
+	}
 	return t, nil
 }
 
@@ -150,27 +164,28 @@ type point struct {
 // at interpolates the stationary state at load rho (clamped to the grid),
 // linearly in ρ between neighbouring grid points.
 func (t *latencyTable) at(rho float64) point {
-	n := len(t.rows) - 1
+	g := t.grid
+	n := len(g) - 1
 	if rho <= 0 {
-		return point{t.rows[0], t.meanWait[0], t.delayProb[0], t.timedOut[0], t.slow[0]}
+		return g[0].point
 	}
-	if !(rho < t.rho[n]) {
-		return point{t.rows[n], t.meanWait[n], t.delayProb[n], t.timedOut[n], t.slow[n]}
+	if !(rho < g[n].rho) {
+		return g[n].point
 	}
 	i := int(t.start[int(rho*latencyStartBuckets)])
-	for t.rho[i+1] <= rho {
+	for g[i+1].rho <= rho {
 		i++
 	}
-	f := (rho - t.rho[i]) * t.invStep[i]
+	lo, hi := &g[i], &g[i+1]
+	f := (rho - lo.rho) * lo.invStep
 	var p point
-	a, b := &t.rows[i], &t.rows[i+1]
 	for j := range p.row {
-		p.row[j] = a[j] + (b[j]-a[j])*f
+		p.row[j] = lo.row[j] + (hi.row[j]-lo.row[j])*f
 	}
-	p.meanWait = t.meanWait[i] + (t.meanWait[i+1]-t.meanWait[i])*f
-	p.delayProb = t.delayProb[i] + (t.delayProb[i+1]-t.delayProb[i])*f
-	p.timedOut = t.timedOut[i] + (t.timedOut[i+1]-t.timedOut[i])*f
-	p.slow = t.slow[i] + (t.slow[i+1]-t.slow[i])*f
+	p.meanWait = lo.meanWait + (hi.meanWait-lo.meanWait)*f
+	p.delayProb = lo.delayProb + (hi.delayProb-lo.delayProb)*f
+	p.timedOut = lo.timedOut + (hi.timedOut-lo.timedOut)*f
+	p.slow = lo.slow + (hi.slow-lo.slow)*f
 	return p
 }
 

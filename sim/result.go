@@ -183,7 +183,9 @@ type recorder struct {
 	every  time.Duration
 	next   time.Duration
 	series []Sample
-	cur    interval // the open sample interval
+	// metrics is the chunk the samples' HPAMetrics are cut from.
+	metrics []float64
+	cur     interval // the open sample interval
 	// hist holds the open interval's response times in microseconds (DES
 	// only; nil in fluid mode, which averages per-tick quantiles instead).
 	hist *hdrhistogram.Histogram
@@ -233,7 +235,7 @@ type tickStats struct {
 	overSLO float64
 }
 
-func (r *recorder) add(now, tick time.Duration, s *tickStats) {
+func (r *recorder) add(now, tick time.Duration, tickMinutes float64, s *tickStats) {
 	c := &r.cur
 	c.ticks++
 	c.lamSum += s.lambda
@@ -261,7 +263,7 @@ func (r *recorder) add(now, tick time.Duration, s *tickStats) {
 	r.budget.add(budgetTick{requests: s.arrivals, bad: s.errors + s.slow, errors: s.errors})
 	if s.violated {
 		c.violated = true
-		r.sum.SLOViolationMinutes += tick.Minutes()
+		r.sum.SLOViolationMinutes += tickMinutes
 		if !r.inViolation {
 			r.inViolation, r.violStart = true, now-tick
 		}
@@ -301,8 +303,15 @@ func (r *recorder) flush(now time.Duration, desired int32, ready, pending int, h
 	if c.arrivals > 0 {
 		s.ErrorRate = c.errs / c.arrivals
 	}
-	if len(hpaMetrics) > 0 {
-		s.HPAMetrics = append([]float64(nil), hpaMetrics...)
+	if n := len(hpaMetrics); n > 0 {
+		// The samples' HPA ratios share chunks of one backing array
+		// instead of one allocation each.
+		if len(r.metrics)+n > cap(r.metrics) {
+			r.metrics = make([]float64, 0, max(n*256, 1024))
+		}
+		i := len(r.metrics)
+		r.metrics = append(r.metrics, hpaMetrics...)
+		s.HPAMetrics = r.metrics[i : i+n : i+n]
 	}
 	r.series = append(r.series, s)
 	r.cur = interval{}

@@ -148,6 +148,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 		return nil, fmt.Errorf("sample interval %s must be a multiple of the tick %s", opts.SampleEvery, w.tick)
 	}
 	w.windowTicks = max(1, int(w.window/w.tick))
+	w.tickSeconds, w.tickMinutes, w.tickHours = w.tick.Seconds(), w.tick.Minutes(), w.tick.Hours()
 	cfg := controllerConfig(plan.Simulation.Controller)
 	w.syncPeriod = cfg.SyncPeriod
 	w.nodeShape = plan.Cluster.NodeShapes()
@@ -166,6 +167,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 			return nil, fmt.Errorf("service %s: %w", spec.Name, err)
 		}
 		w.services = append(w.services, svc)
+		w.scheduled = w.scheduled || len(spec.ScheduledScaling) > 0
 	}
 	for _, name := range opts.Services {
 		if missing[name] {
@@ -220,6 +222,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 		readiness:    spec.Startup.Readiness.D(),
 		sloQuantile:  0.95,
 		specReplicas: spec.Replicas,
+		nodeShare:    -1,
 	}
 	if s.specReplicas, s.pinnedStart, err = initialReplicas(spec, opts); err != nil {
 		return nil, err
@@ -253,7 +256,10 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 			return nil, err
 		}
 	}
-	s.lambda = opts.Traffic.multipliers(sc, seed, w.tick)
+	s.lambda, s.lambdaTicks = opts.Traffic.multipliers(sc, seed, w.tick)
+	if len(s.lambda) < s.lambdaTicks {
+		w.lambdaPeriod = len(s.lambda) // the same series for every service
+	}
 	s.rec = recorder{every: w.sampleEvery, next: w.sampleEvery, onInterval: opts.OnInterval, service: spec.Name}
 	latencyBudget := 0.0
 	if s.sloTarget > 0 {
@@ -434,6 +440,7 @@ func (w *World) addNode(ready bool) {
 	if ready {
 		n.readyAt = w.now
 	}
+	w.nodesChanged = true
 	for i := range w.nodes {
 		if w.nodes[i].removed {
 			w.nodes[i] = n

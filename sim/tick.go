@@ -18,7 +18,13 @@ func (w *World) Now() time.Duration { return w.now }
 // Tick advances the world by one tick, in the order the package doc lists.
 func (w *World) Tick() {
 	w.now += w.tick
-	w.runScheduledActions()
+	w.step++
+	if w.lambdaPhase++; w.lambdaPhase == w.lambdaPeriod {
+		w.lambdaPhase = 0
+	}
+	if w.scheduled {
+		w.runScheduledActions()
+	}
 	w.advanceNodes()
 	for _, s := range w.services {
 		if s.bound < len(s.pods) {
@@ -26,22 +32,48 @@ func (w *World) Tick() {
 		}
 		w.advancePods(s)
 	}
+	scrape := w.clock.scrape.due(w.now, w.resolution)
+	sync := w.clock.sync.due(w.now, w.syncPeriod)
 	for _, s := range w.services {
 		st := &s.tickStats
 		s.model.serve(w, s, st)
-		if w.now%w.resolution == 0 {
+		if scrape {
 			w.scrape(s)
 		}
-		if s.hpa != nil && w.now%w.syncPeriod == 0 {
+		if s.hpa != nil && sync {
 			w.reconcile(s)
 		}
 		w.record(s, st)
 	}
-	if w.now%w.caPeriod == 0 {
+	if w.clock.ca.due(w.now, w.caPeriod) {
 		w.autoscaleNodes()
 	}
 	w.recordNodes()
 }
+
+// periodic says when a periodic task (a scrape, an HPA sync, a cluster
+// autoscaler scan, a node sample) runs: at every multiple of its period.
+// It counts instead of dividing the clock on every tick.
+type periodic struct{ next time.Duration }
+
+// due reports whether now is a multiple of period, as now%period == 0
+// does, for a clock that only moves forward.
+func (p *periodic) due(now, period time.Duration) bool {
+	if period <= 0 {
+		return false
+	}
+	for p.next < now {
+		p.next += period
+	}
+	if p.next != now {
+		return false
+	}
+	p.next += period
+	return true
+}
+
+// clock is the World's periodic tasks.
+type clock struct{ scrape, sync, ca, nodeSample periodic }
 
 // wall is the UTC time of day at offset t.
 func (w *World) wall(t time.Duration) time.Duration { return (w.start + t) % day }
@@ -120,8 +152,10 @@ func (w *World) advanceNodes() {
 		case n.removed:
 		case !n.ready && w.now >= n.readyAt:
 			n.ready, n.emptySince = true, w.now
+			w.nodesChanged = true
 		case n.ready && n.pods == 0 && w.now-n.emptySince >= w.unneeded && w.readyNodes() > 1 && !w.anyPending():
 			n.removed = true
+			w.nodesChanged = true
 			w.nodeRec.removed++
 		}
 	}
@@ -496,9 +530,9 @@ func (w *World) autoscaleNodes() {
 // interval at its boundary.
 func (w *World) record(s *service, st *tickStats) {
 	r := &s.rec
-	r.add(w.now, w.tick, st)
+	r.add(w.now, w.tick, w.tickMinutes, st)
 	if s.hpa != nil && s.specReplicas == s.hpaSpec.MaxReplicas {
-		r.sum.PinnedAtMaxMinutes += w.tick.Minutes()
+		r.sum.PinnedAtMaxMinutes += w.tickMinutes
 	}
 	if w.now < r.next {
 		return
@@ -566,34 +600,47 @@ func (r *recorder) event(now time.Duration, from, to int32, window time.Duration
 }
 
 func (w *World) recordNodes() {
-	readyN, prov := 0, 0
-	cost := 0.0
+	if w.nodesChanged {
+		w.countNodes()
+	}
+	nc := &w.nodeCount
+	readyN, prov, cost := nc.ready, nc.provisioning, nc.cost
+	h := w.tickHours
+	w.nodeRec.nodeHours += float64(readyN+prov) * h
+	w.nodeRec.cost += cost * h
+	w.nodeRec.peak = max(w.nodeRec.peak, readyN+prov)
+	// Each service pays for its bound pods' share of a node.
+	ns := &w.nodeShape[w.newNode]
+	for _, s := range w.services {
+		if s.nodeShare < 0 {
+			s.nodeShare = math.Max(s.cpuRequest/ns.CPU, s.memRequest/ns.Memory)
+		}
+		s.rec.sum.PodHours += float64(s.bound) * h
+		s.rec.sum.Cost += float64(s.bound) * s.nodeShare * ns.PricePerHour * h
+	}
+	if w.clock.nodeSample.due(w.now, w.sampleEvery) {
+		w.nodeRec.series = append(w.nodeRec.series, NodeSample{T: scenarios.Seconds(w.now), Ready: readyN, Provisioning: prov, CostPerHour: cost})
+	}
+}
+
+// countNodes recounts the ready and provisioning nodes and sums their
+// price per hour, in node order, after a node was added, became Ready or
+// was removed; between such changes recordNodes reuses the figures.
+func (w *World) countNodes() {
+	nc := nodeCount{}
 	for i := range w.nodes {
 		n := &w.nodes[i]
 		if n.removed {
 			continue
 		}
 		if n.ready {
-			readyN++
+			nc.ready++
 		} else {
-			prov++
+			nc.provisioning++
 		}
-		cost += w.nodeShape[n.typ].PricePerHour
+		nc.cost += w.nodeShape[n.typ].PricePerHour
 	}
-	h := w.tick.Hours()
-	w.nodeRec.nodeHours += float64(readyN+prov) * h
-	w.nodeRec.cost += cost * h
-	w.nodeRec.peak = max(w.nodeRec.peak, readyN+prov)
-	// Each service pays for its bound pods' share of a node.
-	ns := w.nodeShape[w.newNode]
-	for _, s := range w.services {
-		share := math.Max(s.cpuRequest/ns.CPU, s.memRequest/ns.Memory)
-		s.rec.sum.PodHours += float64(s.bound) * h
-		s.rec.sum.Cost += float64(s.bound) * share * ns.PricePerHour * h
-	}
-	if w.now%w.sampleEvery == 0 {
-		w.nodeRec.series = append(w.nodeRec.series, NodeSample{T: scenarios.Seconds(w.now), Ready: readyN, Provisioning: prov, CostPerHour: cost})
-	}
+	w.nodeCount, w.nodesChanged = nc, false
 }
 
 func (w *World) result() *Result {

@@ -96,8 +96,10 @@ type service struct {
 	// serve within the grace period; the next tick counts them as errors.
 	lostOnDelete float64
 	// lambda holds the scenario's multiplier per tick, shared by every run
-	// of the scenario (a tune's candidates).
-	lambda []float64
+	// of the scenario (a tune's candidates), for lambdaTicks ticks; one
+	// day of them when the profile repeats daily (TrafficCache.multipliers).
+	lambda      []float64
+	lambdaTicks int
 
 	hpa      *hpa.Controller
 	hpaSpec  *autoscalingv2.HorizontalPodAutoscalerSpec
@@ -117,6 +119,10 @@ type service struct {
 	fluid *fluidModel
 
 	snapshotContainers []hpa.Container
+
+	// nodeShare is a pod's larger share of a new node's CPU or memory, what
+	// it pays of the node's price (−1 until recordNodes first computes it).
+	nodeShare float64
 
 	// The tick's stats, reused.
 	tickStats tickStats
@@ -162,9 +168,19 @@ type World struct {
 	plan     *scenarios.Plan
 	scenario *scenarios.Scenario
 	now      time.Duration
-	tick     time.Duration
-	end      time.Duration
-	start    time.Duration // wall time of day at t = 0
+	// step counts the ticks: now = step·tick.
+	step int
+	// lambdaPhase is step modulo lambdaPeriod, the length of the
+	// services' daily multiplier series (0: none is daily).
+	lambdaPhase, lambdaPeriod int
+	clock                     clock
+	tick                      time.Duration
+	// The tick in seconds, minutes and hours, converted once.
+	tickSeconds, tickMinutes, tickHours float64
+	// scheduled: a service has scheduled actions (runScheduledActions).
+	scheduled bool
+	end       time.Duration
+	start     time.Duration // wall time of day at t = 0
 
 	services  []*service
 	nodeShape []model.NodeShape
@@ -190,7 +206,18 @@ type World struct {
 
 	freePods []*pod
 	nodeRec  nodeRecorder
-	scratch  []float64 // the cluster autoscaler's free-capacity estimate
+	// nodeCount is the nodes' count and cost as recordNodes reads them,
+	// recounted only when nodesChanged (a node added, Ready or removed).
+	nodeCount    nodeCount
+	nodesChanged bool
+	scratch      []float64 // the cluster autoscaler's free-capacity estimate
+}
+
+// nodeCount is the nodes that exist, Ready or provisioning, and their
+// price per hour.
+type nodeCount struct {
+	ready, provisioning int
+	cost                float64
 }
 
 // ScaleEvent is one change of a workload's replicas.

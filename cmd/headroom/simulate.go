@@ -262,6 +262,9 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 	if u := o.plan.Uncertainty; u != nil {
 		fmt.Fprintf(o.streams.ErrOut, "running an ensemble of %d members per scenario (uncertainty %s)\n", u.Samples, u)
 	}
+	if o.Output == "json" && o.plan.Uncertainty == nil {
+		return o.streamJSON(cmd.Context(), runs)
+	}
 	results, err := ensemble.Run(cmd.Context(), o.plan, runs, o.plan.Uncertainty, ensemble.Config{
 		Started: func(i int) { o.progress("simulating %s…", runs[i].Scenario) },
 	})
@@ -286,13 +289,27 @@ func (o *simulateOptions) Run(cmd *cobra.Command) error {
 	}
 	var bad []string
 	for _, r := range results {
-		for _, s := range r.Services {
-			if m := &s.Summary; m.SLOBudgetBurn > 1 || m.WorstWindowBurn > 1 {
-				bad = append(bad, fmt.Sprintf("%s in %s: error-budget burn %.2f, worst %s window %.2f (%.1f SLO-violation minutes)",
-					s.Service, r.Scenario, m.SLOBudgetBurn, shortDuration(time.Duration(m.SLOWindowSeconds*float64(time.Second))), m.WorstWindowBurn, m.SLOViolationMinutes))
-			}
+		bad = append(bad, overBudget(r)...)
+	}
+	return budgetCheck(bad)
+}
+
+// overBudget lists the services of r that spent more than their error
+// budget, over the scenario or a window.
+func overBudget(r *sim.Result) []string {
+	var bad []string
+	for _, s := range r.Services {
+		if m := &s.Summary; m.SLOBudgetBurn > 1 || m.WorstWindowBurn > 1 {
+			bad = append(bad, fmt.Sprintf("%s in %s: error-budget burn %.2f, worst %s window %.2f (%.1f SLO-violation minutes)",
+				s.Service, r.Scenario, m.SLOBudgetBurn, shortDuration(time.Duration(m.SLOWindowSeconds*float64(time.Second))), m.WorstWindowBurn, m.SLOViolationMinutes))
 		}
 	}
+	return bad
+}
+
+// budgetCheck fails the command when a service run spent more than its
+// error budget.
+func budgetCheck(bad []string) error {
 	if len(bad) > 0 {
 		return &checkFailedError{msg: fmt.Sprintf("%d service run(s) spent more than their error budget\n  %s", len(bad), strings.Join(capLines(bad, 10), "\n  "))}
 	}
