@@ -26,9 +26,15 @@ func (w *World) Tick() {
 		}
 		w.advancePods(s)
 	}
+	// A DES world with a pool serves every service first, on several
+	// cores; a service's serve touches nothing another service's
+	// scrape, sync or recording reads (desparallel.go).
+	served := w.serveParallel()
 	for _, s := range w.services {
 		st := &s.tickStats
-		s.model.serve(w, s, st)
+		if !served {
+			s.model.serve(w, s, st)
+		}
 		if w.now%w.resolution == 0 {
 			w.scrape(s)
 		}

@@ -191,6 +191,9 @@ type World struct {
 	freePods []*pod
 	nodeRec  nodeRecorder
 	scratch  []float64 // the cluster autoscaler's free-capacity estimate
+	// par serves a DES world's services on a pool's free slots; nil
+	// without a pool.
+	par *parallelServe
 }
 
 // ScaleEvent is one change of a workload's replicas.
