@@ -8,7 +8,7 @@
 # python3-simpy when installed.
 #
 # Usage: hack/bench/table.sh            # the full table (~5 min on 2 idle cores)
-#        QUICK=1 hack/bench/table.sh    # smaller plans and fewer repetitions (~1 min);
+#        QUICK=1 hack/bench/table.sh    # smaller plans and fewer repetitions (a few minutes);
 #                                       # the rows say what they ran, not for the docs
 # Environment: HEADROOM=path uses a built binary instead of building one;
 # ROWS="report simulate reportjson run90 tune des engine" picks rows
@@ -26,7 +26,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "$quick" = 1 ]; then
-  big=40 scen=5 small=10 desScenario=(--scenario growth-2x) noaRuns=1 mmcReq=3000000 simpyReq=100000 count=${COUNT:-1}
+  big=20 scen=2 small=5 desScenario=(--scenario growth-2x) noaRuns=1 mmcReq=3000000 simpyReq=100000 count=${COUNT:-1}
 else
   big=200 scen=5 small=50 desScenario=() noaRuns=2 mmcReq=20000000 simpyReq=400000 count=${COUNT:-3}
 fi
@@ -65,7 +65,8 @@ timed() {
     return
   fi
   "${gotime[@]}" -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
-  awk '{ printf "%.1f s wall, %.1f CPU-s, peak RSS %.0f MiB", $1, $2 + $3, $4 / 1024 }' "$tmp/time"
+  # The last line: time writes "Command exited with non-zero status" first.
+  tail -1 "$tmp/time" | awk '{ printf "%.1f s wall, %.1f CPU-s, peak RSS %.0f MiB", $1, $2 + $3, $4 / 1024 }'
 }
 
 report_row() {
@@ -163,7 +164,7 @@ des_rows() {
     return
   fi
   if [ -n "$floorRate" ]; then
-    row "\`BenchmarkDESRunNOA\` (whole simulator, NOA growth-2x, 7.35 M requests)" "$noaRate M req per CPU-s = **$(ratio "$noaRate" "$floorRate")** of the bare heap floor ($floorRate, \`BenchmarkHeapFloorMMc10\`); the \`DESMMc10\` kernel: $kernRate = $(ratio "$kernRate" "$floorRate") of it"
+    row "\`BenchmarkDESRunNOA\` (whole simulator, NOA growth-2x, 7.35 M requests)" "$noaRate M req per CPU-s = **$(ratio "$noaRate" "$floorRate")** of the bare heap floor ($floorRate, \`BenchmarkHeapFloorMMc10\`: an event calendar on a binary heap and nothing else); the \`DESMMc10\` kernel: $kernRate = $(ratio "$kernRate" "$floorRate") of it"
   else
     row "\`BenchmarkDESRunNOA\` (whole simulator, NOA growth-2x, 7.35 M requests)" "$noaRate M req per CPU-s; \`DESMMc10\` kernel $kernRate (no \`BenchmarkHeapFloorMMc10\` in this checkout: no floor ratio)"
   fi
