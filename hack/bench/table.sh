@@ -11,15 +11,16 @@
 #        QUICK=1 hack/bench/table.sh    # smaller plans and fewer repetitions (a few minutes);
 #                                       # the rows say what they ran, not for the docs
 # Environment: HEADROOM=path uses a built binary instead of building one;
-# ROWS="report simulate reportjson run90 tune des engine" picks rows
-# (default: all; des is the simulate --mode des row and the DES ratios,
-# engine the load engine against wrk by hack/bench/engine-vs-wrk.sh); COUNT=n repeats
+# ROWS="report simulate reportjson run90 tune des ratios engine" picks rows
+# (default: all; des is simulate --mode des, ratios the DES benchmarks
+# against the floor and SimPy, engine the load engine against wrk by
+# hack/bench/engine-vs-wrk.sh); COUNT=n repeats
 # each DES benchmark n times (default 3, QUICK 1) and keeps the best rate
 # of each, the run least disturbed by other processes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 quick=${QUICK:-0}
-rows=" ${ROWS:-report simulate reportjson run90 tune des engine} "
+rows=" ${ROWS:-report simulate reportjson run90 tune des ratios engine} "
 want() { [[ "$rows" == *" $1 "* ]]; }
 
 tmp=$(mktemp -d)
@@ -39,7 +40,7 @@ fi
 go build -o "$tmp/genplan" ./hack/genplan
 "$tmp/genplan" -services "$big" -scenarios "$scen" >"$tmp/big.yaml"
 "$tmp/genplan" -services "$small" -scenarios "$scen" >"$tmp/small.yaml"
-want run90 || want des && go test -c -o "$tmp/sim.test" ./sim
+want run90 || want ratios && go test -c -o "$tmp/sim.test" ./sim
 want tune && go test -c -o "$tmp/capacity.test" ./capacity
 gotime=(/usr/bin/time -f '%e %U %S %M')
 [ -x /usr/bin/time ] || gotime=()
@@ -139,11 +140,15 @@ tune_row() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "—"; else printf "%.2f", a / b }'; }
 
-des_rows() {
-  local r req noa kern floor noaRate kernRate floorRate simpy=""
+des_row() {
+  local r req
   r=$(timed "$headroom" simulate -f scenarios/examples/noa.yaml --mode des --uncertainty off "${desScenario[@]}" -o json)
   req=$(python3 -c 'import json, sys; print("%.0f" % (sum(s["summary"]["requests"] for r in json.load(sys.stdin) for s in r["services"]) / 1e6))' <"$tmp/out" 2>/dev/null || echo "?")
   row "\`simulate --mode des\` on the bundled example (\`--uncertainty off\`${desScenario[*]:+ ${desScenario[*]}})" "$r, ${req} M requests"
+}
+
+ratio_rows() {
+  local noa kern floor noaRate kernRate floorRate simpy=""
 
   # The whole simulator, the kernel, the floor and SimPy in turn, count
   # times over; the best rate of each.
@@ -192,7 +197,8 @@ engine_row() {
 for r in report simulate reportjson run90 tune; do
   want $r && "${r}_row"
 done
-want des && des_rows
+want des && des_row
+want ratios && ratio_rows
 want engine && engine_row
 echo
 echo "Rates are per CPU-second (getrusage; the best of $count runs), wall times elapsed: on a shared machine wall times overstate the cost."
