@@ -125,7 +125,8 @@ var Measures = []Measure{
 
 // Config tunes Run.
 type Config struct {
-	// Workers bounds the runs in flight; 0 is GOMAXPROCS.
+	// Workers bounds the runs in flight, and with them the goroutines
+	// that serve DES runs' services (sim.Pool); 0 is GOMAXPROCS.
 	Workers int
 	// Started, when set, is called as the nominal run i starts (from the
 	// pool's goroutines, so it must be safe for concurrent use).
