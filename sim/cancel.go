@@ -15,6 +15,10 @@ const cancelCheckTicks = 16
 // RunContext is Run that stops when ctx is done, returning ctx's error and
 // no result: Ctrl-C stops a long simulation instead of waiting for it.
 func RunContext(ctx context.Context, plan *scenarios.Plan, opts Options) (*Result, error) {
+	if opts.Pool != nil && opts.Mode == ModeDES {
+		opts.Pool.acquire()
+		defer opts.Pool.release()
+	}
 	w, err := New(plan, opts)
 	if err != nil {
 		return nil, err

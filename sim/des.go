@@ -151,7 +151,13 @@ func (q *desQueue) integrate(t float64) {
 func (q *desQueue) advance(t float64, r *desRequests) {
 	for len(q.busy) > 0 {
 		top := &q.busy[0]
-		d := q.now + (top.vdone-q.vnow)/q.speed()
+		// The division only when the CPU limit slows the requests: at
+		// speed 1 it is exact, so skipping it changes no bit.
+		dv := top.vdone - q.vnow
+		if v := q.speed(); v != 1 {
+			dv /= v
+		}
+		d := q.now + dv
 		if d > t {
 			break
 		}
@@ -324,25 +330,30 @@ func (s lognormalSampler) mean() float64 { return s.m }
 // gammaSampler has mean m and squared coefficient of variation cs2 (shape
 // 1/cs2, scale m·cs2), the distribution package model fits a p95 to. It
 // draws by Marsaglia and Tsang's squeeze method (ACM TOMS 26(3), 2000),
-// boosting shapes below 1 with U^(1/shape).
+// boosting shapes below 1 with U^(1/shape). Everything that depends on the
+// shape alone is computed once, here: d and c, and the boost's exponent
+// split as math.Pow splits it (powFixed), so each draw is bit for bit what
+// math.Pow(U, 1/shape) gave without redoing that split per request.
 type gammaSampler struct {
 	shape, scale, m float64
 	d, c            float64 // for shape' = max(shape, shape+1 when boosted)
 	boost           bool
+	pow             powFixed // U^(1/shape) when boosted
 }
 
-func newGamma(mean, cs2 float64) gammaSampler {
-	g := gammaSampler{shape: 1 / cs2, scale: mean * cs2, m: mean}
+func newGamma(mean, cs2 float64) *gammaSampler {
+	g := &gammaSampler{shape: 1 / cs2, scale: mean * cs2, m: mean}
 	a := g.shape
 	if a < 1 {
 		a, g.boost = a+1, true
+		g.pow = newPowFixed(1 / g.shape)
 	}
 	g.d = a - 1.0/3
 	g.c = 1 / math.Sqrt(9*g.d)
 	return g
 }
 
-func (g gammaSampler) sample(rng *rand.Rand) float64 {
+func (g *gammaSampler) sample(rng *rand.Rand) float64 {
 	var x float64
 	for {
 		z := rng.NormFloat64()
@@ -358,11 +369,11 @@ func (g gammaSampler) sample(rng *rand.Rand) float64 {
 		}
 	}
 	if g.boost {
-		x *= math.Pow(rng.Float64(), 1/g.shape)
+		x *= g.pow.of(rng.Float64())
 	}
 	return x * g.scale
 }
-func (g gammaSampler) mean() float64 { return g.m }
+func (g *gammaSampler) mean() float64 { return g.m }
 
 // empiricalSampler draws from a histogram of service times: a bucket with
 // probability proportional to its count, then uniformly inside it.

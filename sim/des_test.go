@@ -154,6 +154,141 @@ func BenchmarkDESMMc10(b *testing.B) {
 	b.ReportMetric(float64(b.N)/(cpuSeconds()-cpu0)/1e6, "Mreq/s-cpu")
 }
 
+// BenchmarkHeapFloorMMc10 is the floor the DES benchmarks are measured
+// against: the same M/M/10 queue at ρ = 0.9 with the same generator, run
+// as the textbook event-scheduling simulation does it (Law, "Simulation
+// Modeling and Analysis", §1.4: a future-event list, here a binary
+// min-heap of events by time) and nothing else: each request is an
+// arrival event and a departure event pushed and popped, the servers a
+// count, the queue a count — no response times, histogram, counters,
+// time integrals or timeouts. The kernel (BenchmarkDESMMc10) keeps only
+// departures in its heap and does all of that; the whole simulator
+// (BenchmarkDESRunNOA) adds pods, metrics, HPAs, nodes and its service-time
+// distributions.
+func BenchmarkHeapFloorMMc10(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const c, lam = 10, 9.0
+	type event struct {
+		t      float64
+		arrive bool
+	}
+	h := make([]event, 0, 2*c)
+	push := func(e event) {
+		h = append(h, e)
+		i := len(h) - 1
+		for i > 0 {
+			p := (i - 1) / 2
+			if h[p].t <= e.t {
+				break
+			}
+			h[i] = h[p]
+			i = p
+		}
+		h[i] = e
+	}
+	pop := func() event {
+		top := h[0]
+		n := len(h) - 1
+		x := h[n]
+		h = h[:n]
+		i := 0
+		for {
+			l := 2*i + 1
+			if l >= n {
+				break
+			}
+			m := l
+			if r := l + 1; r < n && h[r].t < h[l].t {
+				m = r
+			}
+			if h[m].t >= x.t {
+				break
+			}
+			h[i] = h[m]
+			i = m
+		}
+		if n > 0 {
+			h[i] = x
+		}
+		return top
+	}
+	free, queued, done := c, 0, 0
+	push(event{rng.ExpFloat64() / lam, true})
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	b.ResetTimer()
+	for done < b.N {
+		e := pop()
+		if e.arrive {
+			push(event{e.t + rng.ExpFloat64()/lam, true})
+			if free > 0 {
+				free--
+				push(event{e.t + rng.ExpFloat64(), false})
+			} else {
+				queued++
+			}
+			continue
+		}
+		done++
+		if queued > 0 {
+			queued--
+			push(event{e.t + rng.ExpFloat64(), false})
+		} else {
+			free++
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mreq/s")
+	b.ReportMetric(float64(b.N)/(cpuSeconds()-cpu0)/1e6, "Mreq/s-cpu")
+}
+
+// BenchmarkKieferWolfowitzMMc10 is below any event-scheduling simulation:
+// the same M/M/10 by the Kiefer–Wolfowitz recursion for FCFS c-server
+// queues (a request starts when it arrives or when the earliest of the c
+// servers frees; Ann. Math. Statist. 26(1), 1955) over a heap of the
+// servers' free times — two draws and one sift per request. It holds
+// only for FCFS without timeouts or speed changes; it shows what the
+// calendar itself costs.
+func BenchmarkKieferWolfowitzMMc10(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const c, lam = 10, 9.0
+	free := make([]float64, c)
+	t, wait := 0.0, 0.0
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	b.ResetTimer()
+	for range b.N {
+		t += rng.ExpFloat64() / lam
+		start := max(t, free[0])
+		wait += start - t
+		// Replace the root by its new free time and sift it down.
+		x := start + rng.ExpFloat64()
+		i := 0
+		for {
+			l := 2*i + 1
+			if l >= c {
+				break
+			}
+			m := l
+			if r := l + 1; r < c && free[r] < free[l] {
+				m = r
+			}
+			if free[m] >= x {
+				break
+			}
+			free[i] = free[m]
+			i = m
+		}
+		free[i] = x
+	}
+	b.StopTimer()
+	if !(wait >= 0) {
+		b.Fatal(wait)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mreq/s")
+	b.ReportMetric(float64(b.N)/(cpuSeconds()-cpu0)/1e6, "Mreq/s-cpu")
+}
+
 // cpuSeconds is the process's user and system CPU time.
 func cpuSeconds() float64 {
 	var ru syscall.Rusage

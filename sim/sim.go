@@ -71,6 +71,12 @@ type Options struct {
 	// Factors scale the plan's estimated inputs (an uncertainty ensemble's
 	// member); the zero value runs the plan as written.
 	Factors Factors
+	// Pool, in DES mode, is the pool of cores the run shares with the
+	// runs started beside it: the run holds a slot while it runs and
+	// serves its services on the slots left free (desparallel.go). nil
+	// serves them one by one on the caller's goroutine. The results are
+	// the same either way.
+	Pool *Pool
 }
 
 const (
@@ -179,6 +185,9 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	}
 	if err := w.start0(); err != nil {
 		return nil, err
+	}
+	if opts.Mode == ModeDES && opts.Pool != nil {
+		w.par = &parallelServe{pool: opts.Pool}
 	}
 	w.nodeRec.series = make([]NodeSample, 0, int(w.end/w.sampleEvery)+1)
 	return w, nil

@@ -34,9 +34,15 @@ func (w *World) Tick() {
 	}
 	scrape := w.clock.scrape.due(w.now, w.resolution)
 	sync := w.clock.sync.due(w.now, w.syncPeriod)
+	// A DES world with a pool serves every service first, on several
+	// cores; a service's serve touches nothing another service's
+	// scrape, sync or recording reads (desparallel.go).
+	served := w.serveParallel()
 	for _, s := range w.services {
 		st := &s.tickStats
-		s.model.serve(w, s, st)
+		if !served {
+			s.model.serve(w, s, st)
+		}
 		if scrape {
 			w.scrape(s)
 		}

@@ -211,6 +211,9 @@ type World struct {
 	nodeCount    nodeCount
 	nodesChanged bool
 	scratch      []float64 // the cluster autoscaler's free-capacity estimate
+	// par serves a DES world's services on a pool's free slots; nil
+	// without a pool.
+	par *parallelServe
 }
 
 // nodeCount is the nodes that exist, Ready or provisioning, and their

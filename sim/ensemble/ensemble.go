@@ -19,6 +19,7 @@
 package ensemble
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -124,7 +125,8 @@ var Measures = []Measure{
 
 // Config tunes Run.
 type Config struct {
-	// Workers bounds the runs in flight; 0 is GOMAXPROCS.
+	// Workers bounds the runs in flight, and with them the goroutines
+	// that serve DES runs' services (sim.Pool); 0 is GOMAXPROCS.
 	Workers int
 	// Started, when set, is called as the nominal run i starts (from the
 	// pool's goroutines, so it must be safe for concurrent use).
@@ -149,6 +151,10 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 	// and they go with the ensemble instead of filling the process-wide
 	// cache with one table per member and service.
 	tables := sim.NewLatencyCache()
+	// DES runs share the workers: a run holds one while it runs and serves
+	// its services on those left free (sim.Pool), so the last long
+	// scenario uses the cores the short ones gave back.
+	pool := sim.NewPool(cfg.Workers)
 	designs := make([][]Member, len(runs))
 	for i := range runs {
 		if runs[i].Traffic == nil {
@@ -156,6 +162,9 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 		}
 		if runs[i].Latency == nil {
 			runs[i].Latency = tables
+		}
+		if runs[i].Pool == nil {
+			runs[i].Pool = pool
 		}
 		seed := runs[i].Seed
 		if seed == 0 {
@@ -169,7 +178,8 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 	memberErr := make([][]error, len(runs))
 	var g errgroup.Group
 	g.SetLimit(cfg.Workers)
-	for i, opts := range runs {
+	for _, i := range longestFirst(plan, runs) {
+		opts := runs[i]
 		members[i] = make([]memberRun, len(designs[i]))
 		memberErr[i] = make([]error, len(designs[i]))
 		g.Go(func() error {
@@ -217,6 +227,29 @@ func Run(ctx context.Context, plan *scenarios.Plan, runs []sim.Options, u *scena
 		}
 	}
 	return nominal, nil
+}
+
+// longestFirst is the order to start runs in: DES runs by their estimated
+// requests (sim.EstimateWork), the most first, so that a long scenario
+// started last does not run alone while the other workers idle (Graham's
+// LPT rule); fluid runs, ties and runs it cannot estimate keep their given
+// order. The order changes when runs finish, never what they compute.
+func longestFirst(plan *scenarios.Plan, runs []sim.Options) []int {
+	cost := make([]float64, len(runs))
+	for i, o := range runs {
+		if o.Mode != sim.ModeDES {
+			continue
+		}
+		if w, err := sim.EstimateWork(plan, o); err == nil {
+			cost[i] = w.DESRequests
+		}
+	}
+	order := make([]int, len(runs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cost[b], cost[a]) })
+	return order
 }
 
 // RunError is the first error of Run, in run order: Run is the index of

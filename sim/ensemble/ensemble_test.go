@@ -213,3 +213,17 @@ func TestRun_DESReplications(t *testing.T) {
 		t.Errorf("DES replications with no input range: worst p95 interval %+v, want a spread from the seeds", r)
 	}
 }
+
+// TestLongestFirst: DES runs start by their estimated requests, the most
+// first; fluid runs keep their places after them, in the given order.
+func TestLongestFirst(t *testing.T) {
+	p, runs := noaRuns(t, "growth-2x", "daily", "daily-growth-2x", "event-spike")
+	for i := range runs[:3] {
+		runs[i].Mode = sim.ModeDES
+	}
+	got := longestFirst(p, runs)
+	// daily-growth-2x ≈ 2 × daily ≫ growth-2x (one hour); event-spike is fluid.
+	if want := []int{2, 1, 0, 3}; !slices.Equal(got, want) {
+		t.Errorf("longestFirst = %v, want %v", got, want)
+	}
+}
