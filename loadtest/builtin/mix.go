@@ -50,6 +50,9 @@ func buildRequests(spec loadtest.RunSpec, method string) ([]request, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(spec.Endpoints) > loadtest.LimitEndpoints {
+		return nil, fmt.Errorf("%d endpoints: at most %d (each keeps its own histograms)", len(spec.Endpoints), loadtest.LimitEndpoints)
+	}
 	seen := make(map[string]bool, len(spec.Endpoints))
 	reqs := make([]request, 0, len(spec.Endpoints))
 	for i, ep := range spec.Endpoints {
@@ -67,7 +70,7 @@ func buildRequests(spec loadtest.RunSpec, method string) ([]request, error) {
 		if err != nil || u.Host == "" {
 			return nil, fmt.Errorf("%s: the URL must be absolute, got %q", where, loadtest.RedactURL(ep.URL))
 		}
-		if !SameHost(base, u) {
+		if !loadtest.SameOrigin(base, u) {
 			return nil, fmt.Errorf("%s: %s is not on the target %s://%s: a load test sends only to the target it names",
 				where, loadtest.RedactURL(ep.URL), base.Scheme, base.Host)
 		}
@@ -82,21 +85,6 @@ func buildRequests(spec loadtest.RunSpec, method string) ([]request, error) {
 		reqs = append(reqs, r)
 	}
 	return reqs, nil
-}
-
-// SameHost reports whether u is on the scheme, host and port of base (an
-// omitted port is the scheme's default).
-func SameHost(base, u *url.URL) bool {
-	port := func(x *url.URL) string {
-		if p := x.Port(); p != "" {
-			return p
-		}
-		if x.Scheme == "https" {
-			return "443"
-		}
-		return "80"
-	}
-	return strings.EqualFold(base.Scheme, u.Scheme) && strings.EqualFold(base.Hostname(), u.Hostname()) && port(base) == port(u)
 }
 
 // newRequest serialises one request. Header errors name the header, never
