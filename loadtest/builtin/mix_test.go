@@ -317,3 +317,28 @@ func TestClassify(t *testing.T) {
 		t.Errorf("other: %s", got)
 	}
 }
+
+// BenchmarkMixAccounting is what the mix adds per request on the engine's
+// hot path: the endpoint pick and the recorder's sent + finished, without
+// a mix (one request, no draw, no per-endpoint windows) and with three
+// weighted endpoints.
+func BenchmarkMixAccounting(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		eps  []loadtest.Endpoint
+	}{{"none", nil}, {"mix3", testMix("http://x")}} {
+		b.Run(tc.name, func(b *testing.B) {
+			sched := constantSchedule(1e6, 10*time.Second)
+			p, _ := NewSchedulePacer(sched, loadtest.ArrivalsConstant, 1)
+			rec := newRecorder(sched, p, tc.eps)
+			pick := newPicker(tc.eps, 1)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				at := time.Duration(i%1_000_000) * 10 * time.Microsecond
+				ep := pick.pick()
+				rec.sent(at, ep)
+				rec.finished(at, at, at+300*time.Microsecond, ep, outcomeOK)
+			}
+		})
+	}
+}
