@@ -52,7 +52,7 @@ type Result struct {
 	Watch      []WatchSample `json:"watch,omitempty"`
 
 	// Endpoints holds the same windows per endpoint of a request mix, in
-	// the mix's order; empty for a single-endpoint run.
+	// the mix's order; empty for a run without RunSpec.Endpoints.
 	Endpoints []EndpointResult `json:"endpoints,omitempty"`
 }
 
