@@ -35,6 +35,19 @@ type Header struct {
 	SecretSource string
 }
 
+// Display is the header as headroom may show it: "Name: value", or for a
+// secret "Name: <secret from env:NAME>" (its SecretSource), never the value.
+func (h Header) Display() string {
+	if h.Secret {
+		src := h.SecretSource
+		if src == "" {
+			src = "an undisclosed source"
+		}
+		return h.Name + ": <secret from " + src + ">"
+	}
+	return h.Name + ": " + h.Value
+}
+
 // Error classes of a failed request (Window.ErrorClasses keys). HTTP
 // failures are "http_<code>" (for example "http_503").
 const (

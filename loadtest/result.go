@@ -52,7 +52,7 @@ type Result struct {
 	Watch      []WatchSample `json:"watch,omitempty"`
 
 	// Endpoints holds the same windows per endpoint of a request mix, in
-	// the mix's order; empty for a single-endpoint run.
+	// the mix's order; empty for a run without RunSpec.Endpoints.
 	Endpoints []EndpointResult `json:"endpoints,omitempty"`
 }
 
@@ -311,12 +311,19 @@ func (w *Window) Summarise(width float64) {
 	}
 }
 
-// Add accumulates o into w (counts and histogram); call Summarise after.
+// Add accumulates o into w (counts, error classes and histogram); call
+// Summarise after.
 func (w *Window) Add(o Window) {
 	w.Sent += o.Sent
 	w.Completed += o.Completed
 	w.Errors += o.Errors
 	w.Dropped += o.Dropped
+	for k, v := range o.ErrorClasses {
+		if w.ErrorClasses == nil {
+			w.ErrorClasses = make(map[string]int64, len(o.ErrorClasses))
+		}
+		w.ErrorClasses[k] += v
+	}
 	if w.Latency == nil {
 		w.Latency = NewHistogram()
 	}

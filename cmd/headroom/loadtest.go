@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -63,6 +65,10 @@ type loadtestRunOptions struct {
 	MaxWorkers  int
 	Sender      string
 	Seed        int64
+	Targets     string
+	TargetsFmt  string
+	Insecure    bool
+	CAFile      string
 	Out         string
 	Compare     bool
 	Buckets     int
@@ -146,7 +152,11 @@ Exits 3 when the run is invalid, a plan SLO threshold fails, or --compare disagr
 	f.DurationVar(&o.MaxDuration, "max-duration", o.MaxDuration, "refuse a schedule longer than this")
 	f.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "requests in flight at most (built-in engine)")
 	f.StringVar(&o.Sender, "sender", o.Sender, "HTTP sender of the built-in engine: auto (loop for http:// on Linux, else raw), loop (one epoll event loop, least CPU per request), raw (a goroutine per request) or nethttp (net/http's client)")
-	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals (default: the plan's seed, else 1)")
+	f.Int64Var(&o.Seed, "seed", 0, "seed of the Poisson arrivals and of the mix's picks (default: the plan's seed, else 1)")
+	f.StringVar(&o.Targets, "targets", "", "a vegeta targets file (http or json format): each arrival sends one of its requests, picked with equal weights; every URL must be on --target's host (built-in engine)")
+	f.StringVar(&o.TargetsFmt, "targets-format", "", "format of --targets: http or json (default: json when the first target starts with '{', else http)")
+	f.BoolVar(&o.Insecure, "insecure-skip-verify", false, "https targets: do not check the server's certificate (built-in engine)")
+	f.StringVar(&o.CAFile, "ca-file", "", "https targets: trust only the CA certificates of this PEM file (built-in engine)")
 	f.BoolVar(&o.Watch, "watch", false, "every 15 s, record the target's HPA (desired, current, metrics) and workload (ready replicas) from the cluster (read-only)")
 	bindKubeFlags(f, &o.Kube)
 	f.StringVar(&o.PromURL, "prometheus-url", "", "with --watch, also record the target pods' CPU from this Prometheus")
@@ -251,6 +261,15 @@ func (o *loadtestRunOptions) Validate() error {
 	if o.Output != "table" && o.Output != "json" {
 		return usageErrorf("--output must be table or json, got %q", o.Output)
 	}
+	if o.Engine == "k6" && (o.Targets != "" || o.Insecure || o.CAFile != "") {
+		return usageErrorf("--targets, --insecure-skip-verify and --ca-file are options of the built-in engine: add --engine builtin")
+	}
+	if o.Insecure && o.CAFile != "" {
+		return usageErrorf("--insecure-skip-verify checks no certificate, so --ca-file would not be used: give one of them")
+	}
+	if o.TargetsFmt != "" && o.Targets == "" {
+		return usageErrorf("--targets-format says how to read --targets: add --targets FILE")
+	}
 	return nil
 }
 
@@ -296,11 +315,18 @@ func (o *loadtestRunOptions) Complete() error {
 	if err := spec.CheckCaps(); err != nil {
 		return usageErrorf("%v", err)
 	}
+	if o.Targets != "" {
+		eps, err := loadtest.ReadTargetsFile(o.Targets, o.TargetsFmt, o.Target)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		spec.Endpoints = eps
+	}
 	o.spec = spec
 	name := o.Engine
 	if name == "auto" {
 		name = "builtin"
-		if _, err := exec.LookPath("k6"); err == nil || o.K6Binary != "" {
+		if _, err := exec.LookPath("k6"); (err == nil || o.K6Binary != "") && o.Targets == "" && !o.Insecure && o.CAFile == "" {
 			name = "k6"
 		}
 	}
@@ -336,10 +362,19 @@ func (o *loadtestRunOptions) Complete() error {
 		}
 		o.k6 = &k
 	default:
-		o.engine = builtin.New(builtin.Options{
+		bo := builtin.Options{
 			MaxWorkers: o.MaxWorkers, Seed: seed, Sender: o.Sender,
-			Version: "headroom " + currentVersion().Version + " (pacing: vegeta/v12 Pacer)",
-		})
+			Version:            "headroom " + currentVersion().Version + " (pacing: vegeta/v12 Pacer)",
+			InsecureSkipVerify: o.Insecure, Notes: o.streams.ErrOut,
+		}
+		if o.CAFile != "" {
+			pool, err := builtin.LoadCAFile(o.CAFile)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			bo.RootCAs = pool
+		}
+		o.engine = builtin.New(bo)
 	}
 	return nil
 }
@@ -359,6 +394,7 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
 		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
 		formatRate(o.MaxRate), o.MaxDuration, o.Out)
+	printMix(o.streams.ErrOut, o.spec.Endpoints)
 	if o.plan != nil {
 		if w := o.plan.Service(o.Service).ServiceTimeWarning(); w != "" {
 			fmt.Fprintln(o.streams.ErrOut, "warning:", w)
@@ -447,11 +483,28 @@ func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
 		r.Engine, r.Target, state, len(r.Windows), r.Window.Duration, r.Planned.Duration, path)
 	fmt.Fprintf(w, "offered %s, sent %d, completed %d (%s), errors %d, dropped %d\n",
 		formatRate(t.TargetRate), t.Sent, t.Completed, formatRate(t.Rate), t.Errors, t.Dropped)
+	if len(t.ErrorClasses) > 0 {
+		fmt.Fprintln(w, "errors by cause:", formatErrorClasses(t.ErrorClasses))
+	}
 	fmt.Fprintf(w, "latency from intended send time: mean %s  p50 %s  p95 %s  p99 %s  max %s\n",
 		formatMillis(t.Mean), formatMillis(t.P50), formatMillis(t.P95), formatMillis(t.P99), formatMillis(t.Latency.Max()))
 	if r.SendLag != nil {
 		fmt.Fprintf(w, "send lag (generator lateness): p50 %s  p99 %s  max %s\n",
 			formatMillis(r.SendLag.Quantile(0.5)), formatMillis(r.SendLag.Quantile(0.99)), formatMillis(r.SendLag.Max()))
+	}
+	if len(r.Endpoints) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ENDPOINT\tSENT\tCOMPLETED\tMEAN\tP95\tP99\tERRORS")
+		for _, e := range r.Endpoints {
+			et := e.Totals
+			errs := strconv.FormatInt(et.Errors, 10)
+			if len(et.ErrorClasses) > 0 {
+				errs += " (" + formatErrorClasses(et.ErrorClasses) + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\n", e.Name, et.Sent, et.Completed,
+				formatMillis(et.Mean), formatMillis(et.P95), formatMillis(et.P99), errs)
+		}
+		tw.Flush()
 	}
 	for _, th := range r.Thresholds {
 		v := "pass"
@@ -464,6 +517,57 @@ func printRunSummary(w io.Writer, r *loadtest.Result, path string) {
 		fmt.Fprintln(w, "valid: yes")
 	} else {
 		fmt.Fprintln(w, "valid: NO —", r.InvalidReason)
+	}
+}
+
+// formatErrorClasses lists error classes by count, largest first.
+func formatErrorClasses(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return cmp.Compare(m[b], m[a])
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// printMix lists a request mix before the run: name, method, URL path
+// and share, and headers as loadtest.Header.Display shows them (a
+// secret's source, never its value).
+func printMix(w io.Writer, eps []loadtest.Endpoint) {
+	if len(eps) == 0 {
+		return
+	}
+	var sum float64
+	for _, e := range eps {
+		sum += e.Weight
+	}
+	fmt.Fprintf(w, "request mix of %d endpoints:\n", len(eps))
+	for _, e := range eps {
+		m := e.Method
+		if m == "" {
+			m = "GET"
+		}
+		path := "?"
+		if u, err := url.Parse(e.URL); err == nil {
+			path = u.EscapedPath() // the query may carry a token
+		}
+		extra := ""
+		for _, h := range e.Header {
+			extra += "; " + h.Display()
+		}
+		if len(e.Body) > 0 {
+			extra += fmt.Sprintf("; body %d bytes", len(e.Body))
+		}
+		fmt.Fprintf(w, "  %s: %s %s, %.1f %%%s\n", e.Name, m, path, 100*e.Weight/sum, extra)
 	}
 }
 

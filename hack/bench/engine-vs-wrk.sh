@@ -5,8 +5,12 @@
 # of increasing size (5 s each) and the highest rate it still sustains with a
 # valid run (send-lag p99 < 5 ms, under 1 % dropped, ≥ 97 % of the offered
 # rate completed) is reported with its share of wrk's.
-# Usage: [SENDER=raw] hack/bench/engine-vs-wrk.sh [RATE ...]   (needs wrk: apt-get install wrk)
+# Usage: [SENDER=raw] [MIX=3] [HEADROOM=path] hack/bench/engine-vs-wrk.sh [RATE ...]   (needs wrk: apt-get install wrk)
 # SENDER picks the engine's HTTP sender (auto, the default, loop, raw or nethttp).
+# MIX=n plays a request mix of n endpoints (a --targets file of n GETs on
+# different paths, one with a header), to measure what the per-request pick
+# and the per-endpoint accounting cost; HEADROOM runs that binary instead
+# of building this checkout's (an older build, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
@@ -20,17 +24,26 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-go build -o "$tmp/headroom" ./cmd/headroom
+if [ -n "${HEADROOM:-}" ]; then cp "$HEADROOM" "$tmp/headroom"; else go build -o "$tmp/headroom" ./cmd/headroom; fi
 go build -o "$tmp/mmcserver" ./loadtest/internal/mmcserver/cmd/mmcserver
 port=$((20000 + RANDOM % 20000))
 "$tmp/mmcserver" -addr "127.0.0.1:$port" -trivial &
 server_pid=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port/"
+mixflags=()
+if [ "${MIX:-0}" -gt 0 ]; then
+  for i in $(seq "$MIX"); do
+    printf 'GET %s%s\n' "$url" "ep$i"
+    [ "$i" -eq 1 ] && printf 'X-Request-Kind: bench\n'
+    printf '\n'
+  done >"$tmp/targets.txt"
+  mixflags=(--targets "$tmp/targets.txt")
+fi
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 wrk_rate=$(wrk -t2 -c64 -d10s "$url" | awk '/^Requests\/sec:/ { print $2 }')
-echo "wrk -t2 -c64 -d10s: ${wrk_rate} req/s; engine sender ${SENDER:-auto}"
+echo "wrk -t2 -c64 -d10s: ${wrk_rate} req/s; engine sender ${SENDER:-auto}; mix of ${MIX:-0} endpoints"
 
 best=0
 top=0
@@ -39,7 +52,7 @@ misses=0
 for r in "${rates[@]}"; do
   set +e
   "$tmp/headroom" loadtest run --engine builtin --arrivals constant --target "$url" --rate "$r" --duration 5s \
-    --max-rate 1000000 --max-workers 1000 --sender "${SENDER:-auto}" --out-file "$tmp/run-$r.json" >"$tmp/out-$r.txt" 2>/dev/null
+    --max-rate 1000000 --max-workers 1000 --sender "${SENDER:-auto}" "${mixflags[@]}" --out-file "$tmp/run-$r.json" >"$tmp/out-$r.txt" 2>/dev/null
   set -e
   completed=$(awk '/^offered/ { for (i = 1; i <= NF; i++) if ($i == "completed") print $(i+1) }' "$tmp/out-$r.txt")
   lag=$(grep '^send lag' "$tmp/out-$r.txt" | sed 's/.*: //')

@@ -2,11 +2,13 @@ package builtin
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -62,6 +64,13 @@ type Options struct {
 	Client *http.Client
 	// Version labels Result.EngineVersion.
 	Version string
+	// InsecureSkipVerify and RootCAs (nil: the system's roots; see
+	// LoadCAFile) set how an https target's certificate is checked.
+	InsecureSkipVerify bool
+	RootCAs            *x509.CertPool
+	// Notes, when set, receives the engine's remarks on how it runs (the
+	// sender it hands an https target to), once per run.
+	Notes io.Writer
 }
 
 // Senders of the built-in engine.
@@ -121,7 +130,7 @@ func New(opts Options) *Engine {
 	return &Engine{opts: opts}
 }
 
-func (b *Engine) client(timeout time.Duration) *http.Client {
+func (b *Engine) client(timeout time.Duration, host string) *http.Client {
 	if b.opts.Client != nil {
 		return b.opts.Client
 	}
@@ -134,6 +143,7 @@ func (b *Engine) client(timeout time.Duration) *http.Client {
 			MaxIdleConnsPerHost: b.opts.MaxWorkers, // Go's default of 2 would reconnect per request
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
+			TLSClientConfig:     b.tlsConfig(host),
 		},
 	}
 }
@@ -143,6 +153,7 @@ func (*Engine) Name() string { return "builtin" }
 
 type job struct {
 	intended time.Duration
+	ep       int // index of the request (endpoint) to send
 }
 
 // Run implements Engine. It returns the result so far when ctx is
@@ -152,19 +163,23 @@ func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Resu
 	if err != nil {
 		return nil, err
 	}
-	rec := newRecorder(spec.Schedule, r.pacer)
+	rec := newRecorder(spec.Schedule, r.pacer, spec.Endpoints)
+	rec.startFreezer()
+	defer rec.stopFreezer()
 	var progress *progressPrinter
 	if spec.Progress != nil {
 		progress = &progressPrinter{w: spec.Progress, rec: rec, every: time.Second}
 	}
 	if r.sender == SenderLoop {
-		start, end, interrupted, err := b.runLoop(ctx, spec, r.pacer, rec, progress, r.method, r.timeout, r.raw)
+		start, end, interrupted, err := b.runLoop(ctx, spec, r, rec, progress)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", spec.Target, err)
 		}
+		rec.stopFreezer()
 		return b.result(spec, rec, start, end, interrupted), nil
 	}
 	start, end, interrupted := b.runWorkers(ctx, spec, r, rec, progress)
+	rec.stopFreezer()
 	return b.result(spec, rec, start, end, interrupted), nil
 }
 
@@ -172,10 +187,13 @@ func (b *Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Resu
 // the sender that sends it.
 type run struct {
 	pacer   *SchedulePacer
+	picker  *picker // nil: one request
+	reqs    []request
 	method  string
 	timeout time.Duration
 	sender  string // SenderLoop, SenderRaw or SenderNetHTTP, never SenderAuto
 	raw     *rawSender
+	host    string // the target's host name (TLS server name)
 }
 
 // prepare checks the spec and the options and picks the sender.
@@ -214,7 +232,12 @@ func (b *Engine) prepare(spec loadtest.RunSpec) (*run, error) {
 	if probe.URL.Host == "" {
 		return nil, fmt.Errorf("target %q: no host", spec.Target)
 	}
-	if r.raw, err = newRawSender(r.method, spec.Target, r.timeout); err != nil {
+	r.host = probe.URL.Hostname()
+	if r.reqs, err = buildRequests(spec, r.method); err != nil {
+		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
+	}
+	r.picker = newPicker(spec.Endpoints, b.opts.Seed)
+	if r.raw, err = newRawSenderFor(spec.Target, r.reqs, r.timeout, b.tlsConfig(r.host)); err != nil {
 		return nil, fmt.Errorf("target %q: %w", spec.Target, err)
 	}
 	r.sender = b.opts.Sender
@@ -225,7 +248,16 @@ func (b *Engine) prepare(spec loadtest.RunSpec) (*run, error) {
 		}
 	}
 	if r.sender == SenderLoop && (!loopSupported || probe.URL.Scheme != "http") {
-		return nil, fmt.Errorf("target %q: the loop sender sends plain http on Linux only; use --sender raw", spec.Target)
+		// The event loop speaks plain HTTP on Linux only; the raw sender
+		// plays the same schedule and mix, over TLS too.
+		why := "speaks plain http only"
+		if !loopSupported {
+			why = "runs on Linux only"
+		}
+		if b.opts.Notes != nil {
+			fmt.Fprintf(b.opts.Notes, "note: the loop sender %s; the raw sender sends this run\n", why)
+		}
+		r.sender = SenderRaw
 	}
 	return r, nil
 }
@@ -241,7 +273,7 @@ func (b *Engine) runWorkers(ctx context.Context, spec loadtest.RunSpec, r *run, 
 	stopInterrupt := context.AfterFunc(ctx, cancelReqs)
 	defer stopInterrupt()
 
-	client := b.client(r.timeout)
+	client := b.client(r.timeout, r.host)
 	jobs := make(chan job, b.opts.MaxWorkers)
 	var inflight atomic.Int64
 	var wg sync.WaitGroup
@@ -254,13 +286,13 @@ func (b *Engine) runWorkers(ctx context.Context, spec loadtest.RunSpec, r *run, 
 				if r.sender == SenderRaw {
 					b.sendRaw(reqCtx, r.raw, start, j, rec)
 				} else {
-					b.send(reqCtx, client, r.method, spec.Target, start, j, rec)
+					b.send(reqCtx, client, &r.reqs[j.ep], start, j, rec)
 				}
 				inflight.Add(-1)
 			}
 		}()
 	}
-	lastIntended, interrupted := b.schedule(ctx, r.pacer, start, rec, progress, &inflight, jobs)
+	lastIntended, interrupted := b.schedule(ctx, r.pacer, r.picker, start, rec, progress, &inflight, jobs)
 	close(jobs)
 	wg.Wait()
 	r.raw.closeIdle()
@@ -277,7 +309,7 @@ func (b *Engine) runWorkers(ctx context.Context, spec loadtest.RunSpec, r *run, 
 // schedule sleeps until each hit's intended offset and hands it to a free
 // worker, or drops it when all are busy, until the pacer stops or ctx is
 // done. It returns the last intended offset and whether ctx ended it.
-func (b *Engine) schedule(ctx context.Context, pacer *SchedulePacer, start time.Time, rec *recorder, progress *progressPrinter,
+func (b *Engine) schedule(ctx context.Context, pacer *SchedulePacer, pick *picker, start time.Time, rec *recorder, progress *progressPrinter,
 	inflight *atomic.Int64, jobs chan<- job) (lastIntended time.Duration, interrupted bool) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -306,37 +338,40 @@ func (b *Engine) schedule(ctx context.Context, pacer *SchedulePacer, start time.
 			}
 			runtime.Gosched()
 		}
+		ep := pick.pick() // every arrival draws, dropped or not
 		if inflight.Load() >= int64(b.opts.MaxWorkers) {
-			rec.dropped(intended)
+			rec.dropped(intended, ep)
 			continue
 		}
 		inflight.Add(1)
-		rec.sent(intended)
-		jobs <- job{intended: intended}
+		rec.sent(intended, ep)
+		jobs <- job{intended: intended, ep: ep}
 	}
 }
 
 // sendRaw makes one request on the worker's own connection and records it.
 func (b *Engine) sendRaw(ctx context.Context, s *rawSender, start time.Time, j job, rec *recorder) {
 	began := time.Since(start)
-	status, err := s.do(ctx)
+	status, err := s.doReq(ctx, &s.reqs[j.ep])
 	done := time.Since(start)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		rec.interrupted(j.intended, began)
-	case err != nil || status >= 400:
-		rec.finished(j.intended, began, done, outcomeError)
+		rec.interrupted(j.intended, began, j.ep)
+	case err != nil:
+		rec.finished(j.intended, began, done, j.ep, classify(err))
+	case status >= 400:
+		rec.finished(j.intended, began, done, j.ep, httpClass(status))
 	default:
-		rec.finished(j.intended, began, done, outcomeOK)
+		rec.finished(j.intended, began, done, j.ep, outcomeOK)
 	}
 }
 
 // send makes one request through net/http and records it.
-func (b *Engine) send(ctx context.Context, client *http.Client, method, url string, start time.Time, j job, rec *recorder) {
+func (b *Engine) send(ctx context.Context, client *http.Client, rq *request, start time.Time, j job, rec *recorder) {
 	began := time.Since(start)
-	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	req, err := rq.netHTTPRequest(ctx)
 	if err != nil {
-		rec.finished(j.intended, began, began, outcomeError)
+		rec.finished(j.intended, began, began, j.ep, loadtest.ErrorOther)
 		return
 	}
 	resp, err := client.Do(req)
@@ -345,42 +380,86 @@ func (b *Engine) send(ctx context.Context, client *http.Client, method, url stri
 		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode >= 400 {
-			out = outcomeError
+			out = httpClass(resp.StatusCode)
 		}
 	}
 	done := time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
-			rec.interrupted(j.intended, began)
+			rec.interrupted(j.intended, began, j.ep)
 			return
 		}
-		out = outcomeError
+		out = classify(err)
 	}
-	rec.finished(j.intended, began, done, out)
+	rec.finished(j.intended, began, done, j.ep, out)
 }
 
-type outcome int
+// outcomeOK is the error class of a request that succeeded; any other
+// is the cause of a failure (loadtest.Error*, "http_<code>").
+const outcomeOK = ""
 
-const (
-	outcomeOK outcome = iota
-	outcomeError
-)
-
-// recorder accumulates per-window counts and histograms; it is shared by
-// the scheduler and every worker.
+// recorder accumulates per-window counts and histograms, in total and per
+// endpoint of a mix; it is shared by the scheduler and every worker.
 type recorder struct {
 	mu      sync.Mutex
 	windows []loadtest.Window
 	widths  []float64
 	lag     *loadtest.Histogram
 	done    atomic.Int64 // completions, for progress
+	// byEP holds the windows of each endpoint of a mix (nil without one):
+	// the same requests as windows, split by endpoint.
+	byEP [][]loadtest.Window
 	// cur is the window the scheduler is in; earlier windows whose every
 	// request has finished are frozen (Histogram.Freeze) to keep a long
 	// run's memory flat.
 	cur int
+	// freezeQ feeds the freezer goroutine (nil: freeze in place). Freezing
+	// encodes 23,552 counters (about 1–5 ms on the shared 2-core machine),
+	// once per window and endpoint: on the sending thread it held the
+	// schedule back by that much every second.
+	freezeQ    chan *loadtest.Histogram
+	freezeDone chan struct{}
 }
 
-func newRecorder(s loadtest.Schedule, p *SchedulePacer) *recorder {
+// startFreezer starts the goroutine that freezes complete windows off the
+// sending thread. A complete window (every request sent in it finished,
+// and the scheduler past it) is never recorded into again, so its
+// histogram is the freezer's alone until stopFreezer returns.
+func (r *recorder) startFreezer() {
+	r.freezeQ = make(chan *loadtest.Histogram, 4096)
+	r.freezeDone = make(chan struct{})
+	go func() {
+		defer close(r.freezeDone)
+		for h := range r.freezeQ {
+			_ = h.Freeze() // encoding into memory does not fail
+		}
+	}()
+}
+
+// stopFreezer waits for the freezer to finish; after it, the histograms
+// are the caller's. Call it once nothing records any more.
+func (r *recorder) stopFreezer() {
+	if r.freezeQ != nil {
+		close(r.freezeQ)
+		<-r.freezeDone
+		r.freezeQ = nil
+	}
+}
+
+// freeze freezes h, on the freezer when it runs; when its queue is full
+// the histogram stays live (memory, not correctness).
+func (r *recorder) freeze(h *loadtest.Histogram) {
+	if r.freezeQ == nil {
+		_ = h.Freeze()
+		return
+	}
+	select {
+	case r.freezeQ <- h:
+	default:
+	}
+}
+
+func newRecorder(s loadtest.Schedule, p *SchedulePacer, eps []loadtest.Endpoint) *recorder {
 	total := s.Duration()
 	n := int(math.Ceil(total.Seconds()))
 	r := &recorder{windows: make([]loadtest.Window, n), widths: make([]float64, n), lag: loadtest.NewHistogram()}
@@ -397,6 +476,18 @@ func newRecorder(s loadtest.Schedule, p *SchedulePacer) *recorder {
 		r.widths[i] = (to - from).Seconds()
 		w.TargetRate = (p.Expected(to) - p.Expected(from)) / r.widths[i]
 	}
+	var sum float64
+	for _, e := range eps {
+		sum += e.Weight
+	}
+	for _, e := range eps {
+		ws := make([]loadtest.Window, n)
+		for i := range ws {
+			w := r.windows[i]
+			ws[i] = loadtest.Window{Offset: w.Offset, ScenarioTime: w.ScenarioTime, TargetRate: w.TargetRate * e.Weight / sum}
+		}
+		r.byEP = append(r.byEP, ws)
+	}
 	return r
 }
 
@@ -404,12 +495,22 @@ func (r *recorder) index(intended time.Duration) int {
 	return min(max(int(intended/time.Second), 0), len(r.windows)-1)
 }
 
-func (r *recorder) window(intended time.Duration) *loadtest.Window {
-	w := &r.windows[r.index(intended)]
+// window returns the total window of intended and, in a mix, endpoint
+// ep's (else nil), with their histograms.
+func (r *recorder) window(intended time.Duration, ep int) (*loadtest.Window, *loadtest.Window) {
+	i := r.index(intended)
+	w := &r.windows[i]
 	if w.Latency == nil {
 		w.Latency = loadtest.NewHistogram()
 	}
-	return w
+	if r.byEP == nil {
+		return w, nil
+	}
+	e := &r.byEP[ep][i]
+	if e.Latency == nil {
+		e.Latency = loadtest.NewHistogram()
+	}
+	return w, e
 }
 
 // advance moves the scheduler's window to that of intended, freezing the
@@ -418,54 +519,92 @@ func (r *recorder) advance(intended time.Duration) {
 	for i := r.index(intended); r.cur < i; {
 		r.cur++
 		r.freezeIfDone(r.cur - 1)
+		for k := range r.byEP {
+			r.freezeEPIfDone(k, r.cur-1)
+		}
 	}
 }
 
 func (r *recorder) freezeIfDone(i int) {
 	w := &r.windows[i]
 	if i < r.cur && w.Completed == w.Sent && w.Latency != nil {
-		_ = w.Latency.Freeze() // encoding into memory does not fail
+		r.freeze(w.Latency)
 	}
 }
 
-func (r *recorder) sent(intended time.Duration) {
+func (r *recorder) freezeEPIfDone(ep, i int) {
+	w := &r.byEP[ep][i]
+	if i < r.cur && w.Completed == w.Sent && w.Latency != nil {
+		r.freeze(w.Latency)
+	}
+}
+
+func (r *recorder) sent(intended time.Duration, ep int) {
 	r.mu.Lock()
 	r.advance(intended)
-	r.window(intended).Sent++
+	w, e := r.window(intended, ep)
+	w.Sent++
+	if e != nil {
+		e.Sent++
+	}
 	r.mu.Unlock()
 }
 
-func (r *recorder) dropped(intended time.Duration) {
+func (r *recorder) dropped(intended time.Duration, ep int) {
 	r.mu.Lock()
 	r.advance(intended)
-	r.window(intended).Dropped++
+	w, e := r.window(intended, ep)
+	w.Dropped++
+	if e != nil {
+		e.Dropped++
+	}
 	r.mu.Unlock()
 }
 
 // interrupted undoes the Sent of a request an interrupt cancelled: it was
 // neither answered nor failed.
-func (r *recorder) interrupted(intended, began time.Duration) {
+func (r *recorder) interrupted(intended, began time.Duration, ep int) {
 	r.mu.Lock()
 	r.lag.Record((began - intended).Seconds())
-	r.window(intended).Sent--
+	w, e := r.window(intended, ep)
+	w.Sent--
 	r.freezeIfDone(r.index(intended))
+	if e != nil {
+		e.Sent--
+		r.freezeEPIfDone(ep, r.index(intended))
+	}
 	r.mu.Unlock()
 }
 
-// finished records a request that got an answer or failed: latency from
-// the intended send time, send lag from the actual one.
-func (r *recorder) finished(intended, began, done time.Duration, out outcome) {
+// finished records a request that got an answer or failed (class is
+// outcomeOK or the failure's cause): latency from the intended send time,
+// send lag from the actual one.
+func (r *recorder) finished(intended, began, done time.Duration, ep int, class string) {
+	lat := (done - intended).Seconds()
 	r.mu.Lock()
-	w := r.window(intended)
-	w.Completed++
-	if out == outcomeError {
-		w.Errors++
-	}
-	w.Latency.Record((done - intended).Seconds())
+	w, e := r.window(intended, ep)
+	count(w, lat, class)
 	r.lag.Record((began - intended).Seconds())
 	r.freezeIfDone(r.index(intended))
+	if e != nil {
+		count(e, lat, class)
+		r.freezeEPIfDone(ep, r.index(intended))
+	}
 	r.mu.Unlock()
 	r.done.Add(1)
+}
+
+// count adds one finished request to w.
+func count(w *loadtest.Window, latency float64, class string) {
+	w.Completed++
+	if class != outcomeOK {
+		w.Errors++
+		if w.ErrorClasses == nil {
+			w.ErrorClasses = make(map[string]int64, 2)
+		}
+		w.ErrorClasses[class]++
+	}
+	w.Latency.Record(latency)
 }
 
 // result assembles the Result of windows up to end.
@@ -508,9 +647,40 @@ func (b *Engine) result(spec loadtest.RunSpec, rec *recorder, start time.Time, e
 		res.Totals.TargetRate /= seconds
 	}
 	res.Totals.Summarise(seconds)
+	res.Endpoints = endpointResults(spec.Endpoints, rec, n)
 	res.Valid, res.InvalidReason = judge(res, b.opts.LagBound, b.opts.MaxDropFraction)
 	res.Thresholds = thresholds(res.Totals, spec)
 	return res
+}
+
+// endpointResults assembles the first n windows of each endpoint of a
+// mix, in the mix's order, with their totals.
+func endpointResults(eps []loadtest.Endpoint, rec *recorder, n int) []loadtest.EndpointResult {
+	var out []loadtest.EndpointResult
+	for k, ep := range eps {
+		er := loadtest.EndpointResult{Name: ep.Name, Method: ep.Method, Windows: rec.byEP[k][:n]}
+		if er.Method == "" {
+			er.Method = http.MethodGet
+		}
+		if u, err := url.Parse(ep.URL); err == nil {
+			er.Path = u.Path // the query may carry a token: not written
+		}
+		er.Totals.Latency = loadtest.NewHistogram()
+		var seconds float64
+		for i := range er.Windows {
+			w := &er.Windows[i]
+			w.Summarise(rec.widths[i])
+			er.Totals.Add(*w)
+			seconds += rec.widths[i]
+			er.Totals.TargetRate += w.TargetRate * rec.widths[i]
+		}
+		if seconds > 0 {
+			er.Totals.TargetRate /= seconds
+		}
+		er.Totals.Summarise(seconds)
+		out = append(out, er)
+	}
+	return out
 }
 
 // LagFraction is the share of the mean gap between arrivals the send-lag

@@ -167,11 +167,11 @@ func testInterrupt(t *testing.T, sender string) {
 func TestRecorder_LatencyFromIntendedTime(t *testing.T) {
 	sched := constantSchedule(1, 2*time.Second)
 	p, _ := NewSchedulePacer(sched, loadtest.ArrivalsConstant, 1)
-	rec := newRecorder(sched, p)
-	rec.sent(0)
-	rec.finished(0, 300*time.Millisecond, 310*time.Millisecond, outcomeOK)
-	rec.sent(time.Second)
-	rec.finished(time.Second, time.Second, time.Second+10*time.Millisecond, outcomeError)
+	rec := newRecorder(sched, p, nil)
+	rec.sent(0, 0)
+	rec.finished(0, 300*time.Millisecond, 310*time.Millisecond, 0, outcomeOK)
+	rec.sent(time.Second, 0)
+	rec.finished(time.Second, time.Second, time.Second+10*time.Millisecond, 0, "http_500")
 	res := New(Options{}).result(loadtest.RunSpec{Target: "http://x", Schedule: sched, P95Target: 0.05}, rec, time.Unix(0, 0), sched.Duration(), false)
 	if got := res.Windows[0].Latency.Max(); got < 0.3099 || got > 0.3101 {
 		t.Errorf("latency %v s, want 0.310 from the intended time", got)
@@ -182,7 +182,8 @@ func TestRecorder_LatencyFromIntendedTime(t *testing.T) {
 	if res.Valid || !strings.Contains(res.InvalidReason, "send-lag p99") {
 		t.Errorf("valid %v %q", res.Valid, res.InvalidReason)
 	}
-	if res.Windows[1].Errors != 1 || res.Totals.Completed != 2 || res.Windows[0].TargetRate != 1 {
+	if res.Windows[1].Errors != 1 || res.Totals.Completed != 2 || res.Windows[0].TargetRate != 1 ||
+		res.Windows[1].ErrorClasses["http_500"] != 1 || res.Totals.ErrorClasses["http_500"] != 1 || res.Endpoints != nil {
 		t.Errorf("windows %+v", res.Windows)
 	}
 	if len(res.Thresholds) != 1 || res.Thresholds[0].Passed {

@@ -5,8 +5,14 @@
 //
 // Three senders share the pacing and the recording (Options.Sender): an
 // event loop on non-blocking sockets (Linux and plain http only, and the
-// default there), a goroutine per request on headroom's own HTTP/1.1
-// client, and net/http's client.
+// default there; it hands https targets to the next), a goroutine per
+// request on headroom's own HTTP/1.1 client, and net/http's client.
+//
+// A RunSpec with Endpoints is a request mix: each arrival picks one by
+// weight from a seeded stream of its own (picker), the same sequence for
+// every sender, and the result keeps windows per endpoint besides the
+// totals. Every failure is counted by cause in Window.ErrorClasses
+// (classify). Secret header values are sent and written nowhere.
 //
 // The one thing to know: latency counts from each request's intended send
 // time, not from when it went out, so a generator that falls behind shows

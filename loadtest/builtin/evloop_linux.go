@@ -41,9 +41,8 @@ type eventLoop struct {
 	ctx     context.Context
 	pacer   *SchedulePacer
 	rec     *recorder
-	request []byte
-	head    bool
-	retry   bool // the method is idempotent: a dead kept-alive connection is replaced once
+	reqs    []request // the run's requests (endpoints); a dead kept-alive connection is replaced once for idempotent ones
+	pick    *picker
 	timeout time.Duration
 	sa      unix.Sockaddr
 	family  int
@@ -79,6 +78,7 @@ type eventLoop struct {
 
 type pendingHit struct {
 	intended, began time.Duration
+	ep              int
 	retried         bool
 }
 
@@ -104,6 +104,7 @@ type loopConn struct {
 	reused  bool // the connection carried an earlier request
 	got     bool // bytes of this response arrived
 	retried bool
+	ep      int // the request (endpoint) the connection carries
 	p       respParser
 
 	intended, began, deadline time.Duration
@@ -117,14 +118,14 @@ type loopConn struct {
 
 // runLoop plays the schedule on the event loop. It returns the start of the
 // run, the end of the played schedule and whether ctx interrupted it.
-func (b *Engine) runLoop(ctx context.Context, spec loadtest.RunSpec, pacer *SchedulePacer, rec *recorder, progress *progressPrinter,
-	method string, timeout time.Duration, raw *rawSender) (time.Time, time.Duration, bool, error) {
-	addr, err := targetAddr(ctx, raw.addr)
+func (b *Engine) runLoop(ctx context.Context, spec loadtest.RunSpec, r *run, rec *recorder, progress *progressPrinter) (time.Time, time.Duration, bool, error) {
+	pacer := r.pacer
+	addr, err := targetAddr(ctx, r.raw.addr)
 	if err != nil {
 		return time.Time{}, 0, false, err
 	}
-	l := &eventLoop{b: b, ctx: ctx, pacer: pacer, rec: rec, request: raw.request, head: method == "HEAD",
-		retry: idempotent(method), timeout: timeout, buf: make([]byte, 64<<10), events: make([]unix.EpollEvent, 256),
+	l := &eventLoop{b: b, ctx: ctx, pacer: pacer, rec: rec, reqs: r.reqs, pick: r.picker,
+		timeout: r.timeout, buf: make([]byte, 64<<10), events: make([]unix.EpollEvent, 256),
 		pwait2: true, wakefd: -1}
 	if ip4 := addr.IP.To4(); ip4 != nil {
 		sa := &unix.SockaddrInet4{Port: addr.Port}
@@ -195,11 +196,11 @@ func (b *Engine) runLoop(ctx context.Context, spec loadtest.RunSpec, pacer *Sche
 		end = l.last
 		for len(l.busy) > 0 {
 			c := l.busy[len(l.busy)-1]
-			rec.interrupted(c.intended, c.began)
+			rec.interrupted(c.intended, c.began, c.ep)
 			l.close(c)
 		}
 		for _, h := range l.pending {
-			rec.interrupted(h.intended, h.began)
+			rec.interrupted(h.intended, h.began, h.ep)
 		}
 		l.pending = l.pending[:0]
 	}
@@ -242,12 +243,13 @@ func (l *eventLoop) dispatchDue() time.Duration {
 
 // dispatch sends the hit due at intended, or drops it.
 func (l *eventLoop) dispatch(intended time.Duration) {
+	ep := l.pick.pick() // every arrival draws, dropped or not
 	if len(l.busy)+len(l.pending) >= l.b.opts.MaxWorkers {
-		l.rec.dropped(intended)
+		l.rec.dropped(intended, ep)
 		return
 	}
-	l.rec.sent(intended)
-	h := pendingHit{intended: intended, began: time.Since(l.start)}
+	l.rec.sent(intended, ep)
+	h := pendingHit{intended: intended, began: time.Since(l.start), ep: ep}
 	if c := l.popIdle(); c != nil {
 		l.assign(c, h)
 		return
@@ -259,8 +261,8 @@ func (l *eventLoop) dispatch(intended time.Duration) {
 // assign gives hit h to connection c and sends it once c is connected.
 func (l *eventLoop) assign(c *loopConn, h pendingHit) {
 	c.intended, c.began, c.deadline = h.intended, h.began, h.began+l.timeout
-	c.got, c.retried = false, h.retried
-	c.p.reset(l.head)
+	c.got, c.retried, c.ep = false, h.retried, h.ep
+	c.p.reset(l.reqs[h.ep].head)
 	c.busyAt = len(l.busy)
 	l.busy = append(l.busy, c)
 	if c.state == csIdle {
@@ -362,7 +364,7 @@ func (l *eventLoop) adoptDialed() {
 			return
 		}
 		if r.err != nil {
-			l.dialFailed()
+			l.dialFailed(errnoClass(r.err))
 			continue
 		}
 		// A new socket watches EPOLLOUT until it is connected and its
@@ -373,7 +375,7 @@ func (l *eventLoop) adoptDialed() {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP, Fd: int32(r.fd), Pad: c.gen}
 		if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
 			unix.Close(r.fd)
-			l.dialFailed()
+			l.dialFailed(loadtest.ErrorOther)
 			continue
 		}
 		for len(l.byFD) <= r.fd {
@@ -386,12 +388,12 @@ func (l *eventLoop) adoptDialed() {
 // dialFailed ends a dial that did not give a connection: the oldest
 // waiting hit fails with it (the target refuses, say), as its request
 // would have with a sender that dials per request.
-func (l *eventLoop) dialFailed() {
+func (l *eventLoop) dialFailed(class string) {
 	l.dialing--
 	if len(l.pending) > 0 {
 		h := l.pending[0]
 		l.pending = l.pending[1:]
-		l.rec.finished(h.intended, h.began, time.Since(l.start), outcomeError)
+		l.rec.finished(h.intended, h.began, time.Since(l.start), h.ep, class)
 	}
 }
 
@@ -411,8 +413,9 @@ func (l *eventLoop) connected(c *loopConn) {
 // EPOLLOUT.
 func (l *eventLoop) write(c *loopConn) {
 	c.state = csWriting
-	for c.written < len(l.request) {
-		n, err := unix.SendmsgN(c.fd, l.request[c.written:], nil, nil, unix.MSG_NOSIGNAL)
+	req := l.reqs[c.ep].raw
+	for c.written < len(req) {
+		n, err := unix.SendmsgN(c.fd, req[c.written:], nil, nil, unix.MSG_NOSIGNAL)
 		if errors.Is(err, unix.EAGAIN) {
 			if !c.out {
 				c.out = true
@@ -421,7 +424,7 @@ func (l *eventLoop) write(c *loopConn) {
 			return
 		}
 		if err != nil {
-			l.fail(c)
+			l.fail(c, errnoClass(err))
 			return
 		}
 		c.written += n
@@ -437,7 +440,7 @@ func (l *eventLoop) write(c *loopConn) {
 func (l *eventLoop) watch(c *loopConn, events uint32) {
 	ev := unix.EpollEvent{Events: events | unix.EPOLLRDHUP, Fd: int32(c.fd), Pad: c.gen}
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, c.fd, &ev); err != nil {
-		l.fail(c)
+		l.fail(c, loadtest.ErrorOther)
 	}
 }
 
@@ -478,7 +481,11 @@ func (l *eventLoop) poll(wait time.Duration) (int, error) {
 			}
 			if soErr, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || soErr != 0 {
 				l.close(c)
-				l.dialFailed()
+				class := loadtest.ErrorOther
+				if err == nil {
+					class = errnoClass(unix.Errno(soErr))
+				}
+				l.dialFailed(class)
 				continue
 			}
 			l.connected(c)
@@ -528,13 +535,19 @@ func (l *eventLoop) read(c *loopConn) {
 		return
 	}
 	if err != nil {
-		l.fail(c)
+		l.fail(c, errnoClass(err))
 		return
 	}
 	if n == 0 {
 		done, perr := c.p.eof()
 		if perr != nil {
-			l.fail(c)
+			// Closed before any byte of the answer: with the resets;
+			// closed inside it: a broken answer.
+			class := loadtest.ErrorOther
+			if !c.got {
+				class = loadtest.ErrorConnectionReset
+			}
+			l.fail(c, class)
 			return
 		}
 		if done {
@@ -545,13 +558,13 @@ func (l *eventLoop) read(c *loopConn) {
 	c.got = true
 	used, done, perr := c.p.feed(l.buf[:n])
 	if perr != nil {
-		l.fail(c)
+		l.fail(c, loadtest.ErrorOther)
 		return
 	}
 	if done {
 		// Bytes beyond the response: no request asked for them, so the
 		// connection is not trusted again.
-		l.finish(c, used == n && c.p.reusable() && c.written == len(l.request))
+		l.finish(c, used == n && c.p.reusable() && c.written == len(l.reqs[c.ep].raw))
 	}
 }
 
@@ -559,9 +572,9 @@ func (l *eventLoop) read(c *loopConn) {
 func (l *eventLoop) finish(c *loopConn, keep bool) {
 	out := outcomeOK
 	if c.p.status >= 400 {
-		out = outcomeError
+		out = httpClass(c.p.status)
 	}
-	l.rec.finished(c.intended, c.began, time.Since(l.start), out)
+	l.rec.finished(c.intended, c.began, time.Since(l.start), c.ep, out)
 	l.unbusy(c)
 	if !keep {
 		l.close(c)
@@ -576,13 +589,13 @@ func (l *eventLoop) finish(c *loopConn, keep bool) {
 // fail ends a request with an error, or replays it once on a new
 // connection when a kept-alive connection turned out dead before any of
 // the answer came (idempotent methods only, as net/http does).
-func (l *eventLoop) fail(c *loopConn) {
+func (l *eventLoop) fail(c *loopConn, class string) {
 	if c.busyAt < 0 {
 		l.close(c)
 		return
 	}
-	h := pendingHit{intended: c.intended, began: c.began, retried: true}
-	replay := c.reused && !c.got && !c.retried && l.retry && time.Since(l.start) < c.deadline
+	h := pendingHit{intended: c.intended, began: c.began, ep: c.ep, retried: true}
+	replay := c.reused && !c.got && !c.retried && l.reqs[c.ep].idempotent && time.Since(l.start) < c.deadline
 	l.unbusy(c)
 	l.close(c)
 	if replay {
@@ -593,8 +606,8 @@ func (l *eventLoop) fail(c *loopConn) {
 		l.askDial()
 		return
 	}
-	// The result counts errors; it does not keep their text.
-	l.rec.finished(h.intended, h.began, time.Since(l.start), outcomeError)
+	// The result counts errors by cause; it does not keep their text.
+	l.rec.finished(h.intended, h.began, time.Since(l.start), h.ep, class)
 }
 
 // expire fails the requests past their timeout.
@@ -606,7 +619,7 @@ func (l *eventLoop) expire(now time.Duration) {
 			continue
 		}
 		c.retried = true
-		l.fail(c)
+		l.fail(c, loadtest.ErrorTimeout)
 	}
 	for _, c := range l.byFD {
 		if c != nil && c.state == csConnecting && now >= c.deadline {
@@ -619,7 +632,7 @@ func (l *eventLoop) expire(now time.Duration) {
 	for len(l.pending) > 0 && now >= l.pending[0].began+l.timeout {
 		h := l.pending[0]
 		l.pending = l.pending[1:]
-		l.rec.finished(h.intended, h.began, now, outcomeError)
+		l.rec.finished(h.intended, h.began, now, h.ep, loadtest.ErrorTimeout)
 	}
 }
 

@@ -1,7 +1,6 @@
 package builtin
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,15 +8,17 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
 
-// rawSender sends the run's one request over keep-alive HTTP/1.1
-// connections: it writes the request serialised once and reads the answer
-// with respParser on the calling worker's goroutine. net/http's
-// Transport hands every request to two more goroutines per connection,
-// which costs the generator CPU and wake-ups it needs to stay on schedule.
+// rawSender sends the run's requests over keep-alive HTTP/1.1
+// connections: it writes each request serialised once (request.raw) and
+// reads the answer with respParser on the calling worker's goroutine.
+// net/http's Transport hands every request to two more goroutines per
+// connection, which costs the generator CPU and wake-ups it needs to stay
+// on schedule.
 //
 // Idle connections wait in a stack, and a worker takes the one used last:
 // at a low rate a few warm connections serve every request (a connection
@@ -26,8 +27,7 @@ import (
 type rawSender struct {
 	addr    string
 	tls     *tls.Config // nil for http
-	request []byte
-	method  string
+	reqs    []request
 	timeout time.Duration
 	dialer  net.Dialer
 
@@ -42,21 +42,27 @@ type rawConn struct {
 	p    respParser
 }
 
-// newRawSender prepares the request bytes for target.
+// newRawSender prepares one request of method to target, with the
+// default TLS settings (the system's roots).
 func newRawSender(method, target string, timeout time.Duration) (*rawSender, error) {
-	req, err := http.NewRequest(method, target, nil)
+	r, err := newRequest("", method, target, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", "headroom-loadtest")
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
+	return newRawSenderFor(target, []request{r}, timeout, nil)
+}
+
+// newRawSenderFor prepares a sender of reqs to target's address; tlsConf
+// (nil: the defaults) applies to https targets.
+func newRawSenderFor(target string, reqs []request, timeout time.Duration, tlsConf *tls.Config) (*rawSender, error) {
+	u, err := url.Parse(target)
+	if err != nil {
 		return nil, err
 	}
-	s := &rawSender{request: buf.Bytes(), method: method, timeout: timeout,
+	s := &rawSender{reqs: reqs, timeout: timeout,
 		dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}}
-	host, port := req.URL.Hostname(), req.URL.Port()
-	switch req.URL.Scheme {
+	host, port := u.Hostname(), u.Port()
+	switch u.Scheme {
 	case "http":
 		if port == "" {
 			port = "80"
@@ -65,7 +71,10 @@ func newRawSender(method, target string, timeout time.Duration) (*rawSender, err
 		if port == "" {
 			port = "443"
 		}
-		s.tls = &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}}
+		if tlsConf == nil {
+			tlsConf = &tls.Config{ServerName: host, NextProtos: []string{"http/1.1"}}
+		}
+		s.tls = tlsConf
 	default:
 		return nil, fmt.Errorf("the scheme must be http or https")
 	}
@@ -116,10 +125,13 @@ func (s *rawSender) dial(ctx context.Context) (*rawConn, error) {
 	return &rawConn{conn: c, buf: make([]byte, 4096)}, nil
 }
 
-// do sends the request and reads the whole answer; it returns the status.
+// do sends the first request (the only one of a run without a mix).
+func (s *rawSender) do(ctx context.Context) (int, error) { return s.doReq(ctx, &s.reqs[0]) }
+
+// doReq sends rq and reads the whole answer; it returns the status.
 // A kept-alive connection the server closed meanwhile is replaced once,
 // for idempotent methods only, as net/http does.
-func (s *rawSender) do(ctx context.Context) (int, error) {
+func (s *rawSender) doReq(ctx context.Context, rq *request) (int, error) {
 	for attempt := 0; ; attempt++ {
 		c := s.get()
 		fresh := c == nil
@@ -129,7 +141,7 @@ func (s *rawSender) do(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
-		status, keep, err := s.roundTrip(ctx, c)
+		status, keep, err := s.roundTrip(ctx, c, rq)
 		if err == nil {
 			if keep {
 				s.put(c)
@@ -139,28 +151,28 @@ func (s *rawSender) do(ctx context.Context) (int, error) {
 			return status, nil
 		}
 		c.conn.Close()
-		if fresh || attempt > 0 || ctx.Err() != nil || !idempotent(s.method) || !errors.Is(err, errNoAnswer) {
+		if fresh || attempt > 0 || ctx.Err() != nil || !rq.idempotent || !errors.Is(err, errNoAnswer) {
 			return 0, err
 		}
 	}
 }
 
 // roundTrip returns the status and whether the connection may be reused.
-func (s *rawSender) roundTrip(ctx context.Context, c *rawConn) (int, bool, error) {
+func (s *rawSender) roundTrip(ctx context.Context, c *rawConn, rq *request) (int, bool, error) {
 	conn := c.conn
 	if err := conn.SetDeadline(time.Now().Add(s.timeout)); err != nil {
 		return 0, false, err
 	}
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if _, err := conn.Write(s.request); err != nil {
+	if _, err := conn.Write(rq.raw); err != nil {
 		if !isTimeout(err) && ctx.Err() == nil {
 			// A kept-alive connection the server had reset.
 			err = fmt.Errorf("%w: %w", errNoAnswer, err)
 		}
 		return 0, false, err
 	}
-	c.p.reset(s.method == http.MethodHead)
+	c.p.reset(rq.head)
 	got := false // a byte of the answer came (an interim 1xx counts)
 	for {
 		n, err := conn.Read(c.buf)
