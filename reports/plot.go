@@ -41,6 +41,8 @@ type Figure struct {
 	Caption string `json:"caption"`
 	PNG     []byte `json:"-"`
 	SVG     []byte `json:"-"`
+	// event names the event whose pre-scale the figure shows.
+	event string
 }
 
 // WriteFigures writes each figure to dir as Name.png and Name.svg,

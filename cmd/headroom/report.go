@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -301,24 +303,17 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	case record.PlotsAll:
 		progress("drawing the figures")
 	}
-	out, err := reports.Render(rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version,
+	progress("writing the report to %s", o.OutDir)
+	out, err := reports.Write(cmd.Context(), o.OutDir, rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version,
 		VPA: o.VPA, PrescaleWith: o.PrescaleWith})
 	if err != nil {
 		return err
 	}
-	progress("writing %d files to %s", len(out.Files), o.OutDir)
-	if err := reports.WriteDir(cmd.Context(), o.OutDir, out.Files); err != nil {
-		return err
-	}
+	progress("wrote %d files to %s", out.Files, o.OutDir)
 	switch o.Output {
 	case "json", "md":
-		name := "report." + o.Output
-		for _, f := range out.Files {
-			if f.Path == name {
-				if _, err := o.streams.Out.Write(f.Data); err != nil {
-					return err
-				}
-			}
+		if err := copyFile(o.streams.Out, filepath.Join(o.OutDir, "report."+o.Output)); err != nil {
+			return err
 		}
 		fmt.Fprintf(o.streams.ErrOut, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
 			filepath.Join(o.OutDir, "report.html"), out.Figures, out.Patches)
@@ -347,4 +342,15 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		return &checkFailedError{msg: fmt.Sprintf("%d service-scenario(s) at risk\n  %s", len(risks), strings.Join(capLines(risks, 10), "\n  "))}
 	}
 	return nil
+}
+
+// copyFile copies the file at path to w.
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }
