@@ -161,15 +161,16 @@ type ServiceScenario struct {
 	// the current simulation, "" without one.
 	FirstViolation string `json:"firstViolation,omitempty"`
 	Verdict        string `json:"verdict"`
-	// Series is the current simulation's time series: downsampled (at
-	// most MaxSeriesPoints points, see Downsample) unless the report was
-	// asked for the full series; absent when asked for none.
+	// Series is the current simulation's time series: by default
+	// downsampled to at most 120 points (Downsample), every sample with
+	// --series full, absent with --series none.
 	Series []Sample `json:"series,omitempty"`
-	// SeriesResolution is how long each point of Series covers.
+	// SeriesResolution is how long each point of Series covers; a point
+	// ends at its tSeconds.
 	SeriesResolution scenarios.Seconds `json:"seriesResolutionSeconds,omitempty"`
 	// SeriesAggregation says how the simulator's samples became the points
-	// of Series: AggregationNone (they are the samples) or
-	// AggregationBuckets.
+	// of Series: "none" (they are the samples), or how each point merges
+	// the samples it covers ("buckets: mean lambda, …").
 	SeriesAggregation string `json:"seriesAggregation,omitempty"`
 }
 
