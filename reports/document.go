@@ -1,10 +1,12 @@
 package reports
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"fmt"
 	"html"
+	"io"
 	"strings"
 
 	"github.com/headroom-dev/headroom/review/record"
@@ -133,9 +135,17 @@ func mdCell(s string) string { return strings.ReplaceAll(mdEscape(s), "|", `\|`)
 // URIs from figs (by name), print-friendly.
 func (d *document) htmlPage(title string, figs map[string][]byte) []byte {
 	var b bytes.Buffer
+	_ = d.writeHTMLPage(&b, title, func(name string) ([]byte, error) { return figs[name], nil })
+	return b.Bytes()
+}
+
+// writeHTMLPage writes the page of htmlPage to w, reading each figure's
+// PNG when it gets to it (nil for none: the image links to plots/).
+func (d *document) writeHTMLPage(w io.Writer, title string, png func(name string) ([]byte, error)) error {
+	b := bufio.NewWriterSize(w, 64<<10)
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	fmt.Fprintf(&b, "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", html.EscapeString(title), pageCSS)
+	fmt.Fprintf(b, "<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", html.EscapeString(title), pageCSS)
 	// A table of contents from the level-2 headings.
 	var toc []heading
 	for _, blk := range d.blocks {
@@ -150,30 +160,30 @@ func (d *document) htmlPage(title string, figs map[string][]byte) []byte {
 			if x.id != "" {
 				id = fmt.Sprintf(" id=\"%s\"", html.EscapeString(x.id))
 			}
-			fmt.Fprintf(&b, "<h%d%s>%s</h%d>\n", x.level, id, html.EscapeString(x.text), x.level)
+			fmt.Fprintf(b, "<h%d%s>%s</h%d>\n", x.level, id, html.EscapeString(x.text), x.level)
 			if i == 0 && len(toc) > 0 {
 				b.WriteString("<nav class=\"toc\"><ul>\n")
 				for _, h := range toc {
-					fmt.Fprintf(&b, "<li><a href=\"#%s\">%s</a></li>\n", html.EscapeString(h.id), html.EscapeString(h.text))
+					fmt.Fprintf(b, "<li><a href=\"#%s\">%s</a></li>\n", html.EscapeString(h.id), html.EscapeString(h.text))
 				}
 				b.WriteString("</ul></nav>\n")
 			}
 		case para:
 			if x.strong {
-				fmt.Fprintf(&b, "<p class=\"verdict\"><strong>%s</strong></p>\n", html.EscapeString(x.text))
+				fmt.Fprintf(b, "<p class=\"verdict\"><strong>%s</strong></p>\n", html.EscapeString(x.text))
 			} else {
-				fmt.Fprintf(&b, "<p>%s</p>\n", html.EscapeString(x.text))
+				fmt.Fprintf(b, "<p>%s</p>\n", html.EscapeString(x.text))
 			}
 		case bullets:
 			b.WriteString("<ul>\n")
 			for _, it := range x.items {
-				fmt.Fprintf(&b, "<li>%s</li>\n", html.EscapeString(it))
+				fmt.Fprintf(b, "<li>%s</li>\n", html.EscapeString(it))
 			}
 			b.WriteString("</ul>\n")
 		case table:
 			b.WriteString("<table>\n<thead><tr>")
 			for i, h := range x.head {
-				fmt.Fprintf(&b, "<th%s>%s</th>", alignAttr(x.right, i), html.EscapeString(h))
+				fmt.Fprintf(b, "<th%s>%s</th>", alignAttr(x.right, i), html.EscapeString(h))
 			}
 			b.WriteString("</tr></thead>\n<tbody>\n")
 			for r, row := range x.rows {
@@ -181,29 +191,38 @@ func (d *document) htmlPage(title string, figs map[string][]byte) []byte {
 				if r < len(x.rowClass) && x.rowClass[r] != "" {
 					cls = fmt.Sprintf(" class=\"%s\"", html.EscapeString(x.rowClass[r]))
 				}
-				fmt.Fprintf(&b, "<tr%s>", cls)
+				fmt.Fprintf(b, "<tr%s>", cls)
 				for i, c := range row {
-					fmt.Fprintf(&b, "<td%s>%s</td>", alignAttr(x.right, i), html.EscapeString(c))
+					fmt.Fprintf(b, "<td%s>%s</td>", alignAttr(x.right, i), html.EscapeString(c))
 				}
 				b.WriteString("</tr>\n")
 			}
 			b.WriteString("</tbody>\n</table>\n")
 		case image:
-			src := x.ref.PNG
-			if data, ok := figs[x.ref.Name]; ok {
-				src = "data:image/png;base64," + base64.StdEncoding.EncodeToString(data)
+			data, err := png(x.ref.Name)
+			if err != nil {
+				return fmt.Errorf("report.html: figure %s: %w", x.ref.Name, err)
 			}
-			fmt.Fprintf(&b, "<figure>\n<img src=\"%s\" alt=\"%s\">\n", src, html.EscapeString(x.ref.Title))
+			b.WriteString("<figure>\n<img src=\"")
+			if data != nil {
+				b.WriteString("data:image/png;base64,")
+				enc := base64.NewEncoder(base64.StdEncoding, b)
+				enc.Write(data)
+				enc.Close()
+			} else {
+				b.WriteString(x.ref.PNG)
+			}
+			fmt.Fprintf(b, "\" alt=\"%s\">\n", html.EscapeString(x.ref.Title))
 			if x.ref.Caption != "" {
-				fmt.Fprintf(&b, "<figcaption>%s</figcaption>\n", html.EscapeString(x.ref.Caption))
+				fmt.Fprintf(b, "<figcaption>%s</figcaption>\n", html.EscapeString(x.ref.Caption))
 			}
 			b.WriteString("</figure>\n")
 		case code:
-			fmt.Fprintf(&b, "<pre><code>%s</code></pre>\n", html.EscapeString(x.text))
+			fmt.Fprintf(b, "<pre><code>%s</code></pre>\n", html.EscapeString(x.text))
 		}
 	}
 	b.WriteString("</main>\n</body>\n</html>\n")
-	return b.Bytes()
+	return b.Flush()
 }
 
 func alignAttr(right []bool, i int) string {

@@ -15,12 +15,29 @@ import (
 // The review's Shows limits the per-service figures (rep.Plots); cluster
 // figures are always drawn, unless it shows none at all.
 func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][]byte, error) {
+	var files []File
+	pngs := map[string][]byte{}
+	refs, err := streamFigures(rep, func(f Figure) error {
+		files = append(files, File{Path: f.Name + ".png", Data: f.PNG}, File{Path: f.Name + ".svg", Data: f.SVG})
+		pngs[f.Name] = f.PNG
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return files, refs, pngs, nil
+}
+
+// streamFigures draws the figures of RenderFigures and hands each to emit
+// as soon as it and those before it are drawn, in RenderFigures' order;
+// it returns their references.
+func streamFigures(rep *record.Review, emit func(Figure) error) ([]record.FigureRef, error) {
 	plan := rep.Input
 	if plan == nil {
-		return nil, nil, nil, errors.New("plot: the review has no plan")
+		return nil, errors.New("plot: the review has no plan")
 	}
 	if rep.Plots == record.PlotsNone {
-		return nil, nil, nil, nil
+		return nil, nil
 	}
 	show := rep.Shows
 	var results []*record.Run
@@ -45,11 +62,10 @@ func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][
 			shown.Services = append(shown.Services, s)
 		}
 	}
-	figs, err := PlanFigures(&shown, results, rep.Curves)
+	jobs, err := planFigureJobs(&shown, results, rep.Curves)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	var jobs []func() ([]Figure, error)
 	for _, cur := range results {
 		prop := rep.Run(cur.Scenario, record.Proposed)
 		if prop == nil {
@@ -73,7 +89,6 @@ func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][
 			})
 		}
 	}
-	prescaled := map[string]string{} // figure name → event
 	for _, ev := range rep.Events {
 		run := rep.Run(ev.Event.Scenario, record.PreScaled)
 		sc := plan.Scenario(ev.Event.Scenario)
@@ -98,7 +113,7 @@ func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][
 				for _, f := range fs {
 					if f.Kind == FigureTraffic || f.Kind == FigureLatency {
 						f.Caption = "With the pre-scale for event " + event + ": " + f.Caption
-						prescaled[f.Name] = event
+						f.event = event
 						keep = append(keep, f)
 					}
 				}
@@ -115,22 +130,16 @@ func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][
 			})
 		}
 	}
-	more, err := runJobs(jobs)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	figs = append(figs, more...)
-
-	var files []File
 	var refs []record.FigureRef
-	pngs := map[string][]byte{}
-	for _, f := range figs {
-		files = append(files, File{Path: f.Name + ".png", Data: f.PNG}, File{Path: f.Name + ".svg", Data: f.SVG})
+	err = streamJobs(jobs, func(f Figure) error {
 		refs = append(refs, record.FigureRef{
 			Name: f.Name, Kind: f.Kind, Title: f.Title, Caption: f.Caption, Service: f.Service, Scenario: f.Scenario,
-			Event: prescaled[f.Name], PNG: "plots/" + f.Name + ".png", SVG: "plots/" + f.Name + ".svg",
+			Event: f.event, PNG: "plots/" + f.Name + ".png", SVG: "plots/" + f.Name + ".svg",
 		})
-		pngs[f.Name] = f.PNG
+		return emit(f)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return files, refs, pngs, nil
+	return refs, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 	"gonum.org/v1/plot"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
@@ -667,6 +666,15 @@ func CompareFigure(svc *scenarios.Service, sc *scenarios.Scenario, proposedHPA *
 // by service name). Figures are drawn in parallel; the output does not
 // depend on the scheduling.
 func PlanFigures(plan *scenarios.Plan, runs []*record.Run, curves []record.CapacityCurve) ([]Figure, error) {
+	jobs, err := planFigureJobs(plan, runs, curves)
+	if err != nil {
+		return nil, err
+	}
+	return runJobs(jobs)
+}
+
+// planFigureJobs are the jobs that draw PlanFigures, in its order.
+func planFigureJobs(plan *scenarios.Plan, runs []*record.Run, curves []record.CapacityCurve) ([]func() ([]Figure, error), error) {
 	if plan == nil {
 		return nil, errors.New("plot: plan is required")
 	}
@@ -706,7 +714,7 @@ func PlanFigures(plan *scenarios.Plan, runs []*record.Run, curves []record.Capac
 		}
 		jobs = append(jobs, func() ([]Figure, error) { return one(CapacityCurveFigure(svc, c)) })
 	}
-	return runJobs(jobs)
+	return jobs, nil
 }
 
 // maxDrawing bounds how many figures are drawn at once (each holds its
@@ -717,25 +725,57 @@ const maxDrawing = 8
 // concatenates their figures in job order; each job writes its own slot,
 // and the first error in job order wins.
 func runJobs(jobs []func() ([]Figure, error)) ([]Figure, error) {
-	figs := make([][]Figure, len(jobs))
-	errs := make([]error, len(jobs))
-	var g errgroup.Group
-	g.SetLimit(min(runtime.GOMAXPROCS(0), maxDrawing))
-	for i, job := range jobs {
-		g.Go(func() error {
-			figs[i], errs[i] = job()
-			return nil
-		})
-	}
-	g.Wait()
 	var out []Figure
-	for i := range jobs {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		out = append(out, figs[i]...)
+	err := streamJobs(jobs, func(f Figure) error {
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// streamJobs runs jobs, at most min(GOMAXPROCS, maxDrawing) at a time,
+// and hands their figures to emit in job order as soon as each job and
+// those before it are done: no more than that many jobs' figures are held
+// at once. The first error in job order (of a job or of emit) stops it;
+// jobs already started finish on their own.
+func streamJobs(jobs []func() ([]Figure, error), emit func(Figure) error) error {
+	type result struct {
+		figs []Figure
+		err  error
 	}
-	return out, nil
+	done := make([]chan result, len(jobs))
+	for i := range done {
+		done[i] = make(chan result, 1)
+	}
+	slots := make(chan struct{}, min(runtime.GOMAXPROCS(0), maxDrawing))
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i, job := range jobs {
+			select {
+			case slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func() {
+				figs, err := job()
+				done[i] <- result{figs, err}
+			}()
+		}
+	}()
+	for i := range jobs {
+		r := <-done[i]
+		<-slots
+		if r.err != nil {
+			return r.err
+		}
+		for _, f := range r.figs {
+			if err := emit(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // headroom raises a linear y axis 5 % above its data, so that the highest

@@ -1,27 +1,11 @@
 package reports
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 
 	"github.com/headroom-dev/headroom/internal/atomicfile"
-	"github.com/headroom-dev/headroom/review/record"
 )
-
-// JSON renders report.json: the whole review, indented, with its schema
-// version first.
-func JSON(rep *record.Review) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
 
 // WriteDir writes a rendered set of files to dir as one set (see
 // atomicfile.WriteDir): built beside dir through an os.Root, so no file

@@ -33,8 +33,9 @@ type Options struct {
 	Version string
 	// Progress, when set, receives one line per long step.
 	Progress func(format string, args ...any)
-	// Series keeps the time series in the JSON report.
-	Series bool
+	// Series says how much of each time series the JSON report keeps: ""
+	// is record.SeriesNone.
+	Series record.SeriesDetail
 	// Plots selects the figures the review shows; Build computes the
 	// capacity curves of the services it shows.
 	Plots record.Plots

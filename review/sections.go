@@ -65,9 +65,7 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 				if sr := r.Service(svc.Name); sr != nil {
 					x.Current = record.RunSummary(sr.Summary)
 					x.FirstViolation = firstViolation(sc, sr)
-					if b.opts.Series {
-						x.Series = recordSamples(sr.Series)
-					}
+					b.keepSeries(&x, sc, sr)
 				}
 			}
 			if r := b.run(ss.Scenario, record.Proposed); r != nil {
@@ -85,6 +83,26 @@ func (b *builder) serviceSections(sizing, util *capacity.SizingReport) []record.
 		out = append(out, s)
 	}
 	return out
+}
+
+// keepSeries puts the current run's series into x as much of it as the
+// options ask: all of it, or downsampled (record.Downsample).
+func (b *builder) keepSeries(x *record.ServiceScenario, sc *scenarios.Scenario, sr *sim.ServiceResult) {
+	if len(sr.Series) == 0 {
+		return
+	}
+	every := scenarios.Seconds(sampleEvery(sc.Duration.D(), b.plan.Simulation.Tick.D()))
+	switch b.opts.Series {
+	case record.SeriesFull:
+		x.Series, x.SeriesResolution, x.SeriesAggregation = recordSamples(sr.Series), every, record.AggregationNone
+	case record.SeriesDownsampled:
+		all := recordSamples(sr.Series)
+		x.Series, x.SeriesResolution = record.Downsample(all, every, record.MaxSeriesPoints)
+		x.SeriesAggregation = record.AggregationNone
+		if len(x.Series) < len(all) {
+			x.SeriesAggregation = record.AggregationBuckets
+		}
+	}
 }
 
 // atRisk reports whether a service is at risk in a scenario: today's

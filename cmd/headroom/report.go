@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,7 +32,7 @@ type reportOptions struct {
 	MaxWork      float64
 	ColdStart    bool
 	FlapWindow   time.Duration
-	Series       bool
+	Series       string
 	KubectlImage string
 	Uncertainty  string
 	Plots        string
@@ -50,13 +52,14 @@ type reportOptions struct {
 	proposed map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
 	event    *scenarios.Event
 	backtest *record.Backtest
+	series   record.SeriesDetail
 	streams  ioStreams
 }
 
 func init() { registerCommand("plan", newReportCmd) }
 
 func newReportCmd(streams ioStreams) *cobra.Command {
-	o := &reportOptions{OutDir: "report", Mode: "queueing", Plots: "auto", Series: true, EventRamp: 10 * time.Minute, streams: streams}
+	o := &reportOptions{OutDir: "report", Mode: "queueing", Plots: "auto", Series: string(record.SeriesDownsampled), EventRamp: 10 * time.Minute, streams: streams}
 	cmd := &cobra.Command{
 		Use:   "report -f PLAN [--out-dir DIR] [-o table|json|md] [--hpa PROPOSED.yaml] [--event NAME --event-start T --event-end T --event-peak 5x]",
 		Short: "The capacity review: plots, report.html/.md/.json and right-sizing patches",
@@ -65,7 +68,8 @@ with the proposed ones, plan the pre-scale of each event, and write a review to 
 
   report.html   one self-contained page (plots embedded; prints well)
   report.md     the same for a wiki or a pull request (plots linked from plots/)
-  report.json   everything, with a schema version (headroom.dev/report/v2)
+  report.json   everything, with a schema version (headroom.dev/report/v3); each time
+                series downsampled to at most 120 points (--series full keeps them all)
   plots/        every figure as PNG and SVG
   patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook), and kustomize
                 Components to take one by one or all (kustomization.yaml): hpa/, requests/,
@@ -124,7 +128,8 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindFlapWindow(f, &o.FlapWindow)
 	bindUncertainty(f, &o.Uncertainty)
-	f.BoolVar(&o.Series, "series", o.Series, "include the simulated time series in report.json")
+	f.StringVar(&o.Series, "series", o.Series, "the simulated time series in report.json: downsampled (at most 120 points per service and scenario, each saying its resolution and how it was merged), full (every sample) or none")
+	_ = cmd.RegisterFlagCompletionFunc("series", cobra.FixedCompletions(record.SeriesDetails, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")
 	f.BoolVar(&o.VPA, "vpa", false, "also write patches/vpa/: VerticalPodAutoscalers in Off mode (needs the VPA CRDs in the cluster)")
@@ -151,6 +156,11 @@ func (o *reportOptions) Validate() error {
 	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
+	series, err := record.ParseSeriesDetail(o.Series)
+	if err != nil {
+		return usageErrorf("--series %v", err)
+	}
+	o.series = series
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan to review (try scenarios/examples/noa.yaml)")
 	}
@@ -269,7 +279,7 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	}
 	ropts := review.Options{
 		Mode: o.mode, Seed: o.Seed, Proposed: o.proposed, ProposedSource: o.HPAFile, Event: o.event,
-		Version: currentVersion().Version, Progress: progress, Series: o.Series, Plots: plots,
+		Version: currentVersion().Version, Progress: progress, Series: o.series, Plots: plots,
 		Backtest:   o.backtest,
 		FlapWindow: o.FlapWindow,
 	}
@@ -293,24 +303,17 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 	case record.PlotsAll:
 		progress("drawing the figures")
 	}
-	out, err := reports.Render(rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version,
+	progress("writing the report to %s", o.OutDir)
+	out, err := reports.Write(cmd.Context(), o.OutDir, rev, reports.PatchOptions{KubectlImage: o.KubectlImage, Generator: "headroom " + currentVersion().Version,
 		VPA: o.VPA, PrescaleWith: o.PrescaleWith})
 	if err != nil {
 		return err
 	}
-	progress("writing %d files to %s", len(out.Files), o.OutDir)
-	if err := reports.WriteDir(cmd.Context(), o.OutDir, out.Files); err != nil {
-		return err
-	}
+	progress("wrote %d files to %s", out.Files, o.OutDir)
 	switch o.Output {
 	case "json", "md":
-		name := "report." + o.Output
-		for _, f := range out.Files {
-			if f.Path == name {
-				if _, err := o.streams.Out.Write(f.Data); err != nil {
-					return err
-				}
-			}
+		if err := copyFile(o.streams.Out, filepath.Join(o.OutDir, "report."+o.Output)); err != nil {
+			return err
 		}
 		fmt.Fprintf(o.streams.ErrOut, "wrote %s (open in a browser), report.md, report.json, %d plots and %d patch files\n",
 			filepath.Join(o.OutDir, "report.html"), out.Figures, out.Patches)
@@ -339,4 +342,15 @@ func (o *reportOptions) Run(cmd *cobra.Command) error {
 		return &checkFailedError{msg: fmt.Sprintf("%d service-scenario(s) at risk\n  %s", len(risks), strings.Join(capLines(risks, 10), "\n  "))}
 	}
 	return nil
+}
+
+// copyFile copies the file at path to w.
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }

@@ -30,7 +30,7 @@ var schemaDocs = []struct {
 	file, title, desc string
 	v                 any
 }{
-	{"report.json", "headroom report.json", "The capacity review `headroom report` writes to DIR/report.json (and prints with -o json); schemaVersion headroom.dev/report/v2.", &record.Review{}},
+	{"report.json", "headroom report.json", "The capacity review `headroom report` writes to DIR/report.json (and prints with -o json); schemaVersion headroom.dev/report/v3.", &record.Review{}},
 	{"loadtest-result.json", "headroom load-test result", "The result file `headroom loadtest run --out-file FILE` writes; read by loadtest compare and calibrate.", &loadtest.Result{}},
 	{"size.json", "headroom size -o json", "Replicas, CPU, memory, nodes and cost per scenario and service.", &capacity.SizingReport{}},
 	{"simulate.json", "headroom simulate -o json", "One simulation result per scenario (with the time series).", []*sim.Result{}},

@@ -59,79 +59,168 @@ var beforeSwap func() error
 //
 // dir must pass CheckOutputDir; if it exists it must be a directory (a
 // symbolic link to one is followed).
-func WriteDir(ctx context.Context, dir string, files []DirFile) (err error) {
-	if err := CheckOutputDir(dir); err != nil {
-		return err
-	}
-	newSet := make(map[string]bool, len(files))
+func WriteDir(ctx context.Context, dir string, files []DirFile) error {
 	for _, f := range files {
 		if err := checkPath(f.Path); err != nil {
 			return err
 		}
-		if newSet[f.Path] {
-			return fmt.Errorf("write %s: %s is given twice", dir, f.Path)
+	}
+	set, err := BeginDir(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer set.Abort()
+	for _, f := range files {
+		if err := set.Write(f.Path, f.Data, f.Mode); err != nil {
+			return err
 		}
-		newSet[f.Path] = true
+	}
+	return set.Commit()
+}
+
+// DirSet is a set of files being written into a directory as WriteDir
+// writes them, one file at a time (so that a caller need not hold them all
+// in memory): BeginDir, then Write or WriteFunc each file, then Commit; or
+// Abort, which leaves the old directory untouched.
+type DirSet struct {
+	ctx     context.Context
+	dir     string
+	target  string
+	staging string
+	root    *os.Root
+	exists  bool
+	st      os.FileInfo
+	paths   map[string]bool
+	order   []DirFile // paths only, for the manifest
+	done    bool
+}
+
+// BeginDir starts a set for dir: it checks dir (CheckOutputDir), removes
+// the staging directories a killed run left beside it and makes a new
+// one.
+func BeginDir(ctx context.Context, dir string) (*DirSet, error) {
+	if err := CheckOutputDir(dir); err != nil {
+		return nil, err
 	}
 	target, err := filepath.Abs(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if t, err := filepath.EvalSymlinks(target); err == nil {
 		target = t
 	}
 	parent, base := filepath.Dir(target), filepath.Base(target)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
+		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
 	if err := cleanStale(parent, base, target); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
+		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
 	st, err := os.Stat(target)
 	exists := err == nil
 	switch {
 	case exists && !st.IsDir():
-		return fmt.Errorf("write %s: it exists and is not a directory", dir)
+		return nil, fmt.Errorf("write %s: it exists and is not a directory", dir)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("write %s: %w", dir, err)
+		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
 	staging, err := os.MkdirTemp(parent, stagingPrefix+base+"-")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
+		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
+	root, err := os.OpenRoot(staging)
+	if err != nil {
+		os.RemoveAll(staging)
+		return nil, fmt.Errorf("write %s: %w", dir, err)
+	}
+	return &DirSet{ctx: ctx, dir: dir, target: target, staging: staging, root: root, exists: exists, st: st, paths: map[string]bool{}}, nil
+}
+
+// Write adds one file to the set (mode 0 means 0o644).
+func (s *DirSet) Write(p string, data []byte, mode os.FileMode) error {
+	return s.WriteFunc(p, mode, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFunc adds one file to the set, its content what write writes.
+func (s *DirSet) WriteFunc(p string, mode os.FileMode, write func(io.Writer) error) error {
+	if s.done {
+		return fmt.Errorf("write %s: %s: the set is already committed or aborted", s.dir, p)
+	}
+	if err := checkPath(p); err != nil {
+		return err
+	}
+	if s.paths[p] {
+		return fmt.Errorf("write %s: %s is given twice", s.dir, p)
+	}
+	if err := s.ctx.Err(); err != nil {
+		return fmt.Errorf("write %s: %w", s.dir, err)
+	}
+	s.paths[p] = true
+	s.order = append(s.order, DirFile{Path: p})
+	if err := writeIn(s.root, p, mode, write); err != nil {
+		return fmt.Errorf("write %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// ReadFile reads back a file written to the set.
+func (s *DirSet) ReadFile(p string) ([]byte, error) {
+	if !s.paths[p] {
+		return nil, fmt.Errorf("read %s: %s is not in the set", s.dir, p)
+	}
+	return s.root.ReadFile(p)
+}
+
+// Abort removes the staging directory, leaving dir as it was; after
+// Commit it does nothing.
+func (s *DirSet) Abort() {
+	if s.done {
+		return
+	}
+	s.done = true
+	s.root.Close()
+	os.RemoveAll(s.staging)
+}
+
+// Commit completes the set: it carries over the files of the old dir that
+// headroom did not write (WriteDir), writes the manifest and swaps the set
+// in.
+func (s *DirSet) Commit() (err error) {
+	if s.done {
+		return fmt.Errorf("write %s: the set is already committed or aborted", s.dir)
+	}
+	s.done = true
+	dir, staging, target, root := s.dir, s.staging, s.target, s.root
 	defer func() {
+		root.Close()
 		// After a successful exchange staging holds the old directory.
 		if rerr := os.RemoveAll(staging); rerr != nil && err == nil {
 			err = fmt.Errorf("write %s: remove the old files: %w", dir, rerr)
 		}
 	}()
-	root, err := os.OpenRoot(staging)
-	if err != nil {
+	if err := s.ctx.Err(); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	defer root.Close()
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := writeIn(root, f.Path, f.Data, f.Mode); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-	}
 	perm := os.FileMode(0o755)
-	if exists {
-		perm = st.Mode().Perm()
-		if err := carryOver(ctx, target, staging, root, newSet); err != nil {
+	if s.exists {
+		perm = s.st.Mode().Perm()
+		if err := carryOver(s.ctx, target, staging, root, s.paths); err != nil {
 			return fmt.Errorf("write %s: %w", dir, err)
 		}
 	}
-	if err := writeIn(root, ManifestName, manifest(files), 0o644); err != nil {
+	if err := writeIn(root, ManifestName, 0o644, func(w io.Writer) error {
+		_, err := w.Write(manifest(s.order))
+		return err
+	}); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	if err := os.Chmod(staging, perm); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	if err := ctx.Err(); err != nil {
+	if err := s.ctx.Err(); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	if beforeSwap != nil {
@@ -139,7 +228,7 @@ func WriteDir(ctx context.Context, dir string, files []DirFile) (err error) {
 			return fmt.Errorf("write %s: %w", dir, err)
 		}
 	}
-	if !exists {
+	if !s.exists {
 		if err := os.Rename(staging, target); err != nil {
 			return fmt.Errorf("write %s: %w", dir, err)
 		}
@@ -227,7 +316,7 @@ func ownName(name, prefix, base string) bool {
 }
 
 // writeIn creates p (and its directories) in root, writes and syncs it.
-func writeIn(root *os.Root, p string, data []byte, mode os.FileMode) error {
+func writeIn(root *os.Root, p string, mode os.FileMode, write func(io.Writer) error) error {
 	if mode == 0 {
 		mode = 0o644
 	}
@@ -240,7 +329,12 @@ func writeIn(root *os.Root, p string, data []byte, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		f.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
 		f.Close()
 		return err
 	}
@@ -380,7 +474,7 @@ func carryOver(ctx context.Context, target, staging string, root *os.Root, newSe
 		if err != nil {
 			return fmt.Errorf("keep %s: %w", p, err)
 		}
-		if err := writeIn(root, p, data, info.Mode().Perm()); err != nil {
+		if err := writeIn(root, p, info.Mode().Perm(), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return fmt.Errorf("keep %s: %w", p, err)
 		}
 		return nil

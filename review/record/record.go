@@ -9,8 +9,11 @@ import (
 
 // SchemaVersion names the layout of report.json. Bump it when a field
 // changes meaning. v2: durations are seconds under …Seconds keys (v1 wrote
-// nanoseconds under …Ns keys) and nodesAtPeak's keys are camelCase.
-const SchemaVersion = "headroom.dev/report/v2"
+// nanoseconds under …Ns keys) and nodesAtPeak's keys are camelCase. v3:
+// each service-scenario's series is downsampled by default, and says its
+// resolution and aggregation (seriesResolutionSeconds,
+// seriesAggregation).
+const SchemaVersion = "headroom.dev/report/v3"
 
 // Review is everything a capacity review reads: report.json holds its
 // JSON fields; the rest is what the figures draw and the CLI prints.
@@ -158,8 +161,17 @@ type ServiceScenario struct {
 	// the current simulation, "" without one.
 	FirstViolation string `json:"firstViolation,omitempty"`
 	Verdict        string `json:"verdict"`
-	// Series is the current simulation's time series.
+	// Series is the current simulation's time series: by default
+	// downsampled to at most 120 points (Downsample), every sample with
+	// --series full, absent with --series none.
 	Series []Sample `json:"series,omitempty"`
+	// SeriesResolution is how long each point of Series covers; a point
+	// ends at its tSeconds.
+	SeriesResolution scenarios.Seconds `json:"seriesResolutionSeconds,omitempty"`
+	// SeriesAggregation says how the simulator's samples became the points
+	// of Series: "none" (they are the samples), or how each point merges
+	// the samples it covers ("buckets: mean lambda, …").
+	SeriesAggregation string `json:"seriesAggregation,omitempty"`
 }
 
 // ScenarioSection is one scenario cluster-wide.
