@@ -38,6 +38,14 @@ type Workload struct {
 	MemoryBase, MemoryPerInFlight float64
 	// MemoryRequest is the container's memory request, bytes.
 	MemoryRequest float64
+	// Balancing is how requests are spread over the pods (balancing.go);
+	// the zero value is random splitting.
+	Balancing Balancing
+	// Pods is the number of Ready pods behind the load balancer, which the
+	// per-pod functions (PodResponseQuantile, PodResponseSurvival,
+	// PodMeanResponse, PodWait) read for every policy but random; 0 is
+	// one. Size and Predict set it to the replica count they evaluate.
+	Pods int
 }
 
 // Requirement is what a sizing must satisfy.
@@ -173,6 +181,12 @@ func (w Workload) Validate() error {
 	if w.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", w.Concurrency))
 	}
+	if err := w.Balancing.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if w.Pods < 0 {
+		errs = append(errs, fmt.Errorf("pods must be at least 0, got %d", w.Pods))
+	}
 	return errors.Join(errs...)
 }
 
@@ -262,24 +276,137 @@ func replicasSurvivingZoneLoss(need, zones, losses int) int {
 }
 
 // podQuantile is the response-time quantile of one pod at per-pod arrival
-// rate lam: exact M/M/k when the service is exponential, the G/G/k
-// two-moment approximation otherwise (with the named family's tail).
+// rate lam under the workload's load-balancing policy (balancing.go): exact
+// M/M/k when the service is exponential and requests are split at random,
+// the G/G/k two-moment approximation otherwise (with the named family's
+// tail); a mixture of two queues for least-request and least-connection.
 func podQuantile(w Workload, lam, p float64) (float64, error) {
+	qs, n := w.balancedQueues(lam)
+	if n == 1 {
+		return queueQuantile(w, qs[0], p)
+	}
+	// The mixture's quantile lies between its parts'.
+	lo, hi := math.Inf(1), 0.0
+	for _, q := range qs[:n] {
+		x, err := queueQuantile(w, q, p)
+		if err != nil {
+			return x, err
+		}
+		lo, hi = math.Min(lo, x), math.Max(hi, x)
+	}
+	if !(hi > lo) || math.IsInf(hi, 1) {
+		return hi, nil
+	}
+	var ferr error
+	x := bisect(func(t float64) bool {
+		s, err := mixtureSurvival(w, qs[:n], t)
+		if err != nil {
+			ferr = err
+			return true
+		}
+		return s <= 1-p
+	}, lo, hi)
+	return x, ferr
+}
+
+// queueQuantile is the response-time p-quantile of one queue of a policy's
+// reading of the workload.
+func queueQuantile(w Workload, q lbQueue, p float64) (float64, error) {
 	mu := 1 / w.ServiceMean
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
 			return 0, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
 		}
-		return ResponseQuantileGGcEmpirical(w.ServiceHistogram.Buckets, lam, mu, w.Concurrency, 1, p)
+		return ResponseQuantileGGcEmpirical(w.ServiceHistogram.Buckets, q.lam, mu, q.c, q.ca2, p)
 	}
-	if w.ServiceCS2 == 1 {
-		q := MMc{Lambda: lam, Mu: mu, C: w.Concurrency}
-		if err := q.Validate(); err != nil {
+	if w.ServiceCS2 == 1 && q.ca2 == 1 {
+		m := MMc{Lambda: q.lam, Mu: mu, C: q.c}
+		if err := m.Validate(); err != nil {
 			return math.Inf(1), err
 		}
-		return q.ResponseQuantile(p), nil
+		return m.ResponseQuantile(p), nil
 	}
-	return ResponseQuantileGGcFamily(w.ServiceFamily, lam, mu, w.Concurrency, 1, w.ServiceCS2, p)
+	return ResponseQuantileGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, p)
+}
+
+// queueSurvival is P(T > t) for one queue of a policy's reading.
+func queueSurvival(w Workload, q lbQueue, t float64) (float64, error) {
+	mu := 1 / w.ServiceMean
+	if w.ServiceFamily == FamilyEmpirical {
+		if w.ServiceHistogram == nil {
+			return 1, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
+		}
+		d, err := newEmpiricalDist(w.ServiceHistogram.Buckets, w.ServiceMean)
+		if err != nil {
+			return 1, &InputError{Arg: "histogram", Value: math.NaN(), Want: err.Error()}
+		}
+		a, err := stableQueue(q.lam, mu, q.c)
+		if err != nil {
+			return 1, err
+		}
+		return d.responseSurvival(a, q.c, mu, q.ca2)(t), nil
+	}
+	if w.ServiceCS2 == 1 && q.ca2 == 1 {
+		m := MMc{Lambda: q.lam, Mu: mu, C: q.c}
+		if err := m.Validate(); err != nil {
+			return 1, err
+		}
+		return m.ResponseSurvival(t), nil
+	}
+	return ResponseSurvivalGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, t)
+}
+
+// mixtureSurvival is Σ weight·P(T > t) over a policy's queues.
+func mixtureSurvival(w Workload, qs []lbQueue, t float64) (float64, error) {
+	s := 0.0
+	for _, q := range qs {
+		x, err := queueSurvival(w, q, t)
+		if err != nil {
+			return 1, err
+		}
+		s += q.weight * x
+	}
+	return s, nil
+}
+
+// podMean is the mean response time of one pod at rate lam > 0 under the
+// workload's policy (Allen–Cunneen per queue; exact for M/M/k).
+func podMean(w Workload, lam float64) (float64, error) {
+	qs, n := w.balancedQueues(lam)
+	m := 0.0
+	for _, q := range qs[:n] {
+		x, err := MeanResponseGGc(q.lam, 1/w.ServiceMean, q.c, q.ca2, w.ServiceCS2)
+		if err != nil {
+			return 0, err
+		}
+		m += q.weight * x
+	}
+	return m, nil
+}
+
+// PodWait is the wait before service of a pod receiving perPodRate requests
+// per second under the workload's policy, as the two-moment model reads it:
+// the probability of waiting at all (Erlang C for each queue of the
+// policy's reading, weighed) and the mean wait, seconds.
+func (w Workload) PodWait(perPodRate float64) (delayProb, meanWait float64, err error) {
+	if perPodRate == 0 {
+		return 0, 0, nil
+	}
+	mu := 1 / w.ServiceMean
+	qs, n := w.balancedQueues(perPodRate)
+	for _, q := range qs[:n] {
+		a, err := stableQueue(q.lam, mu, q.c)
+		if err != nil {
+			return 1, math.Inf(1), err
+		}
+		x, err := MeanResponseGGc(q.lam, mu, q.c, q.ca2, w.ServiceCS2)
+		if err != nil {
+			return 1, math.Inf(1), err
+		}
+		delayProb += q.weight * ErlangC(q.c, a)
+		meanWait += q.weight * (x - w.ServiceMean)
+	}
+	return delayProb, meanWait, nil
 }
 
 // serviceQuantile is the p-quantile of the service time alone: the
@@ -320,18 +447,14 @@ func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
 // approximation otherwise with the named family's tail
 // (ResponseSurvivalGGcFamily); the service-time survival at rate 0. ErrUnstable when the pod's offered load reaches its worker slots.
 func (w Workload) PodResponseSurvival(perPodRate, t float64) (float64, error) {
-	if w.ServiceFamily == FamilyEmpirical {
-		return w.podSurvivalEmpirical(perPodRate, t)
-	}
-	mu := 1 / w.ServiceMean
-	if w.ServiceCS2 == 1 && perPodRate > 0 {
-		q := MMc{Lambda: perPodRate, Mu: mu, C: w.Concurrency}
-		if err := q.Validate(); err != nil {
-			return 1, err
+	if perPodRate == 0 {
+		if w.ServiceFamily == FamilyEmpirical {
+			return w.podSurvivalEmpirical(0, t)
 		}
-		return q.ResponseSurvival(t), nil
+		return ResponseSurvivalGGcFamily(w.ServiceFamily, 0, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2, t)
 	}
-	return ResponseSurvivalGGcFamily(w.ServiceFamily, perPodRate, mu, w.Concurrency, 1, w.ServiceCS2, t)
+	qs, n := w.balancedQueues(perPodRate)
+	return mixtureSurvival(w, qs[:n], t)
 }
 
 // PodMeanResponse is the mean response time of one pod receiving
@@ -340,7 +463,7 @@ func (w Workload) PodMeanResponse(perPodRate float64) (float64, error) {
 	if perPodRate == 0 {
 		return w.ServiceMean, nil
 	}
-	return MeanResponseGGc(perPodRate, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2)
+	return podMean(w, perPodRate)
 }
 
 // replicasForLatency searches the smallest N ≥ lo whose per-pod response
@@ -357,6 +480,7 @@ func replicasForLatency(w Workload, p, target float64, lo int) (int, error) {
 		return max(lo, 1), nil
 	}
 	meets := func(n int) bool {
+		w.Pods = n
 		q, err := podQuantile(w, w.ArrivalRate/float64(n), p)
 		return err == nil && q <= target
 	}
@@ -420,7 +544,8 @@ func Predict(w Workload, n int, quantile float64) (Prediction, error) {
 		return pr, nil
 	}
 	var err error
-	if pr.MeanResponse, err = MeanResponseGGc(lam, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2); err != nil {
+	w.Pods = n
+	if pr.MeanResponse, err = podMean(w, lam); err != nil {
 		return pr, err
 	}
 	if pr.P95Response, err = podQuantile(w, lam, 0.95); err != nil {
