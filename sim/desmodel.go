@@ -166,17 +166,17 @@ type desModel struct {
 	sloPos           int
 	sloDone, sloOver int64
 
-	prevLambda float64     // λ at the previous tick's end
-	cum        float64     // deterministic arrivals: ∫λ since the last request
-	rr         int         // round-robin position (deterministic arrivals, round-robin)
+	prevLambda float64 // λ at the previous tick's end
+	cum        float64 // deterministic arrivals: ∫λ since the last request
+	rr         int     // round-robin position (deterministic arrivals, round-robin)
 	// policy and choices are the service's load-balancing policy
 	// (desbalance.go); shared is the shared-queue policy's waiting line
 	// (nil under the others).
 	policy  model.BalancingPolicy
 	choices int
 	shared  *desQueue
-	ready      []*desQueue // the Ready pods' queues, this tick
-	pool       []*desQueue
+	ready   []*desQueue // the Ready pods' queues, this tick
+	pool    []*desQueue
 }
 
 // sloWindow is how far back DES judges the latency SLO: a verdict on one
