@@ -25,19 +25,21 @@ import (
 //   - shared-queue: one FCFS queue in front of all N·k slots, G/G/(N·k) at
 //     λ — exact for M/M/(N·k).
 //   - least-request (power of d choices) and least-connection (join the
-//     shortest queue, d = N): a mixture of the shared queue (weight 1 − θ)
-//     and random splitting (weight θ), θ = W_d/W_1, the ratio of the mean
-//     waits of the supermarket model's fixed point with d choices and with
-//     one (Vvedenskaya, Dobrushin and Karpelevich 1996, "Queueing system
-//     with selection of the shortest of two queues: an asymptotic
-//     approach", Problems of Information Transmission 32(1); Mitzenmacher
-//     2001, "The power of two choices in randomized load balancing", IEEE
-//     TPDS 12(10)), extended to k exponential slots per queue
-//     (supermarketFixedPoint). As N → ∞ the shared queue's wait vanishes
-//     and the mixture's mean wait is the fixed point's, exact for
-//     exponential service in that limit; at N = 1 both parts are the one
-//     pod. In between it is an interpolation, held to the DES in
-//     docs/load-balancing.md.
+//     shortest queue, d = N): the mean wait interpolates between the shared
+//     queue (weight 1 − θ) and random splitting (weight θ), θ = W_d/W_1,
+//     the ratio of the mean waits of the supermarket model's fixed point
+//     with d choices and with one (Vvedenskaya, Dobrushin and Karpelevich
+//     1996, "Queueing system with selection of the shortest of two queues:
+//     an asymptotic approach", Problems of Information Transmission 32(1);
+//     Mitzenmacher 2001, "The power of two choices in randomized load
+//     balancing", IEEE TPDS 12(10)), extended to k exponential slots per
+//     queue (SupermarketFixedPoint). As N → ∞ the shared queue's wait
+//     vanishes and the mean wait is the fixed point's, exact for
+//     exponential service in that limit; at N = 1 both are the one pod. The
+//     probability of waiting is the larger of the shared queue's and the
+//     fixed point's s_k^d, and a wait is exponential (the structure of the
+//     G/G/c model). In between the limits it is an interpolation, held to
+//     the DES in docs/load-balancing.md.
 
 // BalancingPolicy names how a service's requests are spread over its pods.
 type BalancingPolicy string
@@ -109,46 +111,76 @@ func (b Balancing) choices() int {
 	return b.Choices
 }
 
-// lbQueue is one G/G/c queue of a policy's reading: its arrival rate,
-// servers and inter-arrival c_a², and the fraction of requests it stands
-// for.
+// lbQueue is a policy's reading of one pod: a G/G/c queue (its arrival
+// rate, servers and inter-arrival c_a²), or, when set, a wait given
+// directly by its probability and mean (delay, wait; seconds) in front of
+// the service time.
 type lbQueue struct {
-	lam    float64
-	c      int
-	ca2    float64
-	weight float64
+	lam   float64
+	c     int
+	ca2   float64
+	given bool
+	delay float64
+	wait  float64
 }
 
-// balancedQueues reads one pod of w at rate perPodRate under w's policy as
-// one queue or a mixture of two (see the file comment). It returns one
-// queue for random splitting, so that the default's figures are today's.
-func (w Workload) balancedQueues(perPodRate float64) ([2]lbQueue, int) {
+// balancedQueue reads one pod of w at rate perPodRate under w's policy
+// (see the file comment). Random splitting is the pod's own queue, so that
+// the default's figures are today's.
+func (w Workload) balancedQueue(perPodRate float64) (lbQueue, error) {
 	k := w.Concurrency
 	n := max(w.Pods, 1)
-	random := lbQueue{lam: perPodRate, c: k, ca2: 1, weight: 1}
+	q := lbQueue{lam: perPodRate, c: k, ca2: 1}
 	if n == 1 {
-		return [2]lbQueue{random}, 1
+		return q, nil
 	}
-	shared := lbQueue{lam: perPodRate * float64(n), c: n * k, ca2: 1, weight: 1}
 	switch w.Balancing.policy() {
 	case BalanceRoundRobin:
-		random.ca2 = 1 / float64(n)
-		return [2]lbQueue{random}, 1
+		q.ca2 = 1 / float64(n)
 	case BalanceSharedQueue:
-		return [2]lbQueue{shared}, 1
+		q.lam, q.c = perPodRate*float64(n), n*k
 	case BalanceLeastRequest, BalanceLeastConnection:
 		d := n
 		if w.Balancing.policy() == BalanceLeastRequest {
 			d = w.Balancing.choices()
 		}
-		theta := SupermarketWaitRatio(d, k, perPodRate*w.ServiceMean/float64(k))
-		shared.weight, random.weight = 1-theta, theta
-		if theta <= 0 {
-			return [2]lbQueue{shared}, 1
-		}
-		return [2]lbQueue{shared, random}, 2
+		return w.leastLoaded(perPodRate, n, d)
 	}
-	return [2]lbQueue{random}, 1
+	return q, nil
+}
+
+// leastLoaded is the reading of a pod under least-request (d choices) or
+// least-connection (d = N): the mean wait interpolates between the shared
+// queue over the N pods (weight 1 − θ) and random splitting (weight θ),
+// θ the supermarket model's ratio of mean waits (SupermarketWaitRatio); the
+// probability of waiting is the larger of the shared queue's (Erlang C
+// over N·k slots) and the supermarket fixed point's s_k^d, and the wait,
+// when there is one, exponential with the mean that leaves. Each mean
+// wait is Allen–Cunneen's, so the service's c_s² enters as in G/G/c.
+func (w Workload) leastLoaded(perPodRate float64, n, d int) (lbQueue, error) {
+	mu := 1 / w.ServiceMean
+	k := w.Concurrency
+	a, err := stableQueue(perPodRate, mu, k)
+	if err != nil {
+		return lbQueue{}, err
+	}
+	tPool, err := MeanResponseGGc(perPodRate*float64(n), mu, n*k, 1, w.ServiceCS2)
+	if err != nil {
+		return lbQueue{}, err
+	}
+	tRand, err := MeanResponseGGc(perPodRate, mu, k, 1, w.ServiceCS2)
+	if err != nil {
+		return lbQueue{}, err
+	}
+	rho := a / float64(k)
+	theta, sm := supermarketRatio(d, k, rho)
+	q := lbQueue{lam: perPodRate, c: k, ca2: 1, given: true}
+	q.wait = (1-theta)*(tPool-w.ServiceMean) + theta*(tRand-w.ServiceMean)
+	q.delay = math.Min(1, math.Max(ErlangC(n*k, a*float64(n)), sm.DelayProb))
+	if !(q.wait > 0) || !(q.delay > 0) {
+		q.wait, q.delay = 0, 0
+	}
+	return q, nil
 }
 
 // SupermarketWaitRatio is θ = W_d/W_1 at per-slot load rho: the mean wait
@@ -156,19 +188,27 @@ func (w Workload) balancedQueues(perPodRate float64) ([2]lbQueue, int) {
 // (random splitting, the M/M/k wait), for queues of k exponential slots.
 // It is 1 for d = 1 and falls towards 0 as d grows; rho must be in [0, 1).
 func SupermarketWaitRatio(d, k int, rho float64) float64 {
-	if d <= 1 || !(rho > 0) {
-		return 1
-	}
-	if !(rho < 1) {
-		return 1
+	theta, _ := supermarketRatio(d, k, rho)
+	return theta
+}
+
+// supermarketRatio is SupermarketWaitRatio and the fixed point it used
+// (the zero value for d = 1, where it is random splitting).
+func supermarketRatio(d, k int, rho float64) (float64, Supermarket) {
+	if d <= 1 || !(rho > 0) || !(rho < 1) {
+		a := rho * float64(k)
+		if !(rho < 1) {
+			return 1, Supermarket{}
+		}
+		return 1, Supermarket{DelayProb: ErlangC(k, a)}
 	}
 	a := rho * float64(k)
 	w1 := ErlangC(k, a) / (float64(k) - a) // μ = 1
-	if !(w1 > 0) {
-		return 0
-	}
 	fp := SupermarketFixedPoint(d, k, rho)
-	return math.Min(1, fp.MeanWait/w1)
+	if !(w1 > 0) {
+		return 0, fp
+	}
+	return math.Min(1, fp.MeanWait/w1), fp
 }
 
 // Supermarket is the fixed point of the supermarket model: N → ∞ queues of

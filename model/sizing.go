@@ -279,40 +279,35 @@ func replicasSurvivingZoneLoss(need, zones, losses int) int {
 // rate lam under the workload's load-balancing policy (balancing.go): exact
 // M/M/k when the service is exponential and requests are split at random,
 // the G/G/k two-moment approximation otherwise (with the named family's
-// tail); a mixture of two queues for least-request and least-connection.
+// tail).
 func podQuantile(w Workload, lam, p float64) (float64, error) {
-	qs, n := w.balancedQueues(lam)
-	if n == 1 {
-		return queueQuantile(w, qs[0], p)
+	q, err := w.balancedQueue(lam)
+	if err != nil {
+		return math.Inf(1), err
 	}
-	// The mixture's quantile lies between its parts'.
-	lo, hi := math.Inf(1), 0.0
-	for _, q := range qs[:n] {
-		x, err := queueQuantile(w, q, p)
-		if err != nil {
-			return x, err
-		}
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
-	}
-	if !(hi > lo) || math.IsInf(hi, 1) {
-		return hi, nil
-	}
-	var ferr error
-	x := bisect(func(t float64) bool {
-		s, err := mixtureSurvival(w, qs[:n], t)
-		if err != nil {
-			ferr = err
-			return true
-		}
-		return s <= 1-p
-	}, lo, hi)
-	return x, ferr
-}
-
-// queueQuantile is the response-time p-quantile of one queue of a policy's
-// reading of the workload.
-func queueQuantile(w Workload, q lbQueue, p float64) (float64, error) {
 	mu := 1 / w.ServiceMean
+	if q.given {
+		if err := checkProb("p", p); err != nil {
+			return 0, err
+		}
+		surv, err := givenWaitSurvival(w, q)
+		if err != nil {
+			return 0, err
+		}
+		y := 1 - p
+		lo := w.serviceQuantile(p)
+		if surv(lo) <= y {
+			return lo, nil
+		}
+		hi := lo + 1/mu
+		for i := 0; surv(hi) > y; i++ {
+			if i > 200 {
+				return math.Inf(1), nil
+			}
+			hi *= 2
+		}
+		return bisect(func(t float64) bool { return surv(t) <= y }, lo, hi), nil
+	}
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
 			return 0, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
@@ -329,9 +324,65 @@ func queueQuantile(w Workload, q lbQueue, p float64) (float64, error) {
 	return ResponseQuantileGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, p)
 }
 
-// queueSurvival is P(T > t) for one queue of a policy's reading.
+// givenWaitSurvival is P(T > t) for a wait given by its probability and
+// mean (exponential when there is one) in front of the workload's service
+// time, with its family's tail.
+func givenWaitSurvival(w Workload, q lbQueue) (func(float64) float64, error) {
+	mu := 1 / w.ServiceMean
+	eta := math.Inf(1)
+	if q.delay > 0 {
+		eta = q.delay / q.wait
+	}
+	switch f := w.ServiceFamily; {
+	case f == FamilyEmpirical:
+		if w.ServiceHistogram == nil {
+			return nil, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
+		}
+		d, err := newEmpiricalDist(w.ServiceHistogram.Buckets, w.ServiceMean)
+		if err != nil {
+			return nil, &InputError{Arg: "histogram", Value: math.NaN(), Want: err.Error()}
+		}
+		return func(t float64) float64 {
+			if math.IsInf(eta, 1) {
+				return d.survival(t)
+			}
+			return math.Min(d.survival(t)+q.delay*d.convolve(eta, t), 1)
+		}, nil
+	case f == FamilyLognormal || f == FamilyWeibull:
+		d, err := newFamilyDist(f, w.ServiceMean, w.ServiceCS2)
+		if err != nil {
+			return nil, err
+		}
+		return func(t float64) float64 {
+			if math.IsInf(eta, 1) {
+				return d.survival(t)
+			}
+			return d.survival(t) + q.delay*d.familyConvolve(eta, t)
+		}, nil
+	}
+	if err := checkCS2(w.ServiceCS2); err != nil {
+		return nil, err
+	}
+	r := ggcResponse{svc: newService(mu, w.ServiceCS2), delayProb: q.delay, eta: eta}
+	if q.delay == 0 {
+		r.delayProb = 0
+	}
+	return r.survival, nil
+}
+
+// queueSurvival is P(T > t) for a policy's reading of one pod.
 func queueSurvival(w Workload, q lbQueue, t float64) (float64, error) {
 	mu := 1 / w.ServiceMean
+	if q.given {
+		if math.IsNaN(t) {
+			return 0, &InputError{Arg: "t", Value: t, Want: "a number"}
+		}
+		surv, err := givenWaitSurvival(w, q)
+		if err != nil {
+			return 1, err
+		}
+		return surv(t), nil
+	}
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
 			return 1, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
@@ -356,32 +407,17 @@ func queueSurvival(w Workload, q lbQueue, t float64) (float64, error) {
 	return ResponseSurvivalGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, t)
 }
 
-// mixtureSurvival is Σ weight·P(T > t) over a policy's queues.
-func mixtureSurvival(w Workload, qs []lbQueue, t float64) (float64, error) {
-	s := 0.0
-	for _, q := range qs {
-		x, err := queueSurvival(w, q, t)
-		if err != nil {
-			return 1, err
-		}
-		s += q.weight * x
-	}
-	return s, nil
-}
-
 // podMean is the mean response time of one pod at rate lam > 0 under the
-// workload's policy (Allen–Cunneen per queue; exact for M/M/k).
+// workload's policy (Allen–Cunneen; exact for M/M/k).
 func podMean(w Workload, lam float64) (float64, error) {
-	qs, n := w.balancedQueues(lam)
-	m := 0.0
-	for _, q := range qs[:n] {
-		x, err := MeanResponseGGc(q.lam, 1/w.ServiceMean, q.c, q.ca2, w.ServiceCS2)
-		if err != nil {
-			return 0, err
-		}
-		m += q.weight * x
+	q, err := w.balancedQueue(lam)
+	if err != nil {
+		return 0, err
 	}
-	return m, nil
+	if q.given {
+		return w.ServiceMean + q.wait, nil
+	}
+	return MeanResponseGGc(q.lam, 1/w.ServiceMean, q.c, q.ca2, w.ServiceCS2)
 }
 
 // PodWait is the wait before service of a pod receiving perPodRate requests
@@ -392,21 +428,23 @@ func (w Workload) PodWait(perPodRate float64) (delayProb, meanWait float64, err 
 	if perPodRate == 0 {
 		return 0, 0, nil
 	}
-	mu := 1 / w.ServiceMean
-	qs, n := w.balancedQueues(perPodRate)
-	for _, q := range qs[:n] {
-		a, err := stableQueue(q.lam, mu, q.c)
-		if err != nil {
-			return 1, math.Inf(1), err
-		}
-		x, err := MeanResponseGGc(q.lam, mu, q.c, q.ca2, w.ServiceCS2)
-		if err != nil {
-			return 1, math.Inf(1), err
-		}
-		delayProb += q.weight * ErlangC(q.c, a)
-		meanWait += q.weight * (x - w.ServiceMean)
+	q, err := w.balancedQueue(perPodRate)
+	if err != nil {
+		return 1, math.Inf(1), err
 	}
-	return delayProb, meanWait, nil
+	if q.given {
+		return q.delay, q.wait, nil
+	}
+	mu := 1 / w.ServiceMean
+	a, err := stableQueue(q.lam, mu, q.c)
+	if err != nil {
+		return 1, math.Inf(1), err
+	}
+	x, err := MeanResponseGGc(q.lam, mu, q.c, q.ca2, w.ServiceCS2)
+	if err != nil {
+		return 1, math.Inf(1), err
+	}
+	return ErlangC(q.c, a), x - w.ServiceMean, nil
 }
 
 // serviceQuantile is the p-quantile of the service time alone: the
@@ -453,8 +491,11 @@ func (w Workload) PodResponseSurvival(perPodRate, t float64) (float64, error) {
 		}
 		return ResponseSurvivalGGcFamily(w.ServiceFamily, 0, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2, t)
 	}
-	qs, n := w.balancedQueues(perPodRate)
-	return mixtureSurvival(w, qs[:n], t)
+	q, err := w.balancedQueue(perPodRate)
+	if err != nil {
+		return 1, err
+	}
+	return queueSurvival(w, q, t)
 }
 
 // PodMeanResponse is the mean response time of one pod receiving
