@@ -43,14 +43,16 @@ func (m *desModel) pick(t float64) *desQueue {
 		m.rr = (m.rr + 1) % len(ready)
 		q = ready[m.rr]
 	case model.BalanceLeastRequest:
+		// Each drawn pod is advanced to t, so its count is the one at t.
 		best := -1
 		for range m.choices {
 			c := ready[rng.IntN(len(ready))]
 			c.advance(t, &m.req)
-			if n := c.inSystem(); best < 0 || n < best {
+			if n := len(c.busy) + c.size; best < 0 || n < best {
 				q, best = c, n
 			}
 		}
+		return q
 	case model.BalanceLeastConnection:
 		best, ties := -1, 0
 		for _, c := range ready {
@@ -65,6 +67,7 @@ func (m *desModel) pick(t float64) *desQueue {
 				}
 			}
 		}
+		return q
 	default:
 		if m.arrivals == ArrivalsDeterministic {
 			m.rr = (m.rr + 1) % len(ready)
