@@ -191,9 +191,10 @@ func (w Workload) Validate() error {
 }
 
 // Size returns the replicas a workload needs to meet req, the constraint
-// that binds, and the prediction at that count. In Queueing mode each pod is
-// its own queue receiving λ/N (requests are spread over pods), which needs
-// more replicas than one shared queue would.
+// that binds, and the prediction at that count. In Queueing mode the latency
+// at N replicas is the workload's load-balancing policy's (balancing.go): by
+// default each pod is its own queue receiving λ/N (random splitting), which
+// needs more replicas than one shared queue would.
 func Size(w Workload, req Requirement, mode Mode) (Sizing, error) {
 	if err := w.Validate(); err != nil {
 		return Sizing{}, err
@@ -422,8 +423,7 @@ func podMean(w Workload, lam float64) (float64, error) {
 
 // PodWait is the wait before service of a pod receiving perPodRate requests
 // per second under the workload's policy, as the two-moment model reads it:
-// the probability of waiting at all (Erlang C for each queue of the
-// policy's reading, weighed) and the mean wait, seconds.
+// the probability of waiting at all and the mean wait, seconds.
 func (w Workload) PodWait(perPodRate float64) (delayProb, meanWait float64, err error) {
 	if perPodRate == 0 {
 		return 0, 0, nil
