@@ -55,6 +55,10 @@ type DiscoveredService struct {
 	VPA *VPA
 	// Notes say what was chosen or dropped for this workload.
 	Notes []string
+
+	// balancing says where Service.LoadBalancing came from (nil when it
+	// was not read from a cluster).
+	balancing *balancingNote
 }
 
 // VPA is what a VerticalPodAutoscaler says about a workload.
@@ -89,7 +93,7 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		return nil, fmt.Errorf("list deployments in %s: %w", namespace, err)
 	}
 	for i := range deps {
-		workloads = append(workloads, workload{kind: "Deployment", namespace: namespace, meta: deps[i].ObjectMeta, replicas: deps[i].Spec.Replicas, pod: deps[i].Spec.Template.Spec})
+		workloads = append(workloads, workload{kind: "Deployment", namespace: namespace, meta: deps[i].ObjectMeta, replicas: deps[i].Spec.Replicas, pod: deps[i].Spec.Template.Spec, podMeta: deps[i].Spec.Template.ObjectMeta})
 	}
 	sets, err := listAll(ctx, func(opts metav1.ListOptions) ([]appsv1.StatefulSet, string, error) {
 		l, err := kube.AppsV1().StatefulSets(namespace).List(ctx, opts)
@@ -102,7 +106,7 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 		return nil, fmt.Errorf("list statefulsets in %s: %w", namespace, err)
 	}
 	for i := range sets {
-		workloads = append(workloads, workload{kind: "StatefulSet", namespace: namespace, meta: sets[i].ObjectMeta, replicas: sets[i].Spec.Replicas, pod: sets[i].Spec.Template.Spec})
+		workloads = append(workloads, workload{kind: "StatefulSet", namespace: namespace, meta: sets[i].ObjectMeta, replicas: sets[i].Spec.Replicas, pod: sets[i].Spec.Template.Spec, podMeta: sets[i].Spec.Template.ObjectMeta})
 	}
 	hpas, err := listAll(ctx, func(opts metav1.ListOptions) ([]autoscalingv2.HorizontalPodAutoscaler, string, error) {
 		l, err := kube.AutoscalingV2().HorizontalPodAutoscalers(namespace).List(ctx, opts)
@@ -123,6 +127,13 @@ func Discover(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interf
 	}
 
 	d.assemble(workloads, hpas, vpas)
+	byRef := make(map[string]workload, len(workloads))
+	for _, w := range workloads {
+		byRef[w.kind+"/"+w.meta.Name] = w
+	}
+	if err := d.discoverBalancing(ctx, kube, byRef); err != nil {
+		return nil, err
+	}
 	for _, h := range d.unusedHPAs {
 		ref := h.Spec.ScaleTargetRef
 		d.Notes = append(d.Notes, fmt.Sprintf("HPA %s targets %s %s, which is not a Deployment or StatefulSet in %s; skipped", h.Name, ref.Kind, ref.Name, namespace))
@@ -244,6 +255,8 @@ type workload struct {
 	meta      metav1.ObjectMeta
 	replicas  *int32
 	pod       corev1.PodSpec
+	// podMeta is the pod template's metadata (labels, annotations).
+	podMeta metav1.ObjectMeta
 }
 
 // service builds the plan entry. names holds the service names taken so

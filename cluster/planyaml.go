@@ -78,6 +78,10 @@ func (d *Discovery) WritePlan() ([]byte, error) {
 			"services are used. Every line marked TODO holds a zero that headroom refuses:",
 			"fill them from measurements (`headroom observe`) before sizing or simulating.",
 			"`headroom size -f THIS_FILE` lists what is still missing, with line numbers.",
+			"",
+			"Calls between services (calls:) are not discoverable without tracing: add them",
+			"from your traces or architecture. loadBalancing is read from the cluster where",
+			"it shows (a mesh sidecar, kube-proxy's mode, sessionAffinity); check it.",
 		}, "\n"),
 		Scenarios: "A constant load at each service's requestRate. Add the traffic to plan for\n" +
 			"(schedules, growth, spikes: see scenarios/examples/noa.yaml).",
@@ -111,6 +115,11 @@ func (d *Discovery) render(p *scenarios.Plan, a planfile.Annotations) ([]byte, e
 			if unset(&ds.Service, ph.Field) {
 				n.Fields = append(n.Fields, planfile.FieldNote{Path: ph.Field, Text: Todo + ph.Hint})
 			}
+		}
+		if b := ds.balancing; b != nil {
+			n.Fields = append(n.Fields, planfile.FieldNote{Path: "loadBalancing", Text: "Read from the cluster: " + b.text + ".\n" +
+				"Set what the clients' traffic actually goes through (random, round-robin, least-request,\n" +
+				"least-connection, shared-queue): it moves the latency and the replicas (docs/load-balancing.md)."})
 		}
 		if slices.ContainsFunc(ds.Service.MetricSources, func(m scenarios.MetricSource) bool { return m.Source == "" }) {
 			n.Fields = append(n.Fields, planfile.FieldNote{Path: "metricSources", Text: Todo + metricSourcesHint})

@@ -26,7 +26,8 @@ import (
 // 1994; Bronson 1982; Erlang B tables), "computed" ones from independent
 // high-precision computations (mpmath at 60 digits, math/big), "formula"
 // ones from a closed form evaluated by hand (Allen–Cunneen, Whitt 1993,
-// Kingman, Halfin–Whitt); each source field says which.
+// Kingman, Halfin–Whitt, Mitzenmacher's supermarket limit); each source
+// field says which.
 const queueingCasesFile = "../testdata/conformance/queueing_cases.json"
 
 // extraCasesEnv names an optional second file with the same schema, for
@@ -145,6 +146,27 @@ var quantities = map[string]evaluator{
 		return a.lambda() * w, err
 	},
 
+	// Load balancing: the supermarket model's fixed point (power of d
+	// choices over N → ∞ queues of c slots), and the shared-queue policy
+	// over params.N pods of c slots, which is M/M/(N·c).
+	"supermarket/mean_response": func(a *args) (float64, error) {
+		k := a.servers()
+		return model.SupermarketFixedPoint(a.intParam("d"), k, a.offered()/float64(k)).MeanResponse / a.mu(), nil
+	},
+	"shared_queue/mean_response": func(a *args) (float64, error) {
+		w, lam := sharedQueuePods(a)
+		return w.PodMeanResponse(lam)
+	},
+	"shared_queue/delay_prob": func(a *args) (float64, error) {
+		w, lam := sharedQueuePods(a)
+		c, _, err := w.PodWait(lam)
+		return c, err
+	},
+	"shared_queue/response_quantile": func(a *args) (float64, error) {
+		w, lam := sharedQueuePods(a)
+		return w.PodResponseQuantile(lam, a.param("p"))
+	},
+
 	// Universal Scalability Law, fitted from params.measurements.
 	"usl/usl_sigma":           uslMetric(func(u model.USL) float64 { return u.Sigma }),
 	"usl/usl_kappa":           uslMetric(func(u model.USL) float64 { return u.Kappa }),
@@ -156,6 +178,17 @@ var quantities = map[string]evaluator{
 		u, err := model.FitUSL(a.measurements())
 		return u.Throughput(n), err
 	},
+}
+
+// sharedQueuePods is the workload of params.N pods of c exponential slots
+// behind one shared queue, and the per-pod rate λ/N.
+func sharedQueuePods(a *args) (model.Workload, float64) {
+	n := a.intParam("N")
+	w := model.Workload{
+		ServiceMean: 1 / a.mu(), ServiceCS2: 1, Concurrency: a.servers(), CPURequest: 1,
+		Balancing: model.Balancing{Policy: model.BalanceSharedQueue}, Pods: n,
+	}
+	return w, a.lambda() / float64(max(n, 1))
 }
 
 // count adapts a function returning a server count.

@@ -38,6 +38,14 @@ type Workload struct {
 	MemoryBase, MemoryPerInFlight float64
 	// MemoryRequest is the container's memory request, bytes.
 	MemoryRequest float64
+	// Balancing is how requests are spread over the pods (balancing.go);
+	// the zero value is random splitting.
+	Balancing Balancing
+	// Pods is the number of Ready pods behind the load balancer, which the
+	// per-pod functions (PodResponseQuantile, PodResponseSurvival,
+	// PodMeanResponse, PodWait) read for every policy but random; 0 is
+	// one. Size and Predict set it to the replica count they evaluate.
+	Pods int
 }
 
 // Requirement is what a sizing must satisfy.
@@ -173,13 +181,20 @@ func (w Workload) Validate() error {
 	if w.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", w.Concurrency))
 	}
+	if err := w.Balancing.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if w.Pods < 0 {
+		errs = append(errs, fmt.Errorf("pods must be at least 0, got %d", w.Pods))
+	}
 	return errors.Join(errs...)
 }
 
 // Size returns the replicas a workload needs to meet req, the constraint
-// that binds, and the prediction at that count. In Queueing mode each pod is
-// its own queue receiving λ/N (requests are spread over pods), which needs
-// more replicas than one shared queue would.
+// that binds, and the prediction at that count. In Queueing mode the latency
+// at N replicas is the workload's load-balancing policy's (balancing.go): by
+// default each pod is its own queue receiving λ/N (random splitting), which
+// needs more replicas than one shared queue would.
 func Size(w Workload, req Requirement, mode Mode) (Sizing, error) {
 	if err := w.Validate(); err != nil {
 		return Sizing{}, err
@@ -262,24 +277,174 @@ func replicasSurvivingZoneLoss(need, zones, losses int) int {
 }
 
 // podQuantile is the response-time quantile of one pod at per-pod arrival
-// rate lam: exact M/M/k when the service is exponential, the G/G/k
-// two-moment approximation otherwise (with the named family's tail).
+// rate lam under the workload's load-balancing policy (balancing.go): exact
+// M/M/k when the service is exponential and requests are split at random,
+// the G/G/k two-moment approximation otherwise (with the named family's
+// tail).
 func podQuantile(w Workload, lam, p float64) (float64, error) {
+	q, err := w.balancedQueue(lam)
+	if err != nil {
+		return math.Inf(1), err
+	}
 	mu := 1 / w.ServiceMean
+	if q.given {
+		if err := checkProb("p", p); err != nil {
+			return 0, err
+		}
+		surv, err := givenWaitSurvival(w, q)
+		if err != nil {
+			return 0, err
+		}
+		y := 1 - p
+		lo := w.serviceQuantile(p)
+		if surv(lo) <= y {
+			return lo, nil
+		}
+		hi := lo + 1/mu
+		for i := 0; surv(hi) > y; i++ {
+			if i > 200 {
+				return math.Inf(1), nil
+			}
+			hi *= 2
+		}
+		return bisect(func(t float64) bool { return surv(t) <= y }, lo, hi), nil
+	}
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
 			return 0, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
 		}
-		return ResponseQuantileGGcEmpirical(w.ServiceHistogram.Buckets, lam, mu, w.Concurrency, 1, p)
+		return ResponseQuantileGGcEmpirical(w.ServiceHistogram.Buckets, q.lam, mu, q.c, q.ca2, p)
 	}
-	if w.ServiceCS2 == 1 {
-		q := MMc{Lambda: lam, Mu: mu, C: w.Concurrency}
-		if err := q.Validate(); err != nil {
+	if w.ServiceCS2 == 1 && q.ca2 == 1 {
+		m := MMc{Lambda: q.lam, Mu: mu, C: q.c}
+		if err := m.Validate(); err != nil {
 			return math.Inf(1), err
 		}
-		return q.ResponseQuantile(p), nil
+		return m.ResponseQuantile(p), nil
 	}
-	return ResponseQuantileGGcFamily(w.ServiceFamily, lam, mu, w.Concurrency, 1, w.ServiceCS2, p)
+	return ResponseQuantileGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, p)
+}
+
+// givenWaitSurvival is P(T > t) for a wait given by its probability and
+// mean (exponential when there is one) in front of the workload's service
+// time, with its family's tail.
+func givenWaitSurvival(w Workload, q lbQueue) (func(float64) float64, error) {
+	mu := 1 / w.ServiceMean
+	eta := math.Inf(1)
+	if q.delay > 0 {
+		eta = q.delay / q.wait
+	}
+	switch f := w.ServiceFamily; {
+	case f == FamilyEmpirical:
+		if w.ServiceHistogram == nil {
+			return nil, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
+		}
+		d, err := newEmpiricalDist(w.ServiceHistogram.Buckets, w.ServiceMean)
+		if err != nil {
+			return nil, &InputError{Arg: "histogram", Value: math.NaN(), Want: err.Error()}
+		}
+		return func(t float64) float64 {
+			if math.IsInf(eta, 1) {
+				return d.survival(t)
+			}
+			return math.Min(d.survival(t)+q.delay*d.convolve(eta, t), 1)
+		}, nil
+	case f == FamilyLognormal || f == FamilyWeibull:
+		d, err := newFamilyDist(f, w.ServiceMean, w.ServiceCS2)
+		if err != nil {
+			return nil, err
+		}
+		return func(t float64) float64 {
+			if math.IsInf(eta, 1) {
+				return d.survival(t)
+			}
+			return d.survival(t) + q.delay*d.familyConvolve(eta, t)
+		}, nil
+	}
+	if err := checkCS2(w.ServiceCS2); err != nil {
+		return nil, err
+	}
+	r := ggcResponse{svc: newService(mu, w.ServiceCS2), delayProb: q.delay, eta: eta}
+	if q.delay == 0 {
+		r.delayProb = 0
+	}
+	return r.survival, nil
+}
+
+// queueSurvival is P(T > t) for a policy's reading of one pod.
+func queueSurvival(w Workload, q lbQueue, t float64) (float64, error) {
+	mu := 1 / w.ServiceMean
+	if q.given {
+		if math.IsNaN(t) {
+			return 0, &InputError{Arg: "t", Value: t, Want: "a number"}
+		}
+		surv, err := givenWaitSurvival(w, q)
+		if err != nil {
+			return 1, err
+		}
+		return surv(t), nil
+	}
+	if w.ServiceFamily == FamilyEmpirical {
+		if w.ServiceHistogram == nil {
+			return 1, &InputError{Arg: "ServiceHistogram", Value: math.NaN(), Want: "a histogram for an empirical service time"}
+		}
+		d, err := newEmpiricalDist(w.ServiceHistogram.Buckets, w.ServiceMean)
+		if err != nil {
+			return 1, &InputError{Arg: "histogram", Value: math.NaN(), Want: err.Error()}
+		}
+		a, err := stableQueue(q.lam, mu, q.c)
+		if err != nil {
+			return 1, err
+		}
+		return d.responseSurvival(a, q.c, mu, q.ca2)(t), nil
+	}
+	if w.ServiceCS2 == 1 && q.ca2 == 1 {
+		m := MMc{Lambda: q.lam, Mu: mu, C: q.c}
+		if err := m.Validate(); err != nil {
+			return 1, err
+		}
+		return m.ResponseSurvival(t), nil
+	}
+	return ResponseSurvivalGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, t)
+}
+
+// podMean is the mean response time of one pod at rate lam > 0 under the
+// workload's policy (Allen–Cunneen; exact for M/M/k).
+func podMean(w Workload, lam float64) (float64, error) {
+	q, err := w.balancedQueue(lam)
+	if err != nil {
+		return 0, err
+	}
+	if q.given {
+		return w.ServiceMean + q.wait, nil
+	}
+	return MeanResponseGGc(q.lam, 1/w.ServiceMean, q.c, q.ca2, w.ServiceCS2)
+}
+
+// PodWait is the wait before service of a pod receiving perPodRate requests
+// per second under the workload's policy, as the two-moment model reads it:
+// the probability of waiting at all and the mean wait, seconds.
+func (w Workload) PodWait(perPodRate float64) (delayProb, meanWait float64, err error) {
+	if perPodRate == 0 {
+		return 0, 0, nil
+	}
+	q, err := w.balancedQueue(perPodRate)
+	if err != nil {
+		return 1, math.Inf(1), err
+	}
+	if q.given {
+		return q.delay, q.wait, nil
+	}
+	mu := 1 / w.ServiceMean
+	a, err := stableQueue(q.lam, mu, q.c)
+	if err != nil {
+		return 1, math.Inf(1), err
+	}
+	x, err := MeanResponseGGc(q.lam, mu, q.c, q.ca2, w.ServiceCS2)
+	if err != nil {
+		return 1, math.Inf(1), err
+	}
+	return ErlangC(q.c, a), x - w.ServiceMean, nil
 }
 
 // serviceQuantile is the p-quantile of the service time alone: the
@@ -320,18 +485,17 @@ func (w Workload) PodResponseQuantile(perPodRate, p float64) (float64, error) {
 // approximation otherwise with the named family's tail
 // (ResponseSurvivalGGcFamily); the service-time survival at rate 0. ErrUnstable when the pod's offered load reaches its worker slots.
 func (w Workload) PodResponseSurvival(perPodRate, t float64) (float64, error) {
-	if w.ServiceFamily == FamilyEmpirical {
-		return w.podSurvivalEmpirical(perPodRate, t)
-	}
-	mu := 1 / w.ServiceMean
-	if w.ServiceCS2 == 1 && perPodRate > 0 {
-		q := MMc{Lambda: perPodRate, Mu: mu, C: w.Concurrency}
-		if err := q.Validate(); err != nil {
-			return 1, err
+	if perPodRate == 0 {
+		if w.ServiceFamily == FamilyEmpirical {
+			return w.podSurvivalEmpirical(0, t)
 		}
-		return q.ResponseSurvival(t), nil
+		return ResponseSurvivalGGcFamily(w.ServiceFamily, 0, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2, t)
 	}
-	return ResponseSurvivalGGcFamily(w.ServiceFamily, perPodRate, mu, w.Concurrency, 1, w.ServiceCS2, t)
+	q, err := w.balancedQueue(perPodRate)
+	if err != nil {
+		return 1, err
+	}
+	return queueSurvival(w, q, t)
 }
 
 // PodMeanResponse is the mean response time of one pod receiving
@@ -340,7 +504,7 @@ func (w Workload) PodMeanResponse(perPodRate float64) (float64, error) {
 	if perPodRate == 0 {
 		return w.ServiceMean, nil
 	}
-	return MeanResponseGGc(perPodRate, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2)
+	return podMean(w, perPodRate)
 }
 
 // replicasForLatency searches the smallest N ≥ lo whose per-pod response
@@ -357,6 +521,7 @@ func replicasForLatency(w Workload, p, target float64, lo int) (int, error) {
 		return max(lo, 1), nil
 	}
 	meets := func(n int) bool {
+		w.Pods = n
 		q, err := podQuantile(w, w.ArrivalRate/float64(n), p)
 		return err == nil && q <= target
 	}
@@ -420,7 +585,8 @@ func Predict(w Workload, n int, quantile float64) (Prediction, error) {
 		return pr, nil
 	}
 	var err error
-	if pr.MeanResponse, err = MeanResponseGGc(lam, 1/w.ServiceMean, w.Concurrency, 1, w.ServiceCS2); err != nil {
+	w.Pods = n
+	if pr.MeanResponse, err = podMean(w, lam); err != nil {
 		return pr, err
 	}
 	if pr.P95Response, err = podQuantile(w, lam, 0.95); err != nil {

@@ -58,6 +58,26 @@ func (p *Plan) File() string { return p.file }
 // in code.
 func (p *Plan) Source() []byte { return p.source }
 
+// LoadBalancing is how a service's requests are spread over its Ready pods.
+// The DES simulates each policy exactly; the fluid mode and sizing use the
+// approximations of docs/load-balancing.md.
+type LoadBalancing struct {
+	// Policy is one of: `random` (each request to a Ready pod chosen at
+	// random: kube-proxy in iptables mode; the default), `round-robin`
+	// (IPVS rr, many ingress controllers), `least-request` (the pod with
+	// the fewest requests in flight among `choices` sampled at random:
+	// Envoy's, Istio's and Linkerd's default), `least-connection` (the pod
+	// with the fewest requests in flight: IPVS lc) or `shared-queue` (one
+	// queue in front of every pod's worker slots: a message queue with
+	// competing consumers). Default: random.
+	Policy string `json:"policy,omitempty"`
+	// Choices is how many pods least-request samples, with replacement
+	// (Envoy's choice_count), and at most the most pods the service runs
+	// (the HPA's maxReplicas, or replicas without an HPA). Only for
+	// least-request. Default: 2. Range: at least 2.
+	Choices *int `json:"choices,omitempty"`
+}
+
 // Metadata names the plan.
 type Metadata struct {
 	// Name names the plan in reports: a DNS-1123 subdomain (lowercase
@@ -107,6 +127,9 @@ type Service struct {
 	// slots); further requests queue in the pod. Required. Range: [1, 100000].
 	// Example: `8`.
 	Concurrency int `json:"concurrency"`
+	// LoadBalancing is how requests reach the service's pods. Default:
+	// random (kube-proxy in iptables mode).
+	LoadBalancing *LoadBalancing `json:"loadBalancing,omitempty"`
 	// CPU says how much CPU a request costs: perRequest or observedPerPod.
 	// Required.
 	CPU CPUModel `json:"cpu"`

@@ -312,6 +312,7 @@ func (v *validator) service(path string, s *Service) {
 	case s.Concurrency < 1 || s.Concurrency > MaxConcurrency:
 		v.add(path+".concurrency", "must be between 1 and %d (requests one pod serves at once), got %d", MaxConcurrency, s.Concurrency)
 	}
+	v.loadBalancing(path+".loadBalancing", s)
 	switch c := &s.CPU; {
 	case c.PerRequest != nil && c.ObservedPerPod != nil:
 		v.add(path+".cpu", "give either perRequest or observedPerPod, not both")
@@ -423,6 +424,39 @@ func (v *validator) service(path string, s *Service) {
 	}
 	if r.MinReplicas < 0 {
 		v.add(path+".redundancy.minReplicas", "must not be negative, got %d", r.MinReplicas)
+	}
+}
+
+// loadBalancing checks a service's load-balancing policy and its choices.
+func (v *validator) loadBalancing(path string, s *Service) {
+	lb := s.LoadBalancing
+	if lb == nil {
+		return
+	}
+	policy := model.BalancingPolicy(lb.Policy)
+	known := lb.Policy == ""
+	for _, p := range model.BalancingPolicies {
+		known = known || p == policy
+	}
+	if !known {
+		v.add(path+".policy", "unknown policy %q; use random, round-robin, least-request, least-connection or shared-queue", lb.Policy)
+		return
+	}
+	if lb.Choices == nil {
+		return
+	}
+	n := *lb.Choices
+	switch {
+	case policy != model.BalanceLeastRequest:
+		name := lb.Policy
+		if name == "" {
+			name = "random, the default"
+		}
+		v.add(path+".choices", "applies to least-request only (policy is %s); remove it or set policy: least-request", name)
+	case n < 2:
+		v.add(path+".choices", "must be at least 2 (one choice is random), got %d", n)
+	case s.MaxReplicas() >= 1 && n > s.MaxReplicas():
+		v.add(path+".choices", "must be at most the %d pods the service can run (maxReplicas, or replicas without an HPA), got %d", s.MaxReplicas(), n)
 	}
 }
 

@@ -128,6 +128,17 @@ func TestParse_BadInput(t *testing.T) {
 			`scenarios[steady].duration: is required (how long the scenario runs, e.g. 24h)`},
 		{"missing concurrency", "    concurrency: 4\n", "",
 			`services[api].concurrency: is required (requests one pod serves at once, e.g. 4)`},
+		{"unknown load-balancing policy", "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {policy: fastest}\n",
+			`bad.yaml:16:29: services[api].loadBalancing.policy: unknown policy "fastest"; use random, round-robin, least-request, least-connection or shared-queue`},
+		{"one choice", "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {policy: least-request, choices: 1}\n",
+			`bad.yaml:16:53: services[api].loadBalancing.choices: must be at least 2 (one choice is random), got 1`},
+		{"more choices than pods", "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {policy: least-request, choices: 11}\n",
+			`bad.yaml:16:53: services[api].loadBalancing.choices: must be at most the 10 pods the service can run (maxReplicas, or replicas without an HPA), got 11`},
+		{"choices without least-request", "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing:\n      policy: round-robin\n      choices: 2\n",
+			`bad.yaml:18:16: services[api].loadBalancing.choices: applies to least-request only (policy is round-robin); remove it or set policy: least-request`},
+		{"choices with the default policy", "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {choices: 2}\n",
+			`bad.yaml:16:30: services[api].loadBalancing.choices: applies to least-request only (policy is random, the default); remove it or set policy: least-request`},
+		{"ten choices of ten pods", "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {policy: least-request, choices: 10}\n", ``},
 		{"no node types", "  nodeTypes:\n    - name: small\n      allocatable: {cpu: \"4\", memory: 16Gi}\n      pricePerHour: 0.2\n", "  nodeTypes: []\n",
 			`bad.yaml:40:14: cluster.nodeTypes: a plan needs at least one node type to pack pods onto`},
 	}
@@ -173,6 +184,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(noa)
 	f.Add([]byte("apiVersion: headroom.dev/v1alpha1\nkind: CapacityPlan\nservices: [{name: a}]\n"))
 	f.Add([]byte(strings.Replace(readTestdata(f, "minimal.yaml"), "      mean: 200ms\n      p95: 500ms\n", "      distribution: empirical\n      histogram: [{le: 10ms, count: 40}, {le: 25ms, count: 50}]\n", 1)))
+	f.Add([]byte(strings.Replace(readTestdata(f, "minimal.yaml"), "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {policy: least-request, choices: 3}\n", 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse("fuzz.yaml", data)
 		if err != nil {

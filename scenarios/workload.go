@@ -87,6 +87,7 @@ func (s *Service) Workload(ratePerSecond float64) (model.Workload, error) {
 	if s.Memory.PerInFlight != nil {
 		w.MemoryPerInFlight = Bytes(*s.Memory.PerInFlight)
 	}
+	w.Balancing = s.Balancing()
 	return w, nil
 }
 
@@ -176,4 +177,18 @@ func (s *Service) SizeAt(ratePerSecond float64, mode model.Mode) (model.Sizing, 
 		return model.Sizing{}, err
 	}
 	return model.Size(w, s.Requirement(), mode)
+}
+
+// Balancing is the service's load-balancing policy in the model's terms
+// (random without a loadBalancing section).
+func (s *Service) Balancing() model.Balancing {
+	lb := s.LoadBalancing
+	if lb == nil || lb.Policy == string(model.BalanceRandom) {
+		return model.Balancing{}
+	}
+	b := model.Balancing{Policy: model.BalancingPolicy(lb.Policy)}
+	if lb.Choices != nil {
+		b.Choices = *lb.Choices
+	}
+	return b
 }

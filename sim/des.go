@@ -110,6 +110,12 @@ type desQueue struct {
 	// now is the time the queue has reached, seconds; vnow the virtual
 	// clock then.
 	now, vnow float64
+	// shared is the service's one waiting line under the shared-queue
+	// policy (nil otherwise, and for a pod that has left the load
+	// balancer): a freed slot takes its next request from there instead of
+	// wait.
+	shared *desQueue
+
 	// busyArea and queueArea integrate the busy slots and the waiting
 	// requests over time since the last reset (slot-seconds, request-seconds);
 	// workArea the busy slots times their speed (the work done, full-speed
@@ -123,7 +129,7 @@ func newDESQueue(c int, x float64) *desQueue {
 
 // reset empties the queue at time now, keeping its buffers.
 func (q *desQueue) reset(now float64) {
-	*q = desQueue{c: q.c, x: q.x, busy: q.busy[:0], wait: q.wait, now: now, vnow: now}
+	*q = desQueue{c: q.c, x: q.x, busy: q.busy[:0], wait: q.wait, now: now, vnow: now, shared: q.shared}
 }
 
 // speed is the progress of each running request per second.
@@ -167,8 +173,13 @@ func (q *desQueue) advance(t float64, r *desRequests) {
 		// The freed slot takes the oldest waiting request whose client has
 		// not given up.
 		started := false
-		for q.size > 0 {
-			a := q.pop()
+		line := q
+		if q.shared != nil {
+			line = q.shared
+			line.integrate(d)
+		}
+		for line.size > 0 {
+			a := line.pop()
 			if d-a >= r.timeout {
 				if r.ours(a) {
 					r.counts.abandoned++
@@ -185,6 +196,15 @@ func (q *desQueue) advance(t float64, r *desRequests) {
 		}
 	}
 	q.integrate(t)
+}
+
+// nextDeparture is when the first request in service completes at the
+// current speed (+Inf with none).
+func (q *desQueue) nextDeparture() float64 {
+	if len(q.busy) == 0 {
+		return math.Inf(1)
+	}
+	return q.now + (q.busy[0].vdone-q.vnow)/q.speed()
 }
 
 // arrive adds a request at time t; the caller has advanced the queue to t.

@@ -5,11 +5,14 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/headroom-dev/headroom/model"
 )
 
 // Arrivals selects how DES mode generates requests.
@@ -163,11 +166,17 @@ type desModel struct {
 	sloPos           int
 	sloDone, sloOver int64
 
-	prevLambda float64     // λ at the previous tick's end
-	cum        float64     // deterministic arrivals: ∫λ since the last request
-	rr         int         // deterministic arrivals: round-robin position
-	ready      []*desQueue // the Ready pods' queues, this tick
-	pool       []*desQueue
+	prevLambda float64 // λ at the previous tick's end
+	cum        float64 // deterministic arrivals: ∫λ since the last request
+	rr         int     // round-robin position (deterministic arrivals, round-robin)
+	// policy and choices are the service's load-balancing policy
+	// (desbalance.go); shared is the shared-queue policy's waiting line
+	// (nil under the others).
+	policy  model.BalancingPolicy
+	choices int
+	shared  *desQueue
+	ready   []*desQueue // the Ready pods' queues, this tick
+	pool    []*desQueue
 }
 
 // sloWindow is how far back DES judges the latency SLO: a verdict on one
@@ -214,6 +223,7 @@ func newDESModel(s *service, tick time.Duration, seed int64, arrivals Arrivals, 
 	if s.sloTarget > 0 {
 		m.req.sloTarget = s.sloTarget
 	}
+	m.setBalancing(wl.Balancing)
 	m.req.hist = hdrhistogram.New(1, m.req.histMax, 3)
 	s.rec.hist = m.req.hist
 	m.cpuRate = cpuRate
@@ -231,6 +241,7 @@ func (m *desModel) queue(now float64) *desQueue {
 		q = newDESQueue(m.workers, m.fullSpeed)
 	}
 	q.reset(now)
+	q.shared = m.shared
 	return q
 }
 
@@ -256,6 +267,9 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	}
 	ready := len(m.ready)
 	st.ready = ready
+	if m.shared != nil {
+		m.fillFromShared(t0)
+	}
 
 	n := m.arrive(t0, t1, lam0, lam1)
 	st.arrivals = float64(n)
@@ -268,6 +282,10 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 		st.served += st.arrivals
 	}
 
+	if m.shared != nil {
+		m.advanceShared(t1)
+		st.queue += m.sharedQueueArea() / dt
+	}
 	wl := &s.w
 	var cpuSum, memSum float64
 	for i, p := range s.pods {
@@ -321,15 +339,11 @@ func (m *desModel) arrive(t0, t1, lam0, lam1 float64) int {
 		if len(m.ready) == 0 {
 			return
 		}
-		var q *desQueue
-		if m.arrivals == ArrivalsDeterministic {
-			m.rr = (m.rr + 1) % len(m.ready)
-			q = m.ready[m.rr]
-		} else {
-			q = m.ready[rng.IntN(len(m.ready))]
+		if m.shared != nil {
+			m.arriveShared(t)
+			return
 		}
-		q.advance(t, &m.req)
-		q.arrive(t, &m.req)
+		m.pick(t).arrive(t, &m.req)
 	}
 	if m.arrivals == ArrivalsDeterministic {
 		// Λ(x) = lam0·x + (lam1−lam0)·x²/(2dt) over the tick; a request
@@ -382,6 +396,15 @@ func (m *desModel) remove(w *World, s *service, i int) {
 	q := m.queues.remove(i)
 	if q == nil {
 		return
+	}
+	// A pod leaving the load balancer takes no more requests from a
+	// shared line: it finishes those it serves.
+	if m.shared != nil {
+		m.advanceShared(w.now.Seconds())
+		q.shared = nil
+	}
+	if j := slices.Index(m.ready, q); j >= 0 {
+		m.ready = slices.Delete(m.ready, j, j+1)
 	}
 	// The requests still there were counted as served when they arrived.
 	s.lostOnDelete += float64(q.drain(w.now.Seconds()+gracePeriod.Seconds(), &m.req))

@@ -24,6 +24,16 @@ type fluidModel struct {
 	// before the first lookup).
 	memoRate  float64
 	memoPoint point
+
+	// Under a load-balancing policy other than random a pod's latency
+	// depends on how many pods share the traffic: lat is then the table
+	// for latPods Ready pods, rebuilt (through the cache) when that count
+	// changes. tables and the key's other parts are kept for that.
+	balanced    bool
+	latPods     int
+	tables      *LatencyCache
+	tableWL     model.Workload
+	sloQuantile float64
 }
 
 // newFluidModel sets up fluid mode for s: the pods' capacity and the
@@ -37,11 +47,34 @@ func newFluidModel(s *service, tables *LatencyCache) (*fluidModel, error) {
 	if !(m.mu > 0) {
 		return nil, fmt.Errorf("a pod can serve no request: its CPU limit %.3g cores is at or below its idle CPU", wl.CPULimit)
 	}
+	m.tableWL, m.tables, m.sloQuantile = throttledWorkload(*wl), tables, s.sloQuantile
+	m.tableWL.Pods = 0
+	if p := wl.Balancing.Policy; p != "" && p != model.BalanceRandom {
+		m.balanced, m.latPods = true, 1
+		m.tableWL.Pods = 1
+	}
 	var err error
-	if m.lat, err = tables.get(throttledWorkload(*wl), s.sloQuantile, s.timeout, s.sloTarget); err != nil {
+	if m.lat, err = tables.get(m.tableWL, s.sloQuantile, s.timeout, s.sloTarget); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// podsChanged fetches the latency table for n Ready pods under a
+// load-balancing policy other than random (docs/load-balancing.md).
+func (m *fluidModel) podsChanged(s *service, n int) error {
+	n = max(n, 1)
+	if !m.balanced || n == m.latPods {
+		return nil
+	}
+	w := m.tableWL
+	w.Pods = n
+	lat, err := m.tables.get(w, m.sloQuantile, s.timeout, s.sloTarget)
+	if err != nil {
+		return err
+	}
+	m.lat, m.latPods, m.memoRate = lat, n, math.NaN()
+	return nil
 }
 
 // throttledWorkload is the queue a pod's latency is read from. A running
@@ -123,6 +156,10 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	t := fluidTick{dt: w.tickSeconds}
 	// Arrivals and routing.
 	m.route(s, st, &t, s.base*s.multiplierNow(w))
+	// Under a policy other than random the latency table is the one for
+	// this many Ready pods; on error (only an invalid workload, which
+	// newFluidModel rejected) the previous count's stays.
+	_ = m.podsChanged(s, s.ready)
 	// Below capacity: the stationary state, and a steady pod's figures.
 	if t.stationary = t.perPod < m.mu; t.stationary {
 		t.pt = m.stationaryAt(t.perPod)

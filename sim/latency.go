@@ -88,6 +88,12 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*l
 		}
 		t.meanWait[i] = r[latMean] - w.ServiceMean
 		t.delayProb[i] = model.ErlangC(w.Concurrency, rho*float64(w.Concurrency))
+		if b := w.Balancing.Policy; b != "" && b != model.BalanceRandom && i > 0 {
+			// The policy's probability of waiting (model.Workload.PodWait).
+			if t.delayProb[i], _, err = w.PodWait(lam); err != nil {
+				return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+			}
+		}
 		t.rho = append(t.rho, rho)
 		pt := point{meanWait: t.meanWait[i], delayProb: t.delayProb[i]}
 		t.timedOut = append(t.timedOut, pt.waitTail(math.Max(timeout-w.ServiceMean, 0)))

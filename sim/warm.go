@@ -98,8 +98,12 @@ type steadyFigures struct {
 // steadyState is the stationary state of a pod of s at per-pod rate perPod:
 // below capacity the stationary queue, at or above it every slot busy and
 // the backlog at the cap where the timeout drops what would wait longer.
-func (s *service) steadyState(perPod float64) steadyFigures {
+func (s *service) steadyState(n int32, perPod float64) steadyFigures {
 	m := s.fluid
+	// The policy's latency table for n pods; the table for the previous
+	// count stays on error, which only an invalid workload gives, and
+	// newFluidModel has rejected that.
+	_ = m.podsChanged(s, int(n))
 	if perPod < m.mu {
 		return steadyFigures{steadyPod: steadyAt(s, perPod, m.stationaryAt(perPod))}
 	}
@@ -193,7 +197,7 @@ func (w *World) steadySnapshot(s *service, n int32, lam float64, snap *hpa.Snaps
 	if n > 0 {
 		perPod = lam / float64(n)
 	}
-	f := s.steadyState(perPod)
+	f := s.steadyState(n, perPod)
 	snap.SpecReplicas, snap.StatusReplicas = n, n
 	snap.Pods = snap.Pods[:0]
 	for range n {
@@ -255,7 +259,7 @@ func (w *World) warmService(s *service, lam float64) {
 	if n > 0 {
 		perPod = lam / float64(n)
 	}
-	f := s.steadyState(perPod)
+	f := s.steadyState(n, perPod)
 	for _, p := range s.pods {
 		if p.phase != podReady {
 			continue
@@ -336,6 +340,10 @@ func (m *desModel) warm(w *World, s *service, lam float64, f *steadyFigures) {
 			q.push(start - float64(waiting-j)/math.Max(perPod, 1e-9))
 		}
 	}
+	if m.shared != nil {
+		m.shared.reset(start)
+		m.pourIntoShared()
+	}
 	hist := m.req.hist
 	m.req.hist = nil
 	m.req.warming = true
@@ -343,9 +351,7 @@ func (m *desModel) warm(w *World, s *service, lam float64, f *steadyFigures) {
 	for k := int(desBurnIn / w.tick); k > 0; k-- {
 		t1 := -float64(k-1) * dt
 		m.arrive(t1-dt, t1, lam, lam)
-		for _, q := range m.ready {
-			q.advance(t1, &m.req)
-		}
+		m.advanceAll(t1)
 		c := &m.req.counts
 		old := m.sloRing[m.sloPos]
 		m.sloRing[m.sloPos] = sloCount{c.done, c.overSLO}
@@ -358,6 +364,9 @@ func (m *desModel) warm(w *World, s *service, lam float64, f *steadyFigures) {
 	m.req.warming = false
 	for _, q := range m.ready {
 		q.busyArea, q.queueArea, q.workArea = 0, 0, 0
+	}
+	if m.shared != nil {
+		m.shared.queueArea = 0
 	}
 	m.prevLambda = lam
 }
