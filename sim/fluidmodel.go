@@ -16,6 +16,8 @@ type fluidModel struct {
 	// the mean service time, or what its CPU limit allows when less.
 	mu  float64
 	lat *latencyTable
+	// tables is where a caller's tables come from (calls.go).
+	tables *LatencyCache
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
@@ -30,7 +32,7 @@ type fluidModel struct {
 // latency table of its workload.
 func newFluidModel(s *service, tables *LatencyCache) (*fluidModel, error) {
 	wl := &s.w
-	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean, memoRate: math.NaN()}
+	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean, memoRate: math.NaN(), tables: tables}
 	if wl.CPULimit > 0 && wl.CPUPerRequest > 0 {
 		m.mu = math.Min(m.mu, (wl.CPULimit-wl.CPUIdle)/wl.CPUPerRequest)
 	}
@@ -122,7 +124,11 @@ type steadyPod struct{ queued, inFlight, cpu, mem float64 }
 func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	t := fluidTick{dt: w.tick.Seconds()}
 	// Arrivals and routing.
-	m.route(s, st, &t, s.base*s.multiplier(w.now, w.tick))
+	if s.calls != nil {
+		// A table that fails to build keeps the last one.
+		_ = m.retime(s)
+	}
+	m.route(s, st, &t, s.rate(w.now, w.tick))
 	// Below capacity: the stationary state, and a steady pod's figures.
 	if t.stationary = t.perPod < m.mu; t.stationary {
 		t.pt = m.stationaryAt(t.perPod)
@@ -157,6 +163,7 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		st.p95 /= t.weightSum
 		st.p99 /= t.weightSum
 		st.pSLO /= t.weightSum
+		st.mean /= t.weightSum
 	}
 	s.finishTick(st, t.cpuSum, t.memSum)
 }
@@ -267,6 +274,7 @@ func (m *fluidModel) addDrainLatency(s *service, st *tickStats, b, weight float6
 	st.p95 += math.Min(idle[latP95]+drain, s.timeout) * weight
 	st.p99 += math.Min(idle[latP99]+drain, s.timeout) * weight
 	st.pSLO += math.Min(idle[latSLO]+drain, s.timeout) * weight
+	st.mean += math.Min(idle[latMean]+drain, s.timeout) * weight
 }
 
 // addSteadyPods adds the steady pods' arrivals, queues, CPU and memory,
@@ -305,4 +313,5 @@ func (m *fluidModel) addStationaryLatency(s *service, st *tickStats, t *fluidTic
 	st.p95 += math.Min(pt.row[latP95], s.timeout) * w
 	st.p99 += math.Min(pt.row[latP99], s.timeout) * w
 	st.pSLO += math.Min(pt.row[latSLO], s.timeout) * w
+	st.mean += math.Min(pt.row[latMean], s.timeout) * w
 }

@@ -219,6 +219,8 @@ type tickStats struct {
 	lambda, arrivals, errors float64
 	served                   float64 // arrivals that got a response
 	p50, p95, p99, pSLO      float64
+	// mean is the mean response time of the tick's requests (fluid mode).
+	mean float64
 	queue                    float64
 	cpuUtil, memUtil         float64
 	ready                    int

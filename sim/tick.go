@@ -26,7 +26,7 @@ func (w *World) Tick() {
 		}
 		w.advancePods(s)
 	}
-	for _, s := range w.services {
+	for _, s := range w.order {
 		st := &s.tickStats
 		s.model.serve(w, s, st)
 		if w.now%w.resolution == 0 {
@@ -193,6 +193,9 @@ func (p *pod) use(cpu, mem float64) {
 // from the Ready pods' CPU and memory sums, the SLO verdict, and this tick's
 // values of the custom metrics.
 func (s *service) finishTick(st *tickStats, cpuSum, memSum float64) {
+	if s.calls != nil || s.called {
+		s.finishCalls(st, st.mean)
+	}
 	ready := st.ready
 	lam := st.lambda
 	if ready > 0 {

@@ -59,6 +59,11 @@ func (c *TrafficCache) multipliers(sc *scenarios.Scenario, seed int64, tick time
 	return e.m
 }
 
+// rate is the service's request rate at now: base·λ(now) + fixed.
+func (s *service) rate(now, tick time.Duration) float64 {
+	return s.base*s.multiplier(now, tick) + s.fixed
+}
+
 // multiplier is the scenario's multiplier at now, from the shared series
 // when there is one.
 func (s *service) multiplier(now, tick time.Duration) float64 {
