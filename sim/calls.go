@@ -248,11 +248,8 @@ func (m *fluidModel) retime(s *service) error {
 	}
 	ft, ok := c.tables[key]
 	if !ok {
-		wl := s.w
-		wl.ServiceMean = c.ownMean * math.Pow(1+callQuantum, float64(key))
-		dq := wl.ServiceMean - c.ownMean
-		wl.ServiceCS2 = (c.ownCS2*c.ownMean*c.ownMean + c.calleeCS2*dq*dq/math.Max(c.perRequest, 1)) / (wl.ServiceMean * wl.ServiceMean)
-		wl.ServiceFamily, wl.ServiceHistogram = "", nil
+		dq := c.ownMean*math.Pow(1+callQuantum, float64(key)) - c.ownMean
+		wl := s.w.WithCallDelay(dq, c.calleeCS2/math.Max(c.perRequest, 1))
 		var err error
 		if ft.lat, err = m.tables.get(throttledWorkload(wl), s.sloQuantile, s.timeout, s.sloTarget); err != nil {
 			return err
