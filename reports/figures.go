@@ -49,6 +49,23 @@ func RenderFigures(rep *record.Review) ([]File, []record.FigureRef, map[string][
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if len(rep.CallGraph) > 0 {
+		var names []string
+		for _, s := range rep.Services {
+			names = append(names, s.Name)
+		}
+		trouble := map[string][]string{}
+		for _, sc := range rep.Scenarios {
+			if sc.TroubleStartsAt != "" {
+				trouble[sc.TroubleStartsAt] = append(trouble[sc.TroubleStartsAt], sc.Name)
+			}
+		}
+		f, err := CallGraphFigure(rep.CallGraph, names, trouble)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		figs = append([]Figure{f}, figs...)
+	}
 	var jobs []func() ([]Figure, error)
 	for _, cur := range results {
 		prop := rep.Run(cur.Scenario, record.Proposed)

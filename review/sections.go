@@ -31,6 +31,9 @@ func (b *builder) scenarioSections(sizing *capacity.SizingReport) []record.Scena
 		if r := b.run(sc.Name, record.Proposed); r != nil {
 			s.Cluster.ProposedCost, s.Cluster.ProposedPeak = r.Cluster.Cost, r.Cluster.PeakNodes
 		}
+		if r := b.run(sc.Name, record.Current); r != nil && b.plan.HasCalls() {
+			s.TroubleStartsAt, s.TroubleStartsWhy = troubleStart(b.plan, sc, r)
+		}
 		out = append(out, s)
 	}
 	return out
