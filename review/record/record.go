@@ -32,8 +32,8 @@ type Review struct {
 	Scenarios []ScenarioSection `json:"scenarios"`
 	// CallGraph is the plan's calls between its services, in plan order;
 	// absent for a plan without any.
-	CallGraph []CallEdge `json:"callGraph,omitempty"`
-	Events    []EventSection    `json:"events,omitempty"`
+	CallGraph []CallEdge     `json:"callGraph,omitempty"`
+	Events    []EventSection `json:"events,omitempty"`
 
 	// Backtest is production's history replayed through the simulator
 	// (`headroom report --backtest`), nil when none was given.
