@@ -212,22 +212,29 @@ func (c *callState) restingDelay() float64 {
 }
 
 // restingResponse is a callee's mean response in its stationary state at
-// today's rate (its TotalRate) on the plan's replicas; the timeout if that
-// rate is beyond their capacity.
+// today's rate (its TotalRate) on the plan's replicas, its CPU limit
+// throttling it as in the fluid mode; the timeout if that rate is beyond
+// their capacity.
 func (w *World) restingResponse(name string, callee *service) (float64, error) {
 	spec := w.plan.Service(name)
 	if spec == nil {
 		return 0, nil
 	}
+	perPod := spec.TotalRate() / float64(max(spec.Replicas, 1))
+	if callee != nil {
+		if m := callee.fluid; perPod < m.mu {
+			return math.Min(m.lat.at(perPod/m.mu).row[latMean], callee.timeout), nil
+		}
+		return callee.timeout, nil
+	}
 	wl, err := spec.Workload(0)
 	if err != nil {
 		return 0, err
 	}
-	if callee != nil {
-		wl = callee.w
+	if !(perPod < podCapacity(&wl)) {
+		return spec.Timeout.Seconds(), nil
 	}
-	perPod := spec.TotalRate() / float64(max(spec.Replicas, 1))
-	r, err := wl.PodMeanResponse(perPod)
+	r, err := throttledWorkload(wl).PodMeanResponse(perPod)
 	if err != nil || !(r > 0) || math.IsInf(r, 0) {
 		return spec.Timeout.Seconds(), nil
 	}
