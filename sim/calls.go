@@ -223,7 +223,8 @@ func (w *World) restingResponse(name string, callee *service) (float64, error) {
 	perPod := spec.TotalRate() / float64(max(spec.Replicas, 1))
 	if callee != nil {
 		if m := callee.fluid; perPod < m.mu {
-			return math.Min(m.lat.at(perPod/m.mu).row[latMean], callee.timeout), nil
+			pt := m.lat.at(perPod / m.mu)
+			return math.Min(m.calleeMean(callee, perPod, &pt), callee.timeout), nil
 		}
 		return callee.timeout, nil
 	}
@@ -376,4 +377,56 @@ func (m *desModel) callThrough(s *service) {
 			m.fullSpeed = x
 		}
 	}
+}
+
+// calleeMean is the mean response of a called service's stationary pod at
+// per-pod rate perPod, what its callers wait. Without a binding CPU limit
+// it is the latency table's. A pod whose CPU limit runs only x < k
+// requests at full speed shares it among its running requests (processor
+// sharing, as DES mode runs it), and the table's FCFS stand-in, good for
+// its tail against a target, overstates its mean when service times vary
+// (PS does not make a short request wait behind a long one). Its mean is
+// that of the birth–death chain of requests in the pod, served at total
+// rate min(n, x)/E[S]: exact for exponential service and, processor
+// sharing being insensitive to the service-time distribution beyond its
+// mean (Kelly, Reversibility and Stochastic Networks, 1979, ch. 3), for
+// the states where every request runs; E[T] = E[N]/λ by Little's law.
+func (m *fluidModel) calleeMean(s *service, perPod float64, pt *point) float64 {
+	wl := &s.w
+	if !(wl.CPULimit > 0 && wl.CPUPerRequest > 0) || !(perPod > 0) {
+		return pt.row[latMean]
+	}
+	x := (wl.CPULimit - wl.CPUIdle) / (wl.CPUPerRequest / wl.ServiceMean)
+	if !(x > 0) || x >= float64(wl.Concurrency) {
+		return pt.row[latMean]
+	}
+	if perPod == m.psRate {
+		return m.psMean
+	}
+	m.psRate, m.psMean = perPod, psMeanResponse(perPod, wl.ServiceMean, x)
+	return m.psMean
+}
+
+// psMeanResponse is the mean response of the birth–death chain with
+// arrivals at lam and service at rate min(n, x)/s in state n (stable
+// when lam·s < x), seconds.
+func psMeanResponse(lam, s, x float64) float64 {
+	a := lam * s
+	rho := a / x
+	if !(rho < 1) {
+		return math.Inf(1)
+	}
+	n0 := int(math.Ceil(x))
+	// States below n0 run every request at full speed: π_n ∝ aⁿ/n!.
+	p, sum, mean := 1.0, 1.0, 0.0
+	for n := 1; n < n0; n++ {
+		p *= a / float64(n)
+		sum += p
+		mean += float64(n) * p
+	}
+	// From n0 on the rate is x/s: a geometric tail of ratio ρ.
+	p *= a / x
+	sum += p / (1 - rho)
+	mean += p * (float64(n0)/(1-rho) + rho/((1-rho)*(1-rho)))
+	return mean / sum / lam
 }

@@ -135,3 +135,26 @@ func TestReferee_BurnThreeTier(t *testing.T) {
 		checkBurns(t, burns(t, p, sc, nil, []int64{1, 2, 3}))
 	}
 }
+
+// TestPSMeanResponse holds the processor-sharing chain to the M/M/1 and
+// M/M/2 means (Kleinrock, Queueing Systems vol. 1, 1975, §3.2 and §3.5).
+func TestPSMeanResponse(t *testing.T) {
+	const s = 0.01
+	for _, lam := range []float64{10, 50, 90} {
+		rho := lam * s
+		if got, want := psMeanResponse(lam, s, 1), s/(1-rho); math.Abs(got/want-1) > 1e-12 {
+			t.Errorf("x=1 λ=%g: %g, want M/M/1's %g", lam, got, want)
+		}
+		r2 := lam * s / 2
+		if got, want := psMeanResponse(lam, s, 2), s/(1-r2*r2); math.Abs(got/want-1) > 1e-12 {
+			t.Errorf("x=2 λ=%g: %g, want M/M/2's %g", lam, got, want)
+		}
+	}
+	if got := psMeanResponse(300, s, 2.5); !math.IsInf(got, 1) {
+		t.Errorf("beyond capacity: %g", got)
+	}
+	// Between the integers the mean falls as x grows.
+	if a, b, c := psMeanResponse(150, s, 2), psMeanResponse(150, s, 2.5), psMeanResponse(150, s, 3); !(a > b && b > c) {
+		t.Errorf("x = 2, 2.5, 3: %g, %g, %g", a, b, c)
+	}
+}

@@ -18,6 +18,8 @@ type fluidModel struct {
 	lat *latencyTable
 	// tables is where a caller's tables come from (calls.go).
 	tables *LatencyCache
+	// psRate and psMean memoise calleeMean (calls.go).
+	psRate, psMean float64
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
@@ -274,7 +276,9 @@ func (m *fluidModel) addDrainLatency(s *service, st *tickStats, b, weight float6
 	st.p95 += math.Min(idle[latP95]+drain, s.timeout) * weight
 	st.p99 += math.Min(idle[latP99]+drain, s.timeout) * weight
 	st.pSLO += math.Min(idle[latSLO]+drain, s.timeout) * weight
-	st.mean += math.Min(idle[latMean]+drain, s.timeout) * weight
+	if s.called {
+		st.mean += math.Min(idle[latMean]+drain, s.timeout) * weight
+	}
 }
 
 // addSteadyPods adds the steady pods' arrivals, queues, CPU and memory,
@@ -313,5 +317,7 @@ func (m *fluidModel) addStationaryLatency(s *service, st *tickStats, t *fluidTic
 	st.p95 += math.Min(pt.row[latP95], s.timeout) * w
 	st.p99 += math.Min(pt.row[latP99], s.timeout) * w
 	st.pSLO += math.Min(pt.row[latSLO], s.timeout) * w
-	st.mean += math.Min(pt.row[latMean], s.timeout) * w
+	if s.called {
+		st.mean += math.Min(m.calleeMean(s, t.perPod, pt), s.timeout) * w
+	}
 }

@@ -112,6 +112,10 @@ func (s *service) restAt(lam float64, n int32) {
 		return
 	}
 	perPod := lam / float64(n)
+	if perPod < s.fluid.mu {
+		s.respMean = math.Min(s.fluid.calleeMean(s, perPod, s.fluid.stationaryAt(perPod)), s.timeout)
+		return
+	}
 	f := s.steadyState(perPod)
 	s.respMean = math.Min(f.inFlight/perPod, s.timeout)
 }
