@@ -90,6 +90,8 @@ type callState struct {
 	// one per key met.
 	key    int
 	tables map[int]fluidTable
+	// lo and hi bound the S_eff that quantise to key.
+	lo, hi float64
 }
 
 // fluidTable is a latency table with its pod capacity.
@@ -250,7 +252,12 @@ func (m *fluidModel) retime(s *service) error {
 	d, ef := c.callDelay()
 	c.errFrac = ef
 	seff := c.ownMean + d
+	if seff >= c.lo && seff < c.hi {
+		return nil // the same step as the last tick's: no logarithm
+	}
 	key := int(math.Round(math.Log(seff/c.ownMean) / math.Log1p(callQuantum)))
+	c.lo = c.ownMean * math.Pow(1+callQuantum, float64(key)-0.5)
+	c.hi = c.ownMean * math.Pow(1+callQuantum, float64(key)+0.5)
 	if key == c.key {
 		return nil
 	}

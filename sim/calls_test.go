@@ -158,3 +158,39 @@ func TestPSMeanResponse(t *testing.T) {
 		t.Errorf("x = 2, 2.5, 3: %g, %g, %g", a, b, c)
 	}
 }
+
+// BenchmarkRun7DaysThreeTier is BenchmarkRun7Days for the three-tier call
+// graph (three services, a diurnal week), with its calls and without them
+// (the same services, each at the rate its calls would bring): the cost of
+// the coupling per service is ns/service against nocalls' and against
+// BenchmarkRun7Days' one service.
+func BenchmarkRun7DaysThreeTier(b *testing.B) {
+	for _, calls := range []bool{true, false} {
+		name := "calls"
+		if !calls {
+			name = "nocalls"
+		}
+		b.Run(name, func(b *testing.B) {
+			p := threeTier(b)
+			p.Scenarios = append(p.Scenarios, scenarios.Scenario{Name: "week", Duration: scenarios.Duration(7 * 24 * time.Hour),
+				Profile: []scenarios.Component{{Diurnal: &scenarios.Diurnal{Min: 0.3, Max: 1.2, Peak: scenarios.TimeOfDay(14 * time.Hour)}}}})
+			if !calls {
+				for i := range p.Services {
+					s := &p.Services[i]
+					s.RequestRate.PerSecond = s.TotalRate()
+					s.Calls = nil
+				}
+			}
+			p.SetDefaults()
+			if err := p.Validate(); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := Run(p, Options{Scenario: "week"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(p.Services)), "ns/service")
+		})
+	}
+}
