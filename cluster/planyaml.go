@@ -78,6 +78,10 @@ func (d *Discovery) WritePlan() ([]byte, error) {
 			"services are used. Every line marked TODO holds a zero that headroom refuses:",
 			"fill them from measurements (`headroom observe`) before sizing or simulating.",
 			"`headroom size -f THIS_FILE` lists what is still missing, with line numbers.",
+			"",
+			"Which services call which (`calls:`) is not discoverable from the cluster: it",
+			"takes tracing (a service mesh's or OpenTelemetry's spans). Without calls each",
+			"service is sized on its own rate; add them by hand (docs/plan.md, services[].calls).",
 		}, "\n"),
 		Scenarios: "A constant load at each service's requestRate. Add the traffic to plan for\n" +
 			"(schedules, growth, spikes: see scenarios/examples/noa.yaml).",
