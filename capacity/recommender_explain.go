@@ -26,8 +26,9 @@ func (s *search) minFloor() (int32, string, error) {
 			continue
 		}
 		tr := sc.Traffic(s.plan.Seed)
+		sr := s.plan.ScenarioRate(sc, s.svc.Name)
 		for t := time.Duration(0); t <= sc.Duration.D(); t += time.Minute {
-			if r := sc.BaseRate(s.svc) * tr.Multiplier(t); r < lowest {
+			if r := sr.At(tr.Multiplier(t)); r < lowest {
 				lowest, at = r, sc.Name
 			}
 		}

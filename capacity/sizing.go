@@ -78,6 +78,11 @@ type ServiceSizing struct {
 	MeanSeconds *float64 `json:"meanSeconds"`
 	// Approximate marks latency from the G/G/k two-moment approximation.
 	Approximate bool `json:"approximate,omitempty"`
+	// CallSeconds is the time a request waits on its synchronous calls at
+	// the sized point (perRequest times each callee's mean response at
+	// its own sized count), part of its time in service; absent without
+	// calls.
+	CallSeconds float64 `json:"callSeconds,omitempty"`
 	// CPUCores and MemoryBytes are the requests of At replicas.
 	CPUCores    float64 `json:"cpuCores"`
 	MemoryBytes float64 `json:"memoryBytes"`
@@ -150,15 +155,15 @@ func sizeScenario(p *scenarios.Plan, sc *scenarios.Scenario, mode model.Mode, no
 		PeakAt:         scenarios.Duration(peak.At),
 		PeakTime:       scenarios.TimeOfDay((time.Duration(sc.Start) + peak.At) % (24 * time.Hour)),
 	}
+	sized, err := sizeInCallOrder(p, sc, peak.Multiplier, mode)
+	if err != nil {
+		return ss, err
+	}
 	var pods []model.PodShape
 	for i := range p.Services {
 		svc := &p.Services[i]
 		count := int(svc.Replicas)
-		if sc.AppliesTo(svc.Name) {
-			sz, err := sizeService(svc, sc.BaseRate(svc)*peak.Multiplier, mode)
-			if err != nil {
-				return ss, fmt.Errorf("service %s: %w", svc.Name, err)
-			}
+		if sz, ok := sized[svc.Name]; ok {
 			ss.Services = append(ss.Services, sz)
 			count = sz.At
 		}
@@ -202,7 +207,7 @@ func finitePtr(x float64) *float64 {
 }
 
 // sizeService sizes one service at one request rate.
-func sizeService(svc *scenarios.Service, rate float64, mode model.Mode) (ServiceSizing, error) {
+func sizeService(svc *scenarios.Service, rate float64, mode model.Mode, calls callDelay) (ServiceSizing, error) {
 	out := ServiceSizing{
 		Service:  svc.Name,
 		PeakRate: rate,
@@ -214,6 +219,10 @@ func sizeService(svc *scenarios.Service, rate float64, mode model.Mode) (Service
 	w, err := svc.Workload(rate)
 	if err != nil {
 		return out, err
+	}
+	if calls.mean > 0 {
+		w = w.WithCallDelay(calls.mean, calls.cs2)
+		out.CallSeconds = calls.mean
 	}
 	req := svc.Requirement()
 	sz, err := model.Size(w, req, mode)

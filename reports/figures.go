@@ -66,6 +66,23 @@ func streamFigures(rep *record.Review, emit func(Figure) error) ([]record.Figure
 	if err != nil {
 		return nil, err
 	}
+	if len(rep.CallGraph) > 0 {
+		var names []string
+		for _, s := range rep.Services {
+			names = append(names, s.Name)
+		}
+		trouble := map[string][]string{}
+		for _, sc := range rep.Scenarios {
+			if sc.TroubleStartsAt != "" {
+				trouble[sc.TroubleStartsAt] = append(trouble[sc.TroubleStartsAt], sc.Name)
+			}
+		}
+		graph := rep.CallGraph
+		jobs = append([]func() ([]Figure, error){func() ([]Figure, error) {
+			f, err := CallGraphFigure(graph, names, trouble)
+			return []Figure{f}, err
+		}}, jobs...)
+	}
 	for _, cur := range results {
 		prop := rep.Run(cur.Scenario, record.Proposed)
 		if prop == nil {

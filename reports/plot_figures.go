@@ -550,7 +550,7 @@ func CapacityCurveFigure(svc *scenarios.Service, c *record.CapacityCurve) (Figur
 	caption := fmt.Sprintf("The replicas %s needs against its request rate: by the utilisation ceiling of %.0f %% alone "+
 		"(the runbook's arithmetic) and by queueing, which also holds the latency SLO with each pod its own queue. "+
 		"Vertical lines mark today's rate (%s req/s) and each scenario's peak.",
-		svc.Name, svc.UtilisationCeiling()*100, formatNum(svc.RequestRate.PerSecond))
+		svc.Name, svc.UtilisationCeiling()*100, formatNum(svc.TotalRate()))
 	if infeasible > 0 {
 		caption += fmt.Sprintf(" The queueing curve stops where no replica count meets the SLO (%d of %d rates).", infeasible, len(rates))
 	}

@@ -77,6 +77,10 @@ func layout(rep *record.Review) *document {
 
 	backtestSection(d, rep)
 
+	if len(rep.CallGraph) > 0 {
+		callGraphSection(d, rep)
+	}
+
 	d.h(2, "services", "Services")
 	for _, s := range rep.Services {
 		serviceSection(d, rep, s)
@@ -350,4 +354,31 @@ func shortWindow(secs float64) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// callGraphSection is the plan's call graph: the figure, the calls, and
+// where each scenario's trouble starts.
+func callGraphSection(d *document, rep *record.Review) {
+	d.h(2, "call-graph", "Call graph")
+	d.p("Requests reach a service from outside and through the calls of other services: its rate is its own plus, over its callers, the caller's rate times the calls per request. A synchronous call holds the caller's worker slot until the callee answers, so a slow or failing callee makes its callers slow or failing too.")
+	for _, f := range rep.Figures {
+		if f.Kind == FigureCallGraph {
+			d.add(image{f})
+		}
+	}
+	t := table{head: []string{"caller", "calls", "per request", "mode"}, right: []bool{false, false, true, false}}
+	for _, e := range rep.CallGraph {
+		t.rows = append(t.rows, []string{e.Caller, e.Callee, fmt.Sprintf("%g", e.PerRequest), e.Mode})
+	}
+	d.add(t)
+	var items []string
+	for _, sc := range rep.Scenarios {
+		if sc.TroubleStartsAt == "" {
+			items = append(items, fmt.Sprintf("%s: no service is over its error budget with today's settings.", sc.Name))
+			continue
+		}
+		items = append(items, fmt.Sprintf("%s: trouble starts at %s — %s", sc.Name, sc.TroubleStartsAt, sc.TroubleStartsWhy))
+	}
+	d.h(3, "", "Where trouble starts")
+	d.list(items)
 }

@@ -45,15 +45,15 @@ func curves(plan *scenarios.Plan, rev *record.Review) []record.CapacityCurve {
 // peak, with today's rate and each scenario's peak marked. A curve that
 // cannot be computed carries the reason in Err.
 func CapacityCurve(plan *scenarios.Plan, svc *scenarios.Service) record.CapacityCurve {
-	c := record.CapacityCurve{Service: svc.Name, Marks: []record.RateMark{{Name: "today", Rate: svc.RequestRate.PerSecond}}}
+	c := record.CapacityCurve{Service: svc.Name, Marks: []record.RateMark{{Name: "today", Rate: svc.TotalRate()}}}
 	// Peaks are labelled by scenario name; "today" may share a line too.
-	top := svc.RequestRate.PerSecond
+	top := svc.TotalRate()
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]
 		if !sc.AppliesTo(svc.Name) {
 			continue
 		}
-		r := sc.BaseRate(svc) * sc.Peak(plan.Seed).Multiplier
+		r := plan.ScenarioRate(sc, svc.Name).At(sc.Peak(plan.Seed).Multiplier)
 		top = math.Max(top, r)
 		// Scenarios peaking at the same rate share a line.
 		shared := false

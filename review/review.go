@@ -143,6 +143,7 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 		return nil, err
 	}
 	rev.Scenarios = b.scenarioSections(sizing)
+	rev.CallGraph = callGraph(b.plan)
 	rev.Services = b.serviceSections(sizing, utilSizing)
 	if err := b.buildEvents(sizing); err != nil {
 		return nil, err

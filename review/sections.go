@@ -31,6 +31,9 @@ func (b *builder) scenarioSections(sizing *capacity.SizingReport) []record.Scena
 		if r := b.run(sc.Name, record.Proposed); r != nil {
 			s.Cluster.ProposedCost, s.Cluster.ProposedPeak = r.Cluster.Cost, r.Cluster.PeakNodes
 		}
+		if r := b.run(sc.Name, record.Current); r != nil && b.plan.HasCalls() {
+			s.TroubleStartsAt, s.TroubleStartsWhy = troubleStart(b.plan, sc, r)
+		}
 		out = append(out, s)
 	}
 	return out
@@ -214,8 +217,12 @@ func overMaxReason(x record.ServiceScenario) string {
 }
 
 func serviceInputs(s *scenarios.Service) []record.KV {
+	rate := fmt.Sprintf("%.4g req/s", s.RequestRate.PerSecond)
+	if in := s.TotalRate() - s.RequestRate.PerSecond; in > 0 {
+		rate = fmt.Sprintf("%.4g req/s (%.4g own + %.4g from its callers' calls)", s.TotalRate(), s.RequestRate.PerSecond, in)
+	}
 	kv := []record.KV{
-		{Key: "request rate", Value: fmt.Sprintf("%.4g req/s", s.RequestRate.PerSecond)},
+		{Key: "request rate", Value: rate},
 		{Key: "replicas", Value: fmt.Sprint(s.Replicas)},
 		{Key: "service time (mean)", Value: s.ServiceTime.Mean.D().String()},
 	}
@@ -238,6 +245,17 @@ func serviceInputs(s *scenarios.Service) []record.KV {
 		}
 	}
 	kv = append(kv, record.KV{Key: "start-up", Value: s.Startup.Total().D().String()})
+	if len(s.Calls) > 0 {
+		var calls []string
+		for _, c := range s.Calls {
+			mode := "sync: holds a worker slot"
+			if !c.Sync() {
+				mode = "async"
+			}
+			calls = append(calls, fmt.Sprintf("%s ×%g (%s)", c.Service, c.PerRequest, mode))
+		}
+		kv = append(kv, record.KV{Key: "calls", Value: strings.Join(calls, ", ")})
+	}
 	if s.HPA != nil {
 		kv = append(kv, record.KV{Key: "HPA", Value: describeHPA(s.HPA)})
 	}

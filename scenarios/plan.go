@@ -116,9 +116,12 @@ type Service struct {
 	// and claims are refused. Required.
 	Resources corev1.ResourceRequirements `json:"resources"`
 
-	// RequestRate is the observed request rate over all replicas, e.g.
-	// "1000/min" or "16.7/s". Scenarios multiply it. Required. Range:
-	// greater than 0, at most 1e9/s.
+	// RequestRate is the observed request rate over all replicas from
+	// outside the plan's call graph, e.g. "1000/min" or "16.7/s";
+	// the calls of the plan's other services add to it (see calls).
+	// Scenarios multiply it. Required. A service other services call may
+	// leave it out or give 0: its external rate is then 0. Range: greater
+	// than 0 (at least 0 for a called service), at most 1e9/s.
 	RequestRate Rate `json:"requestRate"`
 	// ServiceTime is the time one request holds a worker slot, excluding
 	// queueing. Required.
@@ -158,6 +161,16 @@ type Service struct {
 	// ScheduledScaling are changes made at fixed times of day, like the
 	// runbook's CronJobs running `kubectl scale` or patching the HPA.
 	ScheduledScaling []ScheduledAction `json:"scheduledScaling,omitempty"`
+	// Calls are the plan's services this one calls while serving a
+	// request: each adds perRequest times this service's rate to the
+	// callee's, and a synchronous call holds this service's worker slot
+	// for the callee's response time. The calls of all services form a
+	// graph without cycles. Default: none.
+	Calls []Call `json:"calls,omitempty"`
+
+	// inRate is the rate the callers' calls add at today's traffic,
+	// requests per second, set by Plan.SetDefaults.
+	inRate float64
 }
 
 // MetricSource maps a custom metric name to a simulated quantity.
@@ -272,8 +285,8 @@ type CPUModel struct {
 	// PerRequest is the CPU time one request uses, as a duration ("60ms" is
 	// 0.06 core-seconds). Range: greater than 0. Example: `20ms`.
 	PerRequest *Duration `json:"perRequest,omitempty"`
-	// ObservedPerPod is the average CPU usage of one pod at RequestRate with
-	// Replicas pods, as a quantity ("350m"); CPU per request is derived from it.
+	// ObservedPerPod is the average CPU usage of one pod at the service's
+	// rate (RequestRate plus its callers' calls) with Replicas pods, as a quantity ("350m"); CPU per request is derived from it.
 	// Range: greater than 0. Example: `350m`.
 	ObservedPerPod *Quantity `json:"observedPerPod,omitempty"`
 	// Idle is the CPU a pod uses with no traffic. Default: 0. Range: at

@@ -167,7 +167,7 @@ func (s *Service) ServiceTimeWarning() string {
 		}
 		msg += fmt.Sprintf("; as a lognormal its cv is %.2f", math.Sqrt(l))
 		if s.Replicas > 0 && s.Concurrency > 0 {
-			lam := s.RequestRate.PerSecond / float64(s.Replicas)
+			lam := s.TotalRate() / float64(s.Replicas)
 			rg, e1 := model.ResponseQuantileGGc(lam, 1/mean, s.Concurrency, 1, g, 0.95)
 			rl, e2 := model.ResponseQuantileGGcFamily(model.FamilyLognormal, lam, 1/mean, s.Concurrency, 1, l, 0.95)
 			if e1 == nil && e2 == nil {

@@ -106,6 +106,7 @@ func (p *Plan) SetDefaults() {
 	if p.Cluster.Autoscaler.ScaleDownUnneeded == 0 {
 		p.Cluster.Autoscaler.ScaleDownUnneeded = Duration(DefaultScaleDownUnneeded)
 	}
+	p.setCallRates()
 	if u := p.Uncertainty; u != nil && u.Samples == 0 && (p.present == nil || !p.present("uncertainty.samples")) {
 		u.Samples = DefaultSamples
 	}
@@ -167,16 +168,20 @@ func (p *Plan) Validate() error {
 		v.add("services", "a plan needs at least one service")
 	}
 	names := map[string]bool{}
+	v.called = p.calledServices()
 	dup := duplicates(len(p.Services), func(i int) string { return p.Services[i].Name })
+	paths := make([]string, len(p.Services))
 	for i := range p.Services {
 		s := &p.Services[i]
 		path := listPath("services", i, s.Name, dup)
+		paths[i] = path
 		if names[s.Name] && s.Name != "" {
 			v.add(path+".name", "duplicate service name %q; names must be unique", s.Name)
 		}
 		names[s.Name] = true
 		v.service(path, s)
 	}
+	v.calls(p, paths, names)
 	if len(p.Scenarios) == 0 {
 		v.add("scenarios", "a plan needs at least one scenario (a constant one is `- {name: steady, duration: 1h}`)")
 	}
@@ -211,6 +216,9 @@ type validator struct {
 	// decoder's index), so that an absent required field reads "is
 	// required" rather than a complaint about its zero.
 	present func(path string) bool
+	// called are the services some service calls: their requestRate may
+	// be 0.
+	called map[string]bool
 }
 
 // absent reports, and says, that a required field was not given.
@@ -279,6 +287,8 @@ func (v *validator) service(path string, s *Service) {
 	}
 	v.resources(path+".resources", &s.Resources)
 	switch {
+	case v.called[s.Name] && s.RequestRate.PerSecond == 0:
+		// A called service without traffic of its own (absent or 0).
 	case v.absent(path+".requestRate", "the observed request rate, e.g. \"1000/min\""):
 	case !(s.RequestRate.PerSecond > 0):
 		v.add(path+".requestRate", "must be greater than 0, got %s; give the observed rate, e.g. \"1000/min\"", s.RequestRate)

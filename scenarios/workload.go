@@ -11,16 +11,19 @@ import (
 )
 
 // CPUPerRequest is the CPU time of one request in core-seconds, given or
-// derived from the observed per-pod usage: (observed − idle)·replicas / rate.
+// derived from the observed per-pod usage: (observed − idle)·replicas /
+// rate, the rate being the service's total at today's traffic (TotalRate:
+// its requestRate plus its callers' calls).
 func (s *Service) CPUPerRequest() float64 {
 	if s.CPU.PerRequest != nil {
 		return s.CPU.PerRequest.Seconds()
 	}
-	if s.CPU.ObservedPerPod == nil || s.RequestRate.PerSecond <= 0 {
+	rate := s.TotalRate()
+	if s.CPU.ObservedPerPod == nil || rate <= 0 {
 		return 0
 	}
 	busy := Cores(*s.CPU.ObservedPerPod) - s.cpuIdle()
-	return busy * float64(s.Replicas) / s.RequestRate.PerSecond
+	return busy * float64(s.Replicas) / rate
 }
 
 func (s *Service) cpuIdle() float64 {

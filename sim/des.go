@@ -56,6 +56,9 @@ type desRequests struct {
 	counts  desCounters
 	// warming is set during a warm start's burn-in (see ours).
 	warming bool
+	// ring, for a service others call synchronously, keeps its recent
+	// response times for its callers to draw from (calls.go).
+	ring *respRing
 }
 
 // ours reports whether a request that arrived at a (seconds) enters the
@@ -71,6 +74,9 @@ func (r *desRequests) ours(a float64) bool { return r.warming || a >= 0 }
 // complete records the response time, seconds, of a request that arrived
 // at a.
 func (r *desRequests) complete(a, resp float64) {
+	if r.ring != nil {
+		r.ring.push(math.Min(resp, r.timeout))
+	}
 	if !r.ours(a) {
 		return
 	}
@@ -181,6 +187,9 @@ func (q *desQueue) advance(t float64, r *desRequests) {
 		for line.size > 0 {
 			a := line.pop()
 			if d-a >= r.timeout {
+				if r.ring != nil {
+					r.ring.push(r.timeout)
+				}
 				if r.ours(a) {
 					r.counts.abandoned++
 				}

@@ -228,7 +228,7 @@ func newDESModel(s *service, tick time.Duration, seed int64, arrivals Arrivals, 
 	s.rec.hist = m.req.hist
 	m.cpuRate = cpuRate
 	m.sloRing = make([]sloCount, max(1, int(sloWindow/tick)))
-	m.prevLambda = s.base * s.multiplier(0, time.Second)
+	m.prevLambda = s.rate(0, time.Second)
 	return m, nil
 }
 
@@ -249,7 +249,7 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	dt := w.tickSeconds
 	t1 := w.now.Seconds()
 	t0 := t1 - dt
-	lam1 := s.base * s.multiplierNow(w)
+	lam1 := s.rateNow(w)
 	lam0 := m.prevLambda
 	m.prevLambda = lam1
 	*st = tickStats{lambda: lam1, errors: s.lostOnDelete, served: -s.lostOnDelete, byCount: true}

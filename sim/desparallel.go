@@ -58,7 +58,7 @@ type parallelServe struct {
 // whether it did; otherwise Tick serves the services itself, one by one.
 func (w *World) serveParallel() bool {
 	ps := w.par
-	if ps == nil || len(w.services) < 2 {
+	if ps == nil || len(w.services) < 2 || w.coupled {
 		return false
 	}
 	k := 1

@@ -16,6 +16,8 @@ type fluidModel struct {
 	// the mean service time, or what its CPU limit allows when less.
 	mu  float64
 	lat *latencyTable
+	// psRate and psMean memoise calleeMean (calls.go).
+	psRate, psMean float64
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
@@ -40,7 +42,7 @@ type fluidModel struct {
 // latency table of its workload.
 func newFluidModel(s *service, tables *LatencyCache) (*fluidModel, error) {
 	wl := &s.w
-	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean, memoRate: math.NaN()}
+	m := &fluidModel{mu: float64(wl.Concurrency) / wl.ServiceMean, memoRate: math.NaN(), tables: tables}
 	if wl.CPULimit > 0 && wl.CPUPerRequest > 0 {
 		m.mu = math.Min(m.mu, (wl.CPULimit-wl.CPUIdle)/wl.CPUPerRequest)
 	}
@@ -64,8 +66,8 @@ func newFluidModel(s *service, tables *LatencyCache) (*fluidModel, error) {
 // load-balancing policy other than random (docs/load-balancing.md).
 func (m *fluidModel) podsChanged(s *service, n int) error {
 	n = max(n, 1)
-	if !m.balanced || n == m.latPods {
-		return nil
+	if !m.balanced || n == m.latPods || s.calls != nil {
+		return nil // a caller's table follows its calls too (retime)
 	}
 	w := m.tableWL
 	w.Pods = n
@@ -155,11 +157,18 @@ type steadyPod struct{ queued, inFlight, cpu, mem float64 }
 func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	t := fluidTick{dt: w.tickSeconds}
 	// Arrivals and routing.
-	m.route(s, st, &t, s.base*s.multiplierNow(w))
-	// Under a policy other than random the latency table is the one for
-	// this many Ready pods; on error (only an invalid workload, which
-	// newFluidModel rejected) the previous count's stays.
-	_ = m.podsChanged(s, s.ready)
+	if s.calls != nil {
+		// The table for this tick's call delay (and, under a balancing
+		// policy other than random, Ready-pod count); a table that fails
+		// to build keeps the last one.
+		_ = m.retime(s)
+	} else {
+		// Under a policy other than random the latency table is the one
+		// for this many Ready pods; on error (only an invalid workload,
+		// which newFluidModel rejected) the previous count's stays.
+		_ = m.podsChanged(s, s.ready)
+	}
+	m.route(s, st, &t, s.rateNow(w))
 	// Below capacity: the stationary state, and a steady pod's figures.
 	if t.stationary = t.perPod < m.mu; t.stationary {
 		t.pt = m.stationaryAt(t.perPod)
@@ -194,6 +203,7 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		st.p95 /= t.weightSum
 		st.p99 /= t.weightSum
 		st.pSLO /= t.weightSum
+		st.mean /= t.weightSum
 	}
 	s.finishTick(st, t.cpuSum, t.memSum)
 }
@@ -304,6 +314,9 @@ func (m *fluidModel) addDrainLatency(s *service, st *tickStats, b, weight float6
 	st.p95 += math.Min(idle[latP95]+drain, s.timeout) * weight
 	st.p99 += math.Min(idle[latP99]+drain, s.timeout) * weight
 	st.pSLO += math.Min(idle[latSLO]+drain, s.timeout) * weight
+	if s.called {
+		st.mean += math.Min(idle[latMean]+drain, s.timeout) * weight
+	}
 }
 
 // addSteadyPods adds the steady pods' arrivals, queues, CPU and memory,
@@ -342,4 +355,7 @@ func (m *fluidModel) addStationaryLatency(s *service, st *tickStats, t *fluidTic
 	st.p95 += math.Min(pt.row[latP95], s.timeout) * w
 	st.p99 += math.Min(pt.row[latP99], s.timeout) * w
 	st.pSLO += math.Min(pt.row[latSLO], s.timeout) * w
+	if s.called {
+		st.mean += math.Min(m.calleeMean(s, t.perPod, pt), s.timeout) * w
+	}
 }

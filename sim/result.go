@@ -221,10 +221,12 @@ type tickStats struct {
 	lambda, arrivals, errors float64
 	served                   float64 // arrivals that got a response
 	p50, p95, p99, pSLO      float64
-	queue                    float64
-	cpuUtil, memUtil         float64
-	ready                    int
-	violated                 bool
+	// mean is the mean response time of the tick's requests (fluid mode).
+	mean             float64
+	queue            float64
+	cpuUtil, memUtil float64
+	ready            int
+	violated         bool
 	// slow counts the requests served this tick slower than the latency
 	// target (0 without one): with errors, the error budget's bad requests.
 	slow float64

@@ -183,6 +183,9 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	if len(w.services) == 0 {
 		return nil, fmt.Errorf("scenario %s covers no service", sc.Name)
 	}
+	if err := w.wireCalls(opts); err != nil {
+		return nil, err
+	}
 	if err := w.start0(); err != nil {
 		return nil, err
 	}
@@ -219,10 +222,12 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	if err != nil {
 		return nil, err
 	}
-	base := sc.BaseRate(spec)
+	rate := w.plan.ScenarioRate(sc, spec.Name)
+	base, fixed := rate.Scaled, rate.Fixed
 	opts.Factors.apply(&wl, &base)
+	fixed *= orOne(opts.Factors.RequestRate)
 	s := &service{
-		spec: spec, traffic: sc.Traffic(seed), base: base, w: wl,
+		spec: spec, traffic: sc.Traffic(seed), base: base, fixed: fixed, w: wl,
 		cpuRequest:   wl.CPURequest,
 		memRequest:   wl.MemoryRequest,
 		cpuLimit:     wl.CPULimit,

@@ -36,9 +36,10 @@ func (w *World) Tick() {
 	sync := w.clock.sync.due(w.now, w.syncPeriod)
 	// A DES world with a pool serves every service first, on several
 	// cores; a service's serve touches nothing another service's
-	// scrape, sync or recording reads (desparallel.go).
+	// scrape, sync or recording reads (desparallel.go). Services that
+	// call others serve one by one, callees first (calls.go).
 	served := w.serveParallel()
-	for _, s := range w.services {
+	for _, s := range w.order {
 		st := &s.tickStats
 		if !served {
 			s.model.serve(w, s, st)
@@ -233,6 +234,9 @@ func (p *pod) use(cpu, mem float64) {
 // from the Ready pods' CPU and memory sums, the SLO verdict, and this tick's
 // values of the custom metrics.
 func (s *service) finishTick(st *tickStats, cpuSum, memSum float64) {
+	if s.calls != nil || s.called {
+		s.finishCalls(st, st.mean)
+	}
 	ready := st.ready
 	lam := st.lambda
 	if ready > 0 {

@@ -83,6 +83,16 @@ func dailyTicks(sc *scenarios.Scenario, tick time.Duration) int {
 	return int(day / tick)
 }
 
+// rate is the service's request rate at now: base·λ(now) + fixed.
+func (s *service) rate(now, tick time.Duration) float64 {
+	return s.base*s.multiplier(now, tick) + s.fixed
+}
+
+// rateNow is rate(w.now, w.tick) by multiplierNow.
+func (s *service) rateNow(w *World) float64 {
+	return s.base*s.multiplierNow(w) + s.fixed
+}
+
 // multiplier is the scenario's multiplier at now, from the shared series
 // when there is one.
 func (s *service) multiplier(now, tick time.Duration) float64 {

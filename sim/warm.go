@@ -68,9 +68,21 @@ func (w *World) warmStart() error {
 	w.priming = false
 	lams := make([]float64, len(w.services))
 	cold := make([]int, len(w.services))
+	index := make(map[*service]int, len(w.services))
 	for i, s := range w.services {
+		index[s] = i
+	}
+	// Callees settle first, so that a caller settles with their stationary
+	// responses (a plan without calls keeps its order).
+	for _, s := range w.order {
+		i := index[s]
 		cold[i] = int(s.specReplicas)
-		lams[i] = s.base * s.multiplier(0, w.tick)
+		lams[i] = s.rate(0, w.tick)
+		if s.calls != nil {
+			if err := s.fluid.retime(s); err != nil {
+				return err
+			}
+		}
 		n, err := w.settleReplicas(s, lams[i])
 		if err != nil {
 			return err
@@ -78,14 +90,34 @@ func (w *World) warmStart() error {
 		s.specReplicas = n
 		s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = n, n
 		w.addInitialPods(s, n)
+		if s.called {
+			s.restAt(lams[i], n)
+		}
 	}
 	if err := w.placeInitialPods(cold); err != nil {
 		return err
 	}
-	for i, s := range w.services {
-		w.warmService(s, lams[i])
+	for _, s := range w.order {
+		w.warmService(s, lams[index[s]])
 	}
 	return nil
+}
+
+// restAt sets a callee's response for its callers to its stationary mean
+// at total rate lam on n pods (Little: in flight over rate).
+func (s *service) restAt(lam float64, n int32) {
+	s.errFrac = 0
+	if n == 0 || !(lam > 0) {
+		s.respMean = 0
+		return
+	}
+	perPod := lam / float64(n)
+	if perPod < s.fluid.mu {
+		s.respMean = math.Min(s.fluid.calleeMean(s, perPod, s.fluid.stationaryAt(perPod)), s.timeout)
+		return
+	}
+	f := s.steadyState(n, perPod)
+	s.respMean = math.Min(f.inFlight/perPod, s.timeout)
 }
 
 // steadyFigures is a Ready pod in its stationary state: the fluid figures

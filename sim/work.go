@@ -119,19 +119,19 @@ func EstimateWork(plan *scenarios.Plan, opts Options) (Work, error) {
 			continue
 		}
 		lo, hi := podRange(svc, opts)
-		base := sc.BaseRate(svc)
+		sr := plan.ScenarioRate(sc, svc.Name)
 		perPod := float64(svc.Concurrency) / svc.ServiceTime.Mean.D().Seconds()
 		var requests, podSeconds float64
 		for t := time.Duration(0); t < end; t += step {
 			dt := min(step, end-t).Seconds()
-			rate := base * traffic.Multiplier(t)
+			rate := sr.At(traffic.Multiplier(t))
 			requests += rate * dt
 			podSeconds += math.Min(hi, math.Max(lo, math.Ceil(rate/perPod))) * dt
 		}
 		if opts.Mode == ModeDES {
 			if !opts.ColdStart && !plan.Simulation.ColdStart {
 				// The warm start's burn-in at λ(0).
-				requests += base * traffic.Multiplier(0) * desBurnIn.Seconds()
+				requests += sr.At(traffic.Multiplier(0)) * desBurnIn.Seconds()
 			}
 			w.DESRequests += requests
 		}

@@ -70,8 +70,20 @@ type node struct {
 type service struct {
 	spec    *scenarios.Service
 	traffic scenarios.Traffic
-	base    float64
-	w       model.Workload
+	// base is the rate the scenario's multiplier scales and fixed the rate
+	// it does not (calls from services outside the run), requests per
+	// second: the rate at t is base·λ(t) + fixed.
+	base, fixed float64
+	w           model.Workload
+
+	// calls couples a caller to its synchronous callees (calls.go), nil
+	// for a service without any; called marks a service some service of
+	// the run calls synchronously, which keeps for its callers its mean
+	// response (respMean, seconds; fluid mode) and the fraction of its
+	// requests that failed (errFrac) each tick.
+	calls             *callState
+	called            bool
+	respMean, errFrac float64
 
 	cpuRequest   float64 // cores
 	memRequest   float64 // bytes
@@ -182,7 +194,10 @@ type World struct {
 	end       time.Duration
 	start     time.Duration // wall time of day at t = 0
 
-	services  []*service
+	services []*service
+	// order is services in the order they serve each tick: callees before
+	// their callers (the same slice without calls).
+	order     []*service
 	nodeShape []model.NodeShape
 	nodes     []node
 	newNode   int // node type the autoscaler adds
@@ -214,6 +229,9 @@ type World struct {
 	// par serves a DES world's services on a pool's free slots; nil
 	// without a pool.
 	par *parallelServe
+	// coupled is true when services call each other: they serve one by
+	// one, callees first, never in parallel.
+	coupled bool
 }
 
 // nodeCount is the nodes that exist, Ready or provisioning, and their

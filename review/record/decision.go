@@ -52,6 +52,9 @@ type ServiceSizing struct {
 	MeanSeconds *float64 `json:"meanSeconds"`
 	// Approximate marks latency from the G/G/k two-moment approximation.
 	Approximate bool `json:"approximate,omitempty"`
+	// CallSeconds is the time a request waits on its synchronous calls at
+	// the sized point, part of its time in service; absent without calls.
+	CallSeconds float64 `json:"callSeconds,omitempty"`
 	// CPUCores and MemoryBytes are the requests of At replicas.
 	CPUCores    float64 `json:"cpuCores"`
 	MemoryBytes float64 `json:"memoryBytes"`

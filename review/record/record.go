@@ -33,7 +33,10 @@ type Review struct {
 	Summary   Summary           `json:"summary"`
 	Services  []ServiceSection  `json:"services"`
 	Scenarios []ScenarioSection `json:"scenarios"`
-	Events    []EventSection    `json:"events,omitempty"`
+	// CallGraph is the plan's calls between its services, in plan order;
+	// absent for a plan without any.
+	CallGraph []CallEdge     `json:"callGraph,omitempty"`
+	Events    []EventSection `json:"events,omitempty"`
 
 	// Backtest is production's history replayed through the simulator
 	// (`headroom report --backtest`), nil when none was given.
@@ -184,6 +187,22 @@ type ScenarioSection struct {
 	PeakTime       string        `json:"peakTime"`
 	Nodes          model.Packing `json:"nodesAtPeak"`
 	Cluster        ClusterRun    `json:"cluster"`
+	// TroubleStartsAt is, in a plan with calls, the service where the
+	// scenario's trouble starts with today's settings: of the services
+	// over their error budget, one none of whose callees (transitively)
+	// is, the first to violate its SLO; "" when no service is over
+	// budget. TroubleStartsWhy says why in a sentence.
+	TroubleStartsAt  string `json:"troubleStartsAt,omitempty"`
+	TroubleStartsWhy string `json:"troubleStartsWhy,omitempty"`
+}
+
+// CallEdge is one call of the plan's call graph (scenarios.Call).
+type CallEdge struct {
+	Caller     string  `json:"caller"`
+	Callee     string  `json:"callee"`
+	PerRequest float64 `json:"perRequest"`
+	// Mode is sync or async.
+	Mode string `json:"mode"`
 }
 
 // ClusterRun is the simulated cluster in a scenario.
