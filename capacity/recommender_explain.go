@@ -89,12 +89,20 @@ func (s *search) binding(floor int32) string {
 	}
 	worst, wb := "", 0.0
 	for _, o := range best.Outcomes {
-		if b := max(o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn); b > wb {
+		if b := o.worst(); b > wb {
 			worst, wb = o.Scenario, b
 		}
 	}
-	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the inputs moved %g %%): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
-		worst, best.CPUTarget, best.MinReplicas, best.MaxReplicas, wb, 100*s.marginFraction())
+	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the inputs moved %g %%%s): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
+		worst, best.CPUTarget, best.MinReplicas, best.MaxReplicas, wb, 100*s.marginFraction(), s.ensembleNote())
+}
+
+// ensembleNote names the ensemble constraint when there is one.
+func (s *search) ensembleNote() string {
+	if len(s.members) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and at the p90 of the plan's %d-member uncertainty ensemble", len(s.members))
 }
 
 func (s *search) marginFraction() float64 {
@@ -125,8 +133,8 @@ func (s *search) describe(p *Proposal, floor int32, floorWhy string) {
 		}
 		return fmt.Sprintf("%.2f in %s", b, sc)
 	}
-	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs moved %g %%); cost %+.1f %%",
-		worst(p.Current), worst(c), 100*s.marginFraction(), 100*(c.Cost-p.Current.Cost)/max(p.Current.Cost, 1e-9))
+	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs moved %g %%%s); cost %+.1f %%",
+		worst(p.Current), worst(c), 100*s.marginFraction(), s.ensembleNote(), 100*(c.Cost-p.Current.Cost)/max(p.Current.Cost, 1e-9))
 	if !p.Met {
 		verdict = fmt.Sprintf("worst burn %s today, %s proposed — better, not enough (%s)", worst(p.Current), worst(c), p.Binding)
 	}
