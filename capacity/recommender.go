@@ -91,7 +91,10 @@ type Point struct {
 	CPUTarget   int32     `json:"cpuTarget,omitempty"`
 	MinReplicas int32     `json:"minReplicas"`
 	MaxReplicas int32     `json:"maxReplicas"`
-	Outcomes    []Outcome `json:"outcomes"`
+	// ScaleUp is "kubernetes-default" when the point replaces the HPA's
+	// scale-up behaviour with Kubernetes' default rules, empty for today's.
+	ScaleUp  string    `json:"scaleUp,omitempty"`
+	Outcomes []Outcome `json:"outcomes"`
 	// Cost, ScaleEvents and WorstBurn (the largest burn or worst-window
 	// burn of any scenario, at the point or with the margin) sum or
 	// maximise over the scenarios.
@@ -265,7 +268,12 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	return out, nil
 }
 
-type setting struct{ t, m, M int32 }
+// setting is one point of the search: CPU target, minReplicas,
+// maxReplicas and the scale-up behaviour (upToday, upDefault).
+type setting struct {
+	t, m, M int32
+	up      uint8
+}
 
 // search is the recommender's search over one HPA service.
 type search struct {
@@ -288,6 +296,9 @@ type search struct {
 	// how often the member broke the budget on a point tried so far.
 	members []ensemble.Member
 	hot     []int
+	// byScaleUp is where the point estimate's descent ended with each
+	// scale-up behaviour it tried, for the explanation.
+	byScaleUp map[uint8]*Point
 
 	mu      sync.Mutex
 	memo    map[setting]*Point
@@ -335,6 +346,7 @@ func (s *search) spec(st setting) *autoscalingv2.HorizontalPodAutoscalerSpec {
 	m := st.m
 	h.MinReplicas = &m
 	h.MaxReplicas = st.M
+	applyScaleUp(h, st.up)
 	return h
 }
 
@@ -383,7 +395,7 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, er
 	if err != nil {
 		return nil, err
 	}
-	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M}
+	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, ScaleUp: scaleUpName(st.up)}
 	for j, sc := range s.scenarios {
 		pt := sums[j*len(variants)]
 		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,
@@ -472,9 +484,28 @@ func (s *search) run() (*Proposal, error) {
 	// finds where the cheaper oracle puts the edge, and the ensemble's
 	// search starts there.
 	s.members = nil
-	st, err := s.descend(bounds{tLo: 20, tHi: 95, tStep: 1, mLo: floor, mStart: max(cur.m, floor), MLo: cur.M, ceil: hi})
+	b := bounds{tLo: 20, tHi: 95, tStep: 1, mLo: floor, mStart: max(cur.m, floor), MLo: cur.M, ceil: hi}
+	if cur.t == 0 {
+		// No CPU target to move (the HPA scales on other metrics).
+		b.tLo, b.tHi = 0, 0
+	}
+	st, err := s.descend(b)
 	if err != nil {
 		return nil, err
+	}
+	s.byScaleUp = map[uint8]*Point{upToday: s.memo[st]}
+	if slowScaleUp(s.svc.HPA) {
+		// The same descent with Kubernetes' default scale-up; the
+		// ensemble's search starts from the cheaper answer.
+		b.up = upDefault
+		fast, err := s.descend(b)
+		if err != nil {
+			return nil, err
+		}
+		s.byScaleUp[upDefault] = s.memo[fast]
+		if s.better(fast, st) {
+			st = fast
+		}
 	}
 	if s.members = members; len(members) > 0 {
 		// The ensemble's p90 is the constraint: every lever moves only to
@@ -494,7 +525,7 @@ func (s *search) run() (*Proposal, error) {
 			if cur.t == 0 {
 				tHi = 0
 			}
-			if _, err := s.descend(bounds{tLo: min(20, tHi), tHi: tHi, tStep: 5, mLo: st.m, mStart: st.m, MLo: st.M, ceil: s.ensembleCeiling(hi)}); err != nil {
+			if _, err := s.descend(bounds{tLo: min(20, tHi), tHi: tHi, tStep: 5, mLo: st.m, mStart: st.m, MLo: st.M, ceil: s.ensembleCeiling(hi), up: st.up}); err != nil {
 				return nil, err
 			}
 		}
@@ -509,6 +540,7 @@ type bounds struct {
 	tLo, tHi, tStep int32
 	mLo, mStart     int32
 	MLo, ceil       int32
+	up              uint8
 }
 
 // descend is one pass of coordinate bisections: the largest target that
@@ -517,7 +549,7 @@ type bounds struct {
 // maxReplicas, the smallest minReplicas, and the target raised again with
 // the new bounds. It returns the setting it ends at.
 func (s *search) descend(b bounds) (setting, error) {
-	st := setting{t: b.tHi, m: b.mStart, M: max(b.ceil, b.mStart)}
+	st := setting{t: b.tHi, m: b.mStart, M: max(b.ceil, b.mStart), up: b.up}
 	targets := steps(b.tLo, b.tHi, b.tStep)
 	if b.tHi > 0 {
 		t, found, err := s.bisect(targets, true, func(v int32) setting { x := st; x.t = v; return x })
@@ -650,7 +682,11 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 	}
 	change := func(p *Point) int32 {
 		d := func(a, b int32) int32 { return max(a-b, b-a) }
-		return d(p.CPUTarget, s.cur.t) + d(p.MinReplicas, s.cur.m) + d(p.MaxReplicas, s.cur.M)
+		c := d(p.CPUTarget, s.cur.t) + d(p.MinReplicas, s.cur.m) + d(p.MaxReplicas, s.cur.M)
+		if p.ScaleUp != "" {
+			c++
+		}
+		return c
 	}
 	sortPoints(pts, change)
 	prop := &Proposal{Service: s.svc.Name, Current: *s.current, Chosen: *s.current, Evaluated: pts}
@@ -717,7 +753,10 @@ func sortPoints(pts []Point, change func(*Point) int32) {
 		if a.MinReplicas != b.MinReplicas {
 			return a.MinReplicas < b.MinReplicas
 		}
-		return a.MaxReplicas < b.MaxReplicas
+		if a.MaxReplicas != b.MaxReplicas {
+			return a.MaxReplicas < b.MaxReplicas
+		}
+		return a.ScaleUp < b.ScaleUp
 	})
 }
 
@@ -760,7 +799,20 @@ func (p *Proposal) Pareto() []Point {
 // IsChosen reports whether q is the same setting as the chosen point.
 func (p *Proposal) IsChosen(q Point) bool {
 	c := p.Chosen
-	return q.CPUTarget == c.CPUTarget && q.MinReplicas == c.MinReplicas && q.MaxReplicas == c.MaxReplicas
+	return q.CPUTarget == c.CPUTarget && q.MinReplicas == c.MinReplicas && q.MaxReplicas == c.MaxReplicas && q.ScaleUp == c.ScaleUp
+}
+
+// better reports whether setting a is a better answer of a descent than b:
+// it holds (and b does not), or both hold and a costs less.
+func (s *search) better(a, b setting) bool {
+	pa, pb := s.memo[a], s.memo[b]
+	if pa == nil || !ok(pa) {
+		return false
+	}
+	if pb == nil || !ok(pb) {
+		return true
+	}
+	return pa.Cost < pb.Cost && !sameCost(pa.Cost, pb.Cost)
 }
 
 // ProposeService is Propose for one service, sized in queueing mode: what
