@@ -64,6 +64,9 @@ type Outcome struct {
 	BurnRange            *model.Interval `json:"sloBudgetBurnRange,omitempty"`
 	WorstWindowBurnRange *model.Interval `json:"worstWindowBurnRange,omitempty"`
 	MinutesRange         *model.Interval `json:"sloViolationMinutesRange,omitempty"`
+	// Weight is the scenario's weight in the cost objective (the plan's
+	// scenarios[].weight, default 1).
+	Weight float64 `json:"weight"`
 }
 
 // meets reports whether the outcome holds the budget at the point, with
@@ -95,9 +98,10 @@ type Point struct {
 	// scale-up behaviour with Kubernetes' default rules, empty for today's.
 	ScaleUp  string    `json:"scaleUp,omitempty"`
 	Outcomes []Outcome `json:"outcomes"`
-	// Cost, ScaleEvents and WorstBurn (the largest burn or worst-window
-	// burn of any scenario, at the point or with the margin) sum or
-	// maximise over the scenarios.
+	// Cost (weighted by each scenario's weight), ScaleEvents and WorstBurn
+	// (the largest burn or worst-window burn of any scenario, at the
+	// point, with the margin or at the ensemble's p90) sum or maximise
+	// over the scenarios.
 	Cost        float64 `json:"cost"`
 	ScaleEvents int     `json:"scaleEvents"`
 	WorstBurn   float64 `json:"worstBurn"`
@@ -399,7 +403,7 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, er
 	for j, sc := range s.scenarios {
 		pt := sums[j*len(variants)]
 		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,
-			Cost: pt.Cost, ScaleEvents: pt.ScaleEvents}
+			Cost: pt.Cost, ScaleEvents: pt.ScaleEvents, Weight: plan.Scenario(sc).CostWeight()}
 		for k := range s.margins {
 			mg := sums[j*len(variants)+1+k]
 			o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, mg.SLOBudgetBurn), max(o.MarginWorstWindowBurn, mg.WorstWindowBurn)

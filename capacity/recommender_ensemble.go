@@ -209,7 +209,7 @@ func (s *search) screen(p *Point) {
 func (p *Point) rollUp() {
 	p.Cost, p.ScaleEvents, p.WorstBurn, p.Meets = 0, 0, 0, true
 	for _, o := range p.Outcomes {
-		p.Cost += o.Cost
+		p.Cost += o.Weight * o.Cost
 		p.ScaleEvents += o.ScaleEvents
 		p.WorstBurn = max(p.WorstBurn, o.worst())
 		if !o.meets() {

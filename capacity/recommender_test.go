@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"testing"
 
@@ -277,5 +278,22 @@ func BenchmarkProposeNOAMCP(b *testing.B) {
 		if _, err := ProposeService(context.Background(), p, "noa-mcp", ProposeOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPoint_WeightedCost: a point's cost sums its scenarios' costs times
+// their weights (scenarios[].weight), and a weight does not excuse a
+// scenario from the budget.
+func TestPoint_WeightedCost(t *testing.T) {
+	p := Point{Outcomes: []Outcome{
+		{Scenario: "daily", Cost: 10, Weight: 1, Burn: 0.5},
+		{Scenario: "black-friday", Cost: 40, Weight: 0.05, Burn: 1.5},
+	}}
+	p.rollUp()
+	if want := 10 + 40*0.05; math.Abs(p.Cost-want) > 1e-12 {
+		t.Errorf("cost %g, want %g", p.Cost, want)
+	}
+	if p.Meets {
+		t.Error("a scenario of weight 0.05 over its budget leaves the point meeting it")
 	}
 }
