@@ -91,9 +91,9 @@ func (o Outcome) worst() float64 {
 
 // Point is one HPA setting the recommender evaluated.
 type Point struct {
-	CPUTarget   int32     `json:"cpuTarget,omitempty"`
-	MinReplicas int32     `json:"minReplicas"`
-	MaxReplicas int32     `json:"maxReplicas"`
+	CPUTarget   int32 `json:"cpuTarget,omitempty"`
+	MinReplicas int32 `json:"minReplicas"`
+	MaxReplicas int32 `json:"maxReplicas"`
 	// ScaleUp is "kubernetes-default" when the point replaces the HPA's
 	// scale-up behaviour with Kubernetes' default rules, empty for today's.
 	ScaleUp  string    `json:"scaleUp,omitempty"`

@@ -161,9 +161,13 @@ func printTune(w io.Writer, r capacity.TuneReport) {
 	for _, o := range p.Current.Outcomes {
 		fmt.Fprintf(w, " %s", o.Scenario)
 	}
-	fmt.Fprintln(w, "; each must hold burn ≤ 1 and worst-window burn ≤ 1, also with the inputs 3 % adverse, and be no worse than today")
+	ens := ""
+	if len(p.Current.Outcomes) > 0 && p.Current.Outcomes[0].BurnRange != nil {
+		ens = " and at the uncertainty ensemble's p90 (no worse also at its p50 and p90)"
+	}
+	fmt.Fprintf(w, "; each must hold burn ≤ 1 and worst-window burn ≤ 1, also with the inputs 3 %% adverse%s, and be no worse than today\n", ens)
 	fmt.Fprintln(w)
-	header := "\tCPU TARGET\tMIN\tMAX\tWORST BURN\tSLO-MIN\tCOST\tSCALE EVENTS\tHOLDS"
+	header := "\tCPU TARGET\tMIN\tMAX\tSCALE-UP\tWORST BURN\tSLO-MIN\tCOST\tSCALE EVENTS\tHOLDS"
 	row := func(tw io.Writer, label string, c capacity.Point) {
 		minutes := 0.0
 		for _, o := range c.Outcomes {
@@ -177,7 +181,15 @@ func printTune(w io.Writer, r capacity.TuneReport) {
 		if c.Meets && c.NeverWorse {
 			holds = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%.1f\t%s\t%d\t%s\n", label, target, c.MinReplicas, c.MaxReplicas, c.WorstBurn, minutes, formatMoney(c.Cost), c.ScaleEvents, holds)
+		up := "today's"
+		if c.ScaleUp != "" {
+			up = c.ScaleUp
+		}
+		worst := fmt.Sprintf("%.2f", c.WorstBurn)
+		if c.Screened {
+			worst = fmt.Sprintf("≥ %.2f", c.WorstBurn) // dropped before every ensemble member ran
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%.1f\t%s\t%d\t%s\n", label, target, c.MinReplicas, c.MaxReplicas, up, worst, minutes, formatMoney(c.Cost), c.ScaleEvents, holds)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
