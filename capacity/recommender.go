@@ -14,6 +14,7 @@ import (
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // DefaultMargin is the robustness margin of Propose: a proposal must meet
@@ -57,23 +58,50 @@ type Outcome struct {
 	MarginWorstWindowBurn float64 `json:"marginWorstWindowBurn"`
 	Cost                  float64 `json:"cost"`
 	ScaleEvents           int     `json:"scaleEvents"`
+	// With the plan's uncertainty ensemble: the p10 / p50 / p90 of the
+	// burns and SLO minutes over its members (nil without an ensemble, and
+	// for a point the search dropped before every member ran).
+	BurnRange            *model.Interval `json:"sloBudgetBurnRange,omitempty"`
+	WorstWindowBurnRange *model.Interval `json:"worstWindowBurnRange,omitempty"`
+	MinutesRange         *model.Interval `json:"sloViolationMinutesRange,omitempty"`
+	// Weight is the scenario's weight in the cost objective (the plan's
+	// scenarios[].weight, default 1).
+	Weight float64 `json:"weight"`
 }
 
-// meets reports whether the outcome holds the budget at the point and
-// with the margin.
+// meets reports whether the outcome holds the budget at the point, with
+// the margin and, with an ensemble, at its p90.
 func (o Outcome) meets() bool {
-	return o.Burn <= 1 && o.WorstWindowBurn <= 1 && o.MarginBurn <= 1 && o.MarginWorstWindowBurn <= 1
+	ok := o.Burn <= 1 && o.WorstWindowBurn <= 1 && o.MarginBurn <= 1 && o.MarginWorstWindowBurn <= 1
+	if o.BurnRange != nil {
+		ok = ok && o.BurnRange.P90 <= 1 && o.WorstWindowBurnRange.P90 <= 1
+	}
+	return ok
+}
+
+// worst is the outcome's largest burn: at the point, with the margin, and
+// at the ensemble's p90.
+func (o Outcome) worst() float64 {
+	w := max(o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn)
+	if o.BurnRange != nil {
+		w = max(w, o.BurnRange.P90, o.WorstWindowBurnRange.P90)
+	}
+	return w
 }
 
 // Point is one HPA setting the recommender evaluated.
 type Point struct {
-	CPUTarget   int32     `json:"cpuTarget,omitempty"`
-	MinReplicas int32     `json:"minReplicas"`
-	MaxReplicas int32     `json:"maxReplicas"`
-	Outcomes    []Outcome `json:"outcomes"`
-	// Cost, ScaleEvents and WorstBurn (the largest burn or worst-window
-	// burn of any scenario, at the point or with the margin) sum or
-	// maximise over the scenarios.
+	CPUTarget   int32 `json:"cpuTarget,omitempty"`
+	MinReplicas int32 `json:"minReplicas"`
+	MaxReplicas int32 `json:"maxReplicas"`
+	// ScaleUp is "kubernetes-default" when the point replaces the HPA's
+	// scale-up behaviour with Kubernetes' default rules, empty for today's.
+	ScaleUp  string    `json:"scaleUp,omitempty"`
+	Outcomes []Outcome `json:"outcomes"`
+	// Cost (weighted by each scenario's weight), ScaleEvents and WorstBurn
+	// (the largest burn or worst-window burn of any scenario, at the
+	// point, with the margin or at the ensemble's p90) sum or maximise
+	// over the scenarios.
 	Cost        float64 `json:"cost"`
 	ScaleEvents int     `json:"scaleEvents"`
 	WorstBurn   float64 `json:"worstBurn"`
@@ -81,6 +109,11 @@ type Point struct {
 	// no scenario's burn or SLO minutes exceed today's.
 	Meets      bool `json:"meets"`
 	NeverWorse bool `json:"neverWorse"`
+	// Screened: the search dropped the point before its ensemble ran in
+	// full — the point estimate or the margin already breaks the budget,
+	// or enough members broke it to put the p90 above 1 — so its outcomes
+	// carry no intervals and its WorstBurn is a lower bound.
+	Screened bool `json:"screened,omitempty"`
 }
 
 // excess is how far a point misses the budget, summed over scenarios.
@@ -88,6 +121,9 @@ func (p *Point) excess() float64 {
 	e := 0.0
 	for _, o := range p.Outcomes {
 		e += max(o.Burn-1, 0) + max(o.WorstWindowBurn-1, 0) + max(o.MarginBurn-1, 0) + max(o.MarginWorstWindowBurn-1, 0)
+		if o.BurnRange != nil {
+			e += max(o.BurnRange.P90-1, 0) + max(o.WorstWindowBurnRange.P90-1, 0)
+		}
 	}
 	return e
 }
@@ -172,6 +208,10 @@ func Propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 // propose is Propose over the services wanted.
 func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, want map[string]bool) (Proposals, error) {
 	traffic := sim.NewTrafficCache()
+	// One cache of latency tables for every run of the search: the margin's
+	// and the ensemble's factors are the same for every point tried, so
+	// their tables are built once per service.
+	latency := sim.NewLatencyCache()
 	var out Proposals
 	for i := range plan.Services {
 		svc := &plan.Services[i]
@@ -209,7 +249,7 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 		}
 		// Candidates run with the proposal's requests and limits, today
 		// with today's.
-		s := newSearch(ctx, plan, svc, sizing, opts, traffic)
+		s := newSearch(ctx, plan, svc, sizing, opts, traffic, latency)
 		s.candPlan = WithResources(plan, []Recommendation{rec})
 		if len(s.scenarios) == 0 {
 			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
@@ -232,7 +272,12 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	return out, nil
 }
 
-type setting struct{ t, m, M int32 }
+// setting is one point of the search: CPU target, minReplicas,
+// maxReplicas and the scale-up behaviour (upToday, upDefault).
+type setting struct {
+	t, m, M int32
+	up      uint8
+}
 
 // search is the recommender's search over one HPA service.
 type search struct {
@@ -242,6 +287,7 @@ type search struct {
 	sizing    *SizingReport
 	opts      ProposeOptions
 	traffic   *sim.TrafficCache
+	latency   *sim.LatencyCache
 	scenarios []string
 	margins   []sim.Factors
 	tol       float64
@@ -249,14 +295,23 @@ type search struct {
 	// setting but today's runs.
 	candPlan *scenarios.Plan
 
+	// members are the plan's uncertainty ensemble (none without one);
+	// hot counts, per scenario and member (scenario·len(members)+member),
+	// how often the member broke the budget on a point tried so far.
+	members []ensemble.Member
+	hot     []int
+	// byScaleUp is where the point estimate's descent ended with each
+	// scale-up behaviour it tried, for the explanation.
+	byScaleUp map[uint8]*Point
+
 	mu      sync.Mutex
 	memo    map[setting]*Point
 	current *Point
 	cur     setting
 }
 
-func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache) *search {
-	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, memo: map[setting]*Point{}, tol: 0.1}
+func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache, latency *sim.LatencyCache) *search {
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, tol: 0.1}
 	if t := plan.Simulation.Controller.Tolerance; t != nil {
 		s.tol = *t
 	}
@@ -265,6 +320,12 @@ func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service
 			s.scenarios = append(s.scenarios, sc.Name)
 		}
 	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = plan.Seed
+	}
+	s.members = ensemble.Design(plan.Uncertainty, seed, opts.Mode)
+	s.hot = make([]int, len(s.scenarios)*len(s.members))
 	m := opts.Margin
 	if m == 0 {
 		m = DefaultMargin
@@ -289,6 +350,7 @@ func (s *search) spec(st setting) *autoscalingv2.HorizontalPodAutoscalerSpec {
 	m := st.m
 	h.MinReplicas = &m
 	h.MaxReplicas = st.M
+	applyScaleUp(h, st.up)
 	return h
 }
 
@@ -301,12 +363,12 @@ func (s *search) eval(st setting) (*Point, error) {
 		return p, nil
 	}
 	s.mu.Unlock()
-	p, err := s.evalOn(s.candPlan, st)
+	p, err := s.evalOn(s.candPlan, st, false)
 	if err != nil {
 		return nil, err
 	}
 	if s.current != nil {
-		p.NeverWorse = neverWorse(p, s.current)
+		p.NeverWorse = s.neverWorse(p)
 	}
 	s.mu.Lock()
 	s.memo[st] = p
@@ -314,8 +376,9 @@ func (s *search) eval(st setting) (*Point, error) {
 	return p, nil
 }
 
-// evalOn simulates a setting on a plan.
-func (s *search) evalOn(plan *scenarios.Plan, st setting) (*Point, error) {
+// evalOn simulates a setting on a plan: at the point and with the margin
+// and, when those hold the budget (or full), on the ensemble.
+func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, error) {
 	h := s.spec(st)
 	variants := append([]sim.Factors{{}}, s.margins...)
 	n := len(s.scenarios) * len(variants)
@@ -325,7 +388,7 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting) (*Point, error) {
 		r, err := sim.Run(plan, sim.Options{
 			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
 			HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
-			Traffic: s.traffic, FlapWindow: s.opts.FlapWindow, Factors: v,
+			Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: v,
 		})
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc, err)
@@ -336,21 +399,27 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting) (*Point, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, Meets: true}
+	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, ScaleUp: scaleUpName(st.up)}
 	for j, sc := range s.scenarios {
 		pt := sums[j*len(variants)]
 		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,
-			Cost: pt.Cost, ScaleEvents: pt.ScaleEvents}
+			Cost: pt.Cost, ScaleEvents: pt.ScaleEvents, Weight: plan.Scenario(sc).CostWeight()}
 		for k := range s.margins {
 			mg := sums[j*len(variants)+1+k]
 			o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, mg.SLOBudgetBurn), max(o.MarginWorstWindowBurn, mg.WorstWindowBurn)
 		}
 		p.Outcomes = append(p.Outcomes, o)
-		p.Cost += o.Cost
-		p.ScaleEvents += o.ScaleEvents
-		p.WorstBurn = max(p.WorstBurn, o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn)
-		if !o.meets() {
-			p.Meets = false
+	}
+	p.rollUp()
+	switch {
+	case len(s.members) == 0:
+	case !full && (!p.Meets || (s.current != nil && !neverWorsePoint(p, s.current))):
+		// Fails at the point or the margin, or worse than today there:
+		// not worth an ensemble.
+		s.screen(p)
+	default:
+		if err := s.ensembleStage(plan, h, p, full); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil
@@ -361,8 +430,13 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting) (*Point, error) {
 const neverWorseSlack = 1e-9
 
 // neverWorse reports whether p's burn and SLO minutes are at most cur's in
-// every scenario, at the point and with the margin.
+// every scenario, at the point and, with an ensemble, at its p50 and p90.
 func neverWorse(p, cur *Point) bool {
+	return neverWorsePoint(p, cur) && neverWorseRanges(p, cur)
+}
+
+// neverWorsePoint is neverWorse at the point estimate alone.
+func neverWorsePoint(p, cur *Point) bool {
 	le := func(a, b float64) bool { return a <= b+neverWorseSlack*max(1, math.Abs(b)) }
 	for i, o := range p.Outcomes {
 		c := cur.Outcomes[i]
@@ -371,6 +445,15 @@ func neverWorse(p, cur *Point) bool {
 		}
 	}
 	return true
+}
+
+// neverWorse is neverWorse against today, at the ensemble's p50 and p90
+// only while the search judges on the ensemble.
+func (s *search) neverWorse(p *Point) bool {
+	if len(s.members) == 0 {
+		return neverWorsePoint(p, s.current)
+	}
+	return neverWorse(p, s.current)
 }
 
 // ok is the search's predicate: holds the SLO and is never worse.
@@ -383,8 +466,8 @@ func (s *search) run() (*Proposal, error) {
 		cur.m = *s.svc.HPA.MinReplicas
 	}
 	s.cur = cur
-	// Today: today's HPA with today's resources.
-	cp, err := s.evalOn(s.plan, cur)
+	// Today: today's HPA with today's resources, on every member.
+	cp, err := s.evalOn(s.plan, cur, true)
 	if err != nil {
 		return nil, err
 	}
@@ -400,79 +483,161 @@ func (s *search) run() (*Proposal, error) {
 		return nil, err
 	}
 	hi := s.maxCeiling(cur.M, floor)
-	start := setting{t: cur.t, m: max(cur.m, floor), M: hi}
-
-	// The target: the largest that holds (burn is non-decreasing in it).
-	st := start
-	if cur.t > 0 {
-		t, found, err := s.bisect(20, 95, true, func(v int32) setting { x := st; x.t = v; return x })
-		if err != nil {
-			return nil, err
-		}
-		if found {
-			st.t = t
-		} else {
-			st.t = 20
-		}
+	members := s.members
+	// The point estimate and the margin first: with an ensemble, this
+	// finds where the cheaper oracle puts the edge, and the ensemble's
+	// search starts there.
+	s.members = nil
+	b := bounds{tLo: 20, tHi: 95, tStep: 1, mLo: floor, mStart: max(cur.m, floor), MLo: cur.M, ceil: hi}
+	if cur.t == 0 {
+		// No CPU target to move (the HPA scales on other metrics).
+		b.tLo, b.tHi = 0, 0
 	}
-	if p, err := s.eval(st); err != nil {
+	st, err := s.descend(b)
+	if err != nil {
 		return nil, err
-	} else if !ok(p) {
-		// Not even the lowest target at the ceiling holds: a higher floor
-		// is the last lever (a ramp faster than the HPA's scale-up).
-		m, found, err := s.bisect(st.m, st.M, false, func(v int32) setting { x := st; x.m = v; return x })
+	}
+	s.byScaleUp = map[uint8]*Point{upToday: s.memo[st]}
+	if slowScaleUp(s.svc.HPA) {
+		// The same descent with Kubernetes' default scale-up; the
+		// ensemble's search starts from the cheaper answer.
+		b.up = upDefault
+		fast, err := s.descend(b)
 		if err != nil {
 			return nil, err
 		}
-		if found {
-			st.m = m
+		s.byScaleUp[upDefault] = s.memo[fast]
+		if s.better(fast, st) {
+			st = fast
 		}
 	}
-	if p, _ := s.eval(st); ok(p) {
-		// maxReplicas: the smallest that holds, not below today's.
-		M, found, err := s.bisect(max(cur.M, st.m), st.M, false, func(v int32) setting { x := st; x.M = v; return x })
-		if err != nil {
+	if s.members = members; len(members) > 0 {
+		// The ensemble's p90 is the constraint: every lever moves only to
+		// the safe side of the point estimate's answer (a lower target,
+		// more replicas), and the targets go in steps of 5 %, so the
+		// bisections take few ensembles.
+		s.memo = map[setting]*Point{}
+		if s.candPlan == s.plan {
+			s.memo[cur] = cp
+		} else if _, err := s.eval(cur); err != nil {
 			return nil, err
 		}
-		if found {
-			st.M = M
-		}
-		// minReplicas: the smallest that holds, not below the floor.
-		m, found, err := s.bisect(floor, st.m, false, func(v int32) setting { x := st; x.m = v; return x })
-		if err != nil {
+		if p, err := s.eval(st); err != nil {
 			return nil, err
-		}
-		if found {
-			st.m = m
-		}
-		// With the new bounds, the target may rise again.
-		if cur.t > 0 && st.t < 95 {
-			t, found, err := s.bisect(st.t, 95, true, func(v int32) setting { x := st; x.t = v; return x })
-			if err != nil {
-				return nil, err
+		} else if !ok(p) {
+			tHi := st.t
+			if cur.t == 0 {
+				tHi = 0
 			}
-			if found {
-				st.t = t
+			if _, err := s.descend(bounds{tLo: min(20, tHi), tHi: tHi, tStep: 5, mLo: st.m, mStart: st.m, MLo: st.M, ceil: s.ensembleCeiling(hi), up: st.up}); err != nil {
+				return nil, err
 			}
 		}
 	}
 	return s.choose(floor, floorWhy)
 }
 
-// bisect finds, over [lo, hi], the largest value (up: the predicate holds
-// below a threshold) or the smallest (!up: it holds above one) for which
-// ok holds, assuming monotonicity; found is false when none does.
-func (s *search) bisect(lo, hi int32, up bool, at func(int32) setting) (int32, bool, error) {
-	if lo > hi {
+// bounds are the ranges one descent searches: targets from tLo to tHi in
+// steps of tStep, minReplicas from mLo (starting at mStart), maxReplicas
+// from MLo up to ceil.
+type bounds struct {
+	tLo, tHi, tStep int32
+	mLo, mStart     int32
+	MLo, ceil       int32
+	up              uint8
+}
+
+// descend is one pass of coordinate bisections: the largest target that
+// holds at the ceiling (burn is non-decreasing in it); when none does, the
+// smallest minReplicas that holds at the lowest target; then the smallest
+// maxReplicas, the smallest minReplicas, and the target raised again with
+// the new bounds. It returns the setting it ends at.
+func (s *search) descend(b bounds) (setting, error) {
+	st := setting{t: b.tHi, m: b.mStart, M: max(b.ceil, b.mStart), up: b.up}
+	targets := steps(b.tLo, b.tHi, b.tStep)
+	if b.tHi > 0 {
+		t, found, err := s.bisect(targets, true, func(v int32) setting { x := st; x.t = v; return x })
+		if err != nil {
+			return st, err
+		}
+		if found {
+			st.t = t
+		} else {
+			st.t = b.tLo
+		}
+	}
+	if p, err := s.eval(st); err != nil {
+		return st, err
+	} else if !ok(p) {
+		// Not even the lowest target at the ceiling holds: a higher floor
+		// is the last lever (a ramp faster than the HPA's scale-up).
+		m, found, err := s.bisect(steps(st.m, st.M, 1), false, func(v int32) setting { x := st; x.m = v; return x })
+		if err != nil {
+			return st, err
+		}
+		if found {
+			st.m = m
+		}
+	}
+	if p, _ := s.eval(st); ok(p) {
+		// maxReplicas: the smallest that holds, not below the lower bound.
+		M, found, err := s.bisect(steps(max(b.MLo, st.m), st.M, 1), false, func(v int32) setting { x := st; x.M = v; return x })
+		if err != nil {
+			return st, err
+		}
+		if found {
+			st.M = M
+		}
+		// minReplicas: the smallest that holds, not below the floor.
+		m, found, err := s.bisect(steps(b.mLo, st.m, 1), false, func(v int32) setting { x := st; x.m = v; return x })
+		if err != nil {
+			return st, err
+		}
+		if found {
+			st.m = m
+		}
+		// With the new bounds, the target may rise again.
+		if b.tHi > 0 && st.t < b.tHi {
+			t, found, err := s.bisect(steps(st.t, b.tHi, b.tStep), true, func(v int32) setting { x := st; x.t = v; return x })
+			if err != nil {
+				return st, err
+			}
+			if found {
+				st.t = t
+			}
+		}
+	}
+	return st, nil
+}
+
+// steps are lo, lo+step, … up to hi, and hi itself; none when lo > hi.
+func steps(lo, hi, step int32) []int32 {
+	var out []int32
+	for v := lo; v < hi; v += step {
+		out = append(out, v)
+	}
+	if lo <= hi {
+		out = append(out, hi)
+	}
+	return out
+}
+
+// bisect finds, over the ascending values vals, the largest (up: the
+// predicate holds below a threshold) or the smallest (!up: it holds above
+// one) for which ok holds, assuming monotonicity; found is false when none
+// does.
+func (s *search) bisect(vals []int32, up bool, at func(int32) setting) (int32, bool, error) {
+	if len(vals) == 0 {
 		return 0, false, nil
 	}
-	test := func(v int32) (bool, error) {
-		p, err := s.eval(at(v))
+	test := func(i int) (bool, error) {
+		p, err := s.eval(at(vals[i]))
 		if err != nil {
 			return false, err
 		}
 		return ok(p), nil
 	}
+	lo, hi := 0, len(vals)-1
 	edge := lo
 	if !up {
 		edge = hi
@@ -507,7 +672,7 @@ func (s *search) bisect(lo, hi int32, up bool, at func(int32) setting) (int32, b
 			}
 		}
 	}
-	return lo, true, nil
+	return vals[lo], true, nil
 }
 
 // choose picks among every evaluated point: the cheapest that holds the
@@ -521,8 +686,60 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 	}
 	change := func(p *Point) int32 {
 		d := func(a, b int32) int32 { return max(a-b, b-a) }
-		return d(p.CPUTarget, s.cur.t) + d(p.MinReplicas, s.cur.m) + d(p.MaxReplicas, s.cur.M)
+		c := d(p.CPUTarget, s.cur.t) + d(p.MinReplicas, s.cur.m) + d(p.MaxReplicas, s.cur.M)
+		if p.ScaleUp != "" {
+			c++
+		}
+		return c
 	}
+	sortPoints(pts, change)
+	prop := &Proposal{Service: s.svc.Name, Current: *s.current, Chosen: *s.current, Evaluated: pts}
+	// A point below the plan's floor (today's, when it is) is not eligible.
+	eligible := func(q *Point) bool { return q.MinReplicas >= floor }
+	best := -1
+	for i := range pts {
+		if ok(&pts[i]) && eligible(&pts[i]) {
+			best = i
+			break
+		}
+	}
+	if best >= 0 {
+		prop.Met = true
+	} else {
+		// Nothing holds: the least excess among the never-worse points,
+		// when it is strictly better than today.
+		if len(s.members) > 0 {
+			if err := s.complete(); err != nil {
+				return nil, err
+			}
+			pts = nil
+			for _, p := range s.memo {
+				pts = append(pts, *p)
+			}
+			sortPoints(pts, change)
+			prop.Evaluated = pts
+		}
+		for i := range pts {
+			if pts[i].NeverWorse && eligible(&pts[i]) && (best < 0 || pts[i].excess() < pts[best].excess()-1e-9) {
+				best = i
+			}
+		}
+		if best >= 0 && pts[best].excess() >= s.current.excess()-1e-9 {
+			best = -1
+		}
+		prop.Binding = s.binding(floor)
+	}
+	if best >= 0 {
+		prop.Chosen, prop.fromSearch = pts[best], true
+	}
+	s.describe(prop, floor, floorWhy)
+	return prop, nil
+}
+
+// sortPoints orders points by the objective: cost, then scale events,
+// then the size of the change, then (for a deterministic order) the higher
+// target and the smaller bounds.
+func sortPoints(pts []Point, change func(*Point) int32) {
 	sort.Slice(pts, func(i, j int) bool {
 		a, b := &pts[i], &pts[j]
 		if !sameCost(a.Cost, b.Cost) {
@@ -540,38 +757,11 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 		if a.MinReplicas != b.MinReplicas {
 			return a.MinReplicas < b.MinReplicas
 		}
-		return a.MaxReplicas < b.MaxReplicas
+		if a.MaxReplicas != b.MaxReplicas {
+			return a.MaxReplicas < b.MaxReplicas
+		}
+		return a.ScaleUp < b.ScaleUp
 	})
-	prop := &Proposal{Service: s.svc.Name, Current: *s.current, Chosen: *s.current, Evaluated: pts}
-	// A point below the plan's floor (today's, when it is) is not eligible.
-	eligible := func(q *Point) bool { return q.MinReplicas >= floor }
-	best := -1
-	for i := range pts {
-		if ok(&pts[i]) && eligible(&pts[i]) {
-			best = i
-			break
-		}
-	}
-	if best >= 0 {
-		prop.Met = true
-	} else {
-		// Nothing holds: the least excess among the never-worse points,
-		// when it is strictly better than today.
-		for i := range pts {
-			if pts[i].NeverWorse && eligible(&pts[i]) && (best < 0 || pts[i].excess() < pts[best].excess()-1e-9) {
-				best = i
-			}
-		}
-		if best >= 0 && pts[best].excess() >= s.current.excess()-1e-9 {
-			best = -1
-		}
-		prop.Binding = s.binding(floor)
-	}
-	if best >= 0 {
-		prop.Chosen, prop.fromSearch = pts[best], true
-	}
-	s.describe(prop, floor, floorWhy)
-	return prop, nil
 }
 
 func sameCost(a, b float64) bool {
@@ -613,7 +803,20 @@ func (p *Proposal) Pareto() []Point {
 // IsChosen reports whether q is the same setting as the chosen point.
 func (p *Proposal) IsChosen(q Point) bool {
 	c := p.Chosen
-	return q.CPUTarget == c.CPUTarget && q.MinReplicas == c.MinReplicas && q.MaxReplicas == c.MaxReplicas
+	return q.CPUTarget == c.CPUTarget && q.MinReplicas == c.MinReplicas && q.MaxReplicas == c.MaxReplicas && q.ScaleUp == c.ScaleUp
+}
+
+// better reports whether setting a is a better answer of a descent than b:
+// it holds (and b does not), or both hold and a costs less.
+func (s *search) better(a, b setting) bool {
+	pa, pb := s.memo[a], s.memo[b]
+	if pa == nil || !ok(pa) {
+		return false
+	}
+	if pb == nil || !ok(pb) {
+		return true
+	}
+	return pa.Cost < pb.Cost && !sameCost(pa.Cost, pb.Cost)
 }
 
 // ProposeService is Propose for one service, sized in queueing mode: what

@@ -90,12 +90,32 @@ func (s *search) binding(floor int32) string {
 	}
 	worst, wb := "", 0.0
 	for _, o := range best.Outcomes {
-		if b := max(o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn); b > wb {
+		if b := o.worst(); b > wb {
 			worst, wb = o.Scenario, b
 		}
 	}
-	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the inputs moved %g %%): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
-		worst, best.CPUTarget, best.MinReplicas, best.MaxReplicas, wb, 100*s.marginFraction())
+	return fmt.Sprintf("%s: even with CPU target %d %%, minReplicas %d and maxReplicas %d the burn reaches %.2f (worst window, with the inputs moved %g %%%s): the HPA's reaction (metric lag, scale-up policy, pod start-up) or the per-pod capacity binds, not the replica bounds",
+		worst, best.CPUTarget, best.MinReplicas, best.MaxReplicas, wb, 100*s.marginFraction(), s.ensembleNote())
+}
+
+// scaleUpTradeoff compares the cheapest settings the point estimate's
+// descent found with today's scale-up and with the default one.
+func (s *search) scaleUpTradeoff() string {
+	say := func(p *Point) string {
+		if p == nil || !ok(p) {
+			return "nothing holds the budget"
+		}
+		return fmt.Sprintf("target %d %%, max %d holds it at cost %.1f", p.CPUTarget, p.MaxReplicas, p.Cost)
+	}
+	return fmt.Sprintf("with today's scale-up %s, with the default scale-up %s (point estimate and margin)", say(s.byScaleUp[upToday]), say(s.byScaleUp[upDefault]))
+}
+
+// ensembleNote names the ensemble constraint when there is one.
+func (s *search) ensembleNote() string {
+	if len(s.members) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and at the p90 of the plan's %d-member uncertainty ensemble", len(s.members))
 }
 
 func (s *search) marginFraction() float64 {
@@ -109,14 +129,18 @@ func (s *search) marginFraction() float64 {
 // one line of reason per change.
 func (s *search) describe(p *Proposal, floor int32, floorWhy string) {
 	c, cur := p.Chosen, s.cur
-	if c.CPUTarget == cur.t && c.MinReplicas == cur.m && c.MaxReplicas == cur.M {
+	if c.CPUTarget == cur.t && c.MinReplicas == cur.m && c.MaxReplicas == cur.M && c.ScaleUp == "" {
 		if !p.Met {
 			p.Recommendation.Notes = append(p.Recommendation.Notes, "no change is strictly better than today: "+p.Binding)
 		}
 		return
 	}
 	rec := &p.Recommendation
-	rec.HPA = s.spec(setting{c.CPUTarget, c.MinReplicas, c.MaxReplicas})
+	up := upToday
+	if c.ScaleUp != "" {
+		up = upDefault
+	}
+	rec.HPA = s.spec(setting{c.CPUTarget, c.MinReplicas, c.MaxReplicas, up})
 	worst := func(pt Point) string {
 		sc, b := "", -1.0
 		for _, o := range pt.Outcomes {
@@ -126,13 +150,23 @@ func (s *search) describe(p *Proposal, floor int32, floorWhy string) {
 		}
 		return fmt.Sprintf("%.2f in %s", b, sc)
 	}
-	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs moved %g %%); cost %+.1f %%",
-		worst(p.Current), worst(c), 100*s.marginFraction(), 100*(c.Cost-p.Current.Cost)/max(p.Current.Cost, 1e-9))
+	verdict := fmt.Sprintf("worst burn %s today, %s proposed (≤ 1 also with the inputs moved %g %%%s); cost %+.1f %%",
+		worst(p.Current), worst(c), 100*s.marginFraction(), s.ensembleNote(), 100*(c.Cost-p.Current.Cost)/max(p.Current.Cost, 1e-9))
 	if !p.Met {
 		verdict = fmt.Sprintf("worst burn %s today, %s proposed — better, not enough (%s)", worst(p.Current), worst(c), p.Binding)
 	}
+	if c.ScaleUp != "" {
+		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("scale-up behaviour → Kubernetes' default (no stabilisation, 100 %% or 4 pods per 15 s): today's %s reacts late to the ramps; %s", describeScaleUp(s.svc.HPA), s.scaleUpTradeoff()))
+	}
 	if c.CPUTarget != cur.t {
-		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("CPU target %d %% → %d %%: the highest target whose operating point holds the budget in every scenario; %s", cur.t, c.CPUTarget, verdict))
+		why := "the highest target whose operating point holds the budget in every scenario"
+		if c.CPUTarget < cur.t {
+			why += " — a lower target keeps idle CPU for the load that arrives while the HPA's next replicas are still starting (metric window, sync period, scale-up policy, pod start-up)"
+		}
+		if c.ScaleUp == "" && len(s.byScaleUp) > 1 {
+			why += "; " + s.scaleUpTradeoff()
+		}
+		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("CPU target %d %% → %d %%: %s; %s", cur.t, c.CPUTarget, why, verdict))
 	}
 	if c.MaxReplicas != cur.M {
 		rec.HPARationale = append(rec.HPARationale, fmt.Sprintf("maxReplicas %d → %d: the smallest maximum that holds the budget in every scenario (%s)", cur.M, c.MaxReplicas, verdict))

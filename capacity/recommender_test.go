@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"testing"
 
@@ -15,8 +16,17 @@ import (
 	"github.com/headroom-dev/headroom/sim"
 )
 
-// noaPlan parses the bundled example.
+// noaPlan parses the bundled example without its uncertainty ensemble
+// (the point estimate and the margin judge; noaEnsemblePlan keeps it).
 func noaPlan(t testing.TB) *scenarios.Plan {
+	t.Helper()
+	p := noaEnsemblePlan(t)
+	p.Uncertainty = nil
+	return p
+}
+
+// noaEnsemblePlan parses the bundled example as written.
+func noaEnsemblePlan(t testing.TB) *scenarios.Plan {
 	t.Helper()
 	b, err := os.ReadFile("../scenarios/examples/noa.yaml")
 	if err != nil {
@@ -59,6 +69,29 @@ func checkNeverWorse(t *testing.T, p *scenarios.Plan, ps Proposals) {
 			}
 			if pr.Met && !o.meets() {
 				t.Errorf("%s %s: Met, but burn %.3g, worst window %.3g, with the margin %.3g / %.3g", pr.Service, o.Scenario, o.Burn, o.WorstWindowBurn, o.MarginBurn, o.MarginWorstWindowBurn)
+			}
+			if p.Uncertainty == nil {
+				continue
+			}
+			// With an ensemble: intervals on both, the p90 within the
+			// budget where Met, never worse at the p50 and the p90.
+			if o.BurnRange == nil || co.BurnRange == nil {
+				t.Errorf("%s %s: no ensemble intervals (proposed %v, today %v)", pr.Service, o.Scenario, o.BurnRange, co.BurnRange)
+				continue
+			}
+			if pr.Met && (o.BurnRange.P90 > 1 || o.WorstWindowBurnRange.P90 > 1) {
+				t.Errorf("%s %s: Met, but the p90 burn is %.3g, worst window %.3g", pr.Service, o.Scenario, o.BurnRange.P90, o.WorstWindowBurnRange.P90)
+			}
+			for _, q := range []struct {
+				what      string
+				prop, cur float64
+			}{
+				{"p50 burn", o.BurnRange.P50, co.BurnRange.P50}, {"p90 burn", o.BurnRange.P90, co.BurnRange.P90},
+				{"p50 SLO minutes", o.MinutesRange.P50, co.MinutesRange.P50}, {"p90 SLO minutes", o.MinutesRange.P90, co.MinutesRange.P90},
+			} {
+				if q.prop > slack(q.cur) {
+					t.Errorf("%s %s: proposed %s %.6g, today %.6g", pr.Service, o.Scenario, q.what, q.prop, q.cur)
+				}
 			}
 		}
 		if !pr.Met && pr.Binding == "" {
@@ -111,6 +144,50 @@ func TestPropose_Deterministic(t *testing.T) {
 	b, _ := json.Marshal(proposeT(t, p, "noa-mcp", "noa-workers"))
 	if string(a) != string(b) {
 		t.Error("two proposals of the same plan differ")
+	}
+}
+
+// TestPropose_Ensemble: with the bundled example's uncertainty section
+// (8 members here, to keep it short) the search judges on the ensemble:
+// every Met proposal's p90 burn holds the budget, no p50 or p90 is worse
+// than today's, and the search is deterministic.
+func TestPropose_Ensemble(t *testing.T) {
+	if testing.Short() {
+		t.Skip("searches on an ensemble; not in -short")
+	}
+	p := noaEnsemblePlan(t)
+	p.Uncertainty.Samples = 8
+	ps := proposeT(t, p)
+	checkNeverWorse(t, p, ps)
+	a, _ := json.Marshal(ps)
+	b, _ := json.Marshal(proposeT(t, p))
+	if string(a) != string(b) {
+		t.Error("two proposals of the same plan with an ensemble differ")
+	}
+}
+
+func TestQuantileBreakers(t *testing.T) {
+	// As many values above a bound as quantileBreakers says put the
+	// quantile above it; one fewer may not.
+	for _, n := range []int{1, 2, 5, 8, 32, 33, 100} {
+		for _, q := range []float64{0.5, 0.9} {
+			k := quantileBreakers(n, q)
+			xs := make([]float64, n)
+			for i := range xs {
+				if i >= n-k {
+					xs[i] = 2
+				}
+			}
+			if v := model.SortedQuantile(xs, q); v <= 1 {
+				t.Errorf("n=%d q=%g: %d values above 1, quantile %g", n, q, k, v)
+			}
+			// And with one fewer the order statistic the quantile starts
+			// from is not above the bound (k is the least).
+			xs[n-k] = 0
+			if lo := int(float64(n-1) * q); xs[lo] > 1 {
+				t.Errorf("n=%d q=%g: %d values above 1 already put the order statistic above it", n, q, k-1)
+			}
+		}
 	}
 }
 
@@ -201,5 +278,22 @@ func BenchmarkProposeNOAMCP(b *testing.B) {
 		if _, err := ProposeService(context.Background(), p, "noa-mcp", ProposeOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPoint_WeightedCost: a point's cost sums its scenarios' costs times
+// their weights (scenarios[].weight), and a weight does not excuse a
+// scenario from the budget.
+func TestPoint_WeightedCost(t *testing.T) {
+	p := Point{Outcomes: []Outcome{
+		{Scenario: "daily", Cost: 10, Weight: 1, Burn: 0.5},
+		{Scenario: "black-friday", Cost: 40, Weight: 0.05, Burn: 1.5},
+	}}
+	p.rollUp()
+	if want := 10 + 40*0.05; math.Abs(p.Cost-want) > 1e-12 {
+		t.Errorf("cost %g, want %g", p.Cost, want)
+	}
+	if p.Meets {
+		t.Error("a scenario of weight 0.05 over its budget leaves the point meeting it")
 	}
 }

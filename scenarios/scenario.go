@@ -25,6 +25,12 @@ type Scenario struct {
 	// ticks. Required. Range: greater than 0, at most 400 days (9600h).
 	// Example: `24h`.
 	Duration Duration `json:"duration"`
+	// Weight is how often the scenario occurs relative to the plan's
+	// others: the recommender's cost objective sums each scenario's pod-
+	// and node-hours times its weight (the SLO must hold in every
+	// scenario whatever its weight). Default: 1. Range: [0, 1000].
+	// Example: `0.05` (a sale one day in twenty).
+	Weight *float64 `json:"weight,omitempty"`
 	// Services limits the scenario to these services, by name. Default: all
 	// services. Example: `[checkout-api, search]`.
 	Services []string `json:"services,omitempty"`
@@ -213,4 +219,12 @@ func (r *Replay) at(t time.Duration) float64 {
 	a, b := pts[i-1], pts[i]
 	f := float64(t-a.At.D()) / float64(b.At-a.At)
 	return float64(a.Multiplier) + float64(b.Multiplier-a.Multiplier)*f
+}
+
+// CostWeight is the scenario's weight in a cost objective: Weight, or 1.
+func (sc *Scenario) CostWeight() float64 {
+	if sc.Weight == nil {
+		return 1
+	}
+	return *sc.Weight
 }

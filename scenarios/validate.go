@@ -515,6 +515,9 @@ func (v *validator) scenario(path string, sc *Scenario, services map[string]bool
 	case sc.Duration <= 0 || sc.Duration.D() > MaxScenarioDuration:
 		v.add(path+".duration", "must be greater than 0 and at most 400 days (9600h), got %s", sc.Duration)
 	}
+	if w := sc.Weight; w != nil && (!(*w >= 0) || *w > MaxScenarioWeight) {
+		v.add(path+".weight", "must be a number from 0 to %g (how often the scenario occurs relative to the others), got %g", float64(MaxScenarioWeight), *w)
+	}
 	for j, name := range sc.Services {
 		if !services[name] {
 			v.add(fmt.Sprintf("%s.services[%d]", path, j), "no service named %q in this plan", name)
@@ -539,6 +542,9 @@ func (v *validator) scenario(path string, sc *Scenario, services map[string]bool
 		v.component(fmt.Sprintf("%s.profile[%d]", path, j), &sc.Profile[j])
 	}
 }
+
+// MaxScenarioWeight bounds a scenario's weight.
+const MaxScenarioWeight = 1000
 
 // durations checks that each named duration is not negative.
 func (v *validator) durations(path string, names []string, ds ...Duration) {

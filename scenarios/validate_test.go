@@ -89,6 +89,8 @@ func TestParse_BadInput(t *testing.T) {
 			`bad.yaml:38:9: scenarios[peak].profile[0]: set exactly one of schedule, diurnal, ramp, step, spike, growth, noise, replay (got 2)`},
 		{"scenario duration", "duration: 1h", "duration: 0s",
 			`bad.yaml:34:15: scenarios[steady].duration: must be greater than 0 and at most 400 days (9600h), got 0s`},
+		{"negative scenario weight", "    duration: 1h", "    duration: 1h\n    weight: -1",
+			`bad.yaml:35:13: scenarios[steady].weight: must be a number from 0 to 1000 (how often the scenario occurs relative to the others), got -1`},
 		{"unknown service in scenario", "    duration: 1h", "    duration: 1h\n    services: [web]",
 			`bad.yaml:35:16: scenarios[steady].services[0]: no service named "web" in this plan`},
 		{"tick that does not divide the periods", "pricePerHour: 0.2\n", "pricePerHour: 0.2\nsimulation: {tick: 7s}\n",

@@ -40,7 +40,7 @@ func TestProposal_SameFromReportTuneRightsize(t *testing.T) {
 		t.Fatal("report proposes no HPA change for noa-mcp")
 	}
 
-	out, errOut, code := runCLI(t, "", "tune", "-f", noaPlan, "--service", "noa-mcp", "-o", "json")
+	out, errOut, code := runCLI(t, "", "tune", "-f", noaPlan, "--service", "noa-mcp", "--uncertainty", "off", "-o", "json")
 	if code != exitOK {
 		t.Fatalf("tune: exit %d\n%s", code, errOut)
 	}
@@ -56,7 +56,7 @@ func TestProposal_SameFromReportTuneRightsize(t *testing.T) {
 	}
 
 	pdir := filepath.Join(t.TempDir(), "patches")
-	if _, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--out-dir", pdir); code != exitOK {
+	if _, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--uncertainty", "off", "--out-dir", pdir); code != exitOK {
 		t.Fatalf("rightsize: exit %d\n%s", code, errOut)
 	}
 	b, err := os.ReadFile(filepath.Join(pdir, "manifests", "hpa-noa-mcp-hpa.yaml"))

@@ -43,6 +43,7 @@ type rightsizeOptions struct {
 	CPUPercentile float64
 	Buffer        float64
 	Output        string
+	Uncertainty   string
 
 	plan       *scenarios.Plan
 	cfg        model.RightsizeConfig
@@ -87,9 +88,11 @@ RFC 3339 times, a service and container of the plan, resource cpu (cores) or mem
 per container instance; or from Prometheus (--prometheus-url). --window keeps the last
 WINDOW of the data (of the file's own data for --usage).
 
---out-dir DIR also writes the changes as a patches directory (the layout of report's
-patches/), as a set with DIR/.headroom-manifest: a rerun replaces headroom's files and keeps
-the others; a non-empty directory headroom did not write is refused unless --force.`,
+--out-dir DIR also writes headroom's recommender's proposal (the one report and tune make,
+judged on the plan's uncertainty ensemble when it has one, or --uncertainty) as a patches
+directory (the layout of report's patches/), as a set with DIR/.headroom-manifest: a rerun
+replaces headroom's files and keeps the others; a non-empty directory headroom did not
+write is refused unless --force.`,
 		Example: `  # The bundled example with its sample usage history
   headroom rightsize -f scenarios/examples/noa.yaml --usage testdata/noa-usage.csv
 
@@ -117,11 +120,15 @@ the others; a non-empty directory headroom did not write is refused unless --for
 	bindFormat(cmd, &o.Output, []string{"table", "json", "yaml"}, "", "")
 	bindOutDir(cmd, &o.Patches, &o.Force, "", "also write the changes as a patches directory, for headroom apply or a kustomize overlay (headroom's files of an earlier run are replaced, other files stay)")
 	bindMoved(cmd, "patches", "--out-dir")
+	bindUncertainty(f, &o.Uncertainty)
 	return cmd
 }
 
 // Validate checks the flags; it reads nothing.
 func (o *rightsizeOptions) Validate() error {
+	if err := validateUncertainty(o.Uncertainty); err != nil {
+		return err
+	}
 	if o.Filename == "" {
 		return usageErrorf("-f/--filename is required: the plan whose services to right-size (try scenarios/examples/noa.yaml)")
 	}
@@ -200,6 +207,9 @@ func (o *rightsizeOptions) Complete() error {
 		return err
 	}
 	o.plan = p
+	if err := applyUncertainty(p, o.Uncertainty); err != nil {
+		return err
+	}
 	if err := checkServices(p, "--service", o.Services...); err != nil {
 		return err
 	}

@@ -548,7 +548,7 @@ func TestRightsize_Prometheus(t *testing.T) {
 // HPA the report proposes.
 func TestRightsize_Patches(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "patches")
-	_, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--out-dir", dir)
+	_, errOut, code := runCLI(t, "", "rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--uncertainty", "off", "--out-dir", dir)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -583,7 +583,7 @@ func TestRightsize_PatchesDirIsNotReplacedWhole(t *testing.T) {
 	}
 	sibling := filepath.Join(parent, "sibling.txt")
 	os.WriteFile(sibling, []byte("s"), 0o644)
-	args := []string{"rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--out-dir"}
+	args := []string{"rightsize", "-f", noaPlan, "--usage", "../../testdata/noa-usage.csv", "--service", "noa-mcp", "--uncertainty", "off", "--out-dir"}
 	// Not headroom's directory: refused, then written into with --force;
 	// the rerun finds its manifest and needs no --force.
 	if _, errOut, code := runCLI(t, "", append(args, dir)...); code != exitError || !strings.Contains(errOut, "--force") {

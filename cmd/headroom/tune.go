@@ -14,11 +14,12 @@ import (
 
 // tuneOptions are the flags and state of `headroom tune`.
 type tuneOptions struct {
-	Filename  string
-	Service   string
-	Output    string
-	MaxWork   float64
-	ColdStart bool
+	Filename    string
+	Service     string
+	Output      string
+	MaxWork     float64
+	ColdStart   bool
+	Uncertainty string
 
 	plan    *scenarios.Plan
 	streams ioStreams
@@ -36,7 +37,9 @@ service: it searches the HPA's CPU target, minReplicas and maxReplicas jointly, 
 with the simulator as the oracle, for the cheapest setting whose error-budget burn and
 worst-window burn stay at most 1 in every scenario covering the service — also with the
 estimated inputs moved 3 % in the adverse direction — and that is no worse than today in any
-scenario; minReplicas never goes below the plan's redundancy (zones, spare, minimum). Prints
+scenario; minReplicas never goes below the plan's redundancy (zones, spare, minimum). With an
+uncertainty: section in the plan (or --uncertainty) the budget is judged at the p90 of its
+ensemble, and "no worse than today" at its p50 and p90, as report does. Prints
 today's HPA and the chosen one, and the Pareto front of cost against worst burn with the
 chosen point marked. Exits 3 when no setting holds the SLO; the binding constraint is named.
 
@@ -56,12 +59,16 @@ Each setting simulates the service alone: its pods do not share nodes with other
 	bindFormat(cmd, &o.Output, []string{"table", "json", "yaml"}, "", "")
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
+	bindUncertainty(f, &o.Uncertainty)
 	return cmd
 }
 
 // Validate checks the flags.
 func (o *tuneOptions) Validate() error {
 	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if o.Filename == "" {
@@ -89,7 +96,7 @@ func (o *tuneOptions) Complete() error {
 	}
 	o.plan = p
 	applyColdStart(p, o.ColdStart)
-	return nil
+	return applyUncertainty(p, o.Uncertainty)
 }
 
 // Run searches and prints.
@@ -109,7 +116,7 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 	// The search simulates some 30 settings, each at the point and with the
 	// margin: about 60 runs of each scenario.
 	if err := checkWork(o.plan, serviceRuns(o.plan, o.Service, nil, sim.ModeFluid), 60, o.MaxWork, false); err != nil {
-		return err
+		return ensembleHint(err, o.plan)
 	}
 	fmt.Fprintf(o.streams.ErrOut, "tune %s: searching target, minReplicas and maxReplicas (simulator as the oracle)\n", o.Service)
 	p, err := capacity.ProposeService(cmd.Context(), o.plan, o.Service, capacity.ProposeOptions{})
@@ -154,9 +161,13 @@ func printTune(w io.Writer, r capacity.TuneReport) {
 	for _, o := range p.Current.Outcomes {
 		fmt.Fprintf(w, " %s", o.Scenario)
 	}
-	fmt.Fprintln(w, "; each must hold burn ≤ 1 and worst-window burn ≤ 1, also with the inputs 3 % adverse, and be no worse than today")
+	ens := ""
+	if len(p.Current.Outcomes) > 0 && p.Current.Outcomes[0].BurnRange != nil {
+		ens = " and at the uncertainty ensemble's p90 (no worse also at its p50 and p90)"
+	}
+	fmt.Fprintf(w, "; each must hold burn ≤ 1 and worst-window burn ≤ 1, also with the inputs 3 %% adverse%s, and be no worse than today\n", ens)
 	fmt.Fprintln(w)
-	header := "\tCPU TARGET\tMIN\tMAX\tWORST BURN\tSLO-MIN\tCOST\tSCALE EVENTS\tHOLDS"
+	header := "\tCPU TARGET\tMIN\tMAX\tSCALE-UP\tWORST BURN\tSLO-MIN\tCOST\tSCALE EVENTS\tHOLDS"
 	row := func(tw io.Writer, label string, c capacity.Point) {
 		minutes := 0.0
 		for _, o := range c.Outcomes {
@@ -170,7 +181,15 @@ func printTune(w io.Writer, r capacity.TuneReport) {
 		if c.Meets && c.NeverWorse {
 			holds = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%.1f\t%s\t%d\t%s\n", label, target, c.MinReplicas, c.MaxReplicas, c.WorstBurn, minutes, formatMoney(c.Cost), c.ScaleEvents, holds)
+		up := "today's"
+		if c.ScaleUp != "" {
+			up = c.ScaleUp
+		}
+		worst := fmt.Sprintf("%.2f", c.WorstBurn)
+		if c.Screened {
+			worst = fmt.Sprintf("≥ %.2f", c.WorstBurn) // dropped before every ensemble member ran
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%.1f\t%s\t%d\t%s\n", label, target, c.MinReplicas, c.MaxReplicas, up, worst, minutes, formatMoney(c.Cost), c.ScaleEvents, holds)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, header)

@@ -61,7 +61,7 @@ var allowed = map[string][]string{
 	"sim":                {"model", "scenarios", "sim/hpa"},
 	"sim/hpa":            {},
 	"sim/ensemble":       {"model", "scenarios", "sim"},
-	"capacity":           {"model", "scenarios", "sim", "sim/hpa"},
+	"capacity":           {"model", "scenarios", "sim", "sim/hpa", "sim/ensemble"},
 	"review":             {"model", "scenarios", "sim", "sim/hpa", "sim/ensemble", "capacity", "review/record"},
 	"review/record":      {"model", "scenarios"},
 	"reports":            {"model", "scenarios", "review/record"},

@@ -1,0 +1,293 @@
+package capacity
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+
+	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+)
+
+// The ensemble constraint. With the plan's uncertainty: section, a point
+// holds the budget only when the p90 over the ensemble's members (the
+// same seeded Latin hypercube the report brackets its verdicts with,
+// ensemble.Design) of the burn and of the worst-window burn is at most 1
+// in every scenario, and it is never worse than today only when the p50
+// and the p90 of the burn and of the SLO minutes are at most today's.
+//
+// Most points a bisection tries fail, and a failing point need not run
+// every member: the p90 of n values (SortedQuantile, Hyndman and Fan's
+// definition 7) lies between the order statistics ⌊0.9·(n−1)⌋ and the
+// next, so once n − ⌊0.9·(n−1)⌋ members of a scenario burn above 1 (5 of
+// 32) the p90 does too. The search runs the point estimate and the margin
+// first (a point they fail is not tried on the ensemble), then the members
+// most likely to fail first (the ones that failed most often on the points
+// before), and stops at the first scenario whose p90 is certain to exceed
+// 1. A point dropped early carries no intervals (Screened), so the output
+// never depends on which members happened to finish first.
+
+// quantileBreakers is how many of n members above a bound put their
+// q-quantile (SortedQuantile) above it: the quantile is at least the order
+// statistic ⌊q·(n−1)⌋.
+func quantileBreakers(n int, q float64) int {
+	return n - int(math.Floor(float64(n-1)*q))
+}
+
+// rangeSlack is the never-worse rule's tolerance on an ensemble's
+// quantiles (relative, 1e-6): a member whose HPA never acts differently
+// still moves its burn in the eighth digit when a setting changes the
+// float path of the run, and the rule is about the verdict, not the
+// rounding.
+const rangeSlack = 1e-6
+
+// slack widens a bound of the never-worse rule by rangeSlack.
+func slack(b float64) float64 { return b + rangeSlack*max(1, math.Abs(b)) }
+
+// ensembleStage runs the members of the plan's ensemble for a point whose
+// point estimate and margin were evaluated (p), with the HPA h. With full
+// it runs every member and keeps the intervals whatever they say; else it
+// stops as soon as the p90 is certain to break the budget and keeps the
+// intervals only when the point holds it.
+func (s *search) ensembleStage(plan *scenarios.Plan, h *autoscalingv2.HorizontalPodAutoscalerSpec, p *Point, full bool) error {
+	n := len(s.members)
+	ns := len(s.scenarios)
+	jobs := make([]int, ns*n)
+	for i := range jobs {
+		jobs[i] = i
+	}
+	s.mu.Lock()
+	hot := slices.Clone(s.hot)
+	s.mu.Unlock()
+	// The members that broke the budget most often first; ties in
+	// scenario, then member order.
+	slices.SortStableFunc(jobs, func(a, b int) int { return hot[b] - hot[a] })
+
+	burn := make([]float64, ns*n)
+	wwb := make([]float64, ns*n)
+	mins := make([]float64, ns*n)
+	// A point fails once, in some scenario, enough members exceed a
+	// bound to put a quantile above it: the p90 of the burn above 1 or
+	// today's p90, of the worst window above 1 or today's, of the
+	// minutes above today's; the p50s above today's.
+	k90, k50 := quantileBreakers(n, 0.9), quantileBreakers(n, 0.5)
+	type bound struct {
+		get    func(k int) float64
+		limit  float64
+		breaks int
+	}
+	bounds := make([][]bound, ns)
+	for j := range bounds {
+		c := s.current
+		b90, w90 := 1.0, 1.0
+		if c != nil && c.Outcomes[j].BurnRange != nil {
+			co := c.Outcomes[j]
+			b90, w90 = min(1, slack(co.BurnRange.P90)), max(1, slack(co.WorstWindowBurnRange.P90))
+			bounds[j] = []bound{{limit: slack(co.BurnRange.P50)}, {limit: slack(co.MinutesRange.P50)}}
+			bounds[j] = append(bounds[j], bound{limit: slack(co.MinutesRange.P90)})
+		}
+		bounds[j] = append(bounds[j], bound{limit: b90}, bound{limit: w90})
+	}
+	// Which measure each bound reads, and the breakers its quantile needs:
+	// with today's intervals the first three are the p50 burn, the p50 and
+	// the p90 minutes; the last two are the p90 burn and worst window.
+	measure := func(j, b, k int) (float64, int) {
+		nb := len(bounds[j])
+		switch {
+		case b == nb-1:
+			return wwb[k], k90
+		case b == nb-2:
+			return burn[k], k90
+		case b == 0:
+			return burn[k], k50
+		case b == 1:
+			return mins[k], k50
+		default:
+			return mins[k], k90
+		}
+	}
+	var mu sync.Mutex
+	stopped := false
+	var g errgroup.Group
+	g.SetLimit(workers())
+	for _, k := range jobs {
+		if err := s.ctx.Err(); err != nil {
+			break
+		}
+		mu.Lock()
+		stop := stopped
+		mu.Unlock()
+		if stop {
+			break
+		}
+		g.Go(func() error {
+			mu.Lock()
+			stop := stopped
+			mu.Unlock()
+			if stop {
+				return nil
+			}
+			j, m := k/n, s.members[k%n]
+			o := sim.Options{
+				Scenario: s.scenarios[j], Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
+				HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
+				Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: m.Factors,
+			}
+			if m.Seed != 0 {
+				o.Seed = m.Seed
+			}
+			r, err := sim.RunContext(s.ctx, plan, o)
+			if err != nil {
+				return fmt.Errorf("scenario %s, ensemble member %d: %w", s.scenarios[j], k%n+1, err)
+			}
+			sum := r.Services[0].Summary
+			burn[k], wwb[k], mins[k] = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
+			broke := false
+			mu.Lock()
+			for b := range bounds[j] {
+				v, need := measure(j, b, k)
+				if v > bounds[j][b].limit {
+					broke = true
+					bounds[j][b].breaks++
+					if !full && bounds[j][b].breaks >= need {
+						stopped = true
+					}
+				}
+			}
+			mu.Unlock()
+			if broke {
+				s.mu.Lock()
+				s.hot[k]++
+				s.mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if stopped {
+		s.screen(p)
+		return nil
+	}
+	for j := range p.Outcomes {
+		o := &p.Outcomes[j]
+		b, w, m := model.IntervalOf(burn[j*n:(j+1)*n]), model.IntervalOf(wwb[j*n:(j+1)*n]), model.IntervalOf(mins[j*n:(j+1)*n])
+		o.BurnRange, o.WorstWindowBurnRange, o.MinutesRange = &b, &w, &m
+	}
+	p.rollUp()
+	if !p.Meets && !full {
+		// Whether the members ran to the end or not depended on timing:
+		// a failing point keeps no intervals either way.
+		s.screen(p)
+	}
+	return nil
+}
+
+// screen marks a point the search dropped before its ensemble ran in
+// full: it does not hold the budget, and its worst burn is at least 1.
+func (s *search) screen(p *Point) {
+	for j := range p.Outcomes {
+		o := &p.Outcomes[j]
+		o.BurnRange, o.WorstWindowBurnRange, o.MinutesRange = nil, nil, nil
+	}
+	p.rollUp()
+	p.Meets, p.Screened = false, true
+	p.WorstBurn = max(p.WorstBurn, 1)
+}
+
+// rollUp sums and maximises the outcomes into the point.
+func (p *Point) rollUp() {
+	p.Cost, p.ScaleEvents, p.WorstBurn, p.Meets = 0, 0, 0, true
+	for _, o := range p.Outcomes {
+		p.Cost += o.Weight * o.Cost
+		p.ScaleEvents += o.ScaleEvents
+		p.WorstBurn = max(p.WorstBurn, o.worst())
+		if !o.meets() {
+			p.Meets = false
+		}
+	}
+}
+
+// neverWorseRanges reports whether p's p50 and p90 of the burn and the SLO
+// minutes are at most cur's in every scenario, and its worst-window p90 at
+// most today's or 1. A point without intervals is not known to be.
+func neverWorseRanges(p, cur *Point) bool {
+	le := func(a, b float64) bool { return a <= slack(b) }
+	for i, o := range p.Outcomes {
+		c := cur.Outcomes[i]
+		if c.BurnRange == nil {
+			continue
+		}
+		if o.BurnRange == nil {
+			return false
+		}
+		if !le(o.BurnRange.P50, c.BurnRange.P50) || !le(o.BurnRange.P90, c.BurnRange.P90) ||
+			!le(o.MinutesRange.P50, c.MinutesRange.P50) || !le(o.MinutesRange.P90, c.MinutesRange.P90) ||
+			!le(o.WorstWindowBurnRange.P90, max(c.WorstWindowBurnRange.P90, 1)) {
+			return false
+		}
+	}
+	return true
+}
+
+// complete runs the ensemble in full for every point the search screened
+// whose point estimate and margin are never worse than today: when no
+// point holds the budget, the best of them may still be an improvement,
+// and that takes its intervals to judge.
+func (s *search) complete() error {
+	if len(s.members) == 0 {
+		return nil
+	}
+	var todo []setting
+	for st, p := range s.memo {
+		if p.Screened && neverWorsePoint(p, s.current) {
+			todo = append(todo, st)
+		}
+	}
+	slices.SortFunc(todo, func(a, b setting) int {
+		if a.t != b.t {
+			return int(a.t - b.t)
+		}
+		if a.m != b.m {
+			return int(a.m - b.m)
+		}
+		return int(a.M - b.M)
+	})
+	for _, st := range todo {
+		p, err := s.evalOn(s.candPlan, st, true)
+		if err != nil {
+			return err
+		}
+		p.NeverWorse = s.neverWorse(p)
+		s.mu.Lock()
+		s.memo[st] = p
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// workers bounds the simulations in flight: one per core.
+func workers() int { return runtime.GOMAXPROCS(0) }
+
+// ensembleCeiling is the largest maxReplicas the ensemble's search tries:
+// the point estimate's ceiling scaled by the ensemble's heaviest member
+// (the request rate and the slower of service time and CPU per request at
+// the top of their ranges).
+func (s *search) ensembleCeiling(hi int32) int32 {
+	u := s.plan.Uncertainty
+	if u == nil {
+		return hi
+	}
+	r := u.Ranges()
+	return int32(math.Ceil(float64(hi) * (1 + r[0]) * (1 + max(r[1], r[2]))))
+}
