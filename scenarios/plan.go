@@ -101,14 +101,20 @@ type Service struct {
 	// greater than 0, at most 1e9/s.
 	RequestRate Rate `json:"requestRate"`
 	// ServiceTime is the time one request holds a worker slot, excluding
-	// queueing. Required.
+	// queueing. Required, except when every endpoint gives its own; with
+	// endpoints, the default of those that do not.
 	ServiceTime ServiceTime `json:"serviceTime"`
+	// Endpoints is the service's request mix: the kinds of request a load
+	// test sends and, where known, each one's service time and CPU. The
+	// service is then sized and simulated on the mixture of the endpoints'
+	// service times (see Endpoint). Default: none (one kind of request).
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
 	// Concurrency is the number of requests one pod serves at once (worker
 	// slots); further requests queue in the pod. Required. Range: [1, 100000].
 	// Example: `8`.
 	Concurrency int `json:"concurrency"`
 	// CPU says how much CPU a request costs: perRequest or observedPerPod.
-	// Required.
+	// Required, except when every endpoint gives its cpuPerRequest.
 	CPU CPUModel `json:"cpu"`
 	// Memory says how much memory a pod uses. Required.
 	Memory MemoryModel `json:"memory"`
