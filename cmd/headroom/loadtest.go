@@ -284,6 +284,12 @@ func (o *loadtestRunOptions) Complete() error {
 		if svc.SLO.ErrorRate != nil {
 			spec.ErrorRateTarget = float64(*svc.SLO.ErrorRate)
 		}
+		// A service with endpoints sends its request mix, --target being
+		// the base URL the endpoints' paths are appended to; secret
+		// headers are read now, from the environment or files.
+		if spec.Endpoints, err = loadtest.PlanEndpoints(svc, o.Target, loadtest.PlanDir(p), os.LookupEnv); err != nil {
+			return err
+		}
 		if seed == 0 {
 			seed = p.Seed
 		}
@@ -359,6 +365,9 @@ func (o *loadtestRunOptions) Run(cmd *cobra.Command) error {
 	fmt.Fprintf(o.streams.ErrOut, "target %s %s\nengine %s, %s arrivals, peak %s, %s (caps: %s, %s); writing %s\n",
 		o.spec.Method, o.spec.Target, o.engine.Name(), o.spec.Arrivals, formatRate(s.Peak()), s.Duration(),
 		formatRate(o.MaxRate), o.MaxDuration, o.Out)
+	if len(o.spec.Endpoints) > 0 {
+		fmt.Fprintf(o.streams.ErrOut, "request mix of %s (--target is the base URL; --method unused):\n%s", o.Service, loadtest.DescribeMix(o.spec.Endpoints))
+	}
 	if o.plan != nil {
 		if w := o.plan.Service(o.Service).ServiceTimeWarning(); w != "" {
 			fmt.Fprintln(o.streams.ErrOut, "warning:", w)
