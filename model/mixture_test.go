@@ -99,3 +99,50 @@ func sampleGammaTest(rng *rand.Rand, mean, cs2 float64) float64 {
 		}
 	}
 }
+
+// TestEndpointResponse: one component is the G/G/c model itself; the
+// endpoints' mean responses, weighted by their shares, are the mixture's
+// Allen–Cunneen mean response (they share its wait); a costlier endpoint
+// has the longer tail.
+func TestEndpointResponse(t *testing.T) {
+	lam, c := 30.0, 4
+	one := []MixtureComponent{{1, 0.1, 0.5}}
+	m, q, err := EndpointResponse(lam, c, 1, one, 0, 0.95)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantM, _ := MeanResponseGGc(lam, 10, c, 1, 0.5)
+	wantQ, _ := ResponseQuantileGGc(lam, 10, c, 1, 0.5, 0.95)
+	if math.Abs(m/wantM-1) > 1e-12 || math.Abs(q/wantQ-1) > 1e-9 {
+		t.Errorf("one component: mean %g p95 %g; G/G/c %g %g", m, q, wantM, wantQ)
+	}
+
+	parts := []MixtureComponent{{3, 0.05, 0.25}, {1, 0.25, 1}}
+	mean, cs2, _ := Mixture(parts)
+	mixM, _ := MeanResponseGGc(lam, 1/mean, c, 1, cs2)
+	sum := 0.0
+	var p95 [2]float64
+	for i, pt := range parts {
+		mi, qi, err := EndpointResponse(lam, c, 1, parts, i, 0.95)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += pt.Weight / 4 * mi
+		p95[i] = qi
+		if qi <= pt.Mean {
+			t.Errorf("endpoint %d: p95 %g below its mean service time %g", i, qi, pt.Mean)
+		}
+	}
+	if math.Abs(sum/mixM-1) > 1e-12 {
+		t.Errorf("Σ share·endpoint mean %g, mixture mean response %g", sum, mixM)
+	}
+	if p95[1] <= p95[0] {
+		t.Errorf("p95 %g of the costly endpoint not above the cheap one's %g", p95[1], p95[0])
+	}
+	if _, _, err := EndpointResponse(100, c, 1, parts, 0, 0.95); err == nil {
+		t.Error("an overloaded queue (a = 10 > c = 4) gave no error")
+	}
+	if _, _, err := EndpointResponse(lam, c, 1, parts, 2, 0.95); err == nil {
+		t.Error("a component index out of range gave no error")
+	}
+}
