@@ -507,6 +507,7 @@ func printComparisonTable(w io.Writer, c *verify.Comparison) {
 	if c.Worst.Metric != "" {
 		fmt.Fprintf(w, "worst deviation: %s in bucket %d, %.1f %%\n", c.Worst.Metric, c.Worst.Bucket+1, c.Worst.Relative*100)
 	}
+	printEndpointComparison(w, c)
 	if c.Replications > 0 {
 		for _, t := range c.Tests {
 			mark := "ok"
