@@ -154,7 +154,7 @@ func (s *Script) renderMixConsts(p func(string, ...any)) {
 	cum := make([]string, len(s.Endpoints))
 	for i, e := range s.Endpoints {
 		acc += e.Weight
-		cum[i] = strconv.FormatFloat(acc/total, 'g', 17, 64)
+		cum[i] = strconv.FormatFloat(acc/total, 'g', -1, 64)
 	}
 	cum[len(cum)-1] = "1"
 	p("const CUMULATIVE = [%s];\n", strings.Join(cum, ", "))
