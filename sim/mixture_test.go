@@ -70,3 +70,30 @@ func TestDESServiceTime_Mixture(t *testing.T) {
 		t.Errorf("an explicit --service-time was replaced: %+v", o)
 	}
 }
+
+// BenchmarkServiceSampler: the per-request cost of drawing from a
+// two-endpoint mixture against a single gamma of the same moments:
+// go test ./sim -run - -bench ServiceSampler
+func BenchmarkServiceSampler(b *testing.B) {
+	mix, err := newSampler(ServiceTime{Components: []ServiceComponent{{Weight: 0.8, Mean: 0.025, CS2: 0.49}, {Weight: 0.2, Mean: 0.1, CS2: 0.2304}}}, 0, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	one, err := newSampler(ServiceTime{}, 0.04, 1.0036)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		s    sampler
+	}{{"gamma", one}, {"mixture", mix}} {
+		b.Run(c.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			x := 0.0
+			for range b.N {
+				x += c.s.sample(rng)
+			}
+			_ = x
+		})
+	}
+}
