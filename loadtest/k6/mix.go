@@ -61,6 +61,9 @@ func SecretEnvs(eps []loadtest.Endpoint) []string {
 	return out
 }
 
+// SecretEnvNames are the variables a mix's script reads secrets from, sorted.
+func SecretEnvNames(eps []loadtest.Endpoint) []string { return secretEnvNames(eps) }
+
 // secretEnvNames are the variables a mix's script reads, sorted.
 func secretEnvNames(eps []loadtest.Endpoint) []string {
 	seen := map[string]bool{}
