@@ -164,7 +164,7 @@ func unset(s *scenarios.Service, field string) bool {
 	case "requestRate":
 		return s.RequestRate.PerSecond == 0
 	case "serviceTime.mean":
-		return s.ServiceTime.Mean == 0
+		return s.ServiceMean() == 0
 	case "concurrency":
 		return s.Concurrency == 0
 	case "cpu":

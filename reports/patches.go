@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -324,7 +325,45 @@ func hpaTarget(svc *scenarios.Service, rec record.Recommendation) patchTarget {
 		t.ops = append(t.ops, jsonOp{Op: op, Path: "/spec/minReplicas", Value: *prop.MinReplicas})
 		t.strategic["minReplicas"] = *prop.MinReplicas
 	}
+	behaviorOps(&t, cur.Behavior, prop.Behavior)
 	return t
+}
+
+// behaviorOps patches spec.behavior's scaleUp and scaleDown rules where
+// the proposal changes them. Their policies lists are atomic
+// (+listType=atomic in k8s.io/api/autoscaling/v2 types.go), so a
+// strategic-merge patch replaces each rule set whole, as the JSON patch
+// does.
+func behaviorOps(t *patchTarget, cur, prop *autoscalingv2.HorizontalPodAutoscalerBehavior) {
+	if prop == nil {
+		return
+	}
+	var curUp, curDown *autoscalingv2.HPAScalingRules
+	if cur != nil {
+		curUp, curDown = cur.ScaleUp, cur.ScaleDown
+	}
+	strategic := map[string]any{}
+	for _, r := range []struct {
+		name      string
+		cur, prop *autoscalingv2.HPAScalingRules
+	}{{"scaleUp", curUp, prop.ScaleUp}, {"scaleDown", curDown, prop.ScaleDown}} {
+		if r.prop == nil || reflect.DeepEqual(r.cur, r.prop) {
+			continue
+		}
+		switch {
+		case cur == nil && len(strategic) == 0:
+			t.ops = append(t.ops, jsonOp{Op: "add", Path: "/spec/behavior", Value: map[string]any{}})
+			fallthrough
+		case r.cur == nil:
+			t.ops = append(t.ops, jsonOp{Op: "add", Path: "/spec/behavior/" + r.name, Value: r.prop})
+		default:
+			t.ops = append(t.ops, jsonOp{Op: "replace", Path: "/spec/behavior/" + r.name, Value: r.prop})
+		}
+		strategic[r.name] = r.prop
+	}
+	if len(strategic) > 0 {
+		t.strategic["behavior"] = strategic
+	}
 }
 
 // utilizationTarget is a Resource or ContainerResource metric's

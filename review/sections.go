@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -216,6 +217,21 @@ func overMaxReason(x record.ServiceScenario) string {
 	return "the peak is short or the model's ceiling is conservative"
 }
 
+// endpointInputs are a request mix's inputs: the mixture's mean and CV,
+// and each endpoint's share and mean service time.
+func endpointInputs(s *scenarios.Service) []record.KV {
+	kv := []record.KV{{Key: "service time (mean of the mix)", Value: time.Duration(math.Round(s.ServiceMean() * 1e9)).String()}}
+	if cs2, err := s.ServiceCS2(); err == nil {
+		kv = append(kv, record.KV{Key: "service time (CV of the mix)", Value: fmt.Sprintf("%.3g", math.Sqrt(cs2))})
+	}
+	for i, share := range s.EndpointShares() {
+		e := &s.Endpoints[i]
+		kv = append(kv, record.KV{Key: "endpoint " + e.Name, Value: fmt.Sprintf("%s %s, %.3g %% of requests, service time mean %s",
+			e.EndpointMethod(), e.Path, share*100, s.EndpointServiceTime(i).Mean.D())})
+	}
+	return kv
+}
+
 func serviceInputs(s *scenarios.Service) []record.KV {
 	rate := fmt.Sprintf("%.4g req/s", s.RequestRate.PerSecond)
 	if in := s.TotalRate() - s.RequestRate.PerSecond; in > 0 {
@@ -224,13 +240,17 @@ func serviceInputs(s *scenarios.Service) []record.KV {
 	kv := []record.KV{
 		{Key: "request rate", Value: rate},
 		{Key: "replicas", Value: fmt.Sprint(s.Replicas)},
-		{Key: "service time (mean)", Value: s.ServiceTime.Mean.D().String()},
 	}
-	if s.ServiceTime.P95 != nil {
-		kv = append(kv, record.KV{Key: "service time (p95)", Value: s.ServiceTime.P95.D().String()})
-	}
-	if s.ServiceTime.CV != nil {
-		kv = append(kv, record.KV{Key: "service time (CV)", Value: fmt.Sprintf("%.3g", *s.ServiceTime.CV)})
+	if len(s.Endpoints) > 0 {
+		kv = append(kv, endpointInputs(s)...)
+	} else {
+		kv = append(kv, record.KV{Key: "service time (mean)", Value: s.ServiceTime.Mean.D().String()})
+		if s.ServiceTime.P95 != nil {
+			kv = append(kv, record.KV{Key: "service time (p95)", Value: s.ServiceTime.P95.D().String()})
+		}
+		if s.ServiceTime.CV != nil {
+			kv = append(kv, record.KV{Key: "service time (CV)", Value: fmt.Sprintf("%.3g", *s.ServiceTime.CV)})
+		}
 	}
 	kv = append(kv,
 		record.KV{Key: "concurrency (worker slots)", Value: fmt.Sprint(s.Concurrency)},

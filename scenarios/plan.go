@@ -124,8 +124,20 @@ type Service struct {
 	// than 0 (at least 0 for a called service), at most 1e9/s.
 	RequestRate Rate `json:"requestRate"`
 	// ServiceTime is the time one request holds a worker slot, excluding
-	// queueing. Required.
+	// queueing. Required, except when every endpoint gives its own; with
+	// endpoints, the default of those that do not.
 	ServiceTime ServiceTime `json:"serviceTime"`
+	// Endpoints is the service's request mix: the kinds of request a load
+	// test sends and, where known, each one's service time and CPU. A
+	// request is of endpoint i with probability weight_i / Σ weight; its
+	// service time is the endpoint's serviceTime, else the service's, and
+	// its CPU the endpoint's cpuPerRequest, else the service's. The service
+	// is sized and simulated on the mixture: the model takes its exact mean
+	// and cs² (with a gamma tail, as for any service), the DES samples it
+	// (an endpoint by weight, then its time). The service's serviceTime
+	// (cpu) is optional when every endpoint gives its own, and refused as
+	// unused then. Default: none (one kind of request).
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
 	// Concurrency is the number of requests one pod serves at once (worker
 	// slots); further requests queue in the pod. Required. Range: [1, 100000].
 	// Example: `8`.
@@ -134,7 +146,7 @@ type Service struct {
 	// random (kube-proxy in iptables mode).
 	LoadBalancing *LoadBalancing `json:"loadBalancing,omitempty"`
 	// CPU says how much CPU a request costs: perRequest or observedPerPod.
-	// Required.
+	// Required, except when every endpoint gives its cpuPerRequest.
 	CPU CPUModel `json:"cpu"`
 	// Memory says how much memory a pod uses. Required.
 	Memory MemoryModel `json:"memory"`

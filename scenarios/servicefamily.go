@@ -116,6 +116,15 @@ func (st *ServiceTime) ModelHistogram() []model.HistogramBucket {
 	return out
 }
 
+// defaultMean fills an empirical serviceTime's mean from its histogram.
+func (st *ServiceTime) defaultMean() {
+	if st.Distribution == model.FamilyEmpirical && st.Mean == 0 {
+		if m, _, err := model.HistogramMoments(st.ModelHistogram()); err == nil {
+			st.Mean = Duration(math.Round(m * 1e9))
+		}
+	}
+}
+
 func (st *ServiceTime) modelHistogramPtr() *model.Histogram {
 	if st.Distribution != model.FamilyEmpirical {
 		return nil

@@ -65,9 +65,10 @@ func (p *Plan) SetDefaults() {
 		if s.Timeout == 0 {
 			s.Timeout = Duration(DefaultTimeout)
 		}
-		if st := &s.ServiceTime; st.Distribution == model.FamilyEmpirical && st.Mean == 0 {
-			if m, _, err := model.HistogramMoments(st.ModelHistogram()); err == nil {
-				st.Mean = Duration(math.Round(m * 1e9))
+		s.ServiceTime.defaultMean()
+		for j := range s.Endpoints {
+			if st := s.Endpoints[j].ServiceTime; st != nil {
+				st.defaultMean()
 			}
 		}
 		for j := range s.MetricSources {
@@ -295,28 +296,11 @@ func (v *validator) service(path string, s *Service) {
 	case s.RequestRate.PerSecond > MaxRatePerSecond:
 		v.add(path+".requestRate", "%s is more than a billion requests per second; check the unit", s.RequestRate)
 	}
-	st := &s.ServiceTime
-	// With an empirical histogram the mean is optional: SetDefaults takes
-	// it from the histogram (a mean still 0 means a bad histogram, which
-	// serviceFamily reports).
-	switch {
-	case st.Distribution == model.FamilyEmpirical:
-		if st.Mean != 0 {
-			v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
-		}
-	case !v.absent(path+".serviceTime.mean", "the mean time one request takes to serve, e.g. 200ms"):
-		v.positive(path+".serviceTime.mean", st.Mean.Seconds(), "the mean service time")
+	// A service whose endpoints all have a serviceTime needs none of its
+	// own (endpoints checks it is not given).
+	if !s.everyEndpointServiceTime() {
+		v.serviceTime(path+".serviceTime", &s.ServiceTime)
 	}
-	if st.P95 != nil && st.CV != nil {
-		v.add(path+".serviceTime", "give either p95 or cv, not both")
-	}
-	if st.P95 != nil && *st.P95 <= st.Mean {
-		v.add(path+".serviceTime.p95", "must be above the mean %s, got %s", st.Mean, *st.P95)
-	}
-	if st.CV != nil && (!(*st.CV > 0) || *st.CV > 10) {
-		v.add(path+".serviceTime.cv", "must be in (0, 10], got %g", *st.CV)
-	}
-	v.serviceFamily(path+".serviceTime", st)
 	switch {
 	case v.absent(path+".concurrency", "requests one pod serves at once, e.g. 4"):
 	case s.Concurrency < 1 || s.Concurrency > MaxConcurrency:
@@ -330,6 +314,7 @@ func (v *validator) service(path string, s *Service) {
 		v.positive(path+".cpu.perRequest", c.PerRequest.Seconds(), "CPU time per request")
 	case c.ObservedPerPod != nil:
 		v.positive(path+".cpu.observedPerPod", Cores(*c.ObservedPerPod), "observed CPU per pod")
+	case s.everyEndpointCPU():
 	default:
 		v.add(path+".cpu", "give perRequest (CPU time per request, e.g. \"20ms\") or observedPerPod (CPU per pod at requestRate, e.g. \"350m\")")
 	}
@@ -389,6 +374,7 @@ func (v *validator) service(path string, s *Service) {
 		v.add(path+".timeout", "must be greater than 0, got %s", s.Timeout)
 	}
 	v.metricSources(path, s)
+	v.endpoints(path, s)
 	for i, a := range s.ScheduledScaling {
 		ap := fmt.Sprintf("%s.scheduledScaling[%d]", path, i)
 		if a.Replicas == nil && a.MinReplicas == nil && a.MaxReplicas == nil {
@@ -468,6 +454,31 @@ func (v *validator) loadBalancing(path string, s *Service) {
 	case s.MaxReplicas() >= 1 && n > s.MaxReplicas():
 		v.add(path+".choices", "must be at most the %d pods the service can run (maxReplicas, or replicas without an HPA), got %d", s.MaxReplicas(), n)
 	}
+}
+
+// serviceTime checks a service's or an endpoint's serviceTime at path.
+func (v *validator) serviceTime(path string, st *ServiceTime) {
+	// With an empirical histogram the mean is optional: SetDefaults takes
+	// it from the histogram (a mean still 0 means a bad histogram, which
+	// serviceFamily reports).
+	switch {
+	case st.Distribution == model.FamilyEmpirical:
+		if st.Mean != 0 {
+			v.positive(path+".mean", st.Mean.Seconds(), "the mean service time")
+		}
+	case !v.absent(path+".mean", "the mean time one request takes to serve, e.g. 200ms"):
+		v.positive(path+".mean", st.Mean.Seconds(), "the mean service time")
+	}
+	if st.P95 != nil && st.CV != nil {
+		v.add(path, "give either p95 or cv, not both")
+	}
+	if st.P95 != nil && *st.P95 <= st.Mean {
+		v.add(path+".p95", "must be above the mean %s, got %s", st.Mean, *st.P95)
+	}
+	if st.CV != nil && (!(*st.CV > 0) || *st.CV > 10) {
+		v.add(path+".cv", "must be in (0, 10], got %g", *st.CV)
+	}
+	v.serviceFamily(path, st)
 }
 
 func (v *validator) resources(path string, r *corev1.ResourceRequirements) {

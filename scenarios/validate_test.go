@@ -187,6 +187,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("apiVersion: headroom.dev/v1alpha1\nkind: CapacityPlan\nservices: [{name: a}]\n"))
 	f.Add([]byte(strings.Replace(readTestdata(f, "minimal.yaml"), "      mean: 200ms\n      p95: 500ms\n", "      distribution: empirical\n      histogram: [{le: 10ms, count: 40}, {le: 25ms, count: 50}]\n", 1)))
 	f.Add([]byte(strings.Replace(readTestdata(f, "minimal.yaml"), "    concurrency: 4\n", "    concurrency: 4\n    loadBalancing: {policy: least-request, choices: 3}\n", 1)))
+	f.Add([]byte(strings.Replace(readTestdata(f, "minimal.yaml"), "    concurrency: 4\n", "    concurrency: 4\n"+mixYAML, 1)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse("fuzz.yaml", data)
 		if err != nil {

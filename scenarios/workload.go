@@ -13,8 +13,21 @@ import (
 // CPUPerRequest is the CPU time of one request in core-seconds, given or
 // derived from the observed per-pod usage: (observed − idle)·replicas /
 // rate, the rate being the service's total at today's traffic (TotalRate:
-// its requestRate plus its callers' calls).
+// its requestRate plus its callers' calls); for a service with endpoints,
+// the weighted mean of their EndpointCPU.
 func (s *Service) CPUPerRequest() float64 {
+	if len(s.Endpoints) > 0 {
+		c := 0.0
+		for i, p := range s.EndpointShares() {
+			c += p * s.EndpointCPU(i)
+		}
+		return c
+	}
+	return s.serviceCPUPerRequest()
+}
+
+// serviceCPUPerRequest is the service's own cpu per request.
+func (s *Service) serviceCPUPerRequest() float64 {
 	if s.CPU.PerRequest != nil {
 		return s.CPU.PerRequest.Seconds()
 	}
@@ -35,9 +48,23 @@ func (s *Service) cpuIdle() float64 {
 
 // ServiceCS2 is the squared coefficient of variation of the service time:
 // cv² when given, fitted exactly to the p95 when given (in the named
-// distribution, else a gamma), else 1 (exponential).
+// distribution, else a gamma), else 1 (exponential); for a service with
+// endpoints, the cs² of their mixture (model.Mixture).
 func (s *Service) ServiceCS2() (float64, error) {
-	st := s.ServiceTime
+	if len(s.Endpoints) > 0 {
+		parts, err := s.ServiceMixture()
+		if err != nil {
+			return 0, err
+		}
+		_, cs2, err := model.Mixture(parts)
+		return cs2, err
+	}
+	return s.ServiceTime.cs2()
+}
+
+// cs2 is the squared coefficient of variation of one service time (see
+// Service.ServiceCS2).
+func (st *ServiceTime) cs2() (float64, error) {
 	switch {
 	case st.Distribution == model.FamilyEmpirical:
 		_, cs2, err := model.HistogramMoments(st.ModelHistogram())
@@ -65,24 +92,36 @@ func (s *Service) ServiceCS2() (float64, error) {
 	return 1, nil
 }
 
-// Workload is the service's model at request rate ratePerSecond.
+// Workload is the service's model at request rate ratePerSecond. A service
+// with endpoints is modelled on their mixture: its exact mean and cs²
+// (model.Mixture), with a gamma tail of those moments (the Allen–Cunneen
+// approximation the model makes for any G/G/c); one endpoint is modelled
+// on its own serviceTime, family and histogram included.
 func (s *Service) Workload(ratePerSecond float64) (model.Workload, error) {
+	st := &s.ServiceTime
+	if len(s.Endpoints) == 1 {
+		st = s.EndpointServiceTime(0)
+	}
 	cs2, err := s.ServiceCS2()
 	if err != nil {
 		return model.Workload{}, err
 	}
 	w := model.Workload{
 		ArrivalRate:      ratePerSecond,
-		ServiceMean:      s.ServiceTime.Mean.Seconds(),
+		ServiceMean:      st.Mean.Seconds(),
 		ServiceCS2:       cs2,
-		ServiceFamily:    s.ServiceTime.Distribution,
-		ServiceHistogram: s.ServiceTime.modelHistogramPtr(),
+		ServiceFamily:    st.Distribution,
+		ServiceHistogram: st.modelHistogramPtr(),
 		Concurrency:      s.Concurrency,
 		CPUPerRequest:    s.CPUPerRequest(),
 		CPUIdle:          s.cpuIdle(),
 		CPURequest:       Cores(s.Resources.Requests[corev1.ResourceCPU]),
 		MemoryBase:       Bytes(s.Memory.Base),
 		MemoryRequest:    Bytes(s.Resources.Requests[corev1.ResourceMemory]),
+	}
+	if len(s.Endpoints) > 1 {
+		w.ServiceMean = s.ServiceMean()
+		w.ServiceFamily, w.ServiceHistogram = "", nil
 	}
 	if q, ok := s.Resources.Limits[corev1.ResourceCPU]; ok {
 		w.CPULimit = Cores(q)

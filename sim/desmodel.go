@@ -69,6 +69,9 @@ type ServiceTime struct {
 	// between the previous bucket's upper bound (0 for the first) and its
 	// own.
 	Buckets []ServiceBucket
+	// Components, when set, make the service time their mixture (Kind
+	// and Buckets are then unused).
+	Components []ServiceComponent
 }
 
 // ServiceBucket is one histogram bucket of service times.
@@ -84,6 +87,9 @@ type ServiceBucket struct {
 // from its plan, the kind from st (zero: exponential when cs2 is 1, gamma
 // otherwise).
 func newSampler(st ServiceTime, mean, cs2 float64) (sampler, error) {
+	if len(st.Components) > 0 {
+		return newMixSampler(st.Components)
+	}
 	kind := st.Kind
 	if kind == "" {
 		kind = ServiceGamma

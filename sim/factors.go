@@ -42,17 +42,34 @@ func (f Factors) apply(w *model.Workload, base *float64) {
 	w.MemoryPerInFlight *= orOne(f.Memory)
 }
 
-// scaleServiceTime scales an empirical histogram's bounds by the service
-// time factor; the other distributions take the workload's scaled mean.
+// scaleServiceTime scales an empirical histogram's bounds, and a mixture's
+// component means and histograms, by the service time factor; the other
+// distributions take the workload's scaled mean.
 func (f Factors) scaleServiceTime(st ServiceTime) ServiceTime {
 	k := orOne(f.ServiceTime)
-	if k == 1 || len(st.Buckets) == 0 {
+	if k == 1 {
 		return st
 	}
-	bs := make([]ServiceBucket, len(st.Buckets))
-	for i, b := range st.Buckets {
-		bs[i] = ServiceBucket{UpperSeconds: b.UpperSeconds * k, Count: b.Count}
+	if len(st.Components) > 0 {
+		cs := make([]ServiceComponent, len(st.Components))
+		for i, c := range st.Components {
+			c.Mean *= k
+			c.Buckets = scaleBuckets(c.Buckets, k)
+			cs[i] = c
+		}
+		st.Components = cs
 	}
-	st.Buckets = bs
+	st.Buckets = scaleBuckets(st.Buckets, k)
 	return st
+}
+
+func scaleBuckets(b []ServiceBucket, k float64) []ServiceBucket {
+	if len(b) == 0 {
+		return b
+	}
+	bs := make([]ServiceBucket, len(b))
+	for i, x := range b {
+		bs[i] = ServiceBucket{UpperSeconds: x.UpperSeconds * k, Count: x.Count}
+	}
+	return bs
 }

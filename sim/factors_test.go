@@ -28,10 +28,19 @@ func TestFactors_AsPlanEdits(t *testing.T) {
 	for _, name := range opts.Services {
 		s := q.Service(name)
 		s.RequestRate = scenarios.NewRate(s.RequestRate.PerSecond * f.RequestRate)
-		s.ServiceTime.Mean = scenarios.Duration(float64(s.ServiceTime.Mean) * f.ServiceTime)
-		if s.ServiceTime.P95 != nil {
-			p95 := scenarios.Duration(float64(*s.ServiceTime.P95) * f.ServiceTime)
-			s.ServiceTime.P95 = &p95
+		// A request mix (noa-ui) scales each endpoint's service time.
+		sts := []*scenarios.ServiceTime{&s.ServiceTime}
+		for j := range s.Endpoints {
+			if st := s.Endpoints[j].ServiceTime; st != nil {
+				sts = append(sts, st)
+			}
+		}
+		for _, st := range sts {
+			st.Mean = scenarios.Duration(float64(st.Mean) * f.ServiceTime)
+			if st.P95 != nil {
+				p95 := scenarios.Duration(float64(*st.P95) * f.ServiceTime)
+				st.P95 = &p95
+			}
 		}
 		cpu := scenarios.Duration(float64(*s.CPU.PerRequest) * f.CPU)
 		s.CPU.PerRequest = &cpu

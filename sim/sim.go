@@ -283,7 +283,11 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
 	if opts.Mode == ModeDES {
-		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.Factors.scaleServiceTime(planServiceTime(opts.ServiceTimes[spec.Name], spec.ServiceTime))); err != nil {
+		st, err := desServiceTime(opts.ServiceTimes[spec.Name], spec)
+		if err != nil {
+			return nil, err
+		}
+		if s.model, err = newDESModel(s, w.tick, seed, opts.Arrivals, opts.Factors.scaleServiceTime(st)); err != nil {
 			return nil, err
 		}
 	}

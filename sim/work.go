@@ -120,7 +120,7 @@ func EstimateWork(plan *scenarios.Plan, opts Options) (Work, error) {
 		}
 		lo, hi := podRange(svc, opts)
 		sr := plan.ScenarioRate(sc, svc.Name)
-		perPod := float64(svc.Concurrency) / svc.ServiceTime.Mean.D().Seconds()
+		perPod := float64(svc.Concurrency) / svc.ServiceMean()
 		var requests, podSeconds float64
 		for t := time.Duration(0); t < end; t += step {
 			dt := min(step, end-t).Seconds()

@@ -303,6 +303,12 @@ func (o *loadtestRunOptions) Complete() error {
 		if svc.SLO.ErrorRate != nil {
 			spec.ErrorRateTarget = float64(*svc.SLO.ErrorRate)
 		}
+		// A service with endpoints sends its request mix, --target being
+		// the base URL the endpoints' paths are appended to; secret
+		// headers are read now, from the environment or files.
+		if spec.Endpoints, err = loadtest.PlanEndpoints(svc, o.Target, loadtest.PlanDir(p), os.LookupEnv); err != nil {
+			return err
+		}
 		if seed == 0 {
 			seed = p.Seed
 		}
@@ -539,36 +545,13 @@ func formatErrorClasses(m map[string]int64) string {
 	return strings.Join(parts, ", ")
 }
 
-// printMix lists a request mix before the run: name, method, URL path
-// and share, and headers as loadtest.Header.Display shows them (a
-// secret's source, never its value).
+// printMix lists the run's request mix before it starts, secrets
+// redacted.
 func printMix(w io.Writer, eps []loadtest.Endpoint) {
 	if len(eps) == 0 {
 		return
 	}
-	var sum float64
-	for _, e := range eps {
-		sum += e.Weight
-	}
-	fmt.Fprintf(w, "request mix of %d endpoints:\n", len(eps))
-	for _, e := range eps {
-		m := e.Method
-		if m == "" {
-			m = "GET"
-		}
-		path := "?"
-		if u, err := url.Parse(e.URL); err == nil {
-			path = u.EscapedPath() // the query may carry a token
-		}
-		extra := ""
-		for _, h := range e.Header {
-			extra += "; " + h.Display()
-		}
-		if len(e.Body) > 0 {
-			extra += fmt.Sprintf("; body %d bytes", len(e.Body))
-		}
-		fmt.Fprintf(w, "  %s: %s %s, %.1f %%%s\n", e.Name, m, path, 100*e.Weight/sum, extra)
-	}
+	fmt.Fprintf(w, "request mix of %d endpoints (--method unused):\n%s", len(eps), loadtest.DescribeMix(eps))
 }
 
 func printComparisonTable(w io.Writer, c *verify.Comparison) {
@@ -602,6 +585,7 @@ func printComparisonTable(w io.Writer, c *verify.Comparison) {
 	if c.Worst.Metric != "" {
 		fmt.Fprintf(w, "worst deviation: %s in bucket %d, %.1f %%\n", c.Worst.Metric, c.Worst.Bucket+1, c.Worst.Relative*100)
 	}
+	printEndpointComparison(w, c)
 	if c.Replications > 0 {
 		for _, t := range c.Tests {
 			mark := "ok"

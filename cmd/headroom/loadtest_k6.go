@@ -361,6 +361,10 @@ func (o *loadtestOperatorOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	if names := k6.SecretEnvNames(s.Endpoints); len(names) > 0 {
+		fmt.Fprintf(o.streams.ErrOut, "note: the runners read the mix's secret headers from the Secret %s/%s, keys %s; headroom does not create it (kubectl create secret generic %s -n %s --from-literal=KEY=…)\n",
+			o.Namespace, k6.SecretName(objs.TestRun.GetName()), strings.Join(names, ", "), k6.SecretName(objs.TestRun.GetName()), o.Namespace)
+	}
 	if !o.Apply {
 		y, err := objs.YAML()
 		if err != nil {

@@ -209,7 +209,7 @@ func (w *world) account(s, prev sim.Sample, serving []*pod) {
 		p50, p95 = prev.P50, prev.P95
 	}
 	if p50 <= 0 || p95 <= p50 {
-		p50, p95 = w.svc.ServiceTime.Mean.Seconds(), 3*w.svc.ServiceTime.Mean.Seconds()
+		p50, p95 = w.svc.ServiceMean(), 3*w.svc.ServiceMean()
 	}
 	mu, sigma := math.Log(p50), (math.Log(p95)-math.Log(p50))/1.6448536269514722
 	mean := math.Exp(mu + sigma*sigma/2)

@@ -3,6 +3,8 @@ package k6
 import (
 	"fmt"
 	"math"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/headroom-dev/headroom/loadtest"
@@ -41,6 +43,22 @@ type k6Windows struct {
 	// windows already reported.
 	latest time.Time
 	closed int
+	// mix, epIndex and epWindows hold a request mix's endpoints and their
+	// own windows (index for index with windows), filled from the
+	// samples' endpoint tag.
+	mix       []loadtest.Endpoint
+	epIndex   map[string]int
+	epWindows [][]loadtest.Window
+}
+
+// endpoints makes the aggregator keep windows per endpoint of a mix.
+func (a *k6Windows) endpoints(eps []loadtest.Endpoint) {
+	a.mix = eps
+	a.epIndex = make(map[string]int, len(eps))
+	a.epWindows = make([][]loadtest.Window, len(eps))
+	for i, e := range eps {
+		a.epIndex[e.Name] = i
+	}
 }
 
 // k6CloseLag is how far behind the newest sample a window must end before
@@ -98,7 +116,18 @@ func (a *k6Windows) add(l k6Line, line int) error {
 	if d > 0 {
 		i = int(d / a.width)
 	}
-	w := a.window(i)
+	fold(a.window(i), l)
+	if e, ok := a.epIndex[l.Endpoint]; ok && l.Endpoint != "" {
+		for len(a.epWindows[e]) <= i {
+			a.epWindows[e] = append(a.epWindows[e], a.newWindow(len(a.epWindows[e])))
+		}
+		fold(&a.epWindows[e][i], l)
+	}
+	return nil
+}
+
+// fold adds one checked sample to a window.
+func fold(w *loadtest.Window, l k6Line) {
 	switch l.Metric {
 	case k6MetricDuration:
 		w.Completed++
@@ -108,11 +137,44 @@ func (a *k6Windows) add(l k6Line, line int) error {
 	case k6MetricFailed:
 		if l.Value != 0 {
 			w.Errors++
+			if w.ErrorClasses == nil {
+				w.ErrorClasses = map[string]int64{}
+			}
+			w.ErrorClasses[errorClass(l.Status, l.ErrorCode)]++
 		}
 	case k6MetricDropped:
 		w.Dropped += int64(l.Value)
 	}
-	return nil
+}
+
+// errorClass classifies a failed request from its k6 tags: an HTTP status
+// k6 counts as failed (outside expected_response, 200–399 by default) is
+// "http_<status>"; a request without a response (status "0") goes by its
+// error_code (k6 docs: Error codes; grafana/k6
+// lib/netext/httpext/error_codes.go): 1050 request timeout and 1211 dial
+// timeout are timeouts, 1212 connection refused, 1220 reset by peer and
+// 1201 broken pipe a reset, 1100–1199 DNS, 1300–1399 TLS; anything else
+// is "other".
+func errorClass(status, code string) string {
+	if st, err := strconv.Atoi(status); err == nil && st >= 100 && st <= 999 {
+		return "http_" + status
+	}
+	c, err := strconv.Atoi(code)
+	switch {
+	case err != nil:
+		return loadtest.ErrorOther
+	case c == 1050 || c == 1211:
+		return loadtest.ErrorTimeout
+	case c == 1212:
+		return loadtest.ErrorConnectionRefused
+	case c == 1220 || c == 1201:
+		return loadtest.ErrorConnectionReset
+	case c >= 1100 && c < 1200:
+		return loadtest.ErrorDNS
+	case c >= 1300 && c < 1400:
+		return loadtest.ErrorTLS
+	}
+	return loadtest.ErrorOther
 }
 
 // window returns window i, growing the list; a window reported already is
@@ -120,18 +182,22 @@ func (a *k6Windows) add(l k6Line, line int) error {
 // final list.
 func (a *k6Windows) window(i int) *loadtest.Window {
 	for len(a.windows) <= i {
-		n := len(a.windows)
-		off := time.Duration(n) * a.width
-		a.windows = append(a.windows, loadtest.Window{
-			Offset:       off.Seconds(),
-			ScenarioTime: off.Seconds() * max(a.schedule.Speedup, 1),
-			// The schedule is linear within a stage: the rate at the
-			// window's middle is its mean rate there.
-			TargetRate: a.schedule.RateAt(off + a.width/2),
-			Latency:    loadtest.NewHistogram(),
-		})
+		a.windows = append(a.windows, a.newWindow(len(a.windows)))
 	}
 	return &a.windows[i]
+}
+
+// newWindow is the empty window n.
+func (a *k6Windows) newWindow(n int) loadtest.Window {
+	off := time.Duration(n) * a.width
+	return loadtest.Window{
+		Offset:       off.Seconds(),
+		ScenarioTime: off.Seconds() * max(a.schedule.Speedup, 1),
+		// The schedule is linear within a stage: the rate at the
+		// window's middle is its mean rate there.
+		TargetRate: a.schedule.RateAt(off + a.width/2),
+		Latency:    loadtest.NewHistogram(),
+	}
 }
 
 // ready returns the windows that ended at least k6CloseLag before the
@@ -175,4 +241,51 @@ func (a *k6Windows) finish(r *loadtest.Result) {
 	if a.started {
 		r.Start = a.origin
 	}
+	r.Endpoints = a.endpointResults(len(r.Windows))
+}
+
+// endpointResults are the mix's endpoints' windows, as many as the run's,
+// and totals. An endpoint's target rate is the run's times its share.
+func (a *k6Windows) endpointResults(n int) []loadtest.EndpointResult {
+	if len(a.mix) == 0 {
+		return nil
+	}
+	total := 0.0
+	for _, e := range a.mix {
+		total += e.Weight
+	}
+	out := make([]loadtest.EndpointResult, len(a.mix))
+	for k, e := range a.mix {
+		ws := a.epWindows[k]
+		for len(ws) < n {
+			ws = append(ws, a.newWindow(len(ws)))
+		}
+		share := e.Weight / total
+		er := loadtest.EndpointResult{Name: e.Name, Method: e.Method, Path: urlPath(e.URL), Windows: ws,
+			Totals: loadtest.Window{Latency: loadtest.NewHistogram()}}
+		var offered float64
+		for i := range ws {
+			ws[i].TargetRate *= share
+			ws[i].Summarise(a.width.Seconds())
+			er.Totals.Add(ws[i])
+			offered += ws[i].TargetRate * a.width.Seconds()
+		}
+		span := float64(len(ws)) * a.width.Seconds()
+		er.Totals.Summarise(span)
+		if span > 0 {
+			er.Totals.TargetRate = offered / span
+		}
+		out[k] = er
+	}
+	return out
+}
+
+// urlPath is a URL's path without the query, which may carry a token;
+// "" when it does not parse.
+func urlPath(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.EscapedPath()
 }

@@ -235,7 +235,11 @@ func (e *k6Engine) Run(ctx context.Context, spec loadtest.RunSpec) (*loadtest.Re
 	// Iterations end within the graceful stop (the request timeout) after
 	// the schedule, k6 within StopTimeout of an interrupt.
 	agg.late = script.Timeout + e.opts.StopTimeout + time.Minute
-	p, err := startK6(bin, dir, k6Args(scriptPath, summaryPath), agg, progress)
+	agg.endpoints(spec.Endpoints)
+	// Secret headers reach the script through k6's environment (__ENV),
+	// which k6 run fills from the process's: never through -e, which
+	// would put them on a command line.
+	p, err := startK6(bin, dir, k6Args(scriptPath, summaryPath), SecretEnvs(spec.Endpoints), agg, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -292,9 +296,12 @@ type k6Process struct {
 // startK6 starts k6 in its own process group, reads its standard output
 // into agg (printing each closed window to progress) and its standard
 // error into a log.
-func startK6(bin, dir string, args []string, agg *k6Windows, progress io.Writer) (*k6Process, error) {
+func startK6(bin, dir string, args, env []string, agg *k6Windows, progress io.Writer) (*k6Process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	ownProcessGroup(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -26,6 +26,10 @@ type k6Line struct {
 	// Time and Value are the sample's, for a Point.
 	Time  time.Time
 	Value float64
+	// Endpoint, Status and ErrorCode are the sample's tags "endpoint" (a
+	// request mix's, see k6TagEndpoint), "status" and "error_code" (k6
+	// system tags, k6 docs: Tags and Groups; Error codes), "" when absent.
+	Endpoint, Status, ErrorCode string
 }
 
 // k6LineParser parses NDJSON lines. Its fast path scans the bytes once
@@ -60,8 +64,18 @@ type k6JSONLine struct {
 }
 
 type k6JSONPoint struct {
-	Time  *string  `json:"time"`
-	Value *float64 `json:"value"`
+	Time  *string                    `json:"time"`
+	Value *float64                   `json:"value"`
+	Tags  map[string]json.RawMessage `json:"tags"`
+}
+
+// tagString is a tag's value when it is a JSON string, else "".
+func tagString(tags map[string]json.RawMessage, key string) string {
+	var v string
+	if raw, ok := tags[key]; ok && json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return ""
 }
 
 // slow parses with encoding/json and says what is wrong.
@@ -103,6 +117,9 @@ func (p *k6LineParser) slow(line []byte) (k6Line, error) {
 		return k6Line{}, fmt.Errorf("data.time: %w", err)
 	}
 	l.Time, l.Value = t, *d.Value
+	l.Endpoint = p.internString(tagString(d.Tags, k6TagEndpoint))
+	l.Status = p.internString(tagString(d.Tags, "status"))
+	l.ErrorCode = p.internString(tagString(d.Tags, "error_code"))
 	return l, nil
 }
 
@@ -140,6 +157,7 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 			l.Metric, haveMetric = p.intern(m), true
 		case "data":
 			haveData, haveTime, haveValue, dataNull = true, false, false, false
+			l.Endpoint, l.Status, l.ErrorCode = "", "", ""
 			if s.lit("null") {
 				dataNull = true
 				break
@@ -161,6 +179,10 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 							return l, errK6Slow
 						}
 						haveTime = true
+					case "tags":
+						if !p.tags(&s, &l) {
+							return l, errK6Slow
+						}
 					case "value":
 						num, ok := s.number()
 						if !ok {
@@ -173,7 +195,7 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 						l.Value, haveValue = v, true
 					default:
 						// encoding/json matches keys case-insensitively.
-						if strings.EqualFold(string(dk), "time") || strings.EqualFold(string(dk), "value") || !s.skip(0) {
+						if strings.EqualFold(string(dk), "time") || strings.EqualFold(string(dk), "value") || strings.EqualFold(string(dk), "tags") || !s.skip(0) {
 							return l, errK6Slow
 						}
 					}
@@ -216,6 +238,64 @@ func (p *k6LineParser) fast(b []byte) (k6Line, error) {
 	}
 	l.Point, l.Time = true, t
 	return l, nil
+}
+
+// tags reads a Point's tags object (or null) into l's tag fields: the
+// values of the keys headroom reads must be plain strings, the others are
+// skipped; false sends the line to the slow path. As encoding/json does
+// with a map, a repeated "tags" object adds to the earlier one and a null
+// clears it.
+func (p *k6LineParser) tags(s *jscan, l *k6Line) bool {
+	if s.lit("null") {
+		l.Endpoint, l.Status, l.ErrorCode = "", "", ""
+		return true
+	}
+	if !s.eat('{') {
+		return false
+	}
+	s.ws()
+	if s.eat('}') {
+		return true
+	}
+	for {
+		key, ok := s.member()
+		if !ok {
+			return false
+		}
+		var dst *string
+		switch string(key) {
+		case k6TagEndpoint:
+			dst = &l.Endpoint
+		case "status":
+			dst = &l.Status
+		case "error_code":
+			dst = &l.ErrorCode
+		}
+		if dst != nil {
+			v, ok := s.plainString()
+			if !ok {
+				return false
+			}
+			*dst = p.intern(v)
+		} else if !s.skip(1) {
+			return false
+		}
+		more, ok := s.more()
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+	}
+}
+
+// internString is intern for a string.
+func (p *k6LineParser) internString(v string) string {
+	if v == "" {
+		return ""
+	}
+	return p.intern([]byte(v))
 }
 
 // intern returns the metric name as a string, allocating it only the

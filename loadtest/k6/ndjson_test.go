@@ -93,6 +93,7 @@ func TestK6LineParser_FastPathCoversFixture(t *testing.T) {
 
 func sameK6Line(a, b k6Line) bool {
 	return a.Metric == b.Metric && a.Point == b.Point && a.Time.Equal(b.Time) &&
+		a.Endpoint == b.Endpoint && a.Status == b.Status && a.ErrorCode == b.ErrorCode &&
 		(a.Value == b.Value || a.Value != a.Value && b.Value != b.Value)
 }
 
@@ -110,6 +111,7 @@ func FuzzK6Line(f *testing.F) {
 	}
 	f.Add([]byte(`{"metric":"vus","type":"Point","data":{"time":"2026-08-21T12:00:00.5+02:00","value":3,"tags":null}}`))
 	f.Add([]byte(`{"Type":"Metric","type":"Point","metric":"a","data":{"time":"2026-08-21T10:00:00Z","value":-0.0e+1}}`))
+	f.Add([]byte(`{"metric":"http_req_failed","type":"Point","data":{"time":"2026-08-21T10:00:00Z","value":1,"tags":{"endpoint":"write","status":"0","error_code":"1212","url":"http://a/"}}}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		var p, q k6LineParser
 		fast, ferr := p.fast(line)

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/headroom-dev/headroom/loadtest"
 )
 
 // RunnerImage is the k6 image the TestRun's runners use, pinned: the
@@ -143,13 +145,30 @@ func (s OperatorSpec) Render() (*OperatorObjects, error) {
 			"arguments": "--no-usage-report --log-format=json --summary-trend-stats=" + strings.Join(SummaryTrendStats, ","),
 			"runner": map[string]any{
 				"image": image,
-				"env": []any{
-					map[string]any{"name": EnvSummaryStdout, "value": "1"},
-				},
+				"env":   runnerEnv(name, script.Endpoints),
 			},
 		},
 	}}
 	return &OperatorObjects{ConfigMap: cm, TestRun: tr}, nil
+}
+
+// SecretName is the Secret an operator run's runners read a mix's secret
+// headers from: one key per variable the script reads (SecretEnv), which
+// the user creates (kubectl create secret generic NAME
+// --from-literal=VAR=value …); headroom never writes a secret's value
+// into a manifest.
+func SecretName(run string) string { return run + "-secrets" }
+
+// runnerEnv is the runners' environment: the summary switch, and each
+// secret variable of the mix from the run's Secret (secretKeyRef).
+func runnerEnv(run string, eps []loadtest.Endpoint) []any {
+	env := []any{map[string]any{"name": EnvSummaryStdout, "value": "1"}}
+	for _, n := range secretEnvNames(eps) {
+		env = append(env, map[string]any{"name": n, "valueFrom": map[string]any{
+			"secretKeyRef": map[string]any{"name": SecretName(run), "key": n},
+		}})
+	}
+	return env
 }
 
 // labelValue trims a string to a valid label value.

@@ -43,6 +43,11 @@ type Script struct {
 	ErrorRate float64
 	// Service, Scenario and Plan label the script.
 	Service, Scenario, Plan string
+	// Endpoints, when set, is the request mix each iteration picks from
+	// (Target and Method are then unused): one request by weight, tagged
+	// endpoint:<name>, with a threshold per endpoint; secret headers are
+	// read from __ENV (SecretEnv).
+	Endpoints []loadtest.Endpoint
 	// LatencyBuckets adds one k6 Counter per latency bucket
 	// (LatencyBucketBounds), so runners' summaries merge into one exact
 	// bucket histogram (used by the k6-operator mode).
@@ -130,6 +135,11 @@ func ScriptFor(plan *scenarios.Plan, service, scenario, target string, speedup f
 	}
 	if svc.SLO.ErrorRate != nil {
 		s.ErrorRate = float64(*svc.SLO.ErrorRate)
+	}
+	// A service with endpoints plays its mix, target being the base URL;
+	// the script reads secret headers from __ENV, so none is read here.
+	if s.Endpoints, err = loadtest.PlanEndpoints(svc, target, loadtest.PlanDir(plan), nil); err != nil {
+		return nil, err
 	}
 	lat, basis, err := PredictedLatency(svc, sched.Peak())
 	if err != nil {
@@ -219,7 +229,7 @@ func ScriptForRun(spec loadtest.RunSpec, latency float64, basis string) (*Script
 	s := &Script{
 		Target: spec.Target, Method: spec.Method, Timeout: timeout, Schedule: spec.Schedule,
 		Service: spec.Service, Scenario: spec.Scenario,
-		ErrorRate: spec.ErrorRateTarget,
+		ErrorRate: spec.ErrorRateTarget, Endpoints: spec.Endpoints,
 	}
 	if spec.P95Target > 0 {
 		s.LatencyQuantile, s.LatencyTarget = 0.95, spec.P95Target
@@ -341,7 +351,7 @@ func (s *Script) Validate() error {
 	case s.ErrorRate < 0 || s.ErrorRate >= 1:
 		return fmt.Errorf("error rate must be in [0, 1), got %v", s.ErrorRate)
 	}
-	return nil
+	return validateMix(s.Endpoints)
 }
 
 // Render writes the script. The same Script gives the same bytes.
@@ -399,9 +409,13 @@ func (s *Script) Render() ([]byte, error) {
 	if s.LatencyBuckets {
 		p("import { Counter } from 'k6/metrics';\n")
 	}
-	p("\nconst TARGET = %s;\n", jsString(s.Target))
-	p("const METHOD = %s;\n", jsString(method))
-	p("const PARAMS = { timeout: %s, tags: { name: %s } };\n", jsString(k6Duration(s.Timeout)), jsString(method+" "+s.Target))
+	if len(s.Endpoints) > 0 {
+		s.renderMixConsts(p)
+	} else {
+		p("\nconst TARGET = %s;\n", jsString(s.Target))
+		p("const METHOD = %s;\n", jsString(method))
+		p("const PARAMS = { timeout: %s, tags: { name: %s } };\n", jsString(k6Duration(s.Timeout)), jsString(method+" "+s.Target))
+	}
 
 	p("\nexport const options = {\n")
 	p("  discardResponseBodies: true,\n")
@@ -433,6 +447,7 @@ func (s *Script) Render() ([]byte, error) {
 	if s.ErrorRate > 0 {
 		p("    http_req_failed: [%s],\n", jsString("rate<"+strconv.FormatFloat(s.ErrorRate, 'f', -1, 64)))
 	}
+	s.renderMixThresholds(p)
 	p("    // Any dropped arrival means k6 did not offer the planned load: the run fails.\n")
 	p("    dropped_iterations: ['count==0'],\n")
 	p("  },\n")
@@ -469,7 +484,11 @@ func (s *Script) Render() ([]byte, error) {
 	}
 
 	p("\nexport default function () {\n")
-	p("  const res = http.request(METHOD, TARGET, null, PARAMS);\n")
+	if len(s.Endpoints) > 0 {
+		s.renderMixRequest(p)
+	} else {
+		p("  const res = http.request(METHOD, TARGET, null, PARAMS);\n")
+	}
 	p("  check(res, { 'status 2xx': (r) => r.status >= 200 && r.status < 300 });\n")
 	if s.LatencyBuckets {
 		p("  LAT_BUCKETS[latencyBucket(res.timings.duration)].add(1);\n")

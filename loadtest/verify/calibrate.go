@@ -93,6 +93,10 @@ func Calibrate(ctx context.Context, plan *scenarios.Plan, res *loadtest.Result, 
 	if res.Service != "" && res.Service != service {
 		return nil, fmt.Errorf("the result measured service %q, not %q", res.Service, service)
 	}
+	if len(svc.Endpoints) > 0 {
+		// Calibration fits one serviceTime; a mix's lives on its endpoints.
+		return nil, fmt.Errorf("service %s has a request mix (endpoints:): calibration fits one serviceTime and cannot say which endpoint's is off; compare per endpoint (loadtest run --compare) and edit the endpoints' serviceTime", service)
+	}
 	c := svc.Concurrency
 	if c < 1 {
 		return nil, fmt.Errorf("services[%s].concurrency must be ≥ 1 to invert the queue, got %d", service, c)

@@ -79,6 +79,12 @@ type Comparison struct {
 	Reasons      []string   `json:"reasons,omitempty"`
 	Caveats      []string   `json:"caveats,omitempty"`
 	Predicted    string     `json:"predictedBy"`
+	// Errors says what the run's failures look like (nil without any);
+	// informational for a single-endpoint run.
+	Errors *ErrorDiagnosis `json:"errors,omitempty"`
+	// Endpoints compares each endpoint of a request mix with the mixture
+	// model; their reasons join the verdict.
+	Endpoints []EndpointComparison `json:"endpoints,omitempty"`
 }
 
 // Deviation is one metric's deviation in one bucket.
@@ -199,6 +205,13 @@ func Compare(ctx context.Context, plan *scenarios.Plan, res *loadtest.Result, op
 			cmp.Predicted += fmt.Sprintf("; bands from %d DES replications", len(reps))
 		}
 	}
+	if d := DiagnoseErrors(res.Windows); d.Cause != ErrorCauseNone {
+		cmp.Errors = &d
+	}
+	var caveats []string
+	cmp.Endpoints, caveats = compareEndpoints(svc, res, bs)
+	cmp.Caveats = append(cmp.Caveats, caveats...)
+	cmp.judgeEndpoints()
 	cmp.judge(res, svc.HPA != nil, !bands)
 	return cmp, nil
 }

@@ -146,7 +146,7 @@ func cause(spec *scenarios.Service, o *Observed, s *record.BacktestService, m *m
 	}
 	if failed(s.Checks, CheckP95) || failed(s.Checks, CheckBurn) {
 		c := &record.BacktestCause{Cause: record.BacktestCauseServiceTime, Field: svc + ".serviceTime.mean", Unit: "seconds",
-			Planned: ptr(spec.ServiceTime.Mean.Seconds()), Fitted: o.ServiceTimeSeconds}
+			Planned: ptr(spec.ServiceMean()), Fitted: o.ServiceTimeSeconds}
 		r := rec.P95Ratio
 		if rec.P95RatioLowLoad != nil {
 			r = rec.P95RatioLowLoad

@@ -7,7 +7,7 @@
 // Targets are iterations per timeUnit 1s (integers in k6), one HTTP request each.
 //
 // VUs by Little's law (in-flight = rate × response time):
-//   preAllocatedVUs = ceil(2 × 300 req/s × 0.1198 s) + 5 = 77, W being the predicted p95 at the peak on 3 replicas;
+//   preAllocatedVUs = ceil(2 × 300 req/s × 0.12 s) + 5 = 77, W being the predicted p95 at the peak on 3 replicas;
 //   maxVUs = max(preAllocatedVUs, ceil(300 req/s × 30 s timeout)) = 9000, so no arrival is dropped even if every request ran to its timeout.
 //
 // Run: k6 run -e HEADROOM_SUMMARY=summary.json script.js   (never with --vus/--duration, which replace the scenario)
@@ -15,9 +15,16 @@ import http from 'k6/http';
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
 
-const TARGET = "http://sut.example:8080/api";
-const METHOD = "GET";
-const PARAMS = { timeout: "30s", tags: { name: "GET http://sut.example:8080/api" } };
+// The request mix: each iteration picks one endpoint with probability weight / Σ weight.
+// Secret headers are read from the environment (__ENV), never written here: set NOA_UI_TOKEN
+// in k6's environment (headroom's k6 engine does; with the k6-operator, from a Secret).
+const ENDPOINTS = [
+  { method: "GET", url: "http://sut.example:8080/api/static/app.js", body: null,
+    params: { timeout: "30s", tags: { name: "GET http://sut.example:8080/api/static/app.js", endpoint: "assets" }, headers: {  } } },
+  { method: "POST", url: "http://sut.example:8080/api/api/query", body: "{\"panel\": \"pods\", \"range\": \"1h\"}",
+    params: { timeout: "30s", tags: { name: "POST http://sut.example:8080/api/api/query", endpoint: "dashboard-query" }, headers: { "Content-Type": "application/json", "Authorization": __ENV.NOA_UI_TOKEN } } },
+];
+const CUMULATIVE = [0.8, 1];
 
 export const options = {
   discardResponseBodies: true,
@@ -37,6 +44,8 @@ export const options = {
   },
   thresholds: {
     http_req_duration: ["p(95)<500"],
+    "http_req_duration{endpoint:assets}": ["p(95)<500"],
+    "http_req_duration{endpoint:dashboard-query}": ["p(95)<500"],
     // Any dropped arrival means k6 did not offer the planned load: the run fails.
     dropped_iterations: ['count==0'],
   },
@@ -82,7 +91,11 @@ function latencyBucket(ms) {
 }
 
 export default function () {
-  const res = http.request(METHOD, TARGET, null, PARAMS);
+  const u = Math.random();
+  let i = 0;
+  while (i < CUMULATIVE.length - 1 && u >= CUMULATIVE[i]) { i++; }
+  const e = ENDPOINTS[i];
+  const res = http.request(e.method, e.url, e.body, e.params);
   check(res, { 'status 2xx': (r) => r.status >= 200 && r.status < 300 });
   LAT_BUCKETS[latencyBucket(res.timings.duration)].add(1);
 }

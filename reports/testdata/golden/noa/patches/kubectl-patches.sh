@@ -5,19 +5,23 @@
 # the one the plan names.
 set -eu
 
-# horizontalpodautoscaler/noa-mcp-hpa: CPU target 70 % → 35 %: the highest target whose operating point holds the budget in every scenario; worst burn 6.39 in daily-growth-2x today, 0.65 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 %); cost +67.0 %
-# horizontalpodautoscaler/noa-mcp-hpa: maxReplicas 10 → 14: the smallest maximum that holds the budget in every scenario (worst burn 6.39 in daily-growth-2x today, 0.65 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 %); cost +67.0 %)
+# horizontalpodautoscaler/noa-mcp-hpa: scale-up behaviour → Kubernetes' default (no stabilisation, 100 % or 4 pods per 15 s): today's scale-up stabilisation 60 s, 50 % per 60 s reacts late to the ramps; with today's scale-up target 35 %, max 14 holds it at cost 12.1, with the default scale-up target 41 %, max 14 holds it at cost 11.6 (point estimate and margin)
+# horizontalpodautoscaler/noa-mcp-hpa: CPU target 70 % → 25 %: the highest target whose operating point holds the budget in every scenario — a lower target keeps idle CPU for the load that arrives while the HPA's next replicas are still starting (metric window, sync period, scale-up policy, pod start-up); worst burn 6.39 in daily-growth-2x today, 0.18 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +145.5 %
+# horizontalpodautoscaler/noa-mcp-hpa: maxReplicas 10 → 22: the smallest maximum that holds the budget in every scenario (worst burn 6.39 in daily-growth-2x today, 0.18 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +145.5 %)
 kubectl patch horizontalpodautoscaler noa-mcp-hpa -n noa-server --type='json' \
   -p='[
-    {"op": "replace", "path": "/spec/maxReplicas", "value": 14},
+    {"op": "replace", "path": "/spec/maxReplicas", "value": 22},
     {"op": "test", "path": "/spec/metrics/0/resource/name", "value": "cpu"},
-    {"op": "replace", "path": "/spec/metrics/0/resource/target/averageUtilization", "value": 35}
+    {"op": "replace", "path": "/spec/metrics/0/resource/target/averageUtilization", "value": 25},
+    {"op": "replace", "path": "/spec/behavior/scaleUp", "value": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max", "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}, {"type": "Pods", "value": 4, "periodSeconds": 15}]}}
   ]'
 
-# horizontalpodautoscaler/noa-workers-hpa: minReplicas 2 → 4: the smallest floor that holds the budget: the HPA alone does not follow the load in time (worst burn 14.86 in daily-growth-2x today, 0.00 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 %); cost +76.5 %)
+# horizontalpodautoscaler/noa-workers-hpa: maxReplicas 4 → 5: the smallest maximum that holds the budget in every scenario (worst burn 14.86 in daily-growth-2x today, 0.00 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +120.6 %)
+# horizontalpodautoscaler/noa-workers-hpa: minReplicas 2 → 5: the smallest floor that holds the budget: the HPA alone does not follow the load in time (worst burn 14.86 in daily-growth-2x today, 0.00 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +120.6 %)
 kubectl patch horizontalpodautoscaler noa-workers-hpa -n noa-server --type='json' \
   -p='[
-    {"op": "replace", "path": "/spec/minReplicas", "value": 4}
+    {"op": "replace", "path": "/spec/maxReplicas", "value": 5},
+    {"op": "replace", "path": "/spec/minReplicas", "value": 5}
   ]'
 
 # statefulset/noa-postgres: CPU request 500m → 1000m, limit 500m → 1000m (2×): a fixed-size service scales vertically; at this size one pod carries the peak of [daily-growth-2x event-spike] within its objectives (model)
