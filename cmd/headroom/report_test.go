@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroom-dev/headroom/review/record"
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -31,7 +32,7 @@ func TestReport_NOA(t *testing.T) {
 		Events        []any  `json:"events"`
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
-	if err := json.Unmarshal(b, &rep); err != nil || rep.SchemaVersion != "headroom.dev/report/v2" || len(rep.Events) != 1 {
+	if err := json.Unmarshal(b, &rep); err != nil || rep.SchemaVersion != record.SchemaVersion || len(rep.Events) != 1 {
 		t.Errorf("report.json: %v, schema %q, %d events", err, rep.SchemaVersion, len(rep.Events))
 	}
 	// A second report keeps the user's own files, in DIR and in patches/.
