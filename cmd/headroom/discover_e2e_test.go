@@ -147,11 +147,20 @@ func TestClusterE2E_1_DiscoverNoVPACRD(t *testing.T) {
 	if out != string(want) {
 		t.Errorf("discovered plan differs from cluster/testdata/discover-noa-server.golden.yaml:\n%s", out)
 	}
+	// The TODO list points at the line and column of requestRate's value
+	// in the plan on stdout.
+	at := ""
+	for i, line := range strings.Split(out, "\n") {
+		if k := strings.Index(line, "requestRate: "); k >= 0 {
+			at = fmt.Sprintf("<stdout>:%d:%d: ", i+1, k+len("requestRate: ")+1)
+			break
+		}
+	}
 	for _, w := range []string{
 		"note: the VerticalPodAutoscaler CRD (autoscaling.k8s.io/v1) is not installed; VPAs skipped",
 		"discovered 1 service(s) in noa-server",
 		"before headroom can use the plan, fill in the TODOs:",
-		"<stdout>:32:18: services[noa-mcp].requestRate: must be greater than 0",
+		at + "services[noa-mcp].requestRate: must be greater than 0",
 	} {
 		if !strings.Contains(errOut, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, errOut)
