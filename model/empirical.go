@@ -184,19 +184,7 @@ func ResponseQuantileGGcEmpirical(h []HistogramBucket, lambda, mu float64, c int
 		return 0, err
 	}
 	surv := d.responseSurvival(a, c, mu, ca2)
-	y := 1 - p
-	lo := d.quantile(p)
-	if surv(lo) <= y {
-		return lo, nil
-	}
-	hi := lo + 1/mu
-	for i := 0; surv(hi) > y; i++ {
-		if i > 200 {
-			return math.Inf(1), nil
-		}
-		hi *= 2
-	}
-	return bisect(func(t float64) bool { return surv(t) <= y }, lo, hi), nil
+	return survivalQuantile(surv, d.quantile(p), mu, p), nil
 }
 
 // responseSurvival is P(T > t) of the response time with this service time

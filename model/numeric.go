@@ -153,3 +153,24 @@ func solveBracketed(f func(float64) float64, a, b, fa, fb float64) float64 {
 	}
 	return a + (b-a)/2
 }
+
+// survivalQuantile is the p-quantile of a response time with survival
+// function surv: the smallest t with surv(t) ≤ 1 − p, found by doubling
+// from lo (the service time's own p-quantile, a lower bound, since the
+// response is the service plus a non-negative wait) in steps of the mean
+// service time 1/mu, then bisecting; +Inf when 200 doublings do not reach
+// it.
+func survivalQuantile(surv func(float64) float64, lo, mu, p float64) float64 {
+	y := 1 - p
+	if surv(lo) <= y {
+		return lo
+	}
+	hi := lo + 1/mu
+	for i := 0; surv(hi) > y; i++ {
+		if i > 200 {
+			return math.Inf(1)
+		}
+		hi *= 2
+	}
+	return bisect(func(t float64) bool { return surv(t) <= y }, lo, hi)
+}

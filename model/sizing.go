@@ -295,19 +295,7 @@ func podQuantile(w Workload, lam, p float64) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		y := 1 - p
-		lo := w.serviceQuantile(p)
-		if surv(lo) <= y {
-			return lo, nil
-		}
-		hi := lo + 1/mu
-		for i := 0; surv(hi) > y; i++ {
-			if i > 200 {
-				return math.Inf(1), nil
-			}
-			hi *= 2
-		}
-		return bisect(func(t float64) bool { return surv(t) <= y }, lo, hi), nil
+		return survivalQuantile(surv, w.serviceQuantile(p), mu, p), nil
 	}
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
