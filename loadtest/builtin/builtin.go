@@ -634,23 +634,30 @@ func (b *Engine) result(spec loadtest.RunSpec, rec *recorder, start time.Time, e
 	if res.Speedup == 0 {
 		res.Speedup = 1
 	}
-	res.Totals.Latency = loadtest.NewHistogram()
-	var seconds float64
-	for i := range res.Windows {
-		w := &res.Windows[i]
-		w.Summarise(rec.widths[i])
-		res.Totals.Add(*w)
-		seconds += rec.widths[i]
-		res.Totals.TargetRate += w.TargetRate * rec.widths[i]
-	}
-	if seconds > 0 {
-		res.Totals.TargetRate /= seconds
-	}
-	res.Totals.Summarise(seconds)
+	res.Totals = summarise(res.Windows, rec.widths)
 	res.Endpoints = endpointResults(spec.Endpoints, rec, n)
 	res.Valid, res.InvalidReason = judge(res, b.opts.LagBound, b.opts.MaxDropFraction)
 	res.Thresholds = thresholds(res.Totals, spec)
 	return res
+}
+
+// summarise summarises each window over its width and returns their
+// totals, the target rate averaged over the time the windows cover.
+func summarise(ws []loadtest.Window, widths []float64) loadtest.Window {
+	t := loadtest.Window{Latency: loadtest.NewHistogram()}
+	var seconds float64
+	for i := range ws {
+		w := &ws[i]
+		w.Summarise(widths[i])
+		t.Add(*w)
+		seconds += widths[i]
+		t.TargetRate += w.TargetRate * widths[i]
+	}
+	if seconds > 0 {
+		t.TargetRate /= seconds
+	}
+	t.Summarise(seconds)
+	return t
 }
 
 // endpointResults assembles the first n windows of each endpoint of a
@@ -665,19 +672,7 @@ func endpointResults(eps []loadtest.Endpoint, rec *recorder, n int) []loadtest.E
 		if u, err := url.Parse(ep.URL); err == nil {
 			er.Path = u.Path // the query may carry a token: not written
 		}
-		er.Totals.Latency = loadtest.NewHistogram()
-		var seconds float64
-		for i := range er.Windows {
-			w := &er.Windows[i]
-			w.Summarise(rec.widths[i])
-			er.Totals.Add(*w)
-			seconds += rec.widths[i]
-			er.Totals.TargetRate += w.TargetRate * rec.widths[i]
-		}
-		if seconds > 0 {
-			er.Totals.TargetRate /= seconds
-		}
-		er.Totals.Summarise(seconds)
+		er.Totals = summarise(er.Windows, rec.widths)
 		out = append(out, er)
 	}
 	return out
