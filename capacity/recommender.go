@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/model"
@@ -43,6 +45,9 @@ type ProposeOptions struct {
 	// Usage are observed peaks by service (rightsize's history): the
 	// proposal's CPU limit and memory request never go below them.
 	Usage map[string]UsagePeak
+	// Progress, when set, is called after each service's search with the
+	// searches done and their total.
+	Progress func(done, total int)
 }
 
 // Outcome is one service in one scenario as the recommender's oracle saw
@@ -58,6 +63,10 @@ type Outcome struct {
 	MarginWorstWindowBurn float64 `json:"marginWorstWindowBurn"`
 	Cost                  float64 `json:"cost"`
 	ScaleEvents           int     `json:"scaleEvents"`
+	// Partial: the search rejected the point before this scenario's runs
+	// all finished (staged evaluation); only the runs made are in, the
+	// others read 0.
+	Partial bool `json:"partial,omitempty"`
 	// With the plan's uncertainty ensemble: the p10 / p50 / p90 of the
 	// burns and SLO minutes over its members (nil without an ensemble, and
 	// for a point the search dropped before every member ran).
@@ -109,10 +118,15 @@ type Point struct {
 	// no scenario's burn or SLO minutes exceed today's.
 	Meets      bool `json:"meets"`
 	NeverWorse bool `json:"neverWorse"`
-	// Screened: the search dropped the point before its ensemble ran in
-	// full — the point estimate or the margin already breaks the budget,
-	// or enough members broke it to put the p90 above 1 — so its outcomes
-	// carry no intervals and its WorstBurn is a lower bound.
+	// Margin: the point ran with the inputs moved by the margin (the
+	// margin burns are 0 without; today's HPA never does).
+	Margin bool `json:"margin"`
+	// Screened: the search dropped the point before its runs were all
+	// made — one run at the point estimate or with the margin already
+	// broke the budget or was worse than today (the outcomes it skipped
+	// are Partial), or enough ensemble members broke it to put the p90
+	// above 1 (its outcomes carry no intervals) — so its WorstBurn is a
+	// lower bound.
 	Screened bool `json:"screened,omitempty"`
 }
 
@@ -205,7 +219,12 @@ func Propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	return propose(ctx, plan, sizing, opts, byService, want)
 }
 
-// propose is Propose over the services wanted.
+// propose is Propose over the services wanted. Fixed-size services and
+// those without an HPA are decided here; the HPA services' searches run
+// side by side, one per core, each on its own (staged evaluation), when
+// there is more than one, and alone with every core when there is one.
+// Each search is deterministic on its own, so the proposals do not depend
+// on the number of cores.
 func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, want map[string]bool) (Proposals, error) {
 	traffic := sim.NewTrafficCache()
 	// One cache of latency tables for every run of the search: the margin's
@@ -213,6 +232,12 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	// their tables are built once per service.
 	latency := sim.NewLatencyCache()
 	var out Proposals
+	type pending struct {
+		at  int
+		rec Recommendation
+		s   *search
+	}
+	var searches []pending
 	for i := range plan.Services {
 		svc := &plan.Services[i]
 		if len(want) > 0 && !want[svc.Name] {
@@ -255,21 +280,61 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
 			continue
 		}
-		p, err := s.run()
+		searches = append(searches, pending{at: len(out), rec: rec, s: s})
+		out = append(out, Proposal{})
+	}
+	staged := len(searches) > 1
+	errs := make([]error, len(searches))
+	var mu sync.Mutex
+	done := 0
+	var g errgroup.Group
+	g.SetLimit(workers())
+	for k, ps := range searches {
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			ps.s.staged = staged
+			p, err := ps.s.run()
+			if err != nil {
+				errs[k] = fmt.Errorf("service %s: %w", ps.s.svc.Name, err)
+				return nil
+			}
+			out[ps.at] = ps.s.finish(p, ps.rec)
+			if opts.Progress != nil {
+				mu.Lock()
+				done++
+				opts.Progress(done, len(searches))
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The first error in plan order, whatever finished first.
+	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("service %s: %w", svc.Name, err)
+			return nil, err
 		}
-		p.Recommendation.Service = svc.Name
-		if p.fromSearch {
-			// The chosen point ran with these requests and limits.
-			p.Recommendation.Requests, p.Recommendation.Limits, p.Recommendation.ResourceRationale = rec.Requests, rec.Limits, rec.ResourceRationale
-		} else if len(rec.Requests) > 0 || len(rec.Limits) > 0 {
-			p.Recommendation.Notes = append(p.Recommendation.Notes, "resource changes withheld: "+strings.Join(rec.ResourceRationale, "; ")+" — with them no setting is better than today")
-		}
-		p.Recommendation.Notes = append(rec.Notes, p.Recommendation.Notes...)
-		out = append(out, *p)
 	}
 	return out, nil
+}
+
+// finish completes a search's proposal with the resource changes it ran
+// with (or the note why they are withheld).
+func (s *search) finish(p *Proposal, rec Recommendation) Proposal {
+	p.Recommendation.Service = s.svc.Name
+	if p.fromSearch {
+		// The chosen point ran with these requests and limits.
+		p.Recommendation.Requests, p.Recommendation.Limits, p.Recommendation.ResourceRationale = rec.Requests, rec.Limits, rec.ResourceRationale
+	} else if len(rec.Requests) > 0 || len(rec.Limits) > 0 {
+		p.Recommendation.Notes = append(p.Recommendation.Notes, "resource changes withheld: "+strings.Join(rec.ResourceRationale, "; ")+" — with them no setting is better than today")
+	}
+	p.Recommendation.Notes = append(rec.Notes, p.Recommendation.Notes...)
+	return *p
 }
 
 // setting is one point of the search: CPU target, minReplicas,
@@ -304,6 +369,15 @@ type search struct {
 	// scale-up behaviour it tried, for the explanation.
 	byScaleUp map[uint8]*Point
 
+	// staged: candidates are evaluated one run at a time
+	// (recommender_staged.go); rejects counts, per scenario and variant
+	// (scenario·variants+variant), the points each run rejected; length
+	// is each scenario's duration.
+	staged   bool
+	variants int
+	rejects  []int
+	length   []time.Duration
+
 	mu      sync.Mutex
 	memo    map[setting]*Point
 	current *Point
@@ -318,6 +392,7 @@ func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service
 	for _, sc := range plan.Scenarios {
 		if sc.AppliesTo(svc.Name) {
 			s.scenarios = append(s.scenarios, sc.Name)
+			s.length = append(s.length, sc.Duration.D())
 		}
 	}
 	seed := opts.Seed
@@ -338,6 +413,8 @@ func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service
 			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 - m, Memory: 1 - m},
 		}
 	}
+	s.variants = 1 + len(s.margins)
+	s.rejects = make([]int, len(s.scenarios)*s.variants)
 	return s
 }
 
@@ -377,8 +454,18 @@ func (s *search) eval(st setting) (*Point, error) {
 }
 
 // evalOn simulates a setting on a plan: at the point and with the margin
-// and, when those hold the budget (or full), on the ensemble.
+// and, when those hold the budget (or full), on the ensemble; one run at
+// a time when the search is staged and not full.
 func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, error) {
+	if s.staged && !full {
+		return s.evalStaged(plan, st)
+	}
+	return s.evalAll(plan, st, full)
+}
+
+// evalAll is evalOn with every run at the point and with the margin made,
+// side by side on every core.
+func (s *search) evalAll(plan *scenarios.Plan, st setting, full bool) (*Point, error) {
 	h := s.spec(st)
 	variants := append([]sim.Factors{{}}, s.margins...)
 	n := len(s.scenarios) * len(variants)
@@ -399,7 +486,7 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, er
 	if err != nil {
 		return nil, err
 	}
-	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, ScaleUp: scaleUpName(st.up)}
+	p := &Point{CPUTarget: st.t, MinReplicas: st.m, MaxReplicas: st.M, ScaleUp: scaleUpName(st.up), Margin: len(s.margins) > 0}
 	for j, sc := range s.scenarios {
 		pt := sums[j*len(variants)]
 		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,
@@ -466,29 +553,34 @@ func (s *search) run() (*Proposal, error) {
 		cur.m = *s.svc.HPA.MinReplicas
 	}
 	s.cur = cur
-	// Today: today's HPA with today's resources, on every member.
+	// Today: today's HPA with today's resources, at the point estimate
+	// and on every member. The margin is a requirement on proposals, not
+	// a fact about today: it is not run for today.
+	margins, members := s.margins, s.members
+	s.margins = nil
 	cp, err := s.evalOn(s.plan, cur, true)
 	if err != nil {
 		return nil, err
 	}
 	cp.NeverWorse = true
 	s.current = cp
-	if s.candPlan == s.plan {
-		s.memo[cur] = cp
-	} else if _, err := s.eval(cur); err != nil {
-		return nil, err
-	}
 	floor, floorWhy, err := s.minFloor()
 	if err != nil {
 		return nil, err
 	}
 	hi := s.maxCeiling(cur.M, floor)
-	members := s.members
-	// The point estimate and the margin first: with an ensemble, this
-	// finds where the cheaper oracle puts the edge, and the ensemble's
-	// search starts there.
+	// Three oracles, each dearer than the last and each stricter: the
+	// point estimate alone, then with the margin, then at the ensemble's
+	// p90. The search runs on each in turn, starting where the one before
+	// ended, so most bisection steps run once per scenario rather than
+	// five (or 5 + 32) times. A point that holds on a stricter oracle holds
+	// on the cheaper ones, so the cheaper answer bounds the dearer one:
+	// every lever moves only to the safe side of it.
 	s.members = nil
-	b := bounds{tLo: 20, tHi: 95, tStep: 1, mLo: floor, mStart: max(cur.m, floor), MLo: cur.M, ceil: hi}
+	if err := s.restart(cp); err != nil {
+		return nil, err
+	}
+	b := bounds{tLo: 20, tHi: 95, tStep: 1, tHint: cur.t, mLo: floor, mStart: max(cur.m, floor), MLo: cur.M, ceil: hi}
 	if cur.t == 0 {
 		// No CPU target to move (the HPA scales on other metrics).
 		b.tLo, b.tHi = 0, 0
@@ -500,7 +592,7 @@ func (s *search) run() (*Proposal, error) {
 	s.byScaleUp = map[uint8]*Point{upToday: s.memo[st]}
 	if slowScaleUp(s.svc.HPA) {
 		// The same descent with Kubernetes' default scale-up; the
-		// ensemble's search starts from the cheaper answer.
+		// stricter oracles start from the cheaper answer.
 		b.up = upDefault
 		fast, err := s.descend(b)
 		if err != nil {
@@ -511,15 +603,29 @@ func (s *search) run() (*Proposal, error) {
 			st = fast
 		}
 	}
+	if s.margins = margins; len(margins) > 0 {
+		// The margin: a lower target or more replicas than the point
+		// estimate's answer, found from it.
+		if err := s.restart(nil); err != nil {
+			return nil, err
+		}
+		if p, err := s.eval(st); err != nil {
+			return nil, err
+		} else if !ok(p) {
+			tLo, tHi := b.tLo, st.t
+			if cur.t == 0 {
+				tLo, tHi = 0, 0
+			}
+			if st, err = s.descend(bounds{tLo: tLo, tHi: tHi, tStep: 1, tHint: tHi, mLo: floor, mStart: st.m, MLo: st.M, ceil: hi, up: st.up}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if s.members = members; len(members) > 0 {
-		// The ensemble's p90 is the constraint: every lever moves only to
-		// the safe side of the point estimate's answer (a lower target,
-		// more replicas), and the targets go in steps of 5 %, so the
-		// bisections take few ensembles.
-		s.memo = map[setting]*Point{}
-		if s.candPlan == s.plan {
-			s.memo[cur] = cp
-		} else if _, err := s.eval(cur); err != nil {
+		// The ensemble's p90: again only to the safe side, and the
+		// targets go in steps of 5 %, so the bisections take few
+		// ensembles.
+		if err := s.restart(nil); err != nil {
 			return nil, err
 		}
 		if p, err := s.eval(st); err != nil {
@@ -529,7 +635,7 @@ func (s *search) run() (*Proposal, error) {
 			if cur.t == 0 {
 				tHi = 0
 			}
-			if _, err := s.descend(bounds{tLo: min(20, tHi), tHi: tHi, tStep: 5, mLo: st.m, mStart: st.m, MLo: st.M, ceil: s.ensembleCeiling(hi), up: st.up}); err != nil {
+			if _, err := s.descend(bounds{tLo: min(20, tHi), tHi: tHi, tStep: 5, tHint: tHi, mLo: st.m, mStart: st.m, MLo: st.M, ceil: s.ensembleCeiling(hi), up: st.up}); err != nil {
 				return nil, err
 			}
 		}
@@ -537,14 +643,37 @@ func (s *search) run() (*Proposal, error) {
 	return s.choose(floor, floorWhy)
 }
 
+// restart empties the memo for a new oracle and evaluates today's
+// setting on it (with the candidates' resources); on the first oracle,
+// with today's resources, that is cp without its intervals.
+func (s *search) restart(cp *Point) error {
+	s.memo = map[setting]*Point{}
+	if cp == nil || s.candPlan != s.plan {
+		_, err := s.eval(s.cur)
+		return err
+	}
+	p := *cp
+	p.Outcomes = slices.Clone(cp.Outcomes)
+	for i := range p.Outcomes {
+		o := &p.Outcomes[i]
+		o.BurnRange, o.WorstWindowBurnRange, o.MinutesRange = nil, nil, nil
+	}
+	p.rollUp()
+	p.NeverWorse = true
+	s.memo[s.cur] = &p
+	return nil
+}
+
 // bounds are the ranges one descent searches: targets from tLo to tHi in
 // steps of tStep, minReplicas from mLo (starting at mStart), maxReplicas
 // from MLo up to ceil.
 type bounds struct {
 	tLo, tHi, tStep int32
-	mLo, mStart     int32
-	MLo, ceil       int32
-	up              uint8
+	// tHint is the target the first bisection tries first.
+	tHint       int32
+	mLo, mStart int32
+	MLo, ceil   int32
+	up          uint8
 }
 
 // descend is one pass of coordinate bisections: the largest target that
@@ -556,7 +685,7 @@ func (s *search) descend(b bounds) (setting, error) {
 	st := setting{t: b.tHi, m: b.mStart, M: max(b.ceil, b.mStart), up: b.up}
 	targets := steps(b.tLo, b.tHi, b.tStep)
 	if b.tHi > 0 {
-		t, found, err := s.bisect(targets, true, func(v int32) setting { x := st; x.t = v; return x })
+		t, found, err := s.bisect(targets, true, indexOf(targets, b.tHint), func(v int32) setting { x := st; x.t = v; return x })
 		if err != nil {
 			return st, err
 		}
@@ -571,7 +700,7 @@ func (s *search) descend(b bounds) (setting, error) {
 	} else if !ok(p) {
 		// Not even the lowest target at the ceiling holds: a higher floor
 		// is the last lever (a ramp faster than the HPA's scale-up).
-		m, found, err := s.bisect(steps(st.m, st.M, 1), false, func(v int32) setting { x := st; x.m = v; return x })
+		m, found, err := s.bisect(steps(st.m, st.M, 1), false, 0, func(v int32) setting { x := st; x.m = v; return x })
 		if err != nil {
 			return st, err
 		}
@@ -581,7 +710,7 @@ func (s *search) descend(b bounds) (setting, error) {
 	}
 	if p, _ := s.eval(st); ok(p) {
 		// maxReplicas: the smallest that holds, not below the lower bound.
-		M, found, err := s.bisect(steps(max(b.MLo, st.m), st.M, 1), false, func(v int32) setting { x := st; x.M = v; return x })
+		M, found, err := s.bisect(steps(max(b.MLo, st.m), st.M, 1), false, 0, func(v int32) setting { x := st; x.M = v; return x })
 		if err != nil {
 			return st, err
 		}
@@ -589,16 +718,25 @@ func (s *search) descend(b bounds) (setting, error) {
 			st.M = M
 		}
 		// minReplicas: the smallest that holds, not below the floor.
-		m, found, err := s.bisect(steps(b.mLo, st.m, 1), false, func(v int32) setting { x := st; x.m = v; return x })
+		m, found, err := s.bisect(steps(b.mLo, st.m, 1), false, 0, func(v int32) setting { x := st; x.m = v; return x })
 		if err != nil {
 			return st, err
 		}
 		if found {
 			st.m = m
 		}
-		// With the new bounds, the target may rise again.
-		if b.tHi > 0 && st.t < b.tHi {
-			t, found, err := s.bisect(steps(st.t, b.tHi, b.tStep), true, func(v int32) setting { x := st; x.t = v; return x })
+		// With the new bounds, the target may rise again; when they pin
+		// the replicas the target does nothing, and today's is kept.
+		if pinned := st.m == st.M; pinned && b.tLo <= s.cur.t && s.cur.t <= b.tHi && st.t != s.cur.t {
+			x := st
+			x.t = s.cur.t
+			if p, err := s.eval(x); err != nil {
+				return st, err
+			} else if ok(p) {
+				st = x
+			}
+		} else if b.tHi > 0 && st.t < b.tHi && !pinned {
+			t, found, err := s.bisect(steps(st.t, b.tHi, b.tStep), true, 1, func(v int32) setting { x := st; x.t = v; return x })
 			if err != nil {
 				return st, err
 			}
@@ -608,6 +746,17 @@ func (s *search) descend(b bounds) (setting, error) {
 		}
 	}
 	return st, nil
+}
+
+// indexOf is the index of the first value at least v (the last when none
+// is).
+func indexOf(vals []int32, v int32) int {
+	for i, x := range vals {
+		if x >= v {
+			return i
+		}
+	}
+	return len(vals) - 1
 }
 
 // steps are lo, lo+step, … up to hi, and hi itself; none when lo > hi.
@@ -625,54 +774,81 @@ func steps(lo, hi, step int32) []int32 {
 // bisect finds, over the ascending values vals, the largest (up: the
 // predicate holds below a threshold) or the smallest (!up: it holds above
 // one) for which ok holds, assuming monotonicity; found is false when none
-// does.
-func (s *search) bisect(vals []int32, up bool, at func(int32) setting) (int32, bool, error) {
-	if len(vals) == 0 {
+// does. It tries vals[hint] first, gallops away from it in steps that
+// double until the predicate changes, then bisects between the last two
+// values tried: a hint near the answer costs a few evaluations, and the
+// far end (the value that holds most surely and costs most to run) is
+// tried only when the answer is there.
+func (s *search) bisect(vals []int32, up bool, hint int, at func(int32) setting) (int32, bool, error) {
+	n := len(vals)
+	if n == 0 {
 		return 0, false, nil
 	}
+	// Index i in "holds on a prefix" order.
+	idx := func(i int) int {
+		if up {
+			return i
+		}
+		return n - 1 - i
+	}
 	test := func(i int) (bool, error) {
-		p, err := s.eval(at(vals[i]))
+		p, err := s.eval(at(vals[idx(i)]))
 		if err != nil {
 			return false, err
 		}
 		return ok(p), nil
 	}
-	lo, hi := 0, len(vals)-1
-	edge := lo
-	if !up {
-		edge = hi
-	}
-	good, err := test(edge)
-	if err != nil || !good {
+	h := min(max(idx(hint), 0), n-1)
+	// Invariant: the predicate holds at lo (or lo is -1) and fails at hi
+	// (or hi is n).
+	lo, hi := -1, n
+	good, err := test(h)
+	if err != nil {
 		return 0, false, err
 	}
-	// Invariant: edge holds.
-	for lo < hi {
-		if up {
-			mid := lo + (hi-lo+1)/2
-			g, err := test(mid)
+	if good {
+		lo = h
+		for step := 1; h+step < hi; step *= 2 {
+			g, err := test(h + step)
+			if err != nil {
+				return 0, false, err
+			}
+			if !g {
+				hi = h + step
+				break
+			}
+			lo = h + step
+		}
+	} else {
+		hi = h
+		for step := 1; h-step > lo; step *= 2 {
+			g, err := test(h - step)
 			if err != nil {
 				return 0, false, err
 			}
 			if g {
-				lo = mid
-			} else {
-				hi = mid - 1
+				lo = h - step
+				break
 			}
-		} else {
-			mid := lo + (hi-lo)/2
-			g, err := test(mid)
-			if err != nil {
-				return 0, false, err
-			}
-			if g {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
+			hi = h - step
 		}
 	}
-	return vals[lo], true, nil
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		g, err := test(mid)
+		if err != nil {
+			return 0, false, err
+		}
+		if g {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if lo < 0 {
+		return 0, false, nil
+	}
+	return vals[idx(lo)], true, nil
 }
 
 // choose picks among every evaluated point: the cheapest that holds the
@@ -708,7 +884,7 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 	} else {
 		// Nothing holds: the least excess among the never-worse points,
 		// when it is strictly better than today.
-		if len(s.members) > 0 {
+		if s.screened() {
 			if err := s.complete(); err != nil {
 				return nil, err
 			}
@@ -724,6 +900,8 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 				best = i
 			}
 		}
+		// Today's excess is at the point estimate (today runs no margin):
+		// the best must beat it even with its own margin.
 		if best >= 0 && pts[best].excess() >= s.current.excess()-1e-9 {
 			best = -1
 		}
@@ -734,6 +912,17 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 	}
 	s.describe(prop, floor, floorWhy)
 	return prop, nil
+}
+
+// screened reports whether the search dropped any point before all its
+// runs were made.
+func (s *search) screened() bool {
+	for _, p := range s.memo {
+		if p.Screened {
+			return true
+		}
+	}
+	return false
 }
 
 // sortPoints orders points by the objective: cost, then scale events,

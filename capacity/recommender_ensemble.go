@@ -240,11 +240,40 @@ func neverWorseRanges(p, cur *Point) bool {
 	return true
 }
 
-// complete runs the ensemble in full for every point the search screened
-// whose point estimate and margin are never worse than today: when no
-// point holds the budget, the best of them may still be an improvement,
-// and that takes its intervals to judge.
+// complete finishes the points the search screened, when no point holds
+// the budget and the best of them may still be an improvement, which
+// takes all their figures to judge: a staged point gets every run at the
+// point estimate and with the margin, and then (as every point screened on
+// the ensemble whose point estimate and margin are never worse than today)
+// the ensemble in full.
 func (s *search) complete() error {
+	byKey := func(a, b setting) int {
+		if a.t != b.t {
+			return int(a.t - b.t)
+		}
+		if a.m != b.m {
+			return int(a.m - b.m)
+		}
+		if a.M != b.M {
+			return int(a.M - b.M)
+		}
+		return int(a.up) - int(b.up)
+	}
+	var partial []setting
+	for st, p := range s.memo {
+		if p.partial() {
+			partial = append(partial, st)
+		}
+	}
+	slices.SortFunc(partial, byKey)
+	for _, st := range partial {
+		p, err := s.evalAll(s.candPlan, st, false)
+		if err != nil {
+			return err
+		}
+		p.NeverWorse = s.neverWorse(p)
+		s.memo[st] = p
+	}
 	if len(s.members) == 0 {
 		return nil
 	}
@@ -254,17 +283,9 @@ func (s *search) complete() error {
 			todo = append(todo, st)
 		}
 	}
-	slices.SortFunc(todo, func(a, b setting) int {
-		if a.t != b.t {
-			return int(a.t - b.t)
-		}
-		if a.m != b.m {
-			return int(a.m - b.m)
-		}
-		return int(a.M - b.M)
-	})
+	slices.SortFunc(todo, byKey)
 	for _, st := range todo {
-		p, err := s.evalOn(s.candPlan, st, true)
+		p, err := s.evalAll(s.candPlan, st, true)
 		if err != nil {
 			return err
 		}

@@ -107,7 +107,7 @@ func (s *search) scaleUpTradeoff() string {
 		}
 		return fmt.Sprintf("target %d %%, max %d holds it at cost %.1f", p.CPUTarget, p.MaxReplicas, p.Cost)
 	}
-	return fmt.Sprintf("with today's scale-up %s, with the default scale-up %s (point estimate and margin)", say(s.byScaleUp[upToday]), say(s.byScaleUp[upDefault]))
+	return fmt.Sprintf("with today's scale-up %s, with the default scale-up %s (point estimate)", say(s.byScaleUp[upToday]), say(s.byScaleUp[upDefault]))
 }
 
 // ensembleNote names the ensemble constraint when there is one.
