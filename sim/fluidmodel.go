@@ -21,6 +21,9 @@ type fluidModel struct {
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
+	// cohort is the Ready pods that are steady, whose metric samples are
+	// shared (cohort.go); nil rings until the first tick.
+	cohort cohort
 
 	// memoPoint is the stationary state at the per-pod rate memoRate (NaN
 	// before the first lookup).
@@ -107,12 +110,16 @@ func throttledWorkload(wl model.Workload) model.Workload {
 	return wl
 }
 
-func (m *fluidModel) add() { m.backlog.add() }
+func (m *fluidModel) add() {
+	m.backlog.add()
+	m.cohort.in.add()
+}
 
 // remove fails what a deleted Ready pod's backlog holds beyond what it
 // serves in the grace period.
 func (m *fluidModel) remove(_ *World, s *service, i int) {
 	b := m.backlog.remove(i)
+	m.cohort.remove(i)
 	if s.pods[i].phase == podReady {
 		s.lostOnDelete += math.Max(0, b-m.mu*gracePeriod.Seconds())
 	}
@@ -175,11 +182,27 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		t.steady = steadyAt(s, t.perPod, t.pt)
 	}
 	// Every running pod advances by the tick: one not yet Ready idles, a
-	// steady one is counted (and added once, below), the others work off
-	// their backlog.
+	// steady one is counted (and added once, below) and joins the steady
+	// cohort, whose members share their CPU and memory samples, the others
+	// work off their backlog.
+	c := &m.cohort
+	if c.cpu == nil {
+		c.init(w.windowTicks)
+	}
+	if t.stationary {
+		c.record(w.step, &t.steady)
+		t.steadyPods = c.n
+	}
 	wl := &s.w
 	backlog := m.backlog[:len(s.pods)]
+	in := c.in[:len(s.pods)]
 	for i, p := range s.pods {
+		if in[i] {
+			if t.stationary {
+				continue // counted above
+			}
+			c.leave(i, p, w.step)
+		}
 		if p.phase == podPending || p.phase == podStarting {
 			continue
 		}
@@ -188,12 +211,20 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		case p.phase != podReady:
 		case t.stationary && backlog[i] == 0:
 			t.steadyPods++
-			cpu, mem = t.steady.cpu, t.steady.mem
-			p.lastInFlight = t.steady.inFlight
+			if c.off {
+				cpu, mem = t.steady.cpu, t.steady.mem
+				p.lastInFlight = t.steady.inFlight
+				break
+			}
+			c.enter(i, p, w.step)
+			continue
 		default:
 			cpu, mem = m.queuePod(s, st, &t, &backlog[i], p)
 		}
 		p.use(cpu, mem)
+	}
+	if c.n > 0 && w.step+1-c.syncedAll >= cohortGap {
+		c.syncAll(s.pods, w.step+1)
 	}
 	t.addSteadyPods(st)
 	// Latency and timeouts, the quantiles weighed by the arrivals.

@@ -258,13 +258,13 @@ func (s *service) finishTick(st *tickStats, cpuSum, memSum float64) {
 		case scenarios.SourceRequestRate:
 			total = lam
 		case scenarios.SourceInFlight:
-			total = sumReady(s.pods, func(p *pod) float64 { return p.lastInFlight })
+			total = sumReady(s.pods, func(p *pod) float64 { f, _, _ := s.last(p); return f })
 		case scenarios.SourceQueueDepth:
 			total = st.queue
 		case scenarios.SourceCPU:
-			total = sumReady(s.pods, func(p *pod) float64 { return p.lastCPU })
+			total = sumReady(s.pods, func(p *pod) float64 { _, c, _ := s.last(p); return c })
 		case scenarios.SourceMemory:
-			total = sumReady(s.pods, func(p *pod) float64 { return p.lastMem })
+			total = sumReady(s.pods, func(p *pod) float64 { _, _, m := s.last(p); return m })
 		}
 		v := total
 		if src.kind == autoscalingv2.PodsMetricSourceType {
@@ -309,11 +309,13 @@ func sumReady(pods []*pod, f func(*pod) float64) float64 {
 // scrape is metrics-server taking a sample of every running pod that has
 // run for at least one resolution.
 func (w *World) scrape(s *service) {
+	// The steady cohort's sums are brought up to this tick (cohort.go).
+	s.fluid.cohort.syncAll(s.pods, w.step+1)
 	for _, p := range s.pods {
 		if (p.phase != podRunning && p.phase != podReady) || w.now-p.runningAt < w.resolution {
 			continue
 		}
-		n := float64(max(p.ringLen, 1))
+		n := float64(max(p.window(), 1))
 		p.hasSample, p.sampleAt = true, w.now
 		p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
 	}

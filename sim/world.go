@@ -43,6 +43,11 @@ type pod struct {
 	cpuRing, memRing []float64
 	ringPos, ringLen int
 	cpuSum, memSum   float64
+	// cohort: the pod is a member of its service's steady cohort since
+	// step cohortFrom, its sums holding the steps before syncedTo
+	// (cohort.go).
+	cohort               bool
+	cohortFrom, syncedTo int
 
 	// The latest metrics-server sample.
 	hasSample        bool
