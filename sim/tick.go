@@ -200,18 +200,30 @@ func (w *World) schedule(s *service) {
 // advancePods moves pods through start-up and counts the Ready ones for
 // serve.
 func (w *World) advancePods(s *service) {
+	if s.settledGen == s.podGen+1 {
+		return // every pod Ready or Pending, as at the last count
+	}
 	s.ready = 0
+	transit := false
 	for _, p := range s.pods {
 		if p.phase == podStarting && w.now >= p.boundAt+s.startup {
 			p.phase, p.runningAt = podRunning, p.boundAt+s.startup
+			s.podGen++
 		}
 		if p.phase == podRunning && w.now >= p.runningAt+s.readiness {
 			p.phase, p.readyAt = podReady, p.runningAt+s.readiness
 			p.customSince = p.readyAt
+			s.podGen++
 		}
-		if p.phase == podReady {
+		switch p.phase {
+		case podReady:
 			s.ready++
+		case podStarting, podRunning:
+			transit = true
 		}
+	}
+	if !transit {
+		s.settledGen = s.podGen + 1
 	}
 }
 
@@ -326,21 +338,8 @@ func (w *World) reconcile(s *service) {
 	snap := &s.snapshot
 	snap.SpecReplicas = s.specReplicas
 	snap.StatusReplicas = int32(len(s.pods))
-	snap.Pods = snap.Pods[:0]
-	for _, p := range s.pods {
-		hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0}
-		if p.node >= 0 {
-			hp.StartTime = p.boundAt
-			hp.ReadyTransitionTime = p.boundAt
-		}
-		switch p.phase {
-		case podRunning:
-			hp.Phase = hpa.PodRunning
-		case podReady:
-			hp.Phase, hp.Ready, hp.ReadyTransitionTime = hpa.PodRunning, hpa.Ready, p.readyAt
-		}
-		hp.Containers = s.containers()
-		snap.Pods = append(snap.Pods, hp)
+	if s.snapGen != s.podGen+1 {
+		w.snapshotPods(s)
 	}
 	for i := range snap.Metrics {
 		mv := &snap.Metrics[i]
@@ -374,6 +373,29 @@ func (w *World) reconcile(s *service) {
 	if s.lastDec.Rescale {
 		w.scaleTo(s, s.lastDec.Replicas, s.lastDec.RescaleReason())
 	}
+}
+
+// snapshotPods rebuilds the pods of the HPA's snapshot, after the pods
+// changed (service.podGen).
+func (w *World) snapshotPods(s *service) {
+	snap := &s.snapshot
+	snap.Pods = snap.Pods[:0]
+	for _, p := range s.pods {
+		hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0}
+		if p.node >= 0 {
+			hp.StartTime = p.boundAt
+			hp.ReadyTransitionTime = p.boundAt
+		}
+		switch p.phase {
+		case podRunning:
+			hp.Phase = hpa.PodRunning
+		case podReady:
+			hp.Phase, hp.Ready, hp.ReadyTransitionTime = hpa.PodRunning, hpa.Ready, p.readyAt
+		}
+		hp.Containers = s.containers()
+		snap.Pods = append(snap.Pods, hp)
+	}
+	s.snapGen = s.podGen + 1
 }
 
 // containers is the pod's one serving container with its requests.
@@ -473,6 +495,7 @@ const gracePeriod = 30 * time.Second
 
 func (w *World) deletePod(s *service, i int) {
 	p := s.pods[i]
+	s.podGen++
 	s.model.remove(w, s, i)
 	w.unbind(s, p)
 	copy(s.pods[i:], s.pods[i+1:])
