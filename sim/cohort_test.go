@@ -182,3 +182,44 @@ cluster:
 	}
 	return p
 }
+
+// TestLatencyTable_Interpolate holds the lookup that reads the grid's
+// stored differences to the arithmetic it replaced, lo + (hi − lo)·f on
+// the two neighbouring grid points, bit for bit at a sweep of loads.
+func TestLatencyTable_Interpolate(t *testing.T) {
+	p := SteadyPlanForCohort(t)
+	w, err := New(p, Options{Scenario: "day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lat := w.services[0].fluid.lat
+	g := lat.grid
+	for k := 0; k <= 100000; k++ {
+		rho := float64(k) / 100000 * 1.01
+		got := lat.at(rho)
+		var want point
+		switch n := len(g) - 1; {
+		case rho <= 0:
+			want = g[0].point
+		case !(rho < g[n].rho):
+			want = g[n].point
+		default:
+			i := 0
+			for g[i+1].rho <= rho {
+				i++
+			}
+			lo, hi := &g[i], &g[i+1]
+			f := (rho - lo.rho) * lo.invStep
+			for j := range want.row {
+				want.row[j] = lo.row[j] + (hi.row[j]-lo.row[j])*f
+			}
+			want.meanWait = lo.meanWait + (hi.meanWait-lo.meanWait)*f
+			want.delayProb = lo.delayProb + (hi.delayProb-lo.delayProb)*f
+			want.timedOut = lo.timedOut + (hi.timedOut-lo.timedOut)*f
+			want.slow = lo.slow + (hi.slow-lo.slow)*f
+		}
+		if got != want {
+			t.Fatalf("ρ=%v: %+v, want %+v", rho, got, want)
+		}
+	}
+}

@@ -259,7 +259,7 @@ func (m *fluidModel) route(s *service, st *tickStats, t *fluidTick, lam float64)
 // do.
 func (m *fluidModel) stationaryAt(perPod float64) *point {
 	if perPod != m.memoRate {
-		m.memoPoint = m.lat.at(perPod / m.mu)
+		m.lat.interpolate(&m.memoPoint, perPod/m.mu)
 		m.memoRate = perPod
 	}
 	return &m.memoPoint
