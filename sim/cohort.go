@@ -39,6 +39,10 @@ type cohort struct {
 	// steady is the cohort's figures in the last tick served, what a
 	// member's lastInFlight, lastCPU and lastMem are.
 	steady steadyPod
+	// batch and sums are syncAll's scratch: the members it replays
+	// together and their running sums, CPU and memory side by side.
+	batch []*pod
+	sums  []float64
 	// off keeps every pod out of the cohort, each writing its rings every
 	// tick: the reference the cohort is tested against.
 	off bool
@@ -129,16 +133,52 @@ func (c *cohort) sync(p *pod, end int) {
 	p.syncedTo = end
 }
 
-// syncAll brings every member's sums up to date to end (exclusive).
+// syncAll brings every member's sums up to date to end (exclusive). The
+// members synced at the last syncAll whose rings hold only cohort values,
+// most of them, add the same differences: they are replayed together,
+// step by step across the members, which keeps each member's order of
+// additions while the additions of different members overlap.
 func (c *cohort) syncAll(pods []*pod, end int) {
 	if c.n > 0 {
+		from := c.syncedAll
+		c.batch = c.batch[:0]
 		for i, in := range c.in[:len(pods)] {
-			if in {
-				c.sync(pods[i], end)
+			if !in {
+				continue
+			}
+			if p := pods[i]; p.syncedTo == from && p.cohortFrom+len(p.cpuRing) <= from {
+				c.batch = append(c.batch, p)
+			} else {
+				c.sync(p, end)
 			}
 		}
+		c.syncBatch(from, end)
 	}
 	c.syncedAll = end
+}
+
+// syncBatch replays the steps from to end into the sums of c.batch, all
+// synced to from and past their own ring entries.
+func (c *cohort) syncBatch(from, end int) {
+	if len(c.batch) == 0 || from >= end {
+		return
+	}
+	sums := c.sums[:0]
+	for _, p := range c.batch {
+		sums = append(sums, p.cpuSum, p.memSum)
+	}
+	for t := from; t < end; t++ {
+		dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
+		for k := 0; k+1 < len(sums); k += 2 {
+			sums[k] += dc
+			sums[k+1] += dm
+		}
+	}
+	for k, p := range c.batch {
+		p.cpuSum, p.memSum = sums[2*k], sums[2*k+1]
+		p.syncedTo = end
+	}
+	c.sums = sums
 }
 
 // window is the number of ticks p's window holds, counting the ticks its

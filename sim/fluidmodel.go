@@ -158,9 +158,10 @@ type steadyPod struct{ queued, inFlight, cpu, mem float64 }
 // the only errors are requests dropped once the backlog would make them
 // wait longer than the timeout.
 //
-// The steps keep the order of every floating-point sum. The loop over the
-// pods stays in serve, and the small steps inline, because this is the
-// simulator's hot path.
+// The steps keep the order of every floating-point sum, and the small
+// steps inline, because this is the simulator's hot path. The loop over
+// the pods (servePods) is skipped in a tick where every Ready pod is in
+// the steady cohort and no pod is starting: it would only count them.
 func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	t := fluidTick{dt: w.tickSeconds}
 	// Arrivals and routing.
@@ -193,6 +194,32 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		c.record(w.step, &t.steady)
 		t.steadyPods = c.n
 	}
+	// With every Ready pod a member and no pod starting, the loop has
+	// nothing to do.
+	if !(t.stationary && c.n == s.ready && s.settledGen == s.podGen+1) {
+		m.servePods(w, s, st, &t)
+	}
+	if c.n > 0 && w.step+1-c.syncedAll >= cohortGap {
+		c.syncAll(s.pods, w.step+1)
+	}
+	t.addSteadyPods(st)
+	// Latency and timeouts, the quantiles weighed by the arrivals.
+	m.addStationaryLatency(s, st, &t)
+	if t.weightSum > 0 {
+		st.p50 /= t.weightSum
+		st.p95 /= t.weightSum
+		st.p99 /= t.weightSum
+		st.pSLO /= t.weightSum
+		st.mean /= t.weightSum
+	}
+	s.finishTick(st, t.cpuSum, t.memSum)
+}
+
+// servePods is serve's loop over the pods: a member of the steady cohort
+// stays (or, past capacity, leaves), a pod not yet Ready idles, a steady
+// one joins the cohort, the others work off their backlog.
+func (m *fluidModel) servePods(w *World, s *service, st *tickStats, t *fluidTick) {
+	c := &m.cohort
 	wl := &s.w
 	backlog := m.backlog[:len(s.pods)]
 	in := c.in[:len(s.pods)]
@@ -219,24 +246,10 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 			c.enter(i, p, w.step)
 			continue
 		default:
-			cpu, mem = m.queuePod(s, st, &t, &backlog[i], p)
+			cpu, mem = m.queuePod(s, st, t, &backlog[i], p)
 		}
 		p.use(cpu, mem)
 	}
-	if c.n > 0 && w.step+1-c.syncedAll >= cohortGap {
-		c.syncAll(s.pods, w.step+1)
-	}
-	t.addSteadyPods(st)
-	// Latency and timeouts, the quantiles weighed by the arrivals.
-	m.addStationaryLatency(s, st, &t)
-	if t.weightSum > 0 {
-		st.p50 /= t.weightSum
-		st.p95 /= t.weightSum
-		st.p99 /= t.weightSum
-		st.pSLO /= t.weightSum
-		st.mean /= t.weightSum
-	}
-	s.finishTick(st, t.cpuSum, t.memSum)
 }
 
 // route starts the tick's stats and spreads the arrivals, at rate lam,
