@@ -55,7 +55,8 @@ func TestCalls_SteadyStatePropagation(t *testing.T) {
 		perPod := s.tickStats.lambda / float64(s.ready)
 		var inFlight float64
 		for _, pd := range s.pods {
-			inFlight += pd.lastInFlight
+			f, _, _ := s.last(pd)
+			inFlight += f
 		}
 		inFlight /= float64(s.ready)
 		queued := s.tickStats.queue / float64(s.ready)

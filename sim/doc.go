@@ -125,7 +125,8 @@
 //   - podmodel.go: Mode and the podModel interface the two per-pod models
 //     implement; podState, a model's per-pod state.
 //   - fluidmodel.go: the fluid model; latency.go and cache.go its table of
-//     stationary response times by load, shared between runs.
+//     stationary response times by load, shared between runs; cohort.go
+//     the steady pods' shared CPU and memory samples.
 //   - desmodel.go: the DES model (arrivals, service-time distributions);
 //     des.go its kernel, one pod's request-level FCFS queue.
 //   - warm.go: the warm start; conditions.go the HPA's conditions as the

@@ -21,6 +21,9 @@ type fluidModel struct {
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
+	// cohort is the Ready pods that are steady, whose metric samples are
+	// shared (cohort.go); nil rings until the first tick.
+	cohort cohort
 
 	// memoPoint is the stationary state at the per-pod rate memoRate (NaN
 	// before the first lookup).
@@ -107,12 +110,16 @@ func throttledWorkload(wl model.Workload) model.Workload {
 	return wl
 }
 
-func (m *fluidModel) add() { m.backlog.add() }
+func (m *fluidModel) add() {
+	m.backlog.add()
+	m.cohort.in.add()
+}
 
 // remove fails what a deleted Ready pod's backlog holds beyond what it
 // serves in the grace period.
 func (m *fluidModel) remove(_ *World, s *service, i int) {
 	b := m.backlog.remove(i)
+	m.cohort.remove(i)
 	if s.pods[i].phase == podReady {
 		s.lostOnDelete += math.Max(0, b-m.mu*gracePeriod.Seconds())
 	}
@@ -151,9 +158,10 @@ type steadyPod struct{ queued, inFlight, cpu, mem float64 }
 // the only errors are requests dropped once the backlog would make them
 // wait longer than the timeout.
 //
-// The steps keep the order of every floating-point sum. The loop over the
-// pods stays in serve, and the small steps inline, because this is the
-// simulator's hot path.
+// The steps keep the order of every floating-point sum, and the small
+// steps inline, because this is the simulator's hot path. The loop over
+// the pods (servePods) is skipped in a tick where every Ready pod is in
+// the steady cohort and no pod is starting: it would only count them.
 func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 	t := fluidTick{dt: w.tickSeconds}
 	// Arrivals and routing.
@@ -175,25 +183,24 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		t.steady = steadyAt(s, t.perPod, t.pt)
 	}
 	// Every running pod advances by the tick: one not yet Ready idles, a
-	// steady one is counted (and added once, below), the others work off
-	// their backlog.
-	wl := &s.w
-	backlog := m.backlog[:len(s.pods)]
-	for i, p := range s.pods {
-		if p.phase == podPending || p.phase == podStarting {
-			continue
-		}
-		cpu, mem := wl.CPUIdle, wl.MemoryBase
-		switch {
-		case p.phase != podReady:
-		case t.stationary && backlog[i] == 0:
-			t.steadyPods++
-			cpu, mem = t.steady.cpu, t.steady.mem
-			p.lastInFlight = t.steady.inFlight
-		default:
-			cpu, mem = m.queuePod(s, st, &t, &backlog[i], p)
-		}
-		p.use(cpu, mem)
+	// steady one is counted (and added once, below) and joins the steady
+	// cohort, whose members share their CPU and memory samples, the others
+	// work off their backlog.
+	c := &m.cohort
+	if c.cpu == nil {
+		c.init(w.windowTicks)
+	}
+	if t.stationary {
+		c.record(w.step, &t.steady)
+		t.steadyPods = c.n
+	}
+	// With every Ready pod a member and no pod starting, the loop has
+	// nothing to do.
+	if !(t.stationary && c.n == s.ready && s.settledGen == s.podGen+1) {
+		m.servePods(w, s, st, &t)
+	}
+	if c.n > 0 && w.step+1-c.syncedAll >= cohortGap {
+		c.syncAll(s.pods, w.step+1)
 	}
 	t.addSteadyPods(st)
 	// Latency and timeouts, the quantiles weighed by the arrivals.
@@ -206,6 +213,43 @@ func (m *fluidModel) serve(w *World, s *service, st *tickStats) {
 		st.mean /= t.weightSum
 	}
 	s.finishTick(st, t.cpuSum, t.memSum)
+}
+
+// servePods is serve's loop over the pods: a member of the steady cohort
+// stays (or, past capacity, leaves), a pod not yet Ready idles, a steady
+// one joins the cohort, the others work off their backlog.
+func (m *fluidModel) servePods(w *World, s *service, st *tickStats, t *fluidTick) {
+	c := &m.cohort
+	wl := &s.w
+	backlog := m.backlog[:len(s.pods)]
+	in := c.in[:len(s.pods)]
+	for i, p := range s.pods {
+		if in[i] {
+			if t.stationary {
+				continue // counted above
+			}
+			c.leave(i, p, w.step)
+		}
+		if p.phase == podPending || p.phase == podStarting {
+			continue
+		}
+		cpu, mem := wl.CPUIdle, wl.MemoryBase
+		switch {
+		case p.phase != podReady:
+		case t.stationary && backlog[i] == 0:
+			t.steadyPods++
+			if c.off {
+				cpu, mem = t.steady.cpu, t.steady.mem
+				p.lastInFlight = t.steady.inFlight
+				break
+			}
+			c.enter(i, p, w.step)
+			continue
+		default:
+			cpu, mem = m.queuePod(s, st, t, &backlog[i], p)
+		}
+		p.use(cpu, mem)
+	}
 }
 
 // route starts the tick's stats and spreads the arrivals, at rate lam,
@@ -228,7 +272,7 @@ func (m *fluidModel) route(s *service, st *tickStats, t *fluidTick, lam float64)
 // do.
 func (m *fluidModel) stationaryAt(perPod float64) *point {
 	if perPod != m.memoRate {
-		m.memoPoint = m.lat.at(perPod / m.mu)
+		m.lat.interpolate(&m.memoPoint, perPod/m.mu)
 		m.memoRate = perPod
 	}
 	return &m.memoPoint

@@ -44,10 +44,13 @@ type latencyTable struct {
 }
 
 // gridPoint is one grid point of a latencyTable: the state there, the load
-// and the inverse step to the next point.
+// and the inverse step to the next point, and d, the next point's state
+// minus this one's (zero at the last point), the differences at
+// interpolates along.
 type gridPoint struct {
 	point
 	rho, invStep float64
+	d            point
 }
 
 const (
@@ -127,7 +130,18 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*l
 	}
 	t.grid = make([]gridPoint, len(t.rows))
 	for i := range t.grid {
-		t.grid[i] = gridPoint{point{t.rows[i], t.meanWait[i], t.delayProb[i], t.timedOut[i], t.slow[i]}, t.rho[i], t.invStep[i]}
+		t.grid[i] = gridPoint{point: point{t.rows[i], t.meanWait[i], t.delayProb[i], t.timedOut[i], t.slow[i]}, rho: t.rho[i], invStep: t.invStep[i]}
+	}
+	for i := 0; i+1 < len(t.grid); i++ {
+		lo, hi := &t.grid[i], &t.grid[i+1]
+		d := &lo.d
+		for j := range d.row {
+			d.row[j] = hi.row[j] - lo.row[j]
+		}
+		d.meanWait = hi.meanWait - lo.meanWait
+		d.delayProb = hi.delayProb - lo.delayProb
+		d.timedOut = hi.timedOut - lo.timedOut
+		d.slow = hi.slow - lo.slow
 	}
 	return t, nil
 }
@@ -170,29 +184,39 @@ type point struct {
 // at interpolates the stationary state at load rho (clamped to the grid),
 // linearly in ρ between neighbouring grid points.
 func (t *latencyTable) at(rho float64) point {
+	var p point
+	t.interpolate(&p, rho)
+	return p
+}
+
+// interpolate is at writing into p: lo + (hi − lo)·f for every figure,
+// with hi − lo read from the grid (gridPoint.d, the same rounded
+// difference).
+func (t *latencyTable) interpolate(p *point, rho float64) {
 	g := t.grid
 	n := len(g) - 1
 	if rho <= 0 {
-		return g[0].point
+		*p = g[0].point
+		return
 	}
 	if !(rho < g[n].rho) {
-		return g[n].point
+		*p = g[n].point
+		return
 	}
 	i := int(t.start[int(rho*latencyStartBuckets)])
 	for g[i+1].rho <= rho {
 		i++
 	}
-	lo, hi := &g[i], &g[i+1]
+	lo := &g[i]
+	d := &lo.d
 	f := (rho - lo.rho) * lo.invStep
-	var p point
 	for j := range p.row {
-		p.row[j] = lo.row[j] + (hi.row[j]-lo.row[j])*f
+		p.row[j] = lo.row[j] + d.row[j]*f
 	}
-	p.meanWait = lo.meanWait + (hi.meanWait-lo.meanWait)*f
-	p.delayProb = lo.delayProb + (hi.delayProb-lo.delayProb)*f
-	p.timedOut = lo.timedOut + (hi.timedOut-lo.timedOut)*f
-	p.slow = lo.slow + (hi.slow-lo.slow)*f
-	return p
+	p.meanWait = lo.meanWait + d.meanWait*f
+	p.delayProb = lo.delayProb + d.delayProb*f
+	p.timedOut = lo.timedOut + d.timedOut*f
+	p.slow = lo.slow + d.slow*f
 }
 
 // waitTail is P(W > t) at a state: an atom at 0 and an exponential tail

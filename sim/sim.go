@@ -323,6 +323,7 @@ func (w *World) addInitialPods(s *service, n int32) {
 		p.phase = podReady
 		p.customSince = -prehistory
 	}
+	s.podGen++
 }
 
 // compileSources maps each HPA metric to what produces it.
@@ -400,6 +401,7 @@ func (w *World) newPod(s *service) *pod {
 	p.created = w.now
 	p.phase = podPending
 	s.pods = append(s.pods, p)
+	s.podGen++
 	s.model.add()
 	return p
 }
@@ -448,6 +450,7 @@ func (w *World) placeInitialPods(counts []int) error {
 			}
 			p.boundAt, p.phase = -prehistory, podReady
 		}
+		s.podGen++
 	}
 	return nil
 }
@@ -481,6 +484,7 @@ func (w *World) bind(s *service, p *pod) bool {
 		n.pods++
 		s.bound++
 		p.node, p.boundAt, p.phase = i, w.now, podStarting
+		s.podGen++
 		return true
 	}
 	return false
@@ -499,4 +503,5 @@ func (w *World) unbind(s *service, p *pod) {
 		n.emptySince = w.now
 	}
 	p.node = -1
+	s.podGen++
 }

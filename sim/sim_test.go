@@ -172,6 +172,52 @@ func BenchmarkRun7DaysSLO(b *testing.B) {
 	}
 }
 
+// BenchmarkRun7DaysOneService is what the recommender runs many times
+// per service of a large plan: one service of a hack/genplan plan (its
+// first, svc-000 of -services 10: 342/s, 314 ms, 13 worker slots, an HPA
+// of 2 to 39 replicas at 70 % CPU) alone through the plan's 7-day diurnal
+// scenario, with ten to twenty pods Ready most of the time.
+func BenchmarkRun7DaysOneService(b *testing.B) {
+	p, err := scenarios.Parse("one.yaml", []byte(`apiVersion: headroom.dev/v1alpha1
+kind: CapacityPlan
+metadata: {name: one}
+services:
+  - name: svc-000
+    replicas: 5
+    resources:
+      requests: {cpu: 500m, memory: 1024Mi}
+    requestRate: 342/s
+    serviceTime: {mean: 314ms}
+    concurrency: 13
+    cpu: {perRequest: 11ms}
+    memory: {base: 200Mi, perInFlight: 1Mi}
+    hpa:
+      minReplicas: 2
+      maxReplicas: 39
+      metrics:
+        - type: Resource
+          resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+    slo:
+      latency: {quantile: 0.95, target: 2s}
+scenarios:
+  - name: sc-1
+    duration: 168h
+    profile:
+      - diurnal: {min: 0.3, max: 1.5, peak: "15:00"}
+cluster:
+  nodeTypes:
+    - {name: m-4x16, allocatable: {cpu: 3920m, memory: 14Gi}, pricePerHour: 0.192}
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Run(p, Options{Scenario: "sc-1"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func ptrRatio(r scenarios.Ratio) *scenarios.Ratio { return &r }
 
 func BenchmarkRun90Days(b *testing.B) {

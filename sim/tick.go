@@ -200,18 +200,30 @@ func (w *World) schedule(s *service) {
 // advancePods moves pods through start-up and counts the Ready ones for
 // serve.
 func (w *World) advancePods(s *service) {
+	if s.settledGen == s.podGen+1 {
+		return // every pod Ready or Pending, as at the last count
+	}
 	s.ready = 0
+	transit := false
 	for _, p := range s.pods {
 		if p.phase == podStarting && w.now >= p.boundAt+s.startup {
 			p.phase, p.runningAt = podRunning, p.boundAt+s.startup
+			s.podGen++
 		}
 		if p.phase == podRunning && w.now >= p.runningAt+s.readiness {
 			p.phase, p.readyAt = podReady, p.runningAt+s.readiness
 			p.customSince = p.readyAt
+			s.podGen++
 		}
-		if p.phase == podReady {
+		switch p.phase {
+		case podReady:
 			s.ready++
+		case podStarting, podRunning:
+			transit = true
 		}
+	}
+	if !transit {
+		s.settledGen = s.podGen + 1
 	}
 }
 
@@ -258,13 +270,13 @@ func (s *service) finishTick(st *tickStats, cpuSum, memSum float64) {
 		case scenarios.SourceRequestRate:
 			total = lam
 		case scenarios.SourceInFlight:
-			total = sumReady(s.pods, func(p *pod) float64 { return p.lastInFlight })
+			total = sumReady(s.pods, func(p *pod) float64 { f, _, _ := s.last(p); return f })
 		case scenarios.SourceQueueDepth:
 			total = st.queue
 		case scenarios.SourceCPU:
-			total = sumReady(s.pods, func(p *pod) float64 { return p.lastCPU })
+			total = sumReady(s.pods, func(p *pod) float64 { _, c, _ := s.last(p); return c })
 		case scenarios.SourceMemory:
-			total = sumReady(s.pods, func(p *pod) float64 { return p.lastMem })
+			total = sumReady(s.pods, func(p *pod) float64 { _, _, m := s.last(p); return m })
 		}
 		v := total
 		if src.kind == autoscalingv2.PodsMetricSourceType {
@@ -309,11 +321,13 @@ func sumReady(pods []*pod, f func(*pod) float64) float64 {
 // scrape is metrics-server taking a sample of every running pod that has
 // run for at least one resolution.
 func (w *World) scrape(s *service) {
+	// The steady cohort's sums are brought up to this tick (cohort.go).
+	s.fluid.cohort.syncAll(s.pods, w.step+1)
 	for _, p := range s.pods {
 		if (p.phase != podRunning && p.phase != podReady) || w.now-p.runningAt < w.resolution {
 			continue
 		}
-		n := float64(max(p.ringLen, 1))
+		n := float64(max(p.window(), 1))
 		p.hasSample, p.sampleAt = true, w.now
 		p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
 	}
@@ -324,21 +338,8 @@ func (w *World) reconcile(s *service) {
 	snap := &s.snapshot
 	snap.SpecReplicas = s.specReplicas
 	snap.StatusReplicas = int32(len(s.pods))
-	snap.Pods = snap.Pods[:0]
-	for _, p := range s.pods {
-		hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0}
-		if p.node >= 0 {
-			hp.StartTime = p.boundAt
-			hp.ReadyTransitionTime = p.boundAt
-		}
-		switch p.phase {
-		case podRunning:
-			hp.Phase = hpa.PodRunning
-		case podReady:
-			hp.Phase, hp.Ready, hp.ReadyTransitionTime = hpa.PodRunning, hpa.Ready, p.readyAt
-		}
-		hp.Containers = s.containers()
-		snap.Pods = append(snap.Pods, hp)
+	if s.snapGen != s.podGen+1 {
+		w.snapshotPods(s)
 	}
 	for i := range snap.Metrics {
 		mv := &snap.Metrics[i]
@@ -372,6 +373,29 @@ func (w *World) reconcile(s *service) {
 	if s.lastDec.Rescale {
 		w.scaleTo(s, s.lastDec.Replicas, s.lastDec.RescaleReason())
 	}
+}
+
+// snapshotPods rebuilds the pods of the HPA's snapshot, after the pods
+// changed (service.podGen).
+func (w *World) snapshotPods(s *service) {
+	snap := &s.snapshot
+	snap.Pods = snap.Pods[:0]
+	for _, p := range s.pods {
+		hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0}
+		if p.node >= 0 {
+			hp.StartTime = p.boundAt
+			hp.ReadyTransitionTime = p.boundAt
+		}
+		switch p.phase {
+		case podRunning:
+			hp.Phase = hpa.PodRunning
+		case podReady:
+			hp.Phase, hp.Ready, hp.ReadyTransitionTime = hpa.PodRunning, hpa.Ready, p.readyAt
+		}
+		hp.Containers = s.containers()
+		snap.Pods = append(snap.Pods, hp)
+	}
+	s.snapGen = s.podGen + 1
 }
 
 // containers is the pod's one serving container with its requests.
@@ -471,6 +495,7 @@ const gracePeriod = 30 * time.Second
 
 func (w *World) deletePod(s *service, i int) {
 	p := s.pods[i]
+	s.podGen++
 	s.model.remove(w, s, i)
 	w.unbind(s, p)
 	copy(s.pods[i:], s.pods[i+1:])

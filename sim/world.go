@@ -43,6 +43,11 @@ type pod struct {
 	cpuRing, memRing []float64
 	ringPos, ringLen int
 	cpuSum, memSum   float64
+	// cohort: the pod is a member of its service's steady cohort since
+	// step cohortFrom, its sums holding the steps before syncedTo
+	// (cohort.go).
+	cohort               bool
+	cohortFrom, syncedTo int
 
 	// The latest metrics-server sample.
 	hasSample        bool
@@ -104,6 +109,13 @@ type service struct {
 	// bound counts pods bound to a node, kept by bind and unbind; ready
 	// counts Ready pods, recounted by advancePods every tick.
 	bound, ready int
+	// podGen counts the changes to the pods that reconcile's snapshot and
+	// advancePods read (a pod created, bound, unbound, deleted, or moved to
+	// a later phase). settledGen is podGen+1 when advancePods last found
+	// no pod starting or running-not-Ready, so that, until the pods
+	// change, it has nothing to advance; snapGen is podGen+1 when
+	// reconcile last built the snapshot's pods.
+	podGen, settledGen, snapGen uint64
 	// lostOnDelete are requests queued on deleted pods that they could not
 	// serve within the grace period; the next tick counts them as errors.
 	lostOnDelete float64

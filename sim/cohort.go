@@ -1,0 +1,201 @@
+package sim
+
+import "math/bits"
+
+// The steady cohort. In fluid mode every Ready pod without a backlog at a
+// load below capacity uses the same CPU and memory in a tick (steadyAt):
+// they are the service's steady cohort. Rather than writing the same
+// values into every such pod's metrics-window rings each tick (pod.use),
+// the model keeps them once per tick for the service, in history rings,
+// and brings a pod's running sums up to date only when metrics-server
+// samples it (scrape) or when it leaves the cohort, replaying the ticks it
+// missed in tick order with the same floating-point operations pod.use
+// does — so the samples, and everything read from them, are bit for bit
+// what writing every tick gives. A pod leaving the cohort gets its rings
+// written back (materialise) before pod.use takes over again.
+//
+// While a pod is in the cohort its rings, ringPos and ringLen stay as they
+// were when it entered at step cohortFrom; its sums hold the ticks before
+// syncedTo. For a tick t of the cohort, the value pod.use would overwrite
+// is the ring's entry for t − windowTicks: the pod's own frozen entry for
+// the first windowTicks ticks, then the cohort's value of t − windowTicks,
+// so later ticks add the cohort's shared difference delta[t].
+type cohort struct {
+	// cpu, mem: the steady pod's CPU (cores) and memory (bytes) per step;
+	// dCPU, dMem: the value minus the one windowTicks steps earlier, what
+	// a pod's running sums add at that step once its ring holds only
+	// cohort values. Indexed by step&mask; only steps at a stationary load
+	// are written, and only those are read.
+	cpu, mem, dCPU, dMem []float64
+	mask                 int
+	window               int // windowTicks, the length of a pod's rings
+	// in is the flag per pod, index for index with service.pods, read in
+	// serve's loop without touching the pod; n counts the members.
+	in podState[bool]
+	n  int
+	// syncedAll is the step from which every member's sums are still to be
+	// replayed (or later): the history must reach back to it.
+	syncedAll int
+	// steady is the cohort's figures in the last tick served, what a
+	// member's lastInFlight, lastCPU and lastMem are.
+	steady steadyPod
+	// batch and sums are syncAll's scratch: the members it replays
+	// together and their running sums, CPU and memory side by side.
+	batch []*pod
+	sums  []float64
+	// off keeps every pod out of the cohort, each writing its rings every
+	// tick: the reference the cohort is tested against.
+	off bool
+}
+
+// cohortGap is the most steps a member's sums lag before every member is
+// brought up to date (scrapes usually do it first).
+const cohortGap = 64
+
+// init sets up the history for rings of window ticks.
+func (c *cohort) init(window int) {
+	size := 1 << bits.Len(uint(window+cohortGap))
+	c.cpu, c.mem = make([]float64, size), make([]float64, size)
+	c.dCPU, c.dMem = make([]float64, size), make([]float64, size)
+	c.mask, c.window = size-1, window
+}
+
+// record keeps step's steady CPU and memory.
+func (c *cohort) record(step int, sp *steadyPod) {
+	i, j := step&c.mask, (step-c.window)&c.mask
+	c.cpu[i], c.mem[i] = sp.cpu, sp.mem
+	c.dCPU[i], c.dMem[i] = sp.cpu-c.cpu[j], sp.mem-c.mem[j]
+	c.steady = *sp
+}
+
+// enter makes pod i, steady at step for the first time since it last
+// left, a member.
+func (c *cohort) enter(i int, p *pod, step int) {
+	if c.n == 0 {
+		c.syncedAll = step
+	}
+	c.in[i], c.n = true, c.n+1
+	p.cohort, p.cohortFrom, p.syncedTo = true, step, step
+}
+
+// leave takes pod i out of the cohort before step is served: its sums and
+// rings become what pod.use would have left after step − 1.
+func (c *cohort) leave(i int, p *pod, step int) {
+	c.sync(p, step)
+	w := len(p.cpuRing)
+	from := max(p.cohortFrom, step-w)
+	pos := (p.ringPos + from - p.cohortFrom) % w
+	for t := from; t < step; t++ {
+		p.cpuRing[pos], p.memRing[pos] = c.cpu[t&c.mask], c.mem[t&c.mask]
+		if pos++; pos == w {
+			pos = 0
+		}
+	}
+	p.ringPos = (p.ringPos + step - p.cohortFrom) % w
+	p.ringLen = min(w, p.ringLen+step-p.cohortFrom)
+	p.lastCPU, p.lastMem, p.lastInFlight = c.steady.cpu, c.steady.mem, c.steady.inFlight
+	p.cohort = false
+	c.in[i], c.n = false, c.n-1
+}
+
+// remove forgets pod i, deleted.
+func (c *cohort) remove(i int) {
+	if c.in.remove(i) {
+		c.n--
+	}
+}
+
+// sync replays into p's running sums the steps from p.syncedTo to end
+// (exclusive), as pod.use would have added them.
+func (c *cohort) sync(p *pod, end int) {
+	t := p.syncedTo
+	if t >= end {
+		return
+	}
+	w := len(p.cpuRing)
+	cpuSum, memSum := p.cpuSum, p.memSum
+	// The first w steps overwrite the entries the pod had when it entered.
+	if own := min(end, p.cohortFrom+w); t < own {
+		pos := (p.ringPos + t - p.cohortFrom) % w
+		for ; t < own; t++ {
+			cpuSum += c.cpu[t&c.mask] - p.cpuRing[pos]
+			memSum += c.mem[t&c.mask] - p.memRing[pos]
+			if pos++; pos == w {
+				pos = 0
+			}
+		}
+	}
+	for ; t < end; t++ {
+		cpuSum += c.dCPU[t&c.mask]
+		memSum += c.dMem[t&c.mask]
+	}
+	p.cpuSum, p.memSum = cpuSum, memSum
+	p.syncedTo = end
+}
+
+// syncAll brings every member's sums up to date to end (exclusive). The
+// members synced at the last syncAll whose rings hold only cohort values,
+// most of them, add the same differences: they are replayed together,
+// step by step across the members, which keeps each member's order of
+// additions while the additions of different members overlap.
+func (c *cohort) syncAll(pods []*pod, end int) {
+	if c.n > 0 {
+		from := c.syncedAll
+		c.batch = c.batch[:0]
+		for i, in := range c.in[:len(pods)] {
+			if !in {
+				continue
+			}
+			if p := pods[i]; p.syncedTo == from && p.cohortFrom+len(p.cpuRing) <= from {
+				c.batch = append(c.batch, p)
+			} else {
+				c.sync(p, end)
+			}
+		}
+		c.syncBatch(from, end)
+	}
+	c.syncedAll = end
+}
+
+// syncBatch replays the steps from to end into the sums of c.batch, all
+// synced to from and past their own ring entries.
+func (c *cohort) syncBatch(from, end int) {
+	if len(c.batch) == 0 || from >= end {
+		return
+	}
+	sums := c.sums[:0]
+	for _, p := range c.batch {
+		sums = append(sums, p.cpuSum, p.memSum)
+	}
+	for t := from; t < end; t++ {
+		dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
+		for k := 0; k+1 < len(sums); k += 2 {
+			sums[k] += dc
+			sums[k+1] += dm
+		}
+	}
+	for k, p := range c.batch {
+		p.cpuSum, p.memSum = sums[2*k], sums[2*k+1]
+		p.syncedTo = end
+	}
+	c.sums = sums
+}
+
+// window is the number of ticks p's window holds, counting the ticks its
+// sums hold beyond its frozen rings while it is a member.
+func (p *pod) window() int {
+	if !p.cohort {
+		return p.ringLen
+	}
+	return min(len(p.cpuRing), p.ringLen+p.syncedTo-p.cohortFrom)
+}
+
+// last is p's requests in flight, CPU (cores) and memory (bytes) in the
+// last tick it ran.
+func (s *service) last(p *pod) (inFlight, cpu, mem float64) {
+	if p.cohort {
+		sp := &s.fluid.cohort.steady
+		return sp.inFlight, sp.cpu, sp.mem
+	}
+	return p.lastInFlight, p.lastCPU, p.lastMem
+}
