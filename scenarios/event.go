@@ -124,7 +124,10 @@ type PreScale struct {
 	Raise   time.Time `json:"raise,omitzero"`
 	Restore time.Time `json:"restore,omitzero"`
 	// NewNodes is how many nodes the cluster must add for the event.
-	NewNodes  int      `json:"newNodes"`
+	NewNodes int `json:"newNodes"`
+	// Events name the events whose pre-scales of this target overlap and
+	// were merged into this one schedule (empty for an event alone).
+	Events    []string `json:"events,omitempty"`
 	Rationale []string `json:"rationale"`
 }
 
