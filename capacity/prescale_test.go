@@ -299,3 +299,57 @@ func TestMergePreScales(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPlanPreScalesNOA: the bundled example's event, its restore
+// searched by simulation (today's HPAs).
+func BenchmarkPlanPreScalesNOA(b *testing.B) {
+	p, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := p.Scenario("event-spike")
+	ev := scenarios.EventFromScenario(sc)
+	peak, err := Size(p, model.Queueing, sc.Name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qp, err := p.WithScenario(scenarios.QuietScenario(sc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	today, err := Size(qp, model.Queueing, sc.Name+"-baseline")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := PlanPreScales(context.Background(), p, ev, peak.Scenarios[0], today.Scenarios[0], PreScaleOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPreScalesNOA is the fixed-delay plan of the same event, for
+// comparison.
+func BenchmarkPreScalesNOA(b *testing.B) {
+	p, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := p.Scenario("event-spike")
+	ev := scenarios.EventFromScenario(sc)
+	peak, err := Size(p, model.Queueing, sc.Name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qp, err := p.WithScenario(scenarios.QuietScenario(sc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	today, err := Size(qp, model.Queueing, sc.Name+"-baseline")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		PreScales(p, ev, peak.Scenarios[0], today.Scenarios[0])
+	}
+}
