@@ -85,7 +85,6 @@ type restorer struct {
 
 // restoreRun is a service's run with the restore at one instant.
 type restoreRun struct {
-	at      time.Duration
 	summary sim.Summary
 	// after is the burn over the samples from the restore on.
 	after float64
@@ -102,7 +101,8 @@ func (r *restorer) chooseRestore(ps *scenarios.PreScale) error {
 	end := min(r.duration, ps.RaiseAt.D()+24*time.Hour-RestoreStep)
 	first := r.ev.EndAt.D() + r.ev.Ramp.D() + scenarios.RestoreDelay
 	if first >= end || first <= ps.RaiseAt.D() {
-		// No room in the simulated window after the fall: today's rule.
+		// No room in the simulated window after the fall: the minimum.
+		r.set(ps, first, fmt.Sprintf("restore %s after the fall so the HPA scales down by its own behaviour; the event's scenario ends before then, so no simulation checks the load after it", scenarios.RestoreDelay))
 		return nil
 	}
 	keep, err := r.run(ps, end)
@@ -179,7 +179,7 @@ func (r *restorer) run(ps *scenarios.PreScale, at time.Duration) (restoreRun, er
 	if sr == nil {
 		return restoreRun{}, fmt.Errorf("the simulation has no service %s", ps.Service)
 	}
-	out := restoreRun{at: at, summary: sr.Summary}
+	out := restoreRun{summary: sr.Summary}
 	lat, errs := sloBudgets(r.plan.Service(ps.Service))
 	out.after = burnFrom(sr.Series, at, res.SampleEvery.D(), lat, errs)
 	return out, nil

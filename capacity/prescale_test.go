@@ -353,3 +353,24 @@ func BenchmarkPreScalesNOA(b *testing.B) {
 		PreScales(p, ev, peak.Scenarios[0], today.Scenarios[0])
 	}
 }
+
+// TestPlanPreScales_ShortWindow: a scenario that ends before the minimum
+// restore keeps the minimum and says the simulation could not check it.
+func TestPlanPreScales_ShortWindow(t *testing.T) {
+	sc := promo(5, 1)
+	sc.Duration = dur("3h30m")
+	p, ev, peak, today := eventPlan(t, sc)
+	pss, err := PlanPreScales(context.Background(), p, ev, peak, today, PreScaleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pss) != 1 {
+		t.Fatalf("pre-scales %+v", pss)
+	}
+	if want := ev.EndAt.D() + ev.Ramp.D() + scenarios.RestoreDelay; pss[0].RestoreAt.D() != want {
+		t.Errorf("restore at %s, want the minimum %s", pss[0].RestoreAt, want)
+	}
+	if !slices.ContainsFunc(pss[0].Rationale, func(l string) bool { return strings.Contains(l, "no simulation checks") }) {
+		t.Errorf("rationale %q does not say the restore went unchecked", pss[0].Rationale)
+	}
+}
