@@ -77,6 +77,19 @@ func TestBuild_OverlappingEventsOneSchedule(t *testing.T) {
 	if !strings.HasPrefix(a.Rationale[0], "events launch, promo overlap on noa-mcp-hpa") {
 		t.Errorf("rationale %q does not say why the schedules merged", a.Rationale)
 	}
+	// The summary lists the one schedule once.
+	var changes int
+	for _, c := range rev.Summary.Changes {
+		if strings.HasPrefix(c, "noa-mcp: for event") {
+			changes++
+			if !strings.Contains(c, "events launch, promo (one schedule)") {
+				t.Errorf("summary change %q does not name both events", c)
+			}
+		}
+	}
+	if changes != 1 {
+		t.Errorf("%d pre-scale changes for noa-mcp in the summary, want the one schedule", changes)
+	}
 
 	for _, with := range reports.PrescaleWithValues {
 		files, _, err := reports.RenderPatches(rev.Input, rev, reports.PatchOptions{PrescaleWith: with})

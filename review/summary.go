@@ -202,7 +202,8 @@ func rows(rev *record.Review) []record.ServiceRow {
 		}
 		for _, ev := range rev.Events {
 			for _, ps := range ev.PreScales {
-				if ps.Service == s.Name {
+				// A merged schedule is one change, counted under its first event.
+				if ps.Service == s.Name && (len(ps.Events) == 0 || ps.Events[0] == ev.Event.Name) {
 					row.Changes++
 				}
 			}
