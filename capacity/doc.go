@@ -16,8 +16,13 @@
 //     services, and the usage floors (UsagePeak); Recommend, the sizing's
 //     resource changes, is its starting point; ProposedHPAs collects the
 //     HPA specs.
-//   - PreScales plans an event's pre-scale: each floor raised early enough
-//     that pods and nodes are Ready before the rise, and restored after it.
+//   - PlanPreScales plans an event's pre-scale with the recommender's
+//     proposal: each floor raised early enough that pods and nodes are
+//     Ready before the rise, maxReplicas raised for the event only when
+//     the proposal's permanent maximum does not cover the peak, and the
+//     restore at the earliest instant the simulated load allows;
+//     MergePreScales merges the overlapping pre-scales of one HPA into one
+//     schedule; PreScales is the fixed-delay plan against today's HPAs.
 //   - Rightsize and RightsizePlan recommend requests and limits from usage
 //     history (model.Rightsize: VPA-compatible or krr-style), moving the
 //     HPA's utilisation targets so its scale point stays put;

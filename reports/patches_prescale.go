@@ -99,7 +99,11 @@ func (w *window) when(raise bool) string {
 // one target whose [raise, restore) intervals overlap become one window
 // from the first raise to the last restore, at the highest floor (and
 // maxReplicas) any of them needs. Dated events merge with dated ones,
-// time-of-day events with time-of-day ones (within one UTC day).
+// time-of-day events with time-of-day ones (within one UTC day). A review
+// carries the schedules merged already (capacity.MergePreScales: each
+// event's pre-scale of the target is the same schedule), so this only
+// folds them into one window; it merges windows that differ only for a
+// record made otherwise.
 func prescaleWindows(events []record.EventSection) []*window {
 	groups := map[string][]*window{}
 	var keys []string
@@ -111,7 +115,7 @@ func prescaleWindows(events []record.EventSection) []*window {
 				raise: ps.Raise, restore: ps.Restore,
 				raiseClock: time.Duration(ps.RaiseClock), restoreClock: time.Duration(ps.RestoreClock),
 				from: ps.From, to: ps.To, maxFrom: ps.MaxFrom, maxTo: ps.MaxTo,
-				rationale: ps.Rationale,
+				rationale: slices.Clone(ps.Rationale),
 			}
 			if w.restoreClock <= w.raiseClock {
 				w.restoreClock += 24 * time.Hour
@@ -124,6 +128,7 @@ func prescaleWindows(events []record.EventSection) []*window {
 		}
 	}
 	var out []*window
+	differ := map[*window]bool{}
 	for _, k := range keys {
 		ws := groups[k]
 		sort.SliceStable(ws, func(i, j int) bool { return ws[i].start() < ws[j].start() })
@@ -134,17 +139,28 @@ func prescaleWindows(events []record.EventSection) []*window {
 				cur = w
 				continue
 			}
-			cur.events = append(cur.events, w.events...)
+			if w.start() != cur.start() || w.end() != cur.end() || w.to != cur.to || w.maxTo != cur.maxTo {
+				differ[cur] = true
+			}
+			for _, e := range w.events {
+				if !slices.Contains(cur.events, e) {
+					cur.events = append(cur.events, e)
+				}
+			}
 			if w.end() > cur.end() {
 				cur.restore, cur.restoreClock = w.restore, w.restoreClock
 			}
 			cur.to, cur.maxTo = max(cur.to, w.to), max(cur.maxTo, w.maxTo)
-			cur.rationale = append(cur.rationale, w.rationale...)
+			for _, l := range w.rationale {
+				if !slices.Contains(cur.rationale, l) {
+					cur.rationale = append(cur.rationale, l)
+				}
+			}
 		}
 		out = append(out, cur)
 	}
 	for _, w := range out {
-		if len(w.events) > 1 {
+		if differ[w] {
 			w.rationale = append([]string{fmt.Sprintf("events %s overlap on %s: one raise at the first, one restore after the last, at the highest floor (%d)",
 				strings.Join(w.events, ", "), w.target, w.to)}, w.rationale...)
 		}

@@ -258,10 +258,10 @@ func eventSection(d *document, rep *record.Review, ev record.EventSection) {
 			why = append(why, ps.Service+": "+strings.Join(ps.Rationale, "; "))
 		}
 		d.list(why)
-		d.p("The error-budget burn (bad requests over the offered ones, over the latency SLO's budget; above 1 breaks the SLO) and the SLO-violation minutes are counted from %s to %s UTC (the first raise to the last restore), per %s interval: \"without\" is today's settings, \"with\" the proposed HPAs plus the pre-scale.", ev.WindowStart, ev.WindowEnd, ev.WindowResolution)
+		d.p("The error-budget burn (bad requests over the offered ones, over the latency SLO's budget; above 1 breaks the SLO) and the SLO-violation minutes are counted from %s to %s UTC (the first raise to the last restore), per %s interval: \"without\" is today's settings, \"with\" the proposal (its HPAs, requests and limits) plus the pre-scale.", ev.WindowStart, ev.WindowEnd, ev.WindowResolution)
 		d.p("The CronJobs that raise and restore the floors are in patches/manifests/cronjob-prescale-%s-*.yaml.", e.Name)
 	}
-	d.p("Expected cost of the event: %s (the scenario costs %s simulated with the pre-scale, against %s for the same hours at today's traffic, both with the proposed HPAs).", signedMoney(ev.Extra), money(ev.Cost), money(ev.Baseline))
+	d.p("Expected cost of the event: %s (the scenario costs %s simulated with the pre-scale, against %s for the same hours at today's traffic, both with the proposal).", signedMoney(ev.Extra), money(ev.Cost), money(ev.Baseline))
 	for _, f := range rep.Figures {
 		if f.Event == e.Name {
 			d.add(image{f})

@@ -10,8 +10,10 @@
 //  2. simulates every scenario with today's HPAs and with the proposed
 //     ones (sim.Run), at most GOMAXPROCS runs at a time, each sampled at
 //     about 300 points;
-//  3. plans each event's pre-scale (capacity.PreScales) and simulates the
-//     event with it and the same window at today's traffic;
+//  3. plans each event's pre-scale with the proposal (capacity.PlanPreScales:
+//     the restore when the simulated load allows), merges the events'
+//     pre-scales of one HPA into one schedule (capacity.MergePreScales) and
+//     simulates each event with it and the same window at today's traffic;
 //  4. assembles the sections (per service, scenario and event), the risks,
 //     the changes, the costs and a verdict, the CLI's table rows, and the
 //     capacity curves of the services whose figures the review shows.

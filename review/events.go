@@ -11,9 +11,13 @@ import (
 )
 
 // buildEvents plans each event's pre-scale (the plan's event scenarios and
-// the command-line event): the floors to raise and when, from the sizing
-// at the event's peak and at today's traffic; then simulates the event
-// with the proposed HPAs and the pre-scale, and the same window at today's
+// the command-line event) with the recommender's proposal
+// (capacity.PlanPreScales): the floors to raise and when, from the sizing
+// at the event's peak and at today's traffic, the maxReplicas the proposal
+// does not already cover, and the restore when the simulated load allows.
+// The events' pre-scales of one HPA merge into one schedule
+// (capacity.MergePreScales); each event is then simulated with the
+// proposed HPAs and that schedule, and the same window at today's
 // traffic, to count the SLO-violation minutes it saves and what it costs.
 func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 	plan, opts, seed, proposed, progress := b.plan, b.opts, b.seed, b.proposed, b.progress
@@ -26,7 +30,9 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 			events = append(events, ev)
 		}
 	}
-	for _, ev := range events {
+	planned := make([]capacity.EventPreScales, len(events))
+	qplans := make([]*scenarios.Plan, len(events))
+	for i, ev := range events {
 		progress("planning the pre-scale for event %s", ev.Name)
 		sc := plan.Scenario(ev.Scenario)
 		quiet := scenarios.QuietScenario(sc)
@@ -44,38 +50,64 @@ func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
 				peak = ss
 			}
 		}
-		pss := capacity.PreScales(plan, ev, peak, today.Scenarios[0])
-		sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{},
-			BurnWithout: map[string]float64{}, BurnWith: map[string]float64{}}
-		every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
-		with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
+		pss, err := capacity.PlanPreScales(b.ctx, plan, ev, peak, today.Scenarios[0], capacity.PreScaleOptions{
+			Proposed: proposed, SimPlan: b.proposedPlan, Seed: seed, FlapWindow: opts.FlapWindow,
+		})
 		if err != nil {
-			return fmt.Errorf("simulate event %s with its pre-scale: %w", ev.Name, err)
+			return fmt.Errorf("plan the pre-scale of event %s: %w", ev.Name, err)
 		}
-		base, err := sim.RunContext(b.ctx, qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
+		// The event runs as the proposed ones do: with the proposal's
+		// requests and limits (b.proposedPlan) as well as its HPAs.
+		simPlan, err := b.proposedPlan.WithScenario(quiet)
 		if err != nil {
-			return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
+			return err
 		}
-		b.runs[runKey{ev.Scenario, record.PreScaled}] = with
-		from, to := ev.RiseAt.D(), ev.EndAt.D()+ev.Ramp.D()+scenarios.RestoreDelay
-		for _, ps := range pss {
-			from = min(from, ps.RaiseAt.D())
-		}
-		sec.WindowStart, sec.WindowEnd, sec.WindowResolution = clock(sc, from), clock(sc, to), every.String()
-		without := b.run(ev.Scenario, record.Current)
-		for _, s := range with.Services {
-			budget := budgetOf(plan, s.Service)
-			sec.With[s.Service] = violatedMinutes(s.Series, from, to, every)
-			sec.BurnWith[s.Service] = windowBurn(s.Series, from, to, every, budget)
-			if w := without.Service(s.Service); w != nil {
-				sec.Without[s.Service] = violatedMinutes(w.Series, from, to, every)
-				sec.BurnWithout[s.Service] = windowBurn(w.Series, from, to, every, budget)
-			}
-		}
-		sec.Cost, sec.Baseline = with.Cluster.Cost, base.Cluster.Cost
-		sec.Extra = sec.Cost - sec.Baseline
-		b.rev.Events = append(b.rev.Events, sec)
+		planned[i], qplans[i] = capacity.EventPreScales{Event: ev, PreScales: pss}, simPlan
 	}
+	for i, ep := range capacity.MergePreScales(planned) {
+		if err := b.simulateEvent(ep.Event, ep.PreScales, qplans[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// simulateEvent simulates an event with its (merged) pre-scales and the
+// same window at today's traffic, and records the event's section.
+func (b *builder) simulateEvent(ev *scenarios.Event, pss []scenarios.PreScale, qplan *scenarios.Plan) error {
+	plan, seed, proposed := b.plan, b.seed, b.proposed
+	sc := plan.Scenario(ev.Scenario)
+	quiet := scenarios.QuietScenario(sc)
+	sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{},
+		BurnWithout: map[string]float64{}, BurnWith: map[string]float64{}}
+	every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
+	with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
+	if err != nil {
+		return fmt.Errorf("simulate event %s with its pre-scale: %w", ev.Name, err)
+	}
+	base, err := sim.RunContext(b.ctx, qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
+	if err != nil {
+		return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
+	}
+	b.runs[runKey{ev.Scenario, record.PreScaled}] = with
+	from, to := ev.RiseAt.D(), ev.EndAt.D()+ev.Ramp.D()+scenarios.RestoreDelay
+	for _, ps := range pss {
+		from, to = min(from, ps.RaiseAt.D()), max(to, min(ps.RestoreAt.D(), sc.Duration.D()))
+	}
+	sec.WindowStart, sec.WindowEnd, sec.WindowResolution = clock(sc, from), clock(sc, to), every.String()
+	without := b.run(ev.Scenario, record.Current)
+	for _, s := range with.Services {
+		budget := budgetOf(plan, s.Service)
+		sec.With[s.Service] = violatedMinutes(s.Series, from, to, every)
+		sec.BurnWith[s.Service] = windowBurn(s.Series, from, to, every, budget)
+		if w := without.Service(s.Service); w != nil {
+			sec.Without[s.Service] = violatedMinutes(w.Series, from, to, every)
+			sec.BurnWithout[s.Service] = windowBurn(w.Series, from, to, every, budget)
+		}
+	}
+	sec.Cost, sec.Baseline = with.Cluster.Cost, base.Cluster.Cost
+	sec.Extra = sec.Cost - sec.Baseline
+	b.rev.Events = append(b.rev.Events, sec)
 	return nil
 }
 

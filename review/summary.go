@@ -58,7 +58,13 @@ func summarise(plan *scenarios.Plan, rep *record.Review, run func(string, record
 	}
 	for _, ev := range rep.Events {
 		for _, ps := range ev.PreScales {
-			s.Changes = append(s.Changes, fmt.Sprintf("%s: for event %s, raise the floor %d → %d at %s UTC and restore it at %s UTC", ps.Service, ev.Event.Name, ps.From, ps.To, ps.RaiseClock, ps.RestoreClock))
+			switch {
+			case len(ps.Events) == 0:
+				s.Changes = append(s.Changes, fmt.Sprintf("%s: for event %s, raise the floor %d → %d at %s UTC and restore it at %s UTC", ps.Service, ev.Event.Name, ps.From, ps.To, ps.RaiseClock, ps.RestoreClock))
+			case ps.Events[0] == ev.Event.Name:
+				// A merged schedule: once, under its first event.
+				s.Changes = append(s.Changes, fmt.Sprintf("%s: for events %s (one schedule), raise the floor %d → %d at %s UTC and restore it at %s UTC", ps.Service, strings.Join(ps.Events, ", "), ps.From, ps.To, ps.RaiseClock, ps.RestoreClock))
+			}
 		}
 	}
 	for _, sc := range rep.Scenarios {
@@ -196,7 +202,8 @@ func rows(rev *record.Review) []record.ServiceRow {
 		}
 		for _, ev := range rev.Events {
 			for _, ps := range ev.PreScales {
-				if ps.Service == s.Name {
+				// A merged schedule is one change, counted under its first event.
+				if ps.Service == s.Name && (len(ps.Events) == 0 || ps.Events[0] == ev.Event.Name) {
 					row.Changes++
 				}
 			}

@@ -104,11 +104,13 @@ type PreScale struct {
 	// one, else the workload.
 	TargetKind string `json:"targetKind"`
 	TargetName string `json:"targetName"`
-	// From is today's floor, To the replicas the event's peak needs.
+	// From is the floor outside the event (the recommender's proposed
+	// minReplicas, or today's), To the replicas the event's peak needs.
 	From int32 `json:"from"`
 	To   int32 `json:"to"`
-	// MaxFrom and MaxTo are the HPA's maxReplicas today and during the
-	// event (equal unless the peak needs more than today's maximum).
+	// MaxFrom and MaxTo are the HPA's maxReplicas outside the event (the
+	// recommender's proposed maximum, or today's) and during it (equal
+	// unless the peak needs more than that maximum).
 	MaxFrom int32 `json:"maxFrom,omitempty"`
 	MaxTo   int32 `json:"maxTo,omitempty"`
 	// Lead is start-up + node provisioning (when new nodes are needed) +
@@ -124,12 +126,16 @@ type PreScale struct {
 	Raise   time.Time `json:"raise,omitzero"`
 	Restore time.Time `json:"restore,omitzero"`
 	// NewNodes is how many nodes the cluster must add for the event.
-	NewNodes  int      `json:"newNodes"`
+	NewNodes int `json:"newNodes"`
+	// Events name the events whose pre-scales of this target overlap and
+	// were merged into this one schedule (empty for an event alone).
+	Events    []string `json:"events,omitempty"`
 	Rationale []string `json:"rationale"`
 }
 
-// RestoreDelay is how long after the fall the floor is restored, so the HPA
-// scales down by its own behaviour rather than all at once.
+// RestoreDelay is how long after the fall the floor is restored at the
+// earliest, so the HPA scales down by its own behaviour rather than all at
+// once (later when the simulated load needs the floor longer).
 const RestoreDelay = 15 * time.Minute
 
 // HPAName is the name of a service's HPA object: the plan's hpaName, or by
