@@ -46,7 +46,8 @@ func TestProposal_SameFromReportTuneRightsize(t *testing.T) {
 		t.Fatal("report proposes no HPA change for noa-mcp")
 	}
 
-	out, errOut, code := runCLI(t, "", "tune", "-f", noaPlan, "--service", "noa-mcp", "--uncertainty", "off", "-o", "json")
+	plot := filepath.Join(t.TempDir(), "pareto.svg")
+	out, errOut, code := runCLI(t, "", "tune", "-f", noaPlan, "--service", "noa-mcp", "--uncertainty", "off", "-o", "json", "--plot", plot)
 	if code != exitOK {
 		t.Fatalf("tune: exit %d\n%s", code, errOut)
 	}
@@ -61,6 +62,15 @@ func TestProposal_SameFromReportTuneRightsize(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &tune); err != nil {
 		t.Fatal(err)
+	}
+
+	// tune --plot draws the front with the chosen setting marked.
+	var chosen capacity.Point
+	if err := json.Unmarshal(tune.Proposal.Chosen, &chosen); err != nil {
+		t.Fatal(err)
+	}
+	if svg := mustRead(t, plot); !strings.HasPrefix(svg, "<?xml") || !strings.Contains(svg, "chosen: "+settingLabel(chosen)) {
+		t.Errorf("tune --plot %s: not an SVG marking the chosen setting %q:\n%.300s", plot, settingLabel(chosen), svg)
 	}
 
 	// rightsize -o json carries the proposal it patches: the same
