@@ -28,8 +28,9 @@ type sweepOptions struct {
 	Shard     string
 	Output    string
 	Quiet     bool
-	MaxWork   float64
-	ColdStart bool
+	MaxWork     float64
+	ColdStart   bool
+	Uncertainty string
 
 	plan    *scenarios.Plan
 	grid    *capacity.SweepGrid
@@ -50,7 +51,10 @@ the inputs moved 3 %, the plan's uncertainty ensemble when it has one, cost weig
 scenarios[].weight, scale events, and whether the cell holds the SLO and is never worse than
 today — so a cell reports exactly what 'headroom tune' reports for the same setting. The JSON
 has today's point, every cell, the best cell (chosen as the recommender chooses, never below the
-plan's replica floor) and the Pareto front of cost against worst burn.
+plan's replica floor) and the Pareto front of cost against worst burn. With the plan's
+uncertainty: section each cell runs its whole ensemble (--uncertainty off or samples=N for fewer
+runs; both are part of the sweep's digest, so shards of different settings never merge; for
+'sweep job', put the setting in the plan the ConfigMap carries).
 
 --shard i/N evaluates only the candidates whose grid index is i modulo N and writes a shard
 file; 'headroom sweep merge' joins the N shard files, in any order, into exactly the bytes the
@@ -77,6 +81,7 @@ The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with f
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress on standard error")
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
+	bindUncertainty(f, &o.Uncertainty)
 	cmd.AddCommand(newSweepMergeCmd(streams), newSweepJobCmd(streams))
 	return cmd
 }
@@ -90,6 +95,9 @@ func (o *sweepOptions) Validate() error {
 		return usageErrorf("--grid is required: the grid file (kind SweepGrid)")
 	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if o.Output == "" {
@@ -112,6 +120,9 @@ func (o *sweepOptions) Complete() error {
 		return err
 	}
 	applyColdStart(o.plan, o.ColdStart)
+	if err := applyUncertainty(o.plan, o.Uncertainty); err != nil {
+		return err
+	}
 	n, err := capacity.SweepSize(o.plan, o.grid)
 	if err != nil {
 		return err
@@ -122,7 +133,7 @@ func (o *sweepOptions) Complete() error {
 	// Each cell (and today's point) runs the point estimate, the margin's
 	// variants and the ensemble's members.
 	runs := capacity.EvaluationRuns(o.plan, capacity.ProposeOptions{Mode: o.grid.Mode})
-	return checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64((n+1)*runs), o.MaxWork, false)
+	return ensembleHint(checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64((n+1)*runs), o.MaxWork, false), o.plan)
 }
 
 // loadSweepInputs reads and decodes the plan and the grid, returning
