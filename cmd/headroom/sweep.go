@@ -23,11 +23,11 @@ const maxGridBytes = 1 << 20
 
 // sweepOptions are the flags and state of `headroom sweep`.
 type sweepOptions struct {
-	Filename  string
-	Grid      string
-	Shard     string
-	Output    string
-	Quiet     bool
+	Filename    string
+	Grid        string
+	Shard       string
+	Output      string
+	Quiet       bool
 	MaxWork     float64
 	ColdStart   bool
 	Uncertainty string
