@@ -13,6 +13,7 @@ import (
 
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/simtest"
 )
 
 // sweepTestPlan is steadyPlan with an HPA, an SLO and a step in load: a grid
@@ -354,5 +355,29 @@ func TestSweep_DESMode(t *testing.T) {
 	}
 	if !bytes.Equal(marshal(t, whole), marshal(t, merged)) || whole.Mode != sim.ModeDES || whole.Candidates != 3 {
 		t.Fatalf("DES sweep: %d candidates, mode %s; merged equal: %v", whole.Candidates, whole.Mode, bytes.Equal(marshal(t, whole), marshal(t, merged)))
+	}
+}
+
+// BenchmarkSweep200x7Days: 200 grid cells of one service's HPA, each a
+// 7-day diurnal run evaluated as the recommender evaluates (the point
+// estimate and the margin's four variants: five runs per cell). Run it
+// alone:
+//
+//	go test ./capacity -run '^$' -bench Sweep200 -benchtime 1x
+func BenchmarkSweep200x7Days(b *testing.B) {
+	p := simtest.DiurnalPlan(b, 7)
+	g := &SweepGrid{Service: "api", HPA: TuneGrid{
+		CPUTargets:     []int32{40, 45, 50, 55, 60, 65, 70, 75, 80, 85},
+		MinReplicas:    []int32{1, 2, 3, 4, 5},
+		ScaleUpWindows: []int32{0, 60, 120, 180},
+	}}
+	for b.Loop() {
+		r, err := SweepAll(context.Background(), p, g, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Candidates < 200 {
+			b.Fatalf("%d candidates", r.Candidates)
+		}
 	}
 }
