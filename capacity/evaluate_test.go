@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
@@ -83,5 +85,37 @@ func TestSweep_CellsAreTheRecommendersPoints(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSweep_WithoutHPA: a service whose replicas the plan fixes sweeps
+// its resources with the same evaluation (margin and all); the cell with
+// the plan's own resources is today's point, number for number, and a
+// larger CPU request costs more.
+func TestSweep_WithoutHPA(t *testing.T) {
+	p := steadyPlan(t, "40/s", "", `    slo:
+      latency: {quantile: 0.95, target: 700ms}`)
+	g := &SweepGrid{Service: "api", Resources: ResourceGrid{CPURequests: []resource.Quantity{resource.MustParse("1"), resource.MustParse("1500m")}}}
+	res, err := SweepAll(context.Background(), p, g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Candidates != 2 || res.Floor != 0 || len(res.Current.Outcomes) != 1 {
+		t.Fatalf("%d candidates, floor %d, today %+v", res.Candidates, res.Floor, res.Current)
+	}
+	same, more := res.Results[0], res.Results[1]
+	if same.CPURequest != "1" || more.CPURequest != "1500m" {
+		t.Fatalf("grid order: %+v, %+v", same.SweepSetting, more.SweepSetting)
+	}
+	if !reflect.DeepEqual(same.Point, res.Current) {
+		t.Errorf("the plan's own resources:\ncell  %+v\ntoday %+v", same.Point, res.Current)
+	}
+	o := res.Current.Outcomes[0]
+	// At 70 % of the budget, the inputs moved 3 % adversely burn more.
+	if !(o.Burn > 0 && o.MarginBurn > o.Burn) || o.Weight != 1 {
+		t.Errorf("today's outcome has no margin run or weight: %+v", o)
+	}
+	if !(more.Point.Cost > same.Point.Cost) {
+		t.Errorf("a 1.5× CPU request costs %g, the plan's %g", more.Point.Cost, same.Point.Cost)
 	}
 }
