@@ -21,7 +21,9 @@
 //   - Rightsize and RightsizePlan recommend requests and limits from usage
 //     history (model.Rightsize: VPA-compatible or krr-style), moving the
 //     HPA's utilisation targets so its scale point stays put;
-//     ResourceChange is the reviewable change that goes with each.
+//     ResourceChange is the reviewable change that goes with each;
+//     RightsizeProposal (NewRightsizeProposals) is the recommender's
+//     proposal that rightsize --out-dir patches, reported next to them.
 //   - Evaluator evaluates one service's settings exactly as Propose's
 //     search does (the same runs, margin, ensemble, weighted cost and
 //     never-worse rule, Point and Outcome); the tune command runs Propose
