@@ -26,17 +26,20 @@
 //   - Rightsize and RightsizePlan recommend requests and limits from usage
 //     history (model.Rightsize: VPA-compatible or krr-style), moving the
 //     HPA's utilisation targets so its scale point stays put;
-//     ResourceChange is the reviewable change that goes with each.
-//   - Tune searches a grid of HPA settings (TuneGrid) for one service by
-//     simulating every candidate over the scenarios that cover it, and
-//     returns the cheapest that holds the SLO and the Pareto front of cost
-//     against SLO-violation minutes; sweep's evaluator. The tune command
-//     runs Propose (ProposeService, TuneReport).
-//   - Sweep does the same over a grid file (SweepGrid: HPA and resource
-//     settings, ParseSweepGrid) split into shards (Shard: candidate i
-//     belongs to shard i mod N) that run anywhere and merge (MergeSweep) in
-//     any order into the same bytes as the whole. Package cluster renders
-//     the Kubernetes Indexed Job that runs the shards.
+//     ResourceChange is the reviewable change that goes with each;
+//     RightsizeProposal (NewRightsizeProposals) is the recommender's
+//     proposal that rightsize --out-dir patches, reported next to them.
+//   - Evaluator evaluates one service's settings exactly as Propose's
+//     search does (the same runs, margin, ensemble, weighted cost and
+//     never-worse rule, Point and Outcome); the tune command runs Propose
+//     (ProposeService, TuneReport).
+//   - Sweep is the brute-force alternative to the search: every cell of a
+//     grid file (SweepGrid: HPA settings, TuneGrid, and resources,
+//     ParseSweepGrid) evaluated with the Evaluator, the best chosen as
+//     Propose chooses, split into shards (Shard: candidate i belongs to
+//     shard i mod N) that run anywhere and merge (MergeSweep) in any order
+//     into the same bytes as the whole. Package cluster renders the
+//     Kubernetes Indexed Job that runs the shards.
 //
 // Candidates are simulated in parallel, at most GOMAXPROCS at a time
 // (golang.org/x/sync/errgroup); each writes its own slot, so the results do

@@ -69,6 +69,9 @@ type RightsizeReport struct {
 	// Changes is the change list for patches: confident recommendations
 	// that change something.
 	Changes []ResourceChange `json:"changes"`
+	// Proposal is, with --out-dir, the recommender's proposal per service:
+	// what the patches carry (the estimators above are its usage input).
+	Proposal []RightsizeProposal `json:"proposal,omitempty"`
 }
 
 // RightsizeOptions select the services and the history a plan's

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 
@@ -17,25 +18,33 @@ import (
 )
 
 // A sweep evaluates every combination of a grid (SweepGrid) of HPA and
-// resource settings for one service over the plan's scenarios, with the
-// evaluation tune uses. It can be split into shards that run anywhere —
-// on a laptop or as the indexes of a Kubernetes Indexed Job — and merged:
-// candidate i belongs to shard i mod N, every candidate's evaluation
-// depends on the plan, the grid and i alone, and MergeSweep orders the
-// results by i, so any split merges to the same bytes as the whole.
+// resource settings for one service over the plan's scenarios, each cell
+// with the recommender's evaluation (Evaluator: budget burn, worst-window
+// burn and SLO minutes at the point estimate, the burns with the inputs
+// moved by DefaultMargin and, with the plan's uncertainty ensemble, their
+// intervals; cost weighted by scenarios[].weight; scale events; meets and
+// never worse than today), so a cell and the recommender's point for the
+// same setting carry the same numbers. It can be split into shards that
+// run anywhere — on a laptop or as the indexes of a Kubernetes Indexed
+// Job — and merged: candidate i belongs to shard i mod N, every
+// candidate's evaluation depends on the plan, the grid and i alone, and
+// MergeSweep orders the results by i, so any split merges to the same
+// bytes as the whole.
 
-// Schema versions of the files a sweep writes. Shard v2: runs start warm
-// (sim's warm start), so a v1 shard's numbers do not merge with v2's.
+// Schema versions of the files a sweep writes. Shard v3 and result v2:
+// cells carry the recommender's evaluation (Point), not tune's sums.
 const (
-	SweepShardSchema  = "headroom.dev/sweep-shard/v2"
-	SweepResultSchema = "headroom.dev/sweep-result/v1"
+	SweepShardSchema  = "headroom.dev/sweep-shard/v3"
+	SweepResultSchema = "headroom.dev/sweep-result/v2"
 )
 
-// SweepCandidate is one evaluated grid point.
+// SweepCandidate is one evaluated grid cell.
 type SweepCandidate struct {
 	// Index is the candidate's position in the grid's fixed order.
 	Index int `json:"index"`
-	Candidate
+	SweepSetting
+	// Point is the recommender's evaluation of the cell.
+	Point Point `json:"point"`
 }
 
 // SweepShard is what one shard writes.
@@ -51,8 +60,16 @@ type SweepShard struct {
 	Shard  int    `json:"shard"`
 	Shards int    `json:"shards"`
 	// Total is the number of candidates in the whole grid.
-	Total   int              `json:"total"`
-	Results []SweepCandidate `json:"results"`
+	Total int `json:"total"`
+	// Current is today's HPA with today's resources, evaluated the same
+	// way: what every cell's NeverWorse compares with.
+	Current Point `json:"current"`
+	// Floor is the lowest minReplicas the recommender would propose
+	// (Evaluator.Floor), and FloorReason why; a cell below it is never
+	// the sweep's best.
+	Floor       int32            `json:"floor,omitempty"`
+	FloorReason string           `json:"floorReason,omitempty"`
+	Results     []SweepCandidate `json:"results"`
 	// ResultsDigest covers everything above (the sweep's Digest, the
 	// shard's place and its results): a shard whose values were edited or
 	// damaged after the sweep wrote it does not merge. It detects edits
@@ -97,11 +114,22 @@ type SweepResult struct {
 	Scenarios     []string `json:"scenarios"`
 	Digest        string   `json:"digest"`
 	Candidates    int      `json:"candidates"`
-	// Best is the cheapest candidate with no SLO-violation minutes, or the
-	// one with the fewest minutes when none has zero (as tune chooses).
-	Best SweepCandidate `json:"best"`
-	// Pareto are the candidates no other beats on both cost and SLO
-	// minutes, by cost.
+	// Current is today's HPA with today's resources.
+	Current Point `json:"current"`
+	// Floor and FloorReason are the shards'.
+	Floor       int32  `json:"floor,omitempty"`
+	FloorReason string `json:"floorReason,omitempty"`
+	// Met: Best holds the SLO in every scenario, with the margin, and is
+	// never worse than today.
+	Met bool `json:"met"`
+	// Best is chosen as the recommender chooses: the cheapest cell that
+	// holds the SLO and is never worse than today (then fewer scale
+	// events, then grid order); when none does, the never-worse cell that
+	// misses the budget least, if it misses it less than today; absent
+	// when no cell is better than today.
+	Best *SweepCandidate `json:"best,omitempty"`
+	// Pareto is the front of cost against worst burn (Point.WorstBurn):
+	// by increasing cost, each member burns less than every cheaper one.
 	Pareto []SweepCandidate `json:"pareto"`
 	// Results are every candidate, by index.
 	Results []SweepCandidate `json:"results"`
@@ -116,9 +144,9 @@ type sweepPlan struct {
 	mode      sim.Mode
 	digest    string
 	// variants are the plan with each resource combination; cands[i] runs
-	// on variants[variant[i]].
+	// on variants[variant[i]] with its HPA.
 	variants []*scenarios.Plan
-	cands    []Candidate
+	cands    []SweepSetting
 	variant  []int
 }
 
@@ -154,13 +182,13 @@ func resolveSweep(plan *scenarios.Plan, grid *SweepGrid) (*sweepPlan, error) {
 		sp.scenarios = append(sp.scenarios, name)
 	}
 	h := grid.HPA
-	if svc.HPA == nil && (len(h.CPUTargets)+len(h.MinReplicas)+len(h.ScaleUpWindows)+len(h.ScaleDownWindows)+len(h.ScaleUpPercents)) > 0 {
+	if svc.HPA == nil && (len(h.CPUTargets)+len(h.MinReplicas)+len(h.MaxReplicas)+len(h.ScaleUpWindows)+len(h.ScaleDownWindows)+len(h.ScaleUpPercents)) > 0 {
 		return nil, fmt.Errorf("grid hpa: service %s has no HPA to vary; remove the hpa lists or add an HPA to the plan", svc.Name)
 	}
 	if svc.HPA != nil && len(h.CPUTargets) > 0 && svc.HPACPUTarget() == 0 {
 		return nil, fmt.Errorf("grid hpa.cpuTargets: service %s's HPA has no CPU utilisation metric to retarget", svc.Name)
 	}
-	if svc.HPA != nil {
+	if svc.HPA != nil && len(h.MaxReplicas) == 0 {
 		for _, m := range h.MinReplicas {
 			if m > svc.HPA.MaxReplicas {
 				return nil, fmt.Errorf("grid hpa.minReplicas: %d is above service %s's maxReplicas %d", m, svc.Name, svc.HPA.MaxReplicas)
@@ -183,11 +211,11 @@ func resolveSweep(plan *scenarios.Plan, grid *SweepGrid) (*sweepPlan, error) {
 
 	// Resource combinations outside, HPA candidates inside, each in list
 	// order: the grid's fixed order.
-	var hpaCands []Candidate
+	var hpaCands []SweepSetting
 	if svc.HPA != nil {
 		hpaCands = expand(svc.HPA, grid.HPA)
 	} else {
-		hpaCands = []Candidate{{}}
+		hpaCands = []SweepSetting{{}}
 	}
 	one := func(qs []resource.Quantity) []*resource.Quantity {
 		if len(qs) == 0 {
@@ -282,19 +310,21 @@ func Sweep(ctx context.Context, plan *scenarios.Plan, grid *SweepGrid, shard Sha
 	for i := shard.Index; i < len(sp.cands); i += shard.Count {
 		mine = append(mine, i)
 	}
-	out.Results = make([]SweepCandidate, len(mine))
-	traffic := sim.NewTrafficCache()
-	evs := make([]evaluator, len(sp.variants))
-	for i, v := range sp.variants {
-		evs[i] = evaluator{plan: v, service: sp.service, scenarios: sp.scenarios, traffic: traffic, mode: sp.mode}
+	ev, err := NewEvaluator(ctx, plan, sp.service, sp.scenarios, ProposeOptions{Mode: sp.mode})
+	if err != nil {
+		return nil, err
 	}
+	out.Current = ev.Current()
+	out.Floor, out.FloorReason = ev.Floor()
+	out.Results = make([]SweepCandidate, len(mine))
 	err = evaluateAll(ctx, len(mine), func(k int) error {
 		i := mine[k]
 		c := sp.cands[i]
-		if err := evs[sp.variant[i]].evaluate(&c); err != nil {
+		p, err := ev.Evaluate(withHPA(sp.variants[sp.variant[i]], sp.service, c.spec), c.setting())
+		if err != nil {
 			return fmt.Errorf("candidate %d: %w", i, err)
 		}
-		out.Results[k] = SweepCandidate{Index: i, Candidate: c}
+		out.Results[k] = SweepCandidate{Index: i, SweepSetting: c, Point: p}
 		return nil
 	}, progress)
 	if err != nil {
@@ -324,10 +354,13 @@ func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 		switch {
 		case s.SchemaVersion == "headroom.dev/sweep-shard/v1":
 			return nil, fmt.Errorf("shard file %d: schema %q was written by a headroom whose runs started cold; its numbers do not merge with %q shards: run the shard again", k, s.SchemaVersion, SweepShardSchema)
+		case s.SchemaVersion == "headroom.dev/sweep-shard/v2":
+			return nil, fmt.Errorf("shard file %d: schema %q was written by a headroom that summed tune's measures per cell; its numbers do not merge with %q shards (the recommender's evaluation): run the shard again", k, s.SchemaVersion, SweepShardSchema)
 		case s.SchemaVersion != SweepShardSchema:
 			return nil, fmt.Errorf("shard file %d: schema %q, want %q", k, s.SchemaVersion, SweepShardSchema)
 		case s.Digest != first.Digest || s.Shards != first.Shards || s.Total != first.Total ||
-			s.Service != first.Service || s.Mode != first.Mode || !slices.Equal(s.Scenarios, first.Scenarios):
+			s.Service != first.Service || s.Mode != first.Mode || !slices.Equal(s.Scenarios, first.Scenarios) ||
+			s.Floor != first.Floor || s.FloorReason != first.FloorReason || !reflect.DeepEqual(s.Current, first.Current):
 			return nil, fmt.Errorf("shard %d/%d and shard %d/%d come from different sweeps (plan, grid or shard count differ)",
 				s.Shard, s.Shards, first.Shard, first.Shards)
 		case s.Shard < 0 || s.Shard >= len(seen):
@@ -351,7 +384,8 @@ func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 	}
 	res := &SweepResult{
 		SchemaVersion: SweepResultSchema, Plan: first.Plan, Service: first.Service, Mode: first.Mode,
-		Scenarios: first.Scenarios, Digest: first.Digest, Candidates: first.Total,
+		Scenarios: first.Scenarios, Digest: first.Digest, Candidates: first.Total, Current: first.Current,
+		Floor: first.Floor, FloorReason: first.FloorReason,
 	}
 	for _, s := range shards {
 		for _, c := range s.Results {
@@ -370,15 +404,19 @@ func MergeSweep(shards []*SweepShard) (*SweepResult, error) {
 			return nil, fmt.Errorf("candidate %d is missing or given twice", i)
 		}
 	}
-	cands := make([]Candidate, len(res.Results))
-	for i := range res.Results {
-		cands[i] = res.Results[i].Candidate
+	if len(res.Current.Outcomes) != len(res.Scenarios) {
+		return nil, fmt.Errorf("today's evaluation covers %d scenarios, the sweep %d", len(res.Current.Outcomes), len(res.Scenarios))
 	}
-	best, front := chooseIndex(cands)
-	res.Best = res.Results[best]
-	for _, i := range front {
-		res.Pareto = append(res.Pareto, res.Results[i])
+	for _, c := range res.Results {
+		if len(c.Point.Outcomes) != len(res.Scenarios) {
+			return nil, fmt.Errorf("candidate %d covers %d scenarios, the sweep %d", c.Index, len(c.Point.Outcomes), len(res.Scenarios))
+		}
 	}
+	best, met := chooseCell(res.Results, &res.Current, res.Floor)
+	if best >= 0 {
+		res.Best, res.Met = &res.Results[best], met
+	}
+	res.Pareto = paretoCells(res.Results, best)
 	return res, nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/simtest"
 )
 
 // sweepTestPlan is steadyPlan with an HPA, an SLO and a step in load: a grid
@@ -89,25 +90,27 @@ func TestSweep_ShardsMergeToTheWhole(t *testing.T) {
 	// The CPU request changes cost and the HPA's view: the two halves of
 	// the grid must differ, and the first candidate is today's HPA.
 	r := whole.Results
-	if r[0].CPURequest != "1" || r[13].CPURequest != "1500m" || r[0].CPUTarget != 50 {
-		t.Errorf("grid order: %+v / %+v", r[0].Candidate, r[13].Candidate)
+	if r[0].CPURequest != "1" || r[13].CPURequest != "1500m" || r[0].CPUTarget != 50 || r[0].MaxReplicas != 20 {
+		t.Errorf("grid order: %+v / %+v", r[0].SweepSetting, r[13].SweepSetting)
 	}
-	if r[0].Cost == r[13].Cost {
-		t.Errorf("a 1.5× CPU request costs the same: %g", r[0].Cost)
-	}
-	// Same evaluation as tune: today's HPA at today's resources.
-	tr, err := Tune(ctx, p, "api", TuneGrid{CPUTargets: []int32{40}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr.Current.Cost != r[0].Cost || tr.Current.SLOViolationMinutes != r[0].SLOViolationMinutes {
-		t.Errorf("tune's current %+v, sweep's candidate 0 %+v", tr.Current, r[0].Candidate)
+	if r[0].Point.Cost == r[13].Point.Cost {
+		t.Errorf("a 1.5× CPU request costs the same: %g", r[0].Point.Cost)
 	}
 	for _, c := range merged.Pareto {
 		for _, o := range merged.Results {
-			if o.Cost < c.Cost && o.SLOViolationMinutes < c.SLOViolationMinutes {
+			if o.Point.Cost < c.Point.Cost && o.Point.WorstBurn < c.Point.WorstBurn {
 				t.Errorf("front member %d is dominated by %d", c.Index, o.Index)
 			}
+		}
+	}
+	if b := merged.Best; b != nil {
+		for _, o := range merged.Results {
+			if o.Point.Meets && o.Point.NeverWorse && !sameCost(o.Point.Cost, b.Point.Cost) && o.Point.Cost < b.Point.Cost {
+				t.Errorf("best %d costs %g, cell %d holds the SLO for %g", b.Index, b.Point.Cost, o.Index, o.Point.Cost)
+			}
+		}
+		if merged.Met != (b.Point.Meets && b.Point.NeverWorse) {
+			t.Errorf("met %v for best %+v", merged.Met, b.Point)
 		}
 	}
 }
@@ -132,7 +135,7 @@ func TestMergeSweep_Errors(t *testing.T) {
 	moved.ResultsDigest, _ = moved.resultsDigest() // a forger who recomputes it
 	edited := *s[1]
 	edited.Results = append([]SweepCandidate(nil), s[1].Results...)
-	edited.Results[0].Cost /= 2
+	edited.Results[0].Point.Cost /= 2
 	old := *s[1]
 	old.ResultsDigest = ""
 	renumbered := *s[1]
@@ -140,6 +143,9 @@ func TestMergeSweep_Errors(t *testing.T) {
 	v1 := *s[1]
 	v1.SchemaVersion = "headroom.dev/sweep-shard/v1"
 	v1.ResultsDigest, _ = v1.resultsDigest()
+	v2 := *s[1]
+	v2.SchemaVersion = "headroom.dev/sweep-shard/v2"
+	v2.ResultsDigest, _ = v2.resultsDigest()
 	for _, tt := range []struct {
 		name   string
 		shards []*SweepShard
@@ -154,6 +160,7 @@ func TestMergeSweep_Errors(t *testing.T) {
 		{"edited header", []*SweepShard{&renumbered}, "its contents do not match its resultsDigest"},
 		{"no results digest", []*SweepShard{s[0], &old, s[2]}, "shard 1/3 has no resultsDigest"},
 		{"cold-start v1 shard", []*SweepShard{s[0], &v1, s[2]}, "whose runs started cold"},
+		{"tune-evaluated v2 shard", []*SweepShard{s[0], &v2, s[2]}, "summed tune's measures"},
 		{"forged", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: -1}}, "is not a sweep"},
 		{"empty", []*SweepShard{{SchemaVersion: SweepShardSchema, Shards: 1}}, "is not a sweep"},
 	} {
@@ -348,5 +355,29 @@ func TestSweep_DESMode(t *testing.T) {
 	}
 	if !bytes.Equal(marshal(t, whole), marshal(t, merged)) || whole.Mode != sim.ModeDES || whole.Candidates != 3 {
 		t.Fatalf("DES sweep: %d candidates, mode %s; merged equal: %v", whole.Candidates, whole.Mode, bytes.Equal(marshal(t, whole), marshal(t, merged)))
+	}
+}
+
+// BenchmarkSweep200x7Days: 200 grid cells of one service's HPA, each a
+// 7-day diurnal run evaluated as the recommender evaluates (the point
+// estimate and the margin's four variants: five runs per cell). Run it
+// alone:
+//
+//	go test ./capacity -run '^$' -bench Sweep200 -benchtime 1x
+func BenchmarkSweep200x7Days(b *testing.B) {
+	p := simtest.DiurnalPlan(b, 7)
+	g := &SweepGrid{Service: "api", HPA: TuneGrid{
+		CPUTargets:     []int32{40, 45, 50, 55, 60, 65, 70, 75, 80, 85},
+		MinReplicas:    []int32{1, 2, 3, 4, 5},
+		ScaleUpWindows: []int32{0, 60, 120, 180},
+	}}
+	for b.Loop() {
+		r, err := SweepAll(context.Background(), p, g, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Candidates < 200 {
+			b.Fatalf("%d candidates", r.Candidates)
+		}
 	}
 }

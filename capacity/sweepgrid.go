@@ -24,6 +24,7 @@ import (
 //	hpa:
 //	  cpuTargets: [50, 60, 70]
 //	  minReplicas: [2, 3]
+//	  maxReplicas: [10, 20]
 //	  scaleUpWindows: [0, 60]
 //	  scaleDownWindows: [300, 600]
 //	  scaleUpPercents: [100, 200]
@@ -120,6 +121,7 @@ func (g *SweepGrid) validate() strictyaml.FieldErrors {
 	}
 	ints("hpa.cpuTargets", g.HPA.CPUTargets, 1, 1000, "a CPU averageUtilization target (percent)")
 	ints("hpa.minReplicas", g.HPA.MinReplicas, 1, 100000, "minReplicas")
+	ints("hpa.maxReplicas", g.HPA.MaxReplicas, 1, 100000, "maxReplicas")
 	// The API server's bound on stabilizationWindowSeconds is one hour.
 	ints("hpa.scaleUpWindows", g.HPA.ScaleUpWindows, 0, 3600, "a stabilisation window (seconds)")
 	ints("hpa.scaleDownWindows", g.HPA.ScaleDownWindows, 0, 3600, "a stabilisation window (seconds)")
@@ -161,7 +163,7 @@ func (g *SweepGrid) validate() strictyaml.FieldErrors {
 // skip one that equals today's HPA).
 func (g *SweepGrid) size() int {
 	n := 1
-	for _, l := range []int{len(g.HPA.CPUTargets), len(g.HPA.MinReplicas), len(g.HPA.ScaleUpWindows),
+	for _, l := range []int{len(g.HPA.CPUTargets), len(g.HPA.MinReplicas), len(g.HPA.MaxReplicas), len(g.HPA.ScaleUpWindows),
 		len(g.HPA.ScaleDownWindows), len(g.HPA.ScaleUpPercents), len(g.Resources.CPURequests),
 		len(g.Resources.CPULimits), len(g.Resources.MemoryRequests)} {
 		n *= max(l, 1)

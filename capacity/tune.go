@@ -2,135 +2,28 @@ package capacity
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"runtime"
-	"sort"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-
-	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
 )
 
-// TuneGrid lists the values a tune tries for each HPA setting; every
-// combination is a candidate. Empty lists keep the service's current value.
+// TuneGrid lists the values a sweep tries for each HPA setting of its
+// service (a SweepGrid's hpa section); every combination is a candidate.
+// Empty lists keep the service's current value.
 type TuneGrid struct {
 	// CPUTargets are averageUtilization targets (percent) for the CPU metric.
 	CPUTargets []int32 `json:"cpuTargets"`
-	// MinReplicas are minReplicas values.
+	// MinReplicas and MaxReplicas are minReplicas and maxReplicas values; a
+	// combination whose minimum exceeds its maximum is skipped.
 	MinReplicas []int32 `json:"minReplicas"`
+	MaxReplicas []int32 `json:"maxReplicas,omitempty"`
 	// ScaleUpWindows and ScaleDownWindows are stabilisation windows, seconds.
 	ScaleUpWindows   []int32 `json:"scaleUpWindows"`
 	ScaleDownWindows []int32 `json:"scaleDownWindows"`
 	// ScaleUpPercents are the scale-up policy's Percent values (per 60 s).
 	ScaleUpPercents []int32 `json:"scaleUpPercents"`
-}
-
-// DefaultTuneGrid is a grid of up to 6 × 4 × 3 × 4 × 3 = 864 candidates
-// around common settings; minReplicas values are relative to the current
-// minimum. The CPU targets apply only to an HPA with a CPU utilisation
-// metric; the Percent values replace the first Percent scale-up policy (or
-// add one per 60 s), leaving the HPA's other policies as they are.
-func DefaultTuneGrid(current *autoscalingv2.HorizontalPodAutoscalerSpec) TuneGrid {
-	minR := int32(1)
-	if current.MinReplicas != nil {
-		minR = *current.MinReplicas
-	}
-	var mins []int32
-	for _, m := range []int32{minR - 1, minR, minR + 1, minR + 2} {
-		if m >= 1 && m <= current.MaxReplicas {
-			mins = append(mins, m)
-		}
-	}
-	return TuneGrid{
-		CPUTargets:       []int32{40, 50, 60, 70, 80, 90},
-		MinReplicas:      mins,
-		ScaleUpWindows:   []int32{0, 60, 180},
-		ScaleDownWindows: []int32{60, 300, 600, 900},
-		ScaleUpPercents:  []int32{50, 100, 200},
-	}
-}
-
-// Candidate is one HPA setting and how it did over every scenario.
-type Candidate struct {
-	CPUTarget       int32 `json:"cpuTarget"`
-	MinReplicas     int32 `json:"minReplicas"`
-	ScaleUpWindow   int32 `json:"scaleUpWindowSeconds"`
-	ScaleDownWindow int32 `json:"scaleDownWindowSeconds"`
-	ScaleUpPercent  int32 `json:"scaleUpPercent"`
-	// CPURequest, CPULimit and MemoryRequest are the container resources a
-	// sweep tried (Kubernetes quantities); empty where the plan's hold.
-	CPURequest    string `json:"cpuRequest,omitempty"`
-	CPULimit      string `json:"cpuLimit,omitempty"`
-	MemoryRequest string `json:"memoryRequest,omitempty"`
-
-	// Summed over the scenarios that cover the service.
-	SLOViolationMinutes float64 `json:"sloViolationMinutes"`
-	Cost                float64 `json:"cost"`
-	PodHours            float64 `json:"podHours"`
-	Flaps               int     `json:"flaps"`
-
-	Spec *autoscalingv2.HorizontalPodAutoscalerSpec `json:"-"`
-}
-
-// TuneResult is a tune's outcome for one service.
-type TuneResult struct {
-	Service string `json:"service"`
-	// Current is the service's HPA as it is, evaluated the same way.
-	Current Candidate `json:"current"`
-	// Best is the cheapest candidate with no SLO-violation minutes, or the
-	// one with the fewest minutes when none has zero.
-	Best Candidate `json:"best"`
-	// Pareto are the candidates no other beats on both cost and SLO minutes,
-	// by cost.
-	Pareto     []Candidate `json:"pareto"`
-	Candidates int         `json:"candidates"`
-	Scenarios  []string    `json:"scenarios"`
-}
-
-// Tune evaluates every grid candidate for one service's HPA over every
-// scenario covering it, in parallel on GOMAXPROCS workers. Only the
-// service itself is simulated (its nodes are not shared with others).
-// progress, if not nil, is called after each candidate.
-func Tune(ctx context.Context, plan *scenarios.Plan, service string, grid TuneGrid, progress func(done, total int)) (*TuneResult, error) {
-	var svc *scenarios.Service
-	for i := range plan.Services {
-		if plan.Services[i].Name == service {
-			svc = &plan.Services[i]
-		}
-	}
-	if svc == nil {
-		return nil, fmt.Errorf("no service named %q", service)
-	}
-	if svc.HPA == nil {
-		return nil, fmt.Errorf("service %s has no HPA to tune", service)
-	}
-	res := &TuneResult{Service: service}
-	for _, sc := range plan.Scenarios {
-		if sc.AppliesTo(service) {
-			res.Scenarios = append(res.Scenarios, sc.Name)
-		}
-	}
-	if len(res.Scenarios) == 0 {
-		return nil, fmt.Errorf("no scenario covers service %s", service)
-	}
-	cands := expand(svc.HPA, grid)
-	res.Candidates = len(cands)
-	current := Candidate{Spec: svc.HPA}
-	describe(&current)
-	ev := evaluator{plan: plan, service: service, scenarios: res.Scenarios, traffic: sim.NewTrafficCache()}
-	if err := ev.evaluate(&current); err != nil {
-		return nil, err
-	}
-	res.Current = current
-	if err := evaluateAll(ctx, len(cands), func(i int) error { return ev.evaluate(&cands[i]) }, progress); err != nil {
-		return nil, err
-	}
-	res.Best, res.Pareto = choose(cands)
-	return res, nil
 }
 
 // evaluateAll runs eval(0 … n−1), at most GOMAXPROCS at a time, and
@@ -164,15 +57,39 @@ func evaluateAll(ctx context.Context, n int, eval func(i int) error, progress fu
 	return ctx.Err()
 }
 
-// Size is the number of candidates Tune evaluates for a service whose HPA
-// is base (besides base itself).
-func (g TuneGrid) Size(base *autoscalingv2.HorizontalPodAutoscalerSpec) int {
-	return len(expand(base, g))
+// costTolerance: costs within this fraction are a tie, broken by scale
+// events (and, in the recommender, the size of the change; in a sweep,
+// the grid order).
+const costTolerance = 1e-3
+
+// SweepSetting is one cell of a sweep's grid: the HPA settings and the
+// container resources it runs with. A service without an HPA has only
+// resources.
+type SweepSetting struct {
+	CPUTarget       int32 `json:"cpuTarget"`
+	MinReplicas     int32 `json:"minReplicas"`
+	MaxReplicas     int32 `json:"maxReplicas"`
+	ScaleUpWindow   int32 `json:"scaleUpWindowSeconds"`
+	ScaleDownWindow int32 `json:"scaleDownWindowSeconds"`
+	ScaleUpPercent  int32 `json:"scaleUpPercent"`
+	// CPURequest, CPULimit and MemoryRequest are the container resources
+	// the cell tried (Kubernetes quantities); empty where the plan's hold.
+	CPURequest    string `json:"cpuRequest,omitempty"`
+	CPULimit      string `json:"cpuLimit,omitempty"`
+	MemoryRequest string `json:"memoryRequest,omitempty"`
+
+	spec *autoscalingv2.HorizontalPodAutoscalerSpec
 }
 
-// expand builds the grid's candidates in a fixed order.
-func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candidate {
-	cur := Candidate{Spec: base}
+// setting is the cell's HPA bounds and target as the recommender's
+// evaluation takes them.
+func (c *SweepSetting) setting() Setting {
+	return Setting{CPUTarget: c.CPUTarget, MinReplicas: c.MinReplicas, MaxReplicas: c.MaxReplicas}
+}
+
+// expand builds the grid's HPA cells in a fixed order, today's HPA first.
+func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []SweepSetting {
+	cur := SweepSetting{spec: base}
 	describe(&cur)
 	or := func(xs []int32, v int32) []int32 {
 		if len(xs) == 0 {
@@ -180,24 +97,27 @@ func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candi
 		}
 		return xs
 	}
-	// Today's HPA is the first candidate: a tune never recommends something
-	// worse than what runs.
-	out := []Candidate{cur}
+	out := []SweepSetting{cur}
 	targets := g.CPUTargets
 	if cur.CPUTarget == 0 {
 		targets = nil // no CPU utilisation metric to retarget
 	}
 	for _, t := range or(targets, cur.CPUTarget) {
 		for _, m := range or(g.MinReplicas, cur.MinReplicas) {
-			for _, up := range or(g.ScaleUpWindows, cur.ScaleUpWindow) {
-				for _, down := range or(g.ScaleDownWindows, cur.ScaleDownWindow) {
-					for _, pct := range or(g.ScaleUpPercents, cur.ScaleUpPercent) {
-						c := Candidate{CPUTarget: t, MinReplicas: m, ScaleUpWindow: up, ScaleDownWindow: down, ScaleUpPercent: pct}
-						if c.settings() == cur.settings() {
-							continue
+			for _, mx := range or(g.MaxReplicas, cur.MaxReplicas) {
+				if m > mx {
+					continue
+				}
+				for _, up := range or(g.ScaleUpWindows, cur.ScaleUpWindow) {
+					for _, down := range or(g.ScaleDownWindows, cur.ScaleDownWindow) {
+						for _, pct := range or(g.ScaleUpPercents, cur.ScaleUpPercent) {
+							c := SweepSetting{CPUTarget: t, MinReplicas: m, MaxReplicas: mx, ScaleUpWindow: up, ScaleDownWindow: down, ScaleUpPercent: pct}
+							if c.hpaKey() == cur.hpaKey() {
+								continue
+							}
+							c.spec = apply(base, cur, c)
+							out = append(out, c)
 						}
-						c.Spec = apply(base, c)
-						out = append(out, c)
 					}
 				}
 			}
@@ -206,16 +126,17 @@ func expand(base *autoscalingv2.HorizontalPodAutoscalerSpec, g TuneGrid) []Candi
 	return out
 }
 
-type settings struct{ t, m, up, down, pct int32 }
+type hpaKey struct{ t, m, mx, up, down, pct int32 }
 
-func (c *Candidate) settings() settings {
-	return settings{c.CPUTarget, c.MinReplicas, c.ScaleUpWindow, c.ScaleDownWindow, c.ScaleUpPercent}
+func (c *SweepSetting) hpaKey() hpaKey {
+	return hpaKey{c.CPUTarget, c.MinReplicas, c.MaxReplicas, c.ScaleUpWindow, c.ScaleDownWindow, c.ScaleUpPercent}
 }
 
-// describe reads a candidate's settings back from its spec (for the
-// current HPA). A setting the spec does not have reads as 0.
-func describe(c *Candidate) {
-	s := c.Spec
+// describe reads a cell's settings back from its spec (for the current
+// HPA). A setting the spec does not have reads as its default.
+func describe(c *SweepSetting) {
+	s := c.spec
+	c.MaxReplicas = s.MaxReplicas
 	if s.MinReplicas != nil {
 		c.MinReplicas = *s.MinReplicas
 	} else {
@@ -249,17 +170,20 @@ func describe(c *Candidate) {
 	}
 }
 
-// apply returns base with the candidate's settings; a CPU target is set
-// only on a CPU utilisation metric that exists.
-func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, c Candidate) *autoscalingv2.HorizontalPodAutoscalerSpec {
+// apply returns base with the cell's settings. A CPU target is set only
+// on a CPU utilisation metric that exists; the behaviour is touched only
+// when the cell's windows or Percent differ from today's (cur), so a cell
+// that moves only the target and the bounds runs the spec the
+// recommender's evaluation builds for the same setting.
+func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, cur, c SweepSetting) *autoscalingv2.HorizontalPodAutoscalerSpec {
 	s := base.DeepCopy()
 	s.MinReplicas = &c.MinReplicas
-	for i := range s.Metrics {
-		m := &s.Metrics[i]
-		if m.Resource != nil && m.Resource.Name == "cpu" && m.Resource.Target.Type == autoscalingv2.UtilizationMetricType {
-			t := c.CPUTarget
-			m.Resource.Target.AverageUtilization = &t
-		}
+	s.MaxReplicas = c.MaxReplicas
+	if c.CPUTarget > 0 {
+		setCPUTarget(s, c.CPUTarget)
+	}
+	if c.ScaleUpWindow == cur.ScaleUpWindow && c.ScaleDownWindow == cur.ScaleDownWindow && c.ScaleUpPercent == cur.ScaleUpPercent {
+		return s
 	}
 	if s.Behavior == nil {
 		s.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{}
@@ -288,85 +212,4 @@ func apply(base *autoscalingv2.HorizontalPodAutoscalerSpec, c Candidate) *autosc
 	}
 	s.Behavior.ScaleDown.StabilizationWindowSeconds = &down
 	return s
-}
-
-// evaluator simulates candidates of one service over its scenarios: the
-// one evaluation tune and sweep share.
-type evaluator struct {
-	plan      *scenarios.Plan
-	service   string
-	scenarios []string
-	traffic   *sim.TrafficCache
-	mode      sim.Mode
-}
-
-// evaluate simulates one candidate over the scenarios and sums its
-// measures into it.
-func (e *evaluator) evaluate(c *Candidate) error {
-	override := map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{e.service: c.Spec}
-	for _, sc := range e.scenarios {
-		r, err := sim.Run(e.plan, sim.Options{Scenario: sc, Services: []string{e.service}, HPA: override, Traffic: e.traffic, Mode: e.mode})
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", sc, err)
-		}
-		s := r.Services[0].Summary
-		c.SLOViolationMinutes += s.SLOViolationMinutes
-		c.Cost += s.Cost
-		c.PodHours += s.PodHours
-		c.Flaps += s.Flaps
-	}
-	return nil
-}
-
-// costTolerance: costs within this fraction are a tie, broken by SLO
-// minutes, then flaps, then grid order.
-const costTolerance = 1e-3
-
-// choose picks the best candidate and the Pareto front of cost against
-// SLO-violation minutes.
-func choose(cands []Candidate) (Candidate, []Candidate) {
-	best, front := chooseIndex(cands)
-	out := make([]Candidate, len(front))
-	for i, j := range front {
-		out[i] = cands[j]
-	}
-	return cands[best], out
-}
-
-// chooseIndex is choose by position in cands.
-func chooseIndex(cands []Candidate) (int, []int) {
-	sameCost := func(a, b float64) bool { return math.Abs(a-b) <= costTolerance*max(math.Abs(a), math.Abs(b)) }
-	sorted := make([]int, len(cands))
-	for i := range sorted {
-		sorted[i] = i
-	}
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, b := &cands[sorted[i]], &cands[sorted[j]]
-		if !sameCost(a.Cost, b.Cost) {
-			return a.Cost < b.Cost
-		}
-		if a.SLOViolationMinutes != b.SLOViolationMinutes {
-			return a.SLOViolationMinutes < b.SLOViolationMinutes
-		}
-		return a.Flaps < b.Flaps
-	})
-	var front []int
-	bestMinutes := -1.0
-	for _, i := range sorted {
-		c := &cands[i]
-		if bestMinutes < 0 || c.SLOViolationMinutes < bestMinutes-1e-9 {
-			front = append(front, i)
-			bestMinutes = c.SLOViolationMinutes
-		}
-	}
-	// The front runs by increasing cost and decreasing minutes; the best is
-	// its cheapest member with zero minutes, else its last (fewest minutes).
-	best := front[len(front)-1]
-	for _, i := range front {
-		if cands[i].SLOViolationMinutes == 0 {
-			best = i
-			break
-		}
-	}
-	return best, front
 }

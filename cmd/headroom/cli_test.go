@@ -106,6 +106,7 @@ func TestUsageAndInputErrors(t *testing.T) {
 		{"simulate unknown service", []string{"simulate", "-f", noaPlan, "--service", "nope"}, exitUsage, `--service "nope": the plan has no such service`},
 		{"compare needs --hpa", []string{"compare", "-f", noaPlan}, exitUsage, "--hpa is required"},
 		{"tune needs --service", []string{"tune", "-f", noaPlan}, exitUsage, "--service is required"},
+		{"tune --plot needs .png or .svg", []string{"tune", "-f", noaPlan, "--service", "noa-mcp", "--plot", "front.pdf"}, exitUsage, "must end in .png or .svg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,7 +90,11 @@ WINDOW of the data (of the file's own data for --usage).
 
 --out-dir DIR also writes headroom's recommender's proposal (the one report and tune make,
 judged on the plan's uncertainty ensemble when it has one, or --uncertainty) as a patches
-directory (the layout of report's patches/), as a set with DIR/.headroom-manifest: a rerun
+directory (the layout of report's patches/), and every output format shows that proposal next
+to the estimators (JSON: "proposal", per service the chosen HPA point and resources, whether it
+holds the SLO, the binding constraint, today's and the proposed burns): the estimators' requests
+are its usage input (floors for the CPU limit and memory request), the patch is the
+recommender's. The directory is written as a set with DIR/.headroom-manifest: a rerun
 replaces headroom's files and keeps the others; a non-empty directory headroom did not
 write is refused unless --force.`,
 		Example: `  # The bundled example with its sample usage history
@@ -241,6 +245,16 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	var props capacity.Proposals
+	if o.Patches != "" {
+		// The patches are the recommender's proposal: searched first, so
+		// every output format shows it next to the estimators.
+		usage := capacity.UsagePeaks(rep, o.cfg.Buffer)
+		if props, err = o.propose(ctx, usage); err != nil {
+			return err
+		}
+		rep.Proposal = capacity.NewRightsizeProposals(props, usage)
+	}
 	switch o.Output {
 	case "json":
 		if err := printJSON(o.streams.Out, rep); err != nil {
@@ -252,35 +266,36 @@ func (o *rightsizeOptions) Run(cmd *cobra.Command) error {
 		}
 	default:
 		printRightsize(o.streams.Out, rep)
+		printRightsizeProposal(o.streams.Out, o.plan, rep.Proposal)
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(o.streams.ErrOut, "warning: no usage data for %s in %s; left out\n", strings.Join(rep.Skipped, ", "), o.sourceName)
 	}
 	if o.Patches != "" {
-		return o.writePatches(ctx, rep)
+		return o.writePatches(ctx, props)
 	}
 	return nil
 }
 
-// writePatches writes headroom's recommender's proposal — the one report
-// and tune make, with the observed usage peaks as floors for the CPU limit
-// and the memory request — as a patches directory (the layout of package
-// reports: kubectl JSON patches, the hpa/ and requests/ kustomize
-// components, whole HPAs) as one set: headroom's files of an earlier run
-// are replaced, the user's own files in the directory kept. The usage
-// estimators' requests are reported above, not patched.
-func (o *rightsizeOptions) writePatches(ctx context.Context, usage *capacity.RightsizeReport) error {
+// propose runs headroom's recommender — the one report and tune run —
+// with the observed usage peaks as floors for the CPU limit and the
+// memory request.
+func (o *rightsizeOptions) propose(ctx context.Context, usage map[string]capacity.UsagePeak) (capacity.Proposals, error) {
 	sizing, err := capacity.Size(o.plan, model.Queueing, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintln(o.streams.ErrOut, "searching each service's proposal (simulator as the oracle) for the patches")
-	props, err := capacity.Propose(ctx, o.plan, sizing, capacity.ProposeOptions{
-		Services: o.Services, Usage: capacity.UsagePeaks(usage, o.cfg.Buffer),
-	})
-	if err != nil {
-		return err
-	}
+	return capacity.Propose(ctx, o.plan, sizing, capacity.ProposeOptions{Services: o.Services, Usage: usage})
+}
+
+// writePatches writes the recommender's proposal as a patches directory
+// (the layout of package reports: kubectl JSON patches, the hpa/ and
+// requests/ kustomize components, whole HPAs) as one set: headroom's
+// files of an earlier run are replaced, the user's own files in the
+// directory kept. The usage estimators' requests are reported, not
+// patched.
+func (o *rightsizeOptions) writePatches(ctx context.Context, props capacity.Proposals) error {
 	recs := props.Recommendations()
 	rep := &record.Review{Plan: o.plan.Metadata.Name}
 	for _, r := range recs {

@@ -23,13 +23,14 @@ const maxGridBytes = 1 << 20
 
 // sweepOptions are the flags and state of `headroom sweep`.
 type sweepOptions struct {
-	Filename  string
-	Grid      string
-	Shard     string
-	Output    string
-	Quiet     bool
-	MaxWork   float64
-	ColdStart bool
+	Filename    string
+	Grid        string
+	Shard       string
+	Output      string
+	Quiet       bool
+	MaxWork     float64
+	ColdStart   bool
+	Uncertainty string
 
 	plan    *scenarios.Plan
 	grid    *capacity.SweepGrid
@@ -43,10 +44,17 @@ func newSweepCmd(streams ioStreams) *cobra.Command {
 		Use:   "sweep -f PLAN --grid GRID.yaml [--shard i/N] [--out-file FILE]",
 		Short: "Evaluate a grid of HPA and resource settings, on this machine or sharded over a cluster",
 		Long: `Evaluate every combination of a grid of HPA settings (CPU target, minReplicas,
-stabilisation windows, scale-up Percent) and container resources (CPU request and limit, memory
-request) for one service over the plan's scenarios — the evaluation tune uses — and write the
-results, the cheapest candidate that holds the SLO and the Pareto front of cost against
-SLO-violation minutes as JSON.
+maxReplicas, stabilisation windows, scale-up Percent) and container resources (CPU request and
+limit, memory request) for one service over the plan's scenarios with the recommender's
+evaluation — budget burn, worst-window burn and SLO minutes at the point estimate, the burns with
+the inputs moved 3 %, the plan's uncertainty ensemble when it has one, cost weighted by
+scenarios[].weight, scale events, and whether the cell holds the SLO and is never worse than
+today — so a cell reports exactly what 'headroom tune' reports for the same setting. The JSON
+has today's point, every cell, the best cell (chosen as the recommender chooses, never below the
+plan's replica floor) and the Pareto front of cost against worst burn. With the plan's
+uncertainty: section each cell runs its whole ensemble (--uncertainty off or samples=N for fewer
+runs; both are part of the sweep's digest, so shards of different settings never merge; for
+'sweep job', put the setting in the plan the ConfigMap carries).
 
 --shard i/N evaluates only the candidates whose grid index is i modulo N and writes a shard
 file; 'headroom sweep merge' joins the N shard files, in any order, into exactly the bytes the
@@ -73,6 +81,7 @@ The grid file (kind SweepGrid) is decoded strictly; mistakes are reported with f
 	f.BoolVar(&o.Quiet, "quiet", false, "no progress on standard error")
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
+	bindUncertainty(f, &o.Uncertainty)
 	cmd.AddCommand(newSweepMergeCmd(streams), newSweepJobCmd(streams))
 	return cmd
 }
@@ -86,6 +95,9 @@ func (o *sweepOptions) Validate() error {
 		return usageErrorf("--grid is required: the grid file (kind SweepGrid)")
 	}
 	if err := validateMaxWork(o.MaxWork); err != nil {
+		return err
+	}
+	if err := validateUncertainty(o.Uncertainty); err != nil {
 		return err
 	}
 	if o.Output == "" {
@@ -108,6 +120,9 @@ func (o *sweepOptions) Complete() error {
 		return err
 	}
 	applyColdStart(o.plan, o.ColdStart)
+	if err := applyUncertainty(o.plan, o.Uncertainty); err != nil {
+		return err
+	}
 	n, err := capacity.SweepSize(o.plan, o.grid)
 	if err != nil {
 		return err
@@ -115,7 +130,10 @@ func (o *sweepOptions) Complete() error {
 	if o.shard != nil {
 		n = (n + o.shard.Count - 1) / o.shard.Count
 	}
-	return checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64(n), o.MaxWork, false)
+	// Each cell (and today's point) runs the point estimate, the margin's
+	// variants and the ensemble's members.
+	runs := capacity.EvaluationRuns(o.plan, capacity.ProposeOptions{Mode: o.grid.Mode})
+	return ensembleHint(checkWork(o.plan, serviceRuns(o.plan, o.grid.Service, o.grid.Scenarios, o.grid.Mode), float64((n+1)*runs), o.MaxWork, false), o.plan)
 }
 
 // loadSweepInputs reads and decodes the plan and the grid, returning

@@ -40,6 +40,19 @@ func TestSweep_ShardedMergeIsByteIdentical(t *testing.T) {
 	if !strings.Contains(out, `"candidates": 12`) {
 		t.Errorf("want 12 candidates (2 requests × (today's HPA + 3×2 − the one equal to it)):\n%.400s", out)
 	}
+	// Each cell carries the recommender's evaluation: with the plan's
+	// ensemble its intervals; --uncertainty off leaves them out and is
+	// another sweep (its digest differs).
+	if !strings.Contains(out, `"sloBudgetBurnRange"`) || !strings.Contains(out, `"marginBurn"`) || !strings.Contains(out, `"neverWorse"`) {
+		t.Errorf("the cells do not carry the recommender's evaluation:\n%.600s", out)
+	}
+	off, errOut, code := runCLI(t, "", "sweep", "-f", noaPlan, "--grid", sweepGrid, "--quiet", "--uncertainty", "off")
+	if code != exitOK {
+		t.Fatalf("sweep --uncertainty off: exit %d: %s", code, errOut)
+	}
+	if strings.Contains(off, `"sloBudgetBurnRange"`) || !strings.Contains(off, `"marginBurn"`) || digestOf(off) == digestOf(out) {
+		t.Errorf("sweep --uncertainty off: intervals %v, same digest %v", strings.Contains(off, `"sloBudgetBurnRange"`), digestOf(off) == digestOf(out))
+	}
 	// A shard whose values were edited does not merge.
 	b, err := os.ReadFile(files[0])
 	if err != nil {
@@ -131,4 +144,11 @@ func TestSimulate_DESMode(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, errOut, tt.want)
 		}
 	}
+}
+
+// digestOf is the "digest" field of a sweep's JSON.
+func digestOf(s string) string {
+	_, rest, _ := strings.Cut(s, `"digest": "`)
+	d, _, _ := strings.Cut(rest, `"`)
+	return d
 }

@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/headroom-dev/headroom/capacity"
+	"github.com/headroom-dev/headroom/internal/atomicfile"
+	"github.com/headroom-dev/headroom/reports"
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -20,6 +24,7 @@ type tuneOptions struct {
 	MaxWork     float64
 	ColdStart   bool
 	Uncertainty string
+	Plot        string
 
 	plan    *scenarios.Plan
 	streams ioStreams
@@ -44,12 +49,17 @@ today's HPA and the chosen one, and the Pareto front of cost against worst burn 
 chosen point marked. Exits 3 when no setting holds the SLO; the binding constraint is named.
 
 Each setting simulates the service alone: its pods do not share nodes with other services.
--o yaml prints the recommended HPA spec, ready to paste.`,
+-o yaml prints the recommended HPA spec, ready to paste. --plot FILE.png or FILE.svg also
+draws every simulated setting on cost against worst burn, with the Pareto front, today's
+setting and the chosen one marked.`,
 		Example: `  # Tune noa-mcp's HPA over the bundled scenarios
   headroom tune -f scenarios/examples/noa.yaml --service noa-mcp
 
   # The recommended spec, for a pull request
-  headroom tune -f scenarios/examples/noa.yaml --service noa-mcp -o yaml > noa-mcp-hpa-spec.yaml`,
+  headroom tune -f scenarios/examples/noa.yaml --service noa-mcp -o yaml > noa-mcp-hpa-spec.yaml
+
+  # The Pareto front as a figure
+  headroom tune -f scenarios/examples/noa.yaml --service noa-mcp --plot noa-mcp-pareto.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return run(o, cmd) },
 	}
@@ -60,6 +70,7 @@ Each setting simulates the service alone: its pods do not share nodes with other
 	bindMaxWork(f, &o.MaxWork)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindUncertainty(f, &o.Uncertainty)
+	f.StringVar(&o.Plot, "plot", "", "also draw the Pareto front (cost against worst burn, the chosen setting marked) to this file, .png or .svg")
 	return cmd
 }
 
@@ -81,6 +92,13 @@ func (o *tuneOptions) Validate() error {
 	case "table", "json", "yaml":
 	default:
 		return usageErrorf("--output must be table, json or yaml, got %q", o.Output)
+	}
+	if o.Plot != "" {
+		switch strings.ToLower(filepath.Ext(o.Plot)) {
+		case ".png", ".svg":
+		default:
+			return usageErrorf("--plot %q: the file must end in .png or .svg", o.Plot)
+		}
 	}
 	return nil
 }
@@ -124,6 +142,12 @@ func (o *tuneOptions) Run(cmd *cobra.Command) error {
 		return err
 	}
 	res := capacity.TuneReport{Proposal: *p, Pareto: p.Pareto()}
+	if o.Plot != "" {
+		if err := writeParetoPlot(o.Plot, &res); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.streams.ErrOut, "wrote the Pareto front to %s\n", o.Plot)
+	}
 	switch o.Output {
 	case "json":
 		if err := printJSON(o.streams.Out, res); err != nil {
@@ -213,4 +237,43 @@ func printTune(w io.Writer, r capacity.TuneReport) {
 	if !p.Met {
 		fmt.Fprintln(w, "\nNo candidate holds the SLO in every scenario: "+p.Binding)
 	}
+}
+
+// writeParetoPlot draws the tune's settings, front and choice
+// (reports.ParetoFigure) to path, as PNG or SVG by its extension.
+func writeParetoPlot(path string, r *capacity.TuneReport) error {
+	p := &r.Proposal
+	pt := func(q capacity.Point) reports.ParetoPoint {
+		return reports.ParetoPoint{Label: settingLabel(q), Cost: q.Cost, WorstBurn: q.WorstBurn, Holds: q.Meets && q.NeverWorse}
+	}
+	pp := &reports.ParetoPlot{Service: p.Service, Current: pt(p.Current)}
+	for _, q := range p.Evaluated {
+		pp.Evaluated = append(pp.Evaluated, pt(q))
+	}
+	for _, q := range r.Pareto {
+		pp.Front = append(pp.Front, pt(q))
+	}
+	chosen := pt(p.Chosen)
+	pp.Chosen = &chosen
+	fig, err := reports.ParetoFigure(pp)
+	if err != nil {
+		return err
+	}
+	b := fig.SVG
+	if strings.EqualFold(filepath.Ext(path), ".png") {
+		b = fig.PNG
+	}
+	return atomicfile.Write(path, b, 0)
+}
+
+// settingLabel names an HPA setting: target, bounds, scale-up.
+func settingLabel(q capacity.Point) string {
+	s := fmt.Sprintf("min %d, max %d", q.MinReplicas, q.MaxReplicas)
+	if q.CPUTarget > 0 {
+		s = fmt.Sprintf("%d %%, ", q.CPUTarget) + s
+	}
+	if q.ScaleUp != "" {
+		s += ", scale-up " + q.ScaleUp
+	}
+	return s
 }

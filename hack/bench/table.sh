@@ -124,17 +124,17 @@ run90_row() {
   fi
 }
 
-tune_row() {
+sweep_row() {
   if [ "$quick" = 1 ]; then
-    row "\`BenchmarkTune1000x7Days\`" "skipped in QUICK mode (half a minute and more)"
+    row "\`BenchmarkSweep200x7Days\`" "skipped in QUICK mode (half a minute and more)"
     return
   fi
   local l
-  l=$(bench "$tmp/capacity.test" capacity 'Tune1000x7Days$' 1x)
+  l=$(bench "$tmp/capacity.test" capacity 'Sweep200x7Days$' 1x)
   if [ -n "$l" ]; then
-    row "\`BenchmarkTune1000x7Days\`" "$(echo "$l" | least ns/op | awk '{ printf "%.1f s on %d cores", $1 / 1e9, '"$(nproc)"' }')"
+    row "\`BenchmarkSweep200x7Days\`" "$(echo "$l" | least ns/op | awk '{ printf "%.1f s on %d cores", $1 / 1e9, '"$(nproc)"' }')"
   else
-    row "\`BenchmarkTune1000x7Days\`" "skipped: no such benchmark in ./capacity"
+    row "\`BenchmarkSweep200x7Days\`" "skipped: no such benchmark in ./capacity"
   fi
 }
 
