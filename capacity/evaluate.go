@@ -47,7 +47,8 @@ type Evaluator struct {
 	floorWhy  string
 }
 
-// NewEvaluator evaluates today's HPA with today's resources (Current)
+// NewEvaluator evaluates today's HPA with today's resources (Current), at
+// the point estimate and on the ensemble, without the margin,
 // over the scenarios named (default: every scenario covering the
 // service), the point every later evaluation is judged never worse
 // against. opts' Mode, Seed, FlapWindow and Margin apply as in Propose.
@@ -62,6 +63,9 @@ func NewEvaluator(ctx context.Context, plan *scenarios.Plan, service string, sce
 		return nil, fmt.Errorf("no scenario of the plan covers service %s", service)
 	}
 	e.scenarios = s.scenarios
+	// Today runs at the point estimate and on the ensemble, as the
+	// recommender judges it: the margin is a requirement on proposals.
+	s.margins = nil
 	cur, err := e.eval(s, today(svc))
 	if err != nil {
 		return nil, err
@@ -147,6 +151,7 @@ func (e *Evaluator) eval(s *search, st setting) (*Point, error) {
 // HPA to override.
 func evalFixedReplicas(s *search) (*Point, error) {
 	variants := append([]sim.Factors{{}}, s.margins...)
+	margin := len(s.margins) > 0
 	n := len(s.scenarios) * len(variants)
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
@@ -164,7 +169,7 @@ func evalFixedReplicas(s *search) (*Point, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Point{}
+	p := &Point{Margin: margin}
 	for j, sc := range s.scenarios {
 		pt := sums[j*len(variants)]
 		o := Outcome{Scenario: sc, Burn: pt.SLOBudgetBurn, WorstWindowBurn: pt.WorstWindowBurn, Minutes: pt.SLOViolationMinutes,

@@ -5,14 +5,16 @@
 # the one the plan names.
 set -eu
 
-# horizontalpodautoscaler/noa-mcp-hpa: scale-up behaviour → Kubernetes' default (no stabilisation, 100 % or 4 pods per 15 s): today's scale-up stabilisation 60 s, 50 % per 60 s reacts late to the ramps; with today's scale-up target 35 %, max 14 holds it at cost 12.1, with the default scale-up target 41 %, max 14 holds it at cost 11.6 (point estimate and margin)
+# horizontalpodautoscaler/noa-mcp-hpa: scale-up behaviour → Kubernetes' default (no stabilisation, 100 % or 4 pods per 15 s): today's scale-up stabilisation 60 s, 50 % per 60 s reacts late to the ramps; with today's scale-up target 38 %, max 13 holds it at cost 11.4, with the default scale-up target 50 %, max 14 holds it at cost 9.8 (point estimate)
 # horizontalpodautoscaler/noa-mcp-hpa: CPU target 70 % → 25 %: the highest target whose operating point holds the budget in every scenario — a lower target keeps idle CPU for the load that arrives while the HPA's next replicas are still starting (metric window, sync period, scale-up policy, pod start-up); worst burn 6.39 in daily-growth-2x today, 0.18 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +145.5 %
 # horizontalpodautoscaler/noa-mcp-hpa: maxReplicas 10 → 22: the smallest maximum that holds the budget in every scenario (worst burn 6.39 in daily-growth-2x today, 0.18 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +145.5 %)
+# horizontalpodautoscaler/noa-mcp-hpa: minReplicas 3 → 2: the smallest minimum that holds the budget; not below the lowest load (6.67 req/s in daily) needs 2 (latency-slo) (worst burn 6.39 in daily-growth-2x today, 0.18 in daily-growth-2x proposed (≤ 1 also with the inputs moved 3 % and at the p90 of the plan's 32-member uncertainty ensemble); cost +145.5 %)
 kubectl patch horizontalpodautoscaler noa-mcp-hpa -n noa-server --type='json' \
   -p='[
     {"op": "replace", "path": "/spec/maxReplicas", "value": 22},
     {"op": "test", "path": "/spec/metrics/0/resource/name", "value": "cpu"},
     {"op": "replace", "path": "/spec/metrics/0/resource/target/averageUtilization", "value": 25},
+    {"op": "replace", "path": "/spec/minReplicas", "value": 2},
     {"op": "replace", "path": "/spec/behavior/scaleUp", "value": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max", "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}, {"type": "Pods", "value": 4, "periodSeconds": 15}]}}
   ]'
 
