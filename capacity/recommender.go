@@ -382,10 +382,51 @@ type search struct {
 	memo    map[setting]*Point
 	current *Point
 	cur     setting
+	// todayLater: today's setting is not yet judged on this oracle.
+	todayLater bool
+	// runs are the summaries of every run made, kept across the oracles:
+	// a stricter oracle re-judges a setting the cheaper one ran without
+	// running it again.
+	runs map[runKey]sim.Summary
+}
+
+// runKey names one run of a search: a setting on a plan, in a scenario,
+// with the inputs moved by factors (zero: the point estimate).
+type runKey struct {
+	plan    *scenarios.Plan
+	st      setting
+	j       int
+	factors sim.Factors
+}
+
+// run1 simulates the service with setting st (HPA spec h) on plan in
+// scenario j with the inputs moved by f, or returns the run made before.
+func (s *search) run1(plan *scenarios.Plan, st setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, j int, f sim.Factors) (sim.Summary, error) {
+	k := runKey{plan, st, j, f}
+	s.mu.Lock()
+	sum, ok := s.runs[k]
+	s.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	sc := s.scenarios[j]
+	r, err := sim.RunContext(s.ctx, plan, sim.Options{
+		Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
+		HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
+		Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: f,
+	})
+	if err != nil {
+		return sim.Summary{}, fmt.Errorf("scenario %s: %w", sc, err)
+	}
+	sum = r.Services[0].Summary
+	s.mu.Lock()
+	s.runs[k] = sum
+	s.mu.Unlock()
+	return sum, nil
 }
 
 func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache, latency *sim.LatencyCache) *search {
-	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, tol: 0.1}
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, runs: map[runKey]sim.Summary{}, tol: 0.1}
 	if t := plan.Simulation.Controller.Tolerance; t != nil {
 		s.tol = *t
 	}
@@ -471,17 +512,9 @@ func (s *search) evalAll(plan *scenarios.Plan, st setting, full bool) (*Point, e
 	n := len(s.scenarios) * len(variants)
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
-		sc, v := s.scenarios[i/len(variants)], variants[i%len(variants)]
-		r, err := sim.Run(plan, sim.Options{
-			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
-			HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
-			Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: v,
-		})
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", sc, err)
-		}
-		sums[i] = r.Services[0].Summary
-		return nil
+		sum, err := s.run1(plan, st, h, i/len(variants), variants[i%len(variants)])
+		sums[i] = sum
+		return err
 	}, nil)
 	if err != nil {
 		return nil, err
@@ -645,12 +678,19 @@ func (s *search) run() (*Proposal, error) {
 
 // restart empties the memo for a new oracle and evaluates today's
 // setting on it (with the candidates' resources); on the first oracle,
-// with today's resources, that is cp without its intervals.
+// with today's resources, that is cp without its intervals. On a later
+// oracle with today's resources, today's setting is judged only when the
+// choice needs it (todayLater, see choose).
 func (s *search) restart(cp *Point) error {
 	s.memo = map[setting]*Point{}
-	if cp == nil || s.candPlan != s.plan {
+	s.todayLater = false
+	if s.candPlan != s.plan {
 		_, err := s.eval(s.cur)
 		return err
+	}
+	if cp == nil {
+		s.todayLater = true
+		return nil
 	}
 	p := *cp
 	p.Outcomes = slices.Clone(cp.Outcomes)
@@ -669,6 +709,13 @@ func (s *search) restart(cp *Point) error {
 // change); when none holds, the never-worse point with the least excess
 // burn, if it is strictly better than today.
 func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
+	if s.todayLater && !s.cheaperHolds(floor) {
+		// Today's setting may be the choice: judge it on this oracle.
+		if _, err := s.eval(s.cur); err != nil {
+			return nil, err
+		}
+	}
+	s.todayLater = false
 	var pts []Point
 	for _, p := range s.memo {
 		pts = append(pts, *p)
@@ -725,6 +772,19 @@ func (s *search) choose(floor int32, floorWhy string) (*Proposal, error) {
 	}
 	s.describe(prop, floor, floorWhy)
 	return prop, nil
+}
+
+// cheaperHolds reports whether an eligible point that holds the SLO and
+// is never worse costs clearly less than today (beyond costTolerance, at
+// the point estimate): today's setting then cannot be chosen, and need not
+// be judged on a dearer oracle.
+func (s *search) cheaperHolds(floor int32) bool {
+	for _, p := range s.memo {
+		if ok(p) && p.MinReplicas >= floor && p.Cost < s.current.Cost && !sameCost(p.Cost, s.current.Cost) {
+			return true
+		}
+	}
+	return false
 }
 
 // screened reports whether the search dropped any point before all its

@@ -1,11 +1,8 @@
 package capacity
 
 import (
-	"fmt"
 	"math"
 	"slices"
-
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
@@ -75,16 +72,10 @@ func (s *search) evalStaged(plan *scenarios.Plan, st setting) (*Point, error) {
 		if err := s.ctx.Err(); err != nil {
 			return nil, err
 		}
-		sc := s.scenarios[jb.j]
-		r, err := sim.RunContext(s.ctx, plan, sim.Options{
-			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
-			HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
-			Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: variants[jb.v],
-		})
+		sum, err := s.run1(plan, st, h, jb.j, variants[jb.v])
 		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", sc, err)
+			return nil, err
 		}
-		sum := r.Services[0].Summary
 		o := &p.Outcomes[jb.j]
 		ran[jb.j]++
 		if jb.v == 0 {
