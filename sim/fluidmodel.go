@@ -16,8 +16,8 @@ type fluidModel struct {
 	// the mean service time, or what its CPU limit allows when less.
 	mu  float64
 	lat *latencyTable
-	// psRate and psMean memoise calleeMean (calls.go).
-	psRate, psMean float64
+	// psRate, psS and psMean memoise calleeMean (calls.go).
+	psRate, psS, psMean float64
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
