@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,7 +21,9 @@ import (
 // DefaultMargin is the robustness margin of Propose: a proposal must meet
 // the SLO with the estimated inputs moved by this fraction — CPU per
 // request down alone (a CPU-utilisation HPA reads less load), every input
-// down, every input up, and more and slower requests that cost less CPU —
+// down, every input up, and more and slower requests that cost less CPU;
+// for a service with synchronous callees (run with it) also more requests
+// alone and CPU per request up alone —
 // so that an operating point at the edge of the HPA's tolerance band,
 // where the controller's decision in ReplicaCalculator.GetResourceReplicas
 // (pkg/controller/podautoscaler/replica_calculator.go) flips on a small
@@ -212,10 +215,20 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	// and the ensemble's factors are the same for every point tried, so
 	// their tables are built once per service.
 	latency := sim.NewLatencyCache()
-	var out Proposals
-	for i := range plan.Services {
+	// Callees first: a caller's candidates run with the services it calls
+	// synchronously at their proposals (their requests, limits and HPAs),
+	// as the proposals would run together; a callee a wanted caller needs
+	// is proposed for that even when not wanted itself.
+	order, need := proposeOrder(plan, want)
+	seed := opts.Seed
+	if seed == 0 {
+		seed = plan.Seed
+	}
+	members := ensemble.Design(plan.Uncertainty, seed, opts.Mode)
+	done := map[string]*Proposal{}
+	for _, i := range order {
 		svc := &plan.Services[i]
-		if len(want) > 0 && !want[svc.Name] {
+		if !need[svc.Name] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -227,13 +240,13 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 		if svc.Fixed {
 			rec.Notes = nil
 			p := Proposal{Service: svc.Name, Met: true, Recommendation: rec}
-			if err := verticalProposal(plan, svc, sizing, &p); err != nil {
+			if err := verticalProposal(plan, svc, sizing, members, &p); err != nil {
 				return nil, fmt.Errorf("service %s: %w", svc.Name, err)
 			}
 			if peak, ok := opts.Usage[svc.Name]; ok {
 				applyUsageFloors(svc, &p.Recommendation, peak)
 			}
-			out = append(out, p)
+			done[svc.Name] = &p
 			continue
 		}
 		if peak, ok := opts.Usage[svc.Name]; ok {
@@ -244,15 +257,37 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 			if r, ok := byService[svc.Name]; ok {
 				rec.Replicas, rec.HPARationale = r.Replicas, r.HPARationale
 			}
-			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
+			done[svc.Name] = &Proposal{Service: svc.Name, Met: true, Recommendation: rec}
 			continue
 		}
-		// Candidates run with the proposal's requests and limits, today
-		// with today's.
+		// Candidates run with the proposal's requests and limits and its
+		// callees' proposals, today with today's.
 		s := newSearch(ctx, plan, svc, sizing, opts, traffic, latency)
-		s.candPlan = WithResources(plan, []Recommendation{rec})
+		recs := []Recommendation{rec}
+		for _, c := range s.callees {
+			if cp := done[c]; cp != nil {
+				recs = append(recs, cp.Recommendation)
+				if cp.Recommendation.HPA != nil {
+					s.candHPA[c] = cp.Recommendation.HPA
+				}
+			}
+		}
+		s.candPlan = WithResources(plan, recs)
+		if len(recs) > 1 && s.candDiffers() {
+			// Its needs (the search's ceiling, what binds) are with
+			// the callees as the candidates run them.
+			mode := model.Queueing
+			if sizing.Mode == model.Utilization.String() {
+				mode = model.Utilization
+			}
+			sz, err := Size(s.candPlan, mode, "")
+			if err != nil {
+				return nil, fmt.Errorf("service %s: sizing with its callees' proposals: %w", svc.Name, err)
+			}
+			s.sizing = sz
+		}
 		if len(s.scenarios) == 0 {
-			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
+			done[svc.Name] = &Proposal{Service: svc.Name, Met: true, Recommendation: rec}
 			continue
 		}
 		p, err := s.run()
@@ -267,9 +302,69 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 			p.Recommendation.Notes = append(p.Recommendation.Notes, "resource changes withheld: "+strings.Join(rec.ResourceRationale, "; ")+" — with them no setting is better than today")
 		}
 		p.Recommendation.Notes = append(rec.Notes, p.Recommendation.Notes...)
-		out = append(out, *p)
+		done[svc.Name] = p
+	}
+	var out Proposals
+	for i := range plan.Services {
+		name := plan.Services[i].Name
+		if p := done[name]; p != nil && (len(want) == 0 || want[name]) {
+			out = append(out, *p)
+		}
 	}
 	return out, nil
+}
+
+// proposeOrder is the order Propose visits the plan's services in
+// (indices into plan.Services): callees before their callers
+// (scenarios.Plan.CallOrder reversed), plan order without calls; and the
+// services it proposes: the wanted ones (every one when want is empty)
+// with every service they call synchronously, directly or not.
+func proposeOrder(plan *scenarios.Plan, want map[string]bool) ([]int, map[string]bool) {
+	need := map[string]bool{}
+	for i := range plan.Services {
+		name := plan.Services[i].Name
+		if len(want) == 0 || want[name] {
+			need[name] = true
+			for _, c := range syncCallees(plan, name) {
+				need[c] = true
+			}
+		}
+	}
+	order := make([]int, len(plan.Services))
+	for i := range order {
+		order[i] = i
+	}
+	if plan.HasCalls() {
+		if callersFirst, cycle := plan.CallOrder(); cycle == nil {
+			order = slices.Clone(callersFirst)
+			slices.Reverse(order)
+		}
+	}
+	return order, need
+}
+
+// syncCallees are the services name calls synchronously, directly or
+// through other services, in the order they are first reached.
+func syncCallees(plan *scenarios.Plan, name string) []string {
+	var out []string
+	seen := map[string]bool{name: true}
+	var visit func(string)
+	visit = func(n string) {
+		svc := plan.Service(n)
+		if svc == nil {
+			return
+		}
+		for _, c := range svc.Calls {
+			if !c.Sync() || c.PerRequest == 0 || seen[c.Service] {
+				continue
+			}
+			seen[c.Service] = true
+			out = append(out, c.Service)
+			visit(c.Service)
+		}
+	}
+	visit(name)
+	return out
 }
 
 // setting is one point of the search: CPU target, minReplicas,
@@ -294,6 +389,11 @@ type search struct {
 	// candPlan is the plan with the proposal's resources, on which every
 	// setting but today's runs.
 	candPlan *scenarios.Plan
+	// callees are the services svc calls synchronously, directly or not:
+	// every run couples them to svc (their response holds its worker
+	// slots). candHPA are their proposed HPAs, for the candidates' runs.
+	callees []string
+	candHPA map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
 
 	// members are the plan's uncertainty ensemble (none without one);
 	// hot counts, per scenario and member (scenario·len(members)+member),
@@ -311,7 +411,8 @@ type search struct {
 }
 
 func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache, latency *sim.LatencyCache) *search {
-	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, tol: 0.1}
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, tol: 0.1,
+		callees: syncCallees(plan, svc.Name), candHPA: map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{}}
 	if t := plan.Simulation.Controller.Tolerance; t != nil {
 		s.tol = *t
 	}
@@ -337,8 +438,60 @@ func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service
 			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 + m, Memory: 1 + m},
 			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 - m, Memory: 1 - m},
 		}
+		if len(s.callees) > 0 {
+			// With its callees in the run, more requests alone and CPU
+			// per request up alone are adverse too: a callee's CPU limit
+			// binds sooner and holds the caller's worker slots longer
+			// while the caller's HPA reads no more CPU per request.
+			s.margins = append(s.margins, sim.Factors{RequestRate: 1 + m}, sim.Factors{CPU: 1 + m})
+		}
 	}
 	return s
+}
+
+// runPlan is the plan of the candidates' runs (cand) or of today's.
+func (s *search) runPlan(cand bool) *scenarios.Plan {
+	if cand {
+		return s.candPlan
+	}
+	return s.plan
+}
+
+// candDiffers reports whether a candidate runs on anything but today's
+// plan: the proposal's resources, or its callees' proposals.
+func (s *search) candDiffers() bool { return s.candPlan != s.plan || len(s.candHPA) > 0 }
+
+// runOptions are the options of one run of the service with the HPA h in
+// scenario sc: its synchronous callees the scenario covers run with it,
+// coupled (sim's calls), at their proposed HPAs in a candidate's run
+// (cand) and at today's otherwise.
+func (s *search) runOptions(cand bool, sc string, h *autoscalingv2.HorizontalPodAutoscalerSpec) sim.Options {
+	o := sim.Options{
+		Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
+		HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
+		Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow,
+	}
+	scn := s.plan.Scenario(sc)
+	for _, c := range s.callees {
+		if scn != nil && !scn.AppliesTo(c) {
+			continue
+		}
+		o.Services = append(o.Services, c)
+		if ch := s.candHPA[c]; cand && ch != nil {
+			o.HPA[c] = ch
+		}
+	}
+	return o
+}
+
+// summaryOf is the search's service's summary in a run.
+func (s *search) summaryOf(r *sim.Result) (sim.Summary, error) {
+	for i := range r.Services {
+		if r.Services[i].Service == s.svc.Name {
+			return r.Services[i].Summary, nil
+		}
+	}
+	return sim.Summary{}, fmt.Errorf("service %s: not in the run", s.svc.Name)
 }
 
 // spec is the service's HPA with a setting applied.
@@ -363,7 +516,7 @@ func (s *search) eval(st setting) (*Point, error) {
 		return p, nil
 	}
 	s.mu.Unlock()
-	p, err := s.evalOn(s.candPlan, st, false)
+	p, err := s.evalOn(true, st, false)
 	if err != nil {
 		return nil, err
 	}
@@ -376,25 +529,25 @@ func (s *search) eval(st setting) (*Point, error) {
 	return p, nil
 }
 
-// evalOn simulates a setting on a plan: at the point and with the margin
-// and, when those hold the budget (or full), on the ensemble.
-func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, error) {
+// evalOn simulates a setting, on the candidates' plan (cand) or today's:
+// at the point and with the margin and, when those hold the budget (or
+// full), on the ensemble.
+func (s *search) evalOn(cand bool, st setting, full bool) (*Point, error) {
 	h := s.spec(st)
+	plan := s.runPlan(cand)
 	variants := append([]sim.Factors{{}}, s.margins...)
 	n := len(s.scenarios) * len(variants)
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
 		sc, v := s.scenarios[i/len(variants)], variants[i%len(variants)]
-		r, err := sim.Run(plan, sim.Options{
-			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
-			HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
-			Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: v,
-		})
+		o := s.runOptions(cand, sc, h)
+		o.Factors = v
+		r, err := sim.Run(plan, o)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc, err)
 		}
-		sums[i] = r.Services[0].Summary
-		return nil
+		sums[i], err = s.summaryOf(r)
+		return err
 	}, nil)
 	if err != nil {
 		return nil, err
@@ -418,7 +571,7 @@ func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, er
 		// not worth an ensemble.
 		s.screen(p)
 	default:
-		if err := s.ensembleStage(plan, h, p, full); err != nil {
+		if err := s.ensembleStage(cand, h, p, full); err != nil {
 			return nil, err
 		}
 	}
@@ -467,13 +620,13 @@ func (s *search) run() (*Proposal, error) {
 	}
 	s.cur = cur
 	// Today: today's HPA with today's resources, on every member.
-	cp, err := s.evalOn(s.plan, cur, true)
+	cp, err := s.evalOn(false, cur, true)
 	if err != nil {
 		return nil, err
 	}
 	cp.NeverWorse = true
 	s.current = cp
-	if s.candPlan == s.plan {
+	if !s.candDiffers() {
 		s.memo[cur] = cp
 	} else if _, err := s.eval(cur); err != nil {
 		return nil, err
@@ -517,7 +670,7 @@ func (s *search) run() (*Proposal, error) {
 		// more replicas), and the targets go in steps of 5 %, so the
 		// bisections take few ensembles.
 		s.memo = map[setting]*Point{}
-		if s.candPlan == s.plan {
+		if !s.candDiffers() {
 			s.memo[cur] = cp
 		} else if _, err := s.eval(cur); err != nil {
 			return nil, err
