@@ -141,7 +141,7 @@ func (e *Evaluator) search(plan *scenarios.Plan, svc *scenarios.Service) *search
 // eval is the recommender's full evaluation of st on the search's plan.
 func (e *Evaluator) eval(s *search, st setting) (*Point, error) {
 	if s.svc.HPA != nil {
-		return s.evalOn(s.plan, st, true)
+		return s.evalOn(false, st, true)
 	}
 	return evalFixedReplicas(s)
 }
@@ -156,15 +156,15 @@ func evalFixedReplicas(s *search) (*Point, error) {
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
 		sc, v := s.scenarios[i/len(variants)], variants[i%len(variants)]
-		r, err := sim.Run(s.plan, sim.Options{
-			Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
-			Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: v,
-		})
+		// A nil HPA override leaves a service without an HPA as it is.
+		o := s.runOptions(false, sc, nil)
+		o.Factors = v
+		r, err := sim.Run(s.plan, o)
 		if err != nil {
 			return fmt.Errorf("scenario %s: %w", sc, err)
 		}
-		sums[i] = r.Services[0].Summary
-		return nil
+		sums[i], err = s.summaryOf(r)
+		return err
 	}, nil)
 	if err != nil {
 		return nil, err
@@ -184,7 +184,7 @@ func evalFixedReplicas(s *search) (*Point, error) {
 	if len(s.members) > 0 {
 		// A nil override leaves a service without an HPA as it is.
 		var none *autoscalingv2.HorizontalPodAutoscalerSpec
-		if err := s.ensembleStage(s.plan, none, p, true); err != nil {
+		if err := s.ensembleStage(false, none, p, true); err != nil {
 			return nil, err
 		}
 	}

@@ -95,6 +95,13 @@ func Recommend(p *scenarios.Plan, r *SizingReport) []Recommendation {
 				if sz.Status == StatusInfeasible {
 					rec.Notes = append(rec.Notes, fmt.Sprintf("%s: %s", sc.Scenario, sz.Problem))
 				}
+				// An infeasible service's CPU and memory are at today's
+				// replicas with a queue that does not settle (with calls:
+				// every request waiting for a callee's timeout), not a
+				// need a larger limit would meet.
+				if sz.Status == StatusInfeasible {
+					continue
+				}
 				if sz.MemoryPerPodBytes != nil && *sz.MemoryPerPodBytes > memNeed {
 					memNeed, memAt = *sz.MemoryPerPodBytes, sc.Scenario
 				}

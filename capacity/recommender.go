@@ -22,7 +22,9 @@ import (
 // DefaultMargin is the robustness margin of Propose: a proposal must meet
 // the SLO with the estimated inputs moved by this fraction — CPU per
 // request down alone (a CPU-utilisation HPA reads less load), every input
-// down, every input up, and more and slower requests that cost less CPU —
+// down, every input up, and more and slower requests that cost less CPU;
+// for a service with synchronous callees (run with it) also more requests
+// alone and CPU per request up alone —
 // so that an operating point at the edge of the HPA's tolerance band,
 // where the controller's decision in ReplicaCalculator.GetResourceReplicas
 // (pkg/controller/podautoscaler/replica_calculator.go) flips on a small
@@ -223,104 +225,177 @@ func Propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 // those without an HPA are decided here; the HPA services' searches run
 // side by side, one per core, each on its own (staged evaluation), when
 // there is more than one, and alone with every core when there is one.
-// Each search is deterministic on its own, so the proposals do not depend
-// on the number of cores.
+// Callees go first: a caller's candidates run with the services it calls
+// synchronously at their proposals (their requests, limits and HPAs), as
+// the proposals would run together, so the searches run in waves, each
+// service in the wave after its callees'; a callee a wanted caller needs
+// is proposed for that even when not wanted itself. Each search is
+// deterministic on its own, so the proposals do not depend on the number
+// of cores.
 func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, want map[string]bool) (Proposals, error) {
 	traffic := sim.NewTrafficCache()
 	// One cache of latency tables for every run of the search: the margin's
 	// and the ensemble's factors are the same for every point tried, so
 	// their tables are built once per service.
 	latency := sim.NewLatencyCache()
-	var out Proposals
-	type pending struct {
-		at  int
-		rec Recommendation
-		s   *search
+	order, need := proposeOrder(plan, want)
+	seed := opts.Seed
+	if seed == 0 {
+		seed = plan.Seed
 	}
-	var searches []pending
-	for i := range plan.Services {
+	members := ensemble.Design(plan.Uncertainty, seed, opts.Mode)
+	level := callLevels(plan)
+	waves := 0
+	searched := 0
+	for _, i := range order {
 		svc := &plan.Services[i]
-		if len(want) > 0 && !want[svc.Name] {
-			continue
+		if need[svc.Name] {
+			waves = max(waves, level[svc.Name]+1)
+			if !svc.Fixed && svc.HPA != nil {
+				searched++
+			}
 		}
+	}
+	staged := searched > 1
+	done := map[string]*Proposal{}
+	finished := 0
+	for wave := range waves {
+		var searches []pending
+		for _, i := range order {
+			svc := &plan.Services[i]
+			if !need[svc.Name] || level[svc.Name] != wave {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			ps, err := prepare(ctx, plan, svc, sizing, opts, byService, members, done, traffic, latency)
+			if err != nil {
+				return nil, err
+			}
+			if ps.s == nil {
+				continue
+			}
+			ps.s.staged = staged
+			searches = append(searches, ps)
+		}
+		errs := make([]error, len(searches))
+		out := make([]Proposal, len(searches))
+		var mu sync.Mutex
+		var g errgroup.Group
+		g.SetLimit(workers())
+		for k, ps := range searches {
+			if ctx.Err() != nil {
+				break
+			}
+			g.Go(func() error {
+				p, err := ps.s.run()
+				if err != nil {
+					errs[k] = fmt.Errorf("service %s: %w", ps.s.svc.Name, err)
+					return nil
+				}
+				out[k] = ps.s.finish(p, ps.rec)
+				if opts.Progress != nil {
+					mu.Lock()
+					finished++
+					opts.Progress(finished, searched)
+					mu.Unlock()
+				}
+				return nil
+			})
+		}
+		_ = g.Wait()
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		rec := byService[svc.Name]
-		rec.Service = svc.Name
-		rec.HPA, rec.HPARationale, rec.Replicas = nil, nil, 0
-		if svc.Fixed {
-			rec.Notes = nil
-			p := Proposal{Service: svc.Name, Met: true, Recommendation: rec}
-			if err := verticalProposal(plan, svc, sizing, &p); err != nil {
-				return nil, fmt.Errorf("service %s: %w", svc.Name, err)
-			}
-			if peak, ok := opts.Usage[svc.Name]; ok {
-				applyUsageFloors(svc, &p.Recommendation, peak)
-			}
-			out = append(out, p)
-			continue
-		}
-		if peak, ok := opts.Usage[svc.Name]; ok {
-			applyUsageFloors(svc, &rec, peak)
-		}
-		if svc.HPA == nil {
-			// Without an HPA the sizing's replica count stands.
-			if r, ok := byService[svc.Name]; ok {
-				rec.Replicas, rec.HPARationale = r.Replicas, r.HPARationale
-			}
-			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
-			continue
-		}
-		// Candidates run with the proposal's requests and limits, today
-		// with today's.
-		s := newSearch(ctx, plan, svc, sizing, opts, traffic, latency)
-		s.candPlan = WithResources(plan, []Recommendation{rec})
-		if len(s.scenarios) == 0 {
-			out = append(out, Proposal{Service: svc.Name, Met: true, Recommendation: rec})
-			continue
-		}
-		searches = append(searches, pending{at: len(out), rec: rec, s: s})
-		out = append(out, Proposal{})
-	}
-	staged := len(searches) > 1
-	errs := make([]error, len(searches))
-	var mu sync.Mutex
-	done := 0
-	var g errgroup.Group
-	g.SetLimit(workers())
-	for k, ps := range searches {
-		if ctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			ps.s.staged = staged
-			p, err := ps.s.run()
+		// The first error in plan order, whatever finished first.
+		for _, err := range errs {
 			if err != nil {
-				errs[k] = fmt.Errorf("service %s: %w", ps.s.svc.Name, err)
-				return nil
+				return nil, err
 			}
-			out[ps.at] = ps.s.finish(p, ps.rec)
-			if opts.Progress != nil {
-				mu.Lock()
-				done++
-				opts.Progress(done, len(searches))
-				mu.Unlock()
-			}
-			return nil
-		})
+		}
+		for k, ps := range searches {
+			done[ps.s.svc.Name] = &out[k]
+		}
 	}
-	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// The first error in plan order, whatever finished first.
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	var out Proposals
+	for i := range plan.Services {
+		name := plan.Services[i].Name
+		if p := done[name]; p != nil && (len(want) == 0 || want[name]) {
+			out = append(out, *p)
 		}
 	}
 	return out, nil
+}
+
+// pending is a search prepared for its wave, with the resource changes
+// its candidates run with.
+type pending struct {
+	rec Recommendation
+	s   *search
+}
+
+// prepare decides a service the recommender does not search (fixed size,
+// no HPA, no scenario: into done) or prepares its search, with its
+// callees' proposals from done.
+func prepare(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, byService map[string]Recommendation, members []ensemble.Member, done map[string]*Proposal, traffic *sim.TrafficCache, latency *sim.LatencyCache) (pending, error) {
+	rec := byService[svc.Name]
+	rec.Service = svc.Name
+	rec.HPA, rec.HPARationale, rec.Replicas = nil, nil, 0
+	if svc.Fixed {
+		rec.Notes = nil
+		p := Proposal{Service: svc.Name, Met: true, Recommendation: rec}
+		if err := verticalProposal(plan, svc, sizing, members, &p); err != nil {
+			return pending{}, fmt.Errorf("service %s: %w", svc.Name, err)
+		}
+		if peak, ok := opts.Usage[svc.Name]; ok {
+			applyUsageFloors(svc, &p.Recommendation, peak)
+		}
+		done[svc.Name] = &p
+		return pending{}, nil
+	}
+	if peak, ok := opts.Usage[svc.Name]; ok {
+		applyUsageFloors(svc, &rec, peak)
+	}
+	if svc.HPA == nil {
+		// Without an HPA the sizing's replica count stands.
+		if r, ok := byService[svc.Name]; ok {
+			rec.Replicas, rec.HPARationale = r.Replicas, r.HPARationale
+		}
+		done[svc.Name] = &Proposal{Service: svc.Name, Met: true, Recommendation: rec}
+		return pending{}, nil
+	}
+	// Candidates run with the proposal's requests and limits and its
+	// callees' proposals, today with today's.
+	s := newSearch(ctx, plan, svc, sizing, opts, traffic, latency)
+	recs := []Recommendation{rec}
+	for _, c := range s.callees {
+		if cp := done[c]; cp != nil {
+			recs = append(recs, cp.Recommendation)
+			if cp.Recommendation.HPA != nil {
+				s.candHPA[c] = cp.Recommendation.HPA
+			}
+		}
+	}
+	s.candPlan = WithResources(plan, recs)
+	if len(recs) > 1 && s.candDiffers() {
+		// Its needs (the search's ceiling, what binds) are with the
+		// callees as the candidates run them.
+		mode := model.Queueing
+		if sizing.Mode == model.Utilization.String() {
+			mode = model.Utilization
+		}
+		sz, err := Size(s.candPlan, mode, "")
+		if err != nil {
+			return pending{}, fmt.Errorf("service %s: sizing with its callees' proposals: %w", svc.Name, err)
+		}
+		s.sizing = sz
+	}
+	if len(s.scenarios) == 0 {
+		done[svc.Name] = &Proposal{Service: svc.Name, Met: true, Recommendation: rec}
+		return pending{}, nil
+	}
+	return pending{rec: rec, s: s}, nil
 }
 
 // finish completes a search's proposal with the resource changes it ran
@@ -335,6 +410,90 @@ func (s *search) finish(p *Proposal, rec Recommendation) Proposal {
 	}
 	p.Recommendation.Notes = append(rec.Notes, p.Recommendation.Notes...)
 	return *p
+}
+
+// callLevels is each service's wave in propose: 0 for a service calling
+// no one synchronously, else one more than the highest of its synchronous
+// callees'. The plan's calls have no cycle (Parse rejects them); a cycle
+// met anyway stops at the service met twice.
+func callLevels(plan *scenarios.Plan) map[string]int {
+	level := map[string]int{}
+	visiting := map[string]bool{}
+	var visit func(string) int
+	visit = func(n string) int {
+		if l, ok := level[n]; ok {
+			return l
+		}
+		l := 0
+		if svc := plan.Service(n); svc != nil && !visiting[n] {
+			visiting[n] = true
+			for _, c := range svc.Calls {
+				if c.Sync() && c.PerRequest > 0 {
+					l = max(l, visit(c.Service)+1)
+				}
+			}
+			visiting[n] = false
+		}
+		level[n] = l
+		return l
+	}
+	for i := range plan.Services {
+		visit(plan.Services[i].Name)
+	}
+	return level
+}
+
+// proposeOrder is the order Propose visits the plan's services in
+// (indices into plan.Services): callees before their callers
+// (scenarios.Plan.CallOrder reversed), plan order without calls; and the
+// services it proposes: the wanted ones (every one when want is empty)
+// with every service they call synchronously, directly or not.
+func proposeOrder(plan *scenarios.Plan, want map[string]bool) ([]int, map[string]bool) {
+	need := map[string]bool{}
+	for i := range plan.Services {
+		name := plan.Services[i].Name
+		if len(want) == 0 || want[name] {
+			need[name] = true
+			for _, c := range syncCallees(plan, name) {
+				need[c] = true
+			}
+		}
+	}
+	order := make([]int, len(plan.Services))
+	for i := range order {
+		order[i] = i
+	}
+	if plan.HasCalls() {
+		if callersFirst, cycle := plan.CallOrder(); cycle == nil {
+			order = slices.Clone(callersFirst)
+			slices.Reverse(order)
+		}
+	}
+	return order, need
+}
+
+// syncCallees are the services name calls synchronously, directly or
+// through other services, in the order they are first reached.
+func syncCallees(plan *scenarios.Plan, name string) []string {
+	var out []string
+	seen := map[string]bool{name: true}
+	var visit func(string)
+	visit = func(n string) {
+		svc := plan.Service(n)
+		if svc == nil {
+			return
+		}
+		for _, c := range svc.Calls {
+			if !c.Sync() || c.PerRequest == 0 || seen[c.Service] {
+				continue
+			}
+			seen[c.Service] = true
+			out = append(out, c.Service)
+			visit(c.Service)
+		}
+	}
+	visit(name)
+	return out
 }
 
 // setting is one point of the search: CPU target, minReplicas,
@@ -359,6 +518,11 @@ type search struct {
 	// candPlan is the plan with the proposal's resources, on which every
 	// setting but today's runs.
 	candPlan *scenarios.Plan
+	// callees are the services svc calls synchronously, directly or not:
+	// every run couples them to svc (their response holds its worker
+	// slots). candHPA are their proposed HPAs, for the candidates' runs.
+	callees []string
+	candHPA map[string]*autoscalingv2.HorizontalPodAutoscalerSpec
 
 	// members are the plan's uncertainty ensemble (none without one);
 	// hot counts, per scenario and member (scenario·len(members)+member),
@@ -390,19 +554,22 @@ type search struct {
 	runs map[runKey]sim.Summary
 }
 
-// runKey names one run of a search: a setting on a plan, in a scenario,
-// with the inputs moved by factors (zero: the point estimate).
+// runKey names one run of a search: a setting on the candidates' plan
+// (cand) or today's, in a scenario, with the inputs moved by factors
+// (zero: the point estimate).
 type runKey struct {
-	plan    *scenarios.Plan
+	cand    bool
 	st      setting
 	j       int
 	factors sim.Factors
 }
 
-// run1 simulates the service with setting st (HPA spec h) on plan in
-// scenario j with the inputs moved by f, or returns the run made before.
-func (s *search) run1(plan *scenarios.Plan, st setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, j int, f sim.Factors) (sim.Summary, error) {
-	k := runKey{plan, st, j, f}
+// run1 simulates the service with setting st (HPA spec h), on the
+// candidates' plan (cand) or today's, in scenario j with the inputs moved
+// by f, or returns the run made before.
+func (s *search) run1(cand bool, st setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, j int, f sim.Factors) (sim.Summary, error) {
+	// Without a difference the candidates run on today's plan.
+	k := runKey{cand && s.candDiffers(), st, j, f}
 	s.mu.Lock()
 	sum, ok := s.runs[k]
 	s.mu.Unlock()
@@ -410,15 +577,15 @@ func (s *search) run1(plan *scenarios.Plan, st setting, h *autoscalingv2.Horizon
 		return sum, nil
 	}
 	sc := s.scenarios[j]
-	r, err := sim.RunContext(s.ctx, plan, sim.Options{
-		Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
-		HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
-		Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: f,
-	})
+	o := s.runOptions(cand, sc, h)
+	o.Factors = f
+	r, err := sim.RunContext(s.ctx, s.runPlan(cand), o)
 	if err != nil {
 		return sim.Summary{}, fmt.Errorf("scenario %s: %w", sc, err)
 	}
-	sum = r.Services[0].Summary
+	if sum, err = s.summaryOf(r); err != nil {
+		return sim.Summary{}, err
+	}
 	s.mu.Lock()
 	s.runs[k] = sum
 	s.mu.Unlock()
@@ -426,7 +593,8 @@ func (s *search) run1(plan *scenarios.Plan, st setting, h *autoscalingv2.Horizon
 }
 
 func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache, latency *sim.LatencyCache) *search {
-	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, runs: map[runKey]sim.Summary{}, tol: 0.1}
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, runs: map[runKey]sim.Summary{}, tol: 0.1,
+		callees: syncCallees(plan, svc.Name), candHPA: map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{}}
 	if t := plan.Simulation.Controller.Tolerance; t != nil {
 		s.tol = *t
 	}
@@ -453,10 +621,62 @@ func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service
 			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 + m, Memory: 1 + m},
 			{RequestRate: 1 + m, ServiceTime: 1 + m, CPU: 1 - m, Memory: 1 - m},
 		}
+		if len(s.callees) > 0 {
+			// With its callees in the run, more requests alone and CPU
+			// per request up alone are adverse too: a callee's CPU limit
+			// binds sooner and holds the caller's worker slots longer
+			// while the caller's HPA reads no more CPU per request.
+			s.margins = append(s.margins, sim.Factors{RequestRate: 1 + m}, sim.Factors{CPU: 1 + m})
+		}
 	}
 	s.variants = 1 + len(s.margins)
 	s.rejects = make([]int, len(s.scenarios)*s.variants)
 	return s
+}
+
+// runPlan is the plan of the candidates' runs (cand) or of today's.
+func (s *search) runPlan(cand bool) *scenarios.Plan {
+	if cand {
+		return s.candPlan
+	}
+	return s.plan
+}
+
+// candDiffers reports whether a candidate runs on anything but today's
+// plan: the proposal's resources, or its callees' proposals.
+func (s *search) candDiffers() bool { return s.candPlan != s.plan || len(s.candHPA) > 0 }
+
+// runOptions are the options of one run of the service with the HPA h in
+// scenario sc: its synchronous callees the scenario covers run with it,
+// coupled (sim's calls), at their proposed HPAs in a candidate's run
+// (cand) and at today's otherwise.
+func (s *search) runOptions(cand bool, sc string, h *autoscalingv2.HorizontalPodAutoscalerSpec) sim.Options {
+	o := sim.Options{
+		Scenario: sc, Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
+		HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
+		Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow,
+	}
+	scn := s.plan.Scenario(sc)
+	for _, c := range s.callees {
+		if scn != nil && !scn.AppliesTo(c) {
+			continue
+		}
+		o.Services = append(o.Services, c)
+		if ch := s.candHPA[c]; cand && ch != nil {
+			o.HPA[c] = ch
+		}
+	}
+	return o
+}
+
+// summaryOf is the search's service's summary in a run.
+func (s *search) summaryOf(r *sim.Result) (sim.Summary, error) {
+	for i := range r.Services {
+		if r.Services[i].Service == s.svc.Name {
+			return r.Services[i].Summary, nil
+		}
+	}
+	return sim.Summary{}, fmt.Errorf("service %s: not in the run", s.svc.Name)
 }
 
 // spec is the service's HPA with a setting applied.
@@ -481,7 +701,7 @@ func (s *search) eval(st setting) (*Point, error) {
 		return p, nil
 	}
 	s.mu.Unlock()
-	p, err := s.evalOn(s.candPlan, st, false)
+	p, err := s.evalOn(true, st, false)
 	if err != nil {
 		return nil, err
 	}
@@ -494,25 +714,27 @@ func (s *search) eval(st setting) (*Point, error) {
 	return p, nil
 }
 
-// evalOn simulates a setting on a plan: at the point and with the margin
-// and, when those hold the budget (or full), on the ensemble; one run at
-// a time when the search is staged and not full.
-func (s *search) evalOn(plan *scenarios.Plan, st setting, full bool) (*Point, error) {
+// evalOn simulates a setting, on the candidates' plan (cand) or today's:
+// at the point and with the margin and, when those hold the budget (or
+// full), on the ensemble; one run at a time when the search is staged and
+// not full.
+func (s *search) evalOn(cand bool, st setting, full bool) (*Point, error) {
 	if s.staged && !full {
-		return s.evalStaged(plan, st)
+		return s.evalStaged(cand, st)
 	}
-	return s.evalAll(plan, st, full)
+	return s.evalAll(cand, st, full)
 }
 
 // evalAll is evalOn with every run at the point and with the margin made,
 // side by side on every core.
-func (s *search) evalAll(plan *scenarios.Plan, st setting, full bool) (*Point, error) {
+func (s *search) evalAll(cand bool, st setting, full bool) (*Point, error) {
 	h := s.spec(st)
+	plan := s.runPlan(cand)
 	variants := append([]sim.Factors{{}}, s.margins...)
 	n := len(s.scenarios) * len(variants)
 	sums := make([]sim.Summary, n)
 	err := evaluateAll(s.ctx, n, func(i int) error {
-		sum, err := s.run1(plan, st, h, i/len(variants), variants[i%len(variants)])
+		sum, err := s.run1(cand, st, h, i/len(variants), variants[i%len(variants)])
 		sums[i] = sum
 		return err
 	}, nil)
@@ -538,7 +760,7 @@ func (s *search) evalAll(plan *scenarios.Plan, st setting, full bool) (*Point, e
 		// not worth an ensemble.
 		s.screen(p)
 	default:
-		if err := s.ensembleStage(plan, h, p, full); err != nil {
+		if err := s.ensembleStage(cand, h, p, full); err != nil {
 			return nil, err
 		}
 	}
@@ -591,7 +813,7 @@ func (s *search) run() (*Proposal, error) {
 	// a fact about today: it is not run for today.
 	margins, members := s.margins, s.members
 	s.margins = nil
-	cp, err := s.evalOn(s.plan, cur, true)
+	cp, err := s.evalOn(false, cur, true)
 	if err != nil {
 		return nil, err
 	}
@@ -684,7 +906,7 @@ func (s *search) run() (*Proposal, error) {
 func (s *search) restart(cp *Point) error {
 	s.memo = map[setting]*Point{}
 	s.todayLater = false
-	if s.candPlan != s.plan {
+	if s.candDiffers() {
 		_, err := s.eval(s.cur)
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/model"
-	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
 )
 
@@ -55,7 +54,8 @@ func slack(b float64) float64 { return b + rangeSlack*max(1, math.Abs(b)) }
 // it runs every member and keeps the intervals whatever they say; else it
 // stops as soon as the p90 is certain to break the budget and keeps the
 // intervals only when the point holds it.
-func (s *search) ensembleStage(plan *scenarios.Plan, h *autoscalingv2.HorizontalPodAutoscalerSpec, p *Point, full bool) error {
+func (s *search) ensembleStage(cand bool, h *autoscalingv2.HorizontalPodAutoscalerSpec, p *Point, full bool) error {
+	plan := s.runPlan(cand)
 	n := len(s.members)
 	ns := len(s.scenarios)
 	jobs := make([]int, ns*n)
@@ -134,11 +134,8 @@ func (s *search) ensembleStage(plan *scenarios.Plan, h *autoscalingv2.Horizontal
 				return nil
 			}
 			j, m := k/n, s.members[k%n]
-			o := sim.Options{
-				Scenario: s.scenarios[j], Services: []string{s.svc.Name}, Seed: s.opts.Seed, Mode: s.opts.Mode,
-				HPA:     map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{s.svc.Name: h},
-				Traffic: s.traffic, Latency: s.latency, FlapWindow: s.opts.FlapWindow, Factors: m.Factors,
-			}
+			o := s.runOptions(cand, s.scenarios[j], h)
+			o.Factors = m.Factors
 			if m.Seed != 0 {
 				o.Seed = m.Seed
 			}
@@ -146,7 +143,10 @@ func (s *search) ensembleStage(plan *scenarios.Plan, h *autoscalingv2.Horizontal
 			if err != nil {
 				return fmt.Errorf("scenario %s, ensemble member %d: %w", s.scenarios[j], k%n+1, err)
 			}
-			sum := r.Services[0].Summary
+			sum, err := s.summaryOf(r)
+			if err != nil {
+				return err
+			}
 			burn[k], wwb[k], mins[k] = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
 			broke := false
 			mu.Lock()
@@ -267,7 +267,7 @@ func (s *search) complete() error {
 	}
 	slices.SortFunc(partial, byKey)
 	for _, st := range partial {
-		p, err := s.evalAll(s.candPlan, st, false)
+		p, err := s.evalAll(true, st, false)
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func (s *search) complete() error {
 	}
 	slices.SortFunc(todo, byKey)
 	for _, st := range todo {
-		p, err := s.evalAll(s.candPlan, st, true)
+		p, err := s.evalAll(true, st, true)
 		if err != nil {
 			return err
 		}

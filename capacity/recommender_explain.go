@@ -11,6 +11,8 @@ import (
 
 	"github.com/headroom-dev/headroom/model"
 	"github.com/headroom-dev/headroom/scenarios"
+	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // minFloor is the lowest minReplicas the plan allows: the sizing at the
@@ -81,10 +83,12 @@ func (s *search) binding(floor int32) string {
 			}
 		}
 	}
-	// The point with the least excess shows the scenario that binds.
+	// The point with the least excess shows the scenario that binds; of
+	// equal ones the lowest minReplicas, maxReplicas and target (the memo
+	// is a map: its order must not choose).
 	var best *Point
 	for _, p := range s.memo {
-		if best == nil || p.excess() < best.excess() {
+		if best == nil || p.excess() < best.excess() || (p.excess() == best.excess() && lowerSetting(p, best)) {
 			best = p
 		}
 	}
@@ -186,13 +190,22 @@ func (s *search) describe(p *Proposal, floor int32, floorWhy string) {
 // verticalProposal sizes a fixed-size service vertically: the smallest
 // CPU (request and limit scaled together) at which the model's pod
 // carries every scenario's peak at today's replica count, or a note that
-// no single pod can.
-func verticalProposal(plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, p *Proposal) error {
-	var breaches []ServiceSizing
+// no single pod can. With an uncertainty ensemble (members) it must carry
+// them at the p90 too: in each scenario at most as many members may need
+// more than the pod as leave the ensemble's p90 within it
+// (quantileBreakers), the members' factors applied as the simulation
+// applies them (sim.Factors) — a callee sized at the point estimate alone
+// fails its callers in the ensemble's heavier members.
+func verticalProposal(plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, members []ensemble.Member, p *Proposal) error {
+	var breaches, peaks []ServiceSizing
 	var where []string
 	for _, sc := range sizing.Scenarios {
 		for _, sz := range sc.Services {
-			if sz.Service == svc.Name && sz.Status != StatusOK {
+			if sz.Service != svc.Name {
+				continue
+			}
+			peaks = append(peaks, sz)
+			if sz.Status != StatusOK {
 				breaches, where = append(breaches, sz), append(where, sc.Scenario)
 			}
 		}
@@ -201,27 +214,58 @@ func verticalProposal(plan *scenarios.Plan, svc *scenarios.Service, sizing *Sizi
 		return nil
 	}
 	req := svc.Requirement()
+	// carries reports whether one pod at f× today's CPU carries rate with
+	// the factors ft applied.
+	carries := func(rate, f float64, ft sim.Factors) (bool, error) {
+		w, err := svc.Workload(rate * orOne(ft.RequestRate))
+		if err != nil {
+			return false, err
+		}
+		w.ServiceMean *= orOne(ft.ServiceTime)
+		w.CPUPerRequest *= orOne(ft.CPU)
+		w.CPURequest *= f
+		if w.CPULimit > 0 {
+			w.CPULimit *= f
+		}
+		sz, err := model.Size(w, req, model.Queueing)
+		var inf *model.InfeasibleError
+		if errors.As(err, &inf) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return sz.Replicas <= int(svc.Replicas), nil
+	}
+	allowed := 0
+	if len(members) > 0 {
+		allowed = quantileBreakers(len(members), 0.9) - 1
+	}
 	factors := []float64{1.25, 1.5, 2, 3, 4, 6, 8}
 	for _, f := range factors {
 		okAll := true
 		for _, b := range breaches {
-			w, err := svc.Workload(b.PeakRate)
+			ok, err := carries(b.PeakRate, f, sim.Factors{})
 			if err != nil {
 				return err
 			}
-			w.CPURequest *= f
-			if w.CPULimit > 0 {
-				w.CPULimit *= f
-			}
-			sz, err := model.Size(w, req, model.Queueing)
-			var inf *model.InfeasibleError
-			if errors.As(err, &inf) || (err == nil && sz.Replicas > int(svc.Replicas)) {
+			if !ok {
 				okAll = false
 				break
 			}
-			if err != nil {
-				return err
+		}
+		for i := 0; okAll && i < len(peaks) && len(members) > 0; i++ {
+			broke := 0
+			for _, m := range members {
+				ok, err := carries(peaks[i].PeakRate, f, m.Factors)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					broke++
+				}
 			}
+			okAll = broke <= allowed
 		}
 		if !okAll {
 			continue
@@ -237,7 +281,7 @@ func verticalProposal(plan *scenarios.Plan, svc *scenarios.Service, sizing *Sizi
 			rec.Limits[corev1.ResourceCPU] = *resource.NewMilliQuantity(newLim, resource.DecimalSI)
 			why += fmt.Sprintf(", limit %s → %dm", lim.String(), newLim)
 		}
-		rec.ResourceRationale = append(rec.ResourceRationale, fmt.Sprintf("%s (%.3g×): a fixed-size service scales vertically; at this size one pod carries the peak of %v within its objectives (model)", why, f, where))
+		rec.ResourceRationale = append(rec.ResourceRationale, fmt.Sprintf("%s (%.3g×): a fixed-size service scales vertically; at this size one pod carries the peak of %v within its objectives (model%s)", why, f, where, ensembleAt(members)))
 		return nil
 	}
 	p.Met = false
@@ -245,4 +289,35 @@ func verticalProposal(plan *scenarios.Plan, svc *scenarios.Service, sizing *Sizi
 		where, factors[len(factors)-1], breaches[0].Binding, breaches[0].Required, breaches[0].Problem)
 	p.Recommendation.Notes = append(p.Recommendation.Notes, p.Binding)
 	return nil
+}
+
+// ensembleAt is ", at the p90 of the plan's N-member uncertainty
+// ensemble" with members, else nothing.
+func ensembleAt(members []ensemble.Member) string {
+	if len(members) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", also at the p90 of the plan's %d-member uncertainty ensemble", len(members))
+}
+
+// orOne is f, or 1 for an unset factor (as sim.Factors reads it).
+func orOne(f float64) float64 {
+	if f == 0 {
+		return 1
+	}
+	return f
+}
+
+// lowerSetting orders points by minReplicas, then maxReplicas, then CPU
+// target, then scale-up.
+func lowerSetting(a, b *Point) bool {
+	switch {
+	case a.MinReplicas != b.MinReplicas:
+		return a.MinReplicas < b.MinReplicas
+	case a.MaxReplicas != b.MaxReplicas:
+		return a.MaxReplicas < b.MaxReplicas
+	case a.CPUTarget != b.CPUTarget:
+		return a.CPUTarget < b.CPUTarget
+	}
+	return a.ScaleUp < b.ScaleUp
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
 )
 
@@ -55,9 +54,11 @@ func (s *search) stagedOrder() []job {
 // rejectsAt is a job's slot in search.rejects.
 func (s *search) rejectsAt(jb job) int { return jb.j*s.variants + jb.v }
 
-// evalStaged evaluates a setting on plan one run at a time and stops at
+// evalStaged evaluates a setting, on the candidates' plan (cand) or
+// today's, one run at a time and stops at
 // the first run that rejects it.
-func (s *search) evalStaged(plan *scenarios.Plan, st setting) (*Point, error) {
+func (s *search) evalStaged(cand bool, st setting) (*Point, error) {
+	plan := s.runPlan(cand)
 	h := s.spec(st)
 	variants := append([]sim.Factors{{}}, s.margins...)
 	nv := len(variants)
@@ -72,7 +73,7 @@ func (s *search) evalStaged(plan *scenarios.Plan, st setting) (*Point, error) {
 		if err := s.ctx.Err(); err != nil {
 			return nil, err
 		}
-		sum, err := s.run1(plan, st, h, jb.j, variants[jb.v])
+		sum, err := s.run1(cand, st, h, jb.j, variants[jb.v])
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (s *search) evalStaged(plan *scenarios.Plan, st setting) (*Point, error) {
 	}
 	p.rollUp()
 	if len(s.members) > 0 && p.Meets {
-		if err := s.ensembleStage(plan, h, p, false); err != nil {
+		if err := s.ensembleStage(cand, h, p, false); err != nil {
 			return nil, err
 		}
 	}

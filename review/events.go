@@ -13,14 +13,24 @@ import (
 // buildEvents plans each event's pre-scale (the plan's event scenarios and
 // the command-line event) with the recommender's proposal
 // (capacity.PlanPreScales): the floors to raise and when, from the sizing
-// at the event's peak and at today's traffic, the maxReplicas the proposal
-// does not already cover, and the restore when the simulated load allows.
-// The events' pre-scales of one HPA merge into one schedule
-// (capacity.MergePreScales); each event is then simulated with the
-// proposed HPAs and that schedule, and the same window at today's
+// of the proposal (its requests and limits) at the event's peak and at
+// today's traffic, the maxReplicas the proposal does not already cover,
+// and the restore when the simulated load allows. The events' pre-scales
+// of one HPA merge into one schedule (capacity.MergePreScales); each event
+// is then simulated with the proposal and that schedule, and the same
+// window at today's
 // traffic, to count the SLO-violation minutes it saves and what it costs.
 func (b *builder) buildEvents(sizing *capacity.SizingReport) error {
-	plan, opts, seed, proposed, progress := b.plan, b.opts, b.seed, b.proposed, b.progress
+	// The pre-scale goes on top of the proposal: its HPAs and its
+	// requests and limits (a caller's need at the event's peak depends on
+	// its callees' proposed CPU).
+	plan, opts, seed, proposed, progress := b.proposedPlan, b.opts, b.seed, b.proposed, b.progress
+	if plan != b.plan {
+		var err error
+		if sizing, err = capacity.Size(plan, opts.Mode, ""); err != nil {
+			return err
+		}
+	}
 	var events []*scenarios.Event
 	for i := range plan.Scenarios {
 		sc := &plan.Scenarios[i]

@@ -155,7 +155,7 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 	if anns, err := scenarios.Annotations(plan.Source()); err == nil {
 		rev.Assumptions = anns
 	}
-	rev.ModelNotes = modelNotes
+	rev.ModelNotes = modelNotes(plan)
 	rev.DependsOn = dependencies
 	rev.Rows = rows(rev)
 	rev.Runs = b.recordRuns()

@@ -20,7 +20,7 @@ func TestAnnotationsOfNOA(t *testing.T) {
 	}
 	for path, want := range map[string]struct{ value, source string }{
 		"services[noa-mcp].replicas":         {"3", "runbook"},
-		"services[noa-mcp].serviceTime.mean": {"250ms", "assumed"},
+		"services[noa-mcp].serviceTime.mean": {"200ms", "assumed"}, // its own work, less its calls
 		"services[noa-mcp].requestRate":      {"1000/min", "runbook"},
 		"services[noa-mcp].concurrency":      {"2", "assumed"},
 	} {

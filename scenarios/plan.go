@@ -119,9 +119,12 @@ type Service struct {
 	// RequestRate is the observed request rate over all replicas from
 	// outside the plan's call graph, e.g. "1000/min" or "16.7/s";
 	// the calls of the plan's other services add to it (see calls).
-	// Scenarios multiply it. Required. A service other services call may
-	// leave it out or give 0: its external rate is then 0. Range: greater
-	// than 0 (at least 0 for a called service), at most 1e9/s.
+	// Scenarios multiply it. Required for a service no other service
+	// calls; one that others call may leave it out or give 0 (a pure
+	// callee, its rate all from its callers). The JSON Schema cannot see
+	// the calls, so it leaves the field optional; the decoder checks.
+	// Range: greater than 0 (at least 0 for a called service), at most
+	// 1e9/s.
 	RequestRate Rate `json:"requestRate"`
 	// ServiceTime is the time one request holds a worker slot, excluding
 	// queueing. Required, except when every endpoint gives its own; with

@@ -12,9 +12,15 @@ func TestReferenceLookup(t *testing.T) {
 			t.Errorf("Lookup(%q): %v", path, err)
 		}
 	}
+	// requestRate is required only of a service nothing calls: the
+	// reference, like the JSON Schema, cannot see the calls and leaves it
+	// optional (the decoder checks).
 	f, err := root.Lookup("services.requestRate")
-	if err != nil || f.Type != "Rate" || !f.Required || f.Path != "services[].requestRate" {
+	if err != nil || f.Type != "Rate" || f.Required || f.Path != "services[].requestRate" {
 		t.Errorf("Lookup(services.requestRate) = %+v, %v", f, err)
+	}
+	if f, err := root.Lookup("services.concurrency"); err != nil || !f.Required {
+		t.Errorf("Lookup(services.concurrency) = %+v, %v", f, err)
 	}
 }
 

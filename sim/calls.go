@@ -41,7 +41,13 @@ import (
 // ⌊p⌋ or ⌈p⌉ such draws (⌈p⌉ with probability p − ⌊p⌋). The callee's
 // requests are its own arrival stream at its propagated rate, not the
 // caller's requests themselves: the coupling is by rate and by the
-// callee's empirical response-time distribution.
+// callee's empirical response-time distribution. As in fluid mode a
+// request's CPU is its CPU per request whatever its calls take: each
+// tick a running request's CPU rate is the CPU per request over the
+// caller's current mean time in service, its own mean plus Σ perRequest
+// times the mean of the callee's recent responses (callSampler.current),
+// and the pod's CPU limit runs (limit − idle) over that rate at full
+// speed (desModel.retimeCPU).
 //
 // A callee outside the run (a scenario's or Options.Services' subset)
 // answers in its stationary mean response at today's rate on the plan's
@@ -84,8 +90,8 @@ type callState struct {
 	// of the calls' time at rest; perRequest is Σ perRequest.
 	calleeCS2, perRequest float64
 	// errFrac is the fraction of the caller's requests failing in a call
-	// this tick.
-	errFrac float64
+	// this tick; seff its time in service, S + Σ perRequest·R_callee.
+	errFrac, seff float64
 	// key is the quantised S_eff of the fluid table in use; tables holds
 	// one per key met.
 	// pods is the Ready-pod count the table is for under a balancing
@@ -151,6 +157,19 @@ func (w *World) wireCalls(opts Options) error {
 		byName[s.spec.Name] = s
 	}
 	for _, s := range w.services {
+		for _, c := range s.spec.Calls {
+			if callee := byName[c.Service]; callee != nil && c.Sync() && c.PerRequest > 0 {
+				callee.called = true
+				if m, ok := callee.model.(*desModel); ok && m.req.ring == nil {
+					m.req.ring = &respRing{}
+				}
+			}
+		}
+	}
+	// Callees first (w.order), each retimed before its callers read its
+	// response at rest: a caller that is itself a callee answers in its
+	// time in service with its own calls.
+	for _, s := range w.order {
 		var cs *callState
 		for _, c := range s.spec.Calls {
 			if !c.Sync() || c.PerRequest == 0 {
@@ -169,7 +188,6 @@ func (w *World) wireCalls(opts Options) error {
 			cs2 := 1.0
 			if sc.callee != nil {
 				cs2 = sc.callee.w.ServiceCS2
-				sc.callee.called = true
 			} else if spec := w.plan.Service(c.Service); spec != nil {
 				if v, err := spec.ServiceCS2(); err == nil {
 					cs2 = v
@@ -186,18 +204,6 @@ func (w *World) wireCalls(opts Options) error {
 			cs.calleeCS2 = 1
 		}
 		s.calls = cs
-	}
-	for _, s := range w.services {
-		if s.called {
-			if m, ok := s.model.(*desModel); ok {
-				m.req.ring = &respRing{}
-			}
-		}
-	}
-	for _, s := range w.services {
-		if s.calls == nil {
-			continue
-		}
 		if err := s.fluid.retime(s); err != nil {
 			return err
 		}
@@ -256,6 +262,7 @@ func (m *fluidModel) retime(s *service) error {
 	d, ef := c.callDelay()
 	c.errFrac = ef
 	seff := c.ownMean + d
+	c.seff = seff
 	pods := 0
 	if m.balanced {
 		pods = max(int(s.ready), 1)
@@ -321,17 +328,39 @@ func (s *service) finishCalls(st *tickStats, meanResp float64) {
 
 // respRing holds a callee's most recent response times, seconds.
 type respRing struct {
-	v [callRingSize]float64
-	n int // responses held, at most callRingSize
-	i int // next slot
+	v   [callRingSize]float64
+	n   int     // responses held, at most callRingSize
+	i   int     // next slot
+	sum float64 // Σ v over the responses held
+	// pushes counts pushes since sum was last summed afresh: a running
+	// sum of a million pushes drifts by their rounding errors.
+	pushes int
 }
 
 func (r *respRing) push(x float64) {
+	if r.n == callRingSize {
+		r.sum -= r.v[r.i]
+	}
+	r.sum += x
 	r.v[r.i] = x
 	r.i = (r.i + 1) % callRingSize
 	if r.n < callRingSize {
 		r.n++
 	}
+	if r.pushes++; r.pushes == 64*callRingSize {
+		r.pushes, r.sum = 0, 0
+		for _, y := range r.v[:r.n] {
+			r.sum += y
+		}
+	}
+}
+
+// mean is the mean of the responses held (0 with none).
+func (r *respRing) mean() float64 {
+	if r.n == 0 {
+		return 0
+	}
+	return r.sum / float64(r.n)
 }
 
 // callSampler is a caller's time in service in DES mode: its own service
@@ -370,10 +399,27 @@ func (c *callSampler) sample(rng *rand.Rand) float64 {
 
 func (c *callSampler) mean() float64 { return c.m }
 
+// current is the caller's mean time in service now: its own mean plus,
+// for each call, perRequest times the mean of the callee's recent
+// responses (its response at rest before it has any).
+func (c *callSampler) current() float64 {
+	t := c.own.mean()
+	for i := range c.calls {
+		d := &c.calls[i]
+		r := d.rest
+		if d.ring != nil && d.ring.n > 0 {
+			r = d.ring.mean()
+		}
+		t += (float64(d.whole) + d.frac) * r
+	}
+	return t
+}
+
 // callThrough makes a caller's requests hold their slots through their
 // synchronous calls. The CPU a running request uses is its CPU per request
-// spread over its whole time in service at rest (a slot waiting for a
-// callee uses less, running more: the mean is kept).
+// spread over its whole time in service (a slot waiting for a callee uses
+// less, running more: the mean is kept), set for the time at rest here and
+// each tick from the callees' recent responses (retimeCPU).
 func (m *desModel) callThrough(s *service) {
 	cs := &callSampler{own: m.req.service, m: m.req.service.mean()}
 	for _, c := range s.calls.calls {
@@ -388,13 +434,38 @@ func (m *desModel) callThrough(s *service) {
 		cs.m += c.perRequest * c.fixedResp
 	}
 	m.req.service = cs
+	m.calls = cs
+	m.retimeCPU(s, cs.m)
+}
+
+// retimeCPU sets a caller's CPU rate per running request for a mean time
+// in service t, seconds, and how many requests its CPU limit runs at full
+// speed, in every queue. A request's CPU is its CPU per request: were the
+// rate fixed at rest, a request held longer by slower callees would use
+// more, and the HPA would scale on CPU the requests did not use.
+func (m *desModel) retimeCPU(s *service, t float64) {
 	wl := &s.w
-	m.cpuRate = wl.CPUPerRequest / cs.m
-	m.fullSpeed = math.Inf(1)
+	m.cpuRate = wl.CPUPerRequest / t
+	x := math.Inf(1)
 	if s.cpuLimit > 0 && m.cpuRate > 0 {
-		if x := (s.cpuLimit - wl.CPUIdle) / m.cpuRate; x < float64(wl.Concurrency) {
-			m.fullSpeed = x
+		if v := (s.cpuLimit - wl.CPUIdle) / m.cpuRate; v < float64(wl.Concurrency) {
+			x = v
 		}
+	}
+	if x == m.fullSpeed {
+		return
+	}
+	m.fullSpeed = x
+	for _, q := range m.queues {
+		if q != nil {
+			q.x = x
+		}
+	}
+	for _, q := range m.pool {
+		q.x = x
+	}
+	if m.shared != nil {
+		m.shared.x = x
 	}
 }
 
@@ -410,19 +481,27 @@ func (m *desModel) callThrough(s *service) {
 // sharing being insensitive to the service-time distribution beyond its
 // mean (Kelly, Reversibility and Stochastic Networks, 1979, ch. 3), for
 // the states where every request runs; E[T] = E[N]/λ by Little's law.
+//
+// A callee that calls others holds its slots through its own calls: its
+// time in service is its S_eff (retime), the CPU per request spread over
+// it, as its latency table has it.
 func (m *fluidModel) calleeMean(s *service, perPod float64, pt *point) float64 {
 	wl := &s.w
 	if !(wl.CPULimit > 0 && wl.CPUPerRequest > 0) || !(perPod > 0) {
 		return pt.row[latMean]
 	}
-	x := (wl.CPULimit - wl.CPUIdle) / (wl.CPUPerRequest / wl.ServiceMean)
+	sm := wl.ServiceMean
+	if s.calls != nil && s.calls.seff > 0 {
+		sm = s.calls.seff
+	}
+	x := (wl.CPULimit - wl.CPUIdle) / (wl.CPUPerRequest / sm)
 	if !(x > 0) || x >= float64(wl.Concurrency) {
 		return pt.row[latMean]
 	}
-	if perPod == m.psRate {
+	if perPod == m.psRate && sm == m.psS {
 		return m.psMean
 	}
-	m.psRate, m.psMean = perPod, psMeanResponse(perPod, wl.ServiceMean, x)
+	m.psRate, m.psS, m.psMean = perPod, sm, psMeanResponse(perPod, sm, x)
 	return m.psMean
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/headroom-dev/headroom/scenarios"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 func threeTier(t testing.TB) *scenarios.Plan {
@@ -129,11 +131,20 @@ func serviceResult(r *Result, name string) *ServiceResult {
 
 // TestReferee_BurnThreeTier holds the fluid coupling's error-budget burn
 // to DES's over three seeds on the three-tier plan, with the referee's
-// bound (checkBurns: 15 %, or 0.05 below 0.3).
+// bound (checkBurns: 15 %, or 0.05 below 0.3), and the pod-hours api's
+// CPU HPA runs to within 5 %: in growth db's response more than doubles,
+// and a DES caller whose CPU followed its time in service scaled api
+// from 4 to 6 pods (5.2 pod-hours) where fluid stays at 4.
 func TestReferee_BurnThreeTier(t *testing.T) {
 	p := threeTier(t)
 	for _, sc := range []string{"steady", "growth"} {
-		checkBurns(t, burns(t, p, sc, nil, []int64{1, 2, 3}))
+		rows := burns(t, p, sc, nil, []int64{1, 2, 3})
+		checkBurns(t, rows)
+		for _, r := range rows {
+			if d := mean(r.desPodHours); math.Abs(r.fluidPodHours/d-1) > 0.05 {
+				t.Errorf("%s %s: fluid %.3g pod-hours, DES mean %.3g (%v): more than 5%% apart", sc, r.service, r.fluidPodHours, d, r.desPodHours)
+			}
+		}
 	}
 }
 
@@ -193,5 +204,70 @@ func BenchmarkRun7DaysThreeTier(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(p.Services)), "ns/service")
 		})
+	}
+}
+
+// TestCalls_CallerCPUPerRequest: a caller's CPU per request is the plan's
+// whatever its callees' latency, in both modes. In growth db's response
+// more than doubles from the one at rest, so a caller whose CPU followed
+// its time in service (its slot held through slower calls) would use half
+// as much again per request as the plan says, and its HPA would scale on
+// CPU the requests did not use.
+func TestCalls_CallerCPUPerRequest(t *testing.T) {
+	p := threeTier(t)
+	fixed := map[string]int32{"web": 6, "api": 4, "db": 1}
+	for _, mode := range []Mode{ModeFluid, ModeDES} {
+		res, err := Run(p, Options{Scenario: "growth", FixedReplicas: fixed, Mode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name       string
+			rate, pods float64
+		}{{"web", 75, 6}, {"api", 105, 4}} {
+			// threetier.yaml: 5 ms of CPU per request, 500m requested.
+			want := c.rate / c.pods * 0.005 / 0.5
+			got := serviceResult(res, c.name).Summary.MeanCPUUtilisation
+			if rel := math.Abs(got/want - 1); rel > 0.03 {
+				t.Errorf("%s %s: mean CPU utilisation %.4f, want λ·cpu/pod over its request %.4f (%.1f%% off)", mode, c.name, got, want, 100*rel)
+			}
+		}
+	}
+}
+
+// TestCalls_MidTierResponseHoldsItsCalls: api is both a callee (of web)
+// and a caller (of db). The response web waits for is api's whole time in
+// service, its own 30 ms plus its two db calls, at rest (before api has
+// answered) and each tick, also when api's CPU limit binds and its mean
+// comes from the processor-sharing chain (calleeMean) rather than its
+// latency table.
+func TestCalls_MidTierResponseHoldsItsCalls(t *testing.T) {
+	for _, limit := range []bool{false, true} {
+		p := threeTier(t)
+		if limit {
+			// 5 ms of CPU per request over a time in service of 50-80 ms:
+			// 400m runs 4.3 of api's 8 slots at full speed (at rest).
+			p.Service("api").Resources.Limits = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("400m")}
+		}
+		w, err := New(p, Options{Scenario: "growth", FixedReplicas: map[string]int32{"web": 6, "api": 4, "db": 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]*service{}
+		for _, s := range w.services {
+			by[s.spec.Name] = s
+		}
+		web, api, db := by["web"], by["api"], by["db"]
+		atRest := web.calls.calls[0].fixedResp
+		if floor := api.w.ServiceMean + 2*db.w.ServiceMean; !(atRest > floor) {
+			t.Errorf("limit %v: api's response at rest %.4gs, want above its own %.3gs plus two db service times (%.4gs)", limit, atRest, api.w.ServiceMean, floor)
+		}
+		for range int(10 * time.Minute / w.tick) {
+			w.Tick()
+		}
+		// Within the quantisation of api's time in service (callQuantum).
+		if floor := (api.w.ServiceMean + 2*db.respMean) * (1 - callQuantum); !(api.respMean >= floor) {
+			t.Errorf("limit %v: api's mean response %.4gs, want at least its own %.3gs plus 2 × db's %.4gs, less 0.5 %%: %.4gs", limit, api.respMean, api.w.ServiceMean, db.respMean, floor)
+		}
 	}
 }

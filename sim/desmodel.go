@@ -165,6 +165,9 @@ type desModel struct {
 	fullSpeed float64
 	// cpuRate is the CPU a request uses while running at full speed, cores.
 	cpuRate float64
+	// calls is a caller's service time with its synchronous calls (nil
+	// for a service without any): each tick retimes cpuRate (calls.go).
+	calls *callSampler
 
 	// sloRing holds each tick's completions and those over the latency
 	// target for the last sloWindow; sloDone and sloOver are its sums.
@@ -258,6 +261,9 @@ func (m *desModel) serve(w *World, s *service, st *tickStats) {
 	lam1 := s.rateNow(w)
 	lam0 := m.prevLambda
 	m.prevLambda = lam1
+	if m.calls != nil {
+		m.retimeCPU(s, m.calls.current())
+	}
 	*st = tickStats{lambda: lam1, errors: s.lostOnDelete, served: -s.lostOnDelete, byCount: true}
 	s.lostOnDelete = 0
 

@@ -16,8 +16,8 @@ type fluidModel struct {
 	// the mean service time, or what its CPU limit allows when less.
 	mu  float64
 	lat *latencyTable
-	// psRate and psMean memoise calleeMean (calls.go).
-	psRate, psMean float64
+	// psRate, psS and psMean memoise calleeMean (calls.go).
+	psRate, psS, psMean float64
 	// backlog is each pod's queue beyond the stationary one, requests,
 	// index for index with service.pods; it is non-zero only on Ready pods.
 	backlog podState[float64]
@@ -82,33 +82,10 @@ func (m *fluidModel) podsChanged(s *service, n int) error {
 	return nil
 }
 
-// throttledWorkload is the queue a pod's latency is read from. A running
-// request uses r = cpuPerRequest/E[S] cores at full speed; a CPU limit
-// that runs only x = (limit − idle)/r of them at once, x below the worker
-// slots k, shares itself among the running requests (the CFS quota, as
-// DES mode models it: each of n runs at speed min(1, x/n)). The pod then
-// serves x/E[S] requests per second, not k/E[S], and its requests take
-// longer than their service time. The fluid mode reads that pod as
-// k′ = ⌈x⌉ worker slots of service mean E[S]·k′/x (same cs², same
-// capacity x/E[S]): exact for k′ = 1 (one request at speed x, a single
-// server with the service time stretched by 1/x), and for k′ > 1 a
-// FCFS stand-in for the processor sharing that keeps a short request from
-// waiting behind long ones as ⌈x⌉ parallel servers do. docs/des-and-sweeps.md
-// has the referee's numbers for it. Without a binding limit the workload
-// is unchanged.
-func throttledWorkload(wl model.Workload) model.Workload {
-	if !(wl.CPULimit > 0 && wl.CPUPerRequest > 0) {
-		return wl
-	}
-	x := (wl.CPULimit - wl.CPUIdle) / (wl.CPUPerRequest / wl.ServiceMean)
-	if !(x > 0) || x >= float64(wl.Concurrency) {
-		return wl
-	}
-	k := min(wl.Concurrency, int(math.Ceil(x)))
-	wl.ServiceMean *= float64(k) / x
-	wl.Concurrency = k
-	return wl
-}
+// throttledWorkload is the queue a pod's latency is read from: the
+// workload with its CPU limit's share of the running requests
+// (model.Workload.CPUThrottled, which has the argument).
+func throttledWorkload(wl model.Workload) model.Workload { return wl.CPUThrottled() }
 
 func (m *fluidModel) add() {
 	m.backlog.add()

@@ -187,6 +187,9 @@ type burnRow struct {
 	des               []float64 // one per seeded replication
 	fluidWorst        float64
 	desWorst          []float64
+	// fluidPodHours and desPodHours are the pod-hours the HPA ran.
+	fluidPodHours float64
+	desPodHours   []float64
 }
 
 func mean(xs []float64) float64 {
@@ -227,7 +230,8 @@ func burns(t *testing.T, p *scenarios.Plan, sc string, services []string, seeds 
 	}
 	rows := make([]burnRow, len(fl.Services))
 	for i, s := range fl.Services {
-		rows[i] = burnRow{scenario: sc, service: s.Service, fluid: s.Summary.SLOBudgetBurn, fluidWorst: s.Summary.WorstWindowBurn}
+		rows[i] = burnRow{scenario: sc, service: s.Service, fluid: s.Summary.SLOBudgetBurn, fluidWorst: s.Summary.WorstWindowBurn,
+			fluidPodHours: s.Summary.PodHours}
 	}
 	for _, seed := range seeds {
 		de, err := Run(p, Options{Scenario: sc, Services: services, Mode: ModeDES, Seed: seed})
@@ -237,6 +241,7 @@ func burns(t *testing.T, p *scenarios.Plan, sc string, services []string, seeds 
 		for i, s := range de.Services {
 			rows[i].des = append(rows[i].des, s.Summary.SLOBudgetBurn)
 			rows[i].desWorst = append(rows[i].desWorst, s.Summary.WorstWindowBurn)
+			rows[i].desPodHours = append(rows[i].desPodHours, s.Summary.PodHours)
 		}
 	}
 	return rows

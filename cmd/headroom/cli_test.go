@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,11 +27,12 @@ func runCLI(t testing.TB, stdin string, args ...string) (string, string, int) {
 func TestSize_NOA(t *testing.T) {
 	out, errOut, code := runCLI(t, "", "size", "-f", noaPlan)
 	if code != exitCheckFailed {
-		t.Fatalf("exit %d, want 3 (daily-growth-2x exceeds noa-mcp's maxReplicas)\n%s", code, errOut)
+		t.Fatalf("exit %d, want 3 (noa-mcp's peaks exceed its maxReplicas or wait on its callees)\n%s", code, errOut)
 	}
 	for _, want := range []string{
 		"SCENARIO growth-2x: peak ×2.00",
-		"! noa-mcp at daily-growth-2x peak: the peak needs 13 replicas (latency-slo) but maxReplicas is 10",
+		"! noa-mcp at growth-2x peak: the peak needs 11 replicas (latency-slo) but maxReplicas is 10",
+		"! noa-mcp at daily-growth-2x peak: its calls to noa-postgres, noa-redis wait for their timeout",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -42,12 +44,37 @@ func TestSize_NOA(t *testing.T) {
 }
 
 // TestSize_RunbookArithmetic reproduces the runbook's "Calculate Required
-// Capacity": 1000 req/min on 3 pods → 2000 req/min needs 6 pods, 3 cores, 3Gi.
+// Capacity": 1000 req/min on 3 pods → 2000 req/min needs 6 pods for CPU
+// (the cpu-utilization constraint), 3 cores, 3Gi; the utilisation mode
+// also counts the worker slots noa-mcp's calls hold (at 2× noa-postgres
+// runs at 80 % of its CPU limit and answers slowly), which need 9.
 func TestSize_RunbookArithmetic(t *testing.T) {
-	out, _, code := runCLI(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x", "--mode", "utilization")
+	out, _, code := runCLI(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x", "--mode", "utilization", "-o", "json")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
+	var rep struct {
+		Scenarios []struct {
+			Services []struct {
+				Service      string         `json:"service"`
+				ByConstraint map[string]int `json:"byConstraint"`
+			} `json:"services"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Scenarios[0].Services {
+		if s.Service == "noa-mcp" {
+			if got := s.ByConstraint["cpu-utilization"]; got != 6 {
+				t.Errorf("noa-mcp needs %d replicas for CPU, want the runbook's 6", got)
+			}
+			if s.ByConstraint["cpu-utilization"]*500 != 3000 {
+				t.Errorf("6 × 500m is not the runbook's 3 cores")
+			}
+		}
+	}
+	out, _, _ = runCLI(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x", "--mode", "utilization")
 	var line string
 	for _, l := range strings.Split(out, "\n") {
 		if strings.HasPrefix(l, "noa-mcp ") {
@@ -56,13 +83,13 @@ func TestSize_RunbookArithmetic(t *testing.T) {
 	}
 	f := strings.Fields(line)
 	// SERVICE PEAK NOW MAX NEED BINDING CPU SLOTS P95 CPU-REQ MEM-REQ POD-REQ STATUS
-	if len(f) != 13 || f[1] != "33.33/s" || f[2] != "3" || f[4] != "6" || f[5] != "cpu-utilization" || f[9] != "3" || f[10] != "3Gi" {
-		t.Errorf("noa-mcp row = %q, want 33.33/s now 3 need 6 cpu-utilization, 3 cores, 3Gi", line)
+	if len(f) != 13 || f[1] != "33.33/s" || f[2] != "3" || f[4] != "9" || f[5] != "slot-utilization" || f[9] != "4.5" || f[10] != "4.5Gi" {
+		t.Errorf("noa-mcp row = %q, want 33.33/s now 3 need 9 slot-utilization, 4.5 cores, 4.5Gi", line)
 	}
-	// Queueing mode disagrees: 6 pods leave p95 above 1 s.
+	// Queueing mode needs more: 9 pods leave p95 above 1 s.
 	out, _, _ = runCLI(t, "", "size", "-f", noaPlan, "--scenario", "growth-2x")
-	if !strings.Contains(out, "noa-mcp          33.33/s    3    10   7          latency-slo") {
-		t.Errorf("queueing mode should need 7 pods for the latency SLO:\n%s", out)
+	if !strings.Contains(out, "noa-mcp          33.33/s    3    10   11         latency-slo") {
+		t.Errorf("queueing mode should need 11 pods for the latency SLO:\n%s", out)
 	}
 }
 
@@ -71,12 +98,14 @@ func TestSize_JSONAndStdin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// daily's peak needs 11 noa-mcp, above its maxReplicas: exit 3, the
+	// document written all the same.
 	out, _, code := runCLI(t, string(plan), "size", "-f", "-", "-o", "json", "--scenario", "daily")
-	if code != exitOK || !strings.HasPrefix(out, "{") || !strings.Contains(out, `"binding": "latency-slo"`) {
+	if code != exitCheckFailed || !strings.HasPrefix(out, "{") || !strings.Contains(out, `"binding": "latency-slo"`) {
 		t.Errorf("exit %d, output:\n%.400s", code, out)
 	}
 	out, _, code = runCLI(t, "", "size", "-f", noaPlan, "-o", "yaml", "--scenario", "daily")
-	if code != exitOK || !strings.Contains(out, "mode: queueing") {
+	if code != exitCheckFailed || !strings.Contains(out, "mode: queueing") {
 		t.Errorf("yaml: exit %d, output:\n%.400s", code, out)
 	}
 }

@@ -134,7 +134,7 @@ func TestSchemaAndDecoderRefuseBrokenPlans(t *testing.T) {
 		{"rate without unit", "requestRate: 1000/min", "requestRate: \"600\""},
 		{"bad duration", "mean: 200ms", "mean: 200 ms"},
 		{"bad quantity", "cpu: 500m", "cpu: 500 millicores"},
-		{"missing required field", "    requestRate: 1000/min\n", ""},
+		{"missing required field", "    concurrency: 4\n", ""},
 		{"out of range", "concurrency: 4", "concurrency: 0"},
 		{"two profile components in one", "- spike: {at: 1h, hold: 30m, multiplier: 3}", "- spike: {at: 1h, hold: 30m, multiplier: 3}\n        step: {at: 1h, multiplier: 2}"},
 		{"noise without interval", "- spike: {at: 1h, hold: 30m, multiplier: 3}", "- noise: {cv: 0.1}"},
@@ -208,4 +208,41 @@ func FuzzParseComment(f *testing.F) {
 func jsonMarshal(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// TestSchemaAcceptsPureCallee: a service whose whole rate comes from its
+// callers may leave requestRate out; the schema, which cannot see the
+// calls, accepts it, and the decoder does too. Without the call the
+// decoder refuses the same plan, naming the field.
+func TestSchemaAcceptsPureCallee(t *testing.T) {
+	s := compileSchema(t)
+	base, err := os.ReadFile(filepath.Join(root, "scenarios/testdata/minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := `  - name: db
+    replicas: 1
+    fixed: true
+    resources:
+      requests: {cpu: "1", memory: 1Gi}
+    serviceTime: {mean: 5ms}
+    concurrency: 10
+    cpu: {perRequest: 1ms}
+    memory: {base: 512Mi}
+scenarios:`
+	plan := bytes.Replace(base, []byte("scenarios:"), []byte(db), 1)
+	called := bytes.Replace(plan, []byte("    slo:\n      latency: {quantile: 0.95, target: 1s}\n"),
+		[]byte("    calls:\n      - {service: db, perRequest: 3}\n    slo:\n      latency: {quantile: 0.95, target: 1s}\n"), 1)
+	if bytes.Equal(called, plan) {
+		t.Fatal("minimal.yaml has no slo to put the call before")
+	}
+	if _, err := scenarios.Parse("callee.yaml", called); err != nil {
+		t.Errorf("the decoder refuses a pure callee without requestRate: %v", err)
+	}
+	if err := validateYAML(t, s, called); err != nil {
+		t.Errorf("the schema refuses a pure callee without requestRate: %v", err)
+	}
+	if _, err := scenarios.Parse("uncalled.yaml", plan); err == nil || !strings.Contains(err.Error(), "requestRate") {
+		t.Errorf("the decoder accepts a service nothing calls without requestRate, or does not name the field: %v", err)
+	}
 }

@@ -7,7 +7,7 @@
 // Targets are iterations per timeUnit 10s (integers in k6), one HTTP request each.
 //
 // VUs by Little's law (in-flight = rate × response time):
-//   preAllocatedVUs = ceil(2 × 33.3333 req/s × 0.871 s) + 5 = 64, W being the predicted p95 at the peak on 7 replicas;
+//   preAllocatedVUs = ceil(2 × 33.3333 req/s × 0.7499 s) + 5 = 55, W being the predicted p95 at the peak on 6 replicas;
 //   maxVUs = max(preAllocatedVUs, ceil(33.3333 req/s × 30 s timeout)) = 1000, so no arrival is dropped even if every request ran to its timeout.
 //
 // Run: k6 run -e HEADROOM_SUMMARY=summary.json script.js   (never with --vus/--duration, which replace the scenario)
@@ -26,7 +26,7 @@ export const options = {
       executor: 'ramping-arrival-rate',
       startRate: 167,
       timeUnit: "10s",
-      preAllocatedVUs: 64,
+      preAllocatedVUs: 55,
       maxVUs: 1000,
       gracefulStop: "30s",
       stages: [
