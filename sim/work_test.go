@@ -29,7 +29,9 @@ func TestEstimateWork_Requests(t *testing.T) {
 			burnIn := 0.0
 			for i := range p.Services {
 				if sc.AppliesTo(p.Services[i].Name) {
-					burnIn += sc.BaseRate(&p.Services[i]) * sc.Traffic(p.Seed).Multiplier(0) * desBurnIn.Seconds()
+					// The service's rate with its callers' calls (the
+					// example's noa-postgres and noa-redis).
+					burnIn += p.ScenarioRate(&sc, p.Services[i].Name).At(sc.Traffic(p.Seed).Multiplier(0)) * desBurnIn.Seconds()
 				}
 			}
 			if d := warm.DESRequests - w.DESRequests; math.Abs(d-burnIn) > 1e-6*burnIn {

@@ -175,7 +175,9 @@ func TestCompare_ProposedHPA(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if !strings.Contains(out, "the proposal holds the SLO better in 4 and worse in 0 of 4") {
+	// daily-growth-2x reads the same: noa-mcp's calls to noa-postgres and
+	// noa-redis wait for their timeout at its peak, whatever its HPA.
+	if !strings.Contains(out, "the proposal holds the SLO better in 3 and worse in 0 of 4") {
 		t.Errorf("verdict missing:\n%s", out)
 	}
 }

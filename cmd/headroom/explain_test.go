@@ -38,7 +38,7 @@ func TestExplain(t *testing.T) {
 	want := `KIND:       CapacityPlan
 VERSION:    headroom.dev/v1alpha1
 
-FIELD: services[].requestRate <Rate> -required-
+FIELD: services[].requestRate <Rate>
 
 DESCRIPTION:
 `
