@@ -48,6 +48,11 @@ type ProposeOptions struct {
 	// Progress, when set, is called after each service's search with the
 	// searches done and their total.
 	Progress func(done, total int)
+	// Latency is the cache of latency tables the search's runs share, with
+	// the caller's other runs of the plan when it passes one (a review
+	// simulates today's and the proposed settings on the same members);
+	// a fresh one when nil.
+	Latency *sim.LatencyCache
 }
 
 // Outcome is one service in one scenario as the recommender's oracle saw

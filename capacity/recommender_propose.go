@@ -30,7 +30,10 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	// One cache of latency tables for every run of the search: the margin's
 	// and the ensemble's factors are the same for every point tried, so
 	// their tables are built once per service.
-	latency := sim.NewLatencyCache()
+	latency := opts.Latency
+	if latency == nil {
+		latency = sim.NewLatencyCache()
+	}
 	order, need := proposeOrder(plan, want)
 	seed := opts.Seed
 	if seed == 0 {

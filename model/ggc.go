@@ -129,8 +129,11 @@ func (r ggcResponse) survivalDensity(t float64) (float64, float64) {
 	return s + r.delayProb*j, (1-r.delayProb)*g + r.delayProb*r.eta*j
 }
 
-func (r ggcResponse) quantile(p float64) float64 {
-	lo, y := r.svc.quantile(p), 1-p
+func (r ggcResponse) quantile(p float64) float64 { return r.quantileFrom(p, r.svc.quantile(p)) }
+
+// quantileFrom is quantile with lo the service time's p-quantile.
+func (r ggcResponse) quantileFrom(p, lo float64) float64 {
+	y := 1 - p
 	// T ≥ S, so the quantile is at least lo, where P(S > lo) = 1 − p up to
 	// the rounding error of the incomplete gamma function, whose computed
 	// values scatter by up to ~1e−14 relative between adjacent t. When the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Workload is how one pod of a service turns requests into load, in SI
@@ -282,6 +283,13 @@ func replicasSurvivingZoneLoss(need, zones, losses int) int {
 // the G/G/k two-moment approximation otherwise (with the named family's
 // tail).
 func podQuantile(w Workload, lam, p float64) (float64, error) {
+	return podQuantileFrom(w, lam, p, math.NaN())
+}
+
+// podQuantileFrom is podQuantile with the service time's p-quantile sq
+// given where it is the gamma's (gammaLike; NaN: compute it), the lower end
+// of the root search, which the rate does not change.
+func podQuantileFrom(w Workload, lam, p, sq float64) (float64, error) {
 	q, err := w.balancedQueue(lam)
 	if err != nil {
 		return math.Inf(1), err
@@ -295,7 +303,10 @@ func podQuantile(w Workload, lam, p float64) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		return survivalQuantile(surv, w.serviceQuantile(p), mu, p), nil
+		if math.IsNaN(sq) {
+			sq = w.serviceQuantile(p)
+		}
+		return survivalQuantile(surv, sq, mu, p), nil
 	}
 	if w.ServiceFamily == FamilyEmpirical {
 		if w.ServiceHistogram == nil {
@@ -310,7 +321,77 @@ func podQuantile(w Workload, lam, p float64) (float64, error) {
 		}
 		return m.ResponseQuantile(p), nil
 	}
+	if w.gammaLike() && !math.IsNaN(sq) {
+		r, err := newGGcResponse(q.lam, mu, q.c, q.ca2, w.ServiceCS2)
+		if err != nil {
+			return 0, err
+		}
+		if err := checkProb("p", p); err != nil {
+			return 0, err
+		}
+		return r.quantileFrom(p, sq), nil
+	}
 	return ResponseQuantileGGcFamily(w.ServiceFamily, q.lam, mu, q.c, q.ca2, w.ServiceCS2, p)
+}
+
+// gammaLike reports whether the workload's service time is the gamma of
+// ServiceCS2 (ResponseQuantileGGcFamily's gamma path): its quantile is
+// ServiceQuantile's.
+func (w Workload) gammaLike() bool {
+	f := w.ServiceFamily
+	return f == FamilyGamma || f == "" || f == FamilyExponential && w.ServiceCS2 == 1
+}
+
+// PodQuantiles evaluates one pod's response-time quantiles at fixed
+// probabilities for many per-pod rates, as PodResponseQuantile does, with
+// what the rate does not change computed once: the service time's
+// quantiles, where the root search starts, and a probability asked twice.
+// A latency table over the load calls it at each grid point.
+type PodQuantiles struct {
+	w  Workload
+	ps []float64
+	// sq[i] is the service time's ps[i]-quantile for a gamma service
+	// time (NaN otherwise: the path computes its own); same[i] is the
+	// first index with ps[i]'s probability.
+	sq   []float64
+	same []int
+}
+
+// PodQuantiles returns the evaluator of the ps-quantiles.
+func (w Workload) PodQuantiles(ps ...float64) *PodQuantiles {
+	e := &PodQuantiles{w: w, ps: ps, sq: make([]float64, len(ps)), same: make([]int, len(ps))}
+	for i, p := range ps {
+		e.same[i] = slices.Index(ps, p)
+		e.sq[i] = math.NaN()
+		if w.gammaLike() {
+			e.sq[i] = w.serviceQuantile(p)
+		}
+	}
+	return e
+}
+
+// At writes the quantiles at per-pod rate perPodRate into out, one per
+// probability; it stops at the first error.
+func (e *PodQuantiles) At(perPodRate float64, out []float64) error {
+	for i, p := range e.ps {
+		if j := e.same[i]; j < i {
+			out[i] = out[j]
+			continue
+		}
+		var err error
+		switch {
+		case perPodRate == 0:
+			out[i] = e.w.serviceQuantile(p)
+		case math.IsNaN(e.sq[i]):
+			out[i], err = podQuantile(e.w, perPodRate, p)
+		default:
+			out[i], err = podQuantileFrom(e.w, perPodRate, p, e.sq[i])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // givenWaitSurvival is P(T > t) for a wait given by its probability and

@@ -91,11 +91,11 @@ func (b *builder) simulateEvent(ev *scenarios.Event, pss []scenarios.PreScale, q
 	sec := record.EventSection{Event: *ev, PreScales: pss, Without: map[string]float64{}, With: map[string]float64{},
 		BurnWithout: map[string]float64{}, BurnWith: map[string]float64{}}
 	every := sampleEvery(sc.Duration.D(), plan.Simulation.Tick.D())
-	with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
+	with, err := sim.RunContext(b.ctx, qplan.WithPreScales(pss), sim.Options{Scenario: ev.Scenario, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow, Latency: b.tables})
 	if err != nil {
 		return fmt.Errorf("simulate event %s with its pre-scale: %w", ev.Name, err)
 	}
-	base, err := sim.RunContext(b.ctx, qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow})
+	base, err := sim.RunContext(b.ctx, qplan, sim.Options{Scenario: quiet.Name, Seed: seed, SampleEvery: every, HPA: proposed, FlapWindow: b.opts.FlapWindow, Latency: b.tables})
 	if err != nil {
 		return fmt.Errorf("simulate the baseline of event %s: %w", ev.Name, err)
 	}

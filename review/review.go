@@ -68,6 +68,10 @@ type builder struct {
 	proposedPlan *scenarios.Plan
 	runs         map[runKey]*sim.Result
 	rev          *record.Review
+	// tables are the latency tables of every run: the recommender's
+	// search judges today's settings and its proposal on the same
+	// ensemble members the review's runs simulate.
+	tables *sim.LatencyCache
 }
 
 // run returns the simulation of a scenario in a variant, nil when there is
@@ -83,7 +87,7 @@ func (b *builder) run(scenario string, v record.Variant) *sim.Result {
 // summarises the risks, the changes and their cost. It stops, with ctx's
 // error, when ctx is done.
 func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Review, error) {
-	b := &builder{ctx: ctx, opts: opts, progress: func(string, ...any) {}, runs: map[runKey]*sim.Result{}}
+	b := &builder{ctx: ctx, opts: opts, progress: func(string, ...any) {}, runs: map[runKey]*sim.Result{}, tables: sim.NewLatencyCache()}
 	if opts.Progress != nil {
 		var mu sync.Mutex // the simulations report from several goroutines
 		b.progress = func(format string, args ...any) {
@@ -120,7 +124,7 @@ func Build(ctx context.Context, plan *scenarios.Plan, opts Options) (*record.Rev
 		return nil, err
 	}
 	b.progress("searching each service's proposal (simulator as the oracle)")
-	props, err := capacity.Propose(ctx, plan, sizing, capacity.ProposeOptions{Seed: b.seed, FlapWindow: opts.FlapWindow})
+	props, err := capacity.Propose(ctx, plan, sizing, capacity.ProposeOptions{Seed: b.seed, FlapWindow: opts.FlapWindow, Latency: b.tables})
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +252,11 @@ func (b *builder) runAll(plans []*scenarios.Plan, runs []sim.Options, started fu
 		var sub []sim.Options
 		for i := range runs {
 			if plans[i] == p {
-				idx, sub = append(idx, i), append(sub, runs[i])
+				o := runs[i]
+				if o.Latency == nil {
+					o.Latency = b.tables
+				}
+				idx, sub = append(idx, i), append(sub, o)
 			}
 		}
 		res, err := ensemble.Run(b.ctx, p, sub, b.plan.Uncertainty, ensemble.Config{Started: func(k int) { started(idx[k]) }})

@@ -58,8 +58,17 @@ func newTableCache(limit int) *LatencyCache {
 }
 
 func (c *LatencyCache) get(w model.Workload, q, timeout, target float64) (*latencyTable, error) {
-	// The table depends on the service model only, not on the rate.
-	w.ArrivalRate = 0
+	// The table depends on the queue alone: not on the rate, and not on
+	// the CPU and memory figures, which the callers have already read into
+	// the queue (throttledWorkload). Candidates that differ only in their
+	// requests, and ensemble members only in their CPU or memory, share
+	// their tables; the table is built from the key's workload, so one
+	// that came to read another field would be wrong everywhere, not only
+	// when cached.
+	w = model.Workload{
+		ServiceMean: w.ServiceMean, ServiceCS2: w.ServiceCS2, ServiceFamily: w.ServiceFamily,
+		ServiceHistogram: w.ServiceHistogram, Concurrency: w.Concurrency, Balancing: w.Balancing, Pods: w.Pods,
+	}
 	kw := w
 	kw.ServiceHistogram = nil
 	k := tableKey{kw, histogramKey(w.ServiceHistogram), q, timeout, target}

@@ -329,7 +329,7 @@ func (m *fluidModel) drain(s *service, st *tickStats, t *fluidTick, backlog *flo
 // are all busy: the service time at zero load plus the time to drain the
 // backlog b ahead, capped at the timeout.
 func (m *fluidModel) addDrainLatency(s *service, st *tickStats, b, weight float64) {
-	idle := &m.lat.rows[0]
+	idle := &m.lat.grid[0].row
 	drain := b / m.mu
 	st.p50 += math.Min(idle[latP50]+drain, s.timeout) * weight
 	st.p95 += math.Min(idle[latP95]+drain, s.timeout) * weight

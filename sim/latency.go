@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/headroom-dev/headroom/model"
 )
@@ -11,20 +13,15 @@ import (
 // of its load ρ = λ_pod/μ, so the tick loop interpolates instead of solving
 // a queue. The grid is uniform in u = −ln(1 − ρ), dense where the figures
 // change fastest (ρ → 1), up to ρ = 1 − 1e-4.
+//
+// The grid's points are evaluated as a lookup first needs them (fill): a
+// caller's tables, one per quantised call delay, are each read over a
+// narrow band of loads, and a run with an uncertainty ensemble makes tens
+// of thousands of them. A point's figures do not depend on which others
+// were evaluated, so the laziness changes no result. The first two points
+// and the last are evaluated when the table is built, so that a workload
+// the model rejects fails there.
 type latencyTable struct {
-	du float64
-	// rows[i] holds mean, p50, p95, p99 and the SLO quantile at u = i·du.
-	rows [][5]float64
-	// meanWait is E[W] (mean queueing delay) at each grid point, for the
-	// queue-depth metric (Little: L_q = λ·E[W]); delayProb is P(W > 0).
-	meanWait  []float64
-	delayProb []float64
-	// timedOut is the fraction of requests whose wait leaves less than the
-	// mean service time before the timeout: they time out.
-	timedOut []float64
-	// slow is P(T > target), the fraction of requests slower than the
-	// latency target (0 without one): what the error budget counts.
-	slow []float64
 	// target is the latency target, seconds (0: none); svcSlow[j] is
 	// P(S > target − j·target/(len−1)), the fraction of requests slower
 	// than the target when they wait j·target/(len−1) for a backlog before
@@ -32,27 +29,40 @@ type latencyTable struct {
 	target  float64
 	svcSlow []float64
 
-	// rho[i] is the load at grid point i and invStep[i] = 1/(rho[i+1] −
-	// rho[i]); start[j] is the last grid point at or below j/len(start), so
-	// a lookup needs no logarithm.
-	rho     []float64
-	invStep []float64
-	start   []int32
-	// grid holds, per grid point, what at interpolates, side by side so a
-	// lookup reads two neighbouring entries.
-	grid []gridPoint
+	// grid holds, per grid point (u = i·du), the state there, side by side
+	// so a lookup reads two neighbouring entries; start[j] is the last
+	// grid point at or below the load j/len(start), so a lookup needs no
+	// logarithm.
+	grid  []gridPoint
+	start []uint8
+
+	// mu guards the evaluation of the grid's points: have[i] says point
+	// i's state is evaluated, src is what from.
+	mu   sync.Mutex
+	have []bool
+	src  tableSource
+}
+
+// tableSource is what a latency table's points are evaluated from.
+type tableSource struct {
+	w         model.Workload
+	quantiles *model.PodQuantiles
+	slots     float64 // the pod's worker slots over the mean service time
+	timeout   float64
 }
 
 // gridPoint is one grid point of a latencyTable: the state there, the load
 // and the inverse step to the next point, and d, the next point's state
 // minus this one's (zero at the last point), the differences at
-// interpolates along.
+// interpolates along. ready says the state and d are evaluated.
 type gridPoint struct {
 	point
 	rho, invStep float64
 	d            point
+	ready        atomic.Bool
 }
 
+// latencyGridPoints fits latencyTable.start's uint8.
 const (
 	latencyGridPoints = 160
 	latencyMaxU       = 9.210340371976184 // −ln(1e-4)
@@ -67,47 +77,28 @@ const (
 	latSLO
 )
 
-// newLatencyTable evaluates the model on the grid. sloQuantile is the SLO's
-// quantile (0.95 when the service has no latency SLO) and target its
-// latency target in seconds (0 without one).
+// newLatencyTable sets up the table of the model on the grid. sloQuantile
+// is the SLO's quantile (0.95 when the service has no latency SLO) and
+// target its latency target in seconds (0 without one).
 func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*latencyTable, error) {
-	t := &latencyTable{du: latencyMaxU / (latencyGridPoints - 1), target: target}
-	t.rows = make([][5]float64, latencyGridPoints)
-	t.meanWait = make([]float64, latencyGridPoints)
-	t.delayProb = make([]float64, latencyGridPoints)
-	slots := float64(w.Concurrency) / w.ServiceMean
-	for i := range t.rows {
-		rho := -math.Expm1(-float64(i) * t.du)
-		lam := rho * slots
-		var err error
-		r := &t.rows[i]
-		if r[latMean], err = w.PodMeanResponse(lam); err != nil {
-			return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
-		}
-		for j, p := range [...]float64{0.5, 0.95, 0.99, sloQuantile} {
-			if r[latP50+j], err = w.PodResponseQuantile(lam, p); err != nil {
-				return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
-			}
-		}
-		t.meanWait[i] = r[latMean] - w.ServiceMean
-		t.delayProb[i] = model.ErlangC(w.Concurrency, rho*float64(w.Concurrency))
-		if b := w.Balancing.Policy; b != "" && b != model.BalanceRandom && i > 0 {
-			// The policy's probability of waiting (model.Workload.PodWait).
-			if t.delayProb[i], _, err = w.PodWait(lam); err != nil {
-				return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
-			}
-		}
-		t.rho = append(t.rho, rho)
-		pt := point{meanWait: t.meanWait[i], delayProb: t.delayProb[i]}
-		t.timedOut = append(t.timedOut, pt.waitTail(math.Max(timeout-w.ServiceMean, 0)))
-		slow := 0.0
-		if target > 0 {
-			if slow, err = w.PodResponseSurvival(lam, target); err != nil {
-				return nil, fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
-			}
-		}
-		t.slow = append(t.slow, slow)
+	du := latencyMaxU / (latencyGridPoints - 1)
+	t := &latencyTable{
+		target: target, grid: make([]gridPoint, latencyGridPoints), have: make([]bool, latencyGridPoints),
+		src: tableSource{w: w, quantiles: w.PodQuantiles(0.5, 0.95, 0.99, sloQuantile), slots: float64(w.Concurrency) / w.ServiceMean, timeout: timeout},
 	}
+	for i := range t.grid {
+		t.grid[i].rho = -math.Expm1(-float64(i) * du)
+	}
+	for i := 0; i+1 < len(t.grid); i++ {
+		t.grid[i].invStep = 1 / (t.grid[i+1].rho - t.grid[i].rho)
+	}
+	n := len(t.grid) - 1
+	for _, i := range [...]int{0, 1, n} {
+		if err := t.eval(i); err != nil {
+			return nil, err
+		}
+	}
+	t.grid[n].ready.Store(true)
 	if target > 0 {
 		t.svcSlow = make([]float64, svcSlowPoints)
 		for j := range t.svcSlow {
@@ -115,35 +106,86 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*l
 			t.svcSlow[j] = model.ServiceSurvival(1/w.ServiceMean, w.ServiceCS2, target-d)
 		}
 	}
-	t.invStep = make([]float64, len(t.rho))
-	for i := 0; i+1 < len(t.rho); i++ {
-		t.invStep[i] = 1 / (t.rho[i+1] - t.rho[i])
-	}
-	t.start = make([]int32, latencyStartBuckets)
+	t.start = make([]uint8, latencyStartBuckets)
 	i := 0
 	for j := range t.start {
 		x := float64(j) / latencyStartBuckets
-		for i+1 < len(t.rho) && t.rho[i+1] <= x {
+		for i+1 < len(t.grid) && t.grid[i+1].rho <= x {
 			i++
 		}
-		t.start[j] = int32(i)
+		t.start[j] = uint8(i)
 	}
-	t.grid = make([]gridPoint, len(t.rows))
-	for i := range t.grid {
-		t.grid[i] = gridPoint{point: point{t.rows[i], t.meanWait[i], t.delayProb[i], t.timedOut[i], t.slow[i]}, rho: t.rho[i], invStep: t.invStep[i]}
-	}
-	for i := 0; i+1 < len(t.grid); i++ {
-		lo, hi := &t.grid[i], &t.grid[i+1]
-		d := &lo.d
-		for j := range d.row {
-			d.row[j] = hi.row[j] - lo.row[j]
-		}
-		d.meanWait = hi.meanWait - lo.meanWait
-		d.delayProb = hi.delayProb - lo.delayProb
-		d.timedOut = hi.timedOut - lo.timedOut
-		d.slow = hi.slow - lo.slow
-	}
+	t.fill(0)
 	return t, nil
+}
+
+// eval evaluates grid point i's state (t.mu held, or the table not yet
+// shared).
+func (t *latencyTable) eval(i int) error {
+	src := &t.src
+	w := &src.w
+	g := &t.grid[i]
+	rho := g.rho
+	lam := rho * src.slots
+	var err error
+	r := &g.row
+	if r[latMean], err = w.PodMeanResponse(lam); err != nil {
+		return fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+	}
+	var qs [4]float64
+	if err = src.quantiles.At(lam, qs[:]); err != nil {
+		return fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+	}
+	copy(r[latP50:], qs[:])
+	g.meanWait = r[latMean] - w.ServiceMean
+	g.delayProb = model.ErlangC(w.Concurrency, rho*float64(w.Concurrency))
+	if b := w.Balancing.Policy; b != "" && b != model.BalanceRandom && i > 0 {
+		// The policy's probability of waiting (model.Workload.PodWait).
+		if g.delayProb, _, err = w.PodWait(lam); err != nil {
+			return fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+		}
+	}
+	g.timedOut = g.waitTail(math.Max(src.timeout-w.ServiceMean, 0))
+	if t.target > 0 {
+		if g.slow, err = w.PodResponseSurvival(lam, t.target); err != nil {
+			return fmt.Errorf("latency at ρ=%.4f: %w", rho, err)
+		}
+	}
+	t.have[i] = true
+	return nil
+}
+
+// fill evaluates grid point i and the next, and the difference between
+// them, unless done. A point whose evaluation fails (the model validated
+// the workload at the first points, so only a failure that depends on the
+// load, which no model here has below ρ = 1) takes the last point's
+// state, the most loaded one.
+func (t *latencyTable) fill(i int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lo := &t.grid[i]
+	if lo.ready.Load() {
+		return
+	}
+	n := len(t.grid) - 1
+	for _, j := range [...]int{i, i + 1} {
+		if !t.have[j] {
+			if t.eval(j) != nil {
+				t.grid[j].point = t.grid[n].point
+				t.have[j] = true
+			}
+		}
+	}
+	hi := &t.grid[i+1]
+	d := &lo.d
+	for j := range d.row {
+		d.row[j] = hi.row[j] - lo.row[j]
+	}
+	d.meanWait = hi.meanWait - lo.meanWait
+	d.delayProb = hi.delayProb - lo.delayProb
+	d.timedOut = hi.timedOut - lo.timedOut
+	d.slow = hi.slow - lo.slow
+	lo.ready.Store(true)
 }
 
 // svcSlowPoints is the resolution of latencyTable.svcSlow.
@@ -208,6 +250,9 @@ func (t *latencyTable) interpolate(p *point, rho float64) {
 		i++
 	}
 	lo := &g[i]
+	if !lo.ready.Load() {
+		t.fill(i)
+	}
 	d := &lo.d
 	f := (rho - lo.rho) * lo.invStep
 	for j := range p.row {
