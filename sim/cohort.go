@@ -1,6 +1,9 @@
 package sim
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // The steady cohort. In fluid mode every Ready pod without a backlog at a
 // load below capacity uses the same CPU and memory in a tick (steadyAt):
@@ -43,6 +46,7 @@ type cohort struct {
 	// together and their running sums, CPU and memory side by side.
 	batch []*pod
 	sums  []float64
+	at    []int // the index of each batch member's sums in sums
 	// off keeps every pod out of the cohort, each writing its rings every
 	// tick: the reference the cohort is tested against.
 	off bool
@@ -158,14 +162,29 @@ func (c *cohort) syncAll(pods []*pod, end int) {
 }
 
 // syncBatch replays the steps from to end into the sums of c.batch, all
-// synced to from and past their own ring entries.
+// synced to from and past their own ring entries. Members whose sums are
+// equal, bit for bit, add the same differences in the same order and end
+// equal: pods that became Ready together share their history, so most
+// batches hold a few distinct sums, each replayed once.
 func (c *cohort) syncBatch(from, end int) {
 	if len(c.batch) == 0 || from >= end {
 		return
 	}
-	sums := c.sums[:0]
+	sums, at := c.sums[:0], c.at[:0]
 	for _, p := range c.batch {
-		sums = append(sums, p.cpuSum, p.memSum)
+		cb, mb := math.Float64bits(p.cpuSum), math.Float64bits(p.memSum)
+		k := -1
+		for u := 0; u < len(sums) && u < 2*batchDistinct; u += 2 {
+			if math.Float64bits(sums[u]) == cb && math.Float64bits(sums[u+1]) == mb {
+				k = u
+				break
+			}
+		}
+		if k < 0 {
+			k = len(sums)
+			sums = append(sums, p.cpuSum, p.memSum)
+		}
+		at = append(at, k)
 	}
 	for t := from; t < end; t++ {
 		dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
@@ -174,12 +193,16 @@ func (c *cohort) syncBatch(from, end int) {
 			sums[k+1] += dm
 		}
 	}
-	for k, p := range c.batch {
-		p.cpuSum, p.memSum = sums[2*k], sums[2*k+1]
+	for i, p := range c.batch {
+		p.cpuSum, p.memSum = sums[at[i]], sums[at[i]+1]
 		p.syncedTo = end
 	}
-	c.sums = sums
+	c.sums, c.at = sums, at
 }
+
+// batchDistinct is how many distinct sums syncBatch looks a member's up
+// among; past them a member's are replayed on their own.
+const batchDistinct = 16
 
 // window is the number of ticks p's window holds, counting the ticks its
 // sums hold beyond its frozen rings while it is a member.

@@ -13,6 +13,10 @@ import (
 	"github.com/headroom-dev/headroom/scenarios"
 )
 
+// TestReport_NOA runs the example's review as a user does, its
+// uncertainty ensemble included (so does TestSchemas_RealOutputs); the
+// tests of what is written where, and of flags, run it with --uncertainty
+// off: the ensemble moves the numbers, not the files.
 func TestReport_NOA(t *testing.T) {
 	dir := t.TempDir()
 	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false")
@@ -54,7 +58,7 @@ func TestReport_NOA(t *testing.T) {
 
 func TestReport_Event(t *testing.T) {
 	dir := t.TempDir()
-	_, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false",
+	_, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--uncertainty", "off",
 		"--event", "launch", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x")
 	if code != exitCheckFailed && code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
@@ -130,7 +134,7 @@ func TestReport_RerunRemovesOnlyItsOwnFiles(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "review")
 	event := []string{"--event", "launch", "--event-start", "2026-12-01T18:00:00Z", "--event-end", "2026-12-01T20:00:00Z", "--event-peak", "5x"}
-	args := []string{"report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none"}
+	args := []string{"report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none", "--uncertainty", "off"}
 	if _, errOut, code := runCLI(t, "", append(args, event...)...); code != exitCheckFailed && code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -179,7 +183,7 @@ func TestReport_ForeignDirNeedsForce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	args := []string{"report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none"}
+	args := []string{"report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none", "--uncertainty", "off"}
 	start := time.Now()
 	_, errOut, code := runCLI(t, "", args...)
 	if code != exitError || !strings.Contains(errOut, "headroom did not write it") || !strings.Contains(errOut, "--force") || !strings.Contains(errOut, `"index.md"`) {
@@ -328,7 +332,7 @@ func TestOutputFlags_Completion(t *testing.T) {
 // file in --out-dir; the table and the "wrote" line stay off stdout.
 func TestReport_JSONToStdout(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "r")
-	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none", "-o", "json")
+	out, errOut, code := runCLI(t, "", "report", "-f", noaPlan, "--out-dir", dir, "--series=false", "--plots", "none", "--uncertainty", "off", "-o", "json")
 	if code != exitCheckFailed {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
@@ -375,7 +379,7 @@ func assertTree(t *testing.T, dir string, want map[string]string) {
 // cannot carry over (Pods metrics) by name, writing nothing; --vpa adds vpa/.
 func TestReport_PrescaleWith(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "r")
-	args := []string{"report", "-f", noaPlan, "--series=false", "--plots", "none"}
+	args := []string{"report", "-f", noaPlan, "--series=false", "--plots", "none", "--uncertainty", "off"}
 	if _, errOut, code := runCLI(t, "", append(args, "--out-dir", dir, "--prescale-with", "git", "--vpa")...); code != exitCheckFailed {
 		t.Fatalf("git: exit %d\n%s", code, errOut)
 	}

@@ -141,6 +141,17 @@ func podRequest(p *Pod, resource corev1.ResourceName, container string, podLevel
 	return sum, nil
 }
 
+// sameSpec reports whether two pods share their containers' and pod-level
+// requests, the same slices (a workload's pods usually do): the calculator
+// reads only, so their requests are the same.
+func sameSpec(a, b *Pod) bool {
+	return sameSlice(a.Containers, b.Containers) && sameSlice(a.Requests, b.Requests)
+}
+
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
 // ceilReplicas returns ceil(x) as a replica count, clamped to the int32
 // range (upstream clamps Object/External proposals at MaxInt32, PR #120398;
 // the clamp is harmless elsewhere, where upstream's conversion would be
@@ -247,6 +258,10 @@ func (r *replicaCalculator) getResourceReplicas(now time.Duration, currentReplic
 	}
 	r.requests = r.requests[:len(pods)]
 	for i := range pods {
+		if i > 0 && sameSpec(&pods[i], &pods[i-1]) {
+			r.requests[i] = r.requests[i-1]
+			continue
+		}
 		req, err := podRequest(&pods[i], resource, container, r.podLevelResources)
 		if err != nil {
 			return res, err

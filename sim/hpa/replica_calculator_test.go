@@ -137,3 +137,27 @@ func TestDecisionString(t *testing.T) {
 		t.Errorf("RescaleReason() = %q", got)
 	}
 }
+
+// Pods that share their containers' slice share their requests; a pod
+// with its own slice gets its own, whatever its neighbours share.
+func TestResourceReplicas_SharedAndOwnRequests(t *testing.T) {
+	now := time.Hour
+	calc := replicaCalculator{tolerances: tolerances{0.1, 0.1}, cpuInitializationPeriod: 5 * time.Minute, delayOfInitialReadinessStatus: 30 * time.Second}
+	shared := readyPod("p0", 0).Containers
+	pods := make([]Pod, 4)
+	for i := range pods {
+		pods[i] = readyPod("p", 0)
+		pods[i].Containers = shared
+	}
+	// p2 has twice the CPU request in a slice of its own.
+	pods[2].Containers = []Container{{Name: "app", Requests: []ResourceAmount{{Name: corev1.ResourceCPU, Milli: 2000}, {Name: corev1.ResourceMemory, Milli: 1000}}}}
+	mv := MetricValues{Samples: []Sample{present(500, now), present(500, now), present(500, now), present(500, now)}}
+	res, err := calc.getResourceReplicas(now, 4, 50, corev1.ResourceCPU, "", pods, &mv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2000m used of 5000m requested: 40 %.
+	if res.utilization != 40 || calc.requests[3] != 1000 || calc.requests[2] != 2000 {
+		t.Errorf("utilization %d, requests %v; want 40 and [1000 1000 2000 1000]", res.utilization, calc.requests)
+	}
+}
