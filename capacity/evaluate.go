@@ -184,7 +184,7 @@ func evalFixedReplicas(s *search) (*Point, error) {
 	if len(s.members) > 0 {
 		// A nil override leaves a service without an HPA as it is.
 		var none *autoscalingv2.HorizontalPodAutoscalerSpec
-		if err := s.ensembleStage(false, none, p, true); err != nil {
+		if err := s.ensembleStage(false, nil, none, p, true); err != nil {
 			return nil, err
 		}
 	}

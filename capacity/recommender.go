@@ -280,6 +280,9 @@ type search struct {
 	// a stricter oracle re-judges a setting the cheaper one ran without
 	// running it again.
 	runs map[runKey]sim.Summary
+	// families holds the runs by family, for the runs that differ from
+	// one made only in bounds it never met (recommender_reach.go).
+	families map[famKey][]famRun
 }
 
 // runKey names one run of a search: a setting on the candidates' plan
@@ -290,6 +293,7 @@ type runKey struct {
 	st      setting
 	j       int
 	factors sim.Factors
+	seed    int64 // an ensemble member's seed (0: the plan's)
 }
 
 // run1 simulates the service with setting st (HPA spec h), on the
@@ -297,9 +301,9 @@ type runKey struct {
 // by f, or returns the run made before.
 func (s *search) run1(cand bool, st setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, j int, f sim.Factors) (sim.Summary, error) {
 	// Without a difference the candidates run on today's plan.
-	k := runKey{cand && s.candDiffers(), st, j, f}
+	k := runKey{cand: cand && s.candDiffers(), st: st, j: j, factors: f}
 	s.mu.Lock()
-	sum, ok := s.runs[k]
+	sum, ok := s.cached(k)
 	s.mu.Unlock()
 	if ok {
 		return sum, nil
@@ -311,17 +315,18 @@ func (s *search) run1(cand bool, st setting, h *autoscalingv2.HorizontalPodAutos
 	if err != nil {
 		return sim.Summary{}, fmt.Errorf("scenario %s: %w", sc, err)
 	}
-	if sum, err = s.summaryOf(r); err != nil {
+	sr, err := s.resultOf(r)
+	if err != nil {
 		return sim.Summary{}, err
 	}
 	s.mu.Lock()
-	s.runs[k] = sum
+	s.keep(k, sr)
 	s.mu.Unlock()
-	return sum, nil
+	return sr.Summary, nil
 }
 
 func newSearch(ctx context.Context, plan *scenarios.Plan, svc *scenarios.Service, sizing *SizingReport, opts ProposeOptions, traffic *sim.TrafficCache, latency *sim.LatencyCache) *search {
-	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, runs: map[runKey]sim.Summary{}, tol: 0.1,
+	s := &search{ctx: ctx, plan: plan, candPlan: plan, svc: svc, sizing: sizing, opts: opts, traffic: traffic, latency: latency, memo: map[setting]*Point{}, runs: map[runKey]sim.Summary{}, families: map[famKey][]famRun{}, tol: 0.1,
 		callees: syncCallees(plan, svc.Name), candHPA: map[string]*autoscalingv2.HorizontalPodAutoscalerSpec{}}
 	if t := plan.Simulation.Controller.Tolerance; t != nil {
 		s.tol = *t
@@ -443,7 +448,7 @@ func (s *search) evalAll(cand bool, st setting, full bool) (*Point, error) {
 		// not worth an ensemble.
 		s.screen(p)
 	default:
-		if err := s.ensembleStage(cand, h, p, full); err != nil {
+		if err := s.ensembleStage(cand, &st, h, p, full); err != nil {
 			return nil, err
 		}
 	}

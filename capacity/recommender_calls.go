@@ -105,10 +105,11 @@ func (s *search) runOptions(cand bool, sc string, h *autoscalingv2.HorizontalPod
 
 // summaryOf is the search's service's summary in a run.
 func (s *search) summaryOf(r *sim.Result) (sim.Summary, error) {
-	for i := range r.Services {
-		if r.Services[i].Service == s.svc.Name {
-			return r.Services[i].Summary, nil
-		}
+	sr, err := s.resultOf(r)
+	if err != nil {
+		return sim.Summary{}, err
 	}
-	return sim.Summary{}, fmt.Errorf("service %s: not in the run", s.svc.Name)
+	return sr.Summary, nil
 }
+
+func errNotInRun(svc string) error { return fmt.Errorf("service %s: not in the run", svc) }

@@ -11,7 +11,9 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/model"
+	"github.com/headroom-dev/headroom/scenarios"
 	"github.com/headroom-dev/headroom/sim"
+	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // The ensemble constraint. With the plan's uncertainty: section, a point
@@ -54,7 +56,11 @@ func slack(b float64) float64 { return b + rangeSlack*max(1, math.Abs(b)) }
 // it runs every member and keeps the intervals whatever they say; else it
 // stops as soon as the p90 is certain to break the budget and keeps the
 // intervals only when the point holds it.
-func (s *search) ensembleStage(cand bool, h *autoscalingv2.HorizontalPodAutoscalerSpec, p *Point, full bool) error {
+//
+// st is the setting h applies, whose members' runs the search keeps with
+// its others (nil: h is no setting of the search's, and the runs are not
+// kept).
+func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, p *Point, full bool) error {
 	plan := s.runPlan(cand)
 	n := len(s.members)
 	ns := len(s.scenarios)
@@ -134,18 +140,9 @@ func (s *search) ensembleStage(cand bool, h *autoscalingv2.HorizontalPodAutoscal
 				return nil
 			}
 			j, m := k/n, s.members[k%n]
-			o := s.runOptions(cand, s.scenarios[j], h)
-			o.Factors = m.Factors
-			if m.Seed != 0 {
-				o.Seed = m.Seed
-			}
-			r, err := sim.RunContext(s.ctx, plan, o)
+			sum, err := s.memberRun(cand, st, h, plan, j, m)
 			if err != nil {
 				return fmt.Errorf("scenario %s, ensemble member %d: %w", s.scenarios[j], k%n+1, err)
-			}
-			sum, err := s.summaryOf(r)
-			if err != nil {
-				return err
 			}
 			burn[k], wwb[k], mins[k] = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
 			broke := false
@@ -311,4 +308,38 @@ func (s *search) ensembleCeiling(hi int32) int32 {
 	}
 	r := u.Ranges()
 	return int32(math.Ceil(float64(hi) * (1 + r[0]) * (1 + max(r[1], r[2]))))
+}
+
+// memberRun simulates ensemble member m in scenario j with the HPA h, or
+// returns the run kept before (st not nil).
+func (s *search) memberRun(cand bool, st *setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, plan *scenarios.Plan, j int, m ensemble.Member) (sim.Summary, error) {
+	var k runKey
+	if st != nil {
+		k = runKey{cand: cand && s.candDiffers(), st: *st, j: j, factors: m.Factors, seed: m.Seed}
+		s.mu.Lock()
+		sum, ok := s.cached(k)
+		s.mu.Unlock()
+		if ok {
+			return sum, nil
+		}
+	}
+	o := s.runOptions(cand, s.scenarios[j], h)
+	o.Factors = m.Factors
+	if m.Seed != 0 {
+		o.Seed = m.Seed
+	}
+	r, err := sim.RunContext(s.ctx, plan, o)
+	if err != nil {
+		return sim.Summary{}, err
+	}
+	sr, err := s.resultOf(r)
+	if err != nil {
+		return sim.Summary{}, err
+	}
+	if st != nil {
+		s.mu.Lock()
+		s.keep(k, sr)
+		s.mu.Unlock()
+	}
+	return sr.Summary, nil
 }

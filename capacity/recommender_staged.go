@@ -101,7 +101,7 @@ func (s *search) evalStaged(cand bool, st setting) (*Point, error) {
 	}
 	p.rollUp()
 	if len(s.members) > 0 && p.Meets {
-		if err := s.ensembleStage(cand, h, p, false); err != nil {
+		if err := s.ensembleStage(cand, &st, h, p, false); err != nil {
 			return nil, err
 		}
 	}

@@ -43,6 +43,9 @@ type ServiceResult struct {
 	// Bands are the spread of Series over an uncertainty ensemble, nil
 	// for a single run.
 	Bands *SeriesBands `json:"-"`
+	// Reach is the range of replica counts the run held or its HPA moved
+	// to, the warm start's settling included: what ReachSameRun reads.
+	Reach ReplicaRange `json:"-"`
 }
 
 // SeriesBands spread a service's series over an uncertainty ensemble: for
@@ -157,6 +160,35 @@ type Summary struct {
 	CostRange                *model.Interval `json:"costRange,omitempty"`
 }
 
+// ReplicaRange is the replica counts from Lo to Hi.
+type ReplicaRange struct{ Lo, Hi int32 }
+
+// ReachSameRun reports whether a run with the HPA's minReplicas m and
+// maxReplicas M changed to m2 and M2, and nothing else, is the same run, bit
+// for bit, given the first run's Reach. The HPA reads its bounds only to
+// clamp the count it moves to (normalizeDesiredReplicasWithBehaviors and
+// convertDesiredReplicasWithRules in
+// pkg/controller/podautoscaler/horizontal.go; the stabilisation windows
+// record the count before the clamp), as does the warm start's settling:
+// a bound that never clamped, because the counts stayed clear of it, would
+// not clamp at any value the counts also stay clear of. maxReplicas
+// clamps a count that reaches it, minReplicas one at or below it, and at 0
+// replicas minReplicas also decides whether scaling is disabled. So each
+// bound is unchanged, or the run never met it and does not meet the new
+// one: M2 above Reach.Hi (then the time pinned at maxReplicas is 0 in
+// both), and m2 at most Reach.Lo with Reach.Lo above m and at least 1.
+// It holds only when no scheduled action patches the HPA's bounds (the
+// caller checks): a patch that would leave minReplicas above maxReplicas
+// is refused, which depends on the bounds.
+func ReachSameRun(reach ReplicaRange, m, M, m2, M2 int32) bool {
+	if m2 > M2 {
+		return false
+	}
+	maxOK := M2 == M || (reach.Hi < M && reach.Hi < M2)
+	minOK := m2 == m || (reach.Lo > m && reach.Lo >= 1 && m2 <= reach.Lo)
+	return maxOK && minOK
+}
+
 // ClusterResult is the cluster's nodes over the run.
 type ClusterResult struct {
 	NodeType  string            `json:"nodeType"`
@@ -194,6 +226,7 @@ type recorder struct {
 	service    string
 
 	sum         Summary
+	reach       ReplicaRange // ServiceResult.Reach
 	budget      budget
 	violStart   time.Duration
 	inViolation bool

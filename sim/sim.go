@@ -282,6 +282,7 @@ func (w *World) newService(spec *scenarios.Service, sc *scenarios.Scenario, seed
 	s.rec.budget = newBudget(latencyBudget, s.errorBudget, spec.SLO.BudgetWindow(), w.tick)
 	s.rec.series = make([]Sample, 0, int(w.end/w.sampleEvery)+1)
 	s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = s.specReplicas, s.specReplicas
+	s.rec.reach = ReplicaRange{s.specReplicas, s.specReplicas}
 	if opts.Mode == ModeDES {
 		st, err := desServiceTime(opts.ServiceTimes[spec.Name], spec)
 		if err != nil {

@@ -452,6 +452,7 @@ func (w *World) scaleTo(s *service, n int32, reason string) {
 	}
 	s.rec.sum.MinReplicas = min(s.rec.sum.MinReplicas, n)
 	s.rec.sum.MaxReplicas = max(s.rec.sum.MaxReplicas, n)
+	s.rec.reach = ReplicaRange{min(s.rec.reach.Lo, n), max(s.rec.reach.Hi, n)}
 }
 
 // victim is the pod a ReplicaSet deletes first: unscheduled before
@@ -708,7 +709,7 @@ func (w *World) result() *Result {
 		if h := w.now.Hours(); h > 0 {
 			r.sum.ScaleEventsPerHour = float64(r.sum.ScaleEvents) / h
 		}
-		sr := ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series}
+		sr := ServiceResult{Service: s.spec.Name, Summary: r.sum, Events: s.events, Series: r.series, Reach: r.reach}
 		if s.hpa != nil {
 			sr.Conditions = newHPAConditions(&s.lastDec.Conditions)
 		}
