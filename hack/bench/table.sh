@@ -11,7 +11,7 @@
 #        QUICK=1 hack/bench/table.sh    # smaller plans and fewer repetitions (a few minutes);
 #                                       # the rows say what they ran, not for the docs
 # Environment: HEADROOM=path uses a built binary instead of building one;
-# ROWS="report simulate reportjson run90 tune des ratios engine" picks rows
+# ROWS="report simulate reportjson run90 sweep des ratios engine" picks rows
 # (default: all; des is simulate --mode des, ratios the DES benchmarks
 # against the floor and SimPy, engine the load engine against wrk by
 # hack/bench/engine-vs-wrk.sh); COUNT=n repeats
@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 quick=${QUICK:-0}
-rows=" ${ROWS:-report simulate reportjson run90 tune des ratios engine} "
+rows=" ${ROWS:-report simulate reportjson run90 sweep des ratios engine} "
 want() { [[ "$rows" == *" $1 "* ]]; }
 
 tmp=$(mktemp -d)
@@ -41,7 +41,7 @@ go build -o "$tmp/genplan" ./hack/genplan
 "$tmp/genplan" -services "$big" -scenarios "$scen" >"$tmp/big.yaml"
 "$tmp/genplan" -services "$small" -scenarios "$scen" >"$tmp/small.yaml"
 want run90 || want ratios && go test -c -o "$tmp/sim.test" ./sim
-want tune && go test -c -o "$tmp/capacity.test" ./capacity
+want sweep && go test -c -o "$tmp/capacity.test" ./capacity
 gotime=(/usr/bin/time -f '%e %U %S %M')
 [ -x /usr/bin/time ] || gotime=()
 
@@ -194,7 +194,7 @@ engine_row() {
   row "load engine against wrk (\`hack/bench/engine-vs-wrk.sh\`)" "$(echo "$out" | sed 's/^RESULT: //' | paste -sd ';' | sed 's/;/; /g')"
 }
 
-for r in report simulate reportjson run90 tune; do
+for r in report simulate reportjson run90 sweep; do
   want $r && "${r}_row"
 done
 want des && des_row
