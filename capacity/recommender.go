@@ -300,28 +300,48 @@ type runKey struct {
 // candidates' plan (cand) or today's, in scenario j with the inputs moved
 // by f, or returns the run made before.
 func (s *search) run1(cand bool, st setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, j int, f sim.Factors) (sim.Summary, error) {
-	// Without a difference the candidates run on today's plan.
-	k := runKey{cand: cand && s.candDiffers(), st: st, j: j, factors: f}
-	s.mu.Lock()
-	sum, ok := s.cached(k)
-	s.mu.Unlock()
-	if ok {
-		return sum, nil
+	sum, err := s.runOne(cand, &st, h, j, f, 0)
+	if err != nil {
+		return sim.Summary{}, fmt.Errorf("scenario %s: %w", s.scenarios[j], err)
 	}
-	sc := s.scenarios[j]
-	o := s.runOptions(cand, sc, h)
+	return sum, nil
+}
+
+// runOne simulates the service with the HPA h, on the candidates' plan
+// (cand) or today's, in scenario j with the inputs moved by f and, when
+// not 0, the seed; h applies the setting st, and the run is kept or
+// answered from the runs kept (recommender_reach.go), or st is nil (h is
+// no setting of the search's) and the run is neither.
+func (s *search) runOne(cand bool, st *setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, j int, f sim.Factors, seed int64) (sim.Summary, error) {
+	var k runKey
+	if st != nil {
+		// Without a difference the candidates run on today's plan.
+		k = runKey{cand: cand && s.candDiffers(), st: *st, j: j, factors: f, seed: seed}
+		s.mu.Lock()
+		sum, ok := s.cached(k)
+		s.mu.Unlock()
+		if ok {
+			return sum, nil
+		}
+	}
+	o := s.runOptions(cand, s.scenarios[j], h)
 	o.Factors = f
+	if seed != 0 {
+		o.Seed = seed
+	}
 	r, err := sim.RunContext(s.ctx, s.runPlan(cand), o)
 	if err != nil {
-		return sim.Summary{}, fmt.Errorf("scenario %s: %w", sc, err)
+		return sim.Summary{}, err
 	}
 	sr, err := s.resultOf(r)
 	if err != nil {
 		return sim.Summary{}, err
 	}
-	s.mu.Lock()
-	s.keep(k, sr)
-	s.mu.Unlock()
+	if st != nil {
+		s.mu.Lock()
+		s.keep(k, sr)
+		s.mu.Unlock()
+	}
 	return sr.Summary, nil
 }
 

@@ -11,9 +11,6 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/headroom-dev/headroom/model"
-	"github.com/headroom-dev/headroom/scenarios"
-	"github.com/headroom-dev/headroom/sim"
-	"github.com/headroom-dev/headroom/sim/ensemble"
 )
 
 // The ensemble constraint. With the plan's uncertainty: section, a point
@@ -61,7 +58,6 @@ func slack(b float64) float64 { return b + rangeSlack*max(1, math.Abs(b)) }
 // its others (nil: h is no setting of the search's, and the runs are not
 // kept).
 func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, p *Point, full bool) error {
-	plan := s.runPlan(cand)
 	n := len(s.members)
 	ns := len(s.scenarios)
 	jobs := make([]int, ns*n)
@@ -140,7 +136,7 @@ func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.Horizont
 				return nil
 			}
 			j, m := k/n, s.members[k%n]
-			sum, err := s.memberRun(cand, st, h, plan, j, m)
+			sum, err := s.runOne(cand, st, h, j, m.Factors, m.Seed)
 			if err != nil {
 				return fmt.Errorf("scenario %s, ensemble member %d: %w", s.scenarios[j], k%n+1, err)
 			}
@@ -308,38 +304,4 @@ func (s *search) ensembleCeiling(hi int32) int32 {
 	}
 	r := u.Ranges()
 	return int32(math.Ceil(float64(hi) * (1 + r[0]) * (1 + max(r[1], r[2]))))
-}
-
-// memberRun simulates ensemble member m in scenario j with the HPA h, or
-// returns the run kept before (st not nil).
-func (s *search) memberRun(cand bool, st *setting, h *autoscalingv2.HorizontalPodAutoscalerSpec, plan *scenarios.Plan, j int, m ensemble.Member) (sim.Summary, error) {
-	var k runKey
-	if st != nil {
-		k = runKey{cand: cand && s.candDiffers(), st: *st, j: j, factors: m.Factors, seed: m.Seed}
-		s.mu.Lock()
-		sum, ok := s.cached(k)
-		s.mu.Unlock()
-		if ok {
-			return sum, nil
-		}
-	}
-	o := s.runOptions(cand, s.scenarios[j], h)
-	o.Factors = m.Factors
-	if m.Seed != 0 {
-		o.Seed = m.Seed
-	}
-	r, err := sim.RunContext(s.ctx, plan, o)
-	if err != nil {
-		return sim.Summary{}, err
-	}
-	sr, err := s.resultOf(r)
-	if err != nil {
-		return sim.Summary{}, err
-	}
-	if st != nil {
-		s.mu.Lock()
-		s.keep(k, sr)
-		s.mu.Unlock()
-	}
-	return sr.Summary, nil
 }
