@@ -163,6 +163,9 @@ type Summary struct {
 // ReplicaRange is the replica counts from Lo to Hi.
 type ReplicaRange struct{ Lo, Hi int32 }
 
+// include widens the range to hold n.
+func (r *ReplicaRange) include(n int32) { r.Lo, r.Hi = min(r.Lo, n), max(r.Hi, n) }
+
 // ReachSameRun reports whether a run with the HPA's minReplicas m and
 // maxReplicas M changed to m2 and M2, and nothing else, is the same run, bit
 // for bit, given the first run's Reach. The HPA reads its bounds only to

@@ -452,7 +452,7 @@ func (w *World) scaleTo(s *service, n int32, reason string) {
 	}
 	s.rec.sum.MinReplicas = min(s.rec.sum.MinReplicas, n)
 	s.rec.sum.MaxReplicas = max(s.rec.sum.MaxReplicas, n)
-	s.rec.reach = ReplicaRange{min(s.rec.reach.Lo, n), max(s.rec.reach.Hi, n)}
+	s.rec.reach.include(n)
 }
 
 // victim is the pod a ReplicaSet deletes first: unscheduled before

@@ -89,7 +89,7 @@ func (w *World) warmStart() error {
 		}
 		s.specReplicas = n
 		s.rec.sum.MinReplicas, s.rec.sum.MaxReplicas = n, n
-		s.rec.reach = ReplicaRange{min(n, s.rec.reach.Lo), max(n, s.rec.reach.Hi)}
+		s.rec.reach.include(n)
 		w.addInitialPods(s, n)
 		if s.called {
 			s.restAt(lams[i], n)
@@ -191,10 +191,9 @@ func (w *World) settleReplicas(s *service, lam float64) (int32, error) {
 	lo, hi := c.Bounds()
 	var snap hpa.Snapshot
 	seen := make([]int32, 0, 8)
-	// Every count the settling visits or moves to is in the run's reach.
-	reach := &s.rec.reach
-	*reach = ReplicaRange{n, n}
-	defer func() { reach.Lo, reach.Hi = min(reach.Lo, n), max(reach.Hi, n) }()
+	// Every count the settling starts from or moves to is in the run's
+	// reach, so is the count it returns.
+	s.rec.reach = ReplicaRange{n, n}
 	for range maxSettleSteps {
 		next := n
 		switch {
@@ -209,7 +208,7 @@ func (w *World) settleReplicas(s *service, lam float64) (int32, error) {
 				next = min(max(p, lo), hi)
 			}
 		}
-		reach.Lo, reach.Hi = min(reach.Lo, next), max(reach.Hi, next)
+		s.rec.reach.include(next)
 		if next == n {
 			return n, nil
 		}
