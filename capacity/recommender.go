@@ -265,7 +265,12 @@ type search struct {
 	// (recommender_staged.go); rejects counts, per scenario and variant
 	// (scenario·variants+variant), the points each run rejected; length
 	// is each scenario's duration.
-	staged   bool
+	staged bool
+	// interim: the oracle the search runs on is not its last, and its
+	// points serve only to steer the next (the next restarts the memo),
+	// so a candidate's runs stop at the first that rejects it, as
+	// staged ones do.
+	interim  bool
 	variants int
 	rejects  []int
 	length   []time.Duration
@@ -427,7 +432,7 @@ func (s *search) eval(st setting) (*Point, error) {
 // full), on the ensemble; one run at a time when the search is staged and
 // not full.
 func (s *search) evalOn(cand bool, st setting, full bool) (*Point, error) {
-	if s.staged && !full {
+	if (s.staged || s.interim) && !full {
 		return s.evalStaged(cand, st)
 	}
 	return s.evalAll(cand, st, full)
@@ -568,7 +573,9 @@ func (s *search) run() (*Proposal, error) {
 	}
 	if s.margins = margins; len(margins) > 0 {
 		// The margin: a lower target or more replicas than the point
-		// estimate's answer, found from it.
+		// estimate's answer, found from it. With an ensemble to follow,
+		// only the setting it ends at is kept.
+		s.interim = len(members) > 0
 		if err := s.restart(nil); err != nil {
 			return nil, err
 		}
@@ -588,6 +595,7 @@ func (s *search) run() (*Proposal, error) {
 		// The ensemble's p90: again only to the safe side, and the
 		// targets go in steps of 5 %, so the bisections take few
 		// ensembles.
+		s.interim = false
 		if err := s.restart(nil); err != nil {
 			return nil, err
 		}

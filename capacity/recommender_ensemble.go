@@ -24,18 +24,39 @@ import (
 // every member: the p90 of n values (SortedQuantile, Hyndman and Fan's
 // definition 7) lies between the order statistics ⌊0.9·(n−1)⌋ and the
 // next, so once n − ⌊0.9·(n−1)⌋ members of a scenario burn above 1 (5 of
-// 32) the p90 does too. The search runs the point estimate and the margin
-// first (a point they fail is not tried on the ensemble), then the members
-// most likely to fail first (the ones that failed most often on the points
+// 32) the p90 does too. Fewer can settle it: a quantile is non-decreasing
+// in every value and no burn is below 0, so the p90 of the members run so
+// far with 0 for the others is a lower bound of the p90 they will have
+// (quantileFloor); once it exceeds 1 the point fails the budget whatever
+// the others say. The search runs the point estimate and the margin first
+// (a point they fail is not tried on the ensemble), then the members most
+// likely to fail first (the ones that failed most often on the points
 // before), and stops at the first scenario whose p90 is certain to exceed
-// 1. A point dropped early carries no intervals (Screened), so the output
-// never depends on which members happened to finish first.
+// its bound. A point dropped early carries no intervals (Screened), so the
+// output never depends on which members happened to finish first.
 
 // quantileBreakers is how many of n members above a bound put their
 // q-quantile (SortedQuantile) above it: the quantile is at least the order
 // statistic ⌊q·(n−1)⌋.
 func quantileBreakers(n int, q float64) int {
 	return n - int(math.Floor(float64(n-1)*q))
+}
+
+// quantileFloor is a lower bound of the q-quantile (SortedQuantile) of
+// n non-negative values of which those with done set are known (vals):
+// the quantile with 0 for the others. The bound is lowered by 1e-12 of
+// its size, so that the rounding of the interpolation (which need not be
+// monotone in the last bit) never puts it above the true quantile.
+func quantileFloor(vals []float64, done []bool, q float64) float64 {
+	s := make([]float64, len(vals))
+	for i, v := range vals {
+		if done[i] {
+			s[i] = v
+		}
+	}
+	slices.Sort(s)
+	f := model.SortedQuantile(s, q)
+	return f - 1e-12*max(1, math.Abs(f))
 }
 
 // rangeSlack is the never-worse rule's tolerance on an ensemble's
@@ -67,9 +88,20 @@ func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.Horizont
 	s.mu.Lock()
 	hot := slices.Clone(s.hot)
 	s.mu.Unlock()
-	// The members that broke the budget most often first; ties in
+	// The members that broke the budget most often first, then the rest
+	// of the scenarios whose members broke it most often (a p90 near its
+	// bound is settled only by a scenario's last members); ties in
 	// scenario, then member order.
-	slices.SortStableFunc(jobs, func(a, b int) int { return hot[b] - hot[a] })
+	scen := make([]int, ns)
+	for k, h := range hot {
+		scen[k/n] += h
+	}
+	slices.SortStableFunc(jobs, func(a, b int) int {
+		if hot[a] != hot[b] {
+			return hot[b] - hot[a]
+		}
+		return scen[b/n] - scen[a/n]
+	})
 
 	burn := make([]float64, ns*n)
 	wwb := make([]float64, ns*n)
@@ -114,6 +146,7 @@ func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.Horizont
 			return mins[k], k90
 		}
 	}
+	done := make([]bool, ns*n)
 	var mu sync.Mutex
 	stopped := false
 	var g errgroup.Group
@@ -143,6 +176,7 @@ func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.Horizont
 			burn[k], wwb[k], mins[k] = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
 			broke := false
 			mu.Lock()
+			done[k] = true
 			for b := range bounds[j] {
 				v, need := measure(j, b, k)
 				if v > bounds[j][b].limit {
@@ -151,6 +185,15 @@ func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.Horizont
 					if !full && bounds[j][b].breaks >= need {
 						stopped = true
 					}
+				}
+			}
+			// The budget itself: a p90 of the burn or of the worst window
+			// above 1 fails the point, which the bounds above (today's
+			// p90s, when they exceed 1) need not see.
+			for _, vals := range [][]float64{burn, wwb} {
+				broke = broke || vals[k] > 1
+				if !full && !stopped {
+					stopped = quantileFloor(vals[j*n:(j+1)*n], done[j*n:(j+1)*n], 0.9) > 1
 				}
 			}
 			mu.Unlock()

@@ -3,6 +3,9 @@ package capacity
 import (
 	"math"
 	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/headroom-dev/headroom/sim"
 )
@@ -55,8 +58,11 @@ func (s *search) stagedOrder() []job {
 func (s *search) rejectsAt(jb job) int { return jb.j*s.variants + jb.v }
 
 // evalStaged evaluates a setting, on the candidates' plan (cand) or
-// today's, one run at a time and stops at
-// the first run that rejects it.
+// today's, in the staged order, and stops at the first run that rejects
+// it: one run at a time when the search is staged, else (an interim
+// oracle of a search that has the cores, see interim) as many at a time
+// as there are cores, a run started before the rejection finishing
+// unread.
 func (s *search) evalStaged(cand bool, st setting) (*Point, error) {
 	plan := s.runPlan(cand)
 	h := s.spec(st)
@@ -68,28 +74,58 @@ func (s *search) evalStaged(cand bool, st setting) (*Point, error) {
 	for j, sc := range s.scenarios {
 		p.Outcomes[j] = Outcome{Scenario: sc, Weight: plan.Scenario(sc).CostWeight()}
 	}
+	par := 1
+	if !s.staged {
+		par = workers()
+	}
+	var mu sync.Mutex
 	rejected := false
+	stop := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return rejected
+	}
+	g, ctx := errgroup.WithContext(s.ctx)
+	g.SetLimit(par)
 	for _, jb := range s.stagedOrder() {
-		if err := s.ctx.Err(); err != nil {
-			return nil, err
-		}
-		sum, err := s.run1(cand, st, h, jb.j, variants[jb.v])
-		if err != nil {
-			return nil, err
-		}
-		o := &p.Outcomes[jb.j]
-		ran[jb.j]++
-		if jb.v == 0 {
-			o.Burn, o.WorstWindowBurn, o.Minutes = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
-			o.Cost, o.ScaleEvents = sum.Cost, sum.ScaleEvents
-		} else {
-			o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, sum.SLOBudgetBurn), max(o.MarginWorstWindowBurn, sum.WorstWindowBurn)
-		}
-		if s.rejectsRun(jb, sum) {
-			s.rejects[s.rejectsAt(jb)]++
-			rejected = true
+		if ctx.Err() != nil || stop() {
 			break
 		}
+		g.Go(func() error {
+			if stop() {
+				return nil
+			}
+			sum, err := s.run1(cand, st, h, jb.j, variants[jb.v])
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if rejected {
+				return nil
+			}
+			o := &p.Outcomes[jb.j]
+			ran[jb.j]++
+			if jb.v == 0 {
+				o.Burn, o.WorstWindowBurn, o.Minutes = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
+				o.Cost, o.ScaleEvents = sum.Cost, sum.ScaleEvents
+			} else {
+				o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, sum.SLOBudgetBurn), max(o.MarginWorstWindowBurn, sum.WorstWindowBurn)
+			}
+			if s.rejectsRun(jb, sum) {
+				s.mu.Lock()
+				s.rejects[s.rejectsAt(jb)]++
+				s.mu.Unlock()
+				rejected = true
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := s.ctx.Err(); err != nil {
+		return nil, err
 	}
 	if rejected {
 		for j := range p.Outcomes {
