@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,52 @@ func TestRun_WorstWindowAfterTrafficStops(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 20 rates wrong", wrong)
+}
+
+// TestBudgetArena_SameAsOwnRings: budgets whose rings share an arena
+// (a world's services, budgetArena) give, bit for bit, the sums, the worst
+// window and the summary of budgets with rings of their own, through
+// wraps, stretches without traffic and windows of different lengths.
+func TestBudgetArena_SameAsOwnRings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	windows := []time.Duration{10 * time.Second, 10 * time.Second, 7 * time.Second, 10 * time.Second, 3 * time.Second}
+	var own, shared []budget
+	for _, w := range windows {
+		own = append(own, newBudget(0.05, 0.01, w, time.Second))
+		shared = append(shared, newBudget(0.05, 0.01, w, time.Second))
+	}
+	ptrs := make([]*budget, len(shared))
+	for i := range shared {
+		ptrs[i] = &shared[i]
+	}
+	arenas := shareBudgets(ptrs)
+	if len(arenas) != 1 || len(arenas[0].members) != 3 {
+		t.Fatalf("arenas %d, want one of the three 10 s windows", len(arenas))
+	}
+	for tick := range 200 {
+		for i := range windows {
+			var x budgetTick
+			if (tick/23)%3 != 1 { // every third stretch of 23 ticks idle
+				x = budgetTick{requests: rng.Float64() * 100, bad: rng.Float64() * 3, errors: rng.Float64()}
+			}
+			own[i].add(x)
+			shared[i].add(x)
+		}
+		for _, a := range arenas {
+			a.flush()
+		}
+		for i := range windows {
+			if own[i].sum != shared[i].sum || math.Float64bits(own[i].worst) != math.Float64bits(shared[i].worst) {
+				t.Fatalf("tick %d, budget %d: own ring sum %+v worst %v, shared %+v %v", tick, i, own[i].sum, own[i].worst, shared[i].sum, shared[i].worst)
+			}
+		}
+	}
+	for i := range windows {
+		var a, b Summary
+		own[i].summarise(&a)
+		shared[i].summarise(&b)
+		if a != b {
+			t.Errorf("budget %d: summary %+v with its own ring, %+v shared", i, a, b)
+		}
+	}
 }

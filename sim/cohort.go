@@ -171,10 +171,17 @@ func (c *cohort) syncBatch(from, end int) {
 		return
 	}
 	sums, at := c.sums[:0], c.at[:0]
-	for _, p := range c.batch {
+	for i, p := range c.batch {
 		cb, mb := math.Float64bits(p.cpuSum), math.Float64bits(p.memSum)
 		k := -1
-		for u := 0; u < len(sums) && u < 2*batchDistinct; u += 2 {
+		// Pods that became Ready together sit side by side: the last
+		// member's sums first.
+		if i > 0 {
+			if u := at[i-1]; math.Float64bits(sums[u]) == cb && math.Float64bits(sums[u+1]) == mb {
+				k = u
+			}
+		}
+		for u := 0; k < 0 && u < len(sums) && u < 2*batchDistinct; u += 2 {
 			if math.Float64bits(sums[u]) == cb && math.Float64bits(sums[u+1]) == mb {
 				k = u
 				break

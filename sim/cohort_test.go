@@ -193,7 +193,7 @@ func TestLatencyTable_Interpolate(t *testing.T) {
 		t.Fatal(err)
 	}
 	lat := w.services[0].fluid.lat
-	g := lat.grid
+	g, ax := lat.grid, latencyAxis
 	for k := 0; k <= 100000; k++ {
 		rho := float64(k) / 100000 * 1.01
 		got := lat.at(rho)
@@ -201,15 +201,15 @@ func TestLatencyTable_Interpolate(t *testing.T) {
 		switch n := len(g) - 1; {
 		case rho <= 0:
 			want = g[0].point
-		case !(rho < g[n].rho):
+		case !(rho < ax.rho[n]):
 			want = g[n].point
 		default:
 			i := 0
-			for g[i+1].rho <= rho {
+			for ax.rho[i+1] <= rho {
 				i++
 			}
 			lo, hi := &g[i], &g[i+1]
-			f := (rho - lo.rho) * lo.invStep
+			f := (rho - ax.rho[i]) * ax.invStep[i]
 			for j := range want.row {
 				want.row[j] = lo.row[j] + (hi.row[j]-lo.row[j])*f
 			}

@@ -29,12 +29,8 @@ type latencyTable struct {
 	target  float64
 	svcSlow []float64
 
-	// grid holds, per grid point (u = i·du), the state there, side by side
-	// so a lookup reads two neighbouring entries; start[j] is the last
-	// grid point at or below the load j/len(start), so a lookup needs no
-	// logarithm.
-	grid  []gridPoint
-	start []uint8
+	// grid holds, per grid point of latencyAxis, the state there.
+	grid []gridPoint
 
 	// mu guards the evaluation of the grid's points: have[i] says point
 	// i's state is evaluated, src is what from.
@@ -51,15 +47,46 @@ type tableSource struct {
 	timeout   float64
 }
 
-// gridPoint is one grid point of a latencyTable: the state there, the load
-// and the inverse step to the next point, and d, the next point's state
-// minus this one's (zero at the last point), the differences at
-// interpolates along. ready says the state and d are evaluated.
+// gridPoint is one grid point of a latencyTable: the state there and d,
+// the next point's state minus this one's (zero at the last point), the
+// differences at interpolates along. ready says the state and d are
+// evaluated.
 type gridPoint struct {
 	point
-	rho, invStep float64
-	d            point
-	ready        atomic.Bool
+	d     point
+	ready atomic.Bool
+}
+
+// latencyAxis is the loads of every latency table's grid points,
+// ρ_i = 1 − e^(−i·du), the inverse step from each to the next, and
+// start[j], the last grid point at or below the load j/len(start), so
+// that a lookup needs no logarithm. Every table has the same, so a world
+// of many services reads one copy, which stays in cache.
+var latencyAxis = newLatencyAxis()
+
+type gridAxis struct {
+	rho, invStep [latencyGridPoints]float64
+	start        [latencyStartBuckets]uint8
+}
+
+func newLatencyAxis() *gridAxis {
+	a := &gridAxis{}
+	du := latencyMaxU / (latencyGridPoints - 1)
+	for i := range a.rho {
+		a.rho[i] = -math.Expm1(-float64(i) * du)
+	}
+	for i := 0; i+1 < len(a.rho); i++ {
+		a.invStep[i] = 1 / (a.rho[i+1] - a.rho[i])
+	}
+	i := 0
+	for j := range a.start {
+		x := float64(j) / latencyStartBuckets
+		for i+1 < len(a.rho) && a.rho[i+1] <= x {
+			i++
+		}
+		a.start[j] = uint8(i)
+	}
+	return a
 }
 
 // latencyGridPoints fits latencyTable.start's uint8.
@@ -81,16 +108,9 @@ const (
 // is the SLO's quantile (0.95 when the service has no latency SLO) and
 // target its latency target in seconds (0 without one).
 func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*latencyTable, error) {
-	du := latencyMaxU / (latencyGridPoints - 1)
 	t := &latencyTable{
 		target: target, grid: make([]gridPoint, latencyGridPoints), have: make([]bool, latencyGridPoints),
 		src: tableSource{w: w, quantiles: w.PodQuantiles(0.5, 0.95, 0.99, sloQuantile), slots: float64(w.Concurrency) / w.ServiceMean, timeout: timeout},
-	}
-	for i := range t.grid {
-		t.grid[i].rho = -math.Expm1(-float64(i) * du)
-	}
-	for i := 0; i+1 < len(t.grid); i++ {
-		t.grid[i].invStep = 1 / (t.grid[i+1].rho - t.grid[i].rho)
 	}
 	n := len(t.grid) - 1
 	for _, i := range [...]int{0, 1, n} {
@@ -106,15 +126,6 @@ func newLatencyTable(w model.Workload, sloQuantile, timeout, target float64) (*l
 			t.svcSlow[j] = model.ServiceSurvival(1/w.ServiceMean, w.ServiceCS2, target-d)
 		}
 	}
-	t.start = make([]uint8, latencyStartBuckets)
-	i := 0
-	for j := range t.start {
-		x := float64(j) / latencyStartBuckets
-		for i+1 < len(t.grid) && t.grid[i+1].rho <= x {
-			i++
-		}
-		t.start[j] = uint8(i)
-	}
 	t.fill(0)
 	return t, nil
 }
@@ -125,7 +136,7 @@ func (t *latencyTable) eval(i int) error {
 	src := &t.src
 	w := &src.w
 	g := &t.grid[i]
-	rho := g.rho
+	rho := latencyAxis.rho[i]
 	lam := rho * src.slots
 	var err error
 	r := &g.row
@@ -236,17 +247,18 @@ func (t *latencyTable) at(rho float64) point {
 // difference).
 func (t *latencyTable) interpolate(p *point, rho float64) {
 	g := t.grid
-	n := len(g) - 1
+	ax := latencyAxis
+	const n = latencyGridPoints - 1
 	if rho <= 0 {
 		*p = g[0].point
 		return
 	}
-	if !(rho < g[n].rho) {
+	if !(rho < ax.rho[n]) {
 		*p = g[n].point
 		return
 	}
-	i := int(t.start[int(rho*latencyStartBuckets)])
-	for g[i+1].rho <= rho {
+	i := int(ax.start[int(rho*latencyStartBuckets)])
+	for ax.rho[i+1] <= rho {
 		i++
 	}
 	lo := &g[i]
@@ -254,7 +266,7 @@ func (t *latencyTable) interpolate(p *point, rho float64) {
 		t.fill(i)
 	}
 	d := &lo.d
-	f := (rho - lo.rho) * lo.invStep
+	f := (rho - ax.rho[i]) * ax.invStep[i]
 	for j := range p.row {
 		p.row[j] = lo.row[j] + d.row[j]*f
 	}

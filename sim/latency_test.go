@@ -36,7 +36,7 @@ func TestLatencyTable_LazyPointsAreTheModels(t *testing.T) {
 		if a.point != b.point || a.d != b.d {
 			t.Fatalf("point %d: ascending %+v, shuffled %+v", i, a.point, b.point)
 		}
-		lam := a.rho * slots
+		lam := latencyAxis.rho[i] * slots
 		for j, p := range [...]float64{0.5, 0.95, 0.99} {
 			want, err := w.PodResponseQuantile(lam, p)
 			if err != nil {

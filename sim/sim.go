@@ -186,6 +186,11 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	if err := w.wireCalls(opts); err != nil {
 		return nil, err
 	}
+	budgets := make([]*budget, len(w.order))
+	for i, s := range w.order {
+		budgets[i] = &s.rec.budget
+	}
+	w.budgetArenas = shareBudgets(budgets)
 	if err := w.start0(); err != nil {
 		return nil, err
 	}

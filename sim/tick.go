@@ -56,6 +56,9 @@ func (w *World) Tick() {
 		w.autoscaleNodes()
 	}
 	w.recordNodes()
+	for _, a := range w.budgetArenas {
+		a.flush()
+	}
 }
 
 // periodic says when a periodic task (a scrape, an HPA sync, a cluster

@@ -32,28 +32,34 @@ func (p podPhase) String() string {
 // pod is one replica. Its rings hold the last metrics-window of CPU and
 // memory use, one entry per tick.
 type pod struct {
-	id        int
+	// The fields the scrape, the cohort's sync and the HPA's snapshot
+	// read for every pod come first, in one cache line: a service's pods
+	// are read one after the other at every scrape.
 	phase     podPhase
+	cohort    bool
+	hasSample bool
 	node      int
-	created   time.Duration
-	boundAt   time.Duration
 	runningAt time.Duration
-	readyAt   time.Duration
-
-	cpuRing, memRing []float64
-	ringPos, ringLen int
-	cpuSum, memSum   float64
 	// cohort: the pod is a member of its service's steady cohort since
 	// step cohortFrom, its sums holding the steps before syncedTo
 	// (cohort.go).
-	cohort               bool
 	cohortFrom, syncedTo int
-
+	cpuSum, memSum       float64
 	// The latest metrics-server sample.
-	hasSample        bool
-	sampleCPU        float64
-	sampleMem        float64
-	sampleAt         time.Duration
+	sampleCPU float64
+	sampleMem float64
+	sampleAt  time.Duration
+	ringLen   int
+	cpuRing   []float64
+
+	id      int
+	created time.Duration
+	boundAt time.Duration
+	readyAt time.Duration
+
+	memRing []float64
+	ringPos int
+
 	customSince      time.Duration // custom metrics exist for samples after this
 	lastInFlight     float64
 	lastCPU, lastMem float64
@@ -227,9 +233,12 @@ type World struct {
 	cold bool // Options.ColdStart
 	// priming is set while the warm start replays the scheduled actions
 	// before t = 0: scaleTo then only sets spec.replicas.
-	priming     bool
-	flapWindow  time.Duration
-	sampleEvery time.Duration
+	priming bool
+	// budgetArenas hold the rings of the services' error budgets
+	// (budget.go).
+	budgetArenas []*budgetArena
+	flapWindow   time.Duration
+	sampleEvery  time.Duration
 
 	freePods []*pod
 	nodeRec  nodeRecorder
