@@ -291,7 +291,8 @@ func (m *fluidModel) retime(s *service) error {
 		c.tables[[2]int{key, pods}] = ft
 	}
 	c.key, c.pods = key, pods
-	m.lat, m.mu, m.memoRate = ft.lat, ft.mu, math.NaN()
+	m.setTable(ft.lat)
+	m.mu = ft.mu
 	m.latPods = max(pods, m.latPods)
 	return nil
 }

@@ -16,6 +16,10 @@ type fluidModel struct {
 	// the mean service time, or what its CPU limit allows when less.
 	mu  float64
 	lat *latencyTable
+	// idle is lat's state at no load (its first grid point, evaluated
+	// when the table is built), kept here where a draining pod's latency
+	// reads it without a trip to the table.
+	idle [5]float64
 	// psRate, psS and psMean memoise calleeMean (calls.go).
 	psRate, psS, psMean float64
 	// backlog is each pod's queue beyond the stationary one, requests,
@@ -58,11 +62,17 @@ func newFluidModel(s *service, tables *LatencyCache) (*fluidModel, error) {
 		m.balanced, m.latPods = true, 1
 		m.tableWL.Pods = 1
 	}
-	var err error
-	if m.lat, err = tables.get(m.tableWL, s.sloQuantile, s.timeout, s.sloTarget); err != nil {
+	lat, err := tables.get(m.tableWL, s.sloQuantile, s.timeout, s.sloTarget)
+	if err != nil {
 		return nil, err
 	}
+	m.setTable(lat)
 	return m, nil
+}
+
+// setTable makes lat the table the pods' latency is read from.
+func (m *fluidModel) setTable(lat *latencyTable) {
+	m.lat, m.idle, m.memoRate = lat, lat.grid[0].row, math.NaN()
 }
 
 // podsChanged fetches the latency table for n Ready pods under a
@@ -78,7 +88,8 @@ func (m *fluidModel) podsChanged(s *service, n int) error {
 	if err != nil {
 		return err
 	}
-	m.lat, m.latPods, m.memoRate = lat, n, math.NaN()
+	m.setTable(lat)
+	m.latPods = n
 	return nil
 }
 
@@ -329,7 +340,7 @@ func (m *fluidModel) drain(s *service, st *tickStats, t *fluidTick, backlog *flo
 // are all busy: the service time at zero load plus the time to drain the
 // backlog b ahead, capped at the timeout.
 func (m *fluidModel) addDrainLatency(s *service, st *tickStats, b, weight float64) {
-	idle := &m.lat.grid[0].row
+	idle := &m.idle
 	drain := b / m.mu
 	st.p50 += math.Min(idle[latP50]+drain, s.timeout) * weight
 	st.p95 += math.Min(idle[latP95]+drain, s.timeout) * weight

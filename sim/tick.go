@@ -416,12 +416,18 @@ func (s *service) containers() []hpa.Container {
 }
 
 func (w *World) resourceSamples(s *service, mv *hpa.MetricValues, name corev1.ResourceName) {
+	// The steady cohort's members share their samples: the last value's
+	// conversion is reused.
+	last, lastMilli := math.NaN(), int64(0)
 	for _, p := range s.pods {
 		v := p.sampleCPU
 		if name == corev1.ResourceMemory {
 			v = p.sampleMem
 		}
-		mv.Samples = append(mv.Samples, hpa.Sample{Present: p.hasSample, Milli: milli(v), Timestamp: p.sampleAt, Window: w.window})
+		if v != last {
+			last, lastMilli = v, milli(v)
+		}
+		mv.Samples = append(mv.Samples, hpa.Sample{Present: p.hasSample, Milli: lastMilli, Timestamp: p.sampleAt, Window: w.window})
 	}
 }
 
