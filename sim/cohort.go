@@ -143,48 +143,49 @@ func (c *cohort) sync(p *pod, end int) {
 // step by step across the members, which keeps each member's order of
 // additions while the additions of different members overlap.
 func (c *cohort) syncAll(pods []*pod, end int) {
-	if c.n > 0 {
-		from := c.syncedAll
-		c.batch = c.batch[:0]
-		for i, in := range c.in[:len(pods)] {
-			if !in {
-				continue
-			}
-			if p := pods[i]; p.syncedTo == from && p.cohortFrom+len(p.cpuRing) <= from {
-				c.batch = append(c.batch, p)
-			} else {
-				c.sync(p, end)
-			}
-		}
-		c.syncBatch(from, end)
+	c.replayAll(pods, end)
+	for i, p := range c.batch {
+		c.settle(i, p, end)
 	}
 	c.syncedAll = end
 }
 
-// syncBatch replays the steps from to end into the sums of c.batch, all
-// synced to from and past their own ring entries. Members whose sums are
-// equal, bit for bit, add the same differences in the same order and end
-// equal: pods that became Ready together share their history, so most
-// batches hold a few distinct sums, each replayed once.
-func (c *cohort) syncBatch(from, end int) {
-	if len(c.batch) == 0 || from >= end {
+// replayAll is syncAll but for writing the batch's sums back into its
+// members (settle), which a caller that visits every pod next does on
+// the way (World.scrape): the members' sums are final in c.sums.
+// Members whose sums are equal, bit for bit, add the same differences in
+// the same order and end equal: pods that became Ready together share
+// their history, so most batches hold a few distinct sums, each replayed
+// once.
+func (c *cohort) replayAll(pods []*pod, end int) {
+	c.batch, c.sums, c.at = c.batch[:0], c.sums[:0], c.at[:0]
+	if c.n == 0 {
 		return
 	}
-	sums, at := c.sums[:0], c.at[:0]
-	for i, p := range c.batch {
+	from := c.syncedAll
+	sums, at := c.sums, c.at
+	for i, in := range c.in[:len(pods)] {
+		if !in {
+			continue
+		}
+		p := pods[i]
+		if p.syncedTo != from || p.cohortFrom+len(p.cpuRing) > from {
+			c.sync(p, end)
+			continue
+		}
+		c.batch = append(c.batch, p)
 		cb, mb := math.Float64bits(p.cpuSum), math.Float64bits(p.memSum)
 		k := -1
 		// Pods that became Ready together sit side by side: the last
 		// member's sums first.
-		if i > 0 {
-			if u := at[i-1]; math.Float64bits(sums[u]) == cb && math.Float64bits(sums[u+1]) == mb {
+		if n := len(at); n > 0 {
+			if u := at[n-1]; math.Float64bits(sums[u]) == cb && math.Float64bits(sums[u+1]) == mb {
 				k = u
 			}
 		}
 		for u := 0; k < 0 && u < len(sums) && u < 2*batchDistinct; u += 2 {
 			if math.Float64bits(sums[u]) == cb && math.Float64bits(sums[u+1]) == mb {
 				k = u
-				break
 			}
 		}
 		if k < 0 {
@@ -193,18 +194,22 @@ func (c *cohort) syncBatch(from, end int) {
 		}
 		at = append(at, k)
 	}
-	for t := from; t < end; t++ {
-		dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
-		for k := 0; k+1 < len(sums); k += 2 {
-			sums[k] += dc
-			sums[k+1] += dm
+	if from < end {
+		for t := from; t < end; t++ {
+			dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
+			for k := 0; k+1 < len(sums); k += 2 {
+				sums[k] += dc
+				sums[k+1] += dm
+			}
 		}
 	}
-	for i, p := range c.batch {
-		p.cpuSum, p.memSum = sums[at[i]], sums[at[i]+1]
-		p.syncedTo = end
-	}
 	c.sums, c.at = sums, at
+}
+
+// settle writes the replayed sums of c.batch[i], p, into it.
+func (c *cohort) settle(i int, p *pod, end int) {
+	p.cpuSum, p.memSum = c.sums[c.at[i]], c.sums[c.at[i]+1]
+	p.syncedTo = end
 }
 
 // batchDistinct is how many distinct sums syncBatch looks a member's up

@@ -324,9 +324,17 @@ func sumReady(pods []*pod, f func(*pod) float64) float64 {
 // scrape is metrics-server taking a sample of every running pod that has
 // run for at least one resolution.
 func (w *World) scrape(s *service) {
-	// The steady cohort's sums are brought up to this tick (cohort.go).
-	s.fluid.cohort.syncAll(s.pods, w.step+1)
+	// The steady cohort's sums are brought up to this tick (cohort.go),
+	// the members replayed together written back on the way.
+	c := &s.fluid.cohort
+	end := w.step + 1
+	c.replayAll(s.pods, end)
+	k := 0
 	for _, p := range s.pods {
+		if k < len(c.batch) && c.batch[k] == p {
+			c.settle(k, p, end)
+			k++
+		}
 		if (p.phase != podRunning && p.phase != podReady) || w.now-p.runningAt < w.resolution {
 			continue
 		}
@@ -334,6 +342,10 @@ func (w *World) scrape(s *service) {
 		p.hasSample, p.sampleAt = true, w.now
 		p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
 	}
+	for ; k < len(c.batch); k++ { // none: the batch is in pod order
+		c.settle(k, c.batch[k], end)
+	}
+	c.syncedAll = end
 }
 
 // reconcile runs one HPA sync and applies its decision.
