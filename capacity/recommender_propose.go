@@ -1,8 +1,10 @@
 package capacity
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -80,7 +82,8 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 		var mu sync.Mutex
 		var g errgroup.Group
 		g.SetLimit(workers())
-		for k, ps := range searches {
+		for _, k := range longestFirst(plan, searches) {
+			ps := searches[k]
 			if ctx.Err() != nil {
 				break
 			}
@@ -123,6 +126,36 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 	}
 	return out, nil
 }
+
+// longestFirst is the order a wave's searches start in: the dearest
+// first, by sim.EstimateWork over the service's scenarios (pod-ticks,
+// and the ticks themselves), ties in plan order. The searches are
+// independent and each writes its own slot, so the order changes no
+// output; starting the long ones first keeps a long search from running
+// alone on one core at the end of the wave.
+func longestFirst(plan *scenarios.Plan, searches []pending) []int {
+	cost := make([]float64, len(searches))
+	for k, ps := range searches {
+		for _, sc := range ps.s.scenarios {
+			w, err := sim.EstimateWork(plan, sim.Options{Scenario: sc, Services: []string{ps.s.svc.Name}})
+			if err != nil {
+				continue // the search reports it
+			}
+			ticks := float64(plan.Scenario(sc).Duration.D()) / float64(plan.Simulation.Tick.D())
+			cost[k] += w.PodTicks + serviceTickPods*ticks
+		}
+	}
+	order := make([]int, len(searches))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cost[b], cost[a]) })
+	return order
+}
+
+// serviceTickPods weighs a service-tick's own work (serving, recording,
+// the budget) as that of this many pods' in longestFirst.
+const serviceTickPods = 4
 
 // pending is a search prepared for its wave, with the resource changes
 // its candidates run with.
