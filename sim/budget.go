@@ -35,21 +35,20 @@ type budget struct {
 	window                time.Duration
 
 	total budgetTick
-	// ring holds the last window's ticks and sum their sum; sum is
-	// recomputed from the ring at every wrap, so rounding cannot drift.
-	// Tick i of the ring is ring[i·stride+col]: its own slice (stride 1),
-	// or a column of an arena the world's services share (budgetArena).
+	// ring holds the last window's ticks and sum their sum, updated by
+	// subtraction. At every wrap sum is reset to the ring's sum added up
+	// from 0 in ring order, so rounding cannot drift: the ring was
+	// written in that order since the last wrap, so cycle, the sum of
+	// the ticks added since, is that sum bit for bit without a pass over
+	// the ring. Tick i of the ring is ring[i·stride+col]: its own slice
+	// (stride 1), or a column of an arena the world's services share
+	// (budgetArena).
 	ring        []budgetTick
 	n           int
 	stride, col int
 	pos         int
 	full        bool
-	sum         budgetTick
-	// arena is the shared ring's arena (nil: the ring is the budget's
-	// own); wrapDue says the ring wrapped this tick and the arena owes
-	// the budget its recomputed sum and worst-window check.
-	arena   *budgetArena
-	wrapDue bool
+	sum, cycle  budgetTick
 	// withRequests and nonzero count the ring's ticks with requests and
 	// with any non-zero figure: the running sums are updated by
 	// subtraction, so once traffic stops they hold rounding residue
@@ -128,20 +127,13 @@ func (b *budget) add(t budgetTick) {
 		b.sum.requests = 0
 	}
 	*old = t
+	b.cycle.requests += t.requests
+	b.cycle.bad += t.bad
+	b.cycle.errors += t.errors
 	if b.pos++; b.pos == b.n {
-		if b.arena != nil {
-			// The arena sums every wrapping column in one pass at the
-			// end of the tick (budgetArena.flush), then checks.
-			b.pos, b.full, b.wrapDue, b.arena.due = 0, true, true, true
-			return
-		}
-		b.wrap()
+		b.pos, b.full = 0, true
+		b.sum, b.cycle = b.cycle, budgetTick{}
 	}
-	b.checkWorst()
-}
-
-// checkWorst compares the window's burn with the worst so far.
-func (b *budget) checkWorst() {
 	if b.full && b.sum.requests > 0 {
 		x := 0.0
 		if b.latency > 0 {
@@ -156,38 +148,13 @@ func (b *budget) checkWorst() {
 	}
 }
 
-// wrap starts the ring over and recomputes its sum, so that rounding in
-// the running sums cannot drift over a long run.
-func (b *budget) wrap() {
-	b.pos, b.full = 0, true
-	b.sum = budgetTick{}
-	for _, x := range b.ring {
-		b.sum.requests += x.requests
-		b.sum.bad += x.bad
-		b.sum.errors += x.errors
-	}
-}
-
-// budgetArena holds the rings of the budgets of a world's services that
-// share a window length, tick by tick: row i holds every member's tick i,
-// in the order the services record. A tick then writes one row from end
-// to end, where separate rings (86 KB each for an hour of 1 s ticks) made
-// every service's write a cache miss once a world held tens of services;
-// and the members, which wrap on the same tick, have their sums
-// recomputed in one pass over the rows (flush).
-type budgetArena struct {
-	rows    []budgetTick
-	members []*budget
-	due     bool
-	// scratch for flush
-	cols []int
-	sums []budgetTick
-}
-
-// shareBudgets moves the rings of the budgets (in recording order, none
-// yet added to) that have the same length into arenas, one per length
-// shared by two or more.
-func shareBudgets(budgets []*budget) []*budgetArena {
+// shareRings lays the rings of the budgets (in recording order, none yet
+// added to) that have the same length out in one arena per length shared
+// by two or more, tick by tick: row i holds every member's tick i, in the
+// order the services record. A tick then writes one row from end to end,
+// where separate rings (86 KB each for an hour of 1 s ticks) made every
+// service's write a cache miss once a world held tens of services.
+func shareRings(budgets []*budget) {
 	byLen := map[int][]*budget{}
 	var lens []int
 	for _, b := range budgets {
@@ -199,48 +166,15 @@ func shareBudgets(budgets []*budget) []*budgetArena {
 		}
 		byLen[b.n] = append(byLen[b.n], b)
 	}
-	var out []*budgetArena
 	for _, n := range lens {
 		ms := byLen[n]
 		if len(ms) < 2 {
 			continue
 		}
-		a := &budgetArena{rows: make([]budgetTick, n*len(ms)), members: ms}
+		rows := make([]budgetTick, n*len(ms))
 		for i, b := range ms {
-			b.ring, b.stride, b.col, b.arena = a.rows, len(ms), i, a
+			b.ring, b.stride, b.col = rows, len(ms), i
 		}
-		out = append(out, a)
-	}
-	return out
-}
-
-// flush recomputes the sums of the members whose rings wrapped this tick,
-// each from 0 in ring order as wrap does, and checks their worst window.
-func (a *budgetArena) flush() {
-	if !a.due {
-		return
-	}
-	a.due = false
-	a.cols, a.sums = a.cols[:0], a.sums[:0]
-	for _, b := range a.members {
-		if b.wrapDue {
-			a.cols, a.sums = append(a.cols, b.col), append(a.sums, budgetTick{})
-		}
-	}
-	stride := len(a.members)
-	for r := 0; r+stride <= len(a.rows); r += stride {
-		row := a.rows[r : r+stride]
-		for k, c := range a.cols {
-			x, s := &row[c], &a.sums[k]
-			s.requests += x.requests
-			s.bad += x.bad
-			s.errors += x.errors
-		}
-	}
-	for k, c := range a.cols {
-		b := a.members[c]
-		b.sum, b.wrapDue = a.sums[k], false
-		b.checkWorst()
 	}
 }
 

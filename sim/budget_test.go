@@ -231,11 +231,13 @@ func TestRun_WorstWindowAfterTrafficStops(t *testing.T) {
 	t.Logf("%d of 20 rates wrong", wrong)
 }
 
-// TestBudgetArena_SameAsOwnRings: budgets whose rings share an arena
-// (a world's services, budgetArena) give, bit for bit, the sums, the worst
+// TestBudgetRings_SharedAndWrapped: budgets whose rings share an arena
+// (a world's services, shareRings) give, bit for bit, the sums, the worst
 // window and the summary of budgets with rings of their own, through
-// wraps, stretches without traffic and windows of different lengths.
-func TestBudgetArena_SameAsOwnRings(t *testing.T) {
+// wraps, stretches without traffic and windows of different lengths; and
+// at every wrap the sum is the ring's, added up from 0 in ring order (what
+// the running cycle sum stands for).
+func TestBudgetRings_SharedAndWrapped(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	windows := []time.Duration{10 * time.Second, 10 * time.Second, 7 * time.Second, 10 * time.Second, 3 * time.Second}
 	var own, shared []budget
@@ -247,10 +249,11 @@ func TestBudgetArena_SameAsOwnRings(t *testing.T) {
 	for i := range shared {
 		ptrs[i] = &shared[i]
 	}
-	arenas := shareBudgets(ptrs)
-	if len(arenas) != 1 || len(arenas[0].members) != 3 {
-		t.Fatalf("arenas %d, want one of the three 10 s windows", len(arenas))
+	shareRings(ptrs)
+	if shared[0].stride != 3 || shared[3].col != 2 || shared[2].stride != 1 {
+		t.Fatalf("strides %d %d %d, want the three 10 s windows in one arena", shared[0].stride, shared[2].stride, shared[4].stride)
 	}
+	wraps := 0
 	for tick := range 200 {
 		for i := range windows {
 			var x budgetTick
@@ -259,15 +262,25 @@ func TestBudgetArena_SameAsOwnRings(t *testing.T) {
 			}
 			own[i].add(x)
 			shared[i].add(x)
-		}
-		for _, a := range arenas {
-			a.flush()
-		}
-		for i := range windows {
+			if b := &own[i]; b.pos == 0 {
+				wraps++
+				var want budgetTick
+				for _, r := range b.ring {
+					want.requests += r.requests
+					want.bad += r.bad
+					want.errors += r.errors
+				}
+				if b.sum != want {
+					t.Fatalf("tick %d, budget %d: sum at the wrap %+v, the ring's %+v", tick, i, b.sum, want)
+				}
+			}
 			if own[i].sum != shared[i].sum || math.Float64bits(own[i].worst) != math.Float64bits(shared[i].worst) {
 				t.Fatalf("tick %d, budget %d: own ring sum %+v worst %v, shared %+v %v", tick, i, own[i].sum, own[i].worst, shared[i].sum, shared[i].worst)
 			}
 		}
+	}
+	if wraps < 50 {
+		t.Fatalf("%d wraps", wraps)
 	}
 	for i := range windows {
 		var a, b Summary

@@ -190,7 +190,7 @@ func New(plan *scenarios.Plan, opts Options) (*World, error) {
 	for i, s := range w.order {
 		budgets[i] = &s.rec.budget
 	}
-	w.budgetArenas = shareBudgets(budgets)
+	shareRings(budgets)
 	if err := w.start0(); err != nil {
 		return nil, err
 	}

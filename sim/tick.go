@@ -56,9 +56,6 @@ func (w *World) Tick() {
 		w.autoscaleNodes()
 	}
 	w.recordNodes()
-	for _, a := range w.budgetArenas {
-		a.flush()
-	}
 }
 
 // periodic says when a periodic task (a scrape, an HPA sync, a cluster

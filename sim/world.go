@@ -233,12 +233,9 @@ type World struct {
 	cold bool // Options.ColdStart
 	// priming is set while the warm start replays the scheduled actions
 	// before t = 0: scaleTo then only sets spec.replicas.
-	priming bool
-	// budgetArenas hold the rings of the services' error budgets
-	// (budget.go).
-	budgetArenas []*budgetArena
-	flapWindow   time.Duration
-	sampleEvery  time.Duration
+	priming     bool
+	flapWindow  time.Duration
+	sampleEvery time.Duration
 
 	freePods []*pod
 	nodeRec  nodeRecorder
