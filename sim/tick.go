@@ -527,9 +527,13 @@ func (w *World) deletePod(s *service, i int) {
 // fit over the free room of provisioning nodes and then new nodes, how many
 // nodes the Pending pods need and orders them.
 func (w *World) autoscaleNodes() {
-	// Only pods the scheduler cannot place now are unschedulable.
+	// Only pods the scheduler cannot place now are unschedulable. A
+	// service whose pods are all bound has none Pending (bind and unbind
+	// keep bound).
 	for _, s := range w.services {
-		w.schedule(s)
+		if s.bound < len(s.pods) {
+			w.schedule(s)
+		}
 	}
 	ns := w.nodeShape[w.newNode]
 	w.scratch = w.scratch[:0]
@@ -542,6 +546,9 @@ func (w *World) autoscaleNodes() {
 	provisioning := len(w.scratch) / 2
 	pending := false
 	for _, s := range w.services {
+		if s.bound == len(s.pods) {
+			continue
+		}
 		for _, p := range s.pods {
 			if p.phase != podPending {
 				continue
