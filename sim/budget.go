@@ -42,7 +42,7 @@ type budget struct {
 	// the ticks added since, is that sum bit for bit without a pass over
 	// the ring. Tick i of the ring is ring[i·stride+col]: its own slice
 	// (stride 1), or a column of an arena the world's services share
-	// (budgetArena).
+	// (shareRings).
 	ring        []budgetTick
 	n           int
 	stride, col int
