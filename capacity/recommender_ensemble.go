@@ -1,11 +1,13 @@
 package capacity
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -149,63 +151,45 @@ func (s *search) ensembleStage(cand bool, st *setting, h *autoscalingv2.Horizont
 	done := make([]bool, ns*n)
 	var mu sync.Mutex
 	stopped := false
-	var g errgroup.Group
-	g.SetLimit(workers())
-	for _, k := range jobs {
-		if err := s.ctx.Err(); err != nil {
-			break
+	err := runUntil(s.ctx, len(jobs), workers(), func(i int) (bool, error) {
+		k := jobs[i]
+		j, m := k/n, s.members[k%n]
+		sum, err := s.runOne(cand, st, h, j, m.Factors, m.Seed)
+		if err != nil {
+			return false, fmt.Errorf("scenario %s, ensemble member %d: %w", s.scenarios[j], k%n+1, err)
 		}
 		mu.Lock()
-		stop := stopped
-		mu.Unlock()
-		if stop {
-			break
+		defer mu.Unlock()
+		burn[k], wwb[k], mins[k] = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
+		done[k] = true
+		broke := false
+		for b := range bounds[j] {
+			v, need := measure(j, b, k)
+			if v > bounds[j][b].limit {
+				broke = true
+				bounds[j][b].breaks++
+				if !full && bounds[j][b].breaks >= need {
+					stopped = true
+				}
+			}
 		}
-		g.Go(func() error {
-			mu.Lock()
-			stop := stopped
-			mu.Unlock()
-			if stop {
-				return nil
+		// The budget itself: a p90 of the burn or of the worst window
+		// above 1 fails the point, which the bounds above (today's
+		// p90s, when they exceed 1) need not see.
+		for _, vals := range [][]float64{burn, wwb} {
+			broke = broke || vals[k] > 1
+			if !full && !stopped {
+				stopped = quantileFloor(vals[j*n:(j+1)*n], done[j*n:(j+1)*n], 0.9) > 1
 			}
-			j, m := k/n, s.members[k%n]
-			sum, err := s.runOne(cand, st, h, j, m.Factors, m.Seed)
-			if err != nil {
-				return fmt.Errorf("scenario %s, ensemble member %d: %w", s.scenarios[j], k%n+1, err)
-			}
-			burn[k], wwb[k], mins[k] = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
-			broke := false
-			mu.Lock()
-			done[k] = true
-			for b := range bounds[j] {
-				v, need := measure(j, b, k)
-				if v > bounds[j][b].limit {
-					broke = true
-					bounds[j][b].breaks++
-					if !full && bounds[j][b].breaks >= need {
-						stopped = true
-					}
-				}
-			}
-			// The budget itself: a p90 of the burn or of the worst window
-			// above 1 fails the point, which the bounds above (today's
-			// p90s, when they exceed 1) need not see.
-			for _, vals := range [][]float64{burn, wwb} {
-				broke = broke || vals[k] > 1
-				if !full && !stopped {
-					stopped = quantileFloor(vals[j*n:(j+1)*n], done[j*n:(j+1)*n], 0.9) > 1
-				}
-			}
-			mu.Unlock()
-			if broke {
-				s.mu.Lock()
-				s.hot[k]++
-				s.mu.Unlock()
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		}
+		if broke {
+			s.mu.Lock()
+			s.hot[k]++
+			s.mu.Unlock()
+		}
+		return stopped, nil
+	})
+	if err != nil {
 		return err
 	}
 	if err := s.ctx.Err(); err != nil {
@@ -335,6 +319,33 @@ func (s *search) complete() error {
 
 // workers bounds the simulations in flight: one per core.
 func workers() int { return runtime.GOMAXPROCS(0) }
+
+// runUntil calls do for 0 … n−1 in that order, limit at a time, and
+// starts no more once a call says stop or fails (those already started
+// finish); it returns the first error. With limit 1 each call starts after
+// the one before has finished, so which calls run depends only on their
+// results.
+func runUntil(ctx context.Context, n, limit int, do func(i int) (stop bool, err error)) error {
+	var stopped atomic.Bool
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for i := range n {
+		if gctx.Err() != nil || stopped.Load() {
+			break
+		}
+		g.Go(func() error {
+			if stopped.Load() {
+				return nil
+			}
+			stop, err := do(i)
+			if stop {
+				stopped.Store(true)
+			}
+			return err
+		})
+	}
+	return g.Wait()
+}
 
 // ensembleCeiling is the largest maxReplicas the ensemble's search tries:
 // the point estimate's ceiling scaled by the ensemble's heaviest member

@@ -128,21 +128,21 @@ func propose(ctx context.Context, plan *scenarios.Plan, sizing *SizingReport, op
 }
 
 // longestFirst is the order a wave's searches start in: the dearest
-// first, by sim.EstimateWork over the service's scenarios (pod-ticks,
-// and the ticks themselves), ties in plan order. The searches are
-// independent and each writes its own slot, so the order changes no
+// first, by the ticks of the service's scenarios weighted by the replicas
+// its sizing needs at each one's peak, ties in plan order. The searches
+// are independent and each writes its own slot, so the order changes no
 // output; starting the long ones first keeps a long search from running
 // alone on one core at the end of the wave.
 func longestFirst(plan *scenarios.Plan, searches []pending) []int {
 	cost := make([]float64, len(searches))
 	for k, ps := range searches {
-		for _, sc := range ps.s.scenarios {
-			w, err := sim.EstimateWork(plan, sim.Options{Scenario: sc, Services: []string{ps.s.svc.Name}})
-			if err != nil {
-				continue // the search reports it
+		for _, sc := range ps.s.sizing.Scenarios {
+			for _, sz := range sc.Services {
+				if p := plan.Scenario(sc.Scenario); p != nil && sz.Service == ps.s.svc.Name {
+					ticks := float64(p.Duration.D()) / float64(plan.Simulation.Tick.D())
+					cost[k] += ticks * float64(serviceTickPods+sz.Required)
+				}
 			}
-			ticks := float64(plan.Scenario(sc).Duration.D()) / float64(plan.Simulation.Tick.D())
-			cost[k] += w.PodTicks + serviceTickPods*ticks
 		}
 	}
 	order := make([]int, len(searches))

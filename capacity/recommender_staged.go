@@ -5,8 +5,6 @@ import (
 	"slices"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/headroom-dev/headroom/sim"
 )
 
@@ -78,50 +76,37 @@ func (s *search) evalStaged(cand bool, st setting) (*Point, error) {
 	if !s.staged {
 		par = workers()
 	}
+	jobs := s.stagedOrder()
 	var mu sync.Mutex
 	rejected := false
-	stop := func() bool {
+	err := runUntil(s.ctx, len(jobs), par, func(i int) (bool, error) {
+		jb := jobs[i]
+		sum, err := s.run1(cand, st, h, jb.j, variants[jb.v])
+		if err != nil {
+			return false, err
+		}
 		mu.Lock()
 		defer mu.Unlock()
-		return rejected
-	}
-	g, ctx := errgroup.WithContext(s.ctx)
-	g.SetLimit(par)
-	for _, jb := range s.stagedOrder() {
-		if ctx.Err() != nil || stop() {
-			break
+		if rejected {
+			return true, nil
 		}
-		g.Go(func() error {
-			if stop() {
-				return nil
-			}
-			sum, err := s.run1(cand, st, h, jb.j, variants[jb.v])
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if rejected {
-				return nil
-			}
-			o := &p.Outcomes[jb.j]
-			ran[jb.j]++
-			if jb.v == 0 {
-				o.Burn, o.WorstWindowBurn, o.Minutes = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
-				o.Cost, o.ScaleEvents = sum.Cost, sum.ScaleEvents
-			} else {
-				o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, sum.SLOBudgetBurn), max(o.MarginWorstWindowBurn, sum.WorstWindowBurn)
-			}
-			if s.rejectsRun(jb, sum) {
-				s.mu.Lock()
-				s.rejects[s.rejectsAt(jb)]++
-				s.mu.Unlock()
-				rejected = true
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		o := &p.Outcomes[jb.j]
+		ran[jb.j]++
+		if jb.v == 0 {
+			o.Burn, o.WorstWindowBurn, o.Minutes = sum.SLOBudgetBurn, sum.WorstWindowBurn, sum.SLOViolationMinutes
+			o.Cost, o.ScaleEvents = sum.Cost, sum.ScaleEvents
+		} else {
+			o.MarginBurn, o.MarginWorstWindowBurn = max(o.MarginBurn, sum.SLOBudgetBurn), max(o.MarginWorstWindowBurn, sum.WorstWindowBurn)
+		}
+		if s.rejectsRun(jb, sum) {
+			s.mu.Lock()
+			s.rejects[s.rejectsAt(jb)]++
+			s.mu.Unlock()
+			rejected = true
+		}
+		return rejected, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := s.ctx.Err(); err != nil {

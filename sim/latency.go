@@ -89,7 +89,7 @@ func newLatencyAxis() *gridAxis {
 	return a
 }
 
-// latencyGridPoints fits latencyTable.start's uint8.
+// latencyGridPoints fits gridAxis.start's uint8.
 const (
 	latencyGridPoints = 160
 	latencyMaxU       = 9.210340371976184 // −ln(1e-4)

@@ -322,7 +322,8 @@ func sumReady(pods []*pod, f func(*pod) float64) float64 {
 // run for at least one resolution.
 func (w *World) scrape(s *service) {
 	// The steady cohort's sums are brought up to this tick (cohort.go),
-	// the members replayed together written back on the way.
+	// the members replayed together written back on the way (replayAll
+	// lists them in pod order).
 	c := &s.fluid.cohort
 	end := w.step + 1
 	c.replayAll(s.pods, end)
@@ -338,9 +339,6 @@ func (w *World) scrape(s *service) {
 		n := float64(max(p.window(), 1))
 		p.hasSample, p.sampleAt = true, w.now
 		p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
-	}
-	for ; k < len(c.batch); k++ { // none: the batch is in pod order
-		c.settle(k, c.batch[k], end)
 	}
 	c.syncedAll = end
 }

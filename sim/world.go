@@ -32,20 +32,20 @@ func (p podPhase) String() string {
 // pod is one replica. Its rings hold the last metrics-window of CPU and
 // memory use, one entry per tick.
 type pod struct {
-	// The fields the scrape, the cohort's sync and the HPA's snapshot
-	// read for every pod come first, in one cache line: a service's pods
-	// are read one after the other at every scrape.
-	phase     podPhase
-	cohort    bool
-	hasSample bool
-	node      int
-	runningAt time.Duration
+	// The fields the scrape and the cohort's sync read for every pod
+	// come first, side by side: a service's pods are read one after the
+	// other at every scrape.
+	phase podPhase
 	// cohort: the pod is a member of its service's steady cohort since
 	// step cohortFrom, its sums holding the steps before syncedTo
 	// (cohort.go).
+	cohort               bool
+	hasSample            bool
+	node                 int
+	runningAt            time.Duration
 	cohortFrom, syncedTo int
 	cpuSum, memSum       float64
-	// The latest metrics-server sample.
+	// The latest metrics-server sample (hasSample: there is one).
 	sampleCPU float64
 	sampleMem float64
 	sampleAt  time.Duration
