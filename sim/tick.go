@@ -344,35 +344,47 @@ func (w *World) scrape(s *service) {
 }
 
 // reconcile runs one HPA sync and applies its decision.
+//
+// The snapshot lists the pods the controller can tell apart, each once:
+// consecutive Ready pods past the CPU initialization period whose samples
+// are equal in every metric (the steady cohort's members that became Ready
+// together) share one entry (hpa.Pod.Count). Such pods fall in the same
+// group whatever their start and readiness times, so the entry's times,
+// the first pod's, decide for all of them, and the decision is the one of
+// the pods listed one by one.
 func (w *World) reconcile(s *service) {
 	snap := &s.snapshot
 	snap.SpecReplicas = s.specReplicas
 	snap.StatusReplicas = int32(len(s.pods))
-	if s.snapGen != s.podGen+1 {
-		w.snapshotPods(s)
-	}
+	snap.Pods = snap.Pods[:0]
 	for i := range snap.Metrics {
 		mv := &snap.Metrics[i]
 		mv.Samples = mv.Samples[:0]
 		mv.Series = mv.Series[:0]
+	}
+	w.samplers(s)
+	settledBefore := w.now - s.hpa.Config().CPUInitializationPeriod
+	merging := false // the last entry may take in more pods
+	for _, p := range s.pods {
+		settled := p.phase == podReady && p.boundAt <= settledBefore
+		if merging && settled && w.sameSamples(s, p) {
+			snap.Pods[len(snap.Pods)-1].Count++
+			continue
+		}
+		snap.Pods = append(snap.Pods, w.hpaPod(s, p))
+		for i := range s.samplers {
+			sm := &s.samplers[i]
+			sm.mv.Samples = append(sm.mv.Samples, sm.sample(w, p))
+		}
+		merging = settled
+	}
+	for i := range snap.Metrics {
+		mv := &snap.Metrics[i]
 		if len(s.sources) == 0 {
-			w.resourceSamples(s, mv, corev1.ResourceCPU)
 			continue
 		}
 		src := &s.sources[i]
-		m := &s.hpaSpec.Metrics[i]
 		switch src.kind {
-		case autoscalingv2.ResourceMetricSourceType:
-			w.resourceSamples(s, mv, m.Resource.Name)
-		case autoscalingv2.ContainerResourceMetricSourceType:
-			w.resourceSamples(s, mv, m.ContainerResource.Name)
-		case autoscalingv2.PodsMetricSourceType:
-			v := milli(s.custom[src.ring].lagged())
-			lag := time.Duration(len(s.custom[src.ring].vals)-1) * w.tick
-			for _, p := range s.pods {
-				ok := p.phase == podReady && p.customSince <= w.now-lag
-				mv.Samples = append(mv.Samples, hpa.Sample{Present: ok, Milli: v, Timestamp: w.now, Window: w.window})
-			}
 		case autoscalingv2.ObjectMetricSourceType:
 			mv.Value = milli(s.custom[src.ring].lagged())
 		case autoscalingv2.ExternalMetricSourceType:
@@ -385,27 +397,109 @@ func (w *World) reconcile(s *service) {
 	}
 }
 
-// snapshotPods rebuilds the pods of the HPA's snapshot, after the pods
-// changed (service.podGen).
-func (w *World) snapshotPods(s *service) {
-	snap := &s.snapshot
-	snap.Pods = snap.Pods[:0]
-	for _, p := range s.pods {
-		hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0}
-		if p.node >= 0 {
-			hp.StartTime = p.boundAt
-			hp.ReadyTransitionTime = p.boundAt
-		}
-		switch p.phase {
-		case podRunning:
-			hp.Phase = hpa.PodRunning
-		case podReady:
-			hp.Phase, hp.Ready, hp.ReadyTransitionTime = hpa.PodRunning, hpa.Ready, p.readyAt
-		}
-		hp.Containers = s.containers()
-		snap.Pods = append(snap.Pods, hp)
+// hpaPod is what the HPA reads of p, one entry of the snapshot.
+func (w *World) hpaPod(s *service, p *pod) hpa.Pod {
+	hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0, Containers: s.containers(), Count: 1}
+	if p.node >= 0 {
+		hp.StartTime = p.boundAt
+		hp.ReadyTransitionTime = p.boundAt
 	}
-	s.snapGen = s.podGen + 1
+	switch p.phase {
+	case podRunning:
+		hp.Phase = hpa.PodRunning
+	case podReady:
+		hp.Phase, hp.Ready, hp.ReadyTransitionTime = hpa.PodRunning, hpa.Ready, p.readyAt
+	}
+	return hp
+}
+
+// metricSampler gives the per-pod samples of one metric of the snapshot
+// (Resource, ContainerResource and Pods metrics).
+type metricSampler struct {
+	mv *hpa.MetricValues
+	// memory: a resource metric reads the pod's memory sample, else CPU;
+	// custom: a Pods metric, whose value v every pod whose custom metrics
+	// exist since lag ago reports.
+	memory, custom bool
+	v              int64
+	lag            time.Duration
+	// last and lastMilli: the last resource value converted, reused while
+	// the steady cohort's members share it.
+	last      float64
+	lastMilli int64
+}
+
+// samplers sets up s.samplers for this sync, one per metric with per-pod
+// samples.
+func (w *World) samplers(s *service) {
+	snap := &s.snapshot
+	s.samplers = s.samplers[:0]
+	for i := range snap.Metrics {
+		sm := metricSampler{mv: &snap.Metrics[i], last: math.NaN()}
+		if len(s.sources) > 0 {
+			src := &s.sources[i]
+			m := &s.hpaSpec.Metrics[i]
+			switch src.kind {
+			case autoscalingv2.ResourceMetricSourceType:
+				sm.memory = m.Resource.Name == corev1.ResourceMemory
+			case autoscalingv2.ContainerResourceMetricSourceType:
+				sm.memory = m.ContainerResource.Name == corev1.ResourceMemory
+			case autoscalingv2.PodsMetricSourceType:
+				sm.custom = true
+				sm.v = milli(s.custom[src.ring].lagged())
+				sm.lag = time.Duration(len(s.custom[src.ring].vals)-1) * w.tick
+			default:
+				continue
+			}
+		}
+		s.samplers = append(s.samplers, sm)
+	}
+}
+
+// sameSamples reports whether p's samples are, in every metric, those of
+// the snapshot's last entry.
+func (w *World) sameSamples(s *service, p *pod) bool {
+	for i := range s.samplers {
+		if !s.samplers[i].same(w, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// same reports whether p's sample of the metric is the last one taken.
+// Pods whose window sums differ only in their last bits, which pods that
+// became Ready at different times keep, convert to the same sample.
+func (sm *metricSampler) same(w *World, p *pod) bool {
+	last := &sm.mv.Samples[len(sm.mv.Samples)-1]
+	if sm.custom {
+		return last.Present == (p.phase == podReady && p.customSince <= w.now-sm.lag)
+	}
+	if p.hasSample != last.Present || p.sampleAt != last.Timestamp {
+		return false
+	}
+	return sm.milli(p) == last.Milli
+}
+
+// milli is p's resource value in milli-units.
+func (sm *metricSampler) milli(p *pod) int64 {
+	v := p.sampleCPU
+	if sm.memory {
+		v = p.sampleMem
+	}
+	if v != sm.last {
+		sm.last, sm.lastMilli = v, milli(v)
+	}
+	return sm.lastMilli
+}
+
+// sample is p's sample of the metric.
+func (sm *metricSampler) sample(w *World, p *pod) hpa.Sample {
+	if sm.custom {
+		ok := p.phase == podReady && p.customSince <= w.now-sm.lag
+		return hpa.Sample{Present: ok, Milli: sm.v, Timestamp: w.now, Window: w.window}
+	}
+	return hpa.Sample{Present: p.hasSample, Milli: sm.milli(p), Timestamp: p.sampleAt, Window: w.window}
 }
 
 // containers is the pod's one serving container with its requests.
@@ -420,22 +514,6 @@ func (s *service) containers() []hpa.Container {
 		}}
 	}
 	return s.snapshotContainers
-}
-
-func (w *World) resourceSamples(s *service, mv *hpa.MetricValues, name corev1.ResourceName) {
-	// The steady cohort's members share their samples: the last value's
-	// conversion is reused.
-	last, lastMilli := math.NaN(), int64(0)
-	for _, p := range s.pods {
-		v := p.sampleCPU
-		if name == corev1.ResourceMemory {
-			v = p.sampleMem
-		}
-		if v != last {
-			last, lastMilli = v, milli(v)
-		}
-		mv.Samples = append(mv.Samples, hpa.Sample{Present: p.hasSample, Milli: lastMilli, Timestamp: p.sampleAt, Window: w.window})
-	}
 }
 
 // milli converts a value to the milli-units the HPA reads, rounding as

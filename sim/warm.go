@@ -236,12 +236,15 @@ func (w *World) steadySnapshot(s *service, n int32, lam float64, snap *hpa.Snaps
 	}
 	f := s.steadyState(n, perPod)
 	snap.SpecReplicas, snap.StatusReplicas = n, n
+	// The n pods are alike: one entry stands for them all (hpa.Pod.Count).
 	snap.Pods = snap.Pods[:0]
-	for range n {
+	entries := 0
+	if n > 0 {
+		entries = 1
 		snap.Pods = append(snap.Pods, hpa.Pod{
 			Phase: hpa.PodRunning, Ready: hpa.Ready,
 			StartTime: -prehistory, ReadyTransitionTime: -prehistory,
-			Containers: s.containers(),
+			Containers: s.containers(), Count: n,
 		})
 	}
 	snap.Metrics = snap.Metrics[:0]
@@ -250,7 +253,7 @@ func (w *World) steadySnapshot(s *service, n int32, lam float64, snap *hpa.Snaps
 		if name == corev1.ResourceMemory {
 			v = f.mem
 		}
-		mv := hpa.MetricValues{Samples: make([]hpa.Sample, n)}
+		mv := hpa.MetricValues{Samples: make([]hpa.Sample, entries)}
 		for i := range mv.Samples {
 			mv.Samples[i] = hpa.Sample{Present: true, Milli: milli(v), Window: w.window}
 		}
@@ -271,7 +274,7 @@ func (w *World) steadySnapshot(s *service, n int32, lam float64, snap *hpa.Snaps
 			mv = resource(m.ContainerResource.Name)
 		case autoscalingv2.PodsMetricSourceType:
 			v := milli(customValue(src, n, lam, &f) * src.factor)
-			mv.Samples = make([]hpa.Sample, n)
+			mv.Samples = make([]hpa.Sample, entries)
 			for j := range mv.Samples {
 				mv.Samples[j] = hpa.Sample{Present: true, Milli: v, Window: w.window}
 			}

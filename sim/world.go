@@ -119,9 +119,8 @@ type service struct {
 	// advancePods read (a pod created, bound, unbound, deleted, or moved to
 	// a later phase). settledGen is podGen+1 when advancePods last found
 	// no pod starting or running-not-Ready, so that, until the pods
-	// change, it has nothing to advance; snapGen is podGen+1 when
-	// reconcile last built the snapshot's pods.
-	podGen, settledGen, snapGen uint64
+	// change, it has nothing to advance.
+	podGen, settledGen uint64
 	// lostOnDelete are requests queued on deleted pods that they could not
 	// serve within the grace period; the next tick counts them as errors.
 	lostOnDelete float64
@@ -149,6 +148,7 @@ type service struct {
 	fluid *fluidModel
 
 	snapshotContainers []hpa.Container
+	samplers           []metricSampler // reconcile's, one per metric with per-pod samples
 
 	// nodeShare is a pod's larger share of a new node's CPU or memory, what
 	// it pays of the node's price (−1 until recordNodes first computes it).

@@ -2,10 +2,13 @@ package hpa
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // randomBehavior draws scaling rules within the API's validation ranges.
@@ -181,6 +184,99 @@ func TestPropertyPodsPolicyBudget(t *testing.T) {
 			}
 			if sum > v {
 				t.Fatalf("trial %d step %d: added %d pods in %ds, policy allows %d", trial, step, sum, period, v)
+			}
+		}
+	}
+}
+
+// TestPropertyCountedEntries: a snapshot whose entries stand for several
+// pods (Pod.Count) gives, sync after sync, the decision of the same
+// snapshot with every entry listed Count times: groups, sums, averages,
+// rebalancing and the Object target's ready count all weigh an entry by
+// its count.
+func TestPropertyCountedEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	cfg := DefaultConfig()
+	mem := resource.MustParse("300Mi")
+	containers := []Container{{Name: "app", Requests: []ResourceAmount{{Name: corev1.ResourceCPU, Milli: 500}, {Name: corev1.ResourceMemory, Milli: 512 << 20 * 1000}}}}
+	for trial := range 300 {
+		spec := cpuSpec(1, 80, int32(30+r.IntN(60)))
+		if r.IntN(2) == 0 {
+			spec.Metrics = append(spec.Metrics, autoscalingv2.MetricSpec{
+				Type: autoscalingv2.ResourceMetricSourceType,
+				Resource: &autoscalingv2.ResourceMetricSource{
+					Name:   corev1.ResourceMemory,
+					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: &mem},
+				},
+			})
+		}
+		if r.IntN(2) == 0 {
+			spec.Metrics = append(spec.Metrics, qpsMetric(int64(5000+r.IntN(20000))))
+		}
+		if r.IntN(3) == 0 {
+			target := resource.MustParse("100")
+			spec.Metrics = append(spec.Metrics, autoscalingv2.MetricSpec{
+				Type: autoscalingv2.ObjectMetricSourceType,
+				Object: &autoscalingv2.ObjectMetricSource{
+					DescribedObject: autoscalingv2.CrossVersionObjectReference{Kind: "Service", Name: "app"},
+					Metric:          autoscalingv2.MetricIdentifier{Name: "requests"},
+					Target:          autoscalingv2.MetricTarget{Type: autoscalingv2.ValueMetricType, Value: &target},
+				},
+			})
+		}
+		if r.IntN(2) == 0 {
+			spec.Behavior = &autoscalingv2.HorizontalPodAutoscalerBehavior{ScaleUp: randomRules(r), ScaleDown: randomRules(r)}
+		}
+		counted, listed := mustController(t, cfg, spec), mustController(t, cfg, spec)
+		replicas := int32(1 + r.IntN(20))
+		for step := range 40 {
+			now := 10*time.Minute + time.Duration(step)*15*time.Second
+			var cs, ls Snapshot
+			cs.Metrics = make([]MetricValues, len(spec.Metrics))
+			ls.Metrics = make([]MetricValues, len(spec.Metrics))
+			for range 1 + r.IntN(6) {
+				p := Pod{Phase: PodRunning, Ready: Ready, Containers: containers, Count: int32(r.IntN(5))}
+				switch r.IntN(8) {
+				case 0:
+					p.Phase = PodPending
+				case 1:
+					p.Ready = NotReady
+				case 2:
+					p.Deleting = true
+				case 3:
+					p.Ready = NoReadyCondition
+				}
+				p.StartTime = now - time.Duration(r.IntN(600))*time.Second
+				p.ReadyTransitionTime = p.StartTime + time.Duration(r.IntN(60))*time.Second
+				cs.Pods = append(cs.Pods, p)
+				one := p
+				one.Count = 0
+				for range p.n() {
+					ls.Pods = append(ls.Pods, one)
+				}
+				for m := range spec.Metrics {
+					s := Sample{Present: r.IntN(6) > 0, Milli: int64(r.IntN(1500)), Timestamp: now - time.Duration(r.IntN(30))*time.Second, Window: 30 * time.Second}
+					if m == 1 {
+						s.Milli = int64(r.IntN(600)) << 20 * 1000
+					}
+					cs.Metrics[m].Samples = append(cs.Metrics[m].Samples, s)
+					for range p.n() {
+						ls.Metrics[m].Samples = append(ls.Metrics[m].Samples, s)
+					}
+				}
+			}
+			for m := range spec.Metrics {
+				v := int64(r.IntN(300_000))
+				cs.Metrics[m].Value, ls.Metrics[m].Value = v, v
+			}
+			cs.SpecReplicas, ls.SpecReplicas = replicas, replicas
+			cs.StatusReplicas, ls.StatusReplicas = int32(len(ls.Pods)), int32(len(ls.Pods))
+			dc, dl := counted.Reconcile(now, &cs), listed.Reconcile(now, &ls)
+			if !reflect.DeepEqual(dc, dl) {
+				t.Fatalf("trial %d step %d: counted entries decide\n%+v\nlisted pods\n%+v", trial, step, dc, dl)
+			}
+			if dc.Rescale {
+				replicas = dc.Replicas
 			}
 		}
 	}

@@ -63,20 +63,21 @@ func groupPods(pods []Pod, samples []Sample, cpu bool, cpuInitializationPeriod, 
 	var n groupCounts
 	for i := range pods {
 		p := &pods[i]
+		c := p.n()
 		if p.Deleting || p.Phase == PodFailed {
 			classes[i] = podIgnored
-			n.ignored++
+			n.ignored += c
 			continue
 		}
 		if p.Phase == PodPending {
 			classes[i] = podUnready
-			n.unready++
+			n.unready += c
 			continue
 		}
 		s, ok := sampleAt(samples, i)
 		if !ok {
 			classes[i] = podMissing
-			n.missing++
+			n.missing += c
 			continue
 		}
 		if cpu {
@@ -96,12 +97,12 @@ func groupPods(pods []Pod, samples []Sample, cpu bool, cpuInitializationPeriod, 
 			}
 			if unready {
 				classes[i] = podUnready
-				n.unready++
+				n.unready += c
 				continue
 			}
 		}
 		classes[i] = podReady
-		n.ready++
+		n.ready += c
 	}
 	return n
 }
@@ -279,8 +280,9 @@ func (r *replicaCalculator) getResourceReplicas(now time.Duration, currentReplic
 	var usage, request int64
 	for i := range pods {
 		if r.classes[i] == podReady {
-			usage += mv.Samples[i].Milli
-			request += r.requests[i]
+			c := int64(pods[i].n())
+			usage += mv.Samples[i].Milli * c
+			request += r.requests[i] * c
 		}
 	}
 	if request == 0 {
@@ -306,18 +308,20 @@ func (r *replicaCalculator) getResourceReplicas(now time.Duration, currentReplic
 			if r.classes[i] != podMissing {
 				continue
 			}
+			c := int64(pods[i].n())
 			if ratio < 1.0 {
-				usage += r.requests[i] * fallback / 100
+				usage += r.requests[i] * fallback / 100 * c
 			}
-			request += r.requests[i]
-			entries++
+			request += r.requests[i] * c
+			entries += c
 		}
 	}
 	if scaleUpWithUnready {
 		for i := range pods {
 			if r.classes[i] == podUnready {
-				request += r.requests[i]
-				entries++
+				c := int64(pods[i].n())
+				request += r.requests[i] * c
+				entries += c
 			}
 		}
 	}
@@ -377,7 +381,7 @@ func (r *replicaCalculator) getPlainMetricReplicas(now time.Duration, currentRep
 	var total int64
 	for i := range pods {
 		if r.classes[i] == podReady {
-			total += mv.Samples[i].Milli
+			total += mv.Samples[i].Milli * int64(pods[i].n())
 		}
 	}
 	for _, s := range mv.UnmatchedSamples {
@@ -425,7 +429,7 @@ func readyPodsCount(pods []Pod) (int32, error) {
 	var n int32
 	for i := range pods {
 		if pods[i].Phase == PodRunning && pods[i].Ready == Ready {
-			n++
+			n += pods[i].n()
 		}
 	}
 	return n, nil

@@ -160,6 +160,23 @@ type Pod struct {
 	// non-nil and Config.PodLevelResources is on, Resource (not
 	// ContainerResource) metrics use them instead of the containers'.
 	Requests []ResourceAmount
+
+	// Count is how many pods the entry stands for; 0 means one. A
+	// simulator with many pods the controller cannot tell apart (the
+	// same phase and readiness, the same requests, the same sample in
+	// every metric, and the same CPU grouping at this sync whatever
+	// their start and transition times) may give them one entry and one
+	// sample per metric: every count and sum is then as if the pods were
+	// listed one by one, bit for bit (the sums are of integers).
+	Count int32
+}
+
+// n is the number of pods the entry stands for.
+func (p *Pod) n() int32 {
+	if p.Count > 0 {
+		return p.Count
+	}
+	return 1
 }
 
 // Container is a container's name and resource requests.
