@@ -328,19 +328,70 @@ func (w *World) scrape(s *service) {
 	end := w.step + 1
 	c.replayAll(s.pods, end)
 	k := 0
-	for _, p := range s.pods {
+	var rs runScan
+	if s.hpa != nil {
+		rs.start(s, w.now-s.hpa.Config().CPUInitializationPeriod)
+	}
+	for i, p := range s.pods {
 		if k < len(c.batch) && c.batch[k] == p {
 			c.settle(k, p, end)
 			k++
 		}
-		if (p.phase != podRunning && p.phase != podReady) || w.now-p.runningAt < w.resolution {
-			continue
+		if (p.phase == podRunning || p.phase == podReady) && w.now-p.runningAt >= w.resolution {
+			n := float64(max(p.window(), 1))
+			p.hasSample, p.sampleAt = true, w.now
+			p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
 		}
-		n := float64(max(p.window(), 1))
-		p.hasSample, p.sampleAt = true, w.now
-		p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
+		if s.hpa != nil {
+			rs.add(s, i, p)
+		}
 	}
 	c.syncedAll = end
+}
+
+// podRun is a run of consecutive pods, from start, that the HPA cannot
+// tell apart at the scrape that found them or later, until the pods
+// change: n Ready pods past the CPU initialization period whose samples
+// of CPU and memory are equal (or one pod).
+type podRun struct {
+	start, n int32
+	settled  bool
+}
+
+// runScan finds the runs in a scrape's pass over the pods.
+type runScan struct {
+	settledBefore time.Duration
+	// the last pod's sample, CPU and memory in milli-units, and the last
+	// values converted (the steady cohort's members share them).
+	has                bool
+	at                 time.Duration
+	cpu, mem           int64
+	lastCPU, lastMem   float64
+	lastCPUm, lastMemm int64
+}
+
+func (rs *runScan) start(s *service, settledBefore time.Duration) {
+	*rs = runScan{settledBefore: settledBefore, lastCPU: math.NaN(), lastMem: math.NaN()}
+	s.runs = s.runs[:0]
+	s.runsGen = s.podGen + 1
+}
+
+// add puts pod i, p, in the last run or starts a new one.
+func (rs *runScan) add(s *service, i int, p *pod) {
+	if p.sampleCPU != rs.lastCPU {
+		rs.lastCPU, rs.lastCPUm = p.sampleCPU, milli(p.sampleCPU)
+	}
+	if p.sampleMem != rs.lastMem {
+		rs.lastMem, rs.lastMemm = p.sampleMem, milli(p.sampleMem)
+	}
+	settled := p.phase == podReady && p.boundAt <= rs.settledBefore
+	if n := len(s.runs); n > 0 && settled && s.runs[n-1].settled &&
+		p.hasSample == rs.has && p.sampleAt == rs.at && rs.lastCPUm == rs.cpu && rs.lastMemm == rs.mem {
+		s.runs[n-1].n++
+		return
+	}
+	s.runs = append(s.runs, podRun{start: int32(i), n: 1, settled: settled})
+	rs.has, rs.at, rs.cpu, rs.mem = p.hasSample, p.sampleAt, rs.lastCPUm, rs.lastMemm
 }
 
 // reconcile runs one HPA sync and applies its decision.
@@ -362,7 +413,23 @@ func (w *World) reconcile(s *service) {
 		mv.Samples = mv.Samples[:0]
 		mv.Series = mv.Series[:0]
 	}
-	w.samplers(s)
+	resources := w.samplers(s)
+	if resources && s.runsGen == s.podGen+1 && !w.eachPod {
+		// The last scrape's runs still hold (the pods have not changed;
+		// a pod past the initialization period then stays past it).
+		for _, r := range s.runs {
+			p := s.pods[r.start]
+			e := w.hpaPod(s, p)
+			e.Count = r.n
+			snap.Pods = append(snap.Pods, e)
+			for i := range s.samplers {
+				sm := &s.samplers[i]
+				sm.mv.Samples = append(sm.mv.Samples, sm.sample(w, p))
+			}
+		}
+		w.decide(s)
+		return
+	}
 	settledBefore := w.now - s.hpa.Config().CPUInitializationPeriod
 	merging := false // the last entry may take in more pods
 	for _, p := range s.pods {
@@ -376,8 +443,15 @@ func (w *World) reconcile(s *service) {
 			sm := &s.samplers[i]
 			sm.mv.Samples = append(sm.mv.Samples, sm.sample(w, p))
 		}
-		merging = settled
+		merging = settled && !w.eachPod
 	}
+	w.decide(s)
+}
+
+// decide completes the snapshot with the Object and External metrics,
+// runs the HPA on it and applies its decision.
+func (w *World) decide(s *service) {
+	snap := &s.snapshot
 	for i := range snap.Metrics {
 		mv := &snap.Metrics[i]
 		if len(s.sources) == 0 {
@@ -430,8 +504,10 @@ type metricSampler struct {
 }
 
 // samplers sets up s.samplers for this sync, one per metric with per-pod
-// samples.
-func (w *World) samplers(s *service) {
+// samples, and reports whether they are all of resources, which the
+// scrape's runs (podRun) compare.
+func (w *World) samplers(s *service) bool {
+	resources := true
 	snap := &s.snapshot
 	s.samplers = s.samplers[:0]
 	for i := range snap.Metrics {
@@ -445,7 +521,7 @@ func (w *World) samplers(s *service) {
 			case autoscalingv2.ContainerResourceMetricSourceType:
 				sm.memory = m.ContainerResource.Name == corev1.ResourceMemory
 			case autoscalingv2.PodsMetricSourceType:
-				sm.custom = true
+				sm.custom, resources = true, false
 				sm.v = milli(s.custom[src.ring].lagged())
 				sm.lag = time.Duration(len(s.custom[src.ring].vals)-1) * w.tick
 			default:
@@ -454,6 +530,7 @@ func (w *World) samplers(s *service) {
 		}
 		s.samplers = append(s.samplers, sm)
 	}
+	return resources
 }
 
 // sameSamples reports whether p's samples are, in every metric, those of

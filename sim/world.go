@@ -149,6 +149,10 @@ type service struct {
 
 	snapshotContainers []hpa.Container
 	samplers           []metricSampler // reconcile's, one per metric with per-pod samples
+	// runs are the last scrape's runs of pods the HPA cannot tell apart;
+	// runsGen is podGen+1 when it took them.
+	runs    []podRun
+	runsGen uint64
 
 	// nodeShare is a pod's larger share of a new node's CPU or memory, what
 	// it pays of the node's price (−1 until recordNodes first computes it).
@@ -233,7 +237,10 @@ type World struct {
 	cold bool // Options.ColdStart
 	// priming is set while the warm start replays the scheduled actions
 	// before t = 0: scaleTo then only sets spec.replicas.
-	priming     bool
+	priming bool
+	// eachPod lists every pod in its own entry of the HPA's snapshots:
+	// the reference the shared entries (reconcile) are tested against.
+	eachPod     bool
 	flapWindow  time.Duration
 	sampleEvery time.Duration
 
