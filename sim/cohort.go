@@ -47,6 +47,11 @@ type cohort struct {
 	batch []*pod
 	sums  []float64
 	at    []int // the index of each batch member's sums in sums
+	// kept: the batch, sums and at of the last replayAll hold every
+	// member, whose sums its caller wrote back (settle): until a pod
+	// enters, leaves or is removed, the next replayAll replays them
+	// without a pass over the members.
+	kept bool
 	// off keeps every pod out of the cohort, each writing its rings every
 	// tick: the reference the cohort is tested against.
 	off bool
@@ -78,7 +83,7 @@ func (c *cohort) enter(i int, p *pod, step int) {
 	if c.n == 0 {
 		c.syncedAll = step
 	}
-	c.in[i], c.n = true, c.n+1
+	c.in[i], c.n, c.kept = true, c.n+1, false
 	p.cohort, p.cohortFrom, p.syncedTo = true, step, step
 }
 
@@ -99,7 +104,7 @@ func (c *cohort) leave(i int, p *pod, step int) {
 	p.ringLen = min(w, p.ringLen+step-p.cohortFrom)
 	p.lastCPU, p.lastMem, p.lastInFlight = c.steady.cpu, c.steady.mem, c.steady.inFlight
 	p.cohort = false
-	c.in[i], c.n = false, c.n-1
+	c.in[i], c.n, c.kept = false, c.n-1, false
 }
 
 // remove forgets pod i, deleted.
@@ -107,6 +112,7 @@ func (c *cohort) remove(i int) {
 	if c.in.remove(i) {
 		c.n--
 	}
+	c.kept = false
 }
 
 // sync replays into p's running sums the steps from p.syncedTo to end
@@ -158,11 +164,15 @@ func (c *cohort) syncAll(pods []*pod, end int) {
 // their history, so most batches hold a few distinct sums, each replayed
 // once.
 func (c *cohort) replayAll(pods []*pod, end int) {
+	from := c.syncedAll
+	if c.kept {
+		c.replay(from, end)
+		return
+	}
 	c.batch, c.sums, c.at = c.batch[:0], c.sums[:0], c.at[:0]
 	if c.n == 0 {
 		return
 	}
-	from := c.syncedAll
 	sums, at := c.sums, c.at
 	for i, in := range c.in[:len(pods)] {
 		if !in {
@@ -194,16 +204,22 @@ func (c *cohort) replayAll(pods []*pod, end int) {
 		}
 		at = append(at, k)
 	}
-	if from < end {
-		for t := from; t < end; t++ {
-			dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
-			for k := 0; k+1 < len(sums); k += 2 {
-				sums[k] += dc
-				sums[k+1] += dm
-			}
+	c.sums, c.at = sums, at
+	c.kept = len(c.batch) == c.n
+	c.replay(from, end)
+}
+
+// replay adds the steps from from to end (exclusive) to the batch's
+// distinct sums.
+func (c *cohort) replay(from, end int) {
+	sums := c.sums
+	for t := from; t < end; t++ {
+		dc, dm := c.dCPU[t&c.mask], c.dMem[t&c.mask]
+		for k := 0; k+1 < len(sums); k += 2 {
+			sums[k] += dc
+			sums[k+1] += dm
 		}
 	}
-	c.sums, c.at = sums, at
 }
 
 // settle writes the replayed sums of c.batch[i], p, into it.
