@@ -332,15 +332,23 @@ func (w *World) scrape(s *service) {
 	if s.hpa != nil {
 		rs.start(s, w.now-s.hpa.Config().CPUInitializationPeriod)
 	}
+	// The batch members that share their sums (c.at) share their
+	// window, every tick of their rings: their sample is divided once.
+	slot, qCPU, qMem := -1, 0.0, 0.0
 	for i, p := range s.pods {
+		at := -1
 		if k < len(c.batch) && c.batch[k] == p {
+			at = c.at[k]
 			c.settle(k, p, end)
 			k++
 		}
 		if (p.phase == podRunning || p.phase == podReady) && w.now-p.runningAt >= w.resolution {
-			n := float64(max(p.window(), 1))
+			if at < 0 || at != slot {
+				n := float64(max(p.window(), 1))
+				qCPU, qMem, slot = p.cpuSum/n, p.memSum/n, at
+			}
 			p.hasSample, p.sampleAt = true, w.now
-			p.sampleCPU, p.sampleMem = p.cpuSum/n, p.memSum/n
+			p.sampleCPU, p.sampleMem = qCPU, qMem
 		}
 		if s.hpa != nil {
 			rs.add(s, i, p)
