@@ -22,33 +22,17 @@ import (
 // than the cohort's sync gap, so members replay their own ring entries
 // across several syncs.
 func TestCohort_BitIdentical(t *testing.T) {
-	noa, err := scenarios.Example("noa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wide, err := scenarios.Example("noa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wide.Simulation.MetricsWindow = scenarios.Duration(150 * time.Second)
-	wide.Simulation.MetricsResolution = scenarios.Duration(5 * time.Minute)
+	noa := noaPlan(t, nil)
+	wide := noaPlan(t, func(p *scenarios.Plan) {
+		p.Simulation.MetricsWindow = scenarios.Duration(150 * time.Second)
+		p.Simulation.MetricsResolution = scenarios.Duration(5 * time.Minute)
+	})
 	custom := SteadyPlanForCohort(t)
-	cases := []struct {
-		name string
-		plan *scenarios.Plan
-	}{{"noa", noa}, {"noa-wide-window", wide}, {"custom-sources", custom}}
+	cases := []namedPlan{{"noa", noa}, {"noa-wide-window", wide}, {"custom-sources", custom}}
 	for _, c := range cases {
 		for _, sc := range c.plan.Scenarios {
 			t.Run(c.name+"/"+sc.Name, func(t *testing.T) {
-				opts := Options{Scenario: sc.Name, Traffic: NewTrafficCache()}
-				ref, err := New(c.plan, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := New(c.plan, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
+				ref, got := worldPair(t, c.plan, sc.Name)
 				for _, s := range ref.services {
 					s.fluid.cohort.off = true
 				}
@@ -81,13 +65,54 @@ func TestCohort_BitIdentical(t *testing.T) {
 					t.Fatal("no pod was ever in the steady cohort")
 				}
 				t.Logf("%d member-ticks, %d leaves", members, left)
-				a, _ := json.Marshal(ref.result())
-				b, _ := json.Marshal(got.result())
-				if !bytes.Equal(a, b) {
-					t.Fatal("results differ")
-				}
+				requireSameResult(t, ref, got)
 			})
 		}
+	}
+}
+
+// namedPlan is a plan of a lockstep test, named for its subtests.
+type namedPlan struct {
+	name string
+	plan *scenarios.Plan
+}
+
+// noaPlan is the bundled example, changed by edit when not nil.
+func noaPlan(t *testing.T, edit func(*scenarios.Plan)) *scenarios.Plan {
+	t.Helper()
+	p, err := scenarios.Example("noa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(p)
+	}
+	return p
+}
+
+// worldPair is two worlds of the same plan and scenario, to run in
+// lockstep: a reference and the one under test.
+func worldPair(t *testing.T, plan *scenarios.Plan, scenario string) (ref, got *World) {
+	t.Helper()
+	opts := Options{Scenario: scenario, Traffic: NewTrafficCache()}
+	ref, err := New(plan, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = New(plan, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref, got
+}
+
+// requireSameResult fails unless the two worlds' Results encode alike.
+func requireSameResult(t *testing.T, ref, got *World) {
+	t.Helper()
+	a, _ := json.Marshal(ref.result())
+	b, _ := json.Marshal(got.result())
+	if !bytes.Equal(a, b) {
+		t.Fatal("results differ")
 	}
 }
 

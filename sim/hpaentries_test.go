@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"bytes"
-	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -18,37 +16,20 @@ import (
 // requires the same decision at every sync and the same Result. It also
 // requires that entries were shared, by both paths.
 func TestHPAEntries_DecideAsPodsListed(t *testing.T) {
-	noa, err := scenarios.Example("noa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A scrape every 5 minutes: most syncs read runs taken syncs ago, or
 	// rebuild the entries themselves after the pods changed.
-	slow, err := scenarios.Example("noa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow.Simulation.MetricsResolution = scenarios.Duration(5 * time.Minute)
+	slow := noaPlan(t, func(p *scenarios.Plan) {
+		p.Simulation.MetricsResolution = scenarios.Duration(5 * time.Minute)
+	})
 	gen, err := scenarios.Parse("genplan.yaml", []byte(genplan.Generate(6, 5, 3)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		name string
-		plan *scenarios.Plan
-	}{{"noa", noa}, {"noa-slow-scrape", slow}, {"custom-sources", SteadyPlanForCohort(t)}, {"genplan", gen}}
+	cases := []namedPlan{{"noa", noaPlan(t, nil)}, {"noa-slow-scrape", slow}, {"custom-sources", SteadyPlanForCohort(t)}, {"genplan", gen}}
 	for _, c := range cases {
 		for _, sc := range c.plan.Scenarios {
 			t.Run(c.name+"/"+sc.Name, func(t *testing.T) {
-				opts := Options{Scenario: sc.Name, Traffic: NewTrafficCache()}
-				ref, err := New(c.plan, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := New(c.plan, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
+				ref, got := worldPair(t, c.plan, sc.Name)
 				ref.eachPod = true
 				shared := 0
 				for ref.now < ref.end {
@@ -65,11 +46,7 @@ func TestHPAEntries_DecideAsPodsListed(t *testing.T) {
 						shared += len(r.snapshot.Pods) - len(s.snapshot.Pods)
 					}
 				}
-				a, _ := json.Marshal(ref.result())
-				b, _ := json.Marshal(got.result())
-				if !bytes.Equal(a, b) {
-					t.Fatal("results differ")
-				}
+				requireSameResult(t, ref, got)
 				t.Logf("%d entries saved over the syncs", shared)
 				if shared == 0 && c.name != "custom-sources" {
 					t.Error("no entry was ever shared")
