@@ -50,7 +50,8 @@ type cohort struct {
 	// kept: the batch, sums and at of the last replayAll hold every
 	// member, whose sums its caller wrote back (settle): until a pod
 	// enters, leaves or is removed, the next replayAll replays them
-	// without a pass over the members.
+	// without a pass over the members (a new pod comes last and is not
+	// a member, so the batch stays in pod order).
 	kept bool
 	// off keeps every pod out of the cohort, each writing its rings every
 	// tick: the reference the cohort is tested against.

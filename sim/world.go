@@ -45,7 +45,9 @@ type pod struct {
 	runningAt            time.Duration
 	cohortFrom, syncedTo int
 	cpuSum, memSum       float64
-	// The latest metrics-server sample (hasSample: there is one).
+	// The latest metrics-server sample (hasSample: there is one). After
+	// the warm start only the scrape writes it: the runs it finds for the
+	// HPA (podRun) stay true while the pods do not change (podGen).
 	sampleCPU float64
 	sampleMem float64
 	sampleAt  time.Duration

@@ -161,7 +161,7 @@ type Pod struct {
 	// ContainerResource) metrics use them instead of the containers'.
 	Requests []ResourceAmount
 
-	// Count is how many pods the entry stands for; 0 means one. A
+	// Count is how many pods the entry stands for; 0 (or less) means one. A
 	// simulator with many pods the controller cannot tell apart (the
 	// same phase and readiness, the same requests, the same sample in
 	// every metric, and the same CPU grouping at this sync whatever
