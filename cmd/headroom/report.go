@@ -69,7 +69,7 @@ with the proposed ones, plan the pre-scale of each event, and write a review to 
   report.html   one self-contained page (plots embedded; prints well)
   report.md     the same for a wiki or a pull request (plots linked from plots/)
   report.json   everything, with a schema version (headroom.dev/report/v3); each time
-                series downsampled to at most 120 points (--series full keeps them all)
+                series downsampled to at most 100 points (--series full keeps them all)
   plots/        every figure as PNG and SVG
   patches/      kubectl-patches.sh (kubectl patch --type=json, as in a runbook), and kustomize
                 Components to take one by one or all (kustomization.yaml): hpa/, requests/,
@@ -128,7 +128,7 @@ Exits 3 when a service is at risk in some scenario (the report is still written)
 	f.BoolVar(&o.ColdStart, "cold-start", false, coldStartUsage)
 	bindFlapWindow(f, &o.FlapWindow)
 	bindUncertainty(f, &o.Uncertainty)
-	f.StringVar(&o.Series, "series", o.Series, "the simulated time series in report.json: downsampled (at most 120 points per service and scenario, each saying its resolution and how it was merged), full (every sample) or none")
+	f.StringVar(&o.Series, "series", o.Series, "the simulated time series in report.json: downsampled (at most 100 points per service and scenario, each saying its resolution and how it was merged), full (every sample) or none")
 	_ = cmd.RegisterFlagCompletionFunc("series", cobra.FixedCompletions(record.SeriesDetails, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.Plots, "plots", o.Plots, "which figures to draw: all; at-risk (each service at risk, in its worst scenario); none; auto (all up to 12 services, else at-risk)")
 	f.StringVar(&o.KubectlImage, "kubectl-image", reports.DefaultKubectlImage, "image the scheduled-scaling CronJobs run kubectl from")

@@ -165,7 +165,7 @@ type ServiceScenario struct {
 	FirstViolation string `json:"firstViolation,omitempty"`
 	Verdict        string `json:"verdict"`
 	// Series is the current simulation's time series: by default
-	// downsampled to at most 120 points (Downsample), every sample with
+	// downsampled to at most 100 points (Downsample), every sample with
 	// --series full, absent with --series none.
 	Series []Sample `json:"series,omitempty"`
 	// SeriesResolution is how long each point of Series covers; a point

@@ -39,9 +39,10 @@ func ParseSeriesDetail(s string) (SeriesDetail, error) {
 	return "", fmt.Errorf("must be downsampled, full or none, got %q", s)
 }
 
-// MaxSeriesPoints bounds a downsampled series: 120 points draw a day at
-// 12-minute resolution and a week at about 84 minutes.
-const MaxSeriesPoints = 120
+// MaxSeriesPoints bounds a downsampled series. The simulator samples a
+// scenario about 300 times, so 100 points merge three or four samples
+// each: a day read at 15-minute resolution, a week at about 1.7 hours.
+const MaxSeriesPoints = 100
 
 // SeriesSignificantDigits is the precision of a downsampled series'
 // fractional values.

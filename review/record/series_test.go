@@ -24,9 +24,9 @@ func TestDownsampleKeepsShortSeries(t *testing.T) {
 	}
 }
 
-// TestDownsampleBuckets: a day of minutes becomes 12-minute points; a
-// one-minute spike, trough and violation survive, the mean rate and the
-// error rate over the bucket's arrivals are honest.
+// TestDownsampleBuckets: a day of minutes in at most 120 points becomes
+// 12-minute points; a one-minute spike, trough and violation survive, the
+// mean rate and the error rate over the bucket's arrivals are honest.
 func TestDownsampleBuckets(t *testing.T) {
 	in := minuteSeries(1440)
 	in[30].Lambda = 1300 // bucket 2 (samples 24–35): mean (11×100+1300)/12 = 200
@@ -34,7 +34,7 @@ func TestDownsampleBuckets(t *testing.T) {
 	in[30].P95, in[30].HPAMetrics = 4.5, []float64{2.5}
 	in[30].SLOViolated = true
 	in[31].P95 = -1 // served nothing: not a latency
-	out, every := Downsample(in, scenarios.Seconds(time.Minute), MaxSeriesPoints)
+	out, every := Downsample(in, scenarios.Seconds(time.Minute), 120)
 	if len(out) != 120 || every != scenarios.Seconds(12*time.Minute) {
 		t.Fatalf("%d points every %s, want 120 every 12m", len(out), every)
 	}
