@@ -40,22 +40,23 @@ func (rs *runScan) start(s *service, settledBefore time.Duration) {
 	s.runsGen = s.podGen + 1
 }
 
-// add puts pod i, p, in the last run or starts a new one.
-func (rs *runScan) add(s *service, i int, p *pod) {
-	if p.sampleCPU != rs.lastCPU {
-		rs.lastCPU, rs.lastCPUm = p.sampleCPU, milli(p.sampleCPU)
+// add puts pod i, p, whose sample (has, at, cpu, mem) the scrape has
+// just taken or kept, in the last run or starts a new one.
+func (rs *runScan) add(s *service, i int, p *pod, has bool, at time.Duration, cpu, mem float64) {
+	if cpu != rs.lastCPU {
+		rs.lastCPU, rs.lastCPUm = cpu, milli(cpu)
 	}
-	if p.sampleMem != rs.lastMem {
-		rs.lastMem, rs.lastMemm = p.sampleMem, milli(p.sampleMem)
+	if mem != rs.lastMem {
+		rs.lastMem, rs.lastMemm = mem, milli(mem)
 	}
 	settled := p.phase == podReady && p.boundAt <= rs.settledBefore
 	if n := len(s.runs); n > 0 && settled && s.runs[n-1].settled &&
-		p.hasSample == rs.has && p.sampleAt == rs.at && rs.lastCPUm == rs.cpu && rs.lastMemm == rs.mem {
+		has == rs.has && at == rs.at && rs.lastCPUm == rs.cpu && rs.lastMemm == rs.mem {
 		s.runs[n-1].n++
 		return
 	}
 	s.runs = append(s.runs, podRun{start: int32(i), n: 1, settled: settled})
-	rs.has, rs.at, rs.cpu, rs.mem = p.hasSample, p.sampleAt, rs.lastCPUm, rs.lastMemm
+	rs.has, rs.at, rs.cpu, rs.mem = has, at, rs.lastCPUm, rs.lastMemm
 }
 
 // reconcile runs one HPA sync and applies its decision.

@@ -348,9 +348,11 @@ func (w *World) scrape(s *service) {
 			}
 			p.hasSample, p.sampleAt = true, w.now
 			p.sampleCPU, p.sampleMem = qCPU, qMem
-		}
-		if s.hpa != nil {
-			rs.add(s, i, p)
+			if s.hpa != nil {
+				rs.add(s, i, p, true, w.now, qCPU, qMem)
+			}
+		} else if s.hpa != nil {
+			rs.add(s, i, p, p.hasSample, p.sampleAt, p.sampleCPU, p.sampleMem)
 		}
 	}
 	c.syncedAll = end
