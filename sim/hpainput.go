@@ -49,7 +49,7 @@ func (rs *runScan) add(s *service, i int, p *pod, has bool, at time.Duration, cp
 	if mem != rs.lastMem {
 		rs.lastMem, rs.lastMemm = mem, milli(mem)
 	}
-	settled := p.phase == podReady && p.boundAt <= rs.settledBefore
+	settled := p.settledBy(rs.settledBefore)
 	if n := len(s.runs); n > 0 && settled && s.runs[n-1].settled &&
 		has == rs.has && at == rs.at && rs.lastCPUm == rs.cpu && rs.lastMemm == rs.mem {
 		s.runs[n-1].n++
@@ -83,14 +83,7 @@ func (w *World) reconcile(s *service) {
 		// The last scrape's runs still hold (the pods have not changed;
 		// a pod past the initialization period then stays past it).
 		for _, r := range s.runs {
-			p := s.pods[r.start]
-			e := w.hpaPod(s, p)
-			e.Count = r.n
-			snap.Pods = append(snap.Pods, e)
-			for i := range s.samplers {
-				sm := &s.samplers[i]
-				sm.mv.Samples = append(sm.mv.Samples, sm.sample(w, p))
-			}
+			w.addEntry(s, s.pods[r.start], r.n)
 		}
 		w.decide(s)
 		return
@@ -98,16 +91,12 @@ func (w *World) reconcile(s *service) {
 	settledBefore := w.now - s.hpa.Config().CPUInitializationPeriod
 	merging := false // the last entry may take in more pods
 	for _, p := range s.pods {
-		settled := p.phase == podReady && p.boundAt <= settledBefore
+		settled := p.settledBy(settledBefore)
 		if merging && settled && w.sameSamples(s, p) {
 			snap.Pods[len(snap.Pods)-1].Count++
 			continue
 		}
-		snap.Pods = append(snap.Pods, w.hpaPod(s, p))
-		for i := range s.samplers {
-			sm := &s.samplers[i]
-			sm.mv.Samples = append(sm.mv.Samples, sm.sample(w, p))
-		}
+		w.addEntry(s, p, 1)
 		merging = settled && !w.eachPod
 	}
 	w.decide(s)
@@ -136,9 +125,28 @@ func (w *World) decide(s *service) {
 	}
 }
 
+// settledBy reports whether p is Ready and was bound by t: past the CPU
+// initialization period when t is that long ago, its group at a sync
+// depends only on whether it has a sample.
+func (p *pod) settledBy(t time.Duration) bool {
+	return p.phase == podReady && p.boundAt <= t
+}
+
+// addEntry appends to the snapshot p's entry, standing for n pods, and its
+// samples.
+func (w *World) addEntry(s *service, p *pod, n int32) {
+	e := w.hpaPod(s, p)
+	e.Count = n
+	s.snapshot.Pods = append(s.snapshot.Pods, e)
+	for i := range s.samplers {
+		sm := &s.samplers[i]
+		sm.mv.Samples = append(sm.mv.Samples, sm.sample(w, p))
+	}
+}
+
 // hpaPod is what the HPA reads of p, one entry of the snapshot.
 func (w *World) hpaPod(s *service, p *pod) hpa.Pod {
-	hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0, Containers: s.containers(), Count: 1}
+	hp := hpa.Pod{Phase: hpa.PodPending, Ready: hpa.NotReady, NoStartTime: p.node < 0, Containers: s.containers()}
 	if p.node >= 0 {
 		hp.StartTime = p.boundAt
 		hp.ReadyTransitionTime = p.boundAt
