@@ -25,17 +25,32 @@ type podRun struct {
 // runScan finds the runs in a scrape's pass over the pods.
 type runScan struct {
 	settledBefore time.Duration
-	// the last pod's sample, CPU and memory in milli-units, and the last
-	// values converted (the steady cohort's members share them).
-	has                bool
-	at                 time.Duration
-	cpu, mem           int64
-	lastCPU, lastMem   float64
-	lastCPUm, lastMemm int64
+	// the last pod's sample, CPU and memory in milli-units, and their
+	// conversions.
+	has            bool
+	at             time.Duration
+	cpu, mem       int64
+	toCPUm, toMemm milliCache
+}
+
+// milliCache converts values to milli-units, the last conversion reused
+// while the value repeats (the steady cohort's members share theirs).
+type milliCache struct {
+	last float64
+	m    int64
+}
+
+func newMilliCache() milliCache { return milliCache{last: math.NaN()} }
+
+func (c *milliCache) of(v float64) int64 {
+	if v != c.last {
+		c.last, c.m = v, milli(v)
+	}
+	return c.m
 }
 
 func (rs *runScan) start(s *service, settledBefore time.Duration) {
-	*rs = runScan{settledBefore: settledBefore, lastCPU: math.NaN(), lastMem: math.NaN()}
+	*rs = runScan{settledBefore: settledBefore, toCPUm: newMilliCache(), toMemm: newMilliCache()}
 	s.runs = s.runs[:0]
 	s.runsGen = s.podGen + 1
 }
@@ -43,20 +58,15 @@ func (rs *runScan) start(s *service, settledBefore time.Duration) {
 // add puts pod i, p, whose sample (has, at, cpu, mem) the scrape has
 // just taken or kept, in the last run or starts a new one.
 func (rs *runScan) add(s *service, i int, p *pod, has bool, at time.Duration, cpu, mem float64) {
-	if cpu != rs.lastCPU {
-		rs.lastCPU, rs.lastCPUm = cpu, milli(cpu)
-	}
-	if mem != rs.lastMem {
-		rs.lastMem, rs.lastMemm = mem, milli(mem)
-	}
+	cpuM, memM := rs.toCPUm.of(cpu), rs.toMemm.of(mem)
 	settled := p.settledBy(rs.settledBefore)
 	if n := len(s.runs); n > 0 && settled && s.runs[n-1].settled &&
-		has == rs.has && at == rs.at && rs.lastCPUm == rs.cpu && rs.lastMemm == rs.mem {
+		has == rs.has && at == rs.at && cpuM == rs.cpu && memM == rs.mem {
 		s.runs[n-1].n++
 		return
 	}
 	s.runs = append(s.runs, podRun{start: int32(i), n: 1, settled: settled})
-	rs.has, rs.at, rs.cpu, rs.mem = has, at, rs.lastCPUm, rs.lastMemm
+	rs.has, rs.at, rs.cpu, rs.mem = has, at, cpuM, memM
 }
 
 // reconcile runs one HPA sync and applies its decision.
@@ -170,10 +180,7 @@ type metricSampler struct {
 	memory, custom bool
 	v              int64
 	lag            time.Duration
-	// last and lastMilli: the last resource value converted, reused while
-	// the steady cohort's members share it.
-	last      float64
-	lastMilli int64
+	toMilli        milliCache
 }
 
 // samplers sets up s.samplers for this sync, one per metric with per-pod
@@ -184,7 +191,7 @@ func (w *World) samplers(s *service) bool {
 	snap := &s.snapshot
 	s.samplers = s.samplers[:0]
 	for i := range snap.Metrics {
-		sm := metricSampler{mv: &snap.Metrics[i], last: math.NaN()}
+		sm := metricSampler{mv: &snap.Metrics[i], toMilli: newMilliCache()}
 		if len(s.sources) > 0 {
 			src := &s.sources[i]
 			m := &s.hpaSpec.Metrics[i]
@@ -237,10 +244,7 @@ func (sm *metricSampler) milli(p *pod) int64 {
 	if sm.memory {
 		v = p.sampleMem
 	}
-	if v != sm.last {
-		sm.last, sm.lastMilli = v, milli(v)
-	}
-	return sm.lastMilli
+	return sm.toMilli.of(v)
 }
 
 // sample is p's sample of the metric.
